@@ -1,0 +1,46 @@
+/**
+ * The library's error hierarchy. Every error a user can trigger through bad input is one of
+ * these classes, so callers can branch on `instanceof` and tests can assert the class as well
+ * as the message. Messages say what was expected, what was received and how to fix it.
+ *
+ * @module
+ */
+
+/** Base class of every error raised by llmdpd. */
+export class RlError extends Error {
+  /** @param message - what was expected, what was received, and how to fix it. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration or option object has an invalid field. */
+export class ConfigError extends RlError {}
+
+/** An array or tensor has the wrong shape, length or dimension. */
+export class ShapeError extends RlError {}
+
+/** A dataset, buffer file or transition is malformed (NaN, wrong version, missing key, ...). */
+export class DatasetError extends RlError {}
+
+/** An environment broke the Gymnasium contract or was used out of order. */
+export class EnvError extends RlError {}
+
+/** A tensor backend was requested that cannot be loaded or initialised. */
+export class BackendError extends RlError {}
+
+/** A lookup by name or id found nothing (unknown env id, unknown task name, ...). */
+export class NotFoundError extends RlError {}
+
+/**
+ * Used in the `default` branch of an exhaustive `switch` over a string union: the compiler
+ * rejects the call when a case is missing, and at run time it reports the unexpected value.
+ *
+ * @param value - the value that no case handled (typed `never` when the switch is exhaustive).
+ * @param what - what kind of value it was, for the message.
+ * @throws {@link ConfigError} always.
+ */
+export function unreachable(value: never, what: string): never {
+  throw new ConfigError(`Unknown ${what}: ${JSON.stringify(value)}.`);
+}

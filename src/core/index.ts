@@ -1,0 +1,10 @@
+/**
+ * Core types, errors, spaces and the seeded random number generator. Imports nothing else
+ * from the library and nothing from tfjs.
+ *
+ * @module core
+ */
+export * from './errors.js';
+export * from './rng.js';
+export * from './spaces.js';
+export type * from './types.js';

@@ -1,0 +1,233 @@
+/**
+ * A seeded, splittable pseudo-random number generator used wherever the library needs
+ * randomness: batch sampling, space sampling, env resets, diffusion noise and the seeds handed
+ * to tfjs random ops.
+ *
+ * The generator is xoshiro128** (Blackman and Vigna, 2018): 128 bits of state, 32-bit outputs,
+ * fast in JavaScript because every step is a handful of 32-bit integer operations. The state is
+ * seeded from one integer with splitmix32, so nearby seeds give unrelated streams. `split()`
+ * derives an independent child generator, so components (the sampler, the env, the network
+ * initialiser) can each own a stream and adding draws to one never shifts another.
+ *
+ * @module
+ */
+import { ConfigError } from './errors.js';
+
+/** The serialisable state of an {@link Rng}, for checkpoints. */
+export interface RngState {
+  /** The four 32-bit words of xoshiro128** state. */
+  readonly words: readonly [number, number, number, number];
+  /** A cached second normal deviate from Box-Muller, or `null`. */
+  readonly spareNormal: number | null;
+}
+
+const TWO_POW_32 = 4294967296;
+
+/** splitmix32: a bijective 32-bit mixer used to expand one seed into a full state. */
+function splitmix32(x: number): number {
+  let z = (x + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * Seeded random number generator (xoshiro128**).
+ *
+ * @example
+ * ```ts
+ * const rng = new Rng(42);
+ * const u = rng.float();            // uniform in [0, 1)
+ * const i = rng.int(10);            // integer in 0..9
+ * const child = rng.split();        // independent stream
+ * const seed = rng.tfSeed();        // non-zero seed for tf.randomNormal(..., seed)
+ * ```
+ */
+export class Rng {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private spare: number | null = null;
+
+  /**
+   * @param seed - any finite integer (negative and large values are folded to 32 bits).
+   * @throws {@link ConfigError} if the seed is not a finite integer.
+   */
+  constructor(seed: number) {
+    if (!Number.isInteger(seed)) {
+      throw new ConfigError(`Rng seed must be a finite integer, got ${String(seed)}. Pass e.g. new Rng(0).`);
+    }
+    // Fold to 32 bits without losing the high part of seeds above 2^32.
+    const lo = seed >>> 0;
+    const hi = Math.floor(seed / TWO_POW_32) >>> 0;
+    let x = splitmix32(lo ^ splitmix32(hi));
+    this.s0 = x;
+    x = splitmix32(x);
+    this.s1 = x;
+    x = splitmix32(x);
+    this.s2 = x;
+    x = splitmix32(x);
+    this.s3 = x;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // all-zero state is a fixed point
+  }
+
+  /** Restores a generator from {@link Rng.getState}. */
+  static fromState(state: RngState): Rng {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return rng;
+  }
+
+  /** Returns the full state, so a checkpoint can resume the exact stream. */
+  getState(): RngState {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spare };
+  }
+
+  /**
+   * Replaces the state with a saved one.
+   * @throws {@link ConfigError} if the state is malformed or all zero.
+   */
+  setState(state: RngState): void {
+    const w = state.words;
+    if (w.length !== 4 || !w.every((v) => Number.isInteger(v) && v >= 0 && v < TWO_POW_32) || w.every((v) => v === 0)) {
+      throw new ConfigError('Rng state must be four unsigned 32-bit integers, not all zero (as returned by getState()).');
+    }
+    [this.s0, this.s1, this.s2, this.s3] = w;
+    this.spare = state.spareNormal;
+  }
+
+  /** Next raw output: a uniform unsigned 32-bit integer. */
+  nextUint32(): number {
+    const s0 = this.s0;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    const s3 = this.s3;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    const n2 = s2 ^ s0;
+    const n3 = s3 ^ s1;
+    this.s1 = s1 ^ n2;
+    this.s0 = s0 ^ n3;
+    this.s2 = n2 ^ t;
+    this.s3 = (n3 << 11) | (n3 >>> 21);
+    this.s0 >>>= 0;
+    this.s1 >>>= 0;
+    this.s2 >>>= 0;
+    this.s3 >>>= 0;
+    return result;
+  }
+
+  /** A uniform float in [0, 1) with 53 bits of resolution. */
+  float(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** A uniform float in [low, high). */
+  uniform(low: number, high: number): number {
+    return low + (high - low) * this.float();
+  }
+
+  /**
+   * A uniform integer in [0, n), without modulo bias.
+   * @throws {@link ConfigError} if n is not a positive integer below 2^32.
+   */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) {
+      throw new ConfigError(`Rng.int(n) needs a positive integer n <= 2^32, got ${String(n)}.`);
+    }
+    // Lemire's rejection method on 32-bit draws.
+    const limit = TWO_POW_32 - (TWO_POW_32 % n);
+    for (;;) {
+      const x = this.nextUint32();
+      if (x < limit) return x % n;
+    }
+  }
+
+  /** A standard normal deviate (Box-Muller, polar-free form; the second value is cached). */
+  normal(): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return v;
+    }
+    const [a, b] = this.normalPair();
+    this.spare = b;
+    return a;
+  }
+
+  private normalPair(): [number, number] {
+    // 1 - float() is in (0, 1], so the log is finite.
+    const u1 = 1 - this.float();
+    const u2 = this.float();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    const theta = 2 * Math.PI * u2;
+    return [r * Math.cos(theta), r * Math.sin(theta)];
+  }
+
+  /** Fills `out` with uniform floats in [low, high) and returns it. */
+  fillUniform<T extends Float32Array | Float64Array>(out: T, low = 0, high = 1): T {
+    const span = high - low;
+    for (let i = 0; i < out.length; i++) out[i] = low + span * this.float();
+    return out;
+  }
+
+  /** Fills `out` with normal deviates of the given mean and standard deviation and returns it. */
+  fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
+    let i = 0;
+    if (this.spare !== null && out.length > 0) out[i++] = mean + std * this.normal();
+    for (; i + 1 < out.length; i += 2) {
+      const [a, b] = this.normalPair();
+      out[i] = mean + std * a;
+      out[i + 1] = mean + std * b;
+    }
+    if (i < out.length) out[i] = mean + std * this.normal();
+    return out;
+  }
+
+  /** Fisher-Yates shuffles `array` in place and returns it. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T {
+    for (let i = array.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const tmp = array[i];
+      array[i] = array[j];
+      array[j] = tmp;
+    }
+    return array;
+  }
+
+  /**
+   * A seed for tfjs random ops (`tf.randomNormal(shape, 0, 1, 'float32', seed)`).
+   *
+   * @remarks tfjs treats a seed of 0 as "no seed" and falls back to `Math.random()`, which
+   * would silently break reproducibility, so this never returns 0.
+   */
+  tfSeed(): number {
+    return (this.nextUint32() % 2147483646) + 1;
+  }
+
+  /** A fresh integer seed in [0, 2^31), for example for `env.reset({ seed })`. */
+  seed(): number {
+    return this.nextUint32() >>> 1;
+  }
+
+  /**
+   * Derives an independent child generator. The parent advances by four draws, so calling
+   * `split()` twice gives two different children.
+   */
+  split(): Rng {
+    const child = new Rng(0);
+    const words: [number, number, number, number] = [
+      splitmix32(this.nextUint32() ^ 0x6a09e667),
+      splitmix32(this.nextUint32() ^ 0xbb67ae85),
+      splitmix32(this.nextUint32() ^ 0x3c6ef372),
+      splitmix32(this.nextUint32() ^ 0xa54ff53a),
+    ];
+    if (words.every((w) => w === 0)) words[0] = 1;
+    child.setState({ words, spareNormal: null });
+    return child;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Plain data types shared by buffers, envs, encoders and agents. They hold typed arrays, never
+ * tensors: the host-to-tensor boundary is inside the agents.
+ *
+ * @module
+ */
+
+/** A value that may or may not be wrapped in a promise (sync or async envs and callbacks). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * A minibatch of transitions in row-major typed arrays, as returned by the buffers' `sample`.
+ *
+ * Row `i` of `observations` is `observations.subarray(i * observationDim, (i + 1) * observationDim)`.
+ * Prompts are per task, not per transition: an agent embeds each task's text and trajectory
+ * prompt once and gathers them by `taskIndices`, so no prompt is ever re-encoded per step.
+ */
+export interface Batch {
+  /** Number of transitions (rows). */
+  readonly size: number;
+  /** Length of one observation row. */
+  readonly observationDim: number;
+  /** Length of one action row. */
+  readonly actionDim: number;
+  /** Observations s, `size * observationDim` values. */
+  readonly observations: Float32Array;
+  /** Actions a, `size * actionDim` values. */
+  readonly actions: Float32Array;
+  /** Rewards r, `size` values. */
+  readonly rewards: Float32Array;
+  /** Next observations s', `size * observationDim` values. */
+  readonly nextObservations: Float32Array;
+  /** 1 where s' is terminal (an MDP end: do not bootstrap), else 0. */
+  readonly terminals: Float32Array;
+  /** 1 where the episode was cut by a time limit after this step (bootstrap as usual), else 0. */
+  readonly timeouts: Float32Array;
+  /** Task index of each transition (0 in single-task data). */
+  readonly taskIndices: Int32Array;
+  /** Index of each row's transition in the buffer it was sampled from. */
+  readonly indices: Int32Array;
+}
+
+/**
+ * A contiguous piece of one episode: T steps of observations and actions (and rewards), as
+ * used for trajectory prompts.
+ */
+export interface Trajectory {
+  /** Number of steps T. */
+  readonly length: number;
+  /** Length of one observation row. */
+  readonly observationDim: number;
+  /** Length of one action row. */
+  readonly actionDim: number;
+  /** `length * observationDim` values. */
+  readonly observations: Float32Array;
+  /** `length * actionDim` values. */
+  readonly actions: Float32Array;
+  /** `length` rewards. */
+  readonly rewards: Float32Array;
+}
+
+/** Mean and standard deviation per dimension, for normalising observations or actions. */
+export interface Statistics {
+  /** Per-dimension mean. */
+  readonly mean: Float32Array;
+  /** Per-dimension standard deviation (population, not clamped). */
+  readonly std: Float32Array;
+  /** Per-dimension minimum. */
+  readonly min: Float32Array;
+  /** Per-dimension maximum. */
+  readonly max: Float32Array;
+}

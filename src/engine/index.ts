@@ -1,0 +1,140 @@
+/**
+ * The engine: the one place that chooses and initialises the tfjs backend.
+ *
+ * Call {@link initEngine} once before building networks. It returns what it chose, so scripts
+ * can log it and benchmarks can record it. Backend choice is explicit state, not a side
+ * effect of which packages happen to be imported.
+ *
+ * Order for `'auto'`: tfjs-node-gpu, then tfjs-node (`'tensorflow'`, optional peers that are used
+ * when installed), then `'wasm'` (the default, always installed), then `'cpu'`. An explicitly
+ * requested backend that cannot be had throws {@link BackendError}; it never falls back silently.
+ * The environment variable `LLMDPD_BACKEND` overrides the requested backend.
+ *
+ * @module engine
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { availableParallelism } from 'node:os';
+import { BackendError } from '../core/errors.js';
+import { type ConcreteBackend, firstLine, loadCpuBackend, loadTensorflowBackend } from './backends.js';
+import { loadWasmBackend, wasmThreadsInUse } from './wasm.js';
+
+export type { ConcreteBackend } from './backends.js';
+
+/** A backend request: a concrete backend, or `'auto'` for the best one available. */
+export type BackendRequest = 'auto' | ConcreteBackend;
+
+/** Options of {@link initEngine}. */
+export interface EngineOptions {
+  /**
+   * Which backend to use. The environment variable `LLMDPD_BACKEND` takes precedence.
+   * @defaultValue `'auto'`
+   */
+  readonly backend?: BackendRequest;
+  /**
+   * Threads for the wasm backend's kernels.
+   * @defaultValue 1
+   */
+  readonly threads?: number;
+}
+
+/** What {@link initEngine} chose. */
+export interface EngineInfo {
+  /** The active tfjs backend. */
+  readonly backend: ConcreteBackend;
+  /** The npm package that provides it. */
+  readonly packageName: string;
+  /** Version of `@tensorflow/tfjs-core`. */
+  readonly tfjsVersion: string;
+  /** Threads the backend's kernels use (wasm: XNNPACK threads; tensorflow: its own pool, reported as the core count). */
+  readonly threads: number;
+  /** What was requested (after the `LLMDPD_BACKEND` override). */
+  readonly requested: BackendRequest;
+  /** Why earlier candidates of an `'auto'` request were passed over. */
+  readonly skipped: readonly string[];
+}
+
+const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+let current: EngineInfo | null = null;
+
+function parseRequest(value: string, source: string): BackendRequest {
+  if ((BACKEND_REQUESTS as readonly string[]).includes(value)) return value as BackendRequest;
+  throw new BackendError(`${source} is ${JSON.stringify(value)}; expected one of ${BACKEND_REQUESTS.map((b) => `'${b}'`).join(', ')}.`);
+}
+
+async function activate(backend: ConcreteBackend, threads: number): Promise<{ packageName: string; threads: number }> {
+  let packageName: string;
+  switch (backend) {
+    case 'tensorflow':
+      packageName = await loadTensorflowBackend();
+      break;
+    case 'wasm':
+      packageName = (await loadWasmBackend(threads)).packageName;
+      break;
+    case 'cpu':
+      packageName = await loadCpuBackend();
+      break;
+    default: {
+      const never: never = backend;
+      throw new BackendError(`Unknown backend ${String(never)}.`);
+    }
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(backend);
+    await tf.ready();
+  } catch (error) {
+    throw new BackendError(`The '${backend}' backend (${packageName}) failed to initialise: ${firstLine(error)}.`);
+  }
+  if (!ok || tf.getBackend() !== backend) {
+    throw new BackendError(`The '${backend}' backend (${packageName}) was loaded but tfjs could not activate it (active: ${tf.getBackend()}).`);
+  }
+  const used = backend === 'wasm' ? await wasmThreadsInUse() : backend === 'cpu' ? 1 : availableParallelism();
+  return { packageName, threads: used };
+}
+
+/**
+ * Chooses, loads and initialises the tfjs backend.
+ *
+ * @example
+ * ```ts
+ * const info = await initEngine();               // 'auto'
+ * console.log(info.backend, info.tfjsVersion);   // e.g. wasm 4.22.0
+ * ```
+ * @throws {@link BackendError} when an explicitly requested backend cannot be loaded, or the
+ * `LLMDPD_BACKEND` variable holds an unknown name.
+ */
+export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
+  const fromEnv = process.env['LLMDPD_BACKEND'];
+  const requested =
+    fromEnv !== undefined && fromEnv !== '' ? parseRequest(fromEnv, 'LLMDPD_BACKEND') : parseRequest(options.backend ?? 'auto', 'EngineOptions.backend');
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(threads)}.`);
+  }
+  if (current !== null && current.requested === requested && tf.getBackend() === current.backend) return current;
+
+  const candidates: ConcreteBackend[] = requested === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [requested];
+  const skipped: string[] = [];
+  for (const backend of candidates) {
+    try {
+      const { packageName, threads: used } = await activate(backend, threads);
+      current = Object.freeze({ backend, packageName, tfjsVersion: tf.version_core, threads: used, requested, skipped: Object.freeze(skipped) });
+      return current;
+    } catch (error) {
+      if (requested !== 'auto') throw error;
+      skipped.push(`${backend}: ${firstLine(error)}`);
+    }
+  }
+  throw new BackendError(`No tfjs backend could be initialised: ${skipped.join('; ')}.`);
+}
+
+/** The result of the last successful {@link initEngine}, or `null` before it ran. */
+export function engineInfo(): EngineInfo | null {
+  return current;
+}
+
+/** Live tensor count of the active backend; tests and leak checks compare it before and after. */
+export function liveTensorCount(): number {
+  return tf.memory().numTensors;
+}

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendError } from '../../src/core/errors.js';
+import { engineInfo, initEngine } from '../../src/engine/index.js';
+
+describe('initEngine', () => {
+  const saved = process.env['LLMDPD_BACKEND'];
+  afterEach(() => {
+    if (saved === undefined) delete process.env['LLMDPD_BACKEND'];
+    else process.env['LLMDPD_BACKEND'] = saved;
+  });
+
+  test('auto picks wasm here (tfjs-node cannot install on this machine) and reports what it chose', async () => {
+    delete process.env['LLMDPD_BACKEND'];
+    const info = await initEngine();
+    expect(info.backend).toBe('wasm');
+    expect(info.packageName).toBe('@tensorflow/tfjs-backend-wasm');
+    expect(info.tfjsVersion).toBe(tf.version_core);
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(info.skipped.join(' ')).toMatch(/tensorflow: .*tfjs-node/);
+    expect(tf.getBackend()).toBe('wasm');
+    expect(engineInfo()).toBe(info);
+  });
+
+  test('an explicit backend that cannot be had is a BackendError, not a fallback', async () => {
+    delete process.env['LLMDPD_BACKEND'];
+    await initEngine({ backend: 'wasm' });
+    await expect(initEngine({ backend: 'tensorflow' })).rejects.toThrow(BackendError);
+    await expect(initEngine({ backend: 'tensorflow' })).rejects.toThrow(/npm install @tensorflow\/tfjs-node/);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  test('LLMDPD_BACKEND overrides the option, and unknown names are rejected', async () => {
+    process.env['LLMDPD_BACKEND'] = 'cpu';
+    const info = await initEngine({ backend: 'wasm' });
+    expect(info.backend).toBe('cpu');
+    expect(info.requested).toBe('cpu');
+    process.env['LLMDPD_BACKEND'] = 'webgl';
+    await expect(initEngine()).rejects.toThrow(/LLMDPD_BACKEND is "webgl"; expected one of/);
+    delete process.env['LLMDPD_BACKEND'];
+    expect((await initEngine({ backend: 'wasm' })).backend).toBe('wasm');
+  });
+
+  test('rejects a bad thread count', async () => {
+    await expect(initEngine({ threads: 0 })).rejects.toThrow(BackendError);
+  });
+});
