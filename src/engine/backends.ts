@@ -46,6 +46,16 @@ export async function loadTensorflowBackend(): Promise<string> {
   );
 }
 
+/**
+ * Registers tfjs's gradient functions for every op. `@tensorflow/tfjs-core`'s Node bundle ships
+ * the ops without their gradients; the `@tensorflow/tfjs` bundle registers them on the same
+ * tfjs-core instance when it loads. Without this, `tf.grad` fails with "gradient function not
+ * found". Called by {@link initEngine}; safe to call more than once.
+ */
+export async function registerGradients(): Promise<void> {
+  await import('@tensorflow/tfjs');
+}
+
 /** Loads the always-installed CPU backend (pure JavaScript). */
 export async function loadCpuBackend(): Promise<string> {
   await import('@tensorflow/tfjs-backend-cpu');

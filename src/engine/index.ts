@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { BackendError } from '../core/errors.js';
-import { type ConcreteBackend, firstLine, loadCpuBackend, loadTensorflowBackend } from './backends.js';
+import { type ConcreteBackend, firstLine, loadCpuBackend, loadTensorflowBackend, registerGradients } from './backends.js';
 import { loadWasmBackend, wasmThreadsInUse } from './wasm.js';
 
 export type { ConcreteBackend } from './backends.js';
@@ -113,6 +113,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(threads)}.`);
   }
   if (current !== null && current.requested === requested && tf.getBackend() === current.backend) return current;
+  await registerGradients();
 
   const candidates: ConcreteBackend[] = requested === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [requested];
   const skipped: string[] = [];

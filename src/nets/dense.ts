@@ -1,0 +1,174 @@
+/**
+ * A fully connected layer y = act(x·W + b) with a hand-written backward pass.
+ *
+ * Why not tfjs's own gradients: the registered gradient of `matMul` uses `transposeA` /
+ * `transposeB`, which the wasm backend runs through a slow generic loop. Measured here
+ * (256×256×256 float32): plain `matMul` 1.09 ms, `transposeB` 14.8 ms, `transposeA` 20.8 ms,
+ * while an explicit `transpose` costs 0.12 ms. The backward pass below therefore transposes
+ * explicitly and uses plain products only:
+ *
+ *   dz = dy ⊙ act′(z),  dx = dz · transpose(W),  dW = transpose(x) · dz,  db = 1ᵀ · dz
+ *
+ * `db` is a (1×B)·(B×out) product because `sum(dz, 0)` costs 0.15 ms against 0.02 ms for the
+ * product. The activation is fused into the same custom-gradient op, so one tape node covers
+ * the whole layer and only the tensors the backward pass needs are kept.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError, ShapeError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import { type Activation, mishBackward, mishForward } from './activations.js';
+import { type Initializer, initDense } from './init.js';
+import type { NetModule } from './module.js';
+
+/** Options of {@link Dense}. */
+export interface DenseOptions {
+  /** Input width (fan-in). */
+  readonly inputDim: number;
+  /** Output width (fan-out). */
+  readonly outputDim: number;
+  /** Activation applied to x·W + b. @defaultValue `'linear'` */
+  readonly activation?: Activation;
+  /** Weight initialisation. @defaultValue `'pytorch'` */
+  readonly initializer?: Initializer;
+  /** Random stream for the initial weights. */
+  readonly rng: Rng;
+  /** Variable name prefix, for checkpoints and debugging. @defaultValue `'dense'` */
+  readonly name?: string;
+  /**
+   * Whether gradients must flow back into the input. Set `false` for a first layer fed with
+   * data, to skip the dx product. @defaultValue `true`
+   */
+  readonly inputGradient?: boolean;
+  /** Whether the variables are trainable (false for target and EMA copies). @defaultValue `true` */
+  readonly trainable?: boolean;
+}
+
+let uniqueId = 0;
+
+/**
+ * Applies `act(x·W + b)` with the fast backward pass described in the module comment.
+ * Works under `tf.grad`/`tf.variableGrads`: gradients reach `x`, `kernel` and `bias`.
+ * @param activation - the activation to fuse.
+ * @param inputGradient - false to return a zero gradient for `x` without computing it.
+ * @remarks Returns a new tensor; the caller owns it.
+ */
+export function denseApply(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  activation: Activation,
+  inputGradient = true,
+): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const z = tf.fused.matMul({ a: input, b: w, bias: b }) as tf.Tensor2D;
+    let value: tf.Tensor2D;
+    switch (activation) {
+      case 'linear':
+        value = z;
+        save([input, w]);
+        break;
+      case 'relu':
+        value = tf.relu(z) as tf.Tensor2D;
+        save([input, w, value]);
+        break;
+      case 'mish': {
+        const m = mishForward(z);
+        value = m.y as tf.Tensor2D;
+        save([input, w, z, m.s, m.t]);
+        break;
+      }
+      default: {
+        const never: never = activation;
+        throw new ConfigError(`Unknown activation ${JSON.stringify(never)}; use 'linear', 'relu' or 'mish'.`);
+      }
+    }
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [savedInput, savedKernel] = saved as [tf.Tensor2D, tf.Tensor2D];
+      let dz: tf.Tensor2D;
+      switch (activation) {
+        case 'linear':
+          dz = dy as tf.Tensor2D;
+          break;
+        case 'relu':
+          dz = tf.mul(dy, tf.step(saved[2]!)) as tf.Tensor2D;
+          break;
+        case 'mish':
+          dz = mishBackward(dy, saved[2]!, saved[3]!, saved[4]!) as tf.Tensor2D;
+          break;
+      }
+      const dx = inputGradient ? tf.matMul(dz, tf.transpose(savedKernel)) : tf.zerosLike(savedInput);
+      const dw = tf.matMul(tf.transpose(savedInput), dz);
+      const db = tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]);
+      return [dx, dw, db];
+    };
+    return { value, gradFunc };
+  });
+  return op(x, kernel, bias) as tf.Tensor2D;
+}
+
+/**
+ * A dense layer owning its kernel `[inputDim, outputDim]` and bias `[outputDim]`.
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense({ inputDim: 30, outputDim: 256, activation: 'mish', rng: new Rng(0) });
+ * const y = layer.apply(x); // x: [B, 30] -> y: [B, 256]
+ * ```
+ */
+export class Dense implements NetModule {
+  /** Weight matrix W, `[inputDim, outputDim]`. */
+  readonly kernel: tf.Variable<tf.Rank.R2>;
+  /** Bias b, `[outputDim]`. */
+  readonly bias: tf.Variable<tf.Rank.R1>;
+  /** Input width. */
+  readonly inputDim: number;
+  /** Output width. */
+  readonly outputDim: number;
+  /** Fused activation. */
+  readonly activation: Activation;
+  /** Whether the backward pass computes the input gradient. */
+  readonly inputGradient: boolean;
+
+  /** @throws {@link ConfigError} on invalid sizes, activation or initializer. */
+  constructor(options: DenseOptions) {
+    const init = initDense(options.inputDim, options.outputDim, options.initializer ?? 'pytorch', options.rng);
+    this.inputDim = options.inputDim;
+    this.outputDim = options.outputDim;
+    this.activation = options.activation ?? 'linear';
+    if (!['linear', 'relu', 'mish'].includes(this.activation)) {
+      throw new ConfigError(`Unknown activation ${JSON.stringify(this.activation)}; use 'linear', 'relu' or 'mish'.`);
+    }
+    this.inputGradient = options.inputGradient ?? true;
+    const trainable = options.trainable ?? true;
+    const name = `${options.name ?? 'dense'}_${uniqueId++}`;
+    this.kernel = tf.variable(tf.tensor2d(init.kernel, [this.inputDim, this.outputDim]), trainable, `${name}/kernel`);
+    this.bias = tf.variable(tf.tensor1d(init.bias), trainable, `${name}/bias`);
+  }
+
+  /**
+   * Computes `act(x·W + b)`.
+   * @throws {@link ShapeError} when x is not `[batch, inputDim]`.
+   * @remarks Returns a new tensor; the caller owns it.
+   */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
+      throw new ShapeError(`Dense layer expects input [batch, ${this.inputDim}], got [${x.shape.join(', ')}].`);
+    }
+    return denseApply(x, this.kernel, this.bias, this.activation, this.inputGradient);
+  }
+
+  /** Kernel then bias. */
+  trainableVariables(): tf.Variable[] {
+    return [this.kernel, this.bias];
+  }
+
+  /** Frees the kernel and bias. */
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias.dispose();
+  }
+}
