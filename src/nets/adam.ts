@@ -79,8 +79,8 @@ export class Adam {
     if (!(resolved.epsilon > 0)) throw new ConfigError(`Adam epsilon must be positive, got ${resolved.epsilon}.`);
     this.options = Object.freeze(resolved);
     this.variables = Object.freeze([...variables]);
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = tf.tidy(() => variables.map((x) => tf.variable(tf.zerosLike(x), false)));
+    this.v = tf.tidy(() => variables.map((x) => tf.variable(tf.zerosLike(x), false)));
   }
 
   /** Number of updates applied so far. */

@@ -145,8 +145,9 @@ export class Dense implements NetModule {
     this.inputGradient = options.inputGradient ?? true;
     const trainable = options.trainable ?? true;
     const name = `${options.name ?? 'dense'}_${uniqueId++}`;
-    this.kernel = tf.variable(tf.tensor2d(init.kernel, [this.inputDim, this.outputDim]), trainable, `${name}/kernel`);
-    this.bias = tf.variable(tf.tensor1d(init.bias), trainable, `${name}/bias`);
+    // Inside tidy so the initial-value tensors are freed; variables survive tidy.
+    this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [this.inputDim, this.outputDim]), trainable, `${name}/kernel`));
+    this.bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), trainable, `${name}/bias`));
   }
 
   /**
