@@ -1,0 +1,15 @@
+/**
+ * llmdpd: offline reinforcement learning in TypeScript that generalises to unseen tasks.
+ *
+ * The root entry point re-exports the core types, the engine, the envs, the buffers and the
+ * network blocks. Each area also has its own entry point (`llmdpd/core`, `llmdpd/engine`,
+ * `llmdpd/envs`, `llmdpd/buffers`, `llmdpd/nets`), so a program that only needs buffers and
+ * envs never loads tfjs.
+ *
+ * @module llmdpd
+ */
+export * from './core/index.js';
+export * from './engine/index.js';
+export * from './envs/index.js';
+export * from './buffers/index.js';
+export * from './nets/index.js';

@@ -1,0 +1,41 @@
+import { checkImports, importSpecifiers, readSourceTree, REPO_ROOT } from './support/architecture.js';
+
+describe('architecture rules (HOUSE_STYLE.md)', () => {
+  test('the source tree follows every import rule', () => {
+    const files = readSourceTree(REPO_ROOT);
+    expect(files.length).toBeGreaterThan(20);
+    expect(checkImports(files)).toEqual([]);
+  });
+
+  test('the parser sees static, re-export, side-effect and dynamic imports', () => {
+    const text = [
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import type { Batch } from '../core/types.js';",
+      "export { Rng } from '../core/rng.js';",
+      "import '@tensorflow/tfjs-backend-wasm';",
+      "const m = await import('@tensorflow/tfjs-node');",
+      "import {\n  a,\n  b,\n} from './multi-line.js';",
+    ].join('\n');
+    expect(importSpecifiers(text).sort()).toEqual(
+      ['../core/rng.js', '../core/types.js', './multi-line.js', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-core', '@tensorflow/tfjs-node'].sort(),
+    );
+  });
+
+  test('each kind of violation is reported', () => {
+    const problems = checkImports([
+      { path: 'src/buffers/bad.ts', text: "import * as tf from '@tensorflow/tfjs-core';" },
+      { path: 'src/envs/bad.ts', text: "import { LLMDPDAgent } from '../agents/llmdpd.js';" },
+      { path: 'src/nets/bad.ts', text: "import '@tensorflow/tfjs-backend-wasm';" },
+      { path: 'src/agents/llmdpd.ts', text: "import { DiffusionQLAgent } from './diffusion-ql.js';" },
+      { path: 'src/agents/diffusion-ql.ts', text: "import { mlp } from './common/networks.js';\nimport type { Agent } from './agent.js';" },
+      { path: 'src/core/bad.ts', text: "import { ReplayBuffer } from '../buffers/replay-buffer.js';" },
+      { path: 'src/engine/ok.ts', text: "await import('@tensorflow/tfjs-node-gpu');" },
+    ]);
+    expect(problems).toHaveLength(5);
+    expect(problems[0]).toMatch(/src\/buffers\/bad.ts imports @tensorflow\/tfjs-core; buffers must not depend on tfjs/);
+    expect(problems[1]).toMatch(/src\/envs\/bad.ts \(envs\) imports .* from agents/);
+    expect(problems[2]).toMatch(/only src\/engine may load tfjs backends/);
+    expect(problems[3]).toMatch(/src\/agents\/llmdpd.ts imports another agent/);
+    expect(problems[4]).toMatch(/src\/core\/bad.ts \(core\) imports .* from buffers/);
+  });
+});
