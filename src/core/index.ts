@@ -6,5 +6,6 @@
  */
 export * from './errors.js';
 export * from './rng.js';
+export * from './progress.js';
 export * from './spaces.js';
 export type * from './types.js';
