@@ -193,8 +193,10 @@ function committedDataFile(dir: string): string | null {
 
 function wrapIo(err: unknown, message: string): unknown {
   if (err instanceof RlError) return err;
-  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string') {
-    return new DatasetError(`${message}: ${err.message}`, { cause: err });
+  // Duck-typed: errors from Node's fs may come from another realm (vm contexts, jest).
+  const e = err as Partial<NodeJS.ErrnoException> | null;
+  if (e !== null && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string') {
+    return new DatasetError(`${message}: ${e.message}`, { cause: err });
   }
   return err;
 }
