@@ -17,7 +17,7 @@
  * @module envs
  */
 export type { Env, EnvMetadata, EnvSpec, Info, ResetOptions, ResetResult, StepResult } from './env.js';
-export { isPromiseLike, thenMaybe, forEachMaybe } from './maybe-promise.js';
+export { thenMaybe } from './maybe-promise.js';
 export { entropySeed, resolveResetRng, validateSeed } from './seeding.js';
 export { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.js';
 export * from './wrappers/index.js';
@@ -38,9 +38,8 @@ export {
 export { BUILTIN_ENVS, type BuiltinEnv } from './builtin-envs.js';
 export { checkEnv, EnvCheckError, type CheckEnvOptions, type CheckEnvReport } from './check-env.js';
 export { spaceFromPlain, isCoreSpace, type SpaceLike, type PlainBoxSpace, type PlainDiscreteSpace, type PlainDictSpace } from './plain-spaces.js';
-export { coerceToSpace, toPlainValue } from './coerce.js';
+export { coerceToSpace } from './coerce.js';
 export { fromGymnasiumLike, GymnasiumLikeEnv, type GymnasiumLike, type FromGymnasiumLikeOptions } from './gymnasium-adapter.js';
 export { batchSpace, stackBatch, unstackBatch, type Batched, type BatchedInput } from './batching.js';
 export { SyncVectorEnv, type AutoresetMode, type SyncVectorEnvOptions, type VectorResetOptions, type VectorResetResult, type VectorStepResult, type EnvThunk } from './vector.js';
 export { PendulumEnv, angleNormalize, PENDULUM_DEFAULT_X_INIT, PENDULUM_DEFAULT_Y_INIT, type PendulumOptions } from './classic/pendulum.js';
-export { isPlainObject, valuesEqual, previewValue } from './values.js';

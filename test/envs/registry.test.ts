@@ -82,6 +82,8 @@ describe('env registry', () => {
     expect(closestIds('Walker-v3', ids)).toEqual(['Walker-v1', 'Walker-v2', 'Walken-v1']);
     expect(closestIds('Hoper-v1', ids)).toEqual(['Hopper-v1']);
     expect(closestIds('zzzzzzz-v9', ids)).toEqual([]);
+    // another version of the same name beats a closer spelling
+    expect(closestIds('Walker-v3', ['Walken-v3', 'Walker-v12'])).toEqual(['Walker-v12', 'Walken-v3']);
   });
 
   it('rejects factories that do not return an env synchronously', () => {
