@@ -157,7 +157,7 @@ interface StartState {
   readonly options: ThreadedWasmOptions;
   readonly workers: Set<NodeWorker>;
   mainScriptPath: string | null;
-  settled: boolean;
+  outcome: 'pending' | 'started' | 'failed';
   fail(reason: string): void;
 }
 
@@ -221,15 +221,17 @@ function installShims(state: StartState): () => void {
       Object.defineProperty(this, 'onerror', {
         configurable: true,
         get: () => (error: unknown) => {
-          if (!state.settled) state.fail(`a pthread worker failed while the module started: ${describe(error)}`);
-          else handler?.(error);
+          // Errors of a start that failed are ours to report (the first one) or drop (the rest,
+          // from workers being terminated); after a successful start the glue's handler decides.
+          if (state.outcome === 'pending') state.fail(`a pthread worker failed while the module started: ${describe(error)}`);
+          else if (state.outcome === 'started') handler?.(error);
         },
         set: (value: (error: unknown) => void) => {
           handler = value;
         },
       });
       this.on('exit', (code) => {
-        if (!state.settled) state.fail(`a pthread worker exited with code ${code} while the module started`);
+        if (state.outcome === 'pending') state.fail(`a pthread worker exited with code ${code} while the module started`);
       });
     }
 
@@ -308,7 +310,7 @@ export async function startThreadedWasm(
     options,
     workers: new Set(),
     mainScriptPath: null,
-    settled: false,
+    outcome: 'pending',
     fail: (reason) => rejectStart(new BackendError(`Threaded wasm failed to start: ${reason}.`)),
   };
 
@@ -327,15 +329,15 @@ export async function startThreadedWasm(
   try {
     pending = Promise.resolve().then(factory);
     const backend = (await Promise.race([pending, failed, timedOut])) as ThreadedWasmBackend;
-    state.settled = true;
     if (backend.wasm.PThread === undefined) {
       backend.dispose();
       throw new BackendError('Threaded wasm failed to start: tfjs built the single-threaded module instead.');
     }
+    state.outcome = 'started';
     trimIdleWorkers(backend);
     return backend;
   } catch (error) {
-    state.settled = true;
+    state.outcome = 'failed';
     for (const worker of state.workers) void worker.terminate();
     // An abandoned start that still finishes later must not leave a module and its threads behind.
     pending?.then(
