@@ -281,6 +281,20 @@ describe('FIFO capacity', () => {
     expect(Array.from(b.lastSteps(0, 3).rewards)).toEqual([0, 2, 3]);
   });
 
+  test('grows in steps up to the capacity, then wraps, with batches straddling both', () => {
+    const b = new ReplayBuffer({ observationDim: 1, actionDim: 1, capacity: 6, initialCapacity: 2 });
+    const rows = (from: number, n: number) => {
+      const r = Array.from({ length: n }, (_, i) => from + i);
+      return { observations: r, actions: r, rewards: r, nextObservations: r, terminals: r.map(() => 0) };
+    };
+    b.addBatch(rows(0, 3));
+    b.addBatch(rows(3, 1));
+    b.addBatch(rows(4, 5)); // grows to 6, then wraps by 3
+    expect(b.size).toBe(6);
+    expect(Array.from(b.toArrays().rewards)).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(Array.from(b.toArrays().observations)).toEqual([3, 4, 5, 6, 7, 8]);
+  });
+
   test('a batch larger than the capacity keeps its last rows; a batch across the wrap point lands in order', () => {
     const b = new ReplayBuffer({ observationDim: 1, actionDim: 1, capacity: 4 });
     const rows = (from: number, n: number) => {
@@ -302,6 +316,31 @@ describe('FIFO capacity', () => {
       expect(batch.observations[r]).toBe(7 + batch.indices[r]!);
     }
     expect([...seen].sort()).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('fromColumns / toArrays', () => {
+  test('round-trip exactly, keeping an open last episode open', () => {
+    const b = new ReplayBuffer({ observationDim: 2, actionDim: 1 });
+    for (let t = 0; t < 4; t++) b.add(step(t, { timeout: t === 1 }));
+    const back = ReplayBuffer.fromColumns(b.toArrays(), { capacity: 10 });
+    expect(back.toArrays()).toEqual(b.toArrays());
+    expect(back.capacity).toBe(10);
+    expect(back.episode(1)).toMatchObject({ terminated: false, truncated: false });
+  });
+
+  test('reject columns that break the stored invariants, naming the row', () => {
+    const b = new ReplayBuffer({ observationDim: 2, actionDim: 1 });
+    for (let t = 0; t < 3; t++) b.add(step(t, { terminal: t === 2 }));
+    const both = b.toArrays();
+    both.timeouts[2] = 1;
+    expect(() => ReplayBuffer.fromColumns(both)).toThrow(/row 2 is both terminal and timeout/);
+    const unended = b.toArrays();
+    unended.episodeEnds[2] = 0;
+    expect(() => ReplayBuffer.fromColumns(unended)).toThrow(/row 2 is a terminal but episodeEnds is 0 there/);
+    const short = { ...b.toArrays(), rewards: new Float32Array(2) };
+    expect(() => ReplayBuffer.fromColumns(short)).toThrow(/rewards has 2 values; expected 3 for size 3/);
+    expect(() => ReplayBuffer.fromColumns(b.toArrays(), { capacity: 2 })).toThrow(/hold 3 transitions but capacity is 2/);
   });
 });
 
