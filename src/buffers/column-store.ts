@@ -38,11 +38,11 @@ export type ColumnDtype = 'float32' | 'int32' | 'uint8';
 /** The typed array that holds a column in memory. */
 export type ColumnArray = Float32Array | Int32Array | Uint8Array;
 
-/** Stages reported to {@link SaveOptions.onProgress}, in order. */
-export type SaveStage = 'data-written' | 'manifest-written' | 'committed';
+/** Stages reported to {@link BufferSaveOptions.onProgress}, in order. */
+export type BufferSaveStage = 'data-written' | 'manifest-written' | 'committed';
 
 /** Options of `save`. */
-export interface SaveOptions {
+export interface BufferSaveOptions {
   /**
    * Called after each stage of the save: `'data-written'` (the data file is complete under its
    * final name, the old manifest still in force), `'manifest-written'` (the new manifest is
@@ -50,11 +50,11 @@ export interface SaveOptions {
    * force). If the callback throws before `'committed'`, the save is abandoned, its files are
    * removed, the previous save stays in force, and the error propagates unchanged.
    */
-  readonly onProgress?: (stage: SaveStage) => void;
+  readonly onProgress?: (stage: BufferSaveStage) => void;
 }
 
 /** Options of `load`. */
-export interface LoadOptions {
+export interface BufferLoadOptions {
   /**
    * Recompute the sha256 of every column and compare it with the manifest.
    * @defaultValue true
@@ -209,7 +209,7 @@ function wrapIo(err: unknown, message: string): unknown {
  * @param dir - the save directory.
  * @param header - the manifest's leading fields: at least `format` and `formatVersion`.
  * @param columns - the columns, written in this order.
- * @param options - see {@link SaveOptions}.
+ * @param options - see {@link BufferSaveOptions}.
  * @param what - what is being saved, for messages.
  * @throws {@link DatasetError} wrapping the file system error when a file cannot be written;
  *   the previous save is left in force.
@@ -218,7 +218,7 @@ export function writeColumnStore(
   dir: string,
   header: Readonly<Record<string, unknown>> & { readonly format: string; readonly formatVersion: number },
   columns: readonly ColumnToWrite[],
-  options: SaveOptions = {},
+  options: BufferSaveOptions = {},
   what = 'data',
 ): void {
   const names = new Set<string>();
@@ -339,7 +339,7 @@ export function manifestInteger(manifest: Readonly<Record<string, unknown>>, key
 export function readColumnStore<T>(
   dir: string,
   expected: ExpectedFormat,
-  options: LoadOptions,
+  options: BufferLoadOptions,
   use: (reader: ColumnStoreReader) => T,
 ): T {
   const what = expected.what;

@@ -13,7 +13,7 @@
  * @module buffers
  */
 export { createBatch } from './batch.js';
-export { type LoadOptions, type SaveOptions, type SaveStage } from './column-store.js';
+export { type BufferLoadOptions, type BufferSaveOptions, type BufferSaveStage } from './column-store.js';
 export type { FlagColumnInput, RealColumnInput, TaskIndexInput } from './input.js';
 export type { JsonValue } from './json.js';
 export {

@@ -16,7 +16,7 @@ import { ConfigError, DatasetError, NotFoundError, RlError, ShapeError } from '.
 import type { Rng } from '../core/rng.js';
 import type { Batch, Statistics, Trajectory } from '../core/types.js';
 import { checkBatch, createBatch } from './batch.js';
-import { type ColumnToWrite, type LoadOptions, type SaveOptions, manifestInteger, readColumnStore, writeColumnStore } from './column-store.js';
+import { type ColumnToWrite, type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from './column-store.js';
 import { checkFinite, checkInteger } from './input.js';
 import { type JsonValue, checkJson } from './json.js';
 import { type BufferColumns, ReplayBuffer, type StatisticsColumn } from './replay-buffer.js';
@@ -402,7 +402,7 @@ export class MultiTaskDataset {
    * @throws {@link DatasetError} wrapping the file system error when writing fails; the
    *   previous save in `dir` stays in force.
    */
-  save(dir: string, options: SaveOptions = {}): void {
+  save(dir: string, options: BufferSaveOptions = {}): void {
     const columns: ColumnToWrite[] = [];
     const od = this.observationDim;
     const ad = this.actionDim;
@@ -452,7 +452,7 @@ export class MultiTaskDataset {
    *   malformed manifest, a missing or truncated data file, a checksum mismatch, or content
    *   that fails validation.
    */
-  static load(dir: string, options: LoadOptions = {}): MultiTaskDataset {
+  static load(dir: string, options: BufferLoadOptions = {}): MultiTaskDataset {
     return readColumnStore(
       dir,
       {

@@ -19,7 +19,7 @@ import { ConfigError, DatasetError, NotFoundError, ShapeError } from '../core/er
 import type { Rng } from '../core/rng.js';
 import type { Batch, Statistics, Trajectory } from '../core/types.js';
 import { checkBatch, createBatch } from './batch.js';
-import { type LoadOptions, type SaveOptions, manifestInteger, readColumnStore, writeColumnStore } from './column-store.js';
+import { type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from './column-store.js';
 import {
   type FlagColumnInput,
   type RealColumnInput,
@@ -757,7 +757,7 @@ export class ReplayBuffer {
    *
    * @throws {@link DatasetError} wrapping the file system error when writing fails.
    */
-  save(dir: string, options: SaveOptions = {}): void {
+  save(dir: string, options: BufferSaveOptions = {}): void {
     const v = this.columns();
     const n = this.count;
     const od = this.observationDim;
@@ -796,7 +796,7 @@ export class ReplayBuffer {
    *   version, a malformed manifest, a missing or truncated data file, a checksum mismatch, or
    *   columns that fail validation.
    */
-  static load(dir: string, options: LoadOptions = {}): ReplayBuffer {
+  static load(dir: string, options: BufferLoadOptions = {}): ReplayBuffer {
     return readColumnStore(
       dir,
       { format: REPLAY_BUFFER_FORMAT, formatVersion: REPLAY_BUFFER_FORMAT_VERSION, what: 'a replay buffer', loader: 'ReplayBuffer.load' },
