@@ -22,12 +22,16 @@ export interface RngState {
 }
 
 const TWO_POW_32 = 4294967296;
+// Bound once: global lookups such as `Math.imul` are slow inside jest's VM contexts (about 30x),
+// and these run for every random number.
+const imul = Math.imul;
+const isInteger = Number.isInteger;
 
 /** splitmix32: a bijective 32-bit mixer used to expand one seed into a full state. */
 function splitmix32(x: number): number {
   let z = (x + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  z = imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = imul(z ^ (z >>> 13), 0xc2b2ae35);
   return (z ^ (z >>> 16)) >>> 0;
 }
 
@@ -103,8 +107,8 @@ export class Rng {
     const s1 = this.s1;
     const s2 = this.s2;
     const s3 = this.s3;
-    const m = Math.imul(s1, 5);
-    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const m = imul(s1, 5);
+    const result = imul((m << 7) | (m >>> 25), 9) >>> 0;
     const t = s1 << 9;
     const n2 = s2 ^ s0;
     const n3 = s3 ^ s1;
@@ -136,7 +140,7 @@ export class Rng {
    * @throws {@link ConfigError} if n is not a positive integer below 2^32.
    */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) {
+    if (!isInteger(n) || n <= 0 || n > TWO_POW_32) {
       throw new ConfigError(`Rng.int(n) needs a positive integer n <= 2^32, got ${String(n)}.`);
     }
     // Lemire's rejection method on 32-bit draws.
