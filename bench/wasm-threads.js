@@ -106,7 +106,7 @@ async function child(args) {
         c.dispose();
       },
       reps,
-      Math.max(3, reps / 10),
+      Math.max(3, Math.round(reps / 10)),
     );
     a.dispose();
     b.dispose();
@@ -138,7 +138,7 @@ async function child(args) {
       out.dispose();
     },
     args.repsMlp,
-    Math.max(5, args.repsMlp / 10),
+    Math.max(5, Math.round(args.repsMlp / 10)),
   );
 
   let gradients = false;
@@ -160,7 +160,7 @@ async function child(args) {
       value.dispose();
       for (const g of Object.values(grads)) g.dispose();
     };
-    result.bench['MLP train step (fwd+bwd+SGD)'] = time(step, Math.max(20, args.repsMlp / 3), 10);
+    result.bench['MLP train step (fwd+bwd+SGD)'] = time(step, Math.max(20, Math.round(args.repsMlp / 3)), 10);
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
