@@ -50,6 +50,31 @@ const y = tf.tensor2d(rng.fillNormal(new Float32Array(B * OUT)), [B, OUT]);
   tf.dispose([a, b]);
 }
 
+// Op-level facts the network blocks are designed around (256x256 float32, per op).
+{
+  const a = tf.randomNormal([256, 256], 0, 1, 'float32', 3);
+  const b = tf.randomNormal([256, 256], 0, 1, 'float32', 4);
+  const ones = tf.ones([1, 256]);
+  const reps = 10;
+  const perOp = (fn) => medianMs(() => tf.tidy(() => { let r; for (let i = 0; i < reps; i++) r = fn(); r.dataSync(); }), { warmup: 3, iterations: 15 }) / reps;
+  const ops = {
+    'matMul': () => tf.matMul(a, b),
+    'matMul-fresh-rhs': () => tf.matMul(a, tf.add(b, 0)),
+    'add': () => tf.add(a, b),
+    'matMul-transposeA': () => tf.matMul(a, b, true, false),
+    'matMul-transposeB': () => tf.matMul(a, b, false, true),
+    'transpose': () => tf.transpose(a),
+    'mish-tanh-softplus': () => tf.mul(a, tf.tanh(tf.softplus(a))),
+    'mish-one-sigmoid': () => { const s = tf.sigmoid(a); const p = tf.mul(s, tf.sub(2, s)); return tf.mul(a, tf.div(p, tf.sub(2, p))); },
+    'sum-axis0': () => tf.sum(a, 0),
+    'ones-row-matMul': () => tf.matMul(ones, a),
+  };
+  const opMs = {};
+  for (const [name, fn] of Object.entries(ops)) opMs[name] = round3(perOp(fn));
+  emit({ case: 'ops-256x256-ms', ...opMs, ...common });
+  tf.dispose([a, b, ones]);
+}
+
 // Ours: Dense with hand-written backward, sigmoid-form Mish, explicit-list Adam.
 const net = new Mlp({ inputDim: IN, hiddenDims: [H, H, H], outputDim: OUT, rng, inputGradient: false });
 const opt = new Adam(net.trainableVariables(), { learningRate: 3e-4 });
