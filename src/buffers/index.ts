@@ -12,6 +12,7 @@
  *
  * @module buffers
  */
+export type { Batch, Statistics, Trajectory } from '../core/types.js';
 export { createBatch } from './batch.js';
 export { type BufferLoadOptions, type BufferSaveOptions, type BufferSaveStage } from './column-store.js';
 export type { FlagColumnInput, RealColumnInput, TaskIndexInput } from './input.js';

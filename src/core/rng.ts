@@ -13,6 +13,14 @@
  */
 import { ConfigError } from './errors.js';
 
+/** Anything indexable and writable by position: plain arrays and typed arrays. */
+export interface IndexedArray {
+  /** Number of elements. */
+  readonly length: number;
+  /** Element at a position. */
+  [index: number]: unknown;
+}
+
 /** The serialisable state of an {@link Rng}, for checkpoints. */
 export interface RngState {
   /** The four 32-bit words of xoshiro128** state. */
@@ -193,7 +201,7 @@ export class Rng {
   }
 
   /** Fisher-Yates shuffles `array` in place and returns it. */
-  shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T {
+  shuffle<T extends IndexedArray>(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = array[i];

@@ -18,11 +18,40 @@ export type BoxArray<D extends BoxDtype = BoxDtype> = D extends 'float32'
     ? Float64Array
     : Int32Array;
 
+/** JSON form of a {@link Box}. */
+export interface BoxJSON {
+  /** Discriminant. */
+  readonly type: 'box';
+  /** Shape of one value. */
+  readonly shape: number[];
+  /** Element type. */
+  readonly dtype: BoxDtype;
+  /** Lower bounds, `null` for −∞. */
+  readonly low: (number | null)[];
+  /** Upper bounds, `null` for +∞. */
+  readonly high: (number | null)[];
+}
+
+/** JSON form of a {@link Discrete}. */
+export interface DiscreteJSON {
+  /** Discriminant. */
+  readonly type: 'discrete';
+  /** Number of elements. */
+  readonly n: number;
+  /** Smallest element. */
+  readonly start: number;
+}
+
+/** JSON form of a {@link Dict}. */
+export interface DictJSON {
+  /** Discriminant. */
+  readonly type: 'dict';
+  /** Sub-spaces by key. */
+  readonly spaces: Record<string, SpaceJSON>;
+}
+
 /** JSON form of a space, as written in checkpoints and dataset metadata. */
-export type SpaceJSON =
-  | { readonly type: 'box'; readonly shape: number[]; readonly dtype: BoxDtype; readonly low: (number | null)[]; readonly high: (number | null)[] }
-  | { readonly type: 'discrete'; readonly n: number; readonly start: number }
-  | { readonly type: 'dict'; readonly spaces: Record<string, SpaceJSON> };
+export type SpaceJSON = BoxJSON | DiscreteJSON | DictJSON;
 
 /** Common interface of all spaces. */
 export interface Space<T = unknown> {

@@ -19,6 +19,7 @@ import { type ConcreteBackend, firstLine, loadCpuBackend, loadTensorflowBackend,
 import { loadWasmBackend, wasmThreadsInUse } from './wasm.js';
 
 export type { ConcreteBackend } from './backends.js';
+export { BackendError } from '../core/errors.js';
 
 /** A backend request: a concrete backend, or `'auto'` for the best one available. */
 export type BackendRequest = 'auto' | ConcreteBackend;

@@ -19,7 +19,7 @@
 export type { Env, EnvMetadata, EnvSpec, Info, ResetOptions, ResetResult, StepResult } from './env.js';
 export { thenMaybe } from './maybe-promise.js';
 export { entropySeed, resolveResetRng, validateSeed } from './seeding.js';
-export { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.js';
+export { RunningMeanStd, type RunningMeanStdState, type NumericArray } from './running-mean-std.js';
 export * from './wrappers/index.js';
 export {
   registerEnv,
@@ -29,6 +29,7 @@ export {
   listEnvs,
   envSpec,
   parseEnvId,
+  type ParsedEnvId,
   closestIds,
   type EnvFactory,
   type RegisterEnvOptions,

@@ -83,11 +83,21 @@ export function registerBuiltinEnvs(options: { readonly override?: boolean } = {
   }
 }
 
+/** The parts of an env id `[namespace/]Name-vN`. */
+export interface ParsedEnvId {
+  /** The namespace before the slash, if any. */
+  readonly namespace: string | undefined;
+  /** The name without namespace and version. */
+  readonly name: string;
+  /** The version number N. */
+  readonly version: number;
+}
+
 /**
  * Splits an env id into namespace, name and version.
  * @throws {@link ConfigError} when the id does not match `[namespace/]Name-vN`.
  */
-export function parseEnvId(id: string): { readonly namespace: string | undefined; readonly name: string; readonly version: number } {
+export function parseEnvId(id: string): ParsedEnvId {
   const m = typeof id === 'string' ? ID_PATTERN.exec(id) : null;
   if (m === null) {
     throw new ConfigError(

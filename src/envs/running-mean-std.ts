@@ -16,6 +16,14 @@ export interface RunningMeanStdState {
   readonly count: number;
 }
 
+/** A writable numeric array: `number[]` or a float typed array. */
+export interface NumericArray {
+  /** Number of elements. */
+  readonly length: number;
+  /** Element at a position. */
+  [index: number]: number;
+}
+
 /**
  * Running per-element mean and population variance, updated one vector at a time with
  * Welford's recurrence in float64:
@@ -60,7 +68,7 @@ export class RunningMeanStd {
    * Writes `(x - mean) / sqrt(variance + epsilon)` into `out` (a new Float64Array when omitted)
    * and returns it.
    */
-  normalize<T extends { length: number; [i: number]: number }>(x: ArrayLike<number>, epsilon: number, out?: T): T {
+  normalize<T extends NumericArray>(x: ArrayLike<number>, epsilon: number, out?: T): T {
     if (x.length !== this.size) throw new ShapeError(`RunningMeanStd.normalize expected ${this.size} values, got ${x.length}.`);
     const target = out ?? (new Float64Array(this.size) as unknown as T);
     for (let i = 0; i < this.size; i++) target[i] = (x[i]! - this.mean[i]!) / Math.sqrt(this.variance[i]! + epsilon);

@@ -100,7 +100,10 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
   /** Space of batched actions (shape `[N, ...shape]` for a Box). */
   readonly actionSpace: Space;
   /** Gymnasium-style metadata; records the autoreset mode. */
-  readonly metadata: Readonly<{ autoresetMode: AutoresetMode }>;
+  readonly metadata: Readonly<{
+    /** How finished sub-envs are reset; see {@link AutoresetMode}. */
+    autoresetMode: AutoresetMode;
+  }>;
   private readonly observations: (Obs | undefined)[];
   private readonly pending: boolean[];
   private started = false;

@@ -166,6 +166,14 @@ export class Adam {
   }
 }
 
+/** A loss value and one gradient per variable, from {@link gradientsOf}. */
+export interface LossAndGradients {
+  /** The loss. */
+  readonly value: tf.Scalar;
+  /** Gradients in the order of the variable list. */
+  readonly grads: tf.Tensor[];
+}
+
 /**
  * Computes the gradients of a scalar loss with respect to an explicit variable list, in list
  * order. A thin, typed wrapper over `tf.variableGrads` that never falls back to "all
@@ -173,7 +181,7 @@ export class Adam {
  * @returns the loss value and one gradient per variable.
  * @remarks The caller owns the returned tensors (use inside `tf.tidy`).
  */
-export function gradientsOf(loss: () => tf.Scalar, variables: readonly tf.Variable[]): { value: tf.Scalar; grads: tf.Tensor[] } {
+export function gradientsOf(loss: () => tf.Scalar, variables: readonly tf.Variable[]): LossAndGradients {
   const { value, grads } = tf.variableGrads(loss, [...variables]);
   return {
     value,

@@ -124,7 +124,14 @@ export interface EmaOptions {
 }
 
 /** Diffusion-QL's EMA schedule: decay 0.995, from step 1000, every 5 steps (fact sheet §1.8). */
-export const EMA_DEFAULTS: Readonly<{ decay: number; startStep: number; every: number }> = Object.freeze({
+export const EMA_DEFAULTS: Readonly<{
+  /** θ_ema ← decay·θ_ema + (1 − decay)·θ. */
+  decay: number;
+  /** First (0-based) step at which the average moves. */
+  startStep: number;
+  /** The average moves on steps where step % every === 0. */
+  every: number;
+}> = Object.freeze({
   decay: 0.995,
   startStep: 1000,
   every: 5,
