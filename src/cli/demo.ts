@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RlError } from '../core/errors.js';
-import { Progress } from '../core/progress.js';
+import { Progress, type ProgressOptions } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { createBatch } from '../buffers/batch.js';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
@@ -41,6 +41,8 @@ export interface DemoOptions {
   readonly evalEpisodes?: number;
   /** Where to print. @defaultValue `process.stdout` */
   readonly out?: { write(text: string): unknown };
+  /** Progress display of the training loop (see {@link ProgressOptions.mode}). @defaultValue `'auto'` */
+  readonly progress?: ProgressOptions['mode'];
 }
 
 /** One evaluated policy. */
@@ -161,7 +163,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const policyNet = new Mlp({ inputDim: 3, hiddenDims: [256, 256], outputDim: 1, rng: rng.split(), inputGradient: false });
   const optimizer = new Adam(policyNet.trainableVariables(), { learningRate: 1e-3 });
   const batch = createBatch(256, 3, 1);
-  const progress = new Progress({ total: trainSteps, label: '4. training  ' });
+  const progress = new Progress({ total: trainSteps, label: '4. training  ', mode: options.progress ?? 'auto' });
   const sampler = rng.split();
   const started = performance.now();
   let firstLoss = NaN;

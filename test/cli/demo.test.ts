@@ -9,7 +9,7 @@ describe('demo', () => {
   test('runs end to end on a small budget and writes its reports', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmdpd-demo-'));
     const lines: string[] = [];
-    const report = await runDemo({ outDir: dir, seed: 1, trainSteps: 300, datasetEpisodes: 4, evalEpisodes: 2, out: { write: (t: string) => lines.push(t) } });
+    const report = await runDemo({ outDir: dir, seed: 1, trainSteps: 300, datasetEpisodes: 4, evalEpisodes: 2, progress: 'off', out: { write: (t: string) => lines.push(t) } });
     expect(report.dataset.transitions).toBe(4 * 200);
     expect(report.dataset.episodes).toBe(4);
     expect(report.training.lastLoss).toBeLessThan(report.training.firstLoss);
