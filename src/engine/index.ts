@@ -54,6 +54,8 @@ export interface EngineInfo {
   readonly threads: number;
   /** What was requested (after the `LLMDPD_BACKEND` override). */
   readonly requested: BackendRequest;
+  /** Thread count that was requested. */
+  readonly requestedThreads: number;
   /** Why earlier candidates of an `'auto'` request were passed over, and any fall-back inside the chosen backend. */
   readonly skipped: readonly string[];
 }
@@ -120,7 +122,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   if (!Number.isInteger(threads) || threads < 1) {
     throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(threads)}.`);
   }
-  if (current !== null && current.requested === requested && tf.getBackend() === current.backend) return current;
+  if (current !== null && current.requested === requested && current.requestedThreads === threads && tf.getBackend() === current.backend) return current;
   await registerGradients();
 
   const candidates: ConcreteBackend[] = requested === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [requested];
@@ -128,7 +130,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   for (const backend of candidates) {
     try {
       const { packageName, threads: used } = await activate(backend, threads, skipped);
-      current = Object.freeze({ backend, packageName, tfjsVersion: tf.version_core, threads: used, requested, skipped: Object.freeze(skipped) });
+      current = Object.freeze({ backend, packageName, tfjsVersion: tf.version_core, threads: used, requested, requestedThreads: threads, skipped: Object.freeze(skipped) });
       return current;
     } catch (error) {
       if (requested !== 'auto') throw error;
