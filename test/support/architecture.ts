@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 
 /** Library areas (first folder under src/); files directly in src/ belong to 'root'. */
-export type Area = 'root' | 'core' | 'engine' | 'envs' | 'buffers' | 'nets' | 'encoders' | 'agents' | 'eval' | 'cli';
+export type Area = 'root' | 'core' | 'engine' | 'envs' | 'buffers' | 'datasets' | 'nets' | 'encoders' | 'agents' | 'suites' | 'eval' | 'cli';
 
 /** Which areas each area may import from (its own area is always allowed). */
 export const ALLOWED_AREAS: Record<Area, readonly Area[]> = {
@@ -14,12 +14,14 @@ export const ALLOWED_AREAS: Record<Area, readonly Area[]> = {
   engine: ['core'],
   envs: ['core'],
   buffers: ['core'],
+  datasets: ['core', 'buffers'],
   nets: ['core', 'engine'],
   encoders: ['core', 'engine', 'nets'],
   agents: ['core', 'engine', 'nets', 'encoders'],
-  eval: ['core', 'engine', 'envs', 'buffers', 'nets', 'encoders', 'agents'],
-  cli: ['core', 'engine', 'envs', 'buffers', 'nets', 'encoders', 'agents', 'eval'],
-  root: ['core', 'engine', 'envs', 'buffers', 'nets', 'encoders', 'agents', 'eval', 'cli'],
+  eval: ['core', 'envs', 'buffers', 'datasets'],
+  suites: ['core', 'envs', 'buffers', 'datasets', 'eval'],
+  cli: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval'],
+  root: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'cli'],
 };
 
 /** Packages that select or provide a tfjs backend: only src/engine may import them. */
@@ -27,7 +29,7 @@ export const BACKEND_PACKAGE = /^@tensorflow\/(tfjs|tfjs-node|tfjs-node-gpu|tfjs
 /** Any tfjs package. */
 export const TFJS_PACKAGE = /^@tensorflow\//;
 /** Areas that must not import any tfjs package (they run without a backend). */
-export const TFJS_FREE: readonly Area[] = ['core', 'envs', 'buffers'];
+export const TFJS_FREE: readonly Area[] = ['core', 'envs', 'buffers', 'datasets', 'eval', 'suites'];
 
 /** One source file: path relative to the repository root (posix separators) and its text. */
 export interface SourceFile {
