@@ -22,6 +22,15 @@ import { type Activation, mishBackward, mishForward } from './activations.js';
 import { type Initializer, initDense } from './init.js';
 import type { NetModule } from './module.js';
 
+/** Per-call options of {@link Dense.apply} and {@link Mlp.apply}. */
+export interface ApplyOptions {
+  /**
+   * Treat the weights as constants: gradients reach the input only and the weight products of
+   * the backward pass are skipped. @defaultValue false
+   */
+  readonly frozen?: boolean;
+}
+
 /** Options of {@link Dense}. */
 export interface DenseOptions {
   /** Input width (fan-in). */
@@ -47,6 +56,39 @@ export interface DenseOptions {
 
 let uniqueId = 0;
 
+/** Forward pass shared by both gradient modes: z = x·W + b, y = act(z), plus what backward needs. */
+function forwardWithSaved(input: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): { value: tf.Tensor2D; saved: tf.Tensor[] } {
+  const z = tf.fused.matMul({ a: input, b: w, bias: b }) as tf.Tensor2D;
+  switch (activation) {
+    case 'linear':
+      return { value: z, saved: [] };
+    case 'relu': {
+      const value = tf.relu(z) as tf.Tensor2D;
+      return { value, saved: [value] };
+    }
+    case 'mish': {
+      const m = mishForward(z);
+      return { value: m.y as tf.Tensor2D, saved: [z, m.s, m.t] };
+    }
+    default: {
+      const never: never = activation;
+      throw new ConfigError(`Unknown activation ${JSON.stringify(never)}; use 'linear', 'relu' or 'mish'.`);
+    }
+  }
+}
+
+/** dz = dy ⊙ act′(z), from the tensors {@link forwardWithSaved} kept. */
+function activationBackward(dy: tf.Tensor, activation: Activation, saved: readonly tf.Tensor[]): tf.Tensor2D {
+  switch (activation) {
+    case 'linear':
+      return dy as tf.Tensor2D;
+    case 'relu':
+      return tf.mul(dy, tf.step(saved[0]!)) as tf.Tensor2D;
+    case 'mish':
+      return mishBackward(dy, saved[0]!, saved[1]!, saved[2]!) as tf.Tensor2D;
+  }
+}
+
 /**
  * Applies `act(x·W + b)` with the fast backward pass described in the module comment.
  * Works under `tf.grad`/`tf.variableGrads`: gradients reach `x`, `kernel` and `bias`.
@@ -64,42 +106,11 @@ export function denseApply(
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;
-    const z = tf.fused.matMul({ a: input, b: w, bias: b }) as tf.Tensor2D;
-    let value: tf.Tensor2D;
-    switch (activation) {
-      case 'linear':
-        value = z;
-        save([input, w]);
-        break;
-      case 'relu':
-        value = tf.relu(z) as tf.Tensor2D;
-        save([input, w, value]);
-        break;
-      case 'mish': {
-        const m = mishForward(z);
-        value = m.y as tf.Tensor2D;
-        save([input, w, z, m.s, m.t]);
-        break;
-      }
-      default: {
-        const never: never = activation;
-        throw new ConfigError(`Unknown activation ${JSON.stringify(never)}; use 'linear', 'relu' or 'mish'.`);
-      }
-    }
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [savedInput, savedKernel] = saved as [tf.Tensor2D, tf.Tensor2D];
-      let dz: tf.Tensor2D;
-      switch (activation) {
-        case 'linear':
-          dz = dy as tf.Tensor2D;
-          break;
-        case 'relu':
-          dz = tf.mul(dy, tf.step(saved[2]!)) as tf.Tensor2D;
-          break;
-        case 'mish':
-          dz = mishBackward(dy, saved[2]!, saved[3]!, saved[4]!) as tf.Tensor2D;
-          break;
-      }
+    const { value, saved } = forwardWithSaved(input, w, b, activation);
+    save([input, w, ...saved]);
+    const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor[] => {
+      const [savedInput, savedKernel] = kept as [tf.Tensor2D, tf.Tensor2D];
+      const dz = activationBackward(dy, activation, kept.slice(2));
       const dx = inputGradient ? tf.matMul(dz, tf.transpose(savedKernel)) : tf.zerosLike(savedInput);
       const dw = tf.matMul(tf.transpose(savedInput), dz);
       const db = tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]);
@@ -108,6 +119,25 @@ export function denseApply(
     return { value, gradFunc };
   });
   return op(x, kernel, bias) as tf.Tensor2D;
+}
+
+/**
+ * Applies `act(x·W + b)` treating W and b as constants: gradients flow to `x` only, and the
+ * backward pass skips the weight products. Used where a network is differentiated with respect
+ * to its input but must not be trained, e.g. the critic inside the actor loss, which otherwise
+ * costs two wasted 256×256×256 products per layer.
+ * @remarks Returns a new tensor; the caller owns it.
+ */
+export function denseApplyFrozen(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    const { value, saved } = forwardWithSaved(input, kernel, bias, activation);
+    save(saved);
+    const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor => tf.matMul(activationBackward(dy, activation, kept), tf.transpose(kernel));
+    return { value, gradFunc };
+  });
+  return op(x) as tf.Tensor2D;
 }
 
 /**
@@ -152,14 +182,17 @@ export class Dense implements NetModule {
 
   /**
    * Computes `act(x·W + b)`.
+   * @param options - `frozen: true` differentiates with respect to `x` only.
    * @throws {@link ShapeError} when x is not `[batch, inputDim]`.
    * @remarks Returns a new tensor; the caller owns it.
    */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  apply(x: tf.Tensor2D, options: ApplyOptions = {}): tf.Tensor2D {
     if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
       throw new ShapeError(`Dense layer expects input [batch, ${this.inputDim}], got [${x.shape.join(', ')}].`);
     }
-    return denseApply(x, this.kernel, this.bias, this.activation, this.inputGradient);
+    return options.frozen === true
+      ? denseApplyFrozen(x, this.kernel, this.bias, this.activation)
+      : denseApply(x, this.kernel, this.bias, this.activation, this.inputGradient);
   }
 
   /** Kernel then bias. */

@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { Activation } from './activations.js';
-import { Dense } from './dense.js';
+import { type ApplyOptions, Dense } from './dense.js';
 import type { Initializer } from './init.js';
 import type { NetModule } from './module.js';
 
@@ -84,14 +84,15 @@ export class Mlp implements NetModule {
 
   /**
    * Runs the layers in order.
+   * @param options - `frozen: true` differentiates with respect to `x` only (see {@link ApplyOptions}).
    * @throws {@link ShapeError} when x is not `[batch, inputDim]`.
    * @remarks Returns a new tensor; the caller owns it. Intermediates are released as soon as
    * the next layer has consumed them unless a gradient tape still needs them.
    */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  apply(x: tf.Tensor2D, options: ApplyOptions = {}): tf.Tensor2D {
     let h = x;
     for (const layer of this.layers) {
-      const next = layer.apply(h);
+      const next = layer.apply(h, options);
       if (h !== x) h.dispose();
       h = next;
     }

@@ -3,7 +3,7 @@ import { ShapeError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import type { Activation } from '../../src/nets/activations.js';
-import { Dense, denseApply } from '../../src/nets/dense.js';
+import { Dense, denseApply, denseApplyFrozen } from '../../src/nets/dense.js';
 import { expectClose, expectNoLeakedTensors } from '../support/tensors.js';
 
 const act64: Record<Activation, (z: number) => number> = {
@@ -88,6 +88,26 @@ describe('denseApply', () => {
     });
     expectClose(fast[0]!, plain[0]!, 1e-5, 1e-4);
     expectClose(fast[1]!, plain[1]!, 1e-5, 1e-4);
+  });
+
+  test('frozen mode gives the same value and input gradient, and no weight gradient', () => {
+    const [v1, g1, v2, g2] = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [n, i]);
+      const wt = tf.tensor2d(w, [i, o]);
+      const bt = tf.tensor1d(b);
+      const ut = tf.tensor2d(u, [n, o]);
+      const full = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApply(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
+      const frozen = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApplyFrozen(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
+      return [full.value.dataSync(), full.grad.dataSync(), frozen.value.dataSync(), frozen.grad.dataSync()];
+    });
+    expect(v2).toEqual(v1);
+    expectClose(g2!, g1!, 1e-7, 1e-6);
+    const layer = new Dense({ inputDim: i, outputDim: o, activation: 'mish', rng: new Rng(2) });
+    const xt = tf.tensor2d(x, [n, i]);
+    // With frozen weights, the layer's variables are not on the gradient path at all.
+    expect(() => tf.tidy(() => tf.variableGrads(() => tf.sum(layer.apply(xt, { frozen: true })), layer.trainableVariables()))).toThrow(/Cannot compute gradient/);
+    xt.dispose();
+    layer.dispose();
   });
 
   test('inputGradient=false returns a zero input gradient but keeps dW', () => {
