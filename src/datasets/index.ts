@@ -1,0 +1,21 @@
+/**
+ * Offline datasets: D4RL reference scores and dataset-to-env ids (more to come: D4RL HDF5
+ * reading and writing, Minari folders).
+ *
+ * @module datasets
+ */
+export {
+  D4RL_DATASET_IDS,
+  D4RL_DATASET_KINDS,
+  D4RL_ENV_NAMES,
+  D4RL_LOCOMOTION,
+  type D4rlDatasetKind,
+  type D4rlEnvInfo,
+  type D4rlEnvName,
+  type ParsedDatasetId,
+  type ReferenceScores,
+  d4rlNormalizedScore,
+  envIdForDataset,
+  parseD4rlDatasetId,
+  referenceScores,
+} from './scores.js';
