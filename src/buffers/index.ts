@@ -14,7 +14,7 @@
  */
 export type { Batch, Statistics, Trajectory } from '../core/types.js';
 export { createBatch } from './batch.js';
-export { type BufferLoadOptions, type BufferSaveOptions, type BufferSaveStage } from './column-store.js';
+export { type BufferLoadOptions, type BufferSaveOptions, type BufferSaveStage } from '../core/column-store.js';
 export type { FlagColumnInput, RealColumnInput, TaskIndexInput } from './input.js';
 export type { JsonValue } from './json.js';
 export {

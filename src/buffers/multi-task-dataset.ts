@@ -16,7 +16,7 @@ import { ConfigError, DatasetError, NotFoundError, RlError, ShapeError } from '.
 import type { Rng } from '../core/rng.js';
 import type { Batch, Statistics, Trajectory } from '../core/types.js';
 import { checkBatch, createBatch } from './batch.js';
-import { type ColumnToWrite, type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from './column-store.js';
+import { type ColumnToWrite, type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from '../core/column-store.js';
 import { checkFinite, checkInteger } from './input.js';
 import { type JsonValue, checkJson } from './json.js';
 import { type BufferColumns, ReplayBuffer, type StatisticsColumn } from './replay-buffer.js';

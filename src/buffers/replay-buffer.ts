@@ -19,7 +19,7 @@ import { ConfigError, DatasetError, NotFoundError, ShapeError } from '../core/er
 import type { Rng } from '../core/rng.js';
 import type { Batch, Statistics, Trajectory } from '../core/types.js';
 import { checkBatch, createBatch } from './batch.js';
-import { type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from './column-store.js';
+import { type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from '../core/column-store.js';
 import {
   type FlagColumnInput,
   type RealColumnInput,

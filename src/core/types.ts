@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Rng } from './rng.js';
 
 /** A value that may or may not be wrapped in a promise (sync or async envs and callbacks). */
 export type MaybePromise<T> = T | Promise<T>;
@@ -69,4 +70,40 @@ export interface Statistics {
   readonly min: Float32Array;
   /** Per-dimension maximum. */
   readonly max: Float32Array;
+}
+
+/**
+ * Anything an agent can train on: it fills a preallocated {@link Batch} with sampled
+ * transitions. `ReplayBuffer` and `MultiTaskDataset` (llmdpd/buffers) both satisfy it, so
+ * agents depend on this shape rather than on the buffer classes.
+ */
+export interface TransitionSource {
+  /** Length of one observation row. */
+  readonly observationDim: number;
+  /** Length of one action row. */
+  readonly actionDim: number;
+  /** Fills `batch` with uniformly sampled transitions (per task first, for multi-task data) and returns it. */
+  sampleInto(batch: Batch, rng: Rng): Batch;
+  /** Per-dimension statistics of the observations, for normalisation. */
+  observationStatistics(): Statistics;
+  /** Per-dimension statistics of the actions. */
+  actionStatistics(): Statistics;
+}
+
+/** The prompts of one task, as a multi-task data source exposes them. */
+export interface TaskPrompts {
+  /** The task's name. */
+  readonly name: string;
+  /** The task description in words. */
+  readonly textPrompt: string;
+  /** One trajectory of the task's states and actions. */
+  readonly trajectoryPrompt: Trajectory;
+}
+
+/** Multi-task training data with prompts per task (`MultiTaskDataset` satisfies it). */
+export interface PromptedTaskSource extends TransitionSource {
+  /** Number of tasks; `batch.taskIndices` values are below it. */
+  readonly numTasks: number;
+  /** The prompts of task `index`. */
+  task(index: number): TaskPrompts;
 }

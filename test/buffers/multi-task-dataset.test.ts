@@ -10,7 +10,7 @@ import {
   type TaskSpec,
   createBatch,
 } from '../../src/buffers/index.js';
-import { MANIFEST_FILE } from '../../src/buffers/column-store.js';
+import { MANIFEST_FILE } from '../../src/core/column-store.js';
 import { expectColumnsBitEqual, listDir, makeTempDir, removeDir } from './helpers.js';
 
 const OD = 2;

@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { endianness } from 'node:os';
 import * as path from 'node:path';
-import { DatasetError, RlError } from '../core/errors.js';
+import { DatasetError, RlError } from './errors.js';
 
 /** Name of the library written into every manifest. */
 export const LIBRARY_NAME = 'llmdpd';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { DatasetError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { REPLAY_BUFFER_FORMAT, REPLAY_BUFFER_FORMAT_VERSION, ReplayBuffer } from '../../src/buffers/index.js';
-import { MANIFEST_FILE } from '../../src/buffers/column-store.js';
+import { MANIFEST_FILE } from '../../src/core/column-store.js';
 import { bytesOf, expectColumnsBitEqual, listDir, makeTempDir, removeDir } from './helpers.js';
 
 /** A buffer with awkward values (-0, subnormals, large magnitudes), several episodes and tasks. */
