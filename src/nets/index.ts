@@ -14,5 +14,6 @@ export * from './init.js';
 export * from './mlp.js';
 export * from './module.js';
 export * from './schedules.js';
+export * from './stop-gradient.js';
 export * from './target-updates.js';
 export * from './timestep-embedding.js';

@@ -58,3 +58,17 @@ describe('mish', () => {
     x.dispose();
   });
 });
+
+describe('stopGradient', () => {
+  test('passes the value and blocks the gradient', async () => {
+    const { stopGradient } = await import('../../src/nets/stop-gradient.js');
+    const [value, grad] = tf.tidy(() => {
+      const x = tf.tensor1d([1, 2, 3]);
+      // d/dx [x * sg(x)] = sg(x) = x, not 2x
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, stopGradient(t))))(x);
+      return [stopGradient(x).dataSync(), g.dataSync()];
+    });
+    expect(Array.from(value!)).toEqual([1, 2, 3]);
+    expect(Array.from(grad!)).toEqual([1, 2, 3]);
+  });
+});

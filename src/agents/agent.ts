@@ -1,0 +1,108 @@
+/**
+ * The `Agent` contract every offline-RL agent in the library implements (Diffusion-QL,
+ * LLMDPD, and the baselines that follow), in the shape d3rlpy users know, with TypeScript
+ * idioms: a typed JSON config, `fit` as an awaited loop with callbacks, an `AbortSignal` and
+ * checkpoints, `act` on plain typed arrays, `save`/`load` of everything needed to act or resume.
+ *
+ * @module
+ */
+import type { Batch, PromptedTaskSource, Trajectory, TransitionSource } from '../core/types.js';
+import type { ProgressOptions } from '../core/progress.js';
+
+/** Mean training metrics of an epoch, keyed by namespaced names such as `loss/critic`. */
+export type Metrics = Record<string, number>;
+
+/** What {@link FitOptions.onEpoch} receives at the end of every epoch. */
+export interface EpochReport {
+  /** 1-based epoch number within this `fit` call. */
+  readonly epoch: number;
+  /** The agent's total number of gradient steps so far (across `fit` calls and resumes). */
+  readonly step: number;
+  /** Means of the metrics read during the epoch. */
+  readonly metrics: Metrics;
+  /** Results of the evaluators, by name. */
+  readonly evaluation: Metrics;
+  /** Wall time of the epoch in seconds, evaluation included. */
+  readonly seconds: number;
+}
+
+/** An evaluator: a named measurement of the agent, run at the end of every epoch. */
+export type Evaluator<A> = (agent: A) => number | Promise<number>;
+
+/** Options of `fit`. */
+export interface FitOptions<A = unknown> {
+  /** Gradient steps to run in this call. */
+  readonly steps: number;
+  /** Steps per epoch (evaluation, callback, checkpoint granularity). @defaultValue `min(1000, steps)` */
+  readonly stepsPerEpoch?: number;
+  /** Read metrics from the device every this many steps (each read forces a sync). @defaultValue 100 */
+  readonly logEvery?: number;
+  /** Measurements run at the end of each epoch, e.g. a mean return from `evaluatePolicy`. */
+  readonly evaluators?: Readonly<Record<string, Evaluator<A>>>;
+  /** Called after each epoch; return `{ stop: true }` to end training early. */
+  readonly onEpoch?: (report: EpochReport) => void | { stop: boolean } | Promise<void | { stop: boolean }>;
+  /**
+   * Cancels training: checked between steps. The current step finishes, no checkpoint is
+   * half-written, and `fit` rejects with `signal.reason` (the `fetch` convention).
+   */
+  readonly signal?: AbortSignal;
+  /** Progress display: a bar on a TTY, one line per epoch otherwise. @defaultValue `'auto'` */
+  readonly progress?: ProgressOptions['mode'];
+  /** Write a resumable checkpoint to `dir` every `every` epochs (and after the last). */
+  readonly checkpoint?: { readonly dir: string; readonly every?: number };
+}
+
+/** What `fit` returns. */
+export interface FitReport {
+  /** Gradient steps run in this call. */
+  readonly steps: number;
+  /** The agent's total step count afterwards. */
+  readonly totalSteps: number;
+  /** Epochs completed in this call. */
+  readonly epochs: number;
+  /** Why training ended. */
+  readonly stoppedBy: 'completed' | 'callback';
+  /** One report per epoch. */
+  readonly history: readonly EpochReport[];
+  /** Wall time in seconds. */
+  readonly seconds: number;
+}
+
+/**
+ * Prompt context of a multi-task agent: the task's text description and one trajectory from
+ * it (LLMDPD's two prompts). Single-task agents ignore it.
+ */
+export interface PromptContext {
+  /** The task description in words. */
+  readonly textPrompt?: string;
+  /** One trajectory of the task. */
+  readonly trajectoryPrompt?: Trajectory;
+}
+
+/** A policy bound to one context, with prompts embedded once. */
+export interface BoundPolicy {
+  /** One action for one observation. */
+  act(observation: Float32Array): Float32Array;
+  /** Actions for N observations given row-major as one array (`N * observationDim`), in one batched network call. */
+  actBatch(observations: Float32Array): Float32Array;
+}
+
+/** The interface every agent implements. */
+export interface Agent<Config> {
+  /** The resolved configuration (all defaults filled in), JSON-serialisable. */
+  readonly config: Readonly<Config>;
+  /** Total gradient steps taken so far. */
+  readonly step: number;
+  /** Trains on offline data. */
+  fit(data: TransitionSource | PromptedTaskSource, options: FitOptions<Agent<Config>>): Promise<FitReport>;
+  /** One gradient step on a batch; returns metrics when `readMetrics` is true, else null. */
+  update(batch: Batch, readMetrics?: boolean): Metrics | null;
+  /** An action for one observation (plain arrays in and out; no tensor escapes). */
+  act(observation: Float32Array, context?: PromptContext): Float32Array;
+  /** A policy bound to `context`, embedding its prompts once. */
+  policy(context?: PromptContext): BoundPolicy;
+  /** Writes config, weights, statistics and optimiser state to `dir`, atomically. */
+  save(dir: string): void;
+  /** Frees every tensor the agent owns. */
+  dispose(): void;
+}
