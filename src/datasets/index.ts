@@ -19,3 +19,14 @@ export {
   parseD4rlDatasetId,
   referenceScores,
 } from './scores.js';
+export {
+  type D4rlDataset,
+  type D4rlInfo,
+  type D4rlInfosInput,
+  type D4rlKeysPresent,
+  type D4rlLoadOptions,
+  type D4rlTimeoutMode,
+  type D4rlWriteOptions,
+  loadD4rl,
+  writeD4rl,
+} from './d4rl.js';

@@ -1,0 +1,329 @@
+/**
+ * The thin layer between the dataset readers and h5wasm: opening files with clear errors,
+ * describing datasets, and reading and writing big columns **in blocks**.
+ *
+ * Why blocks: h5wasm's `Dataset.value` mallocs the whole dataset inside the WebAssembly heap
+ * and then copies it out. A WebAssembly memory never shrinks, so reading a 136 MB column that
+ * way leaves a 136 MB heap behind for the life of the process: two copies of the data. Reading
+ * hyperslabs of a few MiB (`Dataset.slice`) straight into a preallocated typed array keeps the
+ * heap at its initial size, and writing with `write_slice` into a chunked dataset does the
+ * same for the writer. h5wasm's Node build uses Emscripten's NODERAWFS, so a path opens the
+ * real file and HDF5 reads only the bytes it needs.
+ *
+ * @module
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import h5wasm from 'h5wasm/node';
+import { DatasetError, NotFoundError } from '../core/errors.js';
+
+/** h5wasm's high-level API (File, Group, Dataset). */
+export type H5Api = typeof h5wasm;
+/** h5wasm's Emscripten module, with the HDF5 type-class constants. */
+export type H5Module = Awaited<typeof h5wasm.ready>;
+/** An open HDF5 file. */
+export type H5File = InstanceType<H5Api['File']>;
+/** An HDF5 group. */
+export type H5Group = InstanceType<H5Api['Group']>;
+/** An HDF5 dataset. */
+export type H5Dataset = InstanceType<H5Api['Dataset']>;
+
+/** The loaded library: the API and its module. */
+export interface H5Lib {
+  /** File, Group and Dataset classes. */
+  readonly api: H5Api;
+  /** The WebAssembly module (type-class constants, heap). */
+  readonly module: H5Module;
+}
+
+let loading: Promise<H5Lib> | undefined;
+
+/**
+ * Loads h5wasm once per process. HDF5 errors are switched to thrown exceptions (h5wasm's
+ * `activate_throwing_error_handler`) instead of diagnostics printed to stderr and a negative
+ * id, so every failure reaches our error mapping.
+ */
+export function loadH5(): Promise<H5Lib> {
+  loading ??= h5wasm.ready.then((module) => {
+    module.activate_throwing_error_handler();
+    return { api: h5wasm, module };
+  });
+  return loading;
+}
+
+/** Bytes per block when reading or writing a big column: big enough to amortise calls, small for the WASM heap. */
+export const BLOCK_BYTES = 4 << 20;
+
+/** The HDF5 format signature, found at byte 0 or at 512, 1024, 2048, ... after a user block. */
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The deepest HDF5 diagnostic line of an h5wasm error (`H5F__super_read(): truncated file: ...`). */
+export function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = [...text.matchAll(/ in ([A-Za-z0-9_]+\(\)): ([^\n]+)/g)];
+  const last = lines[lines.length - 1];
+  return last === undefined ? text.split('\n')[0]!.trim() : `${last[1]}: ${last[2]!.trim()}`;
+}
+
+/**
+ * Checks that `path` is a complete HDF5 file, then opens it read-only.
+ *
+ * @param context - the calling API, for messages.
+ * @throws {@link NotFoundError} when nothing is at `path`.
+ * @throws {@link DatasetError} when it is a directory, not HDF5 (no signature), truncated (the
+ *   superblock's end-of-file address lies beyond the file's size), or HDF5 cannot open it.
+ */
+export function openHdf5(lib: H5Lib, path: string, context: string): H5File {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new DatasetError(`${context}: ${path} is a directory; expected an HDF5 file. Fix: pass the path of the .hdf5 file.`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof DatasetError) throw e;
+    throw new NotFoundError(`${context}: no file at ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}). Fix: check the path; nothing is downloaded.`);
+  }
+  checkSignature(path, size, context);
+  try {
+    return new lib.api.File(path, 'r');
+  } catch (e) {
+    const reason = hdf5Reason(e);
+    const trunc = /eof = (\d+).*stored_eof = (\d+)/.exec(reason);
+    if (trunc !== null) {
+      throw new DatasetError(
+        `${context}: ${path} is truncated: it has ${trunc[1]} bytes but its HDF5 superblock says ${trunc[2]}. ` +
+          'Fix: the download or copy was interrupted; fetch or write the file again.',
+      );
+    }
+    throw new DatasetError(`${context}: HDF5 cannot open ${path}: ${reason}. Fix: check that the file is a complete HDF5 file.`);
+  }
+}
+
+/** Throws unless the HDF5 signature sits at byte 0 or at a user-block boundary (512, 1024, ...). */
+function checkSignature(path: string, size: number, context: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+      readSync(fd, head, 0, 8, at);
+      if (head.equals(SIGNATURE)) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const first = size === 0 ? 'it is empty' : `it starts with ${JSON.stringify(readStart(path, Math.min(size, 16)))}`;
+  throw new DatasetError(
+    `${context}: ${path} is not an HDF5 file: it has no HDF5 signature (${size} bytes; ${first}). ` +
+      'Fix: pass a D4RL/Minari .hdf5 file; an HTML error page or a cut download also looks like this.',
+  );
+}
+
+/** The first `n` bytes of a file as text with control characters escaped, for messages. */
+function readStart(path: string, n: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    readSync(fd, b, 0, n, 0);
+    return b.toString('latin1');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What kind of values a dataset holds, as far as the readers care. */
+export type ColumnKind = 'float' | 'int' | 'bool' | 'string' | 'other';
+
+/** The type and shape of one HDF5 dataset. */
+export interface ColumnInfo {
+  /** Path of the dataset inside the file, e.g. `infos/qpos`. */
+  readonly key: string;
+  /** Shape, `[]` for a scalar. */
+  readonly shape: readonly number[];
+  /** Value kind: h5py's bool (an enum FALSE/TRUE over int8) is `bool`. */
+  readonly kind: ColumnKind;
+  /** Readable dtype: `float32`, `float64`, `int8`, `uint8`, `bool`, `string`, `enum`, `compound`, ... */
+  readonly dtype: string;
+  /** Bytes per element. */
+  readonly elementBytes: number;
+}
+
+/** Describes the dataset at `key`, or returns `undefined` when the file has no dataset there. */
+export function columnInfo(lib: H5Lib, file: H5File, key: string): ColumnInfo | undefined {
+  const entity = safeGet(file, key);
+  if (!(entity instanceof lib.api.Dataset)) return undefined;
+  const m = entity.metadata;
+  const classes = lib.module.H5T_class_t;
+  let kind: ColumnKind = 'other';
+  let dtype = 'unknown';
+  if (m.type === classes.H5T_FLOAT.value) {
+    kind = 'float';
+    dtype = `float${m.size * 8}`;
+  } else if (m.type === classes.H5T_INTEGER.value) {
+    kind = 'int';
+    dtype = `${m.signed ? 'int' : 'uint'}${m.size * 8}`;
+  } else if (m.type === classes.H5T_ENUM.value) {
+    const members = m.enum_type?.members ?? {};
+    const isBool = Object.keys(members).length === 2 && members['FALSE'] === 0 && members['TRUE'] === 1;
+    kind = isBool ? 'bool' : 'other';
+    dtype = isBool ? 'bool' : 'enum';
+  } else if (m.type === classes.H5T_STRING.value) {
+    kind = 'string';
+    dtype = 'string';
+  } else if (m.type === classes.H5T_COMPOUND.value) {
+    dtype = 'compound';
+  } else {
+    dtype = `HDF5 type class ${m.type}`;
+  }
+  return { key, shape: m.shape ?? [], kind, dtype, elementBytes: m.size };
+}
+
+/** `file.get(key)` that returns `undefined` instead of throwing for a missing intermediate group. */
+export function safeGet(group: H5Group, key: string): ReturnType<H5Group['get']> | undefined {
+  try {
+    return group.get(key) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Number of values in one row of a dataset of this shape (1 for `(N,)`). */
+export function rowSize(shape: readonly number[]): number {
+  let s = 1;
+  for (let i = 1; i < shape.length; i++) s *= shape[i]!;
+  return s;
+}
+
+/** Rows per read block for a dataset: whole file chunks when chunked, about {@link BLOCK_BYTES} otherwise. */
+function blockRows(ds: H5Dataset, rowBytes: number): number {
+  const chunk = ds.metadata.chunks?.[0];
+  const target = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, rowBytes)));
+  if (chunk === undefined || chunk <= 0) return target;
+  return chunk * Math.max(1, Math.floor(target / chunk));
+}
+
+/** A typed array that {@link readRows} can fill. */
+export type RowTarget = Float32Array | Float64Array | Uint8Array | Int32Array;
+
+/**
+ * Reads rows `[start, end)` of dataset `key` block by block into `out` starting at value
+ * offset `outOffset`, converting to `out`'s element type; `check` sees every block first
+ * (values and the file row of the block's first value), so bad values are reported with the
+ * row of the file they came from.
+ *
+ * @throws {@link DatasetError} naming the key when HDF5 fails to read (a damaged file).
+ */
+export function readRows(
+  file: H5File,
+  key: string,
+  start: number,
+  end: number,
+  out: RowTarget,
+  outOffset: number,
+  context: string,
+  check?: (block: ArrayLike<number>, firstRow: number) => void,
+): void {
+  const ds = file.get(key) as H5Dataset;
+  const dim = rowSize(ds.metadata.shape ?? []);
+  const step = blockRows(ds, dim * ds.metadata.size);
+  for (let r = start; r < end; r += step) {
+    const e = Math.min(end, r + step);
+    let block: ArrayLike<number>;
+    try {
+      block = ds.slice([[r, e]]) as unknown as ArrayLike<number>;
+    } catch (err) {
+      throw new DatasetError(`${context}: reading ${key} rows ${r}..${e - 1} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`);
+    }
+    if (block.length !== (e - r) * dim) {
+      throw new DatasetError(`${context}: reading ${key} rows ${r}..${e - 1} returned ${block.length} values; expected ${(e - r) * dim}. Fix: the file is damaged.`);
+    }
+    check?.(block, r);
+    (out as Float32Array).set(block as Float32Array, outOffset + (r - start) * dim);
+  }
+}
+
+/**
+ * A check for {@link readRows}: throws at the first NaN or infinite value, naming the key, the
+ * file row and the column.
+ */
+export function finiteCheck(context: string, key: string, dim: number): (block: ArrayLike<number>, firstRow: number) => void {
+  return (block, firstRow) => {
+    for (let i = 0; i < block.length; i++) {
+      const v = block[i]!;
+      // v - v is 0 for finite v and NaN for NaN and +-Infinity.
+      if (v - v !== 0) {
+        const row = firstRow + Math.floor(i / dim);
+        const where = dim === 1 ? `row ${row}` : `row ${row}, column ${i % dim}`;
+        throw new DatasetError(
+          `${context}: ${key} ${where} is ${String(v)}; every value must be finite. Fix: drop or repair that row before loading (this loader does not skip rows).`,
+        );
+      }
+    }
+  };
+}
+
+/**
+ * A check for {@link readRows} on flag columns: throws at the first value that is not 0 or 1.
+ */
+export function flagCheck(context: string, key: string): (block: ArrayLike<number>, firstRow: number) => void {
+  return (block, firstRow) => {
+    for (let i = 0; i < block.length; i++) {
+      const v = block[i]!;
+      if (v !== 0 && v !== 1) {
+        throw new DatasetError(
+          `${context}: ${key} row ${firstRow + i} is ${String(v)}; flags must be 0 or 1 (false/true). Fix: store ${key} as bool or uint8 0/1.`,
+        );
+      }
+    }
+  };
+}
+
+/** Reads a scalar or small dataset's value (strings, numbers) for metadata; `undefined` when unreadable. */
+export function smallValue(ds: H5Dataset): unknown {
+  try {
+    return ds.json_value;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link writeColumn}. */
+export interface WriteColumnOptions {
+  /** Use gzip (deflate) level 4 on the chunks, as D4RL's files do. */
+  readonly gzip: boolean;
+  /** h5wasm (numpy struct) dtype: `<f` float32, `<d` float64, `<B` uint8, `<i` int32. */
+  readonly dtype: '<f' | '<d' | '<B' | '<i';
+}
+
+/**
+ * Writes `values` (`rows * dim` values, row-major) as dataset `name` of shape `(rows,)` when
+ * `dim` is 0, else `(rows, dim)`, chunked, block by block so the WebAssembly heap holds one
+ * block at a time.
+ */
+export function writeColumn(
+  group: H5Group,
+  name: string,
+  values: Float32Array | Float64Array | Uint8Array | Int32Array,
+  rows: number,
+  dim: number,
+  options: WriteColumnOptions,
+): void {
+  const rowValues = Math.max(1, dim);
+  const elementBytes = options.dtype === '<d' ? 8 : options.dtype === '<B' ? 1 : 4;
+  const chunkRows = Math.max(1, Math.min(rows, Math.floor((1 << 20) / (rowValues * elementBytes))));
+  const shape = (n: number): number[] => (dim === 0 ? [n] : [n, dim]);
+  const empty = options.dtype === '<d' ? new Float64Array(0) : options.dtype === '<B' ? new Uint8Array(0) : options.dtype === '<i' ? new Int32Array(0) : new Float32Array(0);
+  const ds = group.create_dataset({
+    name,
+    data: empty,
+    shape: shape(0),
+    maxshape: shape(rows),
+    chunks: shape(chunkRows),
+    dtype: options.dtype,
+    ...(options.gzip ? { compression: 'gzip' as const, compression_opts: 4 } : {}),
+  });
+  ds.resize(shape(rows));
+  const step = chunkRows * Math.max(1, Math.floor(BLOCK_BYTES / (chunkRows * rowValues * elementBytes)));
+  for (let r = 0; r < rows; r += step) {
+    const e = Math.min(rows, r + step);
+    ds.write_slice([[r, e]], values.subarray(r * rowValues, e * rowValues));
+  }
+}
