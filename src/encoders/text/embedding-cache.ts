@@ -17,7 +17,7 @@
  * - Each file is one JSON object:
  *   `{ "format": "llmdpd-text-embedding", "version": 1, "encoderId", "instruction", "prompt",
  *   "dimension", "embedding": [numbers] }`. Float32 values written as JSON numbers read back
- *   bit-exactly.
+ *   bit-exactly (except that `-0` reads back as `0`).
  *
  * Writes are atomic: the entry goes to `<key>.json.<pid>.<random>.tmp` in the same folder and is
  * renamed over `<key>.json`, so a reader sees the old file, the new file or none, never a partial

@@ -241,6 +241,8 @@ export class PrecomputedTextEncoder implements TextEncoder {
         vector = options.data!.slice(entry.row! * dim, (entry.row! + 1) * dim);
       } else {
         if (!Array.isArray(entry.embedding) || entry.embedding.length !== dim) bad(`entry ${i}: "embedding" must be an array of ${dim} numbers (got ${Array.isArray(entry.embedding) ? entry.embedding.length : typeof entry.embedding})`);
+        const nonNumber = entry.embedding!.findIndex((v) => typeof v !== 'number');
+        if (nonNumber >= 0) bad(`entry ${i}: "embedding"[${nonNumber}] is ${JSON.stringify(entry.embedding![nonNumber])}, not a number`);
         vector = Float32Array.from(entry.embedding!);
       }
       for (let j = 0; j < dim; j++) if (!Number.isFinite(vector[j]!)) bad(`entry ${i} ("${entry.prompt.slice(0, 40)}"): value ${j} is not a finite number`);
@@ -292,7 +294,7 @@ export class PrecomputedTextEncoder implements TextEncoder {
       const score = common / (w.size + words.size - common || 1);
       if (score > bestScore) [best, bestScore] = [p, score];
     }
-    const short = (s: string): string => JSON.stringify(s.length > 120 ? `${s.slice(0, 117)}...` : s);
+    const short = (s: string): string => JSON.stringify(s.length > 400 ? `${s.slice(0, 397)}...` : s);
     return new NotFoundError(
       `PrecomputedTextEncoder (${this.source}, ${this.id}): no vector for prompt ${short(prompt)} with instruction ${short(this.instruction)}. ` +
         (elsewhere ? 'The file has this prompt under another instruction; pass that `instruction` to load(). ' : '') +
