@@ -217,10 +217,9 @@ describe('TrajectoryEncoder gradients', () => {
         return total + z.reduce((s, zi, o) => s + zi * u[i * enc.outputDim + o]!, 0);
       }, 0);
 
-    const { value, grads } = tf.tidy(() => {
-      const weights = tf.tensor2d(Float32Array.from(u), [prompts.length, enc.outputDim]);
-      return gradientsOf(() => tf.sum(tf.mul(enc.encode(prompts), weights)) as tf.Scalar, variables);
-    });
+    const weights = tf.tensor2d(Float32Array.from(u), [prompts.length, enc.outputDim]);
+    const { value, grads } = gradientsOf(() => tf.tidy(() => tf.sum(tf.mul(enc.encode(prompts), weights)) as tf.Scalar), variables);
+    weights.dispose();
     expect(value.dataSync()[0]).toBeCloseTo(loss64(params), 4);
 
     const h = 1e-6;
