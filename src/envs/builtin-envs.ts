@@ -3,10 +3,21 @@
  * used, so `makeEnv('Pendulum-v1')` works without a registration call and without relying on
  * module side effects (the package is marked `sideEffects: false`).
  *
+ * The MuJoCo locomotion envs (`HalfCheetah`, `Hopper`, `Walker2d`, each `-v4` and `-v5`, with a
+ * 1000-step limit) are registered with an async `prepare` step that loads the WebAssembly
+ * runtime: make them with `await makeEnvAsync(id)`, or `await loadMujocoRuntime()` once and then
+ * `makeEnv(id)`.
+ *
  * @module
  */
+import { ConfigError } from '../core/errors.js';
 import { PendulumEnv, type PendulumOptions } from './classic/pendulum.js';
 import type { Env } from './env.js';
+import { HalfCheetahEnv } from './mujoco/half-cheetah.js';
+import { HopperEnv } from './mujoco/hopper.js';
+import type { LocomotionOptions, LocomotionVersion } from './mujoco/locomotion-env.js';
+import { loadMujocoRuntime } from './mujoco/runtime.js';
+import { Walker2dEnv } from './mujoco/walker2d.js';
 
 /** One built-in env: its id, factory and registry options. */
 export interface BuiltinEnv {
@@ -16,6 +27,24 @@ export interface BuiltinEnv {
   readonly factory: (options: Record<string, unknown>) => Env;
   /** Step limit applied by `makeEnv`. */
   readonly maxEpisodeSteps?: number;
+  /** Async prerequisite awaited by `makeEnvAsync` (the MuJoCo runtime for the locomotion envs). */
+  readonly prepare?: () => Promise<unknown>;
+}
+
+/** The factory of a locomotion id: pins the version that the id names. */
+function locomotion(name: string, version: LocomotionVersion, Ctor: new (options: LocomotionOptions) => Env): BuiltinEnv {
+  const id = `${name}-v${version}`;
+  return {
+    id,
+    factory: (options: Record<string, unknown>): Env => {
+      if (options.version !== undefined) {
+        throw new ConfigError(`${id} fixes the version from its id; drop the version option (got ${String(options.version)}) and make "${name}-v${String(options.version)}" instead.`);
+      }
+      return new Ctor({ ...options, version });
+    },
+    maxEpisodeSteps: 1000,
+    prepare: () => loadMujocoRuntime(),
+  };
 }
 
 /** Every built-in env, in registration order. */
@@ -25,4 +54,10 @@ export const BUILTIN_ENVS: readonly BuiltinEnv[] = Object.freeze([
     factory: (options: Record<string, unknown>): Env => new PendulumEnv(options as PendulumOptions) as Env,
     maxEpisodeSteps: 200,
   },
+  locomotion('HalfCheetah', 4, HalfCheetahEnv),
+  locomotion('HalfCheetah', 5, HalfCheetahEnv),
+  locomotion('Hopper', 4, HopperEnv),
+  locomotion('Hopper', 5, HopperEnv),
+  locomotion('Walker2d', 4, Walker2dEnv),
+  locomotion('Walker2d', 5, Walker2dEnv),
 ]);

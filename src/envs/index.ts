@@ -1,11 +1,14 @@
 /**
  * Gymnasium-shaped environments: the {@link Env} interface, wrappers, a registry with
  * {@link makeEnv}, {@link checkEnv}, an adapter for plain Gymnasium-like objects,
- * {@link SyncVectorEnv}, and the classic `Pendulum-v1`.
+ * {@link SyncVectorEnv}, the classic `Pendulum-v1`, and the MuJoCo locomotion envs
+ * `HalfCheetah`, `Hopper` and `Walker2d` (`-v4` and `-v5`).
  *
  * Nothing here imports tfjs, agents or buffers; values are typed arrays and numbers. Built-in
  * envs are registered lazily on the first registry call, so
- * `makeEnv('Pendulum-v1')` works right after importing this module.
+ * `makeEnv('Pendulum-v1')` works right after importing this module. The MuJoCo envs need their
+ * WebAssembly runtime first: `await makeEnvAsync('Hopper-v4')`, or `await loadMujocoRuntime()`
+ * once and then `makeEnv('Hopper-v4')`.
  *
  * @example
  * ```ts
@@ -26,6 +29,7 @@ export {
   unregisterEnv,
   registerBuiltinEnvs,
   makeEnv,
+  makeEnvAsync,
   listEnvs,
   envSpec,
   parseEnvId,
@@ -44,3 +48,4 @@ export { fromGymnasiumLike, GymnasiumLikeEnv, type GymnasiumLike, type FromGymna
 export { batchSpace, stackBatch, unstackBatch, type Batched, type BatchedInput } from './batching.js';
 export { SyncVectorEnv, type AutoresetMode, type SyncVectorEnvOptions, type VectorResetOptions, type VectorResetResult, type VectorStepResult, type EnvThunk } from './vector.js';
 export { PendulumEnv, angleNormalize, PENDULUM_DEFAULT_X_INIT, PENDULUM_DEFAULT_Y_INIT, type PendulumOptions } from './classic/pendulum.js';
+export * from './mujoco/index.js';

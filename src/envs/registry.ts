@@ -6,9 +6,14 @@
  * instead of silently changing results. Built-in envs ({@link BUILTIN_ENVS}) are registered the
  * first time any registry function runs.
  *
+ * Some envs need an asynchronous prerequisite before they can be built (the MuJoCo locomotion
+ * envs need the WebAssembly runtime). {@link makeEnv} stays synchronous and throws an
+ * {@link EnvError} naming the loader to await; {@link makeEnvAsync} awaits the registered
+ * `prepare` step itself and then calls {@link makeEnv}.
+ *
  * @module
  */
-import { ConfigError, NotFoundError } from '../core/errors.js';
+import { ConfigError, NotFoundError, type EnvError } from '../core/errors.js';
 import { BUILTIN_ENVS } from './builtin-envs.js';
 import type { Env, EnvSpec } from './env.js';
 import { isPromiseLike } from './maybe-promise.js';
@@ -28,6 +33,13 @@ export interface RegisterEnvOptions {
   readonly defaultOptions?: Record<string, unknown>;
   /** Replace an existing registration with the same id instead of throwing. @defaultValue false */
   readonly override?: boolean;
+  /**
+   * Asynchronous prerequisite of the factory (loading wasm, model files, ...), awaited by
+   * {@link makeEnvAsync} before it calls the factory. It should cache its work, since it runs on
+   * every `makeEnvAsync` call. {@link makeEnv} does not run it: until it has finished, the
+   * factory should throw an {@link EnvError} that says what to await.
+   */
+  readonly prepare?: () => Promise<unknown>;
 }
 
 /** Options of {@link makeEnv}: factory options, plus `maxEpisodeSteps` which is not passed on. */
@@ -50,10 +62,13 @@ export interface EnvRegistration {
   readonly maxEpisodeSteps: number | undefined;
   /** The registered default factory options. */
   readonly defaultOptions: Readonly<Record<string, unknown>>;
+  /** Whether the env has an async `prepare` step, so it is made with {@link makeEnvAsync} (or after awaiting its loader). */
+  readonly hasAsyncPrepare: boolean;
 }
 
 interface Entry extends EnvRegistration {
   readonly factory: EnvFactory;
+  readonly prepare: (() => Promise<unknown>) | undefined;
 }
 
 /** `[namespace/]Name-vN`; the name may contain letters, digits, `_`, `.`, `:` and `-`. */
@@ -69,7 +84,8 @@ function ensureBuiltins(): void {
 }
 
 /**
- * Registers the built-in envs (currently `Pendulum-v1`). Runs automatically the first time a
+ * Registers the built-in envs ({@link BUILTIN_ENVS}: `Pendulum-v1` and the MuJoCo locomotion
+ * envs). Runs automatically the first time a
  * registry function is called; call it yourself only to restore them after
  * {@link unregisterEnv}.
  *
@@ -79,7 +95,11 @@ export function registerBuiltinEnvs(options: { readonly override?: boolean } = {
   builtinsLoaded = true;
   for (const b of BUILTIN_ENVS) {
     if (registry.has(b.id) && options.override !== true) continue;
-    registerEnv(b.id, b.factory, b.maxEpisodeSteps === undefined ? { override: true } : { maxEpisodeSteps: b.maxEpisodeSteps, override: true });
+    registerEnv(b.id, b.factory, {
+      override: true,
+      ...(b.maxEpisodeSteps === undefined ? {} : { maxEpisodeSteps: b.maxEpisodeSteps }),
+      ...(b.prepare === undefined ? {} : { prepare: b.prepare }),
+    });
   }
 }
 
@@ -135,6 +155,9 @@ export function registerEnv<Obs, Act>(id: string, factory: EnvFactory<Obs, Act>,
   const defaults = options.defaultOptions ?? {};
   if (!isPlainObject(defaults)) throw new ConfigError(`registerEnv(${JSON.stringify(id)}) defaultOptions must be a plain object, got ${typeof defaults}.`);
   if ('maxEpisodeSteps' in defaults) throw new ConfigError(`registerEnv(${JSON.stringify(id)}): put maxEpisodeSteps in the registration options, not in defaultOptions.`);
+  if (options.prepare !== undefined && typeof options.prepare !== 'function') {
+    throw new ConfigError(`registerEnv(${JSON.stringify(id)}) prepare must be a function () => Promise, got ${typeof options.prepare}.`);
+  }
   if (registry.has(id) && options.override !== true) {
     throw new ConfigError(`An env is already registered as ${JSON.stringify(id)}. Pass { override: true } to replace it, or register a new version such as "${parsed.namespace === undefined ? '' : `${parsed.namespace}/`}${parsed.name}-v${parsed.version + 1}".`);
   }
@@ -143,7 +166,9 @@ export function registerEnv<Obs, Act>(id: string, factory: EnvFactory<Obs, Act>,
     ...parsed,
     maxEpisodeSteps,
     defaultOptions: Object.freeze({ ...defaults }),
+    hasAsyncPrepare: options.prepare !== undefined,
     factory: factory as EnvFactory,
+    prepare: options.prepare as (() => Promise<unknown>) | undefined,
   });
 }
 
@@ -168,7 +193,7 @@ export function listEnvs(namespace?: string): string[] {
  * @throws {@link NotFoundError} for an unknown id, suggesting the closest registered ids.
  */
 export function envSpec(id: string): EnvRegistration {
-  const { factory: _factory, ...registration } = lookup(id);
+  const { factory: _factory, prepare: _prepare, ...registration } = lookup(id);
   return Object.freeze(registration);
 }
 
@@ -180,7 +205,9 @@ export function envSpec(id: string): EnvRegistration {
  * @param options - factory options, merged over the registered `defaultOptions`;
  * `maxEpisodeSteps` overrides the registered step limit and is not passed to the factory.
  * @throws {@link NotFoundError} for an unknown id (with suggestions); {@link ConfigError} when
- * `maxEpisodeSteps` is invalid or the factory does not return an env.
+ * `maxEpisodeSteps` is invalid or the factory does not return an env; whatever the factory
+ * throws, e.g. an {@link EnvError} for a MuJoCo env whose runtime is not loaded yet (await
+ * `loadMujocoRuntime()` first, or use {@link makeEnvAsync}).
  */
 export function makeEnv<Obs = unknown, Act = unknown>(id: string, options: MakeEnvOptions = {}): Wrapper<Obs, Act> {
   const entry = lookup(id);
@@ -198,6 +225,25 @@ export function makeEnv<Obs = unknown, Act = unknown>(id: string, options: MakeE
   const spec: EnvSpec = Object.freeze({ id, maxEpisodeSteps, options: Object.freeze(merged) });
   wrapped.spec = spec;
   return wrapped;
+}
+
+/**
+ * Builds a registered env after awaiting its asynchronous prerequisite, if it has one (for the
+ * MuJoCo envs, loading the WebAssembly runtime; later calls find it cached). Otherwise the same
+ * as {@link makeEnv}.
+ *
+ * @example
+ * ```ts
+ * const env = await makeEnvAsync('Hopper-v4');
+ * const [obs] = env.reset({ seed: 0 });   // synchronous from here on
+ * ```
+ * @throws (as a rejection) whatever {@link makeEnv} throws, and the prerequisite's own error
+ * (an {@link EnvError} when the MuJoCo runtime cannot be loaded).
+ */
+export async function makeEnvAsync<Obs = unknown, Act = unknown>(id: string, options: MakeEnvOptions = {}): Promise<Wrapper<Obs, Act>> {
+  const entry = lookup(id);
+  if (entry.prepare !== undefined) await entry.prepare();
+  return makeEnv<Obs, Act>(id, options);
 }
 
 function lookup(id: string): Entry {
