@@ -7,6 +7,7 @@
 import { ConfigError } from '../core/errors.js';
 import { describeValue } from '../core/spaces.js';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
+import { writeD4rl, type D4rlWriteOptions } from '../datasets/index.js';
 import { ProgressTicker, copyRow, resolveEnv, rowDim, type EnvSource, type ProgressSetting } from './env-source.js';
 import type { Policy, PolicyContext } from './policy.js';
 import { EpisodeStreams, checkRunSeed } from './seeding.js';
@@ -63,6 +64,14 @@ export interface CollectOptions {
    */
   readonly maxEpisodeSteps?: number;
   /**
+   * When set, the buffer is also written to this path as a D4RL HDF5 file (`writeD4rl` of the
+   * datasets module) after collection; `loadD4rl(path, { timeouts: 'keep' })` reads it back
+   * exactly. With `buffer`, the whole buffer is written, earlier data included.
+   */
+  readonly d4rlPath?: string;
+  /** Options of the D4RL writer (dataset id, metadata, compression, overwrite), used with `d4rlPath`. */
+  readonly d4rlOptions?: D4rlWriteOptions;
+  /**
    * Progress reporting (one unit per transition, or per episode when only `episodes` is given).
    * @defaultValue `'auto'`
    */
@@ -93,6 +102,8 @@ export interface CollectResult {
   readonly buffer: ReplayBuffer;
   /** What was collected. */
   readonly summary: CollectSummary;
+  /** The D4RL file written (`options.d4rlPath`), or `null` when none was asked for. */
+  readonly d4rlPath: string | null;
 }
 
 /** Checks an optional positive-integer option. */
@@ -128,6 +139,8 @@ function positiveInteger(where: string, name: string, value: unknown): number | 
  *   not match the env.
  * @throws {@link ShapeError} when an observation or action has the wrong number of values.
  * @throws {@link DatasetError} (from the buffer) on a non-finite value or reward.
+ * @throws {@link ConfigError} (from the D4RL writer) when `d4rlPath` exists and
+ *   `d4rlOptions.overwrite` is false.
  * @example
  * ```ts
  * const { buffer, summary } = await collectDataset('Pendulum-v1', (obs, { rng }) => Float32Array.of(rng.uniform(-2, 2)), {
@@ -150,6 +163,9 @@ export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, poli
   const streams = new EpisodeStreams(checkRunSeed(where, options.seed));
   const deterministic = options.deterministic ?? false;
   const taskIndex = options.taskIndex ?? 0;
+  if (options.d4rlPath !== undefined && (typeof options.d4rlPath !== 'string' || options.d4rlPath === '')) {
+    throw new ConfigError(`${where}: d4rlPath must be a non-empty file path such as 'data/pendulum-random.hdf5', got ${describeValue(options.d4rlPath)}.`);
+  }
 
   const { env, owned } = resolveEnv(where, source);
   try {
@@ -221,7 +237,8 @@ export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, poli
       endings,
       resetSeeds,
     };
-    return { buffer, summary };
+    const d4rlPath = options.d4rlPath === undefined ? null : await writeD4rl(options.d4rlPath, buffer, options.d4rlOptions);
+    return { buffer, summary, d4rlPath };
   } finally {
     if (owned) await env.close();
   }

@@ -1,12 +1,12 @@
 /**
  * Evaluation and data collection: {@link collectDataset} rolls out any policy into a
- * {@link ReplayBuffer} with exact terminal, time-out and episode bookkeeping, and
+ * `ReplayBuffer` with exact terminal, time-out and episode bookkeeping, and
  * {@link evaluatePolicy} runs seeded episodes, one env after another or N at once with one
  * batched policy call per step, and reports returns, lengths, success rate and the D4RL
  * normalised score.
  *
  * Both are deterministic under a seed: episode i is reset with a seed derived from the run seed
- * and the policy draws from episode i's own {@link Rng} stream ({@link episodeStreams}), so the
+ * and the policy draws from episode i's own `Rng` stream ({@link episodeStreams}), so the
  * same seed gives the same dataset, and vectorised and sequential evaluation give the same
  * per-episode returns. Envs and policies may be synchronous or return promises.
  *

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ReplayBuffer } from '../../src/buffers/replay-buffer.js';
 import { ConfigError, ShapeError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
+import { loadD4rl } from '../../src/datasets/index.js';
 import { makeEnv } from '../../src/envs/registry.js';
 import { collectDataset, episodeStreams, type PolicyContext } from '../../src/eval/index.js';
 import { AsyncToyEnv, ToyEnv } from './toy-envs.js';
@@ -124,7 +128,7 @@ describe('collectDataset seeding and envs', () => {
 
   test('Pendulum-v1: the same seed gives the same dataset; the 200-step limit gives timeouts', async () => {
     const a = await collectDataset('Pendulum-v1', randomTorque, { steps: 450, seed: 5, progress: 'off' });
-    const b = await collectDataset(() => makeEnv('Pendulum-v1'), randomTorque, { steps: 450, seed: 5, progress: 'off' });
+    const b = await collectDataset(() => makeEnv<Float32Array, Float32Array>('Pendulum-v1'), randomTorque, { steps: 450, seed: 5, progress: 'off' });
     const c = await collectDataset('Pendulum-v1', randomTorque, { steps: 450, seed: 6, progress: 'off' });
     const ca = a.buffer.toArrays();
     expect(ca).toEqual(b.buffer.toArrays());
@@ -174,6 +178,24 @@ describe('collectDataset seeding and envs', () => {
       [1, 2, true, false, 4],
       [3, 2, true, false, 4],
     ]);
+  });
+
+  test('d4rlPath writes a D4RL file that loads back into the same buffer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmdpd-collect-'));
+    try {
+      const path = join(dir, 'toy.hdf5');
+      const result = await collectDataset(new ToyEnv({ lengths: [3] }), half, { steps: 7, seed: 0, d4rlPath: path, d4rlOptions: { datasetId: 'toy-v0' }, progress: 'off' });
+      expect(result.d4rlPath).toBe(path);
+      const loaded = await loadD4rl(path, { timeouts: 'keep' });
+      expect(loaded.buffer.toArrays()).toEqual(result.buffer.toArrays());
+      // D4RL's own readers see the cut as a time-out: the file's timeouts column marks it.
+      expect(Array.from(loaded.buffer.toArrays().episodeEnds)).toEqual([0, 0, 1, 0, 0, 1, 1]);
+      const plain = await collectDataset(new ToyEnv(), half, { steps: 2, seed: 0, progress: 'off' });
+      expect(plain.d4rlPath).toBeNull();
+      await expect(collectDataset(new ToyEnv(), half, { steps: 2, seed: 0, d4rlPath: path, d4rlOptions: { overwrite: false }, progress: 'off' })).rejects.toThrow(/exists and overwrite is false/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a factory-made env is closed, also when the policy throws', async () => {
