@@ -197,16 +197,16 @@ export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, poli
       const stream = streams.get(episode);
       resetSeeds.push(stream.resetSeed);
       let [observation] = await env.reset({ seed: stream.resetSeed });
-      copyRow(where, `reset observation of episode ${episode}`, observation, observationRow);
+      copyRow(where, () => `reset observation of episode ${episode}`, observation, observationRow);
       let episodeReturn = 0;
       let t = 0;
       for (;;) {
         const context: PolicyContext = { rng: stream.rng, step: t, episode, deterministic };
         const action = await policy(observation, context);
         // TRY NOT TO MODIFY: copy the action before stepping, in case the env or policy reuses it.
-        copyRow(where, `action at step ${t} of episode ${episode}`, action, actionRow);
+        copyRow(where, () => `action at step ${t} of episode ${episode}`, action, actionRow);
         const [next, reward, terminated, truncated] = await env.step(action);
-        copyRow(where, `observation after step ${t} of episode ${episode}`, next, nextRow);
+        copyRow(where, () => `observation after step ${t} of episode ${episode}`, next, nextRow);
         t++;
         transitions++;
         const timeout = truncated || (maxEpisodeSteps !== undefined && t >= maxEpisodeSteps);

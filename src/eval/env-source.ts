@@ -73,20 +73,22 @@ export function rowDim(where: string, what: 'observation' | 'action', space: Spa
 }
 
 /**
- * Copies a value of a Box or Discrete space into `out` (length = the row size).
+ * Copies a value of a Box or Discrete space into `out` (length = the row size). `describe`
+ * names the value in error messages (a function, so hot loops build no string unless it fails).
  * @throws {@link ShapeError} when the value has the wrong length or is not numeric.
  */
-export function copyRow(where: string, what: string, value: unknown, out: Float32Array): Float32Array {
+export function copyRow(where: string, describe: string | (() => string), value: unknown, out: Float32Array): Float32Array {
+  const what = (): string => (typeof describe === 'string' ? describe : describe());
   if (typeof value === 'number') {
-    if (out.length !== 1) throw new ShapeError(`${where}: the ${what} is the number ${value}, but rows of this space hold ${out.length} values.`);
+    if (out.length !== 1) throw new ShapeError(`${where}: the ${what()} is the number ${value}, but rows of this space hold ${out.length} values.`);
     out[0] = value;
     return out;
   }
   const row = value as ArrayLike<number> | null;
   if (typeof row !== 'object' || row === null || typeof row.length !== 'number') {
-    throw new ShapeError(`${where}: the ${what} is ${describeValue(value)}; expected ${out.length === 1 ? 'a number or ' : ''}an array-like of ${out.length} numbers.`);
+    throw new ShapeError(`${where}: the ${what()} is ${describeValue(value)}; expected ${out.length === 1 ? 'a number or ' : ''}an array-like of ${out.length} numbers.`);
   }
-  if (row.length !== out.length) throw new ShapeError(`${where}: the ${what} has ${row.length} values; the space needs ${out.length}. Check the policy's output size.`);
+  if (row.length !== out.length) throw new ShapeError(`${where}: the ${what()} has ${row.length} values; the space needs ${out.length}. Check the policy's output size.`);
   for (let j = 0; j < out.length; j++) out[j] = row[j]!;
   return out;
 }

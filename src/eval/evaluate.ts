@@ -286,7 +286,7 @@ interface RunArgs {
   readonly finish: (stream: EpisodeStream, episodeReturn: number, length: number, terminated: boolean, success: SuccessTracker) => void;
 }
 
-/** Converts one row of a batched policy's output into an action of `space`. */
+/** Checks that a batched policy returned an array-like of exactly `expected` numbers. */
 function checkBatchOutput(where: string, out: unknown, expected: number, numEnvs: number, actionDim: number): ArrayLike<number> {
   const arr = out as ArrayLike<number> | null;
   if (typeof arr !== 'object' || arr === null || typeof arr.length !== 'number') {
