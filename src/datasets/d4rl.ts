@@ -262,9 +262,9 @@ function checkColumn(
 }
 
 /** Reads a flag column (`(N,)` or `(N, 1)`) into a new Uint8Array, checking 0/1. */
-function readFlags(file: H5File, key: string, n: number): Uint8Array {
+function readFlags(lib: H5Lib, file: H5File, key: string, n: number): Uint8Array {
   const out = new Uint8Array(n);
-  readRows(file, key, 0, n, out, 0, CTX, flagCheck(CTX, key));
+  readRows(lib, file, key, 0, n, out, 0, CTX, flagCheck(CTX, key));
   return out;
 }
 
@@ -321,12 +321,12 @@ function readD4rl(lib: H5Lib, file: H5File, path: string, mode: D4rlTimeoutMode,
   }
 
   // Flags first (small), then the keep mask, then the big columns straight into place.
-  const terminals = readFlags(file, 'terminals', n);
-  const fileTimeouts = toutInfo !== undefined ? readFlags(file, 'timeouts', n) : counterTimeouts(terminals, n, maxEpisodeSteps, mode);
-  const explicit = explicitInfo !== undefined ? readFlags(file, 'explicit_ends', n) : undefined;
+  const terminals = readFlags(lib, file, 'terminals', n);
+  const fileTimeouts = toutInfo !== undefined ? readFlags(lib, file, 'timeouts', n) : counterTimeouts(terminals, n, maxEpisodeSteps, mode);
+  const explicit = explicitInfo !== undefined ? readFlags(lib, file, 'explicit_ends', n) : undefined;
   const tasks = new Int32Array(n);
   if (taskInfo !== undefined) {
-    readRows(file, 'task_indices', 0, n, tasks, 0, CTX, (block, first) => {
+    readRows(lib, file, 'task_indices', 0, n, tasks, 0, CTX, (block, first) => {
       for (let i = 0; i < block.length; i++) {
         const v = block[i]!;
         if (v < 0 || v > 0x7fffffff) throw new DatasetError(`${CTX}: "task_indices" row ${first + i} is ${v}; task indices are integers >= 0. Fix: rewrite the key.`);
@@ -352,16 +352,16 @@ function readD4rl(lib: H5Lib, file: H5File, path: string, mode: D4rlTimeoutMode,
   }
 
   const observations = new Float32Array(n * od);
-  readRows(file, 'observations', 0, n, observations, 0, CTX, finiteCheck(CTX, 'observations', od));
+  readRows(lib, file, 'observations', 0, n, observations, 0, CTX, finiteCheck(CTX, 'observations', od));
   const actions = new Float32Array(n * ad);
-  readRows(file, 'actions', 0, n, actions, 0, CTX, finiteCheck(CTX, 'actions', ad));
+  readRows(lib, file, 'actions', 0, n, actions, 0, CTX, finiteCheck(CTX, 'actions', ad));
   const rewards = new Float32Array(n);
-  readRows(file, 'rewards', 0, n, rewards, 0, CTX, finiteCheck(CTX, 'rewards', 1));
+  readRows(lib, file, 'rewards', 0, n, rewards, 0, CTX, finiteCheck(CTX, 'rewards', 1));
   const readInfo = (info: ColumnInfo | undefined): Float32Array | Float64Array | undefined => {
     if (info === undefined) return undefined;
     const d = info.shape[1]!;
     const out = info.elementBytes === 8 ? new Float64Array(n * d) : new Float32Array(n * d);
-    readRows(file, info.key, 0, n, out, 0, CTX, finiteCheck(CTX, info.key, d));
+    readRows(lib, file, info.key, 0, n, out, 0, CTX, finiteCheck(CTX, info.key, d));
     return out;
   };
   let qpos = readInfo(qposInfo);
@@ -409,7 +409,7 @@ function readD4rl(lib: H5Lib, file: H5File, path: string, mode: D4rlTimeoutMode,
     if (qvel !== undefined) qvel = qvel.subarray(0, kept * qvelInfo!.shape[1]!);
   } else {
     nextObservations = new Float32Array(n * od);
-    readRows(file, 'next_observations', 0, n, nextObservations, 0, CTX, finiteCheck(CTX, 'next_observations', od));
+    readRows(lib, file, 'next_observations', 0, n, nextObservations, 0, CTX, finiteCheck(CTX, 'next_observations', od));
     for (let t = 0; t < n; t++) {
       const term = terminals[t]!;
       const cut = fileTimeouts[t]! | (explicit?.[t] ?? 0);

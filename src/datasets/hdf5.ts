@@ -203,15 +203,49 @@ function blockRows(ds: H5Dataset, rowBytes: number): number {
 /** A typed array that {@link readRows} can fill. */
 export type RowTarget = Float32Array | Float64Array | Uint8Array | Int32Array;
 
+/** A typed-array constructor for the in-memory form of a dataset's elements. */
+type ViewType =
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
+
+/** The typed array matching a numeric (float, integer or enum-over-integer) dataset's elements. */
+function viewType(lib: H5Lib, m: H5Dataset['metadata'], key: string, context: string): ViewType {
+  const classes = lib.module.H5T_class_t;
+  const type = m.type === classes.H5T_ENUM.value ? m.enum_type?.type : m.type;
+  const size = m.size;
+  if (type === classes.H5T_FLOAT.value) {
+    if (size === 4) return Float32Array;
+    if (size === 8) return Float64Array;
+  } else if (type === classes.H5T_INTEGER.value) {
+    const signed = m.signed;
+    if (size === 1) return signed ? Int8Array : Uint8Array;
+    if (size === 2) return signed ? Int16Array : Uint16Array;
+    if (size === 4) return signed ? Int32Array : Uint32Array;
+    if (size === 8) return signed ? BigInt64Array : BigUint64Array;
+  }
+  throw new DatasetError(`${context}: "${key}" holds ${size}-byte elements of HDF5 type class ${m.type}, which this reader cannot convert to numbers.`);
+}
+
 /**
  * Reads rows `[start, end)` of dataset `key` block by block into `out` starting at value
- * offset `outOffset`, converting to `out`'s element type; `check` sees every block first
- * (values and the file row of the block's first value), so bad values are reported with the
- * row of the file they came from.
+ * offset `outOffset`, converting to `out`'s element type. Each block is read by HDF5 into one
+ * scratch allocation in the WebAssembly heap (reused for every block, freed at the end) and
+ * copied from there straight into `out`: no JavaScript temporaries, and the heap does not grow
+ * with the dataset. `check` sees every block first (values and the file row of the block's
+ * first value), so bad values are reported with the row of the file they came from.
  *
  * @throws {@link DatasetError} naming the key when HDF5 fails to read (a damaged file).
  */
 export function readRows(
+  lib: H5Lib,
   file: H5File,
   key: string,
   start: number,
@@ -221,22 +255,33 @@ export function readRows(
   context: string,
   check?: (block: ArrayLike<number>, firstRow: number) => void,
 ): void {
+  if (end <= start) return;
   const ds = file.get(key) as H5Dataset;
-  const dim = rowSize(ds.metadata.shape ?? []);
-  const step = blockRows(ds, dim * ds.metadata.size);
-  for (let r = start; r < end; r += step) {
-    const e = Math.min(end, r + step);
-    let block: ArrayLike<number>;
-    try {
-      block = ds.slice([[r, e]]) as unknown as ArrayLike<number>;
-    } catch (err) {
-      throw new DatasetError(`${context}: reading ${key} rows ${r}..${e - 1} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`);
+  const m = ds.metadata;
+  const shape = m.shape ?? [];
+  const dim = rowSize(shape);
+  const View = viewType(lib, m, key, context);
+  const step = Math.min(blockRows(ds, dim * m.size), end - start);
+  const module = lib.module;
+  const ptr = module._malloc(step * dim * m.size);
+  if (ptr === 0) throw new DatasetError(`${context}: cannot allocate ${step * dim * m.size} bytes in the HDF5 heap to read ${key}.`);
+  const rest = shape.slice(1).map(BigInt);
+  try {
+    for (let r = start; r < end; r += step) {
+      const e = Math.min(end, r + step);
+      try {
+        module.get_dataset_data(file.file_id, ds.path, [BigInt(e - r), ...rest], [BigInt(r), ...rest.map(() => 0n)], [1n, ...rest.map(() => 1n)], BigInt(ptr));
+      } catch (err) {
+        throw new DatasetError(`${context}: reading ${key} rows ${r}..${e - 1} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`);
+      }
+      // Take the heap's buffer after the call: a read that grew the heap replaced it.
+      const raw = new View(module.HEAPU8.buffer as ArrayBuffer, ptr, (e - r) * dim);
+      const block: ArrayLike<number> = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
+      check?.(block, r);
+      (out as Float32Array).set(block as Float32Array, outOffset + (r - start) * dim);
     }
-    if (block.length !== (e - r) * dim) {
-      throw new DatasetError(`${context}: reading ${key} rows ${r}..${e - 1} returned ${block.length} values; expected ${(e - r) * dim}. Fix: the file is damaged.`);
-    }
-    check?.(block, r);
-    (out as Float32Array).set(block as Float32Array, outOffset + (r - start) * dim);
+  } finally {
+    module._free(ptr);
   }
 }
 

@@ -168,7 +168,7 @@ describe('loadD4rl: qlearning_dataset semantics (timeouts "drop")', () => {
       const info = columnInfo(lib, f, 'bool')!;
       expect([info.kind, info.dtype]).toEqual(['bool', 'bool']);
       const out = new Uint8Array(4);
-      readRows(f, 'bool', 0, 2, out, 0, 'test', flagCheck('test', 'bool'));
+      readRows(lib, f, 'bool', 0, 2, out, 0, 'test', flagCheck('test', 'bool'));
       expect(Array.from(out)).toEqual([0, 1, 1, 0]);
     } finally {
       f.close();
