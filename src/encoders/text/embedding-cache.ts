@@ -73,8 +73,30 @@ interface CacheEntryFile {
   embedding: number[];
 }
 
+/** {@link EmbeddingCache.read} found a usable entry. */
+export interface EmbeddingCacheHit {
+  /** Discriminant. */
+  status: 'hit';
+  /** The cached vector (a new array). */
+  embedding: Float32Array;
+}
+
+/** {@link EmbeddingCache.read} found no entry file. */
+export interface EmbeddingCacheMiss {
+  /** Discriminant. */
+  status: 'miss';
+}
+
+/** {@link EmbeddingCache.read} found an entry file it cannot use. */
+export interface EmbeddingCacheInvalid {
+  /** Discriminant. */
+  status: 'invalid';
+  /** Why the file was rejected (does not parse, another key, wrong dimension, ...). */
+  reason: string;
+}
+
 /** Result of {@link EmbeddingCache.read}: a vector, a plain miss, or an unusable file. */
-export type EmbeddingCacheRead = { status: 'hit'; embedding: Float32Array } | { status: 'miss' } | { status: 'invalid'; reason: string };
+export type EmbeddingCacheRead = EmbeddingCacheHit | EmbeddingCacheMiss | EmbeddingCacheInvalid;
 
 /**
  * A folder of cached text embeddings (format in the module comment). Stateless apart from the
@@ -143,7 +165,7 @@ export class EmbeddingCache {
    *
    * @param key - what the vector is for.
    * @param embedding - the vector (copied; float32 precision).
-   * @throws {@link ShapeError} when the vector has non-finite values.
+   * @throws {@link core!ShapeError} when the vector has non-finite values.
    */
   async write(key: EmbeddingCacheKey, embedding: Float32Array): Promise<void> {
     for (let i = 0; i < embedding.length; i++) {
@@ -242,7 +264,7 @@ export class CachedTextEncoder implements TextEncoder {
    * See {@link TextEncoder.encode}. Misses that are not on disk go to the wrapped encoder in a
    * single call, then to the disk cache.
    *
-   * @throws {@link ConfigError} for an empty prompt; whatever the wrapped encoder throws (that
+   * @throws {@link core!ConfigError} for an empty prompt; whatever the wrapped encoder throws (that
    *   failure is not remembered: a later call tries again).
    */
   async encode(prompts: readonly string[]): Promise<Float32Array[]> {

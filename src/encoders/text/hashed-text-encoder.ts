@@ -50,7 +50,7 @@ export interface HashedNgramTextEncoderOptions {
 }
 
 /** The defaults of {@link HashedNgramTextEncoderOptions}. */
-export const HASHED_NGRAM_DEFAULTS = Object.freeze({
+export const HASHED_NGRAM_DEFAULTS: Readonly<Required<HashedNgramTextEncoderOptions>> = Object.freeze({
   dimension: 512,
   maxWordNgram: 2,
   charNgramRange: Object.freeze([3, 5] as const),
@@ -131,7 +131,7 @@ export class HashedNgramTextEncoder implements TextEncoder {
 
   /**
    * @param options - feature settings; see {@link HashedNgramTextEncoderOptions}.
-   * @throws {@link ConfigError} for an out-of-range option.
+   * @throws {@link core!ConfigError} for an out-of-range option.
    */
   constructor(options: HashedNgramTextEncoderOptions = {}) {
     const o = { ...HASHED_NGRAM_DEFAULTS, ...options };
@@ -161,7 +161,7 @@ export class HashedNgramTextEncoder implements TextEncoder {
    * See {@link TextEncoder.encode}. Synchronous work behind a promise; about 10⁴–10⁵ short
    * prompts per second on one core.
    *
-   * @throws {@link ConfigError} for an empty prompt.
+   * @throws {@link core!ConfigError} for an empty prompt.
    */
   async encode(prompts: readonly string[]): Promise<Float32Array[]> {
     return checkPrompts(prompts, 'HashedNgramTextEncoder').map((p) => this.embed(composeEncoderInput(this.instruction, p)));

@@ -64,6 +64,16 @@ export interface PrecomputedTextEncoderOptions {
   instruction?: string;
 }
 
+/** One prompt and its vector, as given to {@link writePrecomputedEmbeddings}. */
+export interface PrecomputedEmbeddingInput {
+  /** The prompt text (stored as given; normalised when read). */
+  prompt: string;
+  /** The instruction the vector was computed with, when it differs from the file's default. */
+  instruction?: string;
+  /** The vector; every entry of one file has the same length. */
+  embedding: ArrayLike<number>;
+}
+
 /** Data given to {@link writePrecomputedEmbeddings}. */
 export interface PrecomputedEmbeddingsData {
   /** See {@link PrecomputedEmbeddingsFile.model}. */
@@ -71,7 +81,7 @@ export interface PrecomputedEmbeddingsData {
   /** See {@link PrecomputedEmbeddingsFile.instruction}. */
   instruction: string;
   /** Prompts, optional per-entry instructions, and vectors (all of one length). */
-  entries: readonly { prompt: string; instruction?: string; embedding: ArrayLike<number> }[];
+  entries: readonly PrecomputedEmbeddingInput[];
 }
 
 /** Options of {@link writePrecomputedEmbeddings}. */
@@ -165,10 +175,10 @@ export class PrecomputedTextEncoder implements TextEncoder {
    * @param path - the JSON file.
    * @param options - which instruction's entries to serve.
    * @returns the encoder, with every vector checked and held in memory.
-   * @throws {@link NotFoundError} when the file (or its data file) does not exist;
-   *   {@link DatasetError} when it is malformed (wrong format/version, a vector of the wrong
+   * @throws {@link core!NotFoundError} when the file (or its data file) does not exist;
+   *   {@link core!DatasetError} when it is malformed (wrong format/version, a vector of the wrong
    *   length or with non-finite values, a data file of the wrong size, one prompt with two
-   *   different vectors); {@link ConfigError} when no entry has the requested instruction.
+   *   different vectors); {@link core!ConfigError} when no entry has the requested instruction.
    */
   static async load(path: string, options: PrecomputedTextEncoderOptions = {}): Promise<PrecomputedTextEncoder> {
     const file = resolve(path);
@@ -270,8 +280,8 @@ export class PrecomputedTextEncoder implements TextEncoder {
   /**
    * See {@link TextEncoder.encode}: looks each prompt up under this encoder's instruction.
    *
-   * @throws {@link NotFoundError} naming the first missing prompt, the closest prompt the file
-   *   has, and how to add the missing one; {@link ConfigError} for an empty prompt.
+   * @throws {@link core!NotFoundError} naming the first missing prompt, the closest prompt the file
+   *   has, and how to add the missing one; {@link core!ConfigError} for an empty prompt.
    */
   async encode(prompts: readonly string[]): Promise<Float32Array[]> {
     return checkPrompts(prompts, 'PrecomputedTextEncoder').map((p) => {
@@ -318,7 +328,7 @@ export class PrecomputedTextEncoder implements TextEncoder {
  * @param data - model description, default instruction and entries.
  * @param options - JSON or binary storage.
  * @returns the document written to `path`.
- * @throws {@link ConfigError} when there are no entries, vectors differ in length or hold
+ * @throws {@link core!ConfigError} when there are no entries, vectors differ in length or hold
  *   non-finite values, or a prompt is empty.
  */
 export async function writePrecomputedEmbeddings(path: string, data: PrecomputedEmbeddingsData, options: WritePrecomputedOptions = {}): Promise<PrecomputedEmbeddingsFile> {

@@ -53,7 +53,7 @@ function sentence(text: string): string {
  * @param prompt - the task description.
  * @returns lines `Task: …`, `Objective: …`, then `Constraints: …` and one line per attribute
  *   when given, joined with `\n`; each field ends with a full stop.
- * @throws {@link ConfigError} when `task` or `objective` is empty, or an attribute key is empty.
+ * @throws {@link core!ConfigError} when `task` or `objective` is empty, or an attribute key is empty.
  */
 export function formatStructuredPrompt(prompt: StructuredTaskPrompt): string {
   if (typeof prompt.task !== 'string' || prompt.task.trim() === '') {
@@ -110,7 +110,7 @@ export function composeEncoderInput(instruction: string, prompt: string): string
  * @param prompts - the prompts given to an encoder.
  * @param who - the encoder's name, for messages.
  * @returns the normalised prompts, in order.
- * @throws {@link ConfigError} when `prompts` is not an array of strings, or a prompt is empty
+ * @throws {@link core!ConfigError} when `prompts` is not an array of strings, or a prompt is empty
  *   after normalisation.
  */
 export function checkPrompts(prompts: readonly string[], who: string): string[] {

@@ -47,7 +47,7 @@ export interface TextEncoder {
    *
    * @param prompts - task prompts, e.g. from {@link formatStructuredPrompt}.
    * @returns one new `Float32Array` of length {@link TextEncoder.dimension} per prompt, in order.
-   * @throws {@link ConfigError} for an empty prompt; implementations document their other errors.
+   * @throws {@link core!ConfigError} for an empty prompt; implementations document their other errors.
    */
   encode(prompts: readonly string[]): Promise<Float32Array[]>;
   /** Releases the encoder's resources (model sessions). The encoder must not be used afterwards. */
@@ -79,7 +79,7 @@ export function textEncoderInfo(encoder: TextEncoder): TextEncoderInfo {
  *
  * @param saved - the info stored in the checkpoint ({@link textEncoderInfo} at training time).
  * @param encoder - the encoder about to be used.
- * @throws {@link ConfigError} naming each field that differs and how to fix it.
+ * @throws {@link core!ConfigError} naming each field that differs and how to fix it.
  */
 export function assertTextEncoderCompatible(saved: TextEncoderInfo, encoder: TextEncoder): void {
   const problems: string[] = [];
@@ -100,7 +100,7 @@ export function assertTextEncoderCompatible(saved: TextEncoderInfo, encoder: Tex
  * @param a - first vector.
  * @param b - second vector.
  * @returns `a·b / (|a| |b|)`, in [-1, 1].
- * @throws {@link ConfigError} when the lengths differ.
+ * @throws {@link core!ConfigError} when the lengths differ.
  */
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new ConfigError(`cosineSimilarity: vectors have lengths ${a.length} and ${b.length}; they must match.`);

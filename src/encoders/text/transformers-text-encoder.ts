@@ -50,7 +50,7 @@ export interface TransformersTextEncoderOptions {
    * Allow downloading `model` from the Hugging Face Hub when it is not a local folder. Off by
    * default: loading then never touches the network (transformers.js runs with
    * `env.allowRemoteModels = false` and `local_files_only`), and a Hub id fails at once with a
-   * {@link ConfigError} that names this option.
+   * {@link core!ConfigError} that names this option.
    * @defaultValue false
    */
   allowRemoteModels?: boolean;
@@ -129,8 +129,24 @@ export interface TransformersTextEncoderOptions {
   id?: string;
 }
 
+/** A model folder on disk. */
+export interface LocalTextModelSource {
+  /** Discriminant. */
+  kind: 'local';
+  /** Absolute path of the folder. */
+  dir: string;
+}
+
+/** A model to fetch from the Hugging Face Hub (only with `allowRemoteModels: true`). */
+export interface HubTextModelSource {
+  /** Discriminant. */
+  kind: 'hub';
+  /** The Hub id, e.g. `"org/name"`. */
+  id: string;
+}
+
 /** Where a model comes from, after {@link resolveModelSource}. */
-export type TextModelSource = { kind: 'local'; dir: string } | { kind: 'hub'; id: string };
+export type TextModelSource = LocalTextModelSource | HubTextModelSource;
 
 /** Graph outputs that hold per-token states, in order of preference. */
 const HIDDEN_OUTPUTS = ['last_hidden_state', 'token_embeddings'];
@@ -149,8 +165,8 @@ function defaultModelCacheDir(): string {
  *
  * @param options - the `model`, `localModelPath` and `allowRemoteModels` options.
  * @returns the resolved source.
- * @throws {@link NotFoundError} when a path-like `model` does not exist;
- *   {@link ConfigError} when `model` is a Hub id and `allowRemoteModels` is not `true`.
+ * @throws {@link core!NotFoundError} when a path-like `model` does not exist;
+ *   {@link core!ConfigError} when `model` is a Hub id and `allowRemoteModels` is not `true`.
  */
 export function resolveModelSource(options: Pick<TransformersTextEncoderOptions, 'model' | 'localModelPath' | 'allowRemoteModels'>): TextModelSource {
   const model = options.model;
@@ -277,7 +293,7 @@ interface LoadedParts {
  * **Models that do not work**: text-generation exports such as
  * `onnx-community/Llama-3.2-1B-Instruct`, `onnx-community/Qwen2.5-0.5B-Instruct` or
  * `HuggingFaceTB/SmolLM2-135M-Instruct` output only `logits` (and `present.*` caches); `load`
- * detects this and fails with a {@link ConfigError} that says which export is needed. For the
+ * detects this and fails with a {@link core!ConfigError} that says which export is needed. For the
  * paper's Llama-3-8B, compute vectors in Python and use {@link PrecomputedTextEncoder}.
  *
  * Offline by default ({@link TransformersTextEncoderOptions.allowRemoteModels}): for a local
@@ -323,9 +339,9 @@ export class TransformersTextEncoder implements TextEncoder {
    *
    * @param options - model location and settings; see {@link TransformersTextEncoderOptions}.
    * @returns a ready encoder.
-   * @throws {@link ConfigError} for invalid options, a Hub id without `allowRemoteModels`, or a
-   *   model that outputs only logits; {@link NotFoundError} for a missing folder or file (the
-   *   message lists the ONNX files present and the dtype that loads them); {@link RlError}
+   * @throws {@link core!ConfigError} for invalid options, a Hub id without `allowRemoteModels`, or a
+   *   model that outputs only logits; {@link core!NotFoundError} for a missing folder or file (the
+   *   message lists the ONNX files present and the dtype that loads them); {@link core!RlError}
    *   wrapping any other transformers.js / ONNX Runtime failure.
    */
   static async load(options: TransformersTextEncoderOptions): Promise<TransformersTextEncoder> {
@@ -400,7 +416,7 @@ export class TransformersTextEncoder implements TextEncoder {
   /**
    * See {@link TextEncoder.encode}. Prompts are embedded in batches of `batchSize`.
    *
-   * @throws {@link ConfigError} for an empty prompt or after `dispose`.
+   * @throws {@link core!ConfigError} for an empty prompt or after `dispose`.
    */
   async encode(prompts: readonly string[]): Promise<Float32Array[]> {
     if (this.disposed) throw new ConfigError(`TransformersTextEncoder (${this.id}) was disposed; load a new one.`);
@@ -449,7 +465,7 @@ export class TransformersTextEncoder implements TextEncoder {
  * @param normalize - scale to unit L2 norm.
  * @param dimension - expected H (undefined during the load probe).
  * @returns one new Float32Array of length H per row.
- * @throws {@link ShapeError} for unexpected shapes or a row without real tokens.
+ * @throws {@link core!ShapeError} for unexpected shapes or a row without real tokens.
  */
 function pool(states: Tensor, mask: Tensor, pooling: TextPooling, normalize: boolean, dimension: number | undefined): Float32Array[] {
   if (states.dims.length !== 3) throw new ShapeError(`TransformersTextEncoder: token states have shape [${states.dims.join(', ')}]; expected [batch, tokens, hidden].`);
