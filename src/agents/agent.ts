@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Batch, PromptedTaskSource, Trajectory, TransitionSource } from '../core/types.js';
+import type { Batch, Trajectory, TransitionSource } from '../core/types.js';
 import type { ProgressOptions } from '../core/progress.js';
 
 /** Mean training metrics of an epoch, keyed by namespaced names such as `loss/critic`. */
@@ -87,20 +87,24 @@ export interface BoundPolicy {
   actBatch(observations: Float32Array): Float32Array;
 }
 
-/** The interface every agent implements. */
-export interface Agent<Config> {
+/**
+ * The interface every agent implements.
+ * @typeParam Config - the agent's JSON config type.
+ * @typeParam Data - what `fit` trains on (multi-task agents need prompts per task).
+ */
+export interface Agent<Config, Data extends TransitionSource = TransitionSource> {
   /** The resolved configuration (all defaults filled in), JSON-serialisable. */
   readonly config: Readonly<Config>;
   /** Total gradient steps taken so far. */
   readonly step: number;
   /** Trains on offline data. */
-  fit(data: TransitionSource | PromptedTaskSource, options: FitOptions<Agent<Config>>): Promise<FitReport>;
+  fit(data: Data, options: FitOptions<this>): Promise<FitReport>;
   /** One gradient step on a batch; returns metrics when `readMetrics` is true, else null. */
   update(batch: Batch, readMetrics?: boolean): Metrics | null;
   /** An action for one observation (plain arrays in and out; no tensor escapes). */
   act(observation: Float32Array, context?: PromptContext): Float32Array;
-  /** A policy bound to `context`, embedding its prompts once. */
-  policy(context?: PromptContext): BoundPolicy;
+  /** A policy bound to `context`, embedding its prompts once (async: a text prompt may need the LLM). */
+  policy(context?: PromptContext): Promise<BoundPolicy>;
   /** Writes config, weights, statistics and optimiser state to `dir`, atomically. */
   save(dir: string): void;
   /** Frees every tensor the agent owns. */

@@ -19,19 +19,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../core/errors.js';
 import { Rng, type RngState } from '../core/rng.js';
+import { createBatch } from '../core/batch.js';
 import type { Batch, TransitionSource } from '../core/types.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
 import { clipByGlobalNorm } from '../nets/grad-clip.js';
 import type { BetaScheduleName } from '../nets/schedules.js';
-import { stopGradient } from '../nets/stop-gradient.js';
 import { EmaCopy, softUpdate, hardUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics } from './agent.js';
 import { writeAgentCheckpoint, readAgentCheckpointHeader, restoreAgentCheckpoint } from './common/checkpoint.js';
 import { TwinCritic } from './common/critic.js';
+import { pickBySoftmax, validateConfig } from './common/config.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
 import { runFit } from './common/fit-loop.js';
+import { criticLoss, qLoss, tdTargets } from './common/losses.js';
 import { NoiseNetwork } from './common/noise-network.js';
-import { pickBySoftmax, validateConfig } from './common/config.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -135,31 +136,7 @@ export function resolveDiffusionQLConfig(options: DiffusionQLOptions): Diffusion
   return Object.freeze({ ...config, hiddenDims: Object.freeze([...config.hiddenDims]), criticHiddenDims: Object.freeze([...config.criticHiddenDims]) });
 }
 
-// ── 2. Losses ───────────────────────────────────────────────────────────────────────────────
-
-/**
- * Critic loss MSE(Q1, y) + MSE(Q2, y) for fixed targets y.
- * @remarks Returns a new scalar; the caller owns it.
- */
-export function criticLoss(q1: tf.Tensor2D, q2: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.add(tf.mean(tf.square(tf.sub(q1, targets))), tf.mean(tf.square(tf.sub(q2, targets)))) as tf.Scalar);
-}
-
-/**
- * TD targets y = r + γ (1 − terminal) min(Q1′, Q2′).
- * @remarks Returns a new `[B, 1]` tensor; the caller owns it.
- */
-export function tdTargets(rewards: tf.Tensor2D, terminals: tf.Tensor2D, targetQ1: tf.Tensor2D, targetQ2: tf.Tensor2D, discount: number): tf.Tensor2D {
-  return tf.tidy(() => tf.add(rewards, tf.mul(tf.mul(tf.sub(1, terminals), discount), tf.minimum(targetQ1, targetQ2))) as tf.Tensor2D);
-}
-
-/**
- * The normalised Q term L_q = −mean Q_i / sg(mean |Q_j|) for the critic `i` the coin chose.
- * @remarks Returns a new scalar; the caller owns it. Differentiable through `qi` only.
- */
-export function qLoss(qi: tf.Tensor2D, qj: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.div(tf.neg(tf.mean(qi)), stopGradient(tf.mean(tf.abs(qj)))) as tf.Scalar);
-}
+// ── 2. Losses (pure functions in ./common/losses.ts, shared with LLMDPD) ─────────────────────
 
 // ── 3. The agent ────────────────────────────────────────────────────────────────────────────
 
@@ -233,8 +210,8 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    * Trains on `data` for `options.steps` steps (see {@link FitOptions}).
    * @throws {@link ConfigError} when the data's dimensions differ from the agent's.
    */
-  fit(data: TransitionSource, options: FitOptions<DiffusionQLAgent>): Promise<FitReport> {
-    this.batch ??= emptyBatch(this.config.batchSize, this.config.observationDim, this.config.actionDim);
+  fit(data: TransitionSource, options: FitOptions<this>): Promise<FitReport> {
+    this.batch ??= createBatch(this.config.batchSize, this.config.observationDim, this.config.actionDim);
     return runFit(
       {
         agent: this,
@@ -248,7 +225,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
         saveCheckpoint: (dir) => this.save(dir),
       },
       data,
-      options as FitOptions<unknown> as FitOptions<DiffusionQLAgent>,
+      options,
     );
   }
 
@@ -363,7 +340,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   }
 
   /** A bound policy (Diffusion-QL has no prompts, so the context is ignored). */
-  policy(): BoundPolicy {
+  async policy(): Promise<BoundPolicy> {
     return { act: (o) => this.act(o), actBatch: (o) => this.actBatch(o) };
   }
 
@@ -412,20 +389,4 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     this.ema.dispose();
     for (const m of [this.actor, this.actorEma, this.critic, this.criticTarget]) m.dispose();
   }
-}
-
-function emptyBatch(size: number, observationDim: number, actionDim: number): Batch {
-  return {
-    size,
-    observationDim,
-    actionDim,
-    observations: new Float32Array(size * observationDim),
-    actions: new Float32Array(size * actionDim),
-    rewards: new Float32Array(size),
-    nextObservations: new Float32Array(size * observationDim),
-    terminals: new Float32Array(size),
-    timeouts: new Float32Array(size),
-    taskIndices: new Int32Array(size),
-    indices: new Int32Array(size),
-  };
 }

@@ -7,43 +7,8 @@
  */
 import { ShapeError } from '../core/errors.js';
 import type { Batch } from '../core/types.js';
-import { checkDim } from './input.js';
 
-/**
- * Allocates a zero-filled {@link Batch} of `size` rows, ready for `sampleInto`.
- *
- * @param size - number of rows, an integer >= 1.
- * @param observationDim - length of one observation row.
- * @param actionDim - length of one action row.
- * @throws {@link ConfigError} when a size is not an integer >= 1.
- *
- * @example
- * ```ts
- * const batch = createBatch(256, buffer.observationDim, buffer.actionDim);
- * for (let step = 0; step < 1_000_000; step++) {
- *   buffer.sampleInto(batch, rng); // no allocation
- *   agent.update(batch);
- * }
- * ```
- */
-export function createBatch(size: number, observationDim: number, actionDim: number): Batch {
-  checkDim('createBatch', 'size', size);
-  checkDim('createBatch', 'observationDim', observationDim);
-  checkDim('createBatch', 'actionDim', actionDim);
-  return {
-    size,
-    observationDim,
-    actionDim,
-    observations: new Float32Array(size * observationDim),
-    actions: new Float32Array(size * actionDim),
-    rewards: new Float32Array(size),
-    nextObservations: new Float32Array(size * observationDim),
-    terminals: new Float32Array(size),
-    timeouts: new Float32Array(size),
-    taskIndices: new Int32Array(size),
-    indices: new Int32Array(size),
-  };
-}
+export { createBatch } from '../core/batch.js';
 
 /**
  * Checks that `batch` has the given dimensions and that every array has the length its

@@ -18,7 +18,7 @@ import { initEngine } from '../../src/engine/index.js';
 import { expectNoLeakedTensors } from './tensors.js';
 
 /** What the suite needs to know about an agent class. */
-export interface ConformanceSubject<A extends Agent<unknown>> {
+export interface ConformanceSubject<A extends Agent<unknown, never>> {
   /** Builds an agent for the given dims and seed (small networks, for speed). */
   create(seed: number): A;
   /** Loads a saved agent. */
@@ -35,6 +35,8 @@ export interface ConformanceSubject<A extends Agent<unknown>> {
   readonly maxAction: number;
   /** Prompt context passed to act (multi-task agents). */
   readonly context?: PromptContext;
+  /** Prepares a fresh agent for `update`/`act` on `data` without training (multi-task agents embed prompts). */
+  prepare?(agent: A, data: TransitionSource): Promise<void>;
 }
 
 /** A small random buffer of `n` transitions with occasional terminals. */
@@ -51,13 +53,13 @@ export function randomBuffer(observationDim: number, actionDim: number, n = 512,
   });
 }
 
-function weightsOf(agent: Agent<unknown>): Float32Array[] {
+function weightsOf(agent: Agent<unknown, never>): Float32Array[] {
   const groups = (agent as unknown as { variableGroups(): Record<string, tf.Variable[]> }).variableGroups();
   return Object.values(groups).flatMap((vs) => vs.map((v) => Float32Array.from(v.dataSync() as Float32Array)));
 }
 
 /** Registers the conformance tests for one agent class. */
-export function agentConformance<A extends Agent<unknown>>(name: string, subject: ConformanceSubject<A>): void {
+export function agentConformance<A extends Agent<unknown, never>>(name: string, subject: ConformanceSubject<A>): void {
   const data = () => (subject.data ? subject.data() : randomBuffer(subject.observationDim, subject.actionDim));
   const obs = new Rng(99).fillNormal(new Float32Array(subject.observationDim));
   const fitQuiet = (agent: A, src: TransitionSource, options: FitOptions<A>): Promise<FitReport> =>
@@ -78,9 +80,11 @@ export function agentConformance<A extends Agent<unknown>>(name: string, subject
       dirs = [];
     });
 
-    test('update returns finite metrics with the declared keys', () => {
+    test('update returns finite metrics with the declared keys', async () => {
       const agent = subject.create(0);
-      const batch: Batch = (data() as ReplayBuffer).sample(16, new Rng(1));
+      const source = data();
+      await subject.prepare?.(agent, source);
+      const batch: Batch = (source as ReplayBuffer).sample(16, new Rng(1));
       const quiet = agent.update(batch, false);
       expect(quiet).toBeNull();
       const m = agent.update(batch, true) as Metrics;
@@ -90,14 +94,15 @@ export function agentConformance<A extends Agent<unknown>>(name: string, subject
       agent.dispose();
     });
 
-    test('act returns one bounded action of the right length; bad input is a ShapeError', () => {
+    test('act returns one bounded action of the right length; bad input is a ShapeError', async () => {
       const agent = subject.create(0);
+      await subject.prepare?.(agent, data());
       const a = agent.act(obs, subject.context);
       expect(a).toBeInstanceOf(Float32Array);
       expect(a.length).toBe(subject.actionDim);
       for (const v of a) expect(Math.abs(v)).toBeLessThanOrEqual(subject.maxAction);
       expect(() => agent.act(new Float32Array(subject.observationDim + 1), subject.context)).toThrow(/observation/);
-      const many = agent.policy(subject.context).actBatch(new Float32Array(3 * subject.observationDim));
+      const many = (await agent.policy(subject.context)).actBatch(new Float32Array(3 * subject.observationDim));
       expect(many.length).toBe(3 * subject.actionDim);
       agent.dispose();
     });
@@ -179,7 +184,9 @@ export function agentConformance<A extends Agent<unknown>>(name: string, subject
     test('no tensor leaks across update, act, save and load; dispose frees everything', async () => {
       const before = tf.memory().numTensors;
       const agent = subject.create(7);
-      const batch = (data() as ReplayBuffer).sample(16, new Rng(2));
+      const source = data();
+      await subject.prepare?.(agent, source);
+      const batch = (source as ReplayBuffer).sample(16, new Rng(2));
       await expectNoLeakedTensors(() => agent.update(batch, true));
       await expectNoLeakedTensors(() => agent.update(batch, false));
       await expectNoLeakedTensors(() => agent.act(obs, subject.context));
