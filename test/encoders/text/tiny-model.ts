@@ -91,6 +91,7 @@ class ProtoWriter {
 // ONNX messages (field numbers from onnx.proto).
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
+const FLOAT16 = 10; // TensorProto.DataType.FLOAT16
 const INT64 = 7; // TensorProto.DataType.INT64
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
 
@@ -210,6 +211,8 @@ export interface TinyModelOptions {
   seed?: number;
   /** Extra config.json fields (e.g. to break hidden_size on purpose). */
   config?: Record<string, unknown>;
+  /** Cast `last_hidden_state` to float16, as an fp16 export returns it (bert kind only). */
+  float16Output?: boolean;
 }
 
 /** Deterministic weights in [-scale, scale) from a 32-bit LCG (Numerical Recipes constants). */
@@ -224,7 +227,7 @@ function weights(n: number, seed: number, scale: number): Float32Array {
 }
 
 /** The ONNX bytes of the tiny graph (see the file comment). */
-export function tinyOnnxModel(vocabSize: number, hidden: number, kind: TinyModelOptions['kind'], seed: number): Uint8Array {
+export function tinyOnnxModel(vocabSize: number, hidden: number, kind: TinyModelOptions['kind'], seed: number, float16Output = false): Uint8Array {
   const H = hidden;
   const V = vocabSize;
   const initializers: Tensor[] = [
@@ -254,11 +257,12 @@ export function tinyOnnxModel(vocabSize: number, hidden: number, kind: TinyModel
     { op: 'Add', inputs: [x, 'ctx'], outputs: ['y'] },
     { op: 'MatMul', inputs: ['y', 'dense_w'], outputs: ['z'] },
     { op: 'Add', inputs: ['z', 'dense_b'], outputs: ['zb'] },
-    { op: 'Tanh', inputs: ['zb'], outputs: ['last_hidden_state'] },
+    { op: 'Tanh', inputs: ['zb'], outputs: [float16Output ? 'h32' : 'last_hidden_state'] },
   );
+  if (float16Output) nodes.push({ op: 'Cast', inputs: ['h32'], outputs: ['last_hidden_state'], intAttrs: { to: FLOAT16 } });
   const outputs: ProtoWriter[] = [];
   if (kind === 'bert') {
-    outputs.push(valueInfo('last_hidden_state', FLOAT, ['batch_size', 'sequence_length', H]));
+    outputs.push(valueInfo('last_hidden_state', float16Output ? FLOAT16 : FLOAT, ['batch_size', 'sequence_length', H]));
   } else {
     initializers.push({ name: 'lm_head', dims: [H, V], type: FLOAT, values: weights(H * V, seed + 5, 1 / Math.sqrt(H)) });
     nodes.push({ op: 'MatMul', inputs: ['last_hidden_state', 'lm_head'], outputs: ['logits'] });
@@ -284,7 +288,7 @@ export function writeTinyModel(dir: string, options: TinyModelOptions): string[]
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab)));
   const tokenizerConfig = { tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', clean_up_tokenization_spaces: true };
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2));
-  const bytes = tinyOnnxModel(vocab.length, options.hidden, options.kind, options.seed ?? 7);
+  const bytes = tinyOnnxModel(vocab.length, options.hidden, options.kind, options.seed ?? 7, options.float16Output === true);
   for (const file of options.onnxFiles ?? ['model.onnx']) writeFileSync(join(dir, 'onnx', file), bytes);
   return vocab;
 }

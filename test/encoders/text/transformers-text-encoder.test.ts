@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoModel, AutoTokenizer, env } from '@huggingface/transformers';
 import type { Tensor } from '@huggingface/transformers';
-import { ConfigError, NotFoundError, RlError } from '../../../src/core/errors.js';
+import { ConfigError, NotFoundError, RlError, ShapeError } from '../../../src/core/errors.js';
 import { CachedTextEncoder } from '../../../src/encoders/text/embedding-cache.js';
 import { composeEncoderInput, DEFAULT_TEXT_INSTRUCTION, formatStructuredPrompt } from '../../../src/encoders/text/prompt-format.js';
 import type { TextEncoder } from '../../../src/encoders/text/text-encoder.js';
@@ -279,6 +279,28 @@ describe('TransformersTextEncoder failures', () => {
     expect(v!.length).toBe(HIDDEN);
     await q8.dispose();
     await expect(TransformersTextEncoder.load({ model: bertDir, dtype: 'int3' as never })).rejects.toThrow(/`dtype` must be one of fp32, fp16, q8, q4/);
+  });
+
+  test('dtype fp16 loads model_fp16.onnx and converts float16 token states', async () => {
+    const fp16Dir = join(root, 'tiny-bert-fp16');
+    writeTinyModel(fp16Dir, { words: WORDS, hidden: HIDDEN, kind: 'bert', onnxFiles: ['model_fp16.onnx'], float16Output: true });
+    const half = await TransformersTextEncoder.load({ model: fp16Dir, dtype: 'fp16' });
+    const full = await TransformersTextEncoder.load({ model: bertDir });
+    expect(half.id).toMatch(/:fp16:mean$/);
+    const [a, b] = await half.encode([PUSH, LONG]);
+    const [c, d] = await full.encode([PUSH, LONG]);
+    expect(maxAbsDiff(a!, c!)).toBeLessThan(2e-3); // same weights, float16 rounding only
+    expect(maxAbsDiff(b!, d!)).toBeLessThan(2e-3);
+    expect(maxAbsDiff(a!, c!)).toBeGreaterThan(0); // really went through float16
+    await half.dispose();
+    await full.dispose();
+  });
+
+  test('a config.json hidden_size that disagrees with the graph is a ShapeError', async () => {
+    const odd = join(root, 'tiny-bert-odd');
+    writeTinyModel(odd, { words: WORDS, hidden: HIDDEN, kind: 'bert', config: { hidden_size: 99 } });
+    await expect(TransformersTextEncoder.load({ model: odd })).rejects.toThrow(ShapeError);
+    await expect(TransformersTextEncoder.load({ model: odd })).rejects.toThrow(/hidden_size 99 .* has 16 features/);
   });
 
   test('missing folders and incomplete folders are NotFoundErrors', async () => {
