@@ -42,7 +42,7 @@ export interface TransformersTextEncoderOptions {
    * The model: a local folder (absolute, or relative to the working directory, or relative to
    * {@link TransformersTextEncoderOptions.localModelPath}) holding `config.json`,
    * `tokenizer.json`, `tokenizer_config.json` and `onnx/model<suffix>.onnx`; or a Hugging Face
-   * Hub id such as `"onnx-community/Qwen3-Embedding-0.6B-ONNX"`, which is used only with
+   * Hub id (`"<org>/<name>"`, for example an ONNX export of Qwen3-Embedding-0.6B), which is used only with
    * `allowRemoteModels: true`.
    */
   model: string;
