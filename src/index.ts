@@ -2,9 +2,10 @@
  * llmdpd: offline reinforcement learning in TypeScript that generalises to unseen tasks.
  *
  * The root entry point re-exports the core types, the engine, the envs, the buffers and the
- * network blocks. Each area also has its own entry point (`llmdpd/core`, `llmdpd/engine`,
- * `llmdpd/envs`, `llmdpd/buffers`, `llmdpd/nets`), so a program that only needs buffers and
- * envs never loads tfjs.
+ * network blocks, datasets, evaluation, encoders and agents. Each area also has its own entry
+ * point (`llmdpd/core`, `llmdpd/engine`, `llmdpd/envs`, `llmdpd/buffers`, `llmdpd/nets`,
+ * `llmdpd/datasets`, `llmdpd/eval`, `llmdpd/encoders`, `llmdpd/agents`), so a program that only
+ * needs buffers and envs never loads tfjs.
  *
  * @module llmdpd
  */
@@ -13,3 +14,7 @@ export * from './engine/index.js';
 export * from './envs/index.js';
 export * from './buffers/index.js';
 export * from './nets/index.js';
+export * from './datasets/index.js';
+export * from './eval/index.js';
+export * from './encoders/index.js';
+export * from './agents/index.js';

@@ -40,7 +40,7 @@ export interface FitOptions<A = unknown> {
   /** Measurements run at the end of each epoch, e.g. a mean return from `evaluatePolicy`. */
   readonly evaluators?: Readonly<Record<string, Evaluator<A>>>;
   /** Called after each epoch; return `{ stop: true }` to end training early. */
-  readonly onEpoch?: (report: EpochReport) => void | { stop: boolean } | Promise<void | { stop: boolean }>;
+  readonly onEpoch?: (report: EpochReport) => void | EpochVerdict | Promise<void | EpochVerdict>;
   /**
    * Cancels training: checked between steps. The current step finishes, no checkpoint is
    * half-written, and `fit` rejects with `signal.reason` (the `fetch` convention).
@@ -48,8 +48,22 @@ export interface FitOptions<A = unknown> {
   readonly signal?: AbortSignal;
   /** Progress display: a bar on a TTY, one line per epoch otherwise. @defaultValue `'auto'` */
   readonly progress?: ProgressOptions['mode'];
-  /** Write a resumable checkpoint to `dir` every `every` epochs (and after the last). */
-  readonly checkpoint?: { readonly dir: string; readonly every?: number };
+  /** Write a resumable checkpoint every few epochs (and after the last). */
+  readonly checkpoint?: CheckpointOptions;
+}
+
+/** Where and how often `fit` writes checkpoints. */
+export interface CheckpointOptions {
+  /** Folder of the checkpoint (overwritten atomically each time). */
+  readonly dir: string;
+  /** Epochs between checkpoints. @defaultValue 1 */
+  readonly every?: number;
+}
+
+/** What an `onEpoch` callback may return. */
+export interface EpochVerdict {
+  /** True to end training after this epoch. */
+  readonly stop: boolean;
 }
 
 /** What `fit` returns. */

@@ -81,7 +81,7 @@ export interface DiffusionQLConfig {
 }
 
 /** Defaults of every optional field (algorithms.md §1, hopper-medium-replay). */
-export const DIFFUSION_QL_DEFAULTS = Object.freeze({
+export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observationDim' | 'actionDim'>> = Object.freeze({
   seed: 0,
   batchSize: 256,
   discount: 0.99,
@@ -91,9 +91,9 @@ export const DIFFUSION_QL_DEFAULTS = Object.freeze({
   criticLearningRate: 3e-4,
   gradientClipNorm: 4.0,
   diffusionSteps: 5,
-  betaSchedule: 'vp' as BetaScheduleName,
-  hiddenDims: Object.freeze([256, 256, 256]) as readonly number[],
-  criticHiddenDims: Object.freeze([256, 256, 256]) as readonly number[],
+  betaSchedule: 'vp',
+  hiddenDims: Object.freeze([256, 256, 256]),
+  criticHiddenDims: Object.freeze([256, 256, 256]),
   timeEmbeddingDim: 16,
   maxAction: 1.0,
   emaDecay: 0.995,

@@ -116,7 +116,7 @@ export interface LLMDPDConfig {
 }
 
 /** Defaults of every optional field (Diffusion-QL's, plus §6.3 for the prompt branches). */
-export const LLMDPD_DEFAULTS = Object.freeze({
+export const LLMDPD_DEFAULTS: Readonly<Omit<LLMDPDConfig, 'observationDim' | 'actionDim' | 'textEmbeddingDim'>> = Object.freeze({
   seed: 0,
   batchSize: 256,
   discount: 0.99,
@@ -126,9 +126,9 @@ export const LLMDPD_DEFAULTS = Object.freeze({
   criticLearningRate: 3e-4,
   gradientClipNorm: 1.0,
   diffusionSteps: 5,
-  betaSchedule: 'vp' as BetaScheduleName,
-  hiddenDims: Object.freeze([256, 256, 256]) as readonly number[],
-  criticHiddenDims: Object.freeze([256, 256, 256]) as readonly number[],
+  betaSchedule: 'vp',
+  hiddenDims: Object.freeze([256, 256, 256]),
+  criticHiddenDims: Object.freeze([256, 256, 256]),
   timeEmbeddingDim: 16,
   maxAction: 1.0,
   emaDecay: 0.995,
@@ -137,7 +137,7 @@ export const LLMDPD_DEFAULTS = Object.freeze({
   actionCandidates: 50,
   useTextPrompt: true,
   useTrajectoryPrompt: true,
-  textHeadHiddenDims: Object.freeze([512, 512]) as readonly number[],
+  textHeadHiddenDims: Object.freeze([512, 512]),
   textOutputDim: 64,
   trajectoryOutputDim: 64,
   trajectoryWidth: 128,
@@ -228,8 +228,10 @@ interface RandomStates {
 }
 
 /** The prompt-side networks: text head h_ψ and trajectory encoder g_φ (either may be absent). */
-interface PromptNetworks {
+export interface PromptNetworks {
+  /** h_ψ, or null when the text prompt is not used. */
   readonly textHead: Mlp | null;
+  /** g_φ, or null when the trajectory prompt is not used. */
   readonly trajectoryEncoder: TrajectoryEncoder | null;
 }
 
