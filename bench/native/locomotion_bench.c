@@ -2,7 +2,8 @@
  * Native reference for bench/envs.js: steps one of llmdpd's locomotion MJCF files with the same
  * loop the TypeScript env runs (frame skip, uniform random controls in [-1, 1], the env's healthy
  * check, a 1000-step time limit, uniform reset noise) and prints one JSON line with the env steps
- * per second. Built by bench/envs.js against Debian's libmujoco-dev (MuJoCo 2.2.2):
+ * per second. Like the TypeScript env it skips Gymnasium's per-step mj_rnePostConstraint, which
+ * only fills contact-force fields these envs never read. Built by bench/envs.js against Debian's libmujoco-dev (MuJoCo 2.2.2):
  *
  *   cc -O2 -o locomotion_bench locomotion_bench.c -lmujoco
  *   ./locomotion_bench <model.xml> <frame_skip> <env_steps> <healthy: none|hopper|walker>
@@ -78,7 +79,6 @@ int main(int argc, char** argv) {
   for (long step = 0; step < env_steps; step++) {
     for (int i = 0; i < m->nu; i++) d->ctrl[i] = 2.0 * rand_unit() - 1.0;
     for (int k = 0; k < frame_skip; k++) mj_step(m, d);
-    mj_rnePostConstraint(m, d);
     t++;
     if (unhealthy(m, d, kind) || t >= 1000) {
       reset_episode(m, d, noise);

@@ -62,8 +62,6 @@ export interface EnvRegistration {
   readonly maxEpisodeSteps: number | undefined;
   /** The registered default factory options. */
   readonly defaultOptions: Readonly<Record<string, unknown>>;
-  /** Whether the env has an async `prepare` step, so it is made with {@link makeEnvAsync} (or after awaiting its loader). */
-  readonly hasAsyncPrepare: boolean;
 }
 
 interface Entry extends EnvRegistration {
@@ -166,7 +164,6 @@ export function registerEnv<Obs, Act>(id: string, factory: EnvFactory<Obs, Act>,
     ...parsed,
     maxEpisodeSteps,
     defaultOptions: Object.freeze({ ...defaults }),
-    hasAsyncPrepare: options.prepare !== undefined,
     factory: factory as EnvFactory,
     prepare: options.prepare as (() => Promise<unknown>) | undefined,
   });

@@ -17,7 +17,7 @@ export {
 } from './runtime.js';
 export { MujocoLocomotionEnv, openLocomotionOptions, LOCOMOTION_OPTION_KEYS, type LocomotionOptions, type LocomotionVersion, type LocomotionDefinition, type OpenedLocomotionOptions, type MujocoState } from './locomotion-env.js';
 export { OptionReader, type RangeOption } from './options.js';
-export type { MujocoDataField, MujocoModelField } from './simulation.js';
+export { MujocoSimulation, type MujocoViews, type MujocoDataField, type MujocoModelField } from './simulation.js';
 export { HalfCheetahEnv, HALF_CHEETAH, type HalfCheetahOptions } from './half-cheetah.js';
 export { HopperEnv, HOPPER, type HopperOptions } from './hopper.js';
 export { Walker2dEnv, WALKER2D, type Walker2dOptions } from './walker2d.js';

@@ -97,8 +97,10 @@ export interface MujocoViews {
 /**
  * One simulation: a shared compiled model and an owned `MjData`.
  *
- * @remarks Not exported from the package index; the locomotion envs wrap it. All methods throw
- * an {@link EnvError} after {@link MujocoSimulation.close}.
+ * @remarks The low-level layer under the locomotion envs, exported for writing new MuJoCo envs on
+ * the same runtime. It hands out live views ({@link MujocoSimulation.views}); keep them inside
+ * the env and give callers copies. All methods throw an {@link EnvError} after
+ * {@link MujocoSimulation.close}.
  */
 export class MujocoSimulation {
   /** The model file this simulation runs. */

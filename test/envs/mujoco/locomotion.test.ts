@@ -6,7 +6,7 @@
 import { ConfigError, EnvError, ShapeError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import { checkEnv } from '../../../src/envs/check-env.js';
-import type { Info } from '../../../src/envs/env.js';
+import type { Env, Info, ResetOptions, ResetResult, StepResult } from '../../../src/envs/env.js';
 import { HalfCheetahEnv } from '../../../src/envs/mujoco/half-cheetah.js';
 import { HopperEnv } from '../../../src/envs/mujoco/hopper.js';
 import type { MujocoLocomotionEnv } from '../../../src/envs/mujoco/locomotion-env.js';
@@ -45,10 +45,18 @@ const INFO_KEYS: Record<Kind, Record<4 | 5, string[]>> = {
   walker: { 4: ['x_position', 'x_velocity'], 5: ['reward_ctrl', 'reward_forward', 'reward_survive', 'x_position', 'x_velocity', 'z_distance_from_origin'] },
 };
 
-function make(id: string, options: Record<string, unknown> = {}): Wrapper<Float32Array, Float32Array> {
-  return makeEnv<Float32Array, Float32Array>(id, options);
+/** What makeEnv returns for these envs: the wrappers forward synchronous results unchanged. */
+interface SyncEnv extends Env<Float32Array, Float32Array> {
+  reset(options?: ResetOptions): ResetResult<Float32Array>;
+  step(action: Float32Array): StepResult<Float32Array>;
+  close(): void;
+  readonly unwrapped: Env;
 }
-function inner(env: Wrapper<Float32Array, Float32Array>): MujocoLocomotionEnv {
+
+function make(id: string, options: Record<string, unknown> = {}): SyncEnv {
+  return makeEnv<Float32Array, Float32Array>(id, options) as Wrapper<Float32Array, Float32Array> as unknown as SyncEnv;
+}
+function inner(env: SyncEnv): MujocoLocomotionEnv {
   return env.unwrapped as MujocoLocomotionEnv;
 }
 
@@ -83,7 +91,6 @@ describe.each(CASES)('$id', (c) => {
     const raw = inner(env);
     try {
       expect(envSpec(c.id).maxEpisodeSteps).toBe(1000);
-      expect(envSpec(c.id).hasAsyncPrepare).toBe(true);
       expect(env.spec?.maxEpisodeSteps).toBe(1000);
       expect(env.observationSpace.shape).toEqual([c.obsDim]);
       expect(env.observationSpace.toJSON()).toMatchObject({ dtype: 'float32', low: Array(c.obsDim).fill(null), high: Array(c.obsDim).fill(null) });
@@ -97,7 +104,7 @@ describe.each(CASES)('$id', (c) => {
       expect(simulation.timestep).toBe(c.timestep);
       expect(simulation.integrator).toBe(c.integrator);
       expect(Array.from(simulation.qpos0)).toEqual([0, c.kind === 'cheetah' ? 0 : 1.25, ...Array(c.nq - 2).fill(0)]);
-      const [obs] = env.reset({ seed: 1 }) as [Float32Array, Info];
+      const [obs] = env.reset({ seed: 1 });
       expect(obs).toBeInstanceOf(Float32Array);
       expect(obs.length).toBe(c.obsDim);
     } finally {
@@ -106,7 +113,7 @@ describe.each(CASES)('$id', (c) => {
     const withX = make(c.id, { excludeCurrentPositionsFromObservation: false });
     try {
       expect(withX.observationSpace.shape).toEqual([c.obsDim + 1]);
-      const [obs] = withX.reset({ seed: 1 }) as [Float32Array, Info];
+      const [obs] = withX.reset({ seed: 1 });
       expect(obs[0]).toBe(Math.fround(inner(withX).getState().qpos[0]!));
     } finally {
       withX.close();
@@ -134,7 +141,7 @@ describe.each(CASES)('$id', (c) => {
         const before = raw.getState();
         const action = randomAction(rng, c.nu);
         if (t % 50 === 7) action[0] = 1.7; // outside the ctrl range: the cost must use the raw value
-        const [obs, reward, terminated, truncated, info] = env.step(action) as [Float32Array, number, boolean, boolean, Info];
+        const [obs, reward, terminated, truncated, info] = env.step(action);
         const after = raw.getState();
         const xVelocity = (after.qpos[0]! - before.qpos[0]!) / (c.timestep * c.frameSkip);
         const ctrlCost = c.ctrlCostWeight * action.reduce((s, a) => s + a * a, 0);
@@ -178,11 +185,11 @@ describe.each(CASES)('$id', (c) => {
       const rng = new Rng(3);
       const out: Float32Array[] = [];
       try {
-        out.push((env.reset({ seed: 42 }) as [Float32Array, Info])[0]);
+        out.push((env.reset({ seed: 42 }))[0]);
         for (let t = 0; t < 150; t++) {
-          const [obs, , terminated] = env.step(randomAction(rng, c.nu)) as [Float32Array, number, boolean];
+          const [obs, , terminated] = env.step(randomAction(rng, c.nu));
           out.push(obs);
-          if (terminated) out.push((env.reset() as [Float32Array, Info])[0]);
+          if (terminated) out.push((env.reset())[0]);
         }
       } finally {
         env.close();
@@ -196,10 +203,10 @@ describe.each(CASES)('$id', (c) => {
 
     const env = make(c.id);
     try {
-      const [first] = env.reset({ seed: 7 }) as [Float32Array, Info];
-      const [again] = env.reset({ seed: 7 }) as [Float32Array, Info];
-      const [next] = env.reset() as [Float32Array, Info];
-      const [other] = env.reset({ seed: 8 }) as [Float32Array, Info];
+      const [first] = env.reset({ seed: 7 });
+      const [again] = env.reset({ seed: 7 });
+      const [next] = env.reset();
+      const [other] = env.reset({ seed: 8 });
       expect(Array.from(again)).toEqual(Array.from(first));
       expect(Array.from(next)).not.toEqual(Array.from(first));
       expect(Array.from(other)).not.toEqual(Array.from(first));
@@ -268,7 +275,7 @@ describe('termination', () => {
       let reward = 0;
       let info: Info = {};
       while (!terminated && steps < 1000) {
-        [, reward, terminated, , info] = env.step(zero) as [Float32Array, number, boolean, boolean, Info];
+        [, reward, terminated, , info] = env.step(zero);
         steps++;
       }
       expect(terminated).toBe(true);
@@ -293,7 +300,7 @@ describe('termination', () => {
         env.reset({ seed: 0 });
         const zero = new Float32Array(3);
         for (let t = 0; t < 1000; t++) {
-          const [, reward, terminated, , info] = env.step(zero) as [Float32Array, number, boolean, boolean, Info];
+          const [, reward, terminated, , info] = env.step(zero);
           if (terminated) {
             rewards[id] = { reward, xVelocity: info.x_velocity as number };
             break;
@@ -314,7 +321,7 @@ describe('termination', () => {
     try {
       env.reset({ seed: 0 });
       for (let t = 1; t <= 1000; t++) {
-        const [, , terminated, truncated] = env.step(randomAction(rng, 6)) as [Float32Array, number, boolean, boolean];
+        const [, , terminated, truncated] = env.step(randomAction(rng, 6));
         expect(terminated).toBe(false);
         expect(truncated).toBe(t === 1000);
       }
@@ -330,7 +337,7 @@ describe('termination', () => {
       env.reset({ seed: 0 });
       let unhealthySteps = 0;
       for (let t = 0; t < 300; t++) {
-        const [, reward, terminated, , info] = env.step(new Float32Array(3)) as [Float32Array, number, boolean, boolean, Info];
+        const [, reward, terminated, , info] = env.step(new Float32Array(3));
         expect(terminated).toBe(false);
         const healthy = raw.isHealthy;
         if (!healthy) unhealthySteps++;
@@ -364,7 +371,7 @@ describe('model differences between versions', () => {
     const env = make('Hopper-v5', { frameSkip: 2 });
     try {
       expect(inner(env).dt).toBeCloseTo(0.004, 12);
-      const [, info] = env.reset({ seed: 0 }) as [Float32Array, Info];
+      const [, info] = env.reset({ seed: 0 });
       expect(Object.keys(info).sort()).toEqual(['x_position', 'z_distance_from_origin']);
     } finally {
       env.close();
@@ -426,7 +433,7 @@ describe('options', () => {
     try {
       env.reset({ seed: 1 });
       const action = Float32Array.of(0.5, 0.5, 0, 0, 0, 0);
-      const [, reward, terminated, , info] = env.step(action) as [Float32Array, number, boolean, boolean, Info];
+      const [, reward, terminated, , info] = env.step(action);
       expect(terminated).toBe(true); // z starts near 1.25, above the narrowed range
       expect(info.reward_survive).toBe(0);
       expect(info.reward_ctrl as number).toBeCloseTo(-0.5 * 0.5, 12);
