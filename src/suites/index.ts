@@ -1,0 +1,100 @@
+/**
+ * Built-in multi-task benchmarks for generalisation to unseen tasks, with nothing to download.
+ *
+ * `pointmass-reach`: a planar point mass on MuJoCo ({@link PointMassEnv}) must reach and stop
+ * on a goal it cannot observe, given by a compass direction and a distance. 24 tasks share one
+ * robot, observation (`[x, y, vx, vy]`) and action space; the default split trains on 12 and
+ * holds out 6 (new direction-distance combinations and a middle distance). Each task has a
+ * structured text description (Task / Objective / Constraints), scripted behaviours of graded
+ * quality, a medium-replay-like offline dataset and one expert trajectory prompt.
+ *
+ * - {@link makeSuite}: datasets as a `MultiTaskDataset`, prompts, env factories.
+ * - {@link writeSuiteDatasets}: the same on disk, in the D4RL layout.
+ * - {@link parseSuiteSpec}: user-defined tasks and splits from JSON.
+ * - {@link scriptedPolicy}: the expert, medium and random behaviours as eval policies.
+ *
+ * @example
+ * ```ts
+ * import { makeSuite, scriptedPolicy } from 'llmdpd/suites';
+ * import { evaluatePolicy } from 'llmdpd/eval';
+ * const suite = await makeSuite('pointmass-reach', { seed: 0 });
+ * console.log(suite.dataset.numTasks, suite.dataset.totalSize);   // 12 240000
+ * const task = suite.unseen[0]!;
+ * console.log(task.text);
+ * const r = await evaluatePolicy(scriptedPolicy('expert', task.params), task.makeEnv, { episodes: 10, seed: 1 });
+ * ```
+ *
+ * @module suites
+ */
+export {
+  POINT_MASS_ENV_ID,
+  POINT_MASS_EPISODE_STEPS,
+  POINT_MASS_FRAME_SKIP,
+  POINT_MASS_ARENA_HALF_WIDTH,
+  POINT_MASS_MAX_GOAL_COORDINATE,
+  POINT_MASS_MODEL_FILE,
+  POINT_MASS_DEFAULTS,
+  PointMassEnv,
+  loadPointMassRuntime,
+  isPointMassRuntimeLoaded,
+  pointMassMemoryStats,
+  registerSuiteEnvs,
+  resolvePointMassOptions,
+  type PointMassOptions,
+  type ResolvedPointMassOptions,
+  type PointMassStepInfo,
+  type PointMassMemoryStats,
+  type LoadPointMassRuntimeOptions,
+} from './point-mass-env.js';
+export {
+  COMPASS_DIRECTIONS,
+  DISTANCES,
+  POINTMASS_REACH,
+  POINTMASS_REACH_DEFAULT_SPLIT,
+  builtinSuiteSpec,
+  describeReachTask,
+  distanceWords,
+  formatDescription,
+  listSuites,
+  parseSplit,
+  parseSuiteSpec,
+  reachParams,
+  reachTaskName,
+  suiteSpecToJson,
+  type CompassDirection,
+  type DistanceName,
+  type ReachTaskParams,
+  type ReachTaskParamsInput,
+  type StructuredDescription,
+  type SuiteSpec,
+  type SuiteSpecInput,
+  type SuiteSplit,
+  type SuiteTaskInput,
+  type SuiteTaskSpec,
+} from './tasks.js';
+export { BEHAVIOUR_KINDS, BEHAVIOUR_SETTINGS, ScriptedController, scriptedPolicy, type BehaviourGoal, type BehaviourKind, type PdBehaviourSettings } from './policies.js';
+export {
+  DEFAULT_BEHAVIOUR_MIX,
+  DEFAULT_TRANSITIONS_PER_TASK,
+  behaviourSchedule,
+  checkBehaviourMix,
+  generateTaskDataset,
+  generateTrajectoryPrompt,
+  taskEnvOptions,
+  type BehaviourMix,
+  type TaskDataset,
+  type TaskDatasetOptions,
+  type TaskGenerationOptions,
+  type TrajectoryPromptOptions,
+  type TrajectoryPromptRecord,
+} from './generate.js';
+export { makeSuite, resolveSuiteSpec, type MakeSuiteOptions, type SplitRole, type Suite, type SuiteProgressEvent, type SuiteTask } from './suite.js';
+export {
+  SUITE_MANIFEST_FORMAT,
+  SUITE_MANIFEST_FORMAT_VERSION,
+  writeSuiteDatasets,
+  type SuiteManifest,
+  type SuiteManifestTask,
+  type WriteSuiteOptions,
+  type WriteSuiteResult,
+} from './write.js';
