@@ -5,8 +5,10 @@
  * | kind | what it does | success (measured, default tasks) |
  * |---|---|---|
  * | `expert` | PD control to the goal, `a = clip(4 (goal - p) - 1.5 v)`, plus N(0, 0.1²) action noise (none when deterministic) | 100% |
- * | `medium` | the same PD control aimed at a goal shifted by N(0, 0.15²) per axis, drawn once per episode, plus N(0, 0.3²) action noise | about 33% |
+ * | `medium` | the same PD control aimed at a goal shifted by N(0, 0.15²) per axis, drawn once per episode, plus N(0, 0.3²) action noise | 10–50% per task, about 28% on average |
  * | `random` | uniform actions in [-1, 1] | 0–4% |
+ *
+ * (Success rates measured by `test/suites/behaviours.test.ts` on the 24 tasks of `pointmass-reach`.)
  *
  * @module
  */
