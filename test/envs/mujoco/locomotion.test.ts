@@ -350,6 +350,45 @@ describe('termination', () => {
   });
 });
 
+describe('authored MJCF against the fact sheet\'s derived values (section 2)', () => {
+  const round = (a: Float64Array, digits: number): number[] => Array.from(a, (x) => Number(x.toFixed(digits)));
+  it('HalfCheetah: body masses after settotalmass, torso inertial frame and principal inertia', () => {
+    const env = new HalfCheetahEnv();
+    try {
+      // settotalmass scales capsule volumes to 14 kg: recompute from the geometry (radius 0.046;
+      // half-lengths per body, torso = torso capsule 0.5 + head 0.15).
+      const capsule = (h: number): number => Math.PI * 0.046 ** 2 * 2 * h + (4 / 3) * Math.PI * 0.046 ** 3;
+      const volumes = [capsule(0.5) + capsule(0.15), capsule(0.145), capsule(0.15), capsule(0.094), capsule(0.133), capsule(0.106), capsule(0.07)];
+      const total = volumes.reduce((a, b) => a + b, 0);
+      const masses = env.copyModelArray('body_mass').slice(1);
+      volumes.forEach((v, i) => expect(masses[i]).toBeCloseTo((14 * v) / total, 9));
+      // The sheet's 4-decimal values agree to within rounding (it lists bshin's 1.587448 as 1.5875).
+      [6.2502, 1.5435, 1.5875, 1.0954, 1.4381, 1.2008, 0.8845].forEach((m, i) => expect(Math.abs(masses[i]! - m)).toBeLessThan(6e-5));
+      expect(round(env.copyModelArray('body_ipos'), 4).slice(3, 6)).toEqual([0.1524, 0, 0.0254]);
+      expect(round(env.copyModelArray('body_inertia'), 4).slice(3, 6)).toEqual([0.8971, 0.8857, 0.018]);
+      expect(Array.from(env.copyModelArray('actuator_gear')).filter((_, i) => i % 6 === 0)).toEqual([120, 90, 60, 120, 60, 30]);
+    } finally {
+      env.close();
+    }
+  });
+
+  it('Hopper and Walker2d: body masses and principal inertias (density 1000)', () => {
+    const hopper = new HopperEnv();
+    const walker = new Walker2dEnv();
+    try {
+      expect(round(hopper.copyModelArray('body_mass'), 4).slice(1)).toEqual([3.6652, 4.0579, 2.7814, 5.3156]);
+      expect(round(hopper.copyModelArray('body_inertia'), 5).slice(3)).toEqual([0.06925, 0.06925, 0.00445, 0.0933, 0.0933, 0.00494, 0.0723, 0.0723, 0.00218, 0.10352, 0.10352, 0.00924]);
+      expect(round(walker.copyModelArray('body_mass'), 4).slice(1)).toEqual([3.6652, 4.0579, 2.7814, 3.1667, 4.0579, 2.7814, 3.1667]);
+      expect(round(walker.copyModelArray('body_inertia'), 5).slice(12, 15)).toEqual([0.024, 0.024, 0.00537]);
+      const deg = Math.PI / 180;
+      expect(round(hopper.copyModelArray('jnt_range'), 6).slice(6)).toEqual(round(Float64Array.of(-150 * deg, 0, -150 * deg, 0, -45 * deg, 45 * deg), 6));
+    } finally {
+      hopper.close();
+      walker.close();
+    }
+  });
+});
+
 describe('model differences between versions', () => {
   it('Walker2d-v4 has foot friction 0.9 (right) and 1.9 (left); v5 has 1.9 on both', () => {
     const v4 = new Walker2dEnv({ version: 4 });
