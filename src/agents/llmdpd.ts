@@ -396,10 +396,13 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     });
   }
 
-  /** Expands per-task condition rows to batch rows by task index (a tile when one task fills the batch). */
+  /**
+   * Condition rows for a batch: the single task's `[1, C]` row as it is when one task fills the
+   * batch (the networks add its projection to every row), else one row per batch row by task.
+   */
   private static rowsFor(perTask: tf.Tensor2D | null, local: Int32Array, single: boolean): tf.Tensor2D | null {
-    if (perTask === null) return null;
-    return tf.tidy(() => (single ? (tf.tile(perTask, [local.length, 1]) as tf.Tensor2D) : (tf.gather(perTask, tf.tensor1d(local, 'int32')) as tf.Tensor2D)));
+    if (perTask === null || single) return perTask;
+    return tf.tidy(() => tf.gather(perTask, tf.tensor1d(local, 'int32')) as tf.Tensor2D);
   }
 
   /**
@@ -543,7 +546,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     }
     const [candidates, q] = tf.tidy(() => {
       const s = tf.tensor2d(repeated, [n * m, c.observationDim]);
-      const cond = LLMDPDAgent.rowsFor(this.conditions(this.prompts, [prompt], false), new Int32Array(n * m), true);
+      const cond = this.conditions(this.prompts, [prompt], false);
       const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: cond, maxAction: c.maxAction, rng: this.actingRng, frozen: true });
       const [q1, q2] = this.criticTarget.values(s, proposed, cond, true);
       return [proposed.dataSync() as Float32Array, tf.minimum(q1, q2).dataSync() as Float32Array];

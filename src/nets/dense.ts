@@ -29,6 +29,13 @@ export interface ApplyOptions {
    * the backward pass are skipped. @defaultValue false
    */
   readonly frozen?: boolean;
+  /**
+   * A term added to the layer's bias before the activation: `[1, out]` for all rows or
+   * `[B, out]` per row. Conditioning inputs enter networks this way: `[x, c]·W` equals
+   * `x·W_x + c·W_c`, and when c is the same for every row (one task, one diffusion step), `c·W_c`
+   * is one row computed once instead of a concatenated block multiplied for every row.
+   */
+  readonly extraBias?: tf.Tensor2D;
 }
 
 /** Options of {@link Dense}. */
@@ -52,13 +59,20 @@ export interface DenseOptions {
   readonly inputGradient?: boolean;
   /** Whether the variables are trainable (false for target and EMA copies). @defaultValue `true` */
   readonly trainable?: boolean;
+  /**
+   * Fan-in used by the initialiser, when the layer is one block of a wider layer (its other
+   * inputs enter through {@link ApplyOptions.extraBias}). @defaultValue `inputDim`
+   */
+  readonly initFanIn?: number;
 }
 
 let uniqueId = 0;
 
 /** Forward pass shared by both gradient modes: z = x·W + b, y = act(z), plus what backward needs. */
-function forwardWithSaved(input: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): { value: tf.Tensor2D; saved: tf.Tensor[] } {
-  const z = tf.fused.matMul({ a: input, b: w, bias: b }) as tf.Tensor2D;
+function forwardWithSaved(input: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | tf.Tensor2D, activation: Activation): { value: tf.Tensor2D; saved: tf.Tensor[] } {
+  // The wasm backend's fused product accepts only a rank-1 bias (a reshaped [1, out] one is
+  // rejected too), so rank-2 biases are added after the product (a broadcast add, ~0.02 ms).
+  const z = (b.rank === 1 ? tf.fused.matMul({ a: input, b: w, bias: b }) : tf.add(tf.matMul(input, w), b)) as tf.Tensor2D;
   switch (activation) {
     case 'linear':
       return { value: z, saved: [] };
@@ -90,8 +104,20 @@ function activationBackward(dy: tf.Tensor, activation: Activation, saved: readon
 }
 
 /**
+ * Gradient of a bias added to every row of z: `1ᵀ·dz` (a product with a ones row, cheaper than
+ * `sum(dz, 0)` on wasm) for a shared bias (`[out]` or `[1, out]`), `dz` itself for per-row biases.
+ */
+function biasGradient(dz: tf.Tensor2D, bias: tf.Tensor): tf.Tensor {
+  if (bias.rank === 2 && bias.shape[0] === dz.shape[0] && dz.shape[0] !== 1) return dz;
+  const summed = tf.matMul(tf.ones([1, dz.shape[0]]), dz);
+  return bias.rank === 1 ? tf.reshape(summed, [dz.shape[1]]) : summed;
+}
+
+/**
  * Applies `act(x·W + b)` with the fast backward pass described in the module comment.
- * Works under `tf.grad`/`tf.variableGrads`: gradients reach `x`, `kernel` and `bias`.
+ * Works under `tf.grad`/`tf.variableGrads`: gradients reach `x`, `kernel` and `bias`. The bias
+ * may be `[out]`, `[1, out]` (shared by every row) or `[B, out]` (one per row): a conditioning
+ * term folded into the bias (see {@link ApplyOptions.extraBias}).
  * @param activation - the activation to fuse.
  * @param inputGradient - false to return a zero gradient for `x` without computing it.
  * @remarks Returns a new tensor; the caller owns it.
@@ -99,12 +125,12 @@ function activationBackward(dy: tf.Tensor, activation: Activation, saved: readon
 export function denseApply(
   x: tf.Tensor2D,
   kernel: tf.Tensor2D,
-  bias: tf.Tensor1D,
+  bias: tf.Tensor1D | tf.Tensor2D,
   activation: Activation,
   inputGradient = true,
 ): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const [input, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D | tf.Tensor2D];
     const save = args[3] as tf.GradSaveFunc;
     const { value, saved } = forwardWithSaved(input, w, b, activation);
     save([input, w, ...saved]);
@@ -113,8 +139,7 @@ export function denseApply(
       const dz = activationBackward(dy, activation, kept.slice(2));
       const dx = inputGradient ? tf.matMul(dz, tf.transpose(savedKernel)) : tf.zerosLike(savedInput);
       const dw = tf.matMul(tf.transpose(savedInput), dz);
-      const db = tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]);
-      return [dx, dw, db];
+      return [dx, dw, biasGradient(dz, b)];
     };
     return { value, gradFunc };
   });
@@ -125,10 +150,11 @@ export function denseApply(
  * Applies `act(x·W + b)` treating W and b as constants: gradients flow to `x` only, and the
  * backward pass skips the weight products. Used where a network is differentiated with respect
  * to its input but must not be trained, e.g. the critic inside the actor loss, which otherwise
- * costs two wasted 256×256×256 products per layer.
+ * costs two wasted 256×256×256 products per layer. The bias (including any extra bias) is a
+ * constant here too.
  * @remarks Returns a new tensor; the caller owns it.
  */
-export function denseApplyFrozen(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+export function denseApplyFrozen(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | tf.Tensor2D, activation: Activation): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;
@@ -165,7 +191,7 @@ export class Dense implements NetModule {
 
   /** @throws {@link ConfigError} on invalid sizes, activation or initializer. */
   constructor(options: DenseOptions) {
-    const init = initDense(options.inputDim, options.outputDim, options.initializer ?? 'pytorch', options.rng);
+    const init = initDense(options.inputDim, options.outputDim, options.initializer ?? 'pytorch', options.rng, options.initFanIn);
     this.inputDim = options.inputDim;
     this.outputDim = options.outputDim;
     this.activation = options.activation ?? 'linear';
@@ -190,9 +216,14 @@ export class Dense implements NetModule {
     if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
       throw new ShapeError(`Dense layer expects input [batch, ${this.inputDim}], got [${x.shape.join(', ')}].`);
     }
-    return options.frozen === true
-      ? denseApplyFrozen(x, this.kernel, this.bias, this.activation)
-      : denseApply(x, this.kernel, this.bias, this.activation, this.inputGradient);
+    const extra = options.extraBias;
+    if (extra !== undefined && (extra.rank !== 2 || extra.shape[1] !== this.outputDim || (extra.shape[0] !== 1 && extra.shape[0] !== x.shape[0]))) {
+      throw new ShapeError(`Dense extraBias must be [1, ${this.outputDim}] or [${x.shape[0]}, ${this.outputDim}], got [${extra.shape.join(', ')}].`);
+    }
+    return tf.tidy(() => {
+      const bias = extra === undefined ? this.bias : (tf.add(this.bias, extra) as tf.Tensor2D);
+      return options.frozen === true ? denseApplyFrozen(x, this.kernel, bias, this.activation) : denseApply(x, this.kernel, bias, this.activation, this.inputGradient);
+    });
   }
 
   /** Kernel then bias. */

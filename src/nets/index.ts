@@ -13,6 +13,7 @@ export * from './grad-clip.js';
 export * from './init.js';
 export * from './mlp.js';
 export * from './module.js';
+export * from './projection.js';
 export * from './schedules.js';
 export * from './stop-gradient.js';
 export * from './target-updates.js';

@@ -27,9 +27,11 @@ export interface DenseInit {
 
 /**
  * Draws the initial weights of a dense layer.
+ * @param boundFanIn - fan-in for the bound when the layer is one block of a wider layer (its
+ * weights should be distributed as the wider layer's). @defaultValue `fanIn`
  * @throws {@link ConfigError} on non-positive sizes or an unknown initialiser.
  */
-export function initDense(fanIn: number, fanOut: number, initializer: Initializer, rng: Rng): DenseInit {
+export function initDense(fanIn: number, fanOut: number, initializer: Initializer, rng: Rng, boundFanIn: number = fanIn): DenseInit {
   if (!Number.isInteger(fanIn) || fanIn <= 0 || !Number.isInteger(fanOut) || fanOut <= 0) {
     throw new ConfigError(`Dense layer sizes must be positive integers, got fanIn=${fanIn}, fanOut=${fanOut}.`);
   }
@@ -37,13 +39,13 @@ export function initDense(fanIn: number, fanOut: number, initializer: Initialize
   const bias = new Float32Array(fanOut);
   switch (initializer) {
     case 'pytorch': {
-      const bound = 1 / Math.sqrt(fanIn);
+      const bound = 1 / Math.sqrt(boundFanIn);
       rng.fillUniform(kernel, -bound, bound);
       rng.fillUniform(bias, -bound, bound);
       break;
     }
     case 'glorot-uniform': {
-      const bound = Math.sqrt(6 / (fanIn + fanOut));
+      const bound = Math.sqrt(6 / (boundFanIn + fanOut));
       rng.fillUniform(kernel, -bound, bound);
       break;
     }

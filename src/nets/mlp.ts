@@ -34,6 +34,8 @@ export interface MlpOptions {
   readonly inputGradient?: boolean;
   /** Whether the variables are trainable. @defaultValue `true` */
   readonly trainable?: boolean;
+  /** Initialiser fan-in of the first layer when it is one block of a wider layer. @defaultValue `inputDim` */
+  readonly firstLayerInitFanIn?: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export class Mlp implements NetModule {
           name: `${name}/l${i}`,
           inputGradient: i === 0 ? (options.inputGradient ?? true) : true,
           trainable: options.trainable ?? true,
+          ...(i === 0 && options.firstLayerInitFanIn !== undefined ? { initFanIn: options.firstLayerInitFanIn } : {}),
         }),
       );
     }
@@ -84,7 +87,8 @@ export class Mlp implements NetModule {
 
   /**
    * Runs the layers in order.
-   * @param options - `frozen: true` differentiates with respect to `x` only (see {@link ApplyOptions}).
+   * @param options - `frozen: true` differentiates with respect to `x` only; `extraBias` is added
+   * to the first layer's bias (see {@link ApplyOptions}).
    * @throws {@link ShapeError} when x is not `[batch, inputDim]`.
    * @remarks Returns a new tensor; the caller owns it. Intermediates are released as soon as
    * the next layer has consumed them unless a gradient tape still needs them.
@@ -92,7 +96,8 @@ export class Mlp implements NetModule {
   apply(x: tf.Tensor2D, options: ApplyOptions = {}): tf.Tensor2D {
     let h = x;
     for (const layer of this.layers) {
-      const next = layer.apply(h, options);
+      // extraBias belongs to the first layer only.
+      const next = layer.apply(h, layer === this.layers[0] ? options : { frozen: options.frozen ?? false });
       if (h !== x) h.dispose();
       h = next;
     }

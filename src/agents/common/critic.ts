@@ -9,6 +9,7 @@ import type { Rng } from '../../core/rng.js';
 import type { Activation } from '../../nets/activations.js';
 import type { NetModule } from '../../nets/module.js';
 import { Mlp } from '../../nets/mlp.js';
+import { Projection } from '../../nets/projection.js';
 
 /** Sizes of a {@link TwinCritic}. */
 export interface TwinCriticOptions {
@@ -30,18 +31,22 @@ export interface TwinCriticOptions {
   readonly trainable: boolean;
 }
 
+/** One Q-network: an MLP on [s, a] plus, when conditioned, a projection of c into its first layer. */
+interface QNetwork {
+  readonly mlp: Mlp;
+  readonly condition: Projection | null;
+}
+
 /** Two independent Q-networks. */
 export class TwinCritic implements NetModule {
-  /** Q1. */
-  readonly q1: Mlp;
-  /** Q2. */
-  readonly q2: Mlp;
+  private readonly nets: readonly [QNetwork, QNetwork];
 
   /** Builds Q1 then Q2 from the same random stream. */
   constructor(options: TwinCriticOptions) {
-    const make = (suffix: string) =>
-      new Mlp({
-        inputDim: options.observationDim + options.actionDim + options.conditionDim,
+    const fanIn = options.observationDim + options.actionDim + options.conditionDim;
+    const make = (suffix: string): QNetwork => ({
+      mlp: new Mlp({
+        inputDim: options.observationDim + options.actionDim,
         hiddenDims: options.hiddenDims,
         outputDim: 1,
         activation: options.activation,
@@ -49,33 +54,42 @@ export class TwinCritic implements NetModule {
         name: `${options.name}/${suffix}`,
         inputGradient: false,
         trainable: options.trainable,
-      });
-    this.q1 = make('q1');
-    this.q2 = make('q2');
+        firstLayerInitFanIn: fanIn,
+      }),
+      condition:
+        options.conditionDim > 0
+          ? new Projection({ inputDim: options.conditionDim, outputDim: options.hiddenDims[0] ?? 1, initFanIn: fanIn, rng: options.rng, name: `${options.name}/${suffix}_cond`, trainable: options.trainable })
+          : null,
+    });
+    this.nets = [make('q1'), make('q2')];
   }
 
   /**
    * Both Q-values for each row.
+   * @param condition - c as `[1, C]` (shared) or `[B, C]`, or null; treated as a constant (the
+   * critics see sg(c)).
    * @param frozen - true to differentiate with respect to the actions only (actor loss, targets).
    * @remarks Returns two new `[B, 1]` tensors; the caller owns them.
    */
   values(observations: tf.Tensor2D, actions: tf.Tensor2D, condition: tf.Tensor2D | null, frozen = false): [tf.Tensor2D, tf.Tensor2D] {
     return tf.tidy(() => {
-      const parts: tf.Tensor2D[] = [observations, actions];
-      if (condition !== null) parts.push(condition);
-      const input = tf.concat(parts, 1);
-      return [this.q1.apply(input, { frozen }), this.q2.apply(input, { frozen })];
+      const input = tf.concat([observations, actions], 1);
+      const one = (q: QNetwork) =>
+        q.mlp.apply(input, { frozen, ...(condition !== null && q.condition !== null ? { extraBias: q.condition.apply(condition, frozen) } : {}) });
+      return [one(this.nets[0]), one(this.nets[1])];
     });
   }
 
-  /** Q1's variables, then Q2's. */
+  /** Q1's variables, then Q2's (each: condition block, then MLP). */
   trainableVariables(): tf.Variable[] {
-    return [...this.q1.trainableVariables(), ...this.q2.trainableVariables()];
+    return this.nets.flatMap((q) => [...(q.condition?.trainableVariables() ?? []), ...q.mlp.trainableVariables()]);
   }
 
   /** Frees both networks. */
   dispose(): void {
-    this.q1.dispose();
-    this.q2.dispose();
+    for (const q of this.nets) {
+      q.mlp.dispose();
+      q.condition?.dispose();
+    }
   }
 }

@@ -8,9 +8,11 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ShapeError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { NetModule } from '../../nets/module.js';
 import { Mlp } from '../../nets/mlp.js';
+import { Projection } from '../../nets/projection.js';
 import { sinusoidalEmbeddingValues } from '../../nets/timestep-embedding.js';
 
 /** Sizes of a {@link NoiseNetwork}. */
@@ -33,19 +35,35 @@ export interface NoiseNetworkOptions {
   readonly trainable: boolean;
 }
 
-/** ε_θ: predicts the noise that was added to an action. */
+/**
+ * ε_θ: predicts the noise that was added to an action.
+ *
+ * The first trunk layer of Diffusion-QL multiplies the concatenation [x_k, t, s, c]. Here it is
+ * split into blocks: [x_k, s] goes through the trunk's first `Dense`, while the time features t
+ * and the condition c go through bias-free {@link Projection}s whose sum joins the first layer's
+ * bias. The function is the same (the blocks are drawn with the whole layer's fan-in, as PyTorch
+ * would draw the concatenated layer), but t and c are each one row when they are shared by the
+ * batch, which they are in the reverse chain (one step k) and under per-task sampling (one task):
+ * the time MLP then runs on 1 row instead of B, and nothing is concatenated or tiled.
+ */
 export class NoiseNetwork implements NetModule {
   /** Time MLP: embedding → 2·embedding (Mish) → embedding. */
   readonly timeMlp: Mlp;
-  /** Trunk: [x_k, time, s, c] → hidden (Mish) → A. */
+  /** Block of the first layer that multiplies the time features. */
+  readonly timeProjection: Projection;
+  /** Block of the first layer that multiplies the condition (null without one). */
+  readonly conditionProjection: Projection | null;
+  /** Trunk: [x_k, s] (+ the blocks above) → hidden (Mish) → A. */
   readonly trunk: Mlp;
   /** Sizes this network was built with. */
   readonly sizes: Omit<NoiseNetworkOptions, 'rng' | 'name' | 'trainable'>;
 
-  /** Builds both MLPs with PyTorch's default initialisation. */
+  /** Builds every block with PyTorch's default initialisation. */
   constructor(options: NoiseNetworkOptions) {
     const { actionDim, observationDim, conditionDim, hiddenDims, timeEmbeddingDim } = options;
     this.sizes = { actionDim, observationDim, conditionDim, hiddenDims: [...hiddenDims], timeEmbeddingDim };
+    const fanIn = actionDim + timeEmbeddingDim + observationDim + conditionDim;
+    const first = hiddenDims[0] ?? actionDim;
     this.timeMlp = new Mlp({
       inputDim: timeEmbeddingDim,
       hiddenDims: [2 * timeEmbeddingDim],
@@ -56,30 +74,28 @@ export class NoiseNetwork implements NetModule {
       trainable: options.trainable,
     });
     this.trunk = new Mlp({
-      inputDim: actionDim + timeEmbeddingDim + observationDim + conditionDim,
+      inputDim: actionDim + observationDim,
       hiddenDims,
       outputDim: actionDim,
       rng: options.rng,
       name: `${options.name}/trunk`,
       trainable: options.trainable,
+      firstLayerInitFanIn: fanIn,
     });
+    this.timeProjection = new Projection({ inputDim: timeEmbeddingDim, outputDim: first, initFanIn: fanIn, rng: options.rng, name: `${options.name}/time_in`, trainable: options.trainable });
+    this.conditionProjection =
+      conditionDim > 0 ? new Projection({ inputDim: conditionDim, outputDim: first, initFanIn: fanIn, rng: options.rng, name: `${options.name}/cond_in`, trainable: options.trainable }) : null;
   }
 
   /**
    * Sinusoidal features of the step indices, uploaded from the host (cheaper on wasm than a
-   * device-side gather or slice).
-   * @param steps - one step per row, or a single step for every row.
-   * @remarks Returns a new `[rows, timeEmbeddingDim]` tensor; the caller owns it.
+   * device-side gather or slice): one row for a single step, one per row otherwise.
+   * @remarks Returns a new `[1 or steps.length, timeEmbeddingDim]` tensor; the caller owns it.
    */
-  stepFeatures(steps: Int32Array | number, rows: number): tf.Tensor2D {
+  stepFeatures(steps: Int32Array | number): tf.Tensor2D {
     const dim = this.sizes.timeEmbeddingDim;
-    if (typeof steps === 'number') {
-      const one = sinusoidalEmbeddingValues([steps], dim);
-      const all = new Float32Array(rows * dim);
-      for (let r = 0; r < rows; r++) all.set(one, r * dim);
-      return tf.tensor2d(all, [rows, dim]);
-    }
-    return tf.tensor2d(sinusoidalEmbeddingValues(steps, dim), [steps.length, dim]);
+    const list = typeof steps === 'number' ? [steps] : steps;
+    return tf.tensor2d(sinusoidalEmbeddingValues(list, dim), [list.length, dim]);
   }
 
   /**
@@ -87,28 +103,36 @@ export class NoiseNetwork implements NetModule {
    * @param noisyActions - x_k, `[B, A]`.
    * @param steps - k per row, or one k for all rows.
    * @param observations - s, `[B, S]`.
-   * @param condition - c, `[B, C]` (omit when C = 0).
+   * @param condition - c as `[1, C]` (shared by all rows) or `[B, C]`; null when C = 0.
    * @param frozen - differentiate with respect to the inputs only (EMA copy, inference).
    * @remarks Returns a new `[B, A]` tensor; the caller owns it.
    */
   predict(noisyActions: tf.Tensor2D, steps: Int32Array | number, observations: tf.Tensor2D, condition: tf.Tensor2D | null, frozen = false): tf.Tensor2D {
     return tf.tidy(() => {
-      const rows = noisyActions.shape[0];
-      const time = this.timeMlp.apply(this.stepFeatures(steps, rows), { frozen });
-      const parts: tf.Tensor2D[] = [noisyActions, time, observations];
-      if (condition !== null) parts.push(condition);
-      return this.trunk.apply(tf.concat(parts, 1), { frozen });
+      let extra = this.timeProjection.apply(this.timeMlp.apply(this.stepFeatures(steps), { frozen }), frozen);
+      if (condition !== null) {
+        if (this.conditionProjection === null) throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
+        extra = tf.add(extra, this.conditionProjection.apply(condition, frozen)) as tf.Tensor2D;
+      }
+      return this.trunk.apply(tf.concat([noisyActions, observations], 1), { frozen, extraBias: extra });
     });
   }
 
-  /** Time-MLP variables, then trunk variables. */
+  /** Time MLP, time block, condition block, then trunk variables. */
   trainableVariables(): tf.Variable[] {
-    return [...this.timeMlp.trainableVariables(), ...this.trunk.trainableVariables()];
+    return [
+      ...this.timeMlp.trainableVariables(),
+      ...this.timeProjection.trainableVariables(),
+      ...(this.conditionProjection?.trainableVariables() ?? []),
+      ...this.trunk.trainableVariables(),
+    ];
   }
 
-  /** Frees both MLPs. */
+  /** Frees every block. */
   dispose(): void {
     this.timeMlp.dispose();
+    this.timeProjection.dispose();
+    this.conditionProjection?.dispose();
     this.trunk.dispose();
   }
 }
