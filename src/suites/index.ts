@@ -26,6 +26,7 @@
  *
  * @module suites
  */
+export { ConfigError, EnvError, NotFoundError, ShapeError } from '../core/errors.js';
 export {
   POINT_MASS_ENV_ID,
   POINT_MASS_EPISODE_STEPS,
@@ -43,6 +44,7 @@ export {
   type PointMassOptions,
   type ResolvedPointMassOptions,
   type PointMassStepInfo,
+  type PointMassState,
   type PointMassMemoryStats,
   type LoadPointMassRuntimeOptions,
 } from './point-mass-env.js';
@@ -55,6 +57,7 @@ export {
   describeReachTask,
   distanceWords,
   formatDescription,
+  isSuiteSpec,
   listSuites,
   parseSplit,
   parseSuiteSpec,
@@ -69,6 +72,8 @@ export {
   type SuiteSpec,
   type SuiteSpecInput,
   type SuiteSplit,
+  type SuiteSplitInput,
+  type StructuredDescriptionInput,
   type SuiteTaskInput,
   type SuiteTaskSpec,
 } from './tasks.js';
@@ -95,6 +100,7 @@ export {
   writeSuiteDatasets,
   type SuiteManifest,
   type SuiteManifestTask,
+  type SuiteManifestEnv,
   type WriteSuiteOptions,
   type WriteSuiteResult,
 } from './write.js';

@@ -276,6 +276,14 @@ export function resolvePointMassOptions(options: PointMassOptions | Record<strin
 // The env
 // ---------------------------------------------------------------------------------------------
 
+/** A copy of the simulation state, from {@link PointMassEnv.getState}. */
+export interface PointMassState {
+  /** Positions `[x, y]`. */
+  readonly qpos: Float64Array;
+  /** Velocities `[vx, vy]`. */
+  readonly qvel: Float64Array;
+}
+
 /** What {@link PointMassEnv.stepInto} reports besides the observation it writes. */
 export interface PointMassStepInfo {
   /** The step's reward. */
@@ -459,7 +467,7 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
   }
 
   /** Copies of `qpos` `[x, y]` and `qvel` `[vx, vy]` (float64). @throws {@link EnvError} after `close()`. */
-  getState(): { readonly qpos: Float64Array; readonly qvel: Float64Array } {
+  getState(): PointMassState {
     this.live();
     this.views();
     return { qpos: Float64Array.from(this.qpos), qvel: Float64Array.from(this.qvel) };

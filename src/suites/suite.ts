@@ -22,7 +22,7 @@ import {
   type TrajectoryPromptRecord,
 } from './generate.js';
 import { POINT_MASS_ENV_ID, loadPointMassRuntime, registerSuiteEnvs, type PointMassOptions } from './point-mass-env.js';
-import { builtinSuiteSpec, parseSplit, parseSuiteSpec, type ReachTaskParams, type StructuredDescription, type SuiteSplit, type SuiteSpec } from './tasks.js';
+import { builtinSuiteSpec, isSuiteSpec, parseSplit, parseSuiteSpec, type ReachTaskParams, type StructuredDescription, type SuiteSplit, type SuiteSpec } from './tasks.js';
 
 /** Which split a task belongs to in a {@link Suite}. */
 export type SplitRole = 'seen' | 'unseen';
@@ -126,25 +126,14 @@ export interface Suite {
   task(name: string): SuiteTask;
 }
 
-const validatedSpecs = new WeakSet<object>();
-
 /**
  * Resolves a suite given by built-in name, validated spec or JSON spec.
  * @throws {@link NotFoundError} for an unknown built-in name; {@link ConfigError} for an invalid spec.
  */
 export function resolveSuiteSpec(suite: string | SuiteSpec | unknown): SuiteSpec {
-  if (typeof suite === 'string') {
-    const trimmed = suite.trim();
-    if (trimmed.startsWith('{')) return remember(parseSuiteSpec(trimmed));
-    return remember(builtinSuiteSpec(suite));
-  }
-  if (suite !== null && typeof suite === 'object' && validatedSpecs.has(suite)) return suite as SuiteSpec;
-  return remember(parseSuiteSpec(suite));
-}
-
-function remember(spec: SuiteSpec): SuiteSpec {
-  validatedSpecs.add(spec);
-  return spec;
+  if (typeof suite === 'string') return suite.trim().startsWith('{') ? parseSuiteSpec(suite) : builtinSuiteSpec(suite);
+  if (isSuiteSpec(suite)) return suite;
+  return parseSuiteSpec(suite);
 }
 
 function checkOptions(options: MakeSuiteOptions): void {

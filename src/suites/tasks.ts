@@ -26,7 +26,14 @@ export const COMPASS_DIRECTIONS = Object.freeze(['east', 'north-east', 'north', 
 export type CompassDirection = (typeof COMPASS_DIRECTIONS)[number];
 
 /** The named goal distances: near 0.4, middle 0.6, far 0.8 units from the centre. */
-export const DISTANCES = Object.freeze({ near: 0.4, middle: 0.6, far: 0.8 } as const);
+export const DISTANCES = Object.freeze({
+  /** 0.4 units. */
+  near: 0.4,
+  /** 0.6 units, described as "between near and far". */
+  middle: 0.6,
+  /** 0.8 units. */
+  far: 0.8,
+} as const);
 
 /** A named goal distance, a key of {@link DISTANCES}. */
 export type DistanceName = keyof typeof DISTANCES;
@@ -333,6 +340,14 @@ export const POINTMASS_REACH_DEFAULT_SPLIT: SuiteSplit = Object.freeze({
 
 let builtin: SuiteSpec | undefined;
 
+/** Specs made by {@link builtinSuiteSpec} and {@link parseSuiteSpec}: already validated. */
+const validated = new WeakSet<object>();
+
+/** Whether `x` is a spec returned by {@link builtinSuiteSpec} or {@link parseSuiteSpec} (validated, frozen). */
+export function isSuiteSpec(x: unknown): x is SuiteSpec {
+  return x !== null && typeof x === 'object' && validated.has(x);
+}
+
 /** Names of the built-in suites. */
 export function listSuites(): string[] {
   return [POINTMASS_REACH];
@@ -351,6 +366,7 @@ export function builtinSuiteSpec(name: string): SuiteSpec {
     const tasks: SuiteTaskSpec[] = [];
     for (const distance of ['near', 'middle', 'far'] as const) for (const direction of COMPASS_DIRECTIONS) tasks.push(builtinTask(direction, distance));
     builtin = Object.freeze({ name: POINTMASS_REACH, tasks: Object.freeze(tasks), split: POINTMASS_REACH_DEFAULT_SPLIT, episodeSteps: POINT_MASS_EPISODE_STEPS });
+    validated.add(builtin);
   }
   return builtin;
 }
@@ -418,9 +434,27 @@ export interface SuiteSpecInput {
   /** The tasks; at least one. */
   readonly tasks: readonly SuiteTaskInput[];
   /** The default split; when absent, every task is seen. */
-  readonly split?: { readonly seen: readonly string[]; readonly unseen?: readonly string[] };
+  readonly split?: SuiteSplitInput;
   /** Steps per episode, 10 to 1000. @defaultValue {@link POINT_MASS_EPISODE_STEPS} */
   readonly episodeSteps?: number;
+}
+
+/** A split as written in JSON. */
+export interface SuiteSplitInput {
+  /** Names of the tasks with training data (at least one). */
+  readonly seen: readonly string[];
+  /** Names of the held-out tasks. @defaultValue `[]` */
+  readonly unseen?: readonly string[];
+}
+
+/** A structured description as written in JSON (see {@link StructuredDescription}). */
+export interface StructuredDescriptionInput {
+  /** The `Task:` line. */
+  readonly task: string;
+  /** The `Objective:` line. */
+  readonly objective: string;
+  /** The `Constraints:` line: one clause or several. @defaultValue none */
+  readonly constraints?: string | readonly string[];
 }
 
 /** One task of a {@link SuiteSpecInput}. */
@@ -433,7 +467,7 @@ export interface SuiteTaskInput {
    * The text prompt: a string used verbatim, or a structured description rendered as
    * `Task: … / Objective: … / Constraints: …`. Defaults to {@link describeReachTask} of the params.
    */
-  readonly description?: string | { readonly task: string; readonly objective: string; readonly constraints?: string | readonly string[] };
+  readonly description?: string | StructuredDescriptionInput;
 }
 
 function parseDescription(input: unknown, params: ReachTaskParams, where: string): { description: StructuredDescription | null; text: string } {
@@ -507,7 +541,9 @@ export function parseSuiteSpec(input: unknown): SuiteSpec {
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 10 || steps > 1000) {
     throw new ConfigError(`Suite spec episodeSteps must be an integer from 10 to 1000, got ${show(raw.episodeSteps)}. Leave it out for ${POINT_MASS_EPISODE_STEPS}.`);
   }
-  return Object.freeze({ name: raw.name, tasks: Object.freeze(tasks), split, episodeSteps: steps });
+  const spec: SuiteSpec = Object.freeze({ name: raw.name, tasks: Object.freeze(tasks), split, episodeSteps: steps });
+  validated.add(spec);
+  return spec;
 }
 
 /** The JSON form of a validated spec (task params without derived fields), which {@link parseSuiteSpec} reads back to an equal spec. */

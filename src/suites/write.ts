@@ -21,7 +21,7 @@ import { ConfigError } from '../core/errors.js';
 import { writeD4rl } from '../datasets/d4rl.js';
 import type { BehaviourMix } from './generate.js';
 import { makeSuite, type MakeSuiteOptions, type Suite, type SuiteTask } from './suite.js';
-import { suiteSpecToJson, type ReachTaskParams, type SuiteSpec, type SuiteSpecInput } from './tasks.js';
+import { suiteSpecToJson, type ReachTaskParams, type SuiteSpec, type SuiteSpecInput, type SuiteSplit } from './tasks.js';
 
 /** Format name of `suite.json`. */
 export const SUITE_MANIFEST_FORMAT = 'llmdpd.suite-datasets';
@@ -35,6 +35,16 @@ export interface WriteSuiteOptions extends MakeSuiteOptions {
   readonly compression?: 'none' | 'gzip';
 }
 
+/** The env of a task in `suite.json`: `makeEnv(id, { ...options, maxEpisodeSteps })`. */
+export interface SuiteManifestEnv {
+  /** The registered env id. */
+  readonly id: string;
+  /** The env options (goal and success settings). */
+  readonly options: Readonly<Record<string, number>>;
+  /** The time limit. */
+  readonly maxEpisodeSteps: number;
+}
+
 /** One task's entry in `suite.json`. */
 export interface SuiteManifestTask {
   /** Task name. */
@@ -46,7 +56,7 @@ export interface SuiteManifestTask {
   /** The task parameters. */
   readonly params: ReachTaskParams;
   /** The env that evaluates the task: id and options for `makeEnv`. */
-  readonly env: { readonly id: string; readonly options: Readonly<Record<string, number>>; readonly maxEpisodeSteps: number };
+  readonly env: SuiteManifestEnv;
   /** The data file, relative to the folder (`null` for unseen tasks). */
   readonly dataFile: string | null;
   /** Transitions in the data file (0 for unseen tasks). */
@@ -70,7 +80,7 @@ export interface SuiteManifest {
   /** The suite spec, in the JSON form `parseSuiteSpec` reads. */
   readonly spec: SuiteSpecInput;
   /** The split the files were written for. */
-  readonly split: { readonly seen: readonly string[]; readonly unseen: readonly string[] };
+  readonly split: SuiteSplit;
   /** The generation seed. */
   readonly seed: number;
   /** Transitions per seen task. */
