@@ -9,7 +9,7 @@
  * quality, a medium-replay-like offline dataset and one expert trajectory prompt.
  *
  * - {@link makeSuite}: datasets as a `MultiTaskDataset`, prompts, env factories.
- * - {@link writeSuiteDatasets}: the same on disk, in the D4RL layout.
+ * - {@link writeSuiteDatasets}: the same on disk, in the D4RL layout; {@link loadSuiteDatasets} reads it back.
  * - {@link parseSuiteSpec}: user-defined tasks and splits from JSON.
  * - {@link scriptedPolicy}: the expert, medium and random behaviours as eval policies.
  *
@@ -98,6 +98,8 @@ export {
   SUITE_MANIFEST_FORMAT,
   SUITE_MANIFEST_FORMAT_VERSION,
   writeSuiteDatasets,
+  loadSuiteDatasets,
+  type LoadedSuiteDatasets,
   type SuiteManifest,
   type SuiteManifestTask,
   type SuiteManifestEnv,

@@ -10,18 +10,21 @@
  * | `prompts/<task>.hdf5` | every task's trajectory prompt (one expert episode, one row per step), same layout |
  * | `suite.json` | the manifest: suite spec (re-readable by `parseSuiteSpec`), split, seed, mix, and per task its text, params, files, prompt seed and data episode seeds |
  *
- * `loadD4rl(path, { timeouts: 'keep' })` reads each file back exactly.
+ * `loadD4rl(path, { timeouts: 'keep' })` reads each file back exactly; {@link loadSuiteDatasets} reads
+ * the whole folder back into a `MultiTaskDataset`.
  *
  * @module
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MultiTaskDataset } from '../buffers/multi-task-dataset.js';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
-import { ConfigError } from '../core/errors.js';
-import { writeD4rl } from '../datasets/d4rl.js';
+import { ConfigError, DatasetError } from '../core/errors.js';
+import type { Trajectory } from '../core/types.js';
+import { loadD4rl, writeD4rl } from '../datasets/d4rl.js';
 import type { BehaviourMix } from './generate.js';
 import { makeSuite, type MakeSuiteOptions, type Suite, type SuiteTask } from './suite.js';
-import { suiteSpecToJson, type ReachTaskParams, type SuiteSpec, type SuiteSpecInput, type SuiteSplit } from './tasks.js';
+import { parseSuiteSpec, reachParams, suiteSpecToJson, type ReachTaskParams, type SuiteSpec, type SuiteSpecInput, type SuiteSplit } from './tasks.js';
 
 /** Format name of `suite.json`. */
 export const SUITE_MANIFEST_FORMAT = 'llmdpd.suite-datasets';
@@ -219,4 +222,56 @@ export async function writeSuiteDatasets(suite: string | SuiteSpec | Suite | unk
   await rename(tmp, manifestPath);
   files.push(manifestPath);
   return Object.freeze({ dir, manifestPath, files: Object.freeze(files), manifest, suite: made });
+}
+
+/** What {@link loadSuiteDatasets} returns. */
+export interface LoadedSuiteDatasets {
+  /** The manifest read from `suite.json`. */
+  readonly manifest: SuiteManifest;
+  /** The suite spec, validated again. */
+  readonly spec: SuiteSpec;
+  /** The seen tasks' data with text and trajectory prompts, in manifest order. */
+  readonly dataset: MultiTaskDataset;
+  /** Every task's trajectory prompt (seen and unseen), by task name. */
+  readonly prompts: ReadonlyMap<string, Trajectory>;
+}
+
+/**
+ * Reads a folder written by {@link writeSuiteDatasets} back: the manifest, every task's
+ * trajectory prompt, and the seen tasks' data as a {@link MultiTaskDataset} equal to the one
+ * `makeSuite` built (same transitions, texts, prompts and params).
+ *
+ * @throws {@link DatasetError} (as a rejection) when `suite.json` is missing, not a suite
+ *   manifest, or of another version; whatever `loadD4rl` throws for a damaged file.
+ */
+export async function loadSuiteDatasets(dir: string): Promise<LoadedSuiteDatasets> {
+  const manifestPath = join(dir, 'suite.json');
+  let manifest: SuiteManifest;
+  try {
+    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as SuiteManifest;
+  } catch (cause) {
+    throw new DatasetError(`loadSuiteDatasets: cannot read ${manifestPath} (${String(cause)}). Give a folder written by writeSuiteDatasets (or \`llmdpd suite write\`).`, { cause });
+  }
+  if (manifest?.format !== SUITE_MANIFEST_FORMAT || manifest.version !== SUITE_MANIFEST_FORMAT_VERSION) {
+    throw new DatasetError(
+      `loadSuiteDatasets: ${manifestPath} has format ${JSON.stringify(manifest?.format)} version ${JSON.stringify(manifest?.version)}; ` +
+        `expected ${SUITE_MANIFEST_FORMAT} version ${SUITE_MANIFEST_FORMAT_VERSION}. Rewrite the folder with this version of llmdpd.`,
+    );
+  }
+  const spec = parseSuiteSpec(manifest.spec);
+  const prompts = new Map<string, Trajectory>();
+  const seen: { name: string; buffer: ReplayBuffer; text: string; params: ReachTaskParams }[] = [];
+  for (const [i, task] of manifest.tasks.entries()) {
+    const params = reachParams(task.params, `${manifestPath} tasks[${i}].params`);
+    const prompt = await loadD4rl(join(dir, task.promptFile), { timeouts: 'keep' });
+    const c = prompt.buffer.columns();
+    prompts.set(task.name, { length: c.size, observationDim: c.observationDim, actionDim: c.actionDim, observations: c.observations, actions: c.actions, rewards: c.rewards });
+    if (task.dataFile !== null) {
+      const data = await loadD4rl(join(dir, task.dataFile), { timeouts: 'keep' });
+      seen.push({ name: task.name, buffer: data.buffer, text: task.text, params });
+    }
+  }
+  if (seen.length === 0) throw new DatasetError(`loadSuiteDatasets: ${manifestPath} lists no seen task with a data file.`);
+  const dataset = new MultiTaskDataset(seen.map((t) => ({ name: t.name, buffer: t.buffer, textPrompt: t.text, trajectoryPrompt: prompts.get(t.name)!, params: { ...t.params } })));
+  return Object.freeze({ manifest, spec, dataset, prompts });
 }

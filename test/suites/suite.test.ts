@@ -16,6 +16,7 @@ import {
   pointMassMemoryStats,
   scriptedPolicy,
   writeSuiteDatasets,
+  loadSuiteDatasets,
   type Suite,
   type SuiteManifest,
 } from '../../src/suites/index.js';
@@ -220,5 +221,17 @@ describe('writeSuiteDatasets', () => {
     expect(Array.from(prompt.buffer.columns().observations)).toEqual(Array.from(t.trajectoryPrompt.observations));
     expect(Array.from(prompt.buffer.columns().actions)).toEqual(Array.from(t.trajectoryPrompt.actions));
     expect(prompt.info.metadata).toMatchObject({ kind: 'trajectory-prompt', prompt_seed: t.prompt.seed });
+
+    const back = await loadSuiteDatasets(dir);
+    expect(back.dataset.tasks).toEqual(suite.dataset.tasks);
+    for (const name of split.seen) {
+      const [x, y] = [back.dataset.task(name), suite.dataset.task(name)];
+      expect(x.buffer.columns()).toEqual(y.buffer.columns());
+      expect(x.textPrompt).toBe(y.textPrompt);
+      expect(x.params).toEqual(y.params);
+      expect(x.trajectoryPrompt).toEqual(y.trajectoryPrompt);
+    }
+    expect(back.prompts.get('reach-north-east-far')).toEqual(t.trajectoryPrompt);
+    await expect(loadSuiteDatasets(join(dir, 'prompts'))).rejects.toThrow(/cannot read .*suite\.json/);
   }, 30_000);
 });
