@@ -8,7 +8,8 @@
 // steps/s through makeEnv (TimeLimit and OrderEnforcing wrappers included, as users run it), the
 // median of `rounds` rounds, and the same for native MuJoCo when bench/native/locomotion_bench.c
 // can be compiled here (Debian: apt-get install libmujoco-dev, MuJoCo 2.2.2). Rounds alternate
-// between WASM and native so background load hits both alike. Note the versions differ: the
+// between WASM and native so background load hits both alike; `ratioToNative` is the median of
+// the per-round (paired) ratios. Note the versions differ: the
 // WASM build is MuJoCo 3.x, Debian's library 2.2.2; the model, frame skip, control loop,
 // termination rule and reset noise are the same.
 import { execFileSync } from 'node:child_process';
@@ -133,6 +134,9 @@ for (const id of args.ids) {
   }
   const wasmSps = median(wasm);
   const nativeSps = nat.length > 0 ? median(nat) : null;
+  // Each WASM round runs right before its native round, so their ratio is paired against the
+  // same background load; the median of the paired ratios is steadier than a ratio of medians.
+  const ratios = nat.map((n, r) => wasm[r] / n);
   emit({
     bench: 'envs',
     env: id,
@@ -143,10 +147,12 @@ for (const id of args.ids) {
     stepsPerSecondRounds: wasm.map(Math.round),
     nativeStepsPerSecond: nativeSps === null ? null : Math.round(nativeSps),
     nativeStepsPerSecondRounds: nat.map(Math.round),
-    ratioToNative: nativeSps === null ? null : round3(wasmSps / nativeSps),
+    ratioToNative: ratios.length > 0 ? round3(median(ratios)) : null,
+    ratioToNativeRounds: ratios.map(round3),
     target: 0.5,
     mujocoWasm: runtime.mujocoVersion,
     mujocoNative: nativeVersion ?? null,
+    loadAverage1m: round3(os.loadavg()[0]),
     ...(native.reason === undefined ? {} : { nativeUnavailable: native.reason }),
     ...facts,
   });
