@@ -26,7 +26,7 @@
  *
  * @module suites
  */
-export { ConfigError, EnvError, NotFoundError, ShapeError } from '../core/errors.js';
+export { ConfigError, DatasetError, EnvError, NotFoundError, ShapeError } from '../core/errors.js';
 export {
   POINT_MASS_ENV_ID,
   POINT_MASS_EPISODE_STEPS,
