@@ -104,6 +104,17 @@ function activationBackward(dy: tf.Tensor, activation: Activation, saved: readon
 }
 
 /**
+ * dx = dz·Wᵀ. With fewer rows than inputs (one prompt, one text vector), it is computed as
+ * (W·dzᵀ)ᵀ instead: the right-hand operand XNNPACK packs is then the small dzᵀ rather than the
+ * whole transposed kernel (measured 1.5-2x faster for 40 rows of a 512×128 layer, and far
+ * faster for 1 row of a 512×512 one).
+ */
+function inputGradientOf(dz: tf.Tensor2D, kernel: tf.Tensor2D): tf.Tensor2D {
+  if (dz.shape[0] < kernel.shape[0]) return tf.transpose(tf.matMul(kernel, tf.transpose(dz))) as tf.Tensor2D;
+  return tf.matMul(dz, tf.transpose(kernel));
+}
+
+/**
  * Gradient of a bias added to every row of z: `1ᵀ·dz` (a product with a ones row, cheaper than
  * `sum(dz, 0)` on wasm) for a shared bias (`[out]` or `[1, out]`), `dz` itself for per-row biases.
  */
@@ -137,7 +148,7 @@ export function denseApply(
     const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor[] => {
       const [savedInput, savedKernel] = kept as [tf.Tensor2D, tf.Tensor2D];
       const dz = activationBackward(dy, activation, kept.slice(2));
-      const dx = inputGradient ? tf.matMul(dz, tf.transpose(savedKernel)) : tf.zerosLike(savedInput);
+      const dx = inputGradient ? inputGradientOf(dz, savedKernel) : tf.zerosLike(savedInput);
       const dw = tf.matMul(tf.transpose(savedInput), dz);
       return [dx, dw, biasGradient(dz, b)];
     };
@@ -160,7 +171,7 @@ export function denseApplyFrozen(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.T
     const save = args[1] as tf.GradSaveFunc;
     const { value, saved } = forwardWithSaved(input, kernel, bias, activation);
     save(saved);
-    const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor => tf.matMul(activationBackward(dy, activation, kept), tf.transpose(kernel));
+    const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor => inputGradientOf(activationBackward(dy, activation, kept), kernel);
     return { value, gradFunc };
   });
   return op(x) as tf.Tensor2D;

@@ -33,7 +33,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import { linearApply } from './linear.js';
+import { denseApply } from '../../nets/dense.js';
 import type { NetModule } from '../../nets/module.js';
 import { type DenseVariables, normalDenseVariables } from './params.js';
 
@@ -165,15 +165,15 @@ export class MultiHeadSelfAttention implements NetModule {
       heads === 1
         ? tf.reshape(t, [sequences, tokens, headDim])
         : tf.reshape(tf.transpose(tf.reshape(t, [sequences, tokens, heads, headDim]), [0, 2, 1, 3]), [sequences * heads, tokens, headDim]);
-    const q = split(linearApply(x, this.query.kernel, this.query.bias, 'linear'));
-    const k = split(linearApply(x, this.key.kernel, this.key.bias, 'linear'));
-    const v = split(linearApply(x, this.value.kernel, this.value.bias, 'linear'));
+    const q = split(denseApply(x, this.query.kernel, this.query.bias, 'linear'));
+    const k = split(denseApply(x, this.key.kernel, this.key.bias, 'linear'));
+    const v = split(denseApply(x, this.value.kernel, this.value.bias, 'linear'));
     const o = maskedAttention(q, k, v, keyBias, 1 / Math.sqrt(headDim));
     const merged =
       heads === 1
         ? tf.reshape(o, [rows, this.width])
         : tf.reshape(tf.transpose(tf.reshape(o, [sequences, heads, tokens, headDim]), [0, 2, 1, 3]), [rows, this.width]);
-    return linearApply(merged as tf.Tensor2D, this.output.kernel, this.output.bias, 'linear');
+    return denseApply(merged as tf.Tensor2D, this.output.kernel, this.output.bias, 'linear');
   }
 
   /** Query, key, value and output projections, kernel then bias each. */

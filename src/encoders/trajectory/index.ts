@@ -6,7 +6,6 @@
  * @module
  */
 export { MASKED_SCORE, maskedAttention, MultiHeadSelfAttention, type MultiHeadSelfAttentionOptions } from './attention.js';
-export { type LinearActivation, linearApply } from './linear.js';
 export { LAYER_NORM_EPSILON, LayerNorm, layerNorm, type LayerNormOptions } from './layer-norm.js';
 export { type DenseVariables, normalDenseVariables } from './params.js';
 export { buildPromptBatch, type BuildPromptBatchOptions, type PromptBatch, type TrajectoryPrompt } from './prompt-batch.js';

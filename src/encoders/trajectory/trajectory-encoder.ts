@@ -43,7 +43,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, RlError, ShapeError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import { linearApply } from './linear.js';
+import { denseApply } from '../../nets/dense.js';
 import { Mlp } from '../../nets/mlp.js';
 import type { NetModule } from '../../nets/module.js';
 import { MASKED_SCORE, MultiHeadSelfAttention } from './attention.js';
@@ -224,8 +224,8 @@ class EncoderBlock implements NetModule {
 
   apply(h: tf.Tensor2D, tokens: number, keyBias: tf.Tensor3D, drop: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
     const attended = tf.add(h, drop(this.attention.apply(this.norm1.apply(h), tokens, keyBias))) as tf.Tensor2D;
-    const inner = linearApply(this.norm2.apply(attended), this.ffn1.kernel, this.ffn1.bias, 'relu');
-    return tf.add(attended, drop(linearApply(inner, this.ffn2.kernel, this.ffn2.bias, 'linear'))) as tf.Tensor2D;
+    const inner = denseApply(this.norm2.apply(attended), this.ffn1.kernel, this.ffn1.bias, 'relu');
+    return tf.add(attended, drop(denseApply(inner, this.ffn2.kernel, this.ffn2.bias, 'linear'))) as tf.Tensor2D;
   }
 
   trainableVariables(): tf.Variable[] {
@@ -396,7 +396,7 @@ export class TrajectoryEncoder implements NetModule {
       let maskIndex = 0;
       const drop = (x: tf.Tensor2D): tf.Tensor2D => (dropMasks === null ? x : (tf.mul(x, tf.tensor2d(dropMasks[maskIndex++]!, [P * N, width])) as tf.Tensor2D));
       const bias = tf.tensor3d(keyBias, [P * heads, 1, N]);
-      let h = drop(linearApply(tf.tensor2d(tokens.features, [P * N, tokens.featureDim]), this.embedding.kernel, this.embedding.bias, 'linear', false));
+      let h = drop(denseApply(tf.tensor2d(tokens.features, [P * N, tokens.featureDim]), this.embedding.kernel, this.embedding.bias, 'linear', false));
       for (const block of this.blocks) h = block.apply(h, N, bias, drop);
       const pooled = poolRows(this.finalNorm.apply(h), tf.tensor2d(pool, [P, P * N]), tf.tensor2d(poolT, [P * N, P]));
       return this.head.apply(pooled);

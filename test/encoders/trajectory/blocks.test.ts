@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../src/core/rng.js';
-import { layerNorm, linearApply, MASKED_SCORE, maskedAttention } from '../../../src/encoders/trajectory/index.js';
+import { layerNorm, MASKED_SCORE, maskedAttention } from '../../../src/encoders/trajectory/index.js';
+import { denseApply } from '../../../src/nets/dense.js';
 import { initEngine } from '../../../src/engine/index.js';
 import { expectClose, expectNoLeakedTensors } from '../../support/tensors.js';
 
@@ -35,7 +36,7 @@ function compare(fast: (...xs: tf.Tensor[]) => tf.Tensor, plain: (...xs: tf.Tens
   tf.dispose([u, ...inputs]);
 }
 
-describe('linearApply', () => {
+describe('denseApply on encoder shapes (both input-gradient paths: fewer and more rows than inputs)', () => {
   // rows < in takes the transpose(W·dzᵀ) path, rows ≥ in the dz·Wᵀ path
   test.each([
     [3, 5, 4, 'linear'],
@@ -47,13 +48,13 @@ describe('linearApply', () => {
       const z = tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
       return act === 'relu' ? tf.relu(z) : z;
     };
-    const fast = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => linearApply(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, act);
+    const fast = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => denseApply(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, act);
     compare(fast, plain, [randn([rows, inDim]), randn([inDim, outDim]), randn([outDim])], [rows, outDim]);
   });
 
   test('inputGradient false returns a zero input gradient', () => {
     const [x, w, b] = [randn([2, 3]), randn([3, 4]), randn([4])];
-    const [dx] = gradsOf((xi, wi, bi) => linearApply(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, 'linear', false), [x, w, b], tf.onesLike(b));
+    const [dx] = gradsOf((xi, wi, bi) => denseApply(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, 'linear', false), [x, w, b], tf.onesLike(b));
     expect(Array.from(dx!)).toEqual([0, 0, 0, 0, 0, 0]);
     tf.dispose([x, w, b]);
   });
