@@ -278,6 +278,8 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
   private readonly actingRng: Rng;
   private readonly textCache = new Map<string, Float32Array>();
   private taskPrompts: PreparedPrompt[] = [];
+  /** EMA-side condition rows per task, valid until the EMA prompt networks move. */
+  private readonly emaConditionCache = new Map<number, tf.Tensor2D>();
   private stepCount = 0;
   private batch: Batch | null = null;
 
@@ -411,6 +413,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
    * @throws {@link ConfigError} when a task lacks a prompt the config uses.
    */
   async prepareTasks(data: PromptedTaskSource): Promise<void> {
+    this.clearEmaConditions();
     const tasks = Array.from({ length: data.numTasks }, (_, i) => data.task(i));
     await this.embedTexts(tasks.map((t) => t.textPrompt));
     this.taskPrompts = tasks.map((t) => this.prepare(t.textPrompt, t.trajectoryPrompt, `LLMDPDAgent.prepareTasks (task ${t.name})`));
@@ -480,7 +483,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       // from the EMA actor with EMA prompt embeddings.
       const condition = LLMDPDAgent.rowsFor(this.conditions(this.prompts, prepared, false), local, single);
       const criticCondition = condition === null ? null : stopGradient(condition);
-      const conditionEma = LLMDPDAgent.rowsFor(this.conditions(this.promptsEma, prepared, false), local, single);
+      const conditionEma = LLMDPDAgent.rowsFor(this.emaConditions(taskIds, prepared), local, single);
       const nextActions = sampleActions({ network: this.actorEma, schedule: this.schedule, observations: s2, condition: conditionEma, maxAction: c.maxAction, rng: this.noiseRng, frozen: true });
       const [tq1, tq2] = this.criticTarget.values(s2, nextActions, criticCondition, true);
       const y = tdTargets(r, done, tq1, tq2, c.discount);
@@ -520,10 +523,38 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
         'value/qMean': read(qValue),
       };
     });
-    for (const ema of this.emaCopies) ema.update(this.stepCount);
+    let emaMoved = false;
+    for (const ema of this.emaCopies) emaMoved = ema.update(this.stepCount) || emaMoved;
+    if (emaMoved) this.clearEmaConditions();
     softUpdate(this.criticTarget.trainableVariables(), this.critic.trainableVariables(), c.tau);
     this.stepCount += 1;
     return metrics;
+  }
+
+  /**
+   * EMA-side condition rows of `taskIds`, from the cache when the EMA networks have not moved
+   * since they were computed (before `emaStartStep` they never move, and after it they move every
+   * `emaEvery` steps), so the EMA trajectory encoder runs only when its weights change.
+   * @remarks Returns a new tensor (the caller owns it) or null without prompts.
+   */
+  private emaConditions(taskIds: readonly number[], prepared: readonly PreparedPrompt[]): tf.Tensor2D | null {
+    if (conditionDim(this.config) === 0) return null;
+    return tf.tidy(() => {
+      const rows = taskIds.map((t, i) => {
+        let row = this.emaConditionCache.get(t);
+        if (row === undefined) {
+          row = tf.keep(this.conditions(this.promptsEma, [prepared[i]!], false)!);
+          this.emaConditionCache.set(t, row);
+        }
+        return tf.clone(row);
+      });
+      return rows.length === 1 ? rows[0]! : (tf.concat(rows, 0) as tf.Tensor2D);
+    });
+  }
+
+  private clearEmaConditions(): void {
+    for (const t of this.emaConditionCache.values()) t.dispose();
+    this.emaConditionCache.clear();
   }
 
   private clip(grads: tf.Tensor[]): tf.Tensor[] {
@@ -643,6 +674,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
 
   /** Frees every tensor the agent owns (not the text encoder, which the caller may share). */
   dispose(): void {
+    this.clearEmaConditions();
     this.actorOptimizer.dispose();
     this.criticOptimizer.dispose();
     for (const ema of this.emaCopies) ema.dispose();
