@@ -18,3 +18,4 @@ export * from './datasets/index.js';
 export * from './eval/index.js';
 export * from './encoders/index.js';
 export * from './agents/index.js';
+export * from './suites/index.js';
