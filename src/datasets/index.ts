@@ -30,3 +30,14 @@ export {
   loadD4rl,
   writeD4rl,
 } from './d4rl.js';
+export {
+  type FlatLeaf,
+  type MinariDataset,
+  type MinariInfo,
+  type MinariLoadOptions,
+  loadMinari,
+  minariRoot,
+  parsePythonJson,
+  resolveMinariDataset,
+  spaceFromMinari,
+} from './minari.js';

@@ -191,16 +191,19 @@ describe('loadMinari: finding datasets', () => {
 });
 
 describe('loadMinari: bad datasets raise DatasetError naming the key', () => {
-  const cases: [string, (c: Record<string, Column>) => void, RegExp, string?][] = [
+  // Every row has four entries: jest passes a done callback when a row is shorter than the function's parameter list.
+  const cases: [string, (c: Record<string, Column>) => void, RegExp, string | null][] = [
     [
       'observations with T rows instead of T + 1',
       (c) => (c['episode_2/observations'] = { data: new Float64Array(6), shape: [3, 2], dtype: '<d' }),
       /"episode_2\/observations" has 3 rows; expected total_steps \+ 1 = 4/,
+      null,
     ],
     [
       'termination before the last step',
       (c) => (c['episode_2/terminations'] = { data: new Uint8Array([0, 1, 1]), shape: [3], dtype: '<B' }),
       /"episode_2\/terminations" is true at step 1 but the episode continues to step 2/,
+      null,
     ],
     [
       'NaN observation',
@@ -210,15 +213,17 @@ describe('loadMinari: bad datasets raise DatasetError naming the key', () => {
         c['episode_10/observations'] = { data: o, shape: [3, 2], dtype: '<d' };
       },
       /episode_10\/observations row 1, column 1 is NaN/,
+      null,
     ],
-    ['missing rewards', (c) => delete c['episode_10/rewards'], /the file has no "episode_10\/rewards"/],
-    ['flag 3', (c) => (c['episode_10/truncations'] = { data: new Uint8Array([0, 3]), shape: [2], dtype: '<B' }), /episode_10\/truncations row 1 is 3; flags must be 0 or 1/],
+    ['missing rewards', (c) => delete c['episode_10/rewards'], /the file has no "episode_10\/rewards"/, null],
+    ['flag 3', (c) => (c['episode_10/truncations'] = { data: new Uint8Array([0, 3]), shape: [2], dtype: '<B' }), /episode_10\/truncations row 1 is 3; flags must be 0 or 1/, null],
     ['arrow format', () => undefined, /data_format is "arrow"; this reader supports "hdf5" only/, metadataJson({ data_format: 'arrow' })],
     ['broken metadata.json', () => undefined, /metadata.json is not valid JSON/, '{"dataset_id": '],
     [
       'episodes with different layouts',
       (c) => (c['episode_10/observations'] = { data: new Float64Array(9), shape: [3, 3], dtype: '<d' }),
       /episode_10\/observations has layout \(box\)\[3\] but the first episode has \(box\)\[2\]/,
+      null,
     ],
   ];
   let n = 0;
