@@ -1,6 +1,27 @@
 /**
- * Offline datasets: D4RL reference scores and dataset-to-env ids (more to come: D4RL HDF5
- * reading and writing, Minari folders).
+ * Offline datasets from local files, into `ReplayBuffer`s (from `llmdpd/buffers`). Nothing is downloaded.
+ *
+ * - {@link loadD4rl} / {@link writeD4rl}: D4RL HDF5 files (`hopper_medium_replay-v2.hdf5`),
+ *   read with the semantics of D4RL's `qlearning_dataset` (or with time-outs kept as
+ *   truncations) and written in the same layout, atomically. Big columns are read block by
+ *   block straight into the buffer's arrays.
+ * - {@link loadMinari}: Minari dataset folders (`data/main_data.hdf5` + `data/metadata.json`)
+ *   by path or by id under `MINARI_DATASETS_PATH`; Dict observations are flattened in
+ *   sorted-key order and the layout is returned.
+ * - {@link d4rlNormalizedScore}, {@link referenceScores}, {@link envIdForDataset}: D4RL's
+ *   reference table, the normalised score `100 (R - min) / (max - min)`, and the env each
+ *   dataset was collected on.
+ *
+ * Bad files raise `DatasetError`s naming the key and the problem (missing key, wrong
+ * lengths, wrong dtype, NaN with its row, truncated file, not HDF5). HDF5 access uses h5wasm
+ * with its throwing error handler switched on for the process (see `hdf5.ts`).
+ *
+ * @example
+ * ```ts
+ * import { loadD4rl, d4rlNormalizedScore } from 'llmdpd/datasets';
+ * const { buffer, info } = await loadD4rl('data/hopper_medium_replay-v2.hdf5');
+ * d4rlNormalizedScore(info.datasetId!, 1607.01); // ~50
+ * ```
  *
  * @module datasets
  */
@@ -36,6 +57,7 @@ export {
   type MinariInfo,
   type MinariLoadOptions,
   loadMinari,
+  type MinariLocation,
   minariRoot,
   parsePythonJson,
   resolveMinariDataset,

@@ -245,6 +245,14 @@ function listIds(root: string, prefix = '', depth = 0): string[] {
   return out;
 }
 
+/** Where {@link resolveMinariDataset} found a dataset. */
+export interface MinariLocation {
+  /** The dataset folder (the one holding `data/`). */
+  readonly dir: string;
+  /** The id it was found under, or `undefined` when a folder path was given. */
+  readonly id: string | undefined;
+}
+
 /**
  * Finds a dataset folder: an existing folder path (the dataset folder, or its `data/`
  * folder), else an id under the root.
@@ -252,7 +260,7 @@ function listIds(root: string, prefix = '', depth = 0): string[] {
  * @returns the dataset folder and the id when one was given.
  * @throws {@link NotFoundError} listing where it looked and the closest ids under the root.
  */
-export function resolveMinariDataset(datasetIdOrPath: string, options: MinariLoadOptions = {}): { dir: string; id: string | undefined } {
+export function resolveMinariDataset(datasetIdOrPath: string, options: MinariLoadOptions = {}): MinariLocation {
   const asPath = resolve(datasetIdOrPath);
   if (existsSync(asPath) && statSync(asPath).isDirectory()) {
     if (isDatasetDir(asPath)) return { dir: asPath, id: undefined };

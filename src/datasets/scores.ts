@@ -165,7 +165,7 @@ function unknownId(context: string, id: string): never {
  * @param id - a dataset id (`hopper-medium-replay-v2`), a D4RL file name, an env name
  *   (`hopper`) or a Gymnasium env id (`Hopper-v4`).
  */
-export function referenceScores(id: string): { min: number; max: number } | undefined {
+export function referenceScores(id: string): ReferenceScores | undefined {
   const parsed = parseD4rlDatasetId(id);
   if (parsed === undefined || parsed.source === 'minari') return undefined;
   const ref = D4RL_LOCOMOTION[parsed.env].reference;
