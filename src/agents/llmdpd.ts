@@ -8,7 +8,9 @@
  *   z_τ    = g_φ(trajectory)  trainable transformer over one trajectory of the task, mean-pooled,
  *                             MLP head (Eq. 3)
  *   ε_θ(a_k, k, s, z_text, z_τ) with c = [z_text, z_τ] concatenated to Diffusion-QL's input
- *   critic: double Q on [s, a, sg(c)], target y = r + γ(1 − terminal) min Q′(s′, a′), a′ ~ EMA actor
+ *   critic: double Q on [s, a, sg(c̄)] with c̄ the EMA prompt networks' condition (a slowly moving
+ *           task code, like a target network; the paper leaves critic conditioning open),
+ *           target y = r + γ(1 − terminal) min Q′(s′, a′, c̄), a′ ~ EMA actor given c̄
  *   actor:  L = L_d − λ L_r, with λ L_r written as Diffusion-QL's η · mean Q_i / sg(mean |Q_j|);
  *           both terms train θ, ψ and φ end to end (Eq. 5, 7, 8)
  *   Algorithm 1: each step draws one task, then a batch from it (the data source's per-task mode)
@@ -34,7 +36,6 @@ import { Adam, gradientsOf } from '../nets/adam.js';
 import { clipByGlobalNorm } from '../nets/grad-clip.js';
 import { Mlp } from '../nets/mlp.js';
 import type { BetaScheduleName } from '../nets/schedules.js';
-import { stopGradient } from '../nets/stop-gradient.js';
 import { EmaCopy, hardUpdate, softUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, PromptContext } from './agent.js';
 import { readAgentCheckpointHeader, restoreAgentCheckpoint, writeAgentCheckpoint } from './common/checkpoint.js';
@@ -265,7 +266,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
   readonly prompts: PromptNetworks;
   /** EMA copies of the prompt networks (target actions need embeddings too, §6.3). */
   readonly promptsEma: PromptNetworks;
-  /** Q1, Q2 on [s, a, sg(c)]. */
+  /** Q1, Q2 on [s, a, c̄] (c̄: the EMA prompt networks' condition). */
   readonly critic: TwinCritic;
   /** Polyak copies of the critics. */
   readonly criticTarget: TwinCritic;
@@ -479,12 +480,11 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       const s2 = tf.tensor2d(batch.nextObservations, [B, c.observationDim]);
       const done = tf.tensor2d(batch.terminals, [B, 1]);
 
-      // Critic step: the critics see sg(c) from the online prompt networks; target actions come
-      // from the EMA actor with EMA prompt embeddings.
-      const condition = LLMDPDAgent.rowsFor(this.conditions(this.prompts, prepared, false), local, single);
-      const criticCondition = condition === null ? null : stopGradient(condition);
-      const conditionEma = LLMDPDAgent.rowsFor(this.emaConditions(taskIds, prepared), local, single);
-      const nextActions = sampleActions({ network: this.actorEma, schedule: this.schedule, observations: s2, condition: conditionEma, maxAction: c.maxAction, rng: this.noiseRng, frozen: true });
+      // Critic step: the critics and the EMA actor see the EMA prompt networks' condition c̄
+      // (cached until the EMA moves), so the critic's task code drifts slowly and costs no
+      // trajectory-encoder pass per step.
+      const criticCondition = LLMDPDAgent.rowsFor(this.emaConditions(taskIds, prepared), local, single);
+      const nextActions = sampleActions({ network: this.actorEma, schedule: this.schedule, observations: s2, condition: criticCondition, maxAction: c.maxAction, rng: this.noiseRng, frozen: true });
       const [tq1, tq2] = this.criticTarget.values(s2, nextActions, criticCondition, true);
       const y = tdTargets(r, done, tq1, tq2, c.discount);
       const critic = gradientsOf(() => {
@@ -500,7 +500,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
         const cond = LLMDPDAgent.rowsFor(this.conditions(this.prompts, prepared, true), local, single);
         const bc = bcLoss({ network: this.actor, schedule: this.schedule, actions: a, observations: s, condition: cond, rng: this.noiseRng });
         const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: cond, maxAction: c.maxAction, rng: this.noiseRng, frozen: false });
-        const [n1, n2] = this.critic.values(s, proposed, cond === null ? null : stopGradient(cond), true);
+        const [n1, n2] = this.critic.values(s, proposed, criticCondition, true);
         const q = useFirstCritic ? qLoss(n1, n2) : qLoss(n2, n1);
         if (readMetrics) {
           bcValue = tf.keep(tf.clone(bc));
@@ -578,8 +578,9 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     const [candidates, q] = tf.tidy(() => {
       const s = tf.tensor2d(repeated, [n * m, c.observationDim]);
       const cond = this.conditions(this.prompts, [prompt], false);
+      const criticCond = this.conditions(this.promptsEma, [prompt], false);
       const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: cond, maxAction: c.maxAction, rng: this.actingRng, frozen: true });
-      const [q1, q2] = this.criticTarget.values(s, proposed, cond, true);
+      const [q1, q2] = this.criticTarget.values(s, proposed, criticCond, true);
       return [proposed.dataSync() as Float32Array, tf.minimum(q1, q2).dataSync() as Float32Array];
     });
     const out = new Float32Array(n * c.actionDim);
