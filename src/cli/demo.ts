@@ -1,115 +1,84 @@
 /**
- * `npm run demo`: an end-to-end run of what the library does today, with nothing downloaded.
+ * `npm run demo` (also `npx llmdpd demo`): the library's main job, with nothing downloaded.
  *
- * Until the LLMDPD and Diffusion-QL agents land, the demo exercises the foundation on a real
- * control problem, start to finish, the way an offline-RL user would:
- *   1. choose the tfjs backend (engine);
- *   2. build `Pendulum-v1` from the env registry and validate it with `checkEnv`;
- *   3. collect an offline dataset with a noisy swing-up controller into a `ReplayBuffer`,
- *      save it in the versioned on-disk format and load it back bit-exactly;
- *   4. train a behaviour-cloning policy (a Mish MLP, Adam) from the dataset alone;
- *   5. evaluate random, behaviour, expert and cloned policies in the env and report returns.
+ * It trains LLMDPD and Diffusion-QL offline on the seen tasks of the built-in `pointmass-reach`
+ * suite (MuJoCo point mass; the goal is not in the observation, so only the prompts tell tasks
+ * apart), over 3 seeds, then evaluates both on the seen and on the unseen tasks. LLMDPD gets each
+ * task's text description (embedded by the zero-download n-gram encoder) and one expert
+ * trajectory; Diffusion-QL gets neither, so on multi-task data it can only average behaviours.
+ * It prints a table (success rate and return, mean ± std over seeds), and writes
+ * `report.md`, `report.json` and `success.svg`. Runs are spread over two worker threads.
  *
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { RlError } from '../core/errors.js';
 import { Progress, type ProgressOptions } from '../core/progress.js';
-import { Rng } from '../core/rng.js';
-import { createBatch } from '../buffers/batch.js';
-import { ReplayBuffer } from '../buffers/replay-buffer.js';
 import { initEngine } from '../engine/index.js';
-import { checkEnv } from '../envs/check-env.js';
-import type { Env } from '../envs/env.js';
-import { makeEnv } from '../envs/registry.js';
-import { Adam, gradientsOf } from '../nets/adam.js';
-import { Mlp } from '../nets/mlp.js';
+import { DEMO_AGENT_CONFIG, DEMO_LLMDPD_PROMPT_CONFIG, type DemoAgentKind, type DemoJob, type DemoJobResult, runDemoJob } from './demo-job.js';
+import type { DemoWorkerMessage } from './demo-worker.js';
+import { groupedBarChart } from './svg-chart.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
-  /** Folder for the dataset and the report. */
+  /** Folder for the reports. */
   readonly outDir: string;
-  /** Seed of every random choice in the run. */
-  readonly seed: number;
-  /** Behaviour-cloning gradient steps. @defaultValue 3000 */
-  readonly trainSteps?: number;
-  /** Episodes collected for the dataset. @defaultValue 40 */
-  readonly datasetEpisodes?: number;
-  /** Evaluation episodes per policy. @defaultValue 10 */
+  /** Training seeds; each agent is trained once per seed. @defaultValue [0, 1, 2] */
+  readonly seeds?: readonly number[];
+  /** Gradient steps per run. @defaultValue 6000 */
+  readonly steps?: number;
+  /** Evaluation episodes per task and run. @defaultValue 10 */
   readonly evalEpisodes?: number;
+  /** Transitions per seen task. @defaultValue 10000 */
+  readonly transitionsPerTask?: number;
+  /** Worker threads (1 runs everything in this thread). @defaultValue min(2, cores) */
+  readonly workers?: number;
+  /** Progress display. @defaultValue `'auto'` */
+  readonly progress?: ProgressOptions['mode'];
   /** Where to print. @defaultValue `process.stdout` */
   readonly out?: { write(text: string): unknown };
-  /** Progress display of the training loop (see {@link ProgressOptions.mode}). @defaultValue `'auto'` */
-  readonly progress?: ProgressOptions['mode'];
 }
 
-/** One evaluated policy. */
-export interface PolicyResult {
-  /** Policy name. */
-  readonly policy: string;
-  /** Mean episode return. */
-  readonly meanReturn: number;
-  /** Standard deviation of the episode return. */
-  readonly stdReturn: number;
-  /** Every episode's return. */
-  readonly returns: number[];
+/** Mean and standard deviation over seeds. */
+export interface MeanStd {
+  /** Mean. */
+  readonly mean: number;
+  /** Population standard deviation. */
+  readonly std: number;
 }
 
-/** What {@link runDemo} measured. */
+/** One agent's aggregate on one group of tasks. */
+export interface GroupSummary {
+  /** Mean success rate over the group's tasks, mean ± std over seeds. */
+  readonly success: MeanStd;
+  /** Mean return over the group's tasks, mean ± std over seeds. */
+  readonly return: MeanStd;
+}
+
+/** What {@link runDemo} measured and wrote. */
 export interface DemoReport {
-  /** Backend facts from the engine. */
+  /** Engine facts. */
   readonly engine: Awaited<ReturnType<typeof initEngine>>;
-  /** Transitions and episodes in the collected dataset. */
-  readonly dataset: { readonly transitions: number; readonly episodes: number; readonly path: string };
-  /** Behaviour-cloning loss at the start and end of training, and the wall time. */
-  readonly training: { readonly steps: number; readonly firstLoss: number; readonly lastLoss: number; readonly seconds: number };
-  /** Evaluation results, one row per policy. */
-  readonly results: PolicyResult[];
+  /** Settings of the run. */
+  readonly settings: Required<Pick<DemoOptions, 'seeds' | 'steps' | 'evalEpisodes' | 'transitionsPerTask' | 'workers'>>;
+  /** Per agent: seen and unseen summaries. */
+  readonly summary: Readonly<Record<DemoAgentKind, { readonly seen: GroupSummary; readonly unseen: GroupSummary }>>;
+  /** Every run's raw results. */
+  readonly runs: readonly DemoJobResult[];
+  /** The one-sentence verdict on unseen tasks. */
+  readonly verdict: string;
+  /** Total wall time in seconds. */
+  readonly seconds: number;
 }
 
-type Policy = (observation: Float32Array) => number;
+const AGENTS: readonly DemoAgentKind[] = ['LLMDPD', 'Diffusion-QL'];
 
-const MAX_TORQUE = 2;
-
-/**
- * A swing-up controller for Gymnasium's pendulum (θ = 0 upright, θ'' = 15 sin θ + 3u): pump
- * energy E = θ'²/2 + 15 cos θ towards its upright value 15, then balance with a PD law.
- */
-function swingUpController(observation: Float32Array): number {
-  const [c, s, w] = observation as unknown as [number, number, number];
-  const theta = Math.atan2(s, c);
-  const energy = (w * w) / 2 + 15 * c;
-  const u = c > 0.9 ? -(12 * theta + 3 * w) : 2 * (15 - energy) * (w >= 0 ? 1 : -1) + (Math.abs(w) < 0.05 ? 1 : 0);
-  return Math.max(-MAX_TORQUE, Math.min(MAX_TORQUE, u));
-}
-
-async function runEpisode(env: Env<Float32Array, Float32Array>, policy: Policy, seed: number, onStep?: (t: StepRecord) => void): Promise<number> {
-  let [observation] = await env.reset({ seed });
-  let total = 0;
-  for (;;) {
-    const action = Float32Array.of(policy(observation));
-    const [next, reward, terminated, truncated] = await env.step(action);
-    onStep?.({ observation, action, reward, next, terminated, truncated });
-    total += reward;
-    observation = next;
-    if (terminated || truncated) return total;
-  }
-}
-
-interface StepRecord {
-  readonly observation: Float32Array;
-  readonly action: Float32Array;
-  readonly reward: number;
-  readonly next: Float32Array;
-  readonly terminated: boolean;
-  readonly truncated: boolean;
-}
-
-function meanStd(xs: readonly number[]): [number, number] {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return [mean, Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length)];
+function meanStd(xs: readonly number[]): MeanStd {
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length)) };
 }
 
 function writeAtomically(path: string, text: string): void {
@@ -118,121 +87,155 @@ function writeAtomically(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** Runs jobs on `workers` worker threads (compiled build), or in this thread. */
+async function runJobs(jobs: readonly DemoJob[], workers: number, onSteps: (n: number) => void): Promise<DemoJobResult[]> {
+  const workerUrl = new URL('./demo-worker.js', import.meta.url);
+  // From TypeScript sources (tests), there is no compiled worker file: run in this thread.
+  if (workers <= 1 || import.meta.url.endsWith('.ts')) {
+    const results: DemoJobResult[] = [];
+    for (const job of jobs) results.push(await runDemoJob(job, onSteps));
+    return results;
+  }
+  const results: DemoJobResult[] = new Array(jobs.length);
+  let next = 0;
+  const runWorker = () =>
+    new Promise<void>((resolve, reject) => {
+      const worker = new Worker(workerUrl);
+      let current = -1;
+      const dispatch = () => {
+        if (next >= jobs.length) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        current = next++;
+        worker.postMessage(jobs[current]);
+      };
+      worker.on('message', (m: DemoWorkerMessage) => {
+        if (m.type === 'steps') onSteps(m.steps);
+        else if (m.type === 'result') {
+          results[current] = m.result;
+          dispatch();
+        } else {
+          void worker.terminate();
+          reject(new RlError(`Demo run ${JSON.stringify(jobs[current])} failed in a worker: ${m.message}`));
+        }
+      });
+      worker.on('error', reject);
+      dispatch();
+    });
+  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, runWorker));
+  return results;
+}
+
+function summarise(runs: readonly DemoJobResult[], agent: DemoAgentKind, role: 'seen' | 'unseen'): GroupSummary {
+  const perSeed = runs
+    .filter((r) => r.job.agent === agent)
+    .map((r) => {
+      const tasks = r.tasks.filter((t) => t.role === role);
+      return {
+        success: tasks.reduce((a, t) => a + t.successRate, 0) / tasks.length,
+        ret: tasks.reduce((a, t) => a + t.meanReturn, 0) / tasks.length,
+      };
+    });
+  return { success: meanStd(perSeed.map((p) => p.success)), return: meanStd(perSeed.map((p) => p.ret)) };
+}
+
+const pct = (m: MeanStd) => `${(100 * m.mean).toFixed(1)}% ± ${(100 * m.std).toFixed(1)}`;
+const num = (m: MeanStd) => `${m.mean.toFixed(1)} ± ${m.std.toFixed(1)}`;
+
 /**
- * Runs the demo and returns what it measured (also written to `outDir/report.json` and
- * `outDir/report.md`).
- * @throws {@link RlError} if the reloaded dataset differs from the saved one.
+ * Runs the demo and returns what it measured (also written to `outDir`).
+ * @throws {@link RlError} when a run fails.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const out = options.out ?? process.stdout;
   const say = (line = '') => out.write(`${line}\n`);
-  const rng = new Rng(options.seed);
-  const trainSteps = options.trainSteps ?? 3000;
-  const datasetEpisodes = options.datasetEpisodes ?? 40;
-  const evalEpisodes = options.evalEpisodes ?? 10;
-  mkdirSync(options.outDir, { recursive: true });
-
-  say('llmdpd demo: offline RL end to end on the foundation (engine, envs, buffers, nets)');
-  const engine = await initEngine();
-  say(`1. engine      backend=${engine.backend} tfjs=${engine.tfjsVersion} threads=${engine.threads}`);
-
-  const env = makeEnv('Pendulum-v1') as Env<Float32Array, Float32Array>;
-  const check = await checkEnv(env, { seed: options.seed });
-  say(`2. env         Pendulum-v1 passes checkEnv (${check.warnings.length} warning(s))`);
-
-  // 3. Offline dataset from a noisy controller ("medium" quality data).
-  const buffer = new ReplayBuffer({ observationDim: 3, actionDim: 1 });
-  const behaviourNoise = rng.split();
-  const behaviour: Policy = (o) => Math.max(-MAX_TORQUE, Math.min(MAX_TORQUE, swingUpController(o) + 0.6 * behaviourNoise.normal()));
-  for (let e = 0; e < datasetEpisodes; e++) {
-    await runEpisode(env, behaviour, rng.seed(), (t) =>
-      buffer.add({ observation: t.observation, action: t.action, reward: t.reward, nextObservation: t.next, terminal: t.terminated, timeout: t.truncated }),
-    );
-  }
-  const datasetPath = join(options.outDir, 'pendulum-noisy-controller');
-  buffer.save(datasetPath);
-  const reloaded = ReplayBuffer.load(datasetPath);
-  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => Object.is(v, b[i]));
-  const [c1, c2] = [buffer.columns(), reloaded.columns()];
-  if (!same(c1.observations, c2.observations) || !same(c1.actions, c2.actions) || !same(c1.rewards, c2.rewards)) {
-    throw new RlError(`The dataset reloaded from ${datasetPath} differs from the one saved.`);
-  }
-  say(`3. dataset     ${reloaded.size} transitions, ${reloaded.numEpisodes} episodes, saved to ${datasetPath} and reloaded bit-exactly`);
-
-  // 4. Behaviour cloning from the dataset alone.
-  const policyNet = new Mlp({ inputDim: 3, hiddenDims: [256, 256], outputDim: 1, rng: rng.split(), inputGradient: false });
-  const optimizer = new Adam(policyNet.trainableVariables(), { learningRate: 1e-3 });
-  const batch = createBatch(256, 3, 1);
-  const progress = new Progress({ total: trainSteps, label: '4. training  ', mode: options.progress ?? 'auto' });
-  const sampler = rng.split();
-  const started = performance.now();
-  let firstLoss = NaN;
-  let lastLoss = NaN;
-  const logEvery = Math.max(1, Math.floor(trainSteps / 6));
-  for (let step = 1; step <= trainSteps; step++) {
-    reloaded.sampleInto(batch, sampler);
-    const readLoss = step === 1 || step % logEvery === 0 || step === trainSteps;
-    const loss = tf.tidy(() => {
-      const x = tf.tensor2d(batch.observations, [256, 3]);
-      const y = tf.tensor2d(batch.actions, [256, 1]);
-      const { value, grads } = gradientsOf(() => tf.mean(tf.square(tf.sub(policyNet.apply(x), y))), optimizer.variables);
-      optimizer.applyGradients(grads);
-      return readLoss ? value.dataSync()[0]! : NaN;
-    });
-    if (step === 1) firstLoss = loss;
-    if (readLoss) {
-      lastLoss = loss;
-      progress.update(step, { loss });
-    }
-  }
-  progress.done({ loss: lastLoss });
-  const seconds = (performance.now() - started) / 1000;
-  say(`              behaviour cloning: ${trainSteps} steps in ${seconds.toFixed(1)} s (${((seconds * 1000) / trainSteps).toFixed(2)} ms/step), loss ${firstLoss.toFixed(3)} -> ${lastLoss.toFixed(3)}`);
-
-  // 5. Evaluation in the env.
-  const randomRng = rng.split();
-  const cloned: Policy = (o) =>
-    tf.tidy(() => {
-      const a = policyNet.apply(tf.tensor2d(o, [1, 3])).dataSync()[0]!;
-      return Math.max(-MAX_TORQUE, Math.min(MAX_TORQUE, a));
-    });
-  const policies: [string, Policy][] = [
-    ['random', () => randomRng.uniform(-MAX_TORQUE, MAX_TORQUE)],
-    ['behaviour (noisy controller, the data)', behaviour],
-    ['expert (controller without noise)', swingUpController],
-    ['behaviour cloning (trained offline)', cloned],
-  ];
-  const results: PolicyResult[] = [];
-  for (const [name, policy] of policies) {
-    const returns: number[] = [];
-    for (let e = 0; e < evalEpisodes; e++) returns.push(await runEpisode(env, policy, 10_000 + e));
-    const [meanReturn, stdReturn] = meanStd(returns);
-    results.push({ policy: name, meanReturn, stdReturn, returns });
-  }
-  await env.close();
-  optimizer.dispose();
-  policyNet.dispose();
-
-  const width = Math.max(...results.map((r) => r.policy.length));
-  const table = [
-    `| ${'policy'.padEnd(width)} | return (mean ± std over ${evalEpisodes} episodes) |`,
-    `| ${'-'.repeat(width)} | ${'-'.repeat(41)} |`,
-    ...results.map((r) => `| ${r.policy.padEnd(width)} | ${`${r.meanReturn.toFixed(1)} ± ${r.stdReturn.toFixed(1)}`.padEnd(41)} |`),
-  ];
-  say('5. evaluation  Pendulum-v1, seeds 10000..' + (10_000 + evalEpisodes - 1));
-  for (const line of table) say(`   ${line}`);
-
-  const report: DemoReport = {
-    engine,
-    dataset: { transitions: reloaded.size, episodes: reloaded.numEpisodes, path: datasetPath },
-    training: { steps: trainSteps, firstLoss, lastLoss, seconds },
-    results,
+  const settings = {
+    seeds: options.seeds ?? [0, 1, 2],
+    steps: options.steps ?? 6000,
+    evalEpisodes: options.evalEpisodes ?? 10,
+    transitionsPerTask: options.transitionsPerTask ?? 10_000,
+    workers: options.workers ?? Math.min(2, availableParallelism()),
   };
+  const started = performance.now();
+  mkdirSync(options.outDir, { recursive: true });
+  const engine = await initEngine();
+  say('llmdpd demo: generalising to unseen tasks from prompts (built-in suite pointmass-reach)');
+  say(`engine: ${engine.backend} (tfjs ${engine.tfjsVersion}); ${settings.workers} worker thread(s)`);
+  say(`training LLMDPD and Diffusion-QL on 12 seen tasks, ${settings.steps} steps each, seeds ${settings.seeds.join(', ')}; evaluating on 12 seen and 6 unseen tasks`);
+  say(`networks: 3x${DEMO_AGENT_CONFIG.hiddenDims?.[0]} Mish, K = 5, batch ${DEMO_AGENT_CONFIG.batchSize}; LLMDPD prompts: n-gram text encoder (no download, not an LLM) -> head, 1-block trajectory transformer (width ${DEMO_LLMDPD_PROMPT_CONFIG.trajectoryWidth})`);
+
+  const jobs: DemoJob[] = AGENTS.flatMap((agent) =>
+    settings.seeds.map((seed) => ({ agent, seed, steps: settings.steps, evalEpisodes: settings.evalEpisodes, transitionsPerTask: settings.transitionsPerTask, suiteSeed: 0 })),
+  );
+  const progress = new Progress({ total: jobs.length * settings.steps, label: 'training', mode: options.progress ?? 'auto' });
+  let done = 0;
+  const runs = await runJobs(jobs, settings.workers, (n) => {
+    done += n;
+    progress.update(done);
+  });
+  progress.done();
+
+  const summary = Object.fromEntries(AGENTS.map((a) => [a, { seen: summarise(runs, a, 'seen'), unseen: summarise(runs, a, 'unseen') }])) as DemoReport['summary'];
+  const l = summary.LLMDPD.unseen.success;
+  const d = summary['Diffusion-QL'].unseen.success;
+  const gap = l.mean - d.mean;
+  const verdict =
+    gap > l.std + d.std
+      ? `On unseen tasks LLMDPD succeeds ${(100 * l.mean).toFixed(1)}% of the time against Diffusion-QL's ${(100 * d.mean).toFixed(1)}%: better by more than the seed spread.`
+      : gap > 0
+        ? `On unseen tasks LLMDPD succeeds ${(100 * l.mean).toFixed(1)}% of the time against Diffusion-QL's ${(100 * d.mean).toFixed(1)}%: better on average, but within the seed spread.`
+        : `On unseen tasks LLMDPD (${(100 * l.mean).toFixed(1)}%) does NOT beat Diffusion-QL (${(100 * d.mean).toFixed(1)}%) in this run.`;
+
+  const header = `| agent | seen success | unseen success | seen return | unseen return |`;
+  const rows = AGENTS.map((a) => `| ${a} | ${pct(summary[a].seen.success)} | ${pct(summary[a].unseen.success)} | ${num(summary[a].seen.return)} | ${num(summary[a].unseen.return)} |`);
+  const table = [header, '| --- | --- | --- | --- | --- |', ...rows];
+  say('');
+  for (const line of table) say(line);
+  say('');
+  say(verdict);
+  say(`(mean ± std over ${settings.seeds.length} seeds; success = stopping on the goal; chance for a prompt-free policy is about 1 task in 12)`);
+
+  const perTask = [
+    '| task | role | ' + AGENTS.map((a) => `${a} success`).join(' | ') + ' |',
+    '| --- | --- | ' + AGENTS.map(() => '---').join(' | ') + ' |',
+    ...runs[0]!.tasks.map((t) => {
+      const cells = AGENTS.map((a) => pct(meanStd(runs.filter((r) => r.job.agent === a).map((r) => r.tasks.find((x) => x.task === t.task)!.successRate))));
+      return `| ${t.task} | ${t.role} | ${cells.join(' | ')} |`;
+    }),
+  ];
+  const seconds = (performance.now() - started) / 1000;
+  const report: DemoReport = { engine, settings, summary, runs, verdict, seconds };
   writeAtomically(join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeAtomically(
     join(options.outDir, 'report.md'),
-    ['# llmdpd demo report', '', `Backend: ${engine.backend} (tfjs ${engine.tfjsVersion}), seed ${options.seed}.`, '', ...table, ''].join('\n'),
+    [
+      '# llmdpd demo: LLMDPD vs Diffusion-QL on unseen tasks',
+      '',
+      `Suite \`pointmass-reach\` (12 seen tasks for training, 6 unseen for zero-shot evaluation), ${settings.steps} gradient steps per run, seeds ${settings.seeds.join(', ')}, ${settings.evalEpisodes} episodes per task. Backend ${engine.backend} (tfjs ${engine.tfjsVersion}). Wall time ${seconds.toFixed(0)} s.`,
+      '',
+      ...table,
+      '',
+      verdict,
+      '',
+      '![success rates](success.svg)',
+      '',
+      '## Per task (success, mean ± std over seeds)',
+      '',
+      ...perTask,
+      '',
+    ].join('\n'),
   );
-  say(`Report written to ${join(options.outDir, 'report.md')} and report.json.`);
+  writeAtomically(
+    join(options.outDir, 'success.svg'),
+    groupedBarChart({
+      title: 'Success rate on seen and unseen tasks (mean ± std over seeds)',
+      yLabel: 'success rate',
+      groups: ['seen tasks', 'unseen tasks'],
+      series: AGENTS.map((a) => ({ name: a, bars: [summary[a].seen.success, summary[a].unseen.success].map((m) => ({ value: m.mean, error: m.std })) })),
+      yMax: 1,
+    }),
+  );
+  say(`Reports: ${join(options.outDir, 'report.md')}, report.json, success.svg (${seconds.toFixed(0)} s).`);
   return report;
 }

@@ -12,7 +12,10 @@ const HELP = `llmdpd: offline reinforcement learning that generalises to unseen 
 Usage: llmdpd <command> [options]
 
 Commands:
-  demo [--out DIR] [--seed N]   Run the end-to-end demo of what the library does today
+  demo [--out DIR] [--steps N] [--seeds 0,1,2]
+                                Train LLMDPD and Diffusion-QL on the built-in suite's seen tasks
+                                and compare them on unseen tasks (report in reports/demo)
+  suite write DIR [--seed N]    Write the built-in suite's datasets (D4RL layout) and prompts to DIR
   info                          Print the tfjs backend the engine chooses on this machine
   help                          Show this text
 
@@ -32,8 +35,24 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'demo': {
-        const seed = Number(option(rest, '--seed') ?? '0');
-        await runDemo({ outDir: option(rest, '--out') ?? 'reports/demo', seed });
+        const steps = option(rest, '--steps');
+        const seeds = option(rest, '--seeds');
+        await runDemo({
+          outDir: option(rest, '--out') ?? 'reports/demo',
+          ...(steps !== undefined ? { steps: Number(steps) } : {}),
+          ...(seeds !== undefined ? { seeds: seeds.split(',').map(Number) } : {}),
+        });
+        return 0;
+      }
+      case 'suite': {
+        const [sub, dir] = rest;
+        if (sub !== 'write' || dir === undefined) {
+          process.stderr.write('Usage: llmdpd suite write DIR [--seed N]\n');
+          return 2;
+        }
+        const { writeSuiteDatasets } = await import('../suites/index.js');
+        await writeSuiteDatasets('pointmass-reach', dir, { seed: Number(option(rest, '--seed') ?? '0') });
+        process.stdout.write(`Wrote the pointmass-reach datasets and prompts to ${dir}\n`);
         return 0;
       }
       case 'info': {

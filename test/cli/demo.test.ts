@@ -4,29 +4,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/index.js';
 import { runDemo } from '../../src/cli/demo.js';
+import { groupedBarChart } from '../../src/cli/svg-chart.js';
 
 describe('demo', () => {
-  test('runs end to end on a small budget and writes its reports', async () => {
+  test('runs both agents end to end on a tiny budget and writes the three reports', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmdpd-demo-'));
     const lines: string[] = [];
-    const report = await runDemo({ outDir: dir, seed: 1, trainSteps: 300, datasetEpisodes: 4, evalEpisodes: 2, progress: 'off', out: { write: (t: string) => lines.push(t) } });
-    expect(report.dataset.transitions).toBe(4 * 200);
-    expect(report.dataset.episodes).toBe(4);
-    expect(report.training.lastLoss).toBeLessThan(report.training.firstLoss);
-    expect(report.results.map((r) => r.policy)).toEqual([
-      'random',
-      'behaviour (noisy controller, the data)',
-      'expert (controller without noise)',
-      'behaviour cloning (trained offline)',
-    ]);
-    const byName = Object.fromEntries(report.results.map((r) => [r.policy, r.meanReturn]));
-    // The swing-up controller is far better than random on Pendulum (about -120 vs -1200).
-    expect(byName['expert (controller without noise)']!).toBeGreaterThan(byName['random']! + 500);
-    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).results).toHaveLength(4);
-    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain('| behaviour cloning (trained offline)');
-    expect(existsSync(join(dir, 'pendulum-noisy-controller', 'manifest.json'))).toBe(true);
-    expect(lines.join('')).toContain('reloaded bit-exactly');
+    const report = await runDemo({ outDir: dir, seeds: [0], steps: 20, evalEpisodes: 2, transitionsPerTask: 500, workers: 1, progress: 'off', out: { write: (t: string) => lines.push(t) } });
+    expect(report.runs.map((r) => r.job.agent)).toEqual(['LLMDPD', 'Diffusion-QL']);
+    for (const run of report.runs) {
+      expect(run.tasks).toHaveLength(18);
+      expect(run.tasks.filter((t) => t.role === 'unseen')).toHaveLength(6);
+      for (const t of run.tasks) {
+        expect(t.successRate).toBeGreaterThanOrEqual(0);
+        expect(t.successRate).toBeLessThanOrEqual(1);
+        expect(Number.isFinite(t.meanReturn)).toBe(true);
+      }
+    }
+    expect(report.summary.LLMDPD.unseen.success.mean).toBeGreaterThanOrEqual(0);
+    expect(report.verdict).toMatch(/unseen tasks/);
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).runs).toHaveLength(2);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('| LLMDPD |');
+    expect(md).toContain('| reach-north-middle | unseen |');
+    expect(readFileSync(join(dir, 'success.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+    expect(existsSync(join(dir, 'report.md'))).toBe(true);
+    expect(lines.join('')).toContain('| agent | seen success | unseen success |');
     rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  test('the chart puts one bar per series and group, with titles carrying the numbers', () => {
+    const svg = groupedBarChart({
+      title: 'T',
+      yLabel: 'y',
+      groups: ['a', 'b'],
+      series: [
+        { name: 'one', bars: [{ value: 0.5, error: 0.1 }, { value: 0.25, error: 0 }] },
+        { name: 'two', bars: [{ value: 1, error: 0 }, { value: 0, error: 0 }] },
+      ],
+      yMax: 1,
+    });
+    expect(svg.match(/<rect x=/g)).toHaveLength(4 + 2); // 4 bars + 2 legend swatches
+    expect(svg).toContain('<title>one, a: 0.500 ± 0.100</title>');
   });
 
   test('the CLI prints help, and rejects unknown commands with exit code 2', async () => {
@@ -37,6 +56,7 @@ describe('demo', () => {
     try {
       expect(await main(['help'])).toBe(0);
       expect(await main(['frobnicate'])).toBe(2);
+      expect(await main(['suite', 'read'])).toBe(2);
     } finally {
       so.mockRestore();
       se.mockRestore();
