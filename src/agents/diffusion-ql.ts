@@ -23,12 +23,11 @@ import { createBatch } from '../core/batch.js';
 import type { Batch, TransitionSource } from '../core/types.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
 import { clipByGlobalNorm } from '../nets/grad-clip.js';
-import type { BetaScheduleName } from '../nets/schedules.js';
 import { EmaCopy, softUpdate, hardUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics } from './agent.js';
 import { writeAgentCheckpoint, readAgentCheckpointHeader, restoreAgentCheckpoint } from './common/checkpoint.js';
 import { TwinCritic } from './common/critic.js';
-import { pickBySoftmax, validateConfig } from './common/config.js';
+import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, pickBySoftmax, validateConfig } from './common/config.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
 import { runFit } from './common/fit-loop.js';
 import { criticLoss, qLoss, tdTargets } from './common/losses.js';
@@ -36,71 +35,11 @@ import { NoiseNetwork } from './common/noise-network.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
-/** Diffusion-QL's configuration. JSON-serialisable; saved with every checkpoint. */
-export interface DiffusionQLConfig {
-  /** Observation width S (required). */
-  readonly observationDim: number;
-  /** Action width A (required). */
-  readonly actionDim: number;
-  /** Seed of every random stream (initial weights, batch sampling, diffusion noise, acting). @defaultValue 0 */
-  readonly seed: number;
-  /** Transitions per gradient step. @defaultValue 256 */
-  readonly batchSize: number;
-  /** Discount γ. @defaultValue 0.99 */
-  readonly discount: number;
-  /** Polyak rate τ of the target critics, every step. @defaultValue 0.005 */
-  readonly tau: number;
-  /** Weight η of the Q term in the actor loss (per-dataset values in algorithms.md §1.10). @defaultValue 1.0 */
-  readonly eta: number;
-  /** Actor (noise network) Adam learning rate. @defaultValue 3e-4 */
-  readonly actorLearningRate: number;
-  /** Critic Adam learning rate (fixed at 3e-4 in the official code). @defaultValue 3e-4 */
-  readonly criticLearningRate: number;
-  /** Global-norm gradient clip for actor and critic; 0 disables (hopper-medium-replay: 4.0). @defaultValue 4.0 */
-  readonly gradientClipNorm: number;
-  /** Diffusion steps K. @defaultValue 5 */
-  readonly diffusionSteps: number;
-  /** Noise schedule. @defaultValue `'vp'` */
-  readonly betaSchedule: BetaScheduleName;
-  /** Noise-network trunk widths. @defaultValue [256, 256, 256] */
-  readonly hiddenDims: readonly number[];
-  /** Critic widths (each of Q1, Q2). @defaultValue [256, 256, 256] */
-  readonly criticHiddenDims: readonly number[];
-  /** Sinusoidal step-embedding width. @defaultValue 16 */
-  readonly timeEmbeddingDim: number;
-  /** Action bound: x̂0 and sampled actions are clipped to [−maxAction, maxAction]. @defaultValue 1.0 */
-  readonly maxAction: number;
-  /** EMA decay of the target actor. @defaultValue 0.995 */
-  readonly emaDecay: number;
-  /** First step at which the EMA actor moves (it stays at the initial weights before). @defaultValue 1000 */
-  readonly emaStartStep: number;
-  /** The EMA actor moves every this many steps. @defaultValue 5 */
-  readonly emaEvery: number;
-  /** Candidate actions sampled per state by `act`, ranked by softmax over min target Q. @defaultValue 50 */
-  readonly actionCandidates: number;
-}
+/** Diffusion-QL's configuration: the shared diffusion-policy fields, documented there. */
+export interface DiffusionQLConfig extends DiffusionPolicyConfig {}
 
 /** Defaults of every optional field (algorithms.md §1, hopper-medium-replay). */
-export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observationDim' | 'actionDim'>> = Object.freeze({
-  seed: 0,
-  batchSize: 256,
-  discount: 0.99,
-  tau: 0.005,
-  eta: 1.0,
-  actorLearningRate: 3e-4,
-  criticLearningRate: 3e-4,
-  gradientClipNorm: 4.0,
-  diffusionSteps: 5,
-  betaSchedule: 'vp',
-  hiddenDims: Object.freeze([256, 256, 256]),
-  criticHiddenDims: Object.freeze([256, 256, 256]),
-  timeEmbeddingDim: 16,
-  maxAction: 1.0,
-  emaDecay: 0.995,
-  emaStartStep: 1000,
-  emaEvery: 5,
-  actionCandidates: 50,
-});
+export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observationDim' | 'actionDim'>> = DIFFUSION_POLICY_DEFAULTS;
 
 /** The options `new DiffusionQLAgent(...)` takes: the dimensions, plus any field to override. */
 export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDim'> & Partial<DiffusionQLConfig>;
@@ -111,28 +50,7 @@ export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'act
  */
 export function resolveDiffusionQLConfig(options: DiffusionQLOptions): DiffusionQLConfig {
   const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options };
-  validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, {
-    observationDim: 'positiveInt',
-    actionDim: 'positiveInt',
-    seed: 'int',
-    batchSize: 'positiveInt',
-    discount: 'unit',
-    tau: 'unit',
-    eta: 'nonNegative',
-    actorLearningRate: 'positive',
-    criticLearningRate: 'positive',
-    gradientClipNorm: 'nonNegative',
-    diffusionSteps: 'positiveInt',
-    betaSchedule: ['vp', 'linear', 'cosine'],
-    hiddenDims: 'dims',
-    criticHiddenDims: 'dims',
-    timeEmbeddingDim: 'evenPositiveInt',
-    maxAction: 'positive',
-    emaDecay: 'unit',
-    emaStartStep: 'nonNegativeInt',
-    emaEvery: 'positiveInt',
-    actionCandidates: 'positiveInt',
-  });
+  validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, DIFFUSION_POLICY_RULES);
   return Object.freeze({ ...config, hiddenDims: Object.freeze([...config.hiddenDims]), criticHiddenDims: Object.freeze([...config.criticHiddenDims]) });
 }
 

@@ -35,11 +35,10 @@ import { TrajectoryEncoder } from '../encoders/trajectory/trajectory-encoder.js'
 import { Adam, gradientsOf } from '../nets/adam.js';
 import { clipByGlobalNorm } from '../nets/grad-clip.js';
 import { Mlp } from '../nets/mlp.js';
-import type { BetaScheduleName } from '../nets/schedules.js';
 import { EmaCopy, hardUpdate, softUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, PromptContext } from './agent.js';
 import { readAgentCheckpointHeader, restoreAgentCheckpoint, writeAgentCheckpoint } from './common/checkpoint.js';
-import { pickBySoftmax, validateConfig } from './common/config.js';
+import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, pickBySoftmax, validateConfig } from './common/config.js';
 import { TwinCritic } from './common/critic.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
 import { runFit } from './common/fit-loop.js';
@@ -48,48 +47,8 @@ import { NoiseNetwork } from './common/noise-network.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
-/** LLMDPD's configuration: Diffusion-QL's fields plus the prompt branches. JSON-serialisable. */
-export interface LLMDPDConfig {
-  /** Observation width S (required). */
-  readonly observationDim: number;
-  /** Action width A (required). */
-  readonly actionDim: number;
-  /** Seed of every random stream. @defaultValue 0 */
-  readonly seed: number;
-  /** Transitions per gradient step (all from one task in Algorithm 1's per-task sampling). @defaultValue 256 */
-  readonly batchSize: number;
-  /** Discount γ. @defaultValue 0.99 */
-  readonly discount: number;
-  /** Polyak rate τ of the target critics. @defaultValue 0.005 */
-  readonly tau: number;
-  /** η, the weight of the normalised Q term (λ = η / mean|Q|, §6.3). @defaultValue 1.0 */
-  readonly eta: number;
-  /** Adam learning rate of the actor side (noise net, text head, trajectory encoder). @defaultValue 3e-4 */
-  readonly actorLearningRate: number;
-  /** Adam learning rate of the critics. @defaultValue 3e-4 */
-  readonly criticLearningRate: number;
-  /** Global-norm gradient clip; 0 disables (§6.3: 1.0 for new domains). @defaultValue 1.0 */
-  readonly gradientClipNorm: number;
-  /** Diffusion steps K. @defaultValue 5 */
-  readonly diffusionSteps: number;
-  /** Noise schedule. @defaultValue `'vp'` */
-  readonly betaSchedule: BetaScheduleName;
-  /** Noise-network trunk widths. @defaultValue [256, 256, 256] */
-  readonly hiddenDims: readonly number[];
-  /** Critic widths. @defaultValue [256, 256, 256] */
-  readonly criticHiddenDims: readonly number[];
-  /** Step-embedding width. @defaultValue 16 */
-  readonly timeEmbeddingDim: number;
-  /** Action bound. @defaultValue 1.0 */
-  readonly maxAction: number;
-  /** EMA decay of the target actor side. @defaultValue 0.995 */
-  readonly emaDecay: number;
-  /** First step the EMA moves. @defaultValue 1000 */
-  readonly emaStartStep: number;
-  /** EMA period in steps. @defaultValue 5 */
-  readonly emaEvery: number;
-  /** Candidates per state in `act`. @defaultValue 50 */
-  readonly actionCandidates: number;
+/** LLMDPD's configuration: the shared diffusion-policy fields plus the prompt branches. JSON-serialisable. */
+export interface LLMDPDConfig extends DiffusionPolicyConfig {
   /** Condition on the text prompt (false: the w/o-z_text ablation). @defaultValue true */
   readonly useTextPrompt: boolean;
   /** Condition on the trajectory prompt (false: the w/o-z_τ ablation). @defaultValue true */
@@ -116,26 +75,10 @@ export interface LLMDPDConfig {
   readonly trajectoryDropout: number;
 }
 
-/** Defaults of every optional field (Diffusion-QL's, plus §6.3 for the prompt branches). */
+/** Defaults of every optional field: Diffusion-QL's (with a gradient clip of 1.0, §6.3 for new domains), plus §6.3 for the prompt branches. */
 export const LLMDPD_DEFAULTS: Readonly<Omit<LLMDPDConfig, 'observationDim' | 'actionDim' | 'textEmbeddingDim'>> = Object.freeze({
-  seed: 0,
-  batchSize: 256,
-  discount: 0.99,
-  tau: 0.005,
-  eta: 1.0,
-  actorLearningRate: 3e-4,
-  criticLearningRate: 3e-4,
+  ...DIFFUSION_POLICY_DEFAULTS,
   gradientClipNorm: 1.0,
-  diffusionSteps: 5,
-  betaSchedule: 'vp',
-  hiddenDims: Object.freeze([256, 256, 256]),
-  criticHiddenDims: Object.freeze([256, 256, 256]),
-  timeEmbeddingDim: 16,
-  maxAction: 1.0,
-  emaDecay: 0.995,
-  emaStartStep: 1000,
-  emaEvery: 5,
-  actionCandidates: 50,
   useTextPrompt: true,
   useTrajectoryPrompt: true,
   textHeadHiddenDims: Object.freeze([512, 512]),
@@ -168,26 +111,7 @@ export interface LLMDPDDependencies {
 export function resolveLLMDPDConfig(options: LLMDPDOptions & { textEmbeddingDim: number }): LLMDPDConfig {
   const config: LLMDPDConfig = { ...LLMDPD_DEFAULTS, ...options };
   validateConfig('LLMDPDConfig', config as unknown as Record<string, unknown>, {
-    observationDim: 'positiveInt',
-    actionDim: 'positiveInt',
-    seed: 'int',
-    batchSize: 'positiveInt',
-    discount: 'unit',
-    tau: 'unit',
-    eta: 'nonNegative',
-    actorLearningRate: 'positive',
-    criticLearningRate: 'positive',
-    gradientClipNorm: 'nonNegative',
-    diffusionSteps: 'positiveInt',
-    betaSchedule: ['vp', 'linear', 'cosine'],
-    hiddenDims: 'dims',
-    criticHiddenDims: 'dims',
-    timeEmbeddingDim: 'evenPositiveInt',
-    maxAction: 'positive',
-    emaDecay: 'unit',
-    emaStartStep: 'nonNegativeInt',
-    emaEvery: 'positiveInt',
-    actionCandidates: 'positiveInt',
+    ...DIFFUSION_POLICY_RULES,
     useTextPrompt: 'boolean',
     useTrajectoryPrompt: 'boolean',
     textEmbeddingDim: 'positiveInt',

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
+import type { BetaScheduleName } from '../../nets/schedules.js';
 
 /** A rule for one config field, or the list of allowed string values. */
 export type FieldRule =
@@ -111,3 +112,98 @@ export function pickBySoftmax(values: ArrayLike<number>, rng: Rng): number {
   }
   return values.length - 1;
 }
+
+// ── Diffusion-policy configuration shared by Diffusion-QL and LLMDPD ──────────────────────────
+
+/**
+ * The fields of a Diffusion-QL-style agent (algorithms.md §1). `DiffusionQLConfig` is exactly
+ * this; `LLMDPDConfig` adds the prompt branches. JSON-serialisable; saved with every checkpoint.
+ */
+export interface DiffusionPolicyConfig {
+  /** Observation width S (required). */
+  readonly observationDim: number;
+  /** Action width A (required). */
+  readonly actionDim: number;
+  /** Seed of every random stream (initial weights, batch sampling, diffusion noise, acting). @defaultValue 0 */
+  readonly seed: number;
+  /** Transitions per gradient step. @defaultValue 256 */
+  readonly batchSize: number;
+  /** Discount γ. @defaultValue 0.99 */
+  readonly discount: number;
+  /** Polyak rate τ of the target critics, every step. @defaultValue 0.005 */
+  readonly tau: number;
+  /** Weight η of the Q term in the actor loss (per-dataset values in algorithms.md §1.10). @defaultValue 1.0 */
+  readonly eta: number;
+  /** Actor (noise network) Adam learning rate. @defaultValue 3e-4 */
+  readonly actorLearningRate: number;
+  /** Critic Adam learning rate (fixed at 3e-4 in the official code). @defaultValue 3e-4 */
+  readonly criticLearningRate: number;
+  /** Global-norm gradient clip for actor and critic; 0 disables (Diffusion-QL's hopper-medium-replay: 4.0). */
+  readonly gradientClipNorm: number;
+  /** Diffusion steps K. @defaultValue 5 */
+  readonly diffusionSteps: number;
+  /** Noise schedule. @defaultValue `'vp'` */
+  readonly betaSchedule: BetaScheduleName;
+  /** Noise-network trunk widths. @defaultValue [256, 256, 256] */
+  readonly hiddenDims: readonly number[];
+  /** Critic widths (each of Q1, Q2). @defaultValue [256, 256, 256] */
+  readonly criticHiddenDims: readonly number[];
+  /** Sinusoidal step-embedding width. @defaultValue 16 */
+  readonly timeEmbeddingDim: number;
+  /** Action bound: x̂0 and sampled actions are clipped to [−maxAction, maxAction]. @defaultValue 1.0 */
+  readonly maxAction: number;
+  /** EMA decay of the target actor. @defaultValue 0.995 */
+  readonly emaDecay: number;
+  /** First step at which the EMA actor moves (it stays at the initial weights before). @defaultValue 1000 */
+  readonly emaStartStep: number;
+  /** The EMA actor moves every this many steps. @defaultValue 5 */
+  readonly emaEvery: number;
+  /** Candidate actions sampled per state by `act`, ranked by softmax over min target Q. @defaultValue 50 */
+  readonly actionCandidates: number;
+}
+
+/** Defaults of every optional field (algorithms.md §1, Diffusion-QL's hopper-medium-replay settings). */
+export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'observationDim' | 'actionDim'>> = Object.freeze({
+  seed: 0,
+  batchSize: 256,
+  discount: 0.99,
+  tau: 0.005,
+  eta: 1.0,
+  actorLearningRate: 3e-4,
+  criticLearningRate: 3e-4,
+  gradientClipNorm: 4.0,
+  diffusionSteps: 5,
+  betaSchedule: 'vp',
+  hiddenDims: Object.freeze([256, 256, 256]),
+  criticHiddenDims: Object.freeze([256, 256, 256]),
+  timeEmbeddingDim: 16,
+  maxAction: 1.0,
+  emaDecay: 0.995,
+  emaStartStep: 1000,
+  emaEvery: 5,
+  actionCandidates: 50,
+});
+
+/** Validation rules of {@link DiffusionPolicyConfig}'s fields. */
+export const DIFFUSION_POLICY_RULES: Readonly<Record<keyof DiffusionPolicyConfig, FieldRule>> = Object.freeze({
+    observationDim: 'positiveInt',
+    actionDim: 'positiveInt',
+    seed: 'int',
+    batchSize: 'positiveInt',
+    discount: 'unit',
+    tau: 'unit',
+    eta: 'nonNegative',
+    actorLearningRate: 'positive',
+    criticLearningRate: 'positive',
+    gradientClipNorm: 'nonNegative',
+    diffusionSteps: 'positiveInt',
+    betaSchedule: ['vp', 'linear', 'cosine'],
+    hiddenDims: 'dims',
+    criticHiddenDims: 'dims',
+    timeEmbeddingDim: 'evenPositiveInt',
+    maxAction: 'positive',
+    emaDecay: 'unit',
+    emaStartStep: 'nonNegativeInt',
+    emaEvery: 'positiveInt',
+    actionCandidates: 'positiveInt',
+});
