@@ -509,7 +509,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     });
     const out = new Float32Array(n * c.actionDim);
     for (let i = 0; i < n; i++) {
-      const pick = pickBySoftmax(q.subarray(i * m, (i + 1) * m), this.actingRng);
+      const pick = pickBySoftmax(q.subarray(i * m, (i + 1) * m), this.actingRng, this.config.actionTemperature);
       out.set(candidates.subarray((i * m + pick) * c.actionDim, (i * m + pick + 1) * c.actionDim), i * c.actionDim);
     }
     return out;

@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { ShapeError } from './errors.js';
+import { ConfigError } from './errors.js';
 import type { Batch } from './types.js';
 
 /**
  * Allocates a zero-filled {@link Batch} of `size` rows.
- * @throws {@link ShapeError} when a size is not an integer >= 1.
+ * @throws {@link ConfigError} when a size is not an integer >= 1.
  */
 export function createBatch(size: number, observationDim: number, actionDim: number): Batch {
   for (const [name, v] of [['size', size], ['observationDim', observationDim], ['actionDim', actionDim]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ShapeError(`createBatch: ${name} must be an integer >= 1, got ${String(v)}.`);
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`createBatch: ${name} must be an integer >= 1, got ${String(v)}.`);
   }
   return {
     size,

@@ -94,3 +94,41 @@ describe('LLMDPDAgent', () => {
     agent.dispose();
   });
 });
+
+describe('LLMDPDAgent learns', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  test('two bandit tasks with opposite optima, told apart only by their prompts', async () => {
+    // Observations carry no task information; the reward is 1 - (a - g)^2 with g = +0.7 for one
+    // task and -0.7 for the other; the offline actions are uniform. Only the prompts (text and a
+    // short demonstration) say which way to go, so a prompt-free policy cannot serve both.
+    const { ReplayBuffer } = await import('../../src/buffers/replay-buffer.js');
+    const { Rng } = await import('../../src/core/rng.js');
+    const rng = new Rng(21);
+    const n = 1024;
+    const make = (goal: number, text: string, name: string) => {
+      const s = rng.fillUniform(new Float32Array(n * 2), -1, 1);
+      const a = rng.fillUniform(new Float32Array(n), -1, 1);
+      const r = new Float32Array(n).map((_, i) => 1 - (a[i]! - goal) ** 2);
+      const buffer = ReplayBuffer.fromArrays({ observations: s, actions: a, rewards: r, nextObservations: s, terminals: new Uint8Array(n).fill(1), observationDim: 2, actionDim: 1 });
+      const demo = { length: 4, observationDim: 2, actionDim: 1, observations: rng.fillUniform(new Float32Array(8), -1, 1), actions: new Float32Array(4).fill(goal), rewards: new Float32Array(4).fill(1) };
+      return { name, buffer, textPrompt: text, trajectoryPrompt: demo };
+    };
+    const data = new MultiTaskDataset([make(0.7, 'Task: push right. Objective: move to the right.', 'right'), make(-0.7, 'Task: push left. Objective: move to the left.', 'left')]);
+    const agent = new LLMDPDAgent(
+      { ...SMALL, observationDim: 2, actionDim: 1, batchSize: 64, hiddenDims: [64, 64], criticHiddenDims: [64, 64], eta: 2, actorLearningRate: 1e-3, criticLearningRate: 1e-3, emaStartStep: 0, actionCandidates: 16, seed: 2, trajectoryPromptLength: 4 },
+      { textEncoder: encoder },
+    );
+    await agent.fit(data, { steps: 600, progress: 'off' });
+    const test = new Rng(9);
+    for (const [task, goal] of [[0, 0.7], [1, -0.7]] as const) {
+      const policy = await agent.policy({ textPrompt: data.task(task).textPrompt, trajectoryPrompt: data.task(task).trajectoryPrompt });
+      let err = 0;
+      for (let i = 0; i < 20; i++) err += Math.abs(policy.act(test.fillUniform(new Float32Array(2), -1, 1))[0]! - goal);
+      expect(err / 20).toBeLessThan(0.25);
+    }
+    agent.dispose();
+  }, 180_000);
+});

@@ -93,16 +93,23 @@ export function validateConfig(what: string, config: Readonly<Record<string, unk
 }
 
 /**
- * Draws an index with probabilities softmax(values) (temperature 1), computed stably in
- * float64 on the host.
+ * Draws an index with probabilities softmax(values / temperature), computed stably in float64
+ * on the host; temperature 0 picks the largest value (ties: the first).
  */
-export function pickBySoftmax(values: ArrayLike<number>, rng: Rng): number {
+export function pickBySoftmax(values: ArrayLike<number>, rng: Rng, temperature = 1): number {
   let max = -Infinity;
-  for (let i = 0; i < values.length; i++) max = Math.max(max, values[i]!);
+  let best = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! > max) {
+      max = values[i]!;
+      best = i;
+    }
+  }
+  if (temperature === 0) return best;
   let total = 0;
   const weights = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    weights[i] = Math.exp(values[i]! - max);
+    weights[i] = Math.exp((values[i]! - max) / temperature);
     total += weights[i]!;
   }
   let u = rng.float() * total;
@@ -160,6 +167,12 @@ export interface DiffusionPolicyConfig {
   readonly emaEvery: number;
   /** Candidate actions sampled per state by `act`, ranked by softmax over min target Q. @defaultValue 50 */
   readonly actionCandidates: number;
+  /**
+   * Temperature of that softmax; 0 picks the best candidate. Diffusion-QL uses 1, which is close
+   * to greedy when Q values are in the tens or hundreds (D4RL) but close to a uniform pick when
+   * they differ by less than one (short or low-reward tasks). @defaultValue 1
+   */
+  readonly actionTemperature: number;
 }
 
 /** Defaults of every optional field (algorithms.md §1, Diffusion-QL's hopper-medium-replay settings). */
@@ -182,6 +195,7 @@ export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'ob
   emaStartStep: 1000,
   emaEvery: 5,
   actionCandidates: 50,
+  actionTemperature: 1,
 });
 
 /** Validation rules of {@link DiffusionPolicyConfig}'s fields. */
@@ -206,4 +220,5 @@ export const DIFFUSION_POLICY_RULES: Readonly<Record<keyof DiffusionPolicyConfig
     emaStartStep: 'nonNegativeInt',
     emaEvery: 'positiveInt',
     actionCandidates: 'positiveInt',
+    actionTemperature: 'nonNegative',
 });
