@@ -160,6 +160,12 @@ export interface PromptNetworks {
   readonly trajectoryEncoder: TrajectoryEncoder | null;
 }
 
+/** Host copies of the condition rows a bound policy acts with. */
+interface ActingConditions {
+  readonly actor: Float32Array | null;
+  readonly critic: Float32Array | null;
+}
+
 /** A task's prompts, prepared once: the frozen text vector and the padded trajectory. */
 interface PreparedPrompt {
   readonly text: Float32Array | null;
@@ -486,8 +492,18 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     return clipByGlobalNorm(grads, this.config.gradientClipNorm).grads as tf.Tensor[];
   }
 
-  /** Actions for N observations under one prepared prompt (one batched network call). */
-  private actPrepared(observations: Float32Array, prompt: PreparedPrompt): Float32Array {
+  /**
+   * The condition rows a policy acts with, computed once on the host: c from the online prompt
+   * networks (for the actor) and c̄ from the EMA ones (for the critics that rank candidates).
+   */
+  private actingConditions(prompt: PreparedPrompt): ActingConditions {
+    if (conditionDim(this.config) === 0) return { actor: null, critic: null };
+    const [actor, critic] = tf.tidy(() => [this.conditions(this.prompts, [prompt], false)!.dataSync() as Float32Array, this.conditions(this.promptsEma, [prompt], false)!.dataSync() as Float32Array]);
+    return { actor: Float32Array.from(actor!), critic: Float32Array.from(critic!) };
+  }
+
+  /** Actions for N observations under one prompt's condition rows (one batched network call). */
+  private actPrepared(observations: Float32Array, rows: ActingConditions): Float32Array {
     const c = this.config;
     if (observations.length === 0 || observations.length % c.observationDim !== 0) {
       throw new ShapeError(`act expects observations of length observationDim (${c.observationDim}) or a multiple of it, got ${observations.length}.`);
@@ -501,8 +517,9 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     }
     const [candidates, q] = tf.tidy(() => {
       const s = tf.tensor2d(repeated, [n * m, c.observationDim]);
-      const cond = this.conditions(this.prompts, [prompt], false);
-      const criticCond = this.conditions(this.promptsEma, [prompt], false);
+      const width = conditionDim(c);
+      const cond = rows.actor === null ? null : tf.tensor2d(rows.actor, [1, width]);
+      const criticCond = rows.critic === null ? null : tf.tensor2d(rows.critic, [1, width]);
       const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: cond, maxAction: c.maxAction, rng: this.actingRng, frozen: true });
       const [q1, q2] = this.criticTarget.values(s, proposed, criticCond, true);
       return [proposed.dataSync() as Float32Array, tf.minimum(q1, q2).dataSync() as Float32Array];
@@ -524,17 +541,20 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     if (observation.length !== this.config.observationDim) {
       throw new ShapeError(`act expects one observation of length ${this.config.observationDim}, got ${observation.length}; use policy(context).actBatch for several.`);
     }
-    return this.actPrepared(observation, this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.act'));
+    return this.actPrepared(observation, this.actingConditions(this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.act')));
   }
 
   /**
-   * A policy bound to a task's prompts: the text is embedded (once) and the trajectory prepared
-   * here, so `act` does no prompt work. This is how unseen tasks are run zero-shot.
+   * A policy bound to a task's prompts: the text is embedded (once), the trajectory encoded and
+   * both condition rows computed here, so `act` does no prompt work. This is how unseen tasks
+   * are run zero-shot.
+   * @remarks The policy snapshots the prompt embeddings of the current weights: after more
+   * training, ask for a new policy.
    */
   async policy(context: PromptContext = {}): Promise<BoundPolicy> {
     if (context.textPrompt !== undefined) await this.embedTexts([context.textPrompt]);
-    const prompt = this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.policy');
-    return { act: (o) => this.actPrepared(o, prompt), actBatch: (o) => this.actPrepared(o, prompt) };
+    const rows = this.actingConditions(this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.policy'));
+    return { act: (o) => this.actPrepared(o, rows), actBatch: (o) => this.actPrepared(o, rows) };
   }
 
   /** Writes a resumable checkpoint (config, text-encoder id, embedded texts, weights, optimiser state) atomically. */

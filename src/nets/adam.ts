@@ -10,7 +10,8 @@
  * Update (PyTorch `torch.optim.Adam`, no weight decay, no amsgrad), at step t ≥ 1:
  *   m ← β₁m + (1−β₁)g,   v ← β₂v + (1−β₂)g²,
  *   θ ← θ − lr · (m / (1−β₁ᵗ)) / (√(v / (1−β₂ᵗ)) + ε)
- * computed as θ − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε), which is the same expression.
+ * computed as θ − [lr·√(1−β₂ᵗ)/(1−β₁ᵗ)] · m / (√v + ε·√(1−β₂ᵗ)), the same expression with the
+ * bias corrections folded into two scalars.
  *
  * @module
  */
@@ -108,8 +109,11 @@ export class Adam {
     this.stepCount += 1;
     const { learningRate, beta1, beta2, epsilon } = this.options;
     const t = this.stepCount;
-    const stepSize = learningRate / (1 - beta1 ** t);
-    const invSqrtBias2 = 1 / Math.sqrt(1 - beta2 ** t);
+    // θ − lr·m̂/(√v̂ + ε) = θ − [lr·√(1−β₂ᵗ)/(1−β₁ᵗ)] · m / (√v + ε·√(1−β₂ᵗ)): the bias
+    // corrections fold into two scalars, saving one full-size op per variable.
+    const sqrtBias2 = Math.sqrt(1 - beta2 ** t);
+    const stepSize = (learningRate * sqrtBias2) / (1 - beta1 ** t);
+    const epsilonHat = epsilon * sqrtBias2;
     tf.tidy(() => {
       for (let i = 0; i < grads.length; i++) {
         const g = grads[i]!;
@@ -118,7 +122,7 @@ export class Adam {
         const x = this.variables[i]!;
         const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        const denom = tf.add(tf.mul(tf.sqrt(vNew), invSqrtBias2), epsilon);
+        const denom = tf.add(tf.sqrt(vNew), epsilonHat);
         const xNew = tf.sub(x, tf.mul(tf.div(mNew, denom), stepSize));
         m.assign(mNew);
         v.assign(vNew);
