@@ -11,10 +11,11 @@
  *
  * @module
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { RlError } from '../core/errors.js';
 import { Progress, type ProgressOptions } from '../core/progress.js';
 import { initEngine } from '../engine/index.js';
@@ -79,12 +80,6 @@ const AGENTS: readonly DemoAgentKind[] = ['LLMDPD', 'Diffusion-QL'];
 function meanStd(xs: readonly number[]): MeanStd {
   const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return { mean, std: Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length)) };
-}
-
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** Runs jobs on `workers` worker threads (compiled build), or in this thread. */
@@ -205,8 +200,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   ];
   const seconds = (performance.now() - started) / 1000;
   const report: DemoReport = { engine, settings, summary, runs, verdict, seconds };
-  writeAtomically(join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeAtomically(
+  writeFileAtomic(join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(
     join(options.outDir, 'report.md'),
     [
       '# llmdpd demo: LLMDPD vs Diffusion-QL on unseen tasks',
@@ -225,7 +220,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       '',
     ].join('\n'),
   );
-  writeAtomically(
+  writeFileAtomic(
     join(options.outDir, 'success.svg'),
     groupedBarChart({
       title: 'Success rate on seen and unseen tasks (mean ± std over seeds)',

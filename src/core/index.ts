@@ -4,6 +4,7 @@
  *
  * @module core
  */
+export * from './atomic-file.js';
 export * from './batch.js';
 export * from './errors.js';
 export * from './rng.js';

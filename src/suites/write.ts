@@ -15,10 +15,11 @@
  *
  * @module
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MultiTaskDataset } from '../buffers/multi-task-dataset.js';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
+import { writeFileAtomicAsync } from '../core/atomic-file.js';
 import { ConfigError, DatasetError } from '../core/errors.js';
 import type { Trajectory } from '../core/types.js';
 import { loadD4rl, writeD4rl } from '../datasets/d4rl.js';
@@ -217,9 +218,7 @@ export async function writeSuiteDatasets(suite: string | SuiteSpec | Suite | unk
     tasks: entries,
   };
   const manifestPath = join(dir, 'suite.json');
-  const tmp = `${manifestPath}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-  await rename(tmp, manifestPath);
+  await writeFileAtomicAsync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   files.push(manifestPath);
   return Object.freeze({ dir, manifestPath, files: Object.freeze(files), manifest, suite: made });
 }

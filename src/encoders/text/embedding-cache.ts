@@ -28,9 +28,10 @@
  *
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomicAsync } from '../../core/atomic-file.js';
 import { ConfigError, ShapeError } from '../../core/errors.js';
 import { checkPrompts } from './prompt-format.js';
 import type { TextEncoder } from './text-encoder.js';
@@ -182,14 +183,7 @@ export class EmbeddingCache {
       embedding: Array.from(embedding),
     };
     await mkdir(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(entry));
-      await rename(tmp, file);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await writeFileAtomicAsync(file, JSON.stringify(entry));
   }
 }
 

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { writeFileAtomicAsync } from '../../core/atomic-file.js';
 import { ConfigError, DatasetError, NotFoundError } from '../../core/errors.js';
 import { checkPrompts, normalizePrompt } from './prompt-format.js';
 import type { TextEncoder } from './text-encoder.js';
@@ -350,23 +350,14 @@ export async function writePrecomputedEmbeddings(path: string, data: Precomputed
     data.entries.forEach((e, row) => {
       for (let j = 0; j < dimension; j++) bytes.writeFloatLE(e.embedding[j]!, (row * dimension + j) * 4);
     });
-    await atomicWrite(join(dirname(file), dataName), bytes);
+    await writeFileAtomicAsync(join(dirname(file), dataName), bytes);
     doc.data = dataName;
     doc.entries = data.entries.map((e, row) => ({ prompt: e.prompt, ...(e.instruction !== undefined ? { instruction: e.instruction } : {}), row }));
   } else {
     doc.entries = data.entries.map((e) => ({ prompt: e.prompt, ...(e.instruction !== undefined ? { instruction: e.instruction } : {}), embedding: Array.from(Float32Array.from(e.embedding)) }));
   }
-  await atomicWrite(file, JSON.stringify(doc));
+  await writeFileAtomicAsync(file, JSON.stringify(doc));
   return doc;
 }
 
-async function atomicWrite(file: string, content: string | Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
+
