@@ -27,7 +27,8 @@ import { EmaCopy, softUpdate, hardUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics } from './agent.js';
 import { writeAgentCheckpoint, readAgentCheckpointHeader, restoreAgentCheckpoint } from './common/checkpoint.js';
 import { TwinCritic } from './common/critic.js';
-import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, pickBySoftmax, validateConfig } from './common/config.js';
+import { selectActions } from './common/acting.js';
+import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, validateConfig } from './common/config.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
 import { runFit } from './common/fit-loop.js';
 import { criticLoss, qLoss, tdTargets } from './common/losses.js';
@@ -225,28 +226,11 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    */
   actBatch(observations: Float32Array): Float32Array {
     const c = this.config;
-    if (observations.length === 0 || observations.length % c.observationDim !== 0) {
-      throw new ShapeError(`act expects observations of length observationDim (${c.observationDim}) or a multiple of it, got ${observations.length}.`);
-    }
-    const n = observations.length / c.observationDim;
-    const m = c.actionCandidates;
-    const repeated = new Float32Array(n * m * c.observationDim);
-    for (let i = 0; i < n; i++) {
-      const row = observations.subarray(i * c.observationDim, (i + 1) * c.observationDim);
-      for (let j = 0; j < m; j++) repeated.set(row, (i * m + j) * c.observationDim);
-    }
-    const [candidates, q] = tf.tidy(() => {
-      const s = tf.tensor2d(repeated, [n * m, c.observationDim]);
+    return selectActions(observations, { observationDim: c.observationDim, actionDim: c.actionDim, candidates: c.actionCandidates, temperature: c.actionTemperature, rng: this.actingRng }, (s) => {
       const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: null, maxAction: c.maxAction, rng: this.actingRng, frozen: true });
       const [q1, q2] = this.criticTarget.values(s, proposed, null, true);
-      return [proposed.dataSync() as Float32Array, tf.minimum(q1, q2).dataSync() as Float32Array];
+      return [proposed, tf.minimum(q1, q2) as tf.Tensor2D];
     });
-    const out = new Float32Array(n * c.actionDim);
-    for (let i = 0; i < n; i++) {
-      const pick = pickBySoftmax(q.subarray(i * m, (i + 1) * m), this.actingRng, this.config.actionTemperature);
-      out.set(candidates.subarray((i * m + pick) * c.actionDim, (i * m + pick + 1) * c.actionDim), i * c.actionDim);
-    }
-    return out;
   }
 
   /** One action for one observation. @throws {@link ShapeError} on a wrong length. */

@@ -38,7 +38,8 @@ import { Mlp } from '../nets/mlp.js';
 import { EmaCopy, hardUpdate, softUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, PromptContext } from './agent.js';
 import { readAgentCheckpointHeader, restoreAgentCheckpoint, writeAgentCheckpoint } from './common/checkpoint.js';
-import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, pickBySoftmax, validateConfig } from './common/config.js';
+import { selectActions } from './common/acting.js';
+import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, validateConfig } from './common/config.js';
 import { TwinCritic } from './common/critic.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
 import { runFit } from './common/fit-loop.js';
@@ -505,31 +506,14 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
   /** Actions for N observations under one prompt's condition rows (one batched network call). */
   private actPrepared(observations: Float32Array, rows: ActingConditions): Float32Array {
     const c = this.config;
-    if (observations.length === 0 || observations.length % c.observationDim !== 0) {
-      throw new ShapeError(`act expects observations of length observationDim (${c.observationDim}) or a multiple of it, got ${observations.length}.`);
-    }
-    const n = observations.length / c.observationDim;
-    const m = c.actionCandidates;
-    const repeated = new Float32Array(n * m * c.observationDim);
-    for (let i = 0; i < n; i++) {
-      const row = observations.subarray(i * c.observationDim, (i + 1) * c.observationDim);
-      for (let j = 0; j < m; j++) repeated.set(row, (i * m + j) * c.observationDim);
-    }
-    const [candidates, q] = tf.tidy(() => {
-      const s = tf.tensor2d(repeated, [n * m, c.observationDim]);
+    return selectActions(observations, { observationDim: c.observationDim, actionDim: c.actionDim, candidates: c.actionCandidates, temperature: c.actionTemperature, rng: this.actingRng }, (s) => {
       const width = conditionDim(c);
       const cond = rows.actor === null ? null : tf.tensor2d(rows.actor, [1, width]);
       const criticCond = rows.critic === null ? null : tf.tensor2d(rows.critic, [1, width]);
       const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: cond, maxAction: c.maxAction, rng: this.actingRng, frozen: true });
       const [q1, q2] = this.criticTarget.values(s, proposed, criticCond, true);
-      return [proposed.dataSync() as Float32Array, tf.minimum(q1, q2).dataSync() as Float32Array];
+      return [proposed, tf.minimum(q1, q2) as tf.Tensor2D];
     });
-    const out = new Float32Array(n * c.actionDim);
-    for (let i = 0; i < n; i++) {
-      const pick = pickBySoftmax(q.subarray(i * m, (i + 1) * m), this.actingRng, this.config.actionTemperature);
-      out.set(candidates.subarray((i * m + pick) * c.actionDim, (i * m + pick + 1) * c.actionDim), i * c.actionDim);
-    }
-    return out;
   }
 
   /**
