@@ -5,7 +5,7 @@
  * @module agents
  */
 export type { Agent, BoundPolicy, CheckpointOptions, EpochReport, EpochVerdict, Evaluator, FitOptions, FitReport, Metrics, PromptContext } from './agent.js';
-export { AGENT_CHECKPOINT_FORMAT, AGENT_CHECKPOINT_FORMAT_VERSION } from './common/checkpoint.js';
+export { AGENT_CHECKPOINT_FORMAT, AGENT_CHECKPOINT_FORMAT_VERSION, LIBRARY_VERSION } from './common/checkpoint.js';
 export { criticLoss, qLoss, tdTargets } from './common/losses.js';
 export { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, pickBySoftmax, validateConfig, type DiffusionPolicyConfig, type FieldRule } from './common/config.js';
 export { bcLoss, DiffusionSchedule, sampleActions, type BcLossInputs, type SampleInputs } from './common/diffusion.js';

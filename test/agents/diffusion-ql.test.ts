@@ -90,3 +90,23 @@ describe('DiffusionQLAgent learns', () => {
     agent.dispose();
   }, 120_000);
 });
+
+describe('DiffusionQLAgent checkpoints', () => {
+  test('record the library and tfjs versions and the config', async () => {
+    await initEngine({ backend: 'wasm' });
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { LIBRARY_VERSION } = await import('../../src/agents/common/checkpoint.js');
+    const dir = mkdtempSync(join(tmpdir(), 'llmdpd-ckpt-'));
+    const agent = new DiffusionQLAgent({ observationDim: 3, actionDim: 1, hiddenDims: [8], criticHiddenDims: [8] });
+    agent.save(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(LIBRARY_VERSION).toBe(pkg.version);
+    expect(manifest).toMatchObject({ format: 'llmdpd.agent', formatVersion: 1, libraryVersion: pkg.version, tfjsVersion: tf.version_core, agent: 'DiffusionQLAgent', step: 0 });
+    expect(manifest.config).toEqual(agent.config);
+    agent.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
 import { type ColumnToWrite, readColumnStore, writeColumnStore } from '../../core/column-store.js';
 import { ShapeError } from '../../core/errors.js';
 import { Adam, type AdamState } from '../../nets/adam.js';
@@ -16,6 +17,18 @@ import { Adam, type AdamState } from '../../nets/adam.js';
 export const AGENT_CHECKPOINT_FORMAT = 'llmdpd.agent';
 /** The checkpoint format version this code writes and reads. */
 export const AGENT_CHECKPOINT_FORMAT_VERSION = 1;
+
+/**
+ * The library's version, recorded in every checkpoint (read from the package's own
+ * package.json, three folders above this module in both `src/` and `dist/`).
+ */
+export const LIBRARY_VERSION: string = (() => {
+  try {
+    return String((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+})();
 
 /** Named groups of variables to save, e.g. `{ actor: [...], critic: [...] }`. */
 export type VariableGroups = Readonly<Record<string, readonly tf.Variable[]>>;
@@ -47,7 +60,7 @@ export function writeAgentCheckpoint(dir: string, header: Readonly<Record<string
   for (const [name, opt] of Object.entries(optimizers)) optimizerSteps[name] = opt.step;
   writeColumnStore(
     dir,
-    { format: AGENT_CHECKPOINT_FORMAT, formatVersion: AGENT_CHECKPOINT_FORMAT_VERSION, ...header, optimizerSteps },
+    { format: AGENT_CHECKPOINT_FORMAT, formatVersion: AGENT_CHECKPOINT_FORMAT_VERSION, libraryVersion: LIBRARY_VERSION, tfjsVersion: tf.version_core, ...header, optimizerSteps },
     columnsOf(groups, optimizers),
     {},
     'agent checkpoint',
