@@ -163,10 +163,11 @@ function checkOptions(options: MakeSuiteOptions): void {
  * @example
  * ```ts
  * const suite = await makeSuite('pointmass-reach', { seed: 0 });
- * agent.fit(suite.dataset, ...);                               // seen tasks only
+ * const agent = new LLMDPDAgent({ observationDim: 4, actionDim: 2 });
+ * await agent.fit(suite.dataset, { steps: 12_000 });          // seen tasks only
  * for (const task of suite.unseen) {
- *   const policy = agent.policyFor(task.text, task.trajectoryPrompt);
- *   const result = await evaluatePolicy(policy, task.makeEnv, { episodes: 10, seed: 1 });
+ *   const policy = await agent.policy({ textPrompt: task.text, trajectoryPrompt: task.trajectoryPrompt });
+ *   const result = await evaluatePolicy({ batched: (o) => policy.actBatch(o) }, () => task.makeEnv(), { episodes: 10, seed: 1, vectorized: true });
  *   console.log(task.name, result.successRate);
  * }
  * ```
