@@ -35,7 +35,7 @@ import { Box } from '../core/spaces.js';
 import type { Env, EnvMetadata, Info, ResetOptions, ResetResult, StepResult } from '../envs/env.js';
 import { registerEnv } from '../envs/registry.js';
 import { resolveResetRng } from '../envs/seeding.js';
-import { createMujocoData, deleteMujocoData, loadMujocoRuntime, requireMujocoRuntime, type MujocoRuntime } from '../envs/mujoco/runtime.js';
+import { createMujocoData, deleteMujocoData, loadMujocoRuntime, readModelText, requireMujocoRuntime, type MujocoRuntime } from '../envs/mujoco/runtime.js';
 
 /** Registered id of the point-mass env; make it with `makeEnvAsync(POINT_MASS_ENV_ID, { goalX, goalY })`. */
 export const POINT_MASS_ENV_ID = 'llmdpd/PointMassReach-v0';
@@ -103,16 +103,6 @@ let loadingXml: Promise<string> | undefined;
 let sharedModel: { model: MjModel; refs: number } | undefined;
 let liveEnvs = 0;
 
-async function readText(url: URL): Promise<string> {
-  if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(url, 'utf8');
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-  return response.text();
-}
-
 /** Options of {@link loadPointMassRuntime}. */
 export interface LoadPointMassRuntimeOptions {
   /**
@@ -135,7 +125,7 @@ export async function loadPointMassRuntime(options: LoadPointMassRuntimeOptions 
   await loadMujocoRuntime();
   if (modelXml !== undefined) return;
   const url = options.modelUrl === undefined ? DEFAULT_MODEL_URL : new URL(String(options.modelUrl));
-  loadingXml ??= readText(url).then(
+  loadingXml ??= readModelText(url).then(
     (text) => (modelXml = text),
     (cause: unknown) => {
       loadingXml = undefined;

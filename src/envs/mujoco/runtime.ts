@@ -93,7 +93,11 @@ let liveData = 0;
 
 const DEFAULT_ASSET_BASE = new URL('../../../assets/mujoco/', import.meta.url);
 
-async function readText(url: URL): Promise<string> {
+/**
+ * Reads a model file's text from a `file:` URL (Node) or over `fetch` (browsers, bundlers).
+ * @throws the read error, or an Error for a non-OK HTTP status.
+ */
+export async function readModelText(url: URL): Promise<string> {
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
     return readFile(url, 'utf8');
@@ -116,7 +120,7 @@ async function load(options: LoadMujocoRuntimeOptions): Promise<MujocoRuntime> {
   for (const asset of MUJOCO_ASSETS) {
     const url = new URL(`${asset}.xml`, base);
     try {
-      xml.set(asset, await readText(url));
+      xml.set(asset, await readModelText(url));
     } catch (cause) {
       throw new EnvError(`Could not read the MuJoCo model file ${url.href}: ${String(cause)}. It ships in the package's assets/mujoco/ folder; if a bundler moved it, pass loadMujocoRuntime({ assetBaseUrl }) pointing at its new folder.`, { cause });
     }
