@@ -22,7 +22,6 @@ import { Rng, type RngState } from '../core/rng.js';
 import { createBatch } from '../core/batch.js';
 import type { Batch, TransitionSource } from '../core/types.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
-import { clipByGlobalNorm } from '../nets/grad-clip.js';
 import { EmaCopy, softUpdate, hardUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics } from './agent.js';
 import { writeAgentCheckpoint, readAgentCheckpointHeader, restoreAgentCheckpoint } from './common/checkpoint.js';
@@ -33,6 +32,7 @@ import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js'
 import { runFit } from './common/fit-loop.js';
 import { criticLoss, qLoss, tdTargets } from './common/losses.js';
 import { NoiseNetwork } from './common/noise-network.js';
+import { clipGradients, readScalars } from './common/training.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -176,7 +176,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
         const [q1, q2] = this.critic.values(s, a, null);
         return criticLoss(q1, q2, y);
       }, this.criticOptimizer.variables);
-      this.criticOptimizer.applyGradients(this.clip(critic.grads));
+      this.criticOptimizer.applyGradients(clipGradients(critic.grads, c.gradientClipNorm));
 
       // Actor step: BC loss + η · normalised Q of one critic on the actor's own actions.
       let bcValue: tf.Scalar | null = null;
@@ -193,30 +193,17 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
         }
         return tf.add(bc, tf.mul(q, c.eta)) as tf.Scalar;
       }, this.actorOptimizer.variables);
-      this.actorOptimizer.applyGradients(this.clip(actor.grads));
+      this.actorOptimizer.applyGradients(clipGradients(actor.grads, c.gradientClipNorm));
 
       if (!readMetrics) return;
-      const read = (t: tf.Scalar | null) => {
-        const v = t === null ? NaN : t.dataSync()[0]!;
-        t?.dispose();
-        return v;
-      };
-      metrics = {
-        'loss/critic': critic.value.dataSync()[0]!,
-        'loss/actor': actor.value.dataSync()[0]!,
-        'loss/bc': read(bcValue),
-        'value/qMean': read(qValue),
-      };
+      metrics = readScalars({ 'loss/critic': critic.value, 'loss/actor': actor.value, 'loss/bc': bcValue, 'value/qMean': qValue });
+      (bcValue as tf.Scalar | null)?.dispose();
+      (qValue as tf.Scalar | null)?.dispose();
     });
     this.ema.update(this.stepCount);
     softUpdate(this.criticTarget.trainableVariables(), this.critic.trainableVariables(), c.tau);
     this.stepCount += 1;
     return metrics;
-  }
-
-  private clip(grads: tf.Tensor[]): tf.Tensor[] {
-    if (this.config.gradientClipNorm <= 0) return grads;
-    return clipByGlobalNorm(grads, this.config.gradientClipNorm).grads as tf.Tensor[];
   }
 
   /**

@@ -33,7 +33,6 @@ import { textEncoderInfo, type TextEncoder, type TextEncoderInfo } from '../enco
 import type { PromptBatch } from '../encoders/trajectory/prompt-batch.js';
 import { TrajectoryEncoder } from '../encoders/trajectory/trajectory-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
-import { clipByGlobalNorm } from '../nets/grad-clip.js';
 import { Mlp } from '../nets/mlp.js';
 import { EmaCopy, hardUpdate, softUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, PromptContext } from './agent.js';
@@ -45,6 +44,7 @@ import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js'
 import { runFit } from './common/fit-loop.js';
 import { criticLoss, qLoss, tdTargets } from './common/losses.js';
 import { NoiseNetwork } from './common/noise-network.js';
+import { clipGradients, readScalars } from './common/training.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -422,7 +422,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
         const [q1, q2] = this.critic.values(s, a, criticCondition);
         return criticLoss(q1, q2, y);
       }, this.criticOptimizer.variables);
-      this.criticOptimizer.applyGradients(this.clip(critic.grads));
+      this.criticOptimizer.applyGradients(clipGradients(critic.grads, c.gradientClipNorm));
 
       // Actor step: L_d − λ L_r through ε_θ, h_ψ and g_φ (embeddings recomputed inside the tape).
       let bcValue: tf.Scalar | null = null;
@@ -439,20 +439,12 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
         }
         return tf.add(bc, tf.mul(q, c.eta)) as tf.Scalar;
       }, this.actorOptimizer.variables);
-      this.actorOptimizer.applyGradients(this.clip(actor.grads));
+      this.actorOptimizer.applyGradients(clipGradients(actor.grads, c.gradientClipNorm));
 
       if (!readMetrics) return;
-      const read = (t: tf.Scalar | null) => {
-        const v = t === null ? NaN : t.dataSync()[0]!;
-        t?.dispose();
-        return v;
-      };
-      metrics = {
-        'loss/critic': critic.value.dataSync()[0]!,
-        'loss/actor': actor.value.dataSync()[0]!,
-        'loss/bc': read(bcValue),
-        'value/qMean': read(qValue),
-      };
+      metrics = readScalars({ 'loss/critic': critic.value, 'loss/actor': actor.value, 'loss/bc': bcValue, 'value/qMean': qValue });
+      (bcValue as tf.Scalar | null)?.dispose();
+      (qValue as tf.Scalar | null)?.dispose();
     });
     let emaMoved = false;
     for (const ema of this.emaCopies) emaMoved = ema.update(this.stepCount) || emaMoved;
@@ -486,11 +478,6 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
   private clearEmaConditions(): void {
     for (const t of this.emaConditionCache.values()) t.dispose();
     this.emaConditionCache.clear();
-  }
-
-  private clip(grads: tf.Tensor[]): tf.Tensor[] {
-    if (this.config.gradientClipNorm <= 0) return grads;
-    return clipByGlobalNorm(grads, this.config.gradientClipNorm).grads as tf.Tensor[];
   }
 
   /**
