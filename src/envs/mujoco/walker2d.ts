@@ -27,6 +27,7 @@
 import type { Info, StepResult } from '../env.js';
 import { MujocoLocomotionEnv, openLocomotionOptions, type LocomotionDefinition, type LocomotionOptions } from './locomotion-env.js';
 import type { RangeOption } from './options.js';
+import { uprightResetInfo, uprightStepResult } from './upright-reward.js';
 
 /** The fixed facts of Walker2d. */
 export const WALKER2D: LocomotionDefinition = Object.freeze({
@@ -102,29 +103,23 @@ export class Walker2dEnv extends MujocoLocomotionEnv {
 
   /** Forward reward plus healthy reward minus control cost; terminates when unhealthy. */
   protected finishStep(xPosition: number, xVelocity: number, ctrlCost: number): StepResult<Float32Array> {
-    const healthy = this.isHealthy;
-    const paid = this.version === 4 ? healthy || this.terminateWhenUnhealthy : healthy;
-    const survive = paid ? this.healthyReward : 0;
-    const forward = this.forwardRewardWeight * xVelocity;
-    const terminated = this.terminateWhenUnhealthy && !healthy;
-    const info: Info =
-      this.version === 4
-        ? { x_position: xPosition, x_velocity: xVelocity }
-        : {
-            x_position: xPosition,
-            z_distance_from_origin: this.sim.views().qpos[1]! - this.sim.qpos0[1]!,
-            x_velocity: xVelocity,
-            reward_forward: forward,
-            reward_ctrl: -ctrlCost,
-            reward_survive: survive,
-          };
-    return [this.observation(), forward + survive - ctrlCost, terminated, false, info];
+    return uprightStepResult({
+      version: this.version,
+      healthy: this.isHealthy,
+      terminateWhenUnhealthy: this.terminateWhenUnhealthy,
+      healthyReward: this.healthyReward,
+      forwardRewardWeight: this.forwardRewardWeight,
+      xPosition,
+      xVelocity,
+      ctrlCost,
+      zDistanceFromOrigin: this.sim.views().qpos[1]! - this.sim.qpos0[1]!,
+      observation: this.observation(),
+    });
   }
 
   /** `{}` in v4, `{ x_position, z_distance_from_origin }` in v5. */
   protected resetInfo(): Info {
-    if (this.version === 4) return {};
     const qpos = this.sim.views().qpos;
-    return { x_position: qpos[0]!, z_distance_from_origin: qpos[1]! - this.sim.qpos0[1]! };
+    return uprightResetInfo(this.version, qpos[0]!, qpos[1]! - this.sim.qpos0[1]!);
   }
 }
