@@ -32,7 +32,7 @@ import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js'
 import { runFit } from './common/fit-loop.js';
 import { criticLoss, qLoss, tdTargets } from './common/losses.js';
 import { NoiseNetwork } from './common/noise-network.js';
-import { clipGradients, readScalars } from './common/training.js';
+import { readScalars } from './common/training.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -176,7 +176,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
         const [q1, q2] = this.critic.values(s, a, null);
         return criticLoss(q1, q2, y);
       }, this.criticOptimizer.variables);
-      this.criticOptimizer.applyGradients(clipGradients(critic.grads, c.gradientClipNorm));
+      this.criticOptimizer.applyGradients(critic.grads, { clipNorm: c.gradientClipNorm });
 
       // Actor step: BC loss + η · normalised Q of one critic on the actor's own actions.
       let bcValue: tf.Scalar | null = null;
@@ -193,7 +193,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
         }
         return tf.add(bc, tf.mul(q, c.eta)) as tf.Scalar;
       }, this.actorOptimizer.variables);
-      this.actorOptimizer.applyGradients(clipGradients(actor.grads, c.gradientClipNorm));
+      this.actorOptimizer.applyGradients(actor.grads, { clipNorm: c.gradientClipNorm });
 
       if (!readMetrics) return;
       metrics = readScalars({ 'loss/critic': critic.value, 'loss/actor': actor.value, 'loss/bc': bcValue, 'value/qMean': qValue });

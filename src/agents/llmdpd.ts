@@ -44,7 +44,7 @@ import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js'
 import { runFit } from './common/fit-loop.js';
 import { criticLoss, qLoss, tdTargets } from './common/losses.js';
 import { NoiseNetwork } from './common/noise-network.js';
-import { clipGradients, readScalars } from './common/training.js';
+import { readScalars } from './common/training.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -422,7 +422,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
         const [q1, q2] = this.critic.values(s, a, criticCondition);
         return criticLoss(q1, q2, y);
       }, this.criticOptimizer.variables);
-      this.criticOptimizer.applyGradients(clipGradients(critic.grads, c.gradientClipNorm));
+      this.criticOptimizer.applyGradients(critic.grads, { clipNorm: c.gradientClipNorm });
 
       // Actor step: L_d − λ L_r through ε_θ, h_ψ and g_φ (embeddings recomputed inside the tape).
       let bcValue: tf.Scalar | null = null;
@@ -439,7 +439,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
         }
         return tf.add(bc, tf.mul(q, c.eta)) as tf.Scalar;
       }, this.actorOptimizer.variables);
-      this.actorOptimizer.applyGradients(clipGradients(actor.grads, c.gradientClipNorm));
+      this.actorOptimizer.applyGradients(actor.grads, { clipNorm: c.gradientClipNorm });
 
       if (!readMetrics) return;
       metrics = readScalars({ 'loss/critic': critic.value, 'loss/actor': actor.value, 'loss/bc': bcValue, 'value/qMean': qValue });

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { BackendError } from '../core/errors.js';
 import { type ConcreteBackend, firstLine, loadCpuBackend, loadTensorflowBackend, registerGradients } from './backends.js';
+import { disableWasmKernels, installWasmKernels } from './kernels.js';
 import { loadWasmBackend, wasmThreadsInUse } from './wasm.js';
 
 export type { ConcreteBackend } from './backends.js';
@@ -40,7 +41,19 @@ export interface EngineOptions {
    * @defaultValue 1
    */
   readonly threads?: number;
+  /**
+   * Which kernels run the hot operations of the networks (matrix products, Mish, Adam) on the
+   * single-threaded wasm backend: `'auto'` uses llmdpd's own wasm kernels (see
+   * `engine/kernels.ts`: 1.3-1.7x faster products, one pass for Mish and Adam), `'tfjs'` the
+   * stock tfjs ops. Other backends and the threaded wasm build always use the tfjs ops. The
+   * environment variable `LLMDPD_KERNELS` takes precedence.
+   * @defaultValue `'auto'`
+   */
+  readonly kernels?: KernelRequest;
 }
+
+/** A kernel request: see {@link EngineOptions.kernels}. */
+export type KernelRequest = 'auto' | 'tfjs';
 
 /** What {@link initEngine} chose. */
 export interface EngineInfo {
@@ -56,6 +69,10 @@ export interface EngineInfo {
   readonly requested: BackendRequest;
   /** Thread count that was requested. */
   readonly requestedThreads: number;
+  /** Which kernels run the hot operations: llmdpd's wasm kernels, or the stock tfjs ops. */
+  readonly kernels: 'llmdpd-wasm' | 'tfjs';
+  /** Kernel set that was requested. */
+  readonly requestedKernels: KernelRequest;
   /** Why earlier candidates of an `'auto'` request were passed over, and any fall-back inside the chosen backend. */
   readonly skipped: readonly string[];
 }
@@ -103,6 +120,15 @@ async function activate(backend: ConcreteBackend, threads: number, notes: string
   return { packageName, threads: used };
 }
 
+async function chooseKernels(backend: ConcreteBackend, request: KernelRequest, notes: string[]): Promise<'llmdpd-wasm' | 'tfjs'> {
+  disableWasmKernels();
+  if (request === 'tfjs' || backend !== 'wasm') return 'tfjs';
+  const reason = await installWasmKernels();
+  if (reason === null) return 'llmdpd-wasm';
+  notes.push(`llmdpd wasm kernels: ${reason}; using the tfjs ops`);
+  return 'tfjs';
+}
+
 /**
  * Chooses, loads and initialises the tfjs backend.
  *
@@ -118,11 +144,24 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   const fromEnv = process.env['LLMDPD_BACKEND'];
   const requested =
     fromEnv !== undefined && fromEnv !== '' ? parseRequest(fromEnv, 'LLMDPD_BACKEND') : parseRequest(options.backend ?? 'auto', 'EngineOptions.backend');
+  const kernelsFromEnv = process.env['LLMDPD_KERNELS'];
+  const requestedKernels = kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? kernelsFromEnv : (options.kernels ?? 'auto');
+  if (requestedKernels !== 'auto' && requestedKernels !== 'tfjs') {
+    throw new BackendError(`${kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? 'LLMDPD_KERNELS' : 'EngineOptions.kernels'} is ${JSON.stringify(requestedKernels)}; expected 'auto' or 'tfjs'.`);
+  }
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(threads)}.`);
   }
-  if (current !== null && current.requested === requested && current.requestedThreads === threads && tf.getBackend() === current.backend) return current;
+  if (
+    current !== null &&
+    current.requested === requested &&
+    current.requestedThreads === threads &&
+    current.requestedKernels === requestedKernels &&
+    tf.getBackend() === current.backend
+  ) {
+    return current;
+  }
   await registerGradients();
 
   const candidates: ConcreteBackend[] = requested === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [requested];
@@ -130,7 +169,8 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   for (const backend of candidates) {
     try {
       const { packageName, threads: used } = await activate(backend, threads, skipped);
-      current = Object.freeze({ backend, packageName, tfjsVersion: tf.version_core, threads: used, requested, requestedThreads: threads, skipped: Object.freeze(skipped) });
+      const kernels = await chooseKernels(backend, requestedKernels, skipped);
+      current = Object.freeze({ backend, packageName, tfjsVersion: tf.version_core, threads: used, kernels, requested, requestedThreads: threads, requestedKernels, skipped: Object.freeze(skipped) });
       return current;
     } catch (error) {
       if (requested !== 'auto') throw error;

@@ -17,6 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../core/errors.js';
+import { customKernelsActive, wasmAdam, wasmSumOfSquares } from '../engine/kernels.js';
+import { CLIP_NORM_EPSILON, clipByGlobalNorm } from './grad-clip.js';
 
 /** Options of {@link Adam}. */
 export interface AdamOptions {
@@ -93,9 +95,16 @@ export class Adam {
    * Applies one Adam update.
    * @param grads - one gradient per variable, in the order of {@link Adam.variables}. The
    * caller keeps ownership of the gradient tensors.
+   * @param options - `clipNorm`: scale the gradients first so that their global norm is at most
+   * this (as {@link clipByGlobalNorm}; 0 or absent: no clipping).
    * @throws {@link ShapeError} when the count or a shape does not match.
+   * @throws {@link ConfigError} on a negative or non-finite `clipNorm`.
    */
-  applyGradients(grads: readonly tf.Tensor[]): void {
+  applyGradients(grads: readonly tf.Tensor[], options: { readonly clipNorm?: number } = {}): void {
+    const clipNorm = options.clipNorm ?? 0;
+    if (!(Number.isFinite(clipNorm) && clipNorm >= 0)) {
+      throw new ConfigError(`Adam clipNorm must be a finite number >= 0 (0 disables clipping), got ${String(clipNorm)}.`);
+    }
     if (grads.length !== this.variables.length) {
       throw new ShapeError(`Adam got ${grads.length} gradients for ${this.variables.length} variables; pass one per variable, in order.`);
     }
@@ -114,9 +123,30 @@ export class Adam {
     const sqrtBias2 = Math.sqrt(1 - beta2 ** t);
     const stepSize = (learningRate * sqrtBias2) / (1 - beta1 ** t);
     const epsilonHat = epsilon * sqrtBias2;
-    tf.tidy(() => {
+    if (customKernelsActive()) {
+      // One kernel per variable; the clipping factor is computed on the host from Σg².
+      let gradScale = 1;
+      if (clipNorm > 0) {
+        let squares = 0;
+        for (const g of grads) squares += wasmSumOfSquares(g);
+        gradScale = Math.min(clipNorm / (Math.sqrt(squares) + CLIP_NORM_EPSILON), 1);
+      }
+      const scalars = { beta1, beta2, stepSize, epsilonHat, gradScale };
       for (let i = 0; i < grads.length; i++) {
-        const g = grads[i]!;
+        const [xNew, mNew, vNew] = wasmAdam(this.variables[i]!, grads[i]!, this.m[i]!, this.v[i]!, scalars);
+        this.m[i]!.assign(mNew);
+        this.v[i]!.assign(vNew);
+        this.variables[i]!.assign(xNew);
+        xNew.dispose();
+        mNew.dispose();
+        vNew.dispose();
+      }
+      return;
+    }
+    tf.tidy(() => {
+      const clipped = clipNorm > 0 ? (clipByGlobalNorm(grads, clipNorm).grads as tf.Tensor[]) : grads;
+      for (let i = 0; i < grads.length; i++) {
+        const g = clipped[i]!;
         const m = this.m[i]!;
         const v = this.v[i]!;
         const x = this.variables[i]!;

@@ -1,19 +1,10 @@
 /**
- * Small steps of a training update shared by the diffusion agents: optional gradient clipping
- * and reading the logged scalars back from the device in one sync.
+ * A small step of a training update shared by the diffusion agents: reading the logged scalars
+ * back from the device in one sync. (Gradient clipping is part of `Adam.applyGradients`.)
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { clipByGlobalNorm } from '../../nets/grad-clip.js';
-
-/**
- * Clips gradients to a global norm, or returns them as they are when `maxNorm` is 0 (disabled).
- * @remarks The clipped gradients are new tensors (inside the caller's tidy scope).
- */
-export function clipGradients(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
-  return maxNorm <= 0 ? grads : (clipByGlobalNorm(grads, maxNorm).grads as tf.Tensor[]);
-}
 
 /**
  * Reads named scalars with one device read (stacked), instead of one sync per scalar.

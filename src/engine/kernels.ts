@@ -1,0 +1,260 @@
+/**
+ * llmdpd's own wasm kernels for the operations that dominate a diffusion-policy training step:
+ * matrix products (with either operand transposed, and a bias), Mish and its gradient, one Adam
+ * step and a sum of squares. They run on the single-threaded tfjs-backend-wasm, on tensors in
+ * the backend's own memory: the module (`assets/wasm/llmdpd-kernels.wasm`, built from
+ * `native/wasm/kernels.c`) imports that memory, so no data is copied in or out.
+ *
+ * Why: XNNPACK, which runs tfjs-wasm's products, packs the right-hand operand into a new
+ * operator for every new tensor (every weight after an optimiser step, every activation
+ * gradient), and tfjs's transposed products fall back to a slow generic loop. Measured on this
+ * project's 2-core machine (256×256×256 float32, 1 thread): XNNPACK 1.10 ms for a cached operand,
+ * 1.35 ms for a fresh one, plus 0.12 ms per explicit transpose; these kernels 0.81-0.91 ms in
+ * every case, packing included. Mish is one pass instead of five kernels, Adam one instead of ten.
+ *
+ * The kernels are registered with tfjs under their own names, so they take part in `tidy`,
+ * memory accounting and profiling like any other kernel. Callers check {@link customKernelsActive}
+ * and use tfjs ops otherwise (other backends, the threaded wasm build, `kernels: 'tfjs'`).
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { firstLine } from './backends.js';
+
+/** The WebAssembly API this module needs (the project compiles without the DOM typings). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+interface WasmApi {
+  readonly Memory: abstract new (...args: never[]) => WasmMemory;
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: object } }>;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Exports of the compiled kernel module. Pointers are byte offsets into the backend's memory. */
+interface KernelExports {
+  gemm_scratch_floats(m: number, n: number, k: number, transA: number): number;
+  gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, bias: number, c: number, scratch: number): void;
+  mish_forward(x: number, y: number, n: number): void;
+  mish_backward(dy: number, x: number, dx: number, n: number): void;
+  adam(w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, epsHat: number, gradScale: number): void;
+  sum_squares(x: number, n: number): number;
+}
+
+/** The parts of tfjs-backend-wasm's backend object the kernels use. */
+interface WasmBackendInternals {
+  readonly wasm: { readonly asm: { readonly memory: WasmMemory }; _malloc(bytes: number): number; _free(pointer: number): void };
+  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** Kernel names, as registered with tfjs for the `'wasm'` backend. */
+export const KERNEL_NAMES = Object.freeze({
+  matMul: 'LlmdpdMatMul',
+  mish: 'LlmdpdMish',
+  mishGrad: 'LlmdpdMishGrad',
+  adam: 'LlmdpdAdam',
+});
+
+/** Where the compiled module ships, relative to this file in both `src/engine` and `dist/engine`. */
+const MODULE_URL = new URL('../../assets/wasm/llmdpd-kernels.wasm', import.meta.url);
+
+interface Installed {
+  readonly exports: KernelExports;
+  readonly backend: WasmBackendInternals;
+  scratch: number;
+  scratchFloats: number;
+}
+
+let installed: Installed | null = null;
+let enabled = false;
+let registered = false;
+
+function offsetOf(backend: WasmBackendInternals, info: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data === undefined) throw new Error(`llmdpd kernels: tensor data ${JSON.stringify(info.dataId)} is not on the wasm backend`);
+  return data.memoryOffset;
+}
+
+function scratchFor(state: Installed, floats: number): number {
+  if (floats > state.scratchFloats) {
+    if (state.scratch !== 0) state.backend.wasm._free(state.scratch);
+    const size = Math.max(floats, state.scratchFloats * 2);
+    state.scratch = state.backend.wasm._malloc(size * 4 + 16);
+    state.scratchFloats = size;
+  }
+  // 16-byte alignment for the packed panels
+  return (state.scratch + 15) & ~15;
+}
+
+function current(): Installed {
+  if (installed === null) throw new Error('llmdpd kernels are not installed; call initEngine() first');
+  return installed;
+}
+
+function registerKernels(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: KERNEL_NAMES.matMul,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const state = current();
+      const { a, b, bias } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
+      const transposeA = attrs?.['transposeA'] === true;
+      const transposeB = attrs?.['transposeB'] === true;
+      const [aRows, aCols] = a.shape as [number, number];
+      const [bRows, bCols] = b.shape as [number, number];
+      const m = transposeA ? aCols : aRows;
+      const k = transposeA ? aRows : aCols;
+      const n = transposeB ? bRows : bCols;
+      const out = state.backend.makeOutput([m, n], 'float32');
+      const scratch = scratchFor(state, state.exports.gemm_scratch_floats(m, n, k, transposeA ? 1 : 0));
+      state.exports.gemm(
+        m,
+        n,
+        k,
+        offsetOf(state.backend, a),
+        transposeA ? 1 : 0,
+        offsetOf(state.backend, b),
+        transposeB ? 1 : 0,
+        bias === undefined ? 0 : offsetOf(state.backend, bias),
+        offsetOf(state.backend, out),
+        scratch,
+      );
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: KERNEL_NAMES.mish,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs }) => {
+      const state = current();
+      const { x } = inputs as { x: tf.TensorInfo };
+      const out = state.backend.makeOutput([...x.shape], 'float32');
+      state.exports.mish_forward(offsetOf(state.backend, x), offsetOf(state.backend, out), tf.util.sizeFromShape(x.shape));
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: KERNEL_NAMES.mishGrad,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs }) => {
+      const state = current();
+      const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+      const out = state.backend.makeOutput([...x.shape], 'float32');
+      state.exports.mish_backward(offsetOf(state.backend, dy), offsetOf(state.backend, x), offsetOf(state.backend, out), tf.util.sizeFromShape(x.shape));
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: KERNEL_NAMES.adam,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const state = current();
+      const { w, g, m, v } = inputs as Record<'w' | 'g' | 'm' | 'v', tf.TensorInfo>;
+      const shape = [...w.shape];
+      const outs = [state.backend.makeOutput(shape, 'float32'), state.backend.makeOutput(shape, 'float32'), state.backend.makeOutput(shape, 'float32')];
+      const at = (x: tf.TensorInfo) => offsetOf(state.backend, x);
+      const num = (key: string) => attrs?.[key] as number;
+      state.exports.adam(at(w), at(g), at(m), at(v), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(shape), num('beta1'), 1 - num('beta1'), num('beta2'), 1 - num('beta2'), num('stepSize'), num('epsilonHat'), num('gradScale'));
+      return outs;
+    },
+  });
+}
+
+/**
+ * Loads the kernel module into the active single-threaded wasm backend and turns the kernels on.
+ * Called by `initEngine`; safe to call again.
+ * @returns null when installed, else why not (the tfjs ops are then used; nothing else changes).
+ */
+export async function installWasmKernels(): Promise<string | null> {
+  const backend = tf.backend() as unknown as Partial<WasmBackendInternals>;
+  if (tf.getBackend() !== 'wasm') return `the active backend is '${tf.getBackend()}', not 'wasm'`;
+  const memory = backend.wasm?.asm?.memory;
+  if (!(memory instanceof wasmApi.Memory) || typeof backend.makeOutput !== 'function' || backend.dataIdMap === undefined) {
+    return 'this tfjs-backend-wasm build does not expose its memory';
+  }
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
+    return 'the threaded wasm build is active (its XNNPACK pool is used instead)';
+  }
+  if (installed?.backend === backend) {
+    enabled = true;
+    return null;
+  }
+  try {
+    const bytes = readFileSync(fileURLToPath(MODULE_URL));
+    const { instance } = await wasmApi.instantiate(bytes, { env: { memory } });
+    installed = { exports: instance.exports as unknown as KernelExports, backend: backend as WasmBackendInternals, scratch: 0, scratchFloats: 0 };
+  } catch (error) {
+    return `could not load ${fileURLToPath(MODULE_URL)}: ${firstLine(error)}`;
+  }
+  registerKernels();
+  enabled = true;
+  return null;
+}
+
+/** Turns the kernels off (the tfjs ops are used); {@link installWasmKernels} turns them on again. */
+export function disableWasmKernels(): void {
+  enabled = false;
+}
+
+/** True when the llmdpd wasm kernels run the operations below on the active backend. */
+export function customKernelsActive(): boolean {
+  return enabled && installed !== null && tf.backend() === (installed.backend as unknown);
+}
+
+/**
+ * op(A)·op(B) (+ bias) in one kernel, where op transposes when asked; A and B are 2-D, the bias
+ * is `[n]`. Requires {@link customKernelsActive}. Not differentiable by itself: use it inside
+ * `tf.customGrad` functions, as the dense layers do.
+ * @remarks Returns a new tensor; the caller owns it.
+ */
+export function wasmMatMul(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false, bias?: tf.Tensor1D): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = bias === undefined ? { a, b } : { a, b, bias };
+  return tf.engine().runKernel(KERNEL_NAMES.matMul, inputs, { transposeA, transposeB }) as tf.Tensor2D;
+}
+
+/** Mish(x) in one pass. Requires {@link customKernelsActive}; not differentiable by itself. */
+export function wasmMish<T extends tf.Tensor>(x: T): T {
+  return tf.engine().runKernel(KERNEL_NAMES.mish, { x }) as T;
+}
+
+/** dy · Mish′(x) in one pass. Requires {@link customKernelsActive}. */
+export function wasmMishGrad<T extends tf.Tensor>(dy: T, x: T): T {
+  return tf.engine().runKernel(KERNEL_NAMES.mishGrad, { dy, x }) as T;
+}
+
+/** Scalars of one {@link wasmAdam} step. */
+export interface AdamStepScalars {
+  /** β₁. */
+  readonly beta1: number;
+  /** β₂. */
+  readonly beta2: number;
+  /** lr·√(1−β₂ᵗ)/(1−β₁ᵗ): the learning rate with both bias corrections folded in. */
+  readonly stepSize: number;
+  /** ε·√(1−β₂ᵗ). */
+  readonly epsilonHat: number;
+  /** Factor applied to the gradient first (global-norm clipping; 1 for none). */
+  readonly gradScale: number;
+}
+
+/**
+ * One Adam step of one tensor in one pass: returns the new weights and moments
+ * `[w′, m′, v′]`. Requires {@link customKernelsActive}.
+ * @remarks Returns new tensors; the caller owns them.
+ */
+export function wasmAdam(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamStepScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(KERNEL_NAMES.adam, { w, g, m, v }, { ...scalars }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Σx² over the tensor, summed in float64, read synchronously (the wasm backend computes on the
+ * calling thread, so this costs no device round trip). Requires {@link customKernelsActive}.
+ */
+export function wasmSumOfSquares(x: tf.Tensor): number {
+  const state = current();
+  return state.exports.sum_squares(offsetOf(state.backend, x as unknown as tf.TensorInfo), x.size);
+}
