@@ -21,3 +21,5 @@ if command -v wasm-objdump >/dev/null; then
   if wasm-objdump -x "$out" | grep -q '^Data\['; then echo 'kernels.wasm has a data segment' >&2; exit 1; fi
   if wasm-objdump -d "$out" | grep -q 'global.get'; then echo 'kernels.wasm uses the stack pointer' >&2; exit 1; fi
 fi
+# Record which source the binary was built from; test/engine/kernels.test.ts checks it.
+sha256sum native/wasm/kernels.c | cut -d' ' -f1 > assets/wasm/llmdpd-kernels.source.sha256

@@ -35,128 +35,131 @@ function finiteDiff(f: (v: number[]) => number, v: number[], h = 1e-6): number[]
   });
 }
 
-beforeAll(async () => {
-  await initEngine({ backend: 'wasm' });
-});
+// Every test runs with llmdpd's wasm kernels and with the stock tfjs ops.
+describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm', kernels });
+  });
 
-describe('denseApply', () => {
-  const n = 4;
-  const i = 3;
-  const o = 5;
-  const rng = new Rng(7);
-  const x = Array.from(rng.fillNormal(new Float64Array(n * i)));
-  const w = Array.from(rng.fillNormal(new Float64Array(i * o), 0, 0.7));
-  const b = Array.from(rng.fillNormal(new Float64Array(o), 0, 0.3));
-  const u = Array.from(rng.fillNormal(new Float64Array(n * o)));
+  describe('denseApply', () => {
+    const n = 4;
+    const i = 3;
+    const o = 5;
+    const rng = new Rng(7);
+    const x = Array.from(rng.fillNormal(new Float64Array(n * i)));
+    const w = Array.from(rng.fillNormal(new Float64Array(i * o), 0, 0.7));
+    const b = Array.from(rng.fillNormal(new Float64Array(o), 0, 0.3));
+    const u = Array.from(rng.fillNormal(new Float64Array(n * o)));
 
-  test.each<Activation>(['linear', 'relu', 'mish'])('%s: forward matches float64', (act) => {
-    const y = tf.tidy(() => denseApply(tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b), act).dataSync());
-    const expected: number[] = [];
-    for (let r = 0; r < n; r++) {
-      for (let c = 0; c < o; c++) {
-        let z = b[c]!;
-        for (let k = 0; k < i; k++) z += x[r * i + k]! * w[k * o + c]!;
-        expected.push(act64[act](z));
+    test.each<Activation>(['linear', 'relu', 'mish'])('%s: forward matches float64', (act) => {
+      const y = tf.tidy(() => denseApply(tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b), act).dataSync());
+      const expected: number[] = [];
+      for (let r = 0; r < n; r++) {
+        for (let c = 0; c < o; c++) {
+          let z = b[c]!;
+          for (let k = 0; k < i; k++) z += x[r * i + k]! * w[k * o + c]!;
+          expected.push(act64[act](z));
+        }
       }
-    }
-    expectClose(y, expected, 1e-5, 1e-5);
-  });
-
-  test.each<Activation>(['linear', 'relu', 'mish'])('%s: dx, dW and db match finite differences', (act) => {
-    const [gx, gw, gb] = tf.tidy(() => {
-      const f = (xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) =>
-        tf.sum(tf.mul(denseApply(xt as tf.Tensor2D, wt as tf.Tensor2D, bt as tf.Tensor1D, act), tf.tensor2d(u, [n, o])));
-      return tf.grads(f)([tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b)]).map((g) => g.dataSync());
+      expectClose(y, expected, 1e-5, 1e-5);
     });
-    expectClose(gx!, finiteDiff((v) => loss64(v, w, b, u, n, i, o, act), x), 1e-4, 1e-4);
-    expectClose(gw!, finiteDiff((v) => loss64(x, v, b, u, n, i, o, act), w), 1e-4, 1e-4);
-    expectClose(gb!, finiteDiff((v) => loss64(x, w, v, u, n, i, o, act), b), 1e-4, 1e-4);
-  });
 
-  test('agrees with tfjs autodiff of the plain composition (matMul, add, tanh(softplus))', () => {
-    const [fast, plain] = tf.tidy(() => {
+    test.each<Activation>(['linear', 'relu', 'mish'])('%s: dx, dW and db match finite differences', (act) => {
+      const [gx, gw, gb] = tf.tidy(() => {
+        const f = (xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) =>
+          tf.sum(tf.mul(denseApply(xt as tf.Tensor2D, wt as tf.Tensor2D, bt as tf.Tensor1D, act), tf.tensor2d(u, [n, o])));
+        return tf.grads(f)([tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b)]).map((g) => g.dataSync());
+      });
+      expectClose(gx!, finiteDiff((v) => loss64(v, w, b, u, n, i, o, act), x), 1e-4, 1e-4);
+      expectClose(gw!, finiteDiff((v) => loss64(x, v, b, u, n, i, o, act), w), 1e-4, 1e-4);
+      expectClose(gb!, finiteDiff((v) => loss64(x, w, v, u, n, i, o, act), b), 1e-4, 1e-4);
+    });
+
+    test('agrees with tfjs autodiff of the plain composition (matMul, add, tanh(softplus))', () => {
+      const [fast, plain] = tf.tidy(() => {
+        const xt = tf.tensor2d(x, [n, i]);
+        const wt = tf.tensor2d(w, [i, o]);
+        const bt = tf.tensor1d(b);
+        const ut = tf.tensor2d(u, [n, o]);
+        const fastGrads = tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, bt, 'mish'), ut)))([xt, wt]);
+        const plainGrads = tf.grads((a: tf.Tensor, c: tf.Tensor) => {
+          const z = tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), bt);
+          return tf.sum(tf.mul(tf.mul(z, tf.tanh(tf.softplus(z))), ut));
+        })([xt, wt]);
+        return [fastGrads.map((g) => g.dataSync()), plainGrads.map((g) => g.dataSync())];
+      });
+      expectClose(fast[0]!, plain[0]!, 1e-5, 1e-4);
+      expectClose(fast[1]!, plain[1]!, 1e-5, 1e-4);
+    });
+
+    test('frozen mode gives the same value and input gradient, and no weight gradient', () => {
+      const [v1, g1, v2, g2] = tf.tidy(() => {
+        const xt = tf.tensor2d(x, [n, i]);
+        const wt = tf.tensor2d(w, [i, o]);
+        const bt = tf.tensor1d(b);
+        const ut = tf.tensor2d(u, [n, o]);
+        const full = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApply(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
+        const frozen = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApplyFrozen(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
+        return [full.value.dataSync(), full.grad.dataSync(), frozen.value.dataSync(), frozen.grad.dataSync()];
+      });
+      expect(v2).toEqual(v1);
+      expectClose(g2!, g1!, 1e-7, 1e-6);
+      const layer = new Dense({ inputDim: i, outputDim: o, activation: 'mish', rng: new Rng(2) });
       const xt = tf.tensor2d(x, [n, i]);
-      const wt = tf.tensor2d(w, [i, o]);
-      const bt = tf.tensor1d(b);
-      const ut = tf.tensor2d(u, [n, o]);
-      const fastGrads = tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, bt, 'mish'), ut)))([xt, wt]);
-      const plainGrads = tf.grads((a: tf.Tensor, c: tf.Tensor) => {
-        const z = tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), bt);
-        return tf.sum(tf.mul(tf.mul(z, tf.tanh(tf.softplus(z))), ut));
-      })([xt, wt]);
-      return [fastGrads.map((g) => g.dataSync()), plainGrads.map((g) => g.dataSync())];
+      // With frozen weights, the layer's variables are not on the gradient path at all.
+      expect(() => tf.tidy(() => tf.variableGrads(() => tf.sum(layer.apply(xt, { frozen: true })), layer.trainableVariables()))).toThrow(/Cannot find a connection between any variable and the result/);
+      xt.dispose();
+      layer.dispose();
     });
-    expectClose(fast[0]!, plain[0]!, 1e-5, 1e-4);
-    expectClose(fast[1]!, plain[1]!, 1e-5, 1e-4);
-  });
 
-  test('frozen mode gives the same value and input gradient, and no weight gradient', () => {
-    const [v1, g1, v2, g2] = tf.tidy(() => {
-      const xt = tf.tensor2d(x, [n, i]);
-      const wt = tf.tensor2d(w, [i, o]);
-      const bt = tf.tensor1d(b);
-      const ut = tf.tensor2d(u, [n, o]);
-      const full = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApply(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
-      const frozen = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApplyFrozen(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
-      return [full.value.dataSync(), full.grad.dataSync(), frozen.value.dataSync(), frozen.grad.dataSync()];
+    test('inputGradient=false returns a zero input gradient but keeps dW', () => {
+      const [gx, gw] = tf.tidy(() =>
+        tf
+          .grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, tf.tensor1d(b), 'mish', false)))([
+            tf.tensor2d(x, [n, i]),
+            tf.tensor2d(w, [i, o]),
+          ])
+          .map((g) => g.dataSync()),
+      );
+      expect(Array.from(gx!).every((v) => v === 0)).toBe(true);
+      expect(Array.from(gw!).some((v) => v !== 0)).toBe(true);
     });
-    expect(v2).toEqual(v1);
-    expectClose(g2!, g1!, 1e-7, 1e-6);
-    const layer = new Dense({ inputDim: i, outputDim: o, activation: 'mish', rng: new Rng(2) });
-    const xt = tf.tensor2d(x, [n, i]);
-    // With frozen weights, the layer's variables are not on the gradient path at all.
-    expect(() => tf.tidy(() => tf.variableGrads(() => tf.sum(layer.apply(xt, { frozen: true })), layer.trainableVariables()))).toThrow(/Cannot find a connection between any variable and the result/);
-    xt.dispose();
-    layer.dispose();
   });
 
-  test('inputGradient=false returns a zero input gradient but keeps dW', () => {
-    const [gx, gw] = tf.tidy(() =>
-      tf
-        .grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, tf.tensor1d(b), 'mish', false)))([
-          tf.tensor2d(x, [n, i]),
-          tf.tensor2d(w, [i, o]),
-        ])
-        .map((g) => g.dataSync()),
-    );
-    expect(Array.from(gx!).every((v) => v === 0)).toBe(true);
-    expect(Array.from(gw!).some((v) => v !== 0)).toBe(true);
-  });
-});
+  describe('Dense', () => {
+    test('owns a [in, out] kernel and [out] bias, validates input shape, and frees them', () => {
+      const before = tf.memory().numTensors;
+      const layer = new Dense({ inputDim: 3, outputDim: 2, activation: 'relu', rng: new Rng(0) });
+      expect(layer.kernel.shape).toEqual([3, 2]);
+      expect(layer.bias.shape).toEqual([2]);
+      expect(layer.trainableVariables()).toEqual([layer.kernel, layer.bias]);
+      expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow(ShapeError);
+      expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow('expects input [batch, 3], got [4, 5]');
+      layer.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
 
-describe('Dense', () => {
-  test('owns a [in, out] kernel and [out] bias, validates input shape, and frees them', () => {
-    const before = tf.memory().numTensors;
-    const layer = new Dense({ inputDim: 3, outputDim: 2, activation: 'relu', rng: new Rng(0) });
-    expect(layer.kernel.shape).toEqual([3, 2]);
-    expect(layer.bias.shape).toEqual([2]);
-    expect(layer.trainableVariables()).toEqual([layer.kernel, layer.bias]);
-    expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow(ShapeError);
-    expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow('expects input [batch, 3], got [4, 5]');
-    layer.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-  });
+    test('same seed gives the same layer; non-trainable copies are not trainable', () => {
+      const a = new Dense({ inputDim: 4, outputDim: 3, rng: new Rng(5) });
+      const b = new Dense({ inputDim: 4, outputDim: 3, rng: new Rng(5), trainable: false });
+      expect(a.kernel.dataSync()).toEqual(b.kernel.dataSync());
+      expect(a.kernel.trainable).toBe(true);
+      expect(b.kernel.trainable).toBe(false);
+      a.dispose();
+      b.dispose();
+    });
 
-  test('same seed gives the same layer; non-trainable copies are not trainable', () => {
-    const a = new Dense({ inputDim: 4, outputDim: 3, rng: new Rng(5) });
-    const b = new Dense({ inputDim: 4, outputDim: 3, rng: new Rng(5), trainable: false });
-    expect(a.kernel.dataSync()).toEqual(b.kernel.dataSync());
-    expect(a.kernel.trainable).toBe(true);
-    expect(b.kernel.trainable).toBe(false);
-    a.dispose();
-    b.dispose();
-  });
-
-  test('leaks no tensors through a gradient step', async () => {
-    const layer = new Dense({ inputDim: 8, outputDim: 6, activation: 'mish', rng: new Rng(1) });
-    const x = tf.randomNormal([5, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
-    await expectNoLeakedTensors(() =>
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => tf.sum(layer.apply(x)), layer.trainableVariables());
-        return Object.values(grads)[0]!.dataSync();
-      }),
-    );
-    x.dispose();
-    layer.dispose();
+    test('leaks no tensors through a gradient step', async () => {
+      const layer = new Dense({ inputDim: 8, outputDim: 6, activation: 'mish', rng: new Rng(1) });
+      const x = tf.randomNormal([5, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
+      await expectNoLeakedTensors(() =>
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => tf.sum(layer.apply(x)), layer.trainableVariables());
+          return Object.values(grads)[0]!.dataSync();
+        }),
+      );
+      x.dispose();
+      layer.dispose();
+    });
   });
 });
