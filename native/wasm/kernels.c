@@ -18,6 +18,11 @@
 #define MR 4
 #define NR 8
 
+/* Version of the exported signatures; src/engine/kernels.ts refuses a module with another one.
+ * Bump it whenever an export's parameters change. */
+__attribute__((export_name("kernels_abi")))
+int kernels_abi(void) { return 2; }
+
 /* ── GEMM ─────────────────────────────────────────────────────────────────────────────────── */
 
 /* Copies B (K×N row-major with row stride ldb, or its transpose stored N×K) into panels of NR

@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ShapeError } from '../core/errors.js';
 import { firstLine } from './backends.js';
 
 /** The WebAssembly API this module needs (the project compiles without the DOM typings). */
@@ -35,6 +36,7 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Exports of the compiled kernel module. Pointers are byte offsets into the backend's memory. */
 interface KernelExports {
+  kernels_abi(): number;
   gemm_scratch_floats(m: number, n: number, k: number, transA: number): number;
   gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, bias: number, c: number, scratch: number): void;
   mish_forward(x: number, y: number, n: number): void;
@@ -57,6 +59,9 @@ export const KERNEL_NAMES = Object.freeze({
   mishGrad: 'LlmdpdMishGrad',
   adam: 'LlmdpdAdam',
 });
+
+/** Signature version this file calls; `kernels_abi()` of the module must return the same. */
+const KERNEL_ABI = 2;
 
 /** Where the compiled module ships, relative to this file in both `src/engine` and `dist/engine`. */
 const MODULE_URL = new URL('../../assets/wasm/llmdpd-kernels.wasm', import.meta.url);
@@ -89,6 +94,14 @@ function scratchFor(state: Installed, floats: number): number {
   return (state.scratch + 15) & ~15;
 }
 
+/** The kernels read raw memory: every shape is checked first, so a mistake is an error, not corruption. */
+function requireFloat32(name: string, info: tf.TensorInfo, size?: number): void {
+  if (info.dtype !== 'float32') throw new ShapeError(`${name}: expected a float32 tensor, got ${info.dtype}.`);
+  if (size !== undefined && tf.util.sizeFromShape(info.shape) !== size) {
+    throw new ShapeError(`${name}: expected ${size} elements, got shape [${info.shape.join(', ')}].`);
+  }
+}
+
 function current(): Installed {
   if (installed === null) throw new Error('llmdpd kernels are not installed; call initEngine() first');
   return installed;
@@ -105,11 +118,23 @@ function registerKernels(): void {
       const { a, b, bias } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
       const transposeA = attrs?.['transposeA'] === true;
       const transposeB = attrs?.['transposeB'] === true;
+      if (a.shape.length !== 2 || b.shape.length !== 2) {
+        throw new ShapeError(`${KERNEL_NAMES.matMul}: expected 2-D operands, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}].`);
+      }
       const [aRows, aCols] = a.shape as [number, number];
       const [bRows, bCols] = b.shape as [number, number];
       const m = transposeA ? aCols : aRows;
       const k = transposeA ? aRows : aCols;
       const n = transposeB ? bRows : bCols;
+      if ((transposeB ? bCols : bRows) !== k) {
+        throw new ShapeError(`${KERNEL_NAMES.matMul}: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${transposeB ? bCols : bRows}, ${n}].`);
+      }
+      requireFloat32(KERNEL_NAMES.matMul, a);
+      requireFloat32(KERNEL_NAMES.matMul, b);
+      if (bias !== undefined) {
+        requireFloat32(`${KERNEL_NAMES.matMul} bias`, bias, n);
+        if (bias.shape.length !== 1) throw new ShapeError(`${KERNEL_NAMES.matMul}: the bias must be [${n}], got [${bias.shape.join(', ')}].`);
+      }
       const out = state.backend.makeOutput([m, n], 'float32');
       const scratch = scratchFor(state, state.exports.gemm_scratch_floats(m, n, k, transposeA ? 1 : 0));
       state.exports.gemm(
@@ -133,6 +158,7 @@ function registerKernels(): void {
     kernelFunc: ({ inputs }) => {
       const state = current();
       const { x } = inputs as { x: tf.TensorInfo };
+      requireFloat32(KERNEL_NAMES.mish, x);
       const out = state.backend.makeOutput([...x.shape], 'float32');
       state.exports.mish_forward(offsetOf(state.backend, x), offsetOf(state.backend, out), tf.util.sizeFromShape(x.shape));
       return out;
@@ -144,6 +170,8 @@ function registerKernels(): void {
     kernelFunc: ({ inputs }) => {
       const state = current();
       const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+      requireFloat32(KERNEL_NAMES.mishGrad, x);
+      requireFloat32(`${KERNEL_NAMES.mishGrad} dy`, dy, tf.util.sizeFromShape(x.shape));
       const out = state.backend.makeOutput([...x.shape], 'float32');
       state.exports.mish_backward(offsetOf(state.backend, dy), offsetOf(state.backend, x), offsetOf(state.backend, out), tf.util.sizeFromShape(x.shape));
       return out;
@@ -156,6 +184,8 @@ function registerKernels(): void {
       const state = current();
       const { w, g, m, v } = inputs as Record<'w' | 'g' | 'm' | 'v', tf.TensorInfo>;
       const shape = [...w.shape];
+      const size = tf.util.sizeFromShape(shape);
+      for (const [name, t] of [['w', w], ['g', g], ['m', m], ['v', v]] as const) requireFloat32(`${KERNEL_NAMES.adam} ${name}`, t, size);
       const outs = [state.backend.makeOutput(shape, 'float32'), state.backend.makeOutput(shape, 'float32'), state.backend.makeOutput(shape, 'float32')];
       const at = (x: tf.TensorInfo) => offsetOf(state.backend, x);
       const num = (key: string) => attrs?.[key] as number;
@@ -187,7 +217,10 @@ export async function installWasmKernels(): Promise<string | null> {
   try {
     const bytes = readFileSync(fileURLToPath(MODULE_URL));
     const { instance } = await wasmApi.instantiate(bytes, { env: { memory } });
-    installed = { exports: instance.exports as unknown as KernelExports, backend: backend as WasmBackendInternals, scratch: 0, scratchFloats: 0 };
+    const exports = instance.exports as unknown as KernelExports;
+    const abi = typeof exports.kernels_abi === 'function' ? exports.kernels_abi() : 0;
+    if (abi !== KERNEL_ABI) return `${fileURLToPath(MODULE_URL)} has kernel ABI ${abi}, this code needs ${KERNEL_ABI} (rebuild it with scripts/build-wasm-kernels.sh)`;
+    installed = { exports, backend: backend as WasmBackendInternals, scratch: 0, scratchFloats: 0 };
   } catch (error) {
     return `could not load ${fileURLToPath(MODULE_URL)}: ${firstLine(error)}`;
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { BackendError } from '../../src/core/errors.js';
+import { BackendError, ShapeError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import { customKernelsActive, wasmAdam, wasmMatMul, wasmMish, wasmMishGrad, wasmSumOfSquares } from '../../src/engine/kernels.js';
@@ -104,6 +104,18 @@ describe('llmdpd wasm kernels', () => {
     }
     const squares = tf.tidy(() => wasmSumOfSquares(tf.tensor1d(g)));
     expect(squares).toBeCloseTo(g.reduce((s, x) => s + x * x, 0), 4);
+  });
+
+  test('mismatched shapes and dtypes are ShapeErrors, never raw memory reads', () => {
+    tf.tidy(() => {
+      const a = tf.ones([3, 4]) as tf.Tensor2D;
+      expect(() => wasmMatMul(a, a)).toThrow(/inner sizes differ: op\(A\) is \[3, 4\], op\(B\) is \[3, 4\]/);
+      expect(() => wasmMatMul(a, a, false, true, tf.ones([4]) as tf.Tensor1D)).toThrow(/bias: expected 3 elements/);
+      expect(() => wasmMatMul(a, tf.ones([4, 2], 'int32') as tf.Tensor2D)).toThrow(ShapeError);
+      expect(() => wasmMishGrad(tf.ones([5]), tf.ones([4]))).toThrow(/dy: expected 4 elements/);
+      const scalars = { beta1: 0.9, beta2: 0.999, stepSize: 1e-3, epsilonHat: 1e-8, gradScale: 1 };
+      expect(() => wasmAdam(tf.ones([4]), tf.ones([3]), tf.ones([4]), tf.ones([4]), scalars)).toThrow(/LlmdpdAdam g: expected 4 elements/);
+    });
   });
 
   test('keep working after the backend memory grows, and leak nothing', async () => {
