@@ -3,7 +3,7 @@
 // the PyTorch reference step (../shared/bench/dql_torch_ref.py) run in the same benchmark.
 // Targets (issue #6): Diffusion-QL step <= 2.0x the reference's 1-thread time; LLMDPD step
 // <= 1.3x our Diffusion-QL step; act of one state (50 candidates) <= 4 ms.
-// Options: --backend, --threads N, --steps N (timed steps per agent), --no-torch.
+// Options: --backend, --threads N, --kernels auto|tfjs, --steps N (timed steps per agent), --no-torch.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,12 +19,13 @@ const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: '1' },
+    kernels: { type: 'string', default: 'auto' },
     steps: { type: 'string', default: '30' },
     'no-torch': { type: 'boolean', default: false },
   },
 });
-const engine = await initEngine({ backend: args.backend, threads: Number(args.threads) });
-const common = { machine: machineFacts(), backend: engine.backend, threads: engine.threads, tfjs: engine.tfjsVersion };
+const engine = await initEngine({ backend: args.backend, threads: Number(args.threads), kernels: args.kernels });
+const common = { machine: machineFacts(), backend: engine.backend, threads: engine.threads, kernels: engine.kernels, tfjs: engine.tfjsVersion };
 const S = 11;
 const A = 3;
 const N = 20_000;

@@ -3,12 +3,13 @@
 //
 // The case: a 3x256 Mish MLP, input 30, output 3, batch 256 (Diffusion-QL's noise-network trunk
 // at hopper sizes), MSE loss against a fixed target, Adam(3e-4). Prints one JSON line per case.
-// Options: --backend auto|wasm|cpu|tensorflow, --threads N, --no-torch, --iterations N.
+// Options: --backend auto|wasm|cpu|tensorflow, --threads N, --kernels auto|tfjs, --no-torch, --iterations N.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../dist/engine/index.js';
+import { customKernelsActive, wasmMatMul, wasmMish, wasmMishGrad } from '../dist/engine/kernels.js';
 import { Rng } from '../dist/core/rng.js';
 import { Adam, gradientsOf } from '../dist/nets/adam.js';
 import { Mlp } from '../dist/nets/mlp.js';
@@ -18,13 +19,14 @@ const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: '1' },
+    kernels: { type: 'string', default: 'auto' },
     'no-torch': { type: 'boolean', default: false },
     iterations: { type: 'string', default: '100' },
   },
 });
 const iterations = Number(args.iterations);
-const engine = await initEngine({ backend: args.backend, threads: Number(args.threads) });
-const common = { machine: machineFacts(), backend: engine.backend, threads: engine.threads, tfjs: engine.tfjsVersion };
+const engine = await initEngine({ backend: args.backend, threads: Number(args.threads), kernels: args.kernels });
+const common = { machine: machineFacts(), backend: engine.backend, threads: engine.threads, kernels: engine.kernels, tfjs: engine.tfjsVersion };
 
 const B = 256;
 const IN = 30;
@@ -69,6 +71,16 @@ const y = tf.tensor2d(rng.fillNormal(new Float32Array(B * OUT)), [B, OUT]);
     'sum-axis0': () => tf.sum(a, 0),
     'ones-row-matMul': () => tf.matMul(ones, a),
   };
+  if (customKernelsActive()) {
+    Object.assign(ops, {
+      'llmdpd-matMul': () => wasmMatMul(a, b),
+      'llmdpd-matMul-fresh-rhs': () => wasmMatMul(a, tf.add(b, 0)),
+      'llmdpd-matMul-transposeA': () => wasmMatMul(a, b, true, false),
+      'llmdpd-matMul-transposeB': () => wasmMatMul(a, b, false, true),
+      'llmdpd-mish': () => wasmMish(a),
+      'llmdpd-mish-grad': () => wasmMishGrad(b, a),
+    });
+  }
   const opMs = {};
   for (const [name, fn] of Object.entries(ops)) opMs[name] = round3(perOp(fn));
   emit({ case: 'ops-256x256-ms', ...opMs, ...common });

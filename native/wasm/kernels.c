@@ -4,6 +4,7 @@
  * own memory (this module imports that memory; it has no data segment and no stack of its own).
  *
  *   gemm          C = op(A)·op(B) (+ bias), op = identity or transpose, B packed once per call
+ *   column_sums   Σ over rows, the gradient of a shared bias
  *   mish_forward  y = x·tanh(softplus(x)) in one pass
  *   mish_backward dx = dy·(t + x·σ(x)·(1 − t²)), t = tanh(softplus(x)), in one pass
  *   adam          one Adam step of one tensor: new weights and moments in one pass
@@ -21,7 +22,7 @@
 /* Version of the exported signatures; src/engine/kernels.ts refuses a module with another one.
  * Bump it whenever an export's parameters change. */
 __attribute__((export_name("kernels_abi")))
-int kernels_abi(void) { return 2; }
+int kernels_abi(void) { return 3; }
 
 /* ── GEMM ─────────────────────────────────────────────────────────────────────────────────── */
 
@@ -164,6 +165,22 @@ void gemm(int M, int N, int K, const float* a, int transA, const float* b, int t
     int i = 0;
     for (; i + MR <= M; i += MR) kernel_4x8(K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
     for (; i < M; i++) kernel_1x8(K, arows + (size_t)i * K, panel, c + (size_t)i * N + n0, pb, nn, tmp);
+  }
+}
+
+/* out[j] = Σ_i x[i·N + j] for an M×N row-major x: the gradient of a bias shared by all rows. */
+__attribute__((export_name("column_sums")))
+void column_sums(const float* x, int M, int N, float* out) {
+  int j = 0;
+  for (; j + 4 <= N; j += 4) {
+    v128_t acc = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < M; i++) acc = wasm_f32x4_add(acc, wasm_v128_load(x + (size_t)i * N + j));
+    wasm_v128_store(out + j, acc);
+  }
+  for (; j < N; j++) {
+    float acc = 0.0f;
+    for (int i = 0; i < M; i++) acc += x[(size_t)i * N + j];
+    out[j] = acc;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * llmdpd's own wasm kernels for the operations that dominate a diffusion-policy training step:
- * matrix products (with either operand transposed, and a bias), Mish and its gradient, one Adam
- * step and a sum of squares. They run on the single-threaded tfjs-backend-wasm, on tensors in
+ * matrix products (with either operand transposed, and a bias), column sums, Mish and its
+ * gradient, one Adam step and a sum of squares. They run on the single-threaded tfjs-backend-wasm, on tensors in
  * the backend's own memory: the module (`assets/wasm/llmdpd-kernels.wasm`, built from
  * `native/wasm/kernels.c`) imports that memory, so no data is copied in or out.
  *
@@ -39,6 +39,7 @@ interface KernelExports {
   kernels_abi(): number;
   gemm_scratch_floats(m: number, n: number, k: number, transA: number): number;
   gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, bias: number, c: number, scratch: number): void;
+  column_sums(x: number, m: number, n: number, out: number): void;
   mish_forward(x: number, y: number, n: number): void;
   mish_backward(dy: number, x: number, dx: number, n: number): void;
   adam(w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, epsHat: number, gradScale: number): void;
@@ -55,13 +56,14 @@ interface WasmBackendInternals {
 /** Kernel names, as registered with tfjs for the `'wasm'` backend. */
 export const KERNEL_NAMES = Object.freeze({
   matMul: 'LlmdpdMatMul',
+  columnSums: 'LlmdpdColumnSums',
   mish: 'LlmdpdMish',
   mishGrad: 'LlmdpdMishGrad',
   adam: 'LlmdpdAdam',
 });
 
 /** Signature version this file calls; `kernels_abi()` of the module must return the same. */
-const KERNEL_ABI = 2;
+const KERNEL_ABI = 3;
 
 /** Where the compiled module ships, relative to this file in both `src/engine` and `dist/engine`. */
 const MODULE_URL = new URL('../../assets/wasm/llmdpd-kernels.wasm', import.meta.url);
@@ -149,6 +151,20 @@ function registerKernels(): void {
         offsetOf(state.backend, out),
         scratch,
       );
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: KERNEL_NAMES.columnSums,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs }) => {
+      const state = current();
+      const { x } = inputs as { x: tf.TensorInfo };
+      requireFloat32(KERNEL_NAMES.columnSums, x);
+      if (x.shape.length !== 2) throw new ShapeError(`${KERNEL_NAMES.columnSums}: expected a 2-D tensor, got [${x.shape.join(', ')}].`);
+      const [m, n] = x.shape as [number, number];
+      const out = state.backend.makeOutput([n], 'float32');
+      state.exports.column_sums(offsetOf(state.backend, x), m, n, offsetOf(state.backend, out));
       return out;
     },
   });
@@ -248,6 +264,11 @@ export function customKernelsActive(): boolean {
 export function wasmMatMul(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false, bias?: tf.Tensor1D): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = bias === undefined ? { a, b } : { a, b, bias };
   return tf.engine().runKernel(KERNEL_NAMES.matMul, inputs, { transposeA, transposeB }) as tf.Tensor2D;
+}
+
+/** Column sums of a 2-D tensor, `[n]` (a shared bias's gradient). Requires {@link customKernelsActive}. */
+export function wasmColumnSums(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.engine().runKernel(KERNEL_NAMES.columnSums, { x }) as tf.Tensor1D;
 }
 
 /** Mish(x) in one pass. Requires {@link customKernelsActive}; not differentiable by itself. */

@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../core/errors.js';
-import { customKernelsActive, wasmMatMul } from '../engine/kernels.js';
+import { customKernelsActive, wasmColumnSums, wasmMatMul } from '../engine/kernels.js';
 import type { Rng } from '../core/rng.js';
 import { type Activation, mishBackward, mishForward } from './activations.js';
 import { type Initializer, initDense } from './init.js';
@@ -137,8 +137,11 @@ function kernelGradientOf(x: tf.Tensor2D, dz: tf.Tensor2D): tf.Tensor2D {
  */
 function biasGradient(dz: tf.Tensor2D, bias: tf.Tensor): tf.Tensor {
   if (bias.rank === 2 && bias.shape[0] === dz.shape[0] && dz.shape[0] !== 1) return dz;
-  const ones = tf.ones([1, dz.shape[0]]) as tf.Tensor2D;
-  const summed = customKernelsActive() ? wasmMatMul(ones, dz) : tf.matMul(ones, dz);
+  if (customKernelsActive()) {
+    const sums = wasmColumnSums(dz);
+    return bias.rank === 1 ? sums : tf.reshape(sums, [1, dz.shape[1]]);
+  }
+  const summed = tf.matMul(tf.ones([1, dz.shape[0]]), dz);
   return bias.rank === 1 ? tf.reshape(summed, [dz.shape[1]]) : summed;
 }
 
@@ -162,10 +165,14 @@ export function denseApply(
     const [input, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D | tf.Tensor2D];
     const save = args[3] as tf.GradSaveFunc;
     const { value, saved } = forwardWithSaved(input, w, b, activation);
-    save([input, w, ...saved]);
+    // tfjs copies every saved tensor; a variable kernel outlives the gradient computation (and
+    // is not assigned during it), so it is read directly instead of copied.
+    const kernelIsVariable = kernel instanceof tf.Variable;
+    save(kernelIsVariable ? [input, ...saved] : [input, w, ...saved]);
     const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor[] => {
-      const [savedInput, savedKernel] = kept as [tf.Tensor2D, tf.Tensor2D];
-      const dz = activationBackward(dy, activation, kept.slice(2));
+      const savedInput = kept[0] as tf.Tensor2D;
+      const savedKernel = kernelIsVariable ? kernel : (kept[1] as tf.Tensor2D);
+      const dz = activationBackward(dy, activation, kept.slice(kernelIsVariable ? 1 : 2));
       const dx = inputGradient ? inputGradientOf(dz, savedKernel) : tf.zerosLike(savedInput);
       const dw = kernelGradientOf(savedInput, dz);
       return [dx, dw, biasGradient(dz, b)];

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { BackendError, ShapeError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
-import { customKernelsActive, wasmAdam, wasmMatMul, wasmMish, wasmMishGrad, wasmSumOfSquares } from '../../src/engine/kernels.js';
+import { customKernelsActive, wasmAdam, wasmColumnSums, wasmMatMul, wasmMish, wasmMishGrad, wasmSumOfSquares } from '../../src/engine/kernels.js';
 import { expectClose, expectNoLeakedTensors } from '../support/tensors.js';
 
 /** op(A)·op(B) + bias in float64, row-major. */
@@ -70,6 +70,22 @@ describe('llmdpd wasm kernels', () => {
         }
       }
     }
+  });
+
+  test.each([
+    [1, 1],
+    [5, 3],
+    [64, 64],
+    [7, 13],
+  ])('column sums of a %i×%i matrix equal the float64 sums', (m, n) => {
+    const x = new Rng(m + n).fillNormal(new Float32Array(m * n));
+    const got = tf.tidy(() => {
+      const out = wasmColumnSums(tf.tensor2d(x, [m, n]));
+      expect(out.shape).toEqual([n]);
+      return out.dataSync();
+    });
+    const want = Array.from({ length: n }, (_, j) => Array.from({ length: m }, (_, i) => x[i * n + j]!).reduce((s, v) => s + v, 0));
+    expectClose(got, want, 1e-5, 1e-5);
   });
 
   test('Mish and its gradient match the float64 formulas from −100 to 100, odd lengths included', () => {

@@ -57,6 +57,10 @@ export class NoiseNetwork implements NetModule {
   readonly trunk: Mlp;
   /** Sizes this network was built with. */
   readonly sizes: Omit<NoiseNetworkOptions, 'rng' | 'name' | 'trainable'>;
+  /** Frozen calls: the time block's `[1, hidden]` output per step k, valid for {@link stepCacheKey}. */
+  private readonly stepCache = new Map<number, tf.Tensor2D>();
+  /** Data ids of the time MLP's and time block's weights when {@link stepCache} was filled. */
+  private stepCacheKey: readonly object[] = [];
 
   /** Builds every block with PyTorch's default initialisation. */
   constructor(options: NoiseNetworkOptions) {
@@ -109,13 +113,42 @@ export class NoiseNetwork implements NetModule {
    */
   predict(noisyActions: tf.Tensor2D, steps: Int32Array | number, observations: tf.Tensor2D, condition: tf.Tensor2D | null, frozen = false): tf.Tensor2D {
     return tf.tidy(() => {
-      let extra = this.timeProjection.apply(this.timeMlp.apply(this.stepFeatures(steps), { frozen }), frozen);
+      let extra = frozen && typeof steps === 'number' ? this.cachedStepTerm(steps) : this.stepTerm(steps, frozen);
       if (condition !== null) {
         if (this.conditionProjection === null) throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
         extra = tf.add(extra, this.conditionProjection.apply(condition, frozen)) as tf.Tensor2D;
       }
       return this.trunk.apply(tf.concat([noisyActions, observations], 1), { frozen, extraBias: extra });
     });
+  }
+
+  /** The time features' contribution to the first layer: time block (time MLP (embedding)). */
+  private stepTerm(steps: Int32Array | number, frozen: boolean): tf.Tensor2D {
+    return this.timeProjection.apply(this.timeMlp.apply(this.stepFeatures(steps), { frozen }), frozen);
+  }
+
+  /**
+   * {@link stepTerm} of one step for frozen calls (EMA targets, acting), computed once per step
+   * and weight state: the cache is dropped as soon as any time-block weight is reassigned (an
+   * optimiser or EMA step gives a variable a new data id), so it never serves stale values.
+   */
+  private cachedStepTerm(step: number): tf.Tensor2D {
+    const ids = [...this.timeMlp.trainableVariables(), ...this.timeProjection.trainableVariables()].map((v) => v.dataId);
+    if (ids.length !== this.stepCacheKey.length || ids.some((id, i) => id !== this.stepCacheKey[i])) {
+      this.clearStepCache();
+      this.stepCacheKey = ids;
+    }
+    let term = this.stepCache.get(step);
+    if (term === undefined) {
+      term = tf.keep(this.stepTerm(step, true));
+      this.stepCache.set(step, term);
+    }
+    return term;
+  }
+
+  private clearStepCache(): void {
+    for (const t of this.stepCache.values()) t.dispose();
+    this.stepCache.clear();
   }
 
   /** Time MLP, time block, condition block, then trunk variables. */
@@ -130,6 +163,7 @@ export class NoiseNetwork implements NetModule {
 
   /** Frees every block. */
   dispose(): void {
+    this.clearStepCache();
     this.timeMlp.dispose();
     this.timeProjection.dispose();
     this.conditionProjection?.dispose();
