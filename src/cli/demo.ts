@@ -29,7 +29,7 @@ export interface DemoOptions {
   readonly outDir: string;
   /** Training seeds; each agent is trained once per seed. @defaultValue [0, 1, 2] */
   readonly seeds?: readonly number[];
-  /** Gradient steps per run (sized so the whole demo fits in about 9 minutes on 2 cores). @defaultValue 6000 */
+  /** Gradient steps per run (sized so the whole demo fits in about 6 minutes on 2 cores). @defaultValue 12000 */
   readonly steps?: number;
   /** Evaluation episodes per task and run. @defaultValue 10 */
   readonly evalEpisodes?: number;
@@ -147,7 +147,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const say = (line = '') => out.write(`${line}\n`);
   const settings = {
     seeds: options.seeds ?? [0, 1, 2],
-    steps: options.steps ?? 6000,
+    steps: options.steps ?? 12000,
     evalEpisodes: options.evalEpisodes ?? 10,
     transitionsPerTask: options.transitionsPerTask ?? 10_000,
     workers: options.workers ?? Math.min(2, availableParallelism()),
