@@ -57,11 +57,21 @@ describe('demo', () => {
       expect(await main(['help'])).toBe(0);
       expect(await main(['frobnicate'])).toBe(2);
       expect(await main(['suite', 'read'])).toBe(2);
+      // Options are checked before anything runs: none of these may start a demo.
+      expect(await main(['demo', '--help'])).toBe(0);
+      expect(await main(['demo', '--stpes', '10'])).toBe(2);
+      expect(await main(['demo', '--steps', 'many'])).toBe(2);
+      expect(await main(['demo', '--seeds', '0,x'])).toBe(2);
+      expect(await main(['suite', 'write', 'dir', '--seed=-1'])).toBe(2);
     } finally {
       so.mockRestore();
       se.mockRestore();
     }
     expect(out.join('')).toContain('Usage: llmdpd <command>');
     expect(err.join('')).toContain('Unknown command "frobnicate"');
+    expect(err.join('')).toContain("Unknown option '--stpes'");
+    expect(err.join('')).toContain('--steps must be a positive integer, got "many"');
+    expect(err.join('')).toContain('--seeds must be a comma-separated list of integers >= 0, got "0,x"');
+    expect(err.join('')).toContain('--seed must be an integer >= 0, got "-1"');
   });
 });
