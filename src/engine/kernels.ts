@@ -242,7 +242,34 @@ export async function installWasmKernels(): Promise<string | null> {
   }
   registerKernels();
   enabled = true;
+  const failure = selfTest();
+  if (failure !== null) {
+    enabled = false;
+    return `self-test failed (${failure}); this tfjs-backend-wasm version may lay out its tensors differently`;
+  }
   return null;
+}
+
+/**
+ * Runs each kernel once on small known inputs and compares with plain JavaScript arithmetic:
+ * the kernels read tfjs-backend-wasm's internal tensor table, so a backend version that changed
+ * it must turn them off rather than compute garbage.
+ * @returns null on success, else what differed.
+ */
+function selfTest(): string | null {
+  tf.engine().startScope();
+  try {
+    const a = [1, 2, 3, 4, 5, 6]; // [2, 3]
+    const b = [1, -1, 0.5, 2, 0, 1]; // [3, 2]
+    const product = Array.from(wasmMatMul(tf.tensor2d(a, [2, 3]), tf.tensor2d(b, [3, 2]), false, false, tf.tensor1d([0.25, -0.25])).dataSync());
+    const want = [1 + 1 + 0 + 0.25, -1 + 4 + 3 - 0.25, 4 + 2.5 + 0 + 0.25, -4 + 10 + 6 - 0.25];
+    if (product.some((v, i) => Math.abs(v - want[i]!) > 1e-5)) return `matMul gave [${product.join(', ')}], expected [${want.join(', ')}]`;
+    const mish = wasmMish(tf.tensor1d([1])).dataSync()[0]!;
+    if (Math.abs(mish - Math.tanh(Math.log1p(Math.E))) > 1e-5) return `Mish(1) gave ${mish}`;
+    return null;
+  } finally {
+    tf.engine().endScope();
+  }
 }
 
 /** Turns the kernels off (the tfjs ops are used); {@link installWasmKernels} turns them on again. */
