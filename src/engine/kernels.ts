@@ -48,7 +48,7 @@ interface KernelExports {
 
 /** The parts of tfjs-backend-wasm's backend object the kernels use. */
 interface WasmBackendInternals {
-  readonly wasm: { readonly asm: { readonly memory: WasmMemory }; _malloc(bytes: number): number; _free(pointer: number): void };
+  readonly wasm: { readonly asm: { readonly memory: WasmMemory }; readonly HEAPU8: Uint8Array; _malloc(bytes: number): number; _free(pointer: number): void };
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -109,105 +109,93 @@ function current(): Installed {
   return installed;
 }
 
+/** What a kernel body gets: the installed module, its inputs and attributes, and a pointer lookup. */
+interface KernelCall {
+  readonly state: Installed;
+  readonly inputs: Record<string, tf.TensorInfo>;
+  readonly attrs: Readonly<Record<string, unknown>>;
+  /** Byte offset of a tensor's data in the backend's memory. */
+  at(info: tf.TensorInfo): number;
+  /** A new float32 output of this shape, allocated by the backend. */
+  output(shape: readonly number[]): tf.TensorInfo;
+}
+
+function register(kernelName: string, body: (call: KernelCall) => tf.TensorInfo | tf.TensorInfo[]): void {
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const state = current();
+      return body({
+        state,
+        inputs: inputs as Record<string, tf.TensorInfo>,
+        attrs: (attrs ?? {}) as Record<string, unknown>,
+        at: (info) => offsetOf(state.backend, info),
+        output: (shape) => state.backend.makeOutput([...shape], 'float32'),
+      });
+    },
+  });
+}
+
 function registerKernels(): void {
   if (registered) return;
   registered = true;
-  tf.registerKernel({
-    kernelName: KERNEL_NAMES.matMul,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
-      const state = current();
-      const { a, b, bias } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
-      const transposeA = attrs?.['transposeA'] === true;
-      const transposeB = attrs?.['transposeB'] === true;
-      if (a.shape.length !== 2 || b.shape.length !== 2) {
-        throw new ShapeError(`${KERNEL_NAMES.matMul}: expected 2-D operands, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}].`);
-      }
-      const [aRows, aCols] = a.shape as [number, number];
-      const [bRows, bCols] = b.shape as [number, number];
-      const m = transposeA ? aCols : aRows;
-      const k = transposeA ? aRows : aCols;
-      const n = transposeB ? bRows : bCols;
-      if ((transposeB ? bCols : bRows) !== k) {
-        throw new ShapeError(`${KERNEL_NAMES.matMul}: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${transposeB ? bCols : bRows}, ${n}].`);
-      }
-      requireFloat32(KERNEL_NAMES.matMul, a);
-      requireFloat32(KERNEL_NAMES.matMul, b);
-      if (bias !== undefined) {
-        requireFloat32(`${KERNEL_NAMES.matMul} bias`, bias, n);
-        if (bias.shape.length !== 1) throw new ShapeError(`${KERNEL_NAMES.matMul}: the bias must be [${n}], got [${bias.shape.join(', ')}].`);
-      }
-      const out = state.backend.makeOutput([m, n], 'float32');
-      const scratch = scratchFor(state, state.exports.gemm_scratch_floats(m, n, k, transposeA ? 1 : 0));
-      state.exports.gemm(
-        m,
-        n,
-        k,
-        offsetOf(state.backend, a),
-        transposeA ? 1 : 0,
-        offsetOf(state.backend, b),
-        transposeB ? 1 : 0,
-        bias === undefined ? 0 : offsetOf(state.backend, bias),
-        offsetOf(state.backend, out),
-        scratch,
-      );
-      return out;
-    },
+  const N = KERNEL_NAMES;
+  register(N.matMul, ({ state, inputs: { a, b, bias }, attrs, at, output }) => {
+    const transposeA = attrs['transposeA'] === true;
+    const transposeB = attrs['transposeB'] === true;
+    if (a!.shape.length !== 2 || b!.shape.length !== 2) {
+      throw new ShapeError(`${N.matMul}: expected 2-D operands, got [${a!.shape.join(', ')}] and [${b!.shape.join(', ')}].`);
+    }
+    const [aRows, aCols] = a!.shape as [number, number];
+    const [bRows, bCols] = b!.shape as [number, number];
+    const m = transposeA ? aCols : aRows;
+    const k = transposeA ? aRows : aCols;
+    const n = transposeB ? bRows : bCols;
+    if ((transposeB ? bCols : bRows) !== k) {
+      throw new ShapeError(`${N.matMul}: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${transposeB ? bCols : bRows}, ${n}].`);
+    }
+    requireFloat32(N.matMul, a!);
+    requireFloat32(N.matMul, b!);
+    if (bias !== undefined) {
+      requireFloat32(`${N.matMul} bias`, bias, n);
+      if (bias.shape.length !== 1) throw new ShapeError(`${N.matMul}: the bias must be [${n}], got [${bias.shape.join(', ')}].`);
+    }
+    const out = output([m, n]);
+    const scratch = scratchFor(state, state.exports.gemm_scratch_floats(m, n, k, transposeA ? 1 : 0));
+    state.exports.gemm(m, n, k, at(a!), transposeA ? 1 : 0, at(b!), transposeB ? 1 : 0, bias === undefined ? 0 : at(bias), at(out), scratch);
+    return out;
   });
-  tf.registerKernel({
-    kernelName: KERNEL_NAMES.columnSums,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs }) => {
-      const state = current();
-      const { x } = inputs as { x: tf.TensorInfo };
-      requireFloat32(KERNEL_NAMES.columnSums, x);
-      if (x.shape.length !== 2) throw new ShapeError(`${KERNEL_NAMES.columnSums}: expected a 2-D tensor, got [${x.shape.join(', ')}].`);
-      const [m, n] = x.shape as [number, number];
-      const out = state.backend.makeOutput([n], 'float32');
-      state.exports.column_sums(offsetOf(state.backend, x), m, n, offsetOf(state.backend, out));
-      return out;
-    },
+  register(N.columnSums, ({ state, inputs: { x }, at, output }) => {
+    requireFloat32(N.columnSums, x!);
+    if (x!.shape.length !== 2) throw new ShapeError(`${N.columnSums}: expected a 2-D tensor, got [${x!.shape.join(', ')}].`);
+    const [m, n] = x!.shape as [number, number];
+    const out = output([n]);
+    state.exports.column_sums(at(x!), m, n, at(out));
+    return out;
   });
-  tf.registerKernel({
-    kernelName: KERNEL_NAMES.mish,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs }) => {
-      const state = current();
-      const { x } = inputs as { x: tf.TensorInfo };
-      requireFloat32(KERNEL_NAMES.mish, x);
-      const out = state.backend.makeOutput([...x.shape], 'float32');
-      state.exports.mish_forward(offsetOf(state.backend, x), offsetOf(state.backend, out), tf.util.sizeFromShape(x.shape));
-      return out;
-    },
+  register(N.mish, ({ state, inputs: { x }, at, output }) => {
+    requireFloat32(N.mish, x!);
+    const out = output(x!.shape);
+    state.exports.mish_forward(at(x!), at(out), tf.util.sizeFromShape(x!.shape));
+    return out;
   });
-  tf.registerKernel({
-    kernelName: KERNEL_NAMES.mishGrad,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs }) => {
-      const state = current();
-      const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
-      requireFloat32(KERNEL_NAMES.mishGrad, x);
-      requireFloat32(`${KERNEL_NAMES.mishGrad} dy`, dy, tf.util.sizeFromShape(x.shape));
-      const out = state.backend.makeOutput([...x.shape], 'float32');
-      state.exports.mish_backward(offsetOf(state.backend, dy), offsetOf(state.backend, x), offsetOf(state.backend, out), tf.util.sizeFromShape(x.shape));
-      return out;
-    },
+  register(N.mishGrad, ({ state, inputs: { dy, x }, at, output }) => {
+    const size = tf.util.sizeFromShape(x!.shape);
+    requireFloat32(N.mishGrad, x!);
+    requireFloat32(`${N.mishGrad} dy`, dy!, size);
+    const out = output(x!.shape);
+    state.exports.mish_backward(at(dy!), at(x!), at(out), size);
+    return out;
   });
-  tf.registerKernel({
-    kernelName: KERNEL_NAMES.adam,
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
-      const state = current();
-      const { w, g, m, v } = inputs as Record<'w' | 'g' | 'm' | 'v', tf.TensorInfo>;
-      const shape = [...w.shape];
-      const size = tf.util.sizeFromShape(shape);
-      for (const [name, t] of [['w', w], ['g', g], ['m', m], ['v', v]] as const) requireFloat32(`${KERNEL_NAMES.adam} ${name}`, t, size);
-      const outs = [state.backend.makeOutput(shape, 'float32'), state.backend.makeOutput(shape, 'float32'), state.backend.makeOutput(shape, 'float32')];
-      const at = (x: tf.TensorInfo) => offsetOf(state.backend, x);
-      const num = (key: string) => attrs?.[key] as number;
-      state.exports.adam(at(w), at(g), at(m), at(v), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(shape), num('beta1'), 1 - num('beta1'), num('beta2'), 1 - num('beta2'), num('stepSize'), num('epsilonHat'), num('gradScale'));
-      return outs;
-    },
+  register(N.adam, ({ state, inputs: { w, g, m, v }, attrs, at, output }) => {
+    const size = tf.util.sizeFromShape(w!.shape);
+    for (const [name, t] of [['w', w], ['g', g], ['m', m], ['v', v]] as const) requireFloat32(`${N.adam} ${name}`, t!, size);
+    const outs = [output(w!.shape), output(w!.shape), output(w!.shape)] as const;
+    const num = (key: string) => attrs[key] as number;
+    const [b1, b2] = [num('beta1'), num('beta2')];
+    state.exports.adam(at(w!), at(g!), at(m!), at(v!), at(outs[0]), at(outs[1]), at(outs[2]), size, b1, 1 - b1, b2, 1 - b2, num('stepSize'), num('epsilonHat'), num('gradScale'));
+    return [...outs];
   });
 }
 
@@ -219,12 +207,12 @@ function registerKernels(): void {
 export async function installWasmKernels(): Promise<string | null> {
   const backend = tf.backend() as unknown as Partial<WasmBackendInternals>;
   if (tf.getBackend() !== 'wasm') return `the active backend is '${tf.getBackend()}', not 'wasm'`;
+  if (typeof SharedArrayBuffer !== 'undefined' && backend.wasm?.HEAPU8?.buffer instanceof SharedArrayBuffer) {
+    return 'the threaded wasm build is active (its XNNPACK pool is used instead)';
+  }
   const memory = backend.wasm?.asm?.memory;
   if (!(memory instanceof wasmApi.Memory) || typeof backend.makeOutput !== 'function' || backend.dataIdMap === undefined) {
     return 'this tfjs-backend-wasm build does not expose its memory';
-  }
-  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
-    return 'the threaded wasm build is active (its XNNPACK pool is used instead)';
   }
   if (installed?.backend === backend) {
     enabled = true;

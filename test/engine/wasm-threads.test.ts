@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { availableParallelism } from 'node:os';
 import { loadWasmBackend, wasmThreadsInUse } from '../../src/engine/wasm.js';
+import { customKernelsActive, installWasmKernels } from '../../src/engine/kernels.js';
 
 /** Deterministic data in [-1, 1). */
 function data(n: number, seed: number): Float32Array {
@@ -60,6 +61,11 @@ describe('wasm backend, threaded SIMD build', () => {
     expect(await wasmThreadsInUse()).toBe(2);
     // The pool runs on 2 threads even on a machine that reports fewer cores.
     expect(availableParallelism()).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps llmdpd's single-threaded kernels off on the threaded build (XNNPACK's pool runs the products)", async () => {
+    expect(await installWasmKernels()).toMatch(/threaded wasm build is active/);
+    expect(customKernelsActive()).toBe(false);
   });
 
   it.each([
