@@ -1,16 +1,22 @@
 /**
  * llmdpd's own wasm kernels for the operations that dominate a diffusion-policy training step:
  * matrix products (with either operand transposed, and a bias), column sums, Mish and its
- * gradient, one Adam step and a sum of squares. They run on the single-threaded tfjs-backend-wasm, on tensors in
- * the backend's own memory: the module (`assets/wasm/llmdpd-kernels.wasm`, built from
- * `native/wasm/kernels.c`) imports that memory, so no data is copied in or out.
+ * gradient, one Adam step and a sum of squares. They run on the single-threaded
+ * tfjs-backend-wasm, on tensors in the backend's own memory: the module
+ * (`assets/wasm/llmdpd-kernels.wasm`, built from `native/wasm/kernels.c`) imports that memory,
+ * so no data is copied in or out.
  *
  * Why: XNNPACK, which runs tfjs-wasm's products, packs the right-hand operand into a new
  * operator for every new tensor (every weight after an optimiser step, every activation
  * gradient), and tfjs's transposed products fall back to a slow generic loop. Measured on this
  * project's 2-core machine (256×256×256 float32, 1 thread): XNNPACK 1.10 ms for a cached operand,
- * 1.35 ms for a fresh one, plus 0.12 ms per explicit transpose; these kernels 0.81-0.91 ms in
- * every case, packing included. Mish is one pass instead of five kernels, Adam one instead of ten.
+ * 1.36-1.63 ms for a fresh one, plus 0.12 ms per explicit transpose; these kernels 0.85-0.96 ms
+ * in every case, packing included. Mish is one pass instead of five kernels, Adam one instead of
+ * ten.
+ *
+ * They depend on tfjs-backend-wasm internals (its memory object, tensor table and `makeOutput`),
+ * so installing them checks the module's ABI number and runs a self-test on known inputs; if
+ * either fails, the stock tfjs ops are used and `EngineInfo.skipped` says why.
  *
  * The kernels are registered with tfjs under their own names, so they take part in `tidy`,
  * memory accounting and profiling like any other kernel. Callers check {@link customKernelsActive}

@@ -13,8 +13,9 @@
  * Derivative: d/dx [x·t] = t + x·σ(x)·(1 − t²), with t = tanh(softplus(x)).
  *
  * When llmdpd's wasm kernels are active (see `engine/kernels.ts`), the forward pass and the
- * gradient are each one kernel pass (0.03 ms for 256×256 instead of 0.22 ms), the forward pass
- * keeps only x, and the gradient recomputes σ(x) and t from it.
+ * gradient are each one kernel pass (0.12 and 0.14 ms for 256×256, against 0.23 ms for the
+ * forward pass alone on the tfjs ops); the forward pass keeps only x, and the gradient
+ * recomputes σ(x) and t from it.
  *
  * @module
  */
