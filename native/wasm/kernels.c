@@ -105,7 +105,32 @@ static inline void kernel_4x8(int K, const float* a, int lda, const float* bp, f
   store_row(c + 3 * ldc, c30, c31, nn, tmp);
 }
 
-/* C[1×nn] = A[1×K]·P[K×8] (+ bias), for the rows left over after the 4-row blocks. */
+/* C[2×nn] = A[2×K]·P[K×8] (+ bias), for two rows left over after the 4-row blocks. */
+static inline void kernel_2x8(int K, const float* a, int lda, const float* bp, float* c, int ldc, const float* bias, int nn, float* tmp) {
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
+  const float* a0 = a;
+  const float* a1 = a + lda;
+  for (int k = 0; k < K; k++) {
+    v128_t b0 = wasm_v128_load(bp);
+    v128_t b1 = wasm_v128_load(bp + 4);
+    bp += NR;
+    v128_t x = wasm_v128_load32_splat(a0 + k);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
+    x = wasm_v128_load32_splat(a1 + k);
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
+  }
+  if (bias) {
+    v128_t bb0 = wasm_v128_load(bias), bb1 = wasm_v128_load(bias + 4);
+    c00 = wasm_f32x4_add(c00, bb0); c01 = wasm_f32x4_add(c01, bb1);
+    c10 = wasm_f32x4_add(c10, bb0); c11 = wasm_f32x4_add(c11, bb1);
+  }
+  store_row(c, c00, c01, nn, tmp);
+  store_row(c + ldc, c10, c11, nn, tmp);
+}
+
+/* C[1×nn] = A[1×K]·P[K×8] (+ bias), for the last row left over. */
 static inline void kernel_1x8(int K, const float* a, const float* bp, float* c, const float* bias, int nn, float* tmp) {
   v128_t c0 = wasm_f32x4_splat(0.0f), c1 = c0;
   for (int k = 0; k < K; k++) {
@@ -164,6 +189,10 @@ void gemm(int M, int N, int K, const float* a, int transA, const float* b, int t
     const float* panel = packed + (size_t)p * NR * K;
     int i = 0;
     for (; i + MR <= M; i += MR) kernel_4x8(K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
+    if (i + 2 <= M) {
+      kernel_2x8(K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
+      i += 2;
+    }
     for (; i < M; i++) kernel_1x8(K, arows + (size_t)i * K, panel, c + (size_t)i * N + n0, pb, nn, tmp);
   }
 }

@@ -78,7 +78,11 @@ let uniqueId = 0;
 function forwardWithSaved(input: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | tf.Tensor2D, activation: Activation): { value: tf.Tensor2D; saved: tf.Tensor[] } {
   let z: tf.Tensor2D;
   if (customKernelsActive()) {
-    z = b.rank === 1 ? wasmMatMul(input, w, false, false, b as tf.Tensor1D) : (tf.add(wasmMatMul(input, w), b) as tf.Tensor2D);
+    // A bias shared by every row ([out] or [1, out], e.g. with a folded-in condition) is added
+    // inside the product; only per-row biases need a separate add.
+    if (b.rank === 1) z = wasmMatMul(input, w, false, false, b as tf.Tensor1D);
+    else if (b.shape[0] === 1) z = wasmMatMul(input, w, false, false, tf.reshape(b, [b.shape[1]!]) as tf.Tensor1D);
+    else z = tf.add(wasmMatMul(input, w), b) as tf.Tensor2D;
   } else {
     // The wasm backend's fused product accepts only a rank-1 bias (a reshaped [1, out] one is
     // rejected too), so rank-2 biases are added after the product (a broadcast add, ~0.02 ms).
