@@ -96,7 +96,8 @@ function scratchFor(state: Installed, floats: number): number {
     if (state.scratch !== 0) state.backend.wasm._free(state.scratch);
     const size = Math.max(floats, state.scratchFloats * 2);
     state.scratch = state.backend.wasm._malloc(size * 4 + 16);
-    state.scratchFloats = size;
+    state.scratchFloats = state.scratch === 0 ? 0 : size;
+    if (state.scratch === 0) throw new Error(`llmdpd kernels: the wasm heap cannot hold ${size * 4} bytes of scratch space (4 GiB is the wasm32 limit)`);
   }
   // 16-byte alignment for the packed panels
   return (state.scratch + 15) & ~15;
