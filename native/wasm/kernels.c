@@ -68,82 +68,30 @@ static inline void store_row(float* c, v128_t lo, v128_t hi, int nn, float* tmp)
   }
 }
 
-/* C[4×nn] = A[4×K]·P[K×8] (+ bias): 8 accumulators, two B vectors and one broadcast. */
-static inline void kernel_4x8(int K, const float* a, int lda, const float* bp, float* c, int ldc, const float* bias, int nn, float* tmp) {
-  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const float* a0 = a;
-  const float* a1 = a + lda;
-  const float* a2 = a + 2 * lda;
-  const float* a3 = a + 3 * lda;
+/* C[R×nn] = A[R×K]·P[K×8] (+ bias) for R = 4 (the main tile: 8 accumulators, two B vectors and
+ * one broadcast), 2 or 1 (the rows left over). R is a constant at every call, so the loops over
+ * rows unroll and the accumulators live in registers (the build script checks no stack is used). */
+static inline __attribute__((always_inline)) void kernel_rx8(const int R, int K, const float* a, int lda, const float* bp, float* c, int ldc, const float* bias, int nn, float* tmp) {
+  v128_t acc[MR][2];
+  for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
   for (int k = 0; k < K; k++) {
     v128_t b0 = wasm_v128_load(bp);
     v128_t b1 = wasm_v128_load(bp + 4);
     bp += NR;
-    v128_t x = wasm_v128_load32_splat(a0 + k);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
-    x = wasm_v128_load32_splat(a1 + k);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
-    x = wasm_v128_load32_splat(a2 + k);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
-    x = wasm_v128_load32_splat(a3 + k);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
+    for (int r = 0; r < R; r++) {
+      v128_t x = wasm_v128_load32_splat(a + r * lda + k);
+      acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(x, b0));
+      acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(x, b1));
+    }
   }
   if (bias) {
     v128_t bb0 = wasm_v128_load(bias), bb1 = wasm_v128_load(bias + 4);
-    c00 = wasm_f32x4_add(c00, bb0); c01 = wasm_f32x4_add(c01, bb1);
-    c10 = wasm_f32x4_add(c10, bb0); c11 = wasm_f32x4_add(c11, bb1);
-    c20 = wasm_f32x4_add(c20, bb0); c21 = wasm_f32x4_add(c21, bb1);
-    c30 = wasm_f32x4_add(c30, bb0); c31 = wasm_f32x4_add(c31, bb1);
+    for (int r = 0; r < R; r++) {
+      acc[r][0] = wasm_f32x4_add(acc[r][0], bb0);
+      acc[r][1] = wasm_f32x4_add(acc[r][1], bb1);
+    }
   }
-  store_row(c, c00, c01, nn, tmp);
-  store_row(c + ldc, c10, c11, nn, tmp);
-  store_row(c + 2 * ldc, c20, c21, nn, tmp);
-  store_row(c + 3 * ldc, c30, c31, nn, tmp);
-}
-
-/* C[2×nn] = A[2×K]·P[K×8] (+ bias), for two rows left over after the 4-row blocks. */
-static inline void kernel_2x8(int K, const float* a, int lda, const float* bp, float* c, int ldc, const float* bias, int nn, float* tmp) {
-  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-  const float* a0 = a;
-  const float* a1 = a + lda;
-  for (int k = 0; k < K; k++) {
-    v128_t b0 = wasm_v128_load(bp);
-    v128_t b1 = wasm_v128_load(bp + 4);
-    bp += NR;
-    v128_t x = wasm_v128_load32_splat(a0 + k);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
-    x = wasm_v128_load32_splat(a1 + k);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
-  }
-  if (bias) {
-    v128_t bb0 = wasm_v128_load(bias), bb1 = wasm_v128_load(bias + 4);
-    c00 = wasm_f32x4_add(c00, bb0); c01 = wasm_f32x4_add(c01, bb1);
-    c10 = wasm_f32x4_add(c10, bb0); c11 = wasm_f32x4_add(c11, bb1);
-  }
-  store_row(c, c00, c01, nn, tmp);
-  store_row(c + ldc, c10, c11, nn, tmp);
-}
-
-/* C[1×nn] = A[1×K]·P[K×8] (+ bias), for the last row left over. */
-static inline void kernel_1x8(int K, const float* a, const float* bp, float* c, const float* bias, int nn, float* tmp) {
-  v128_t c0 = wasm_f32x4_splat(0.0f), c1 = c0;
-  for (int k = 0; k < K; k++) {
-    v128_t x = wasm_v128_load32_splat(a + k);
-    c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(x, wasm_v128_load(bp)));
-    c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(x, wasm_v128_load(bp + 4)));
-    bp += NR;
-  }
-  if (bias) {
-    c0 = wasm_f32x4_add(c0, wasm_v128_load(bias));
-    c1 = wasm_f32x4_add(c1, wasm_v128_load(bias + 4));
-  }
-  store_row(c, c0, c1, nn, tmp);
+  for (int r = 0; r < R; r++) store_row(c + r * ldc, acc[r][0], acc[r][1], nn, tmp);
 }
 
 /* Floats of scratch gemm needs for these sizes. */
@@ -188,12 +136,12 @@ void gemm(int M, int N, int K, const float* a, int transA, const float* b, int t
     }
     const float* panel = packed + (size_t)p * NR * K;
     int i = 0;
-    for (; i + MR <= M; i += MR) kernel_4x8(K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
+    for (; i + MR <= M; i += MR) kernel_rx8(MR, K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
     if (i + 2 <= M) {
-      kernel_2x8(K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
+      kernel_rx8(2, K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
       i += 2;
     }
-    for (; i < M; i++) kernel_1x8(K, arows + (size_t)i * K, panel, c + (size_t)i * N + n0, pb, nn, tmp);
+    if (i < M) kernel_rx8(1, K, arows + (size_t)i * K, K, panel, c + (size_t)i * N + n0, N, pb, nn, tmp);
   }
 }
 
