@@ -25,7 +25,13 @@ const { values: args } = parseArgs({
   },
 });
 const engine = await initEngine({ backend: args.backend, threads: Number(args.threads), kernels: args.kernels });
-const common = { machine: machineFacts(), backend: engine.backend, threads: engine.threads, kernels: engine.kernels, tfjs: engine.tfjsVersion };
+const common = {
+  machine: machineFacts(),
+  backend: engine.backend,
+  threads: engine.threads,
+  kernels: engine.kernels,
+  tfjs: engine.tfjsVersion,
+};
 const S = 11;
 const A = 3;
 const N = 20_000;
@@ -49,10 +55,13 @@ function timeSteps(agent, source) {
   const rng = new Rng(3);
   const batch = source.sample(256, rng);
   for (let i = 0; i < 5; i++) agent.update(batch, false);
-  return medianMs(() => {
-    source.sampleInto(batch, rng);
-    agent.update(batch, false);
-  }, { warmup: 0, iterations: steps });
+  return medianMs(
+    () => {
+      source.sampleInto(batch, rng);
+      agent.update(batch, false);
+    },
+    { warmup: 0, iterations: steps },
+  );
 }
 
 const buffer = hopperLikeBuffer(1);
@@ -61,20 +70,41 @@ const dqlMs = timeSteps(dql, buffer);
 emit({ case: 'diffusion-ql-step', ms: round3(dqlMs), batch: 256, K: 5, ...common });
 const obs = buffer.sample(1, new Rng(4)).observations;
 const actMs = medianMs(() => dql.act(obs), { warmup: 5, iterations: 50 });
-emit({ case: 'diffusion-ql-act-one-state', ms: round3(actMs), candidates: 50, target: 4, meetsTarget: actMs <= 4, ...common });
+emit({
+  case: 'diffusion-ql-act-one-state',
+  ms: round3(actMs),
+  candidates: 50,
+  target: 4,
+  meetsTarget: actMs <= 4,
+  ...common,
+});
 dql.dispose();
 
 // LLMDPD: the same networks plus a text head (hashed n-gram text vectors, 512 wide) and a
 // trajectory transformer over 20-step prompts; one task per batch (Algorithm 1).
 const tasks = [0, 1, 2, 3].map((i) => {
   const b = hopperLikeBuffer(10 + i);
-  return { name: `task-${i}`, buffer: b, textPrompt: `Task: hop forward at speed ${i + 1}. Objective: move forward.`, trajectoryPrompt: b.trajectory({ start: 0, length: 20 }) };
+  return {
+    name: `task-${i}`,
+    buffer: b,
+    textPrompt: `Task: hop forward at speed ${i + 1}. Objective: move forward.`,
+    trajectoryPrompt: b.trajectory({ start: 0, length: 20 }),
+  };
 });
 const dataset = new MultiTaskDataset(tasks);
 const llmdpd = new LLMDPDAgent({ observationDim: S, actionDim: A, emaStartStep: 0 });
 await llmdpd.prepareTasks(dataset);
 const llmdpdMs = timeSteps(llmdpd, dataset);
-emit({ case: 'llmdpd-step', ms: round3(llmdpdMs), batch: 256, K: 5, ratioToDiffusionQL: round3(llmdpdMs / dqlMs), target: 1.3, meetsTarget: llmdpdMs / dqlMs <= 1.3, ...common });
+emit({
+  case: 'llmdpd-step',
+  ms: round3(llmdpdMs),
+  batch: 256,
+  K: 5,
+  ratioToDiffusionQL: round3(llmdpdMs / dqlMs),
+  target: 1.3,
+  meetsTarget: llmdpdMs / dqlMs <= 1.3,
+  ...common,
+});
 const policy = await llmdpd.policy({ textPrompt: tasks[0].textPrompt, trajectoryPrompt: tasks[0].trajectoryPrompt });
 const llmdpdActMs = medianMs(() => policy.act(obs), { warmup: 5, iterations: 50 });
 emit({ case: 'llmdpd-act-one-state', ms: round3(llmdpdActMs), candidates: 50, ...common });
@@ -85,15 +115,29 @@ if (!args['no-torch']) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   for (const threads of [1, 2]) {
     try {
-      const out = execFileSync(python, [script, '--steps', '40', '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync(python, [script, '--steps', '40', '--threads', String(threads)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const ref = JSON.parse(out.trim().split('\n').pop());
       emit({ case: 'pytorch-reference-dql-step', ...ref, machine: common.machine });
       if (threads === 1) {
         const ratio = dqlMs / ref.ms_per_step;
-        emit({ case: 'ratio-diffusion-ql-vs-pytorch-1-thread', oursMs: round3(dqlMs), pytorchMs: ref.ms_per_step, ratio: round3(ratio), target: 2.0, meetsTarget: ratio <= 2.0, ...common });
+        emit({
+          case: 'ratio-diffusion-ql-vs-pytorch-1-thread',
+          oursMs: round3(dqlMs),
+          pytorchMs: ref.ms_per_step,
+          ratio: round3(ratio),
+          target: 2.0,
+          meetsTarget: ratio <= 2.0,
+          ...common,
+        });
       }
     } catch (error) {
-      emit({ case: 'pytorch-reference-dql-step', error: `could not run ${script}: ${String(error.message).split('\n')[0]}` });
+      emit({
+        case: 'pytorch-reference-dql-step',
+        error: `could not run ${script}: ${String(error.message).split('\n')[0]}`,
+      });
     }
   }
 }

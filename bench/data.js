@@ -48,7 +48,10 @@ const obsValue = (r, c) => Math.fround(Math.sin(r * 0.001 + c) * 3 + c);
 /** Action value of file row r, column c. */
 const actValue = (r, c) => Math.fround(Math.cos(r * 0.01 + c));
 
-/** The flags of the synthetic file: episodes of 1000 steps cut by a timeout, every 7th ending in a terminal at step 400 + (e mod 300). */
+/**
+ * The flags of the synthetic file: episodes of 1000 steps cut by a timeout, every 7th ending in a terminal at step 400
+ * + (e mod 300).
+ */
 function flagsOf(n) {
   const terminals = new Uint8Array(n);
   const timeouts = new Uint8Array(n);
@@ -95,7 +98,14 @@ async function writeChild(path) {
   const built = performance.now();
   await writeD4rl(path, buffer, { datasetId: 'halfcheetah-medium-expert-v2' });
   const done = performance.now();
-  emit({ bench: 'data', case: 'write', rows, buildSeconds: round3((built - t0) / 1000), writeSeconds: round3((done - built) / 1000), fileBytes: statSync(path).size });
+  emit({
+    bench: 'data',
+    case: 'write',
+    rows,
+    buildSeconds: round3((built - t0) / 1000),
+    writeSeconds: round3((done - built) / 1000),
+    fileBytes: statSync(path).size,
+  });
 }
 
 /** Bytes of the distinct ArrayBuffers behind `views`. */
@@ -137,7 +147,18 @@ async function loadChild(path, mode) {
   const after = process.memoryUsage();
   const wasmAfter = module.HEAPU8.length;
   const c = ds.buffer.columns();
-  const bufferBytes = heldBytes([c.observations, c.actions, c.rewards, c.nextObservations, c.terminals, c.timeouts, c.episodeEnds, c.taskIndices, ds.qpos, ds.qvel]);
+  const bufferBytes = heldBytes([
+    c.observations,
+    c.actions,
+    c.rewards,
+    c.nextObservations,
+    c.terminals,
+    c.timeouts,
+    c.episodeEnds,
+    c.taskIndices,
+    ds.qpos,
+    ds.qvel,
+  ]);
   // Correctness spot checks against the generating formula.
   const { terminals, timeouts } = flagsOf(rows);
   const fileRows = [];
@@ -146,9 +167,11 @@ async function loadChild(path, mode) {
   for (const j of [0, 1, 999, Math.floor(c.size / 2), c.size - 1]) {
     const r = fileRows[j];
     for (let k = 0; k < OBS; k++) {
-      if (c.observations[j * OBS + k] !== obsValue(r, k) || c.nextObservations[j * OBS + k] !== obsValue(r + 1, k)) throw new Error(`bench: observation row ${j} (file row ${r}) is wrong`);
+      if (c.observations[j * OBS + k] !== obsValue(r, k) || c.nextObservations[j * OBS + k] !== obsValue(r + 1, k))
+        throw new Error(`bench: observation row ${j} (file row ${r}) is wrong`);
     }
-    for (let k = 0; k < ACT; k++) if (c.actions[j * ACT + k] !== actValue(r, k)) throw new Error(`bench: action row ${j} is wrong`);
+    for (let k = 0; k < ACT; k++)
+      if (c.actions[j * ACT + k] !== actValue(r, k)) throw new Error(`bench: action row ${j} is wrong`);
     if (c.terminals[j] !== terminals[r]) throw new Error(`bench: terminal row ${j} is wrong`);
   }
   const rssDelta = after.rss - before.rss;
@@ -186,7 +209,13 @@ if (args.child === 'write') {
   const path = join(dir, `bench-${rows}.hdf5`);
   const self = fileURLToPath(import.meta.url);
   const run = (extra, nodeFlags = []) =>
-    process.stdout.write(execFileSync(process.execPath, [...nodeFlags, self, '--rows', String(rows), '--path', path, ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 }));
+    process.stdout.write(
+      execFileSync(process.execPath, [...nodeFlags, self, '--rows', String(rows), '--path', path, ...extra], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      }),
+    );
   try {
     run(['--child', 'write']);
     for (const mode of ['drop', 'keep']) run(['--child', 'load', '--mode', mode], ['--expose-gc']);

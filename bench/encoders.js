@@ -50,7 +50,10 @@ function randomPrompt() {
 
 for (const prompts of [1, 16]) {
   const batch = encoder.prepare(Array.from({ length: prompts }, randomPrompt));
-  const weights = tf.tensor2d(rng.fillNormal(new Float32Array(prompts * encoder.outputDim)), [prompts, encoder.outputDim]);
+  const weights = tf.tensor2d(rng.fillNormal(new Float32Array(prompts * encoder.outputDim)), [
+    prompts,
+    encoder.outputDim,
+  ]);
   const loss = (training) => () => tf.sum(tf.mul(encoder.encode(batch, { training }), weights));
   const step = () =>
     tf.tidy(() => {
@@ -82,13 +85,19 @@ encoder.dispose();
 // ---- Default text encoder -----------------------------------------------------------------
 const textModule = new URL('../dist/encoders/text/hashed-text-encoder.js', import.meta.url);
 if (!existsSync(textModule)) {
-  emit({ case: 'text-encoder-default', skipped: true, note: 'dist/encoders/text/hashed-text-encoder.js not found (text encoders not built yet)', ...common });
+  emit({
+    case: 'text-encoder-default',
+    skipped: true,
+    note: 'dist/encoders/text/hashed-text-encoder.js not found (text encoders not built yet)',
+    ...common,
+  });
 } else {
   const { HashedNgramTextEncoder } = await import(textModule.href);
   const text = new HashedNgramTextEncoder();
   const prompts = Array.from(
     { length: 64 },
-    (_, i) => `Task: reach-${i}. Objective: move the gripper to the goal position ${i}. Constraints: keep the arm within the workspace.`,
+    (_, i) =>
+      `Task: reach-${i}. Objective: move the gripper to the goal position ${i}. Constraints: keep the arm within the workspace.`,
   );
   const encodeAll = () => text.encode(prompts);
   // encode may be sync or async; time it either way
@@ -101,5 +110,12 @@ if (!existsSync(textModule)) {
   }
   times.sort((a, b) => a - b);
   const ms = times[times.length >> 1];
-  emit({ case: 'text-encoder-default', encoder: 'HashedNgramTextEncoder', prompts: prompts.length, msPerBatch: round3(ms), promptsPerSecond: Math.round((prompts.length / ms) * 1000), ...common });
+  emit({
+    case: 'text-encoder-default',
+    encoder: 'HashedNgramTextEncoder',
+    prompts: prompts.length,
+    msPerBatch: round3(ms),
+    promptsPerSecond: Math.round((prompts.length / ms) * 1000),
+    ...common,
+  });
 }

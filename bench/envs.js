@@ -44,7 +44,8 @@ function parseArgs(argv) {
     else if (key === '--ids') args.ids = value.split(',');
     else throw new Error(`unknown argument ${key}; use --steps N --rounds N --resets N --ids A,B`);
   }
-  for (const id of args.ids) if (!(id in NATIVE)) throw new Error(`unknown id ${id}; choose from ${Object.keys(NATIVE).join(', ')}`);
+  for (const id of args.ids)
+    if (!(id in NATIVE)) throw new Error(`unknown id ${id}; choose from ${Object.keys(NATIVE).join(', ')}`);
   return args;
 }
 
@@ -75,10 +76,13 @@ function runWasm(id, steps, seed) {
 
 /** Compiles the native program once; returns its path, or a reason it is unavailable. */
 function buildNative() {
-  if (!existsSync('/usr/include/mujoco/mujoco.h')) return { reason: 'libmujoco-dev is not installed (apt-get install -y libmujoco-dev)' };
+  if (!existsSync('/usr/include/mujoco/mujoco.h'))
+    return { reason: 'libmujoco-dev is not installed (apt-get install -y libmujoco-dev)' };
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'llmdpd-bench-')), 'locomotion_bench');
   try {
-    execFileSync('cc', ['-O2', '-o', out, path.join(HERE, 'native', 'locomotion_bench.c'), '-lmujoco', '-lm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('cc', ['-O2', '-o', out, path.join(HERE, 'native', 'locomotion_bench.c'), '-lmujoco', '-lm'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return { binary: out };
   } catch (error) {
     return { reason: `cc failed: ${String(error.stderr ?? error)}`.slice(0, 300) };
@@ -87,7 +91,9 @@ function buildNative() {
 
 function runNative(binary, id, steps) {
   const n = NATIVE[id];
-  const stdout = execFileSync(binary, [path.join(ASSETS, n.xml), String(n.frameSkip), String(steps), n.healthy], { encoding: 'utf8' });
+  const stdout = execFileSync(binary, [path.join(ASSETS, n.xml), String(n.frameSkip), String(steps), n.healthy], {
+    encoding: 'utf8',
+  });
   return JSON.parse(stdout);
 }
 
@@ -106,7 +112,12 @@ function resetCheck(count) {
     for (let i = 0; i < count; i++) env.reset({ seed: i });
     const ms = performance.now() - t0;
     const after = mujocoMemoryStats();
-    return { before, after, resetsPerSecond: Math.round(count / (ms / 1000)), heapGrowthBytes: after.heapBytes - before.heapBytes };
+    return {
+      before,
+      after,
+      resetsPerSecond: Math.round(count / (ms / 1000)),
+      heapGrowthBytes: after.heapBytes - before.heapBytes,
+    };
   } finally {
     env.close();
   }

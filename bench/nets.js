@@ -26,7 +26,13 @@ const { values: args } = parseArgs({
 });
 const iterations = Number(args.iterations);
 const engine = await initEngine({ backend: args.backend, threads: Number(args.threads), kernels: args.kernels });
-const common = { machine: machineFacts(), backend: engine.backend, threads: engine.threads, kernels: engine.kernels, tfjs: engine.tfjsVersion };
+const common = {
+  machine: machineFacts(),
+  backend: engine.backend,
+  threads: engine.threads,
+  kernels: engine.kernels,
+  tfjs: engine.tfjsVersion,
+};
 
 const B = 256;
 const IN = 30;
@@ -47,7 +53,16 @@ const y = tf.tensor2d(rng.fillNormal(new Float32Array(B * OUT)), [B, OUT]);
   const a = tf.randomNormal([256, 256], 0, 1, 'float32', 1);
   const b = tf.randomNormal([256, 256], 0, 1, 'float32', 2);
   const reps = 20;
-  const ms = medianMs(() => tf.tidy(() => { let r; for (let i = 0; i < reps; i++) r = tf.matMul(a, b); r.dataSync(); }), { iterations: 30 }) / reps;
+  const ms =
+    medianMs(
+      () =>
+        tf.tidy(() => {
+          let r;
+          for (let i = 0; i < reps; i++) r = tf.matMul(a, b);
+          r.dataSync();
+        }),
+      { iterations: 30 },
+    ) / reps;
   emit({ case: 'matmul-256x256x256', ms: round3(ms), gflops: round3((2 * 256 ** 3) / ms / 1e6), ...common });
   tf.dispose([a, b]);
 }
@@ -58,16 +73,29 @@ const y = tf.tensor2d(rng.fillNormal(new Float32Array(B * OUT)), [B, OUT]);
   const b = tf.randomNormal([256, 256], 0, 1, 'float32', 4);
   const ones = tf.ones([1, 256]);
   const reps = 10;
-  const perOp = (fn) => medianMs(() => tf.tidy(() => { let r; for (let i = 0; i < reps; i++) r = fn(); r.dataSync(); }), { warmup: 3, iterations: 15 }) / reps;
+  const perOp = (fn) =>
+    medianMs(
+      () =>
+        tf.tidy(() => {
+          let r;
+          for (let i = 0; i < reps; i++) r = fn();
+          r.dataSync();
+        }),
+      { warmup: 3, iterations: 15 },
+    ) / reps;
   const ops = {
-    'matMul': () => tf.matMul(a, b),
+    matMul: () => tf.matMul(a, b),
     'matMul-fresh-rhs': () => tf.matMul(a, tf.add(b, 0)),
-    'add': () => tf.add(a, b),
+    add: () => tf.add(a, b),
     'matMul-transposeA': () => tf.matMul(a, b, true, false),
     'matMul-transposeB': () => tf.matMul(a, b, false, true),
-    'transpose': () => tf.transpose(a),
+    transpose: () => tf.transpose(a),
     'mish-tanh-softplus': () => tf.mul(a, tf.tanh(tf.softplus(a))),
-    'mish-one-sigmoid': () => { const s = tf.sigmoid(a); const p = tf.mul(s, tf.sub(2, s)); return tf.mul(a, tf.div(p, tf.sub(2, p))); },
+    'mish-one-sigmoid': () => {
+      const s = tf.sigmoid(a);
+      const p = tf.mul(s, tf.sub(2, s));
+      return tf.mul(a, tf.div(p, tf.sub(2, p)));
+    },
     'sum-axis0': () => tf.sum(a, 0),
     'ones-row-matMul': () => tf.matMul(ones, a),
   };
@@ -96,7 +124,10 @@ const step = () =>
     const { grads } = gradientsOf(() => tf.mean(tf.square(tf.sub(net.apply(x), y))), opt.variables);
     opt.applyGradients(grads);
   });
-const stepSynced = () => { step(); opt.variables[0].dataSync(); };
+const stepSynced = () => {
+  step();
+  opt.variables[0].dataSync();
+};
 const fwdMs = medianMs(forward, { iterations });
 emit({ case: 'mlp-3x256-mish-forward', ms: round3(fwdMs), gflops: round3(forwardFlop / fwdMs / 1e6), ...common });
 const stepMs = medianMs(stepSynced, { iterations });
@@ -114,9 +145,19 @@ emit({ case: 'mlp-3x256-mish-step', ms: round3(stepMs), gflops: round3(stepFlop 
     }
     return h;
   };
-  const naiveStep = () => { tf.tidy(() => { naiveOpt.minimize(() => tf.mean(tf.square(tf.sub(naiveForward(), y))), false, vars); }); vars[0].dataSync(); };
+  const naiveStep = () => {
+    tf.tidy(() => {
+      naiveOpt.minimize(() => tf.mean(tf.square(tf.sub(naiveForward(), y))), false, vars);
+    });
+    vars[0].dataSync();
+  };
   const naiveMs = medianMs(naiveStep, { warmup: 3, iterations: Math.max(10, iterations >> 3) });
-  emit({ case: 'mlp-3x256-mish-step-naive-tfjs', ms: round3(naiveMs), gflops: round3(stepFlop / naiveMs / 1e6), ...common });
+  emit({
+    case: 'mlp-3x256-mish-step-naive-tfjs',
+    ms: round3(naiveMs),
+    gflops: round3(stepFlop / naiveMs / 1e6),
+    ...common,
+  });
   naiveOpt.dispose();
   tf.dispose(vars);
 }
@@ -126,16 +167,33 @@ if (!args['no-torch']) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   let torchLines = [];
   try {
-    const out = execFileSync(python, [new URL('./nets_torch_ref.py', import.meta.url).pathname, '1', '2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    torchLines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const out = execFileSync(python, [new URL('./nets_torch_ref.py', import.meta.url).pathname, '1', '2'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    torchLines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   } catch (error) {
-    emit({ case: 'pytorch-reference', error: `could not run ${python} bench/nets_torch_ref.py: ${String(error.message).split('\n')[0]}. Install Debian's python3-torch and libopenblas0-pthread.` });
+    emit({
+      case: 'pytorch-reference',
+      error: `could not run ${python} bench/nets_torch_ref.py: ${String(error.message).split('\n')[0]}. Install Debian's python3-torch and libopenblas0-pthread.`,
+    });
   }
   for (const t of torchLines) emit({ case: 'pytorch-mlp-3x256-mish-step', ...t, machine: common.machine });
   const oneThread = torchLines.find((t) => t.threads === 1);
   if (oneThread) {
     const ratio = stepMs / oneThread.stepMs;
-    emit({ case: 'ratio-vs-pytorch-1-thread', oursStepMs: round3(stepMs), pytorchStepMs: oneThread.stepMs, ratio: round3(ratio), target: 2.0, meetsTarget: ratio <= 2.0, ...common });
+    emit({
+      case: 'ratio-vs-pytorch-1-thread',
+      oursStepMs: round3(stepMs),
+      pytorchStepMs: oneThread.stepMs,
+      ratio: round3(ratio),
+      target: 2.0,
+      meetsTarget: ratio <= 2.0,
+      ...common,
+    });
   }
 }
 opt.dispose();

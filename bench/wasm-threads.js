@@ -33,7 +33,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const args = { threads: [1, 2], rounds: 3, reps256: 300, reps1024: 30, repsMlp: 300, dist: path.join(here, '..', 'dist') };
+  const args = {
+    threads: [1, 2],
+    rounds: 3,
+    reps256: 300,
+    reps1024: 30,
+    repsMlp: 300,
+    dist: path.join(here, '..', 'dist'),
+  };
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split('=');
     if (key === 'threads') args.threads = value.split(',').map(Number);
@@ -79,7 +86,9 @@ function time(fn, reps, warmup) {
 
 async function child(args) {
   const threads = Number(args.child);
-  const { loadWasmBackend, wasmThreadsInUse } = await import(pathToFileURL(path.join(args.dist, 'engine', 'wasm.js')).href);
+  const { loadWasmBackend, wasmThreadsInUse } = await import(
+    pathToFileURL(path.join(args.dist, 'engine', 'wasm.js')).href
+  );
   const tf = await import('@tensorflow/tfjs-core');
   const t0 = performance.now();
   const setup = await loadWasmBackend(threads);
@@ -87,8 +96,16 @@ async function child(args) {
   await tf.ready();
   const initMs = performance.now() - t0;
   const used = await wasmThreadsInUse();
-  const result = { requested: threads, threads: used, build: setup.build, fallbackReason: setup.fallbackReason, initMs, bench: {} };
-  const save = (name, t) => writeFileSync(path.join(args.out, `${threads}-${name}.f32`), Buffer.from(t.dataSync().buffer));
+  const result = {
+    requested: threads,
+    threads: used,
+    build: setup.build,
+    fallbackReason: setup.fallbackReason,
+    initMs,
+    bench: {},
+  };
+  const save = (name, t) =>
+    writeFileSync(path.join(args.out, `${threads}-${name}.f32`), Buffer.from(t.dataSync().buffer));
 
   for (const [n, reps] of [
     [256, args.reps256],
@@ -117,7 +134,11 @@ async function child(args) {
   const ws = [];
   const bs = [];
   for (let i = 0; i < 4; i++) {
-    ws.push(tf.variable(tf.mul(tf.tensor2d(data(dims[i] * dims[i + 1], 10 + i), [dims[i], dims[i + 1]]), Math.sqrt(1 / dims[i]))));
+    ws.push(
+      tf.variable(
+        tf.mul(tf.tensor2d(data(dims[i] * dims[i + 1], 10 + i), [dims[i], dims[i + 1]]), Math.sqrt(1 / dims[i])),
+      ),
+    );
     bs.push(tf.variable(tf.mul(tf.tensor1d(data(dims[i + 1], 20 + i)), 0.1)));
   }
   const forward = () => {
@@ -184,14 +205,27 @@ function compare(out, a, b, name) {
 
 async function parent(args) {
   const out = mkdtempSync(path.join(os.tmpdir(), 'llmdpd-bench-wasm-'));
-  console.log(`node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPU(s) (${os.cpus()[0]?.model ?? '?'}), load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const results = [];
   try {
     for (let round = 0; round < args.rounds; round++) {
       for (const threads of args.threads) {
         const run = spawnSync(
           process.execPath,
-          [fileURLToPath(import.meta.url), `--child=${threads}`, `--out=${out}`, `--dist=${args.dist}`, `--reps256=${args.reps256}`, `--reps1024=${args.reps1024}`, `--repsMlp=${args.repsMlp}`],
+          [
+            fileURLToPath(import.meta.url),
+            `--child=${threads}`,
+            `--out=${out}`,
+            `--dist=${args.dist}`,
+            `--reps256=${args.reps256}`,
+            `--reps1024=${args.reps1024}`,
+            `--repsMlp=${args.repsMlp}`,
+          ],
           { encoding: 'utf8', timeout: 600_000 },
         );
         if (run.status !== 0) {
@@ -205,7 +239,9 @@ async function parent(args) {
           `\nround ${round + 1}: threads requested ${result.requested}, in use ${result.threads} (${result.build}${result.fallbackReason ? `; fell back: ${result.fallbackReason}` : ''}), init ${result.initMs.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(2)}`,
         );
         for (const [name, t] of Object.entries(result.bench)) {
-          console.log(`  ${name.padEnd(36)} median ${t.medianMs.toFixed(3).padStart(9)} ms   min ${t.minMs.toFixed(3).padStart(9)} ms   (${t.reps} calls)`);
+          console.log(
+            `  ${name.padEnd(36)} median ${t.medianMs.toFixed(3).padStart(9)} ms   min ${t.minMs.toFixed(3).padStart(9)} ms   (${t.reps} calls)`,
+          );
         }
       }
     }
@@ -217,11 +253,25 @@ async function parent(args) {
     }
     console.log(`\nSummary: median over ${args.rounds} round(s) of the per-round median, ms`);
     const names = Object.keys(summary[args.threads[0]] ?? {});
-    console.log(`  ${'benchmark'.padEnd(36)}${args.threads.map((t) => `${t} thread(s)`.padStart(14)).join('')}${args.threads.includes(1) ? args.threads.filter((t) => t !== 1).map((t) => `×${t} vs 1`.padStart(10)).join('') : ''}`);
+    console.log(
+      `  ${'benchmark'.padEnd(36)}${args.threads.map((t) => `${t} thread(s)`.padStart(14)).join('')}${
+        args.threads.includes(1)
+          ? args.threads
+              .filter((t) => t !== 1)
+              .map((t) => `×${t} vs 1`.padStart(10))
+              .join('')
+          : ''
+      }`,
+    );
     for (const name of names) {
       const meds = args.threads.map((t) => (summary[t]?.[name] ? median(summary[t][name]) : NaN));
       const one = summary[1]?.[name] ? median(summary[1][name]) : NaN;
-      const speedups = args.threads.includes(1) ? args.threads.filter((t) => t !== 1).map((t) => (one / median(summary[t]?.[name] ?? [NaN])).toFixed(2).padStart(10)).join('') : '';
+      const speedups = args.threads.includes(1)
+        ? args.threads
+            .filter((t) => t !== 1)
+            .map((t) => (one / median(summary[t]?.[name] ?? [NaN])).toFixed(2).padStart(10))
+            .join('')
+        : '';
       console.log(`  ${name.padEnd(36)}${meds.map((m) => m.toFixed(3).padStart(14)).join('')}${speedups}`);
     }
     const firstOf = (threads) => results.find((r) => r.requested === threads);
@@ -232,11 +282,18 @@ async function parent(args) {
         console.log(`\nResults, ${threads} threads vs 1 thread (same inputs):`);
         for (const name of ['matmul256', 'matmul1024', 'mlp']) {
           const c = compare(out, 1, threads, name);
-          console.log(`  ${name.padEnd(11)} max |Δ| ${c.maxAbsDiff.toExponential(2)}  (relative ${c.maxRelDiff.toExponential(2)})${c.identical ? '  bit-identical' : ''}`);
+          console.log(
+            `  ${name.padEnd(11)} max |Δ| ${c.maxAbsDiff.toExponential(2)}  (relative ${c.maxRelDiff.toExponential(2)})${c.identical ? '  bit-identical' : ''}`,
+          );
         }
       }
     }
-    console.log(`\nload ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `\nload ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

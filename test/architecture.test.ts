@@ -17,7 +17,14 @@ describe('architecture rules (HOUSE_STYLE.md)', () => {
       "import {\n  a,\n  b,\n} from './multi-line.js';",
     ].join('\n');
     expect(importSpecifiers(text).sort()).toEqual(
-      ['../core/rng.js', '../core/types.js', './multi-line.js', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-core', '@tensorflow/tfjs-node'].sort(),
+      [
+        '../core/rng.js',
+        '../core/types.js',
+        './multi-line.js',
+        '@tensorflow/tfjs-backend-wasm',
+        '@tensorflow/tfjs-core',
+        '@tensorflow/tfjs-node',
+      ].sort(),
     );
   });
 
@@ -27,7 +34,10 @@ describe('architecture rules (HOUSE_STYLE.md)', () => {
       { path: 'src/envs/bad.ts', text: "import { LLMDPDAgent } from '../agents/llmdpd.js';" },
       { path: 'src/nets/bad.ts', text: "import '@tensorflow/tfjs-backend-wasm';" },
       { path: 'src/agents/llmdpd.ts', text: "import { DiffusionQLAgent } from './diffusion-ql.js';" },
-      { path: 'src/agents/diffusion-ql.ts', text: "import { mlp } from './common/networks.js';\nimport type { Agent } from './agent.js';" },
+      {
+        path: 'src/agents/diffusion-ql.ts',
+        text: "import { mlp } from './common/networks.js';\nimport type { Agent } from './agent.js';",
+      },
       { path: 'src/core/bad.ts', text: "import { ReplayBuffer } from '../buffers/replay-buffer.js';" },
       { path: 'src/engine/ok.ts', text: "await import('@tensorflow/tfjs-node-gpu');" },
     ]);

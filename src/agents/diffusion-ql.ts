@@ -27,7 +27,12 @@ import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics } from './agent
 import { writeAgentCheckpoint, readAgentCheckpointHeader, restoreAgentCheckpoint } from './common/checkpoint.js';
 import { TwinCritic } from './common/critic.js';
 import { selectActions } from './common/acting.js';
-import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, validateConfig } from './common/config.js';
+import {
+  DIFFUSION_POLICY_DEFAULTS,
+  DIFFUSION_POLICY_RULES,
+  type DiffusionPolicyConfig,
+  validateConfig,
+} from './common/config.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
 import { runFit } from './common/fit-loop.js';
 import { criticLoss, qLoss, tdTargets } from './common/losses.js';
@@ -40,7 +45,8 @@ import { readScalars } from './common/training.js';
 export interface DiffusionQLConfig extends DiffusionPolicyConfig {}
 
 /** Defaults of every optional field (algorithms.md §1, hopper-medium-replay). */
-export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observationDim' | 'actionDim'>> = DIFFUSION_POLICY_DEFAULTS;
+export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observationDim' | 'actionDim'>> =
+  DIFFUSION_POLICY_DEFAULTS;
 
 /** The options `new DiffusionQLAgent(...)` takes: the dimensions, plus any field to override. */
 export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDim'> & Partial<DiffusionQLConfig>;
@@ -52,7 +58,11 @@ export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'act
 export function resolveDiffusionQLConfig(options: DiffusionQLOptions): DiffusionQLConfig {
   const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options };
   validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, DIFFUSION_POLICY_RULES);
-  return Object.freeze({ ...config, hiddenDims: Object.freeze([...config.hiddenDims]), criticHiddenDims: Object.freeze([...config.criticHiddenDims]) });
+  return Object.freeze({
+    ...config,
+    hiddenDims: Object.freeze([...config.hiddenDims]),
+    criticHiddenDims: Object.freeze([...config.criticHiddenDims]),
+  });
 }
 
 // ── 2. Losses (pure functions in ./common/losses.ts, shared with LLMDPD) ─────────────────────
@@ -108,11 +118,28 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     this.noiseRng = root.split();
     this.actingRng = root.split();
     this.schedule = new DiffusionSchedule(c.betaSchedule, c.diffusionSteps);
-    const actorSizes = { actionDim: c.actionDim, observationDim: c.observationDim, conditionDim: 0, hiddenDims: c.hiddenDims, timeEmbeddingDim: c.timeEmbeddingDim };
+    const actorSizes = {
+      actionDim: c.actionDim,
+      observationDim: c.observationDim,
+      conditionDim: 0,
+      hiddenDims: c.hiddenDims,
+      timeEmbeddingDim: c.timeEmbeddingDim,
+    };
     this.actor = new NoiseNetwork({ ...actorSizes, rng: initRng, name: 'actor', trainable: true });
     this.actorEma = new NoiseNetwork({ ...actorSizes, rng: initRng, name: 'actor_ema', trainable: false });
-    this.ema = new EmaCopy(this.actor, { decay: c.emaDecay, startStep: c.emaStartStep, every: c.emaEvery, into: this.actorEma });
-    const criticSizes = { observationDim: c.observationDim, actionDim: c.actionDim, conditionDim: 0, hiddenDims: c.criticHiddenDims, activation: 'mish' as const };
+    this.ema = new EmaCopy(this.actor, {
+      decay: c.emaDecay,
+      startStep: c.emaStartStep,
+      every: c.emaEvery,
+      into: this.actorEma,
+    });
+    const criticSizes = {
+      observationDim: c.observationDim,
+      actionDim: c.actionDim,
+      conditionDim: 0,
+      hiddenDims: c.criticHiddenDims,
+      activation: 'mish' as const,
+    };
     this.critic = new TwinCritic({ ...criticSizes, rng: initRng, name: 'critic', trainable: true });
     this.criticTarget = new TwinCritic({ ...criticSizes, rng: initRng, name: 'critic_target', trainable: false });
     hardUpdate(this.criticTarget.trainableVariables(), this.critic.trainableVariables());
@@ -156,7 +183,9 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   update(batch: Batch, readMetrics = false): Metrics | null {
     const c = this.config;
     if (batch.observationDim !== c.observationDim || batch.actionDim !== c.actionDim) {
-      throw new ShapeError(`Batch has observationDim ${batch.observationDim}, actionDim ${batch.actionDim}; the agent expects ${c.observationDim} and ${c.actionDim}.`);
+      throw new ShapeError(
+        `Batch has observationDim ${batch.observationDim}, actionDim ${batch.actionDim}; the agent expects ${c.observationDim} and ${c.actionDim}.`,
+      );
     }
     const useFirstCritic = this.noiseRng.float() > 0.5;
     let metrics: Metrics | null = null;
@@ -169,7 +198,15 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       const done = tf.tensor2d(batch.terminals, [B, 1]);
 
       // Critic step: targets from the EMA actor and the target critics (no gradient).
-      const nextActions = sampleActions({ network: this.actorEma, schedule: this.schedule, observations: s2, condition: null, maxAction: c.maxAction, rng: this.noiseRng, frozen: true });
+      const nextActions = sampleActions({
+        network: this.actorEma,
+        schedule: this.schedule,
+        observations: s2,
+        condition: null,
+        maxAction: c.maxAction,
+        rng: this.noiseRng,
+        frozen: true,
+      });
       const [tq1, tq2] = this.criticTarget.values(s2, nextActions, null, true);
       const y = tdTargets(r, done, tq1, tq2, c.discount);
       const critic = gradientsOf(() => {
@@ -182,8 +219,23 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       let bcValue: tf.Scalar | null = null;
       let qValue: tf.Scalar | null = null;
       const actor = gradientsOf(() => {
-        const bc = bcLoss({ network: this.actor, schedule: this.schedule, actions: a, observations: s, condition: null, rng: this.noiseRng });
-        const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: null, maxAction: c.maxAction, rng: this.noiseRng, frozen: false });
+        const bc = bcLoss({
+          network: this.actor,
+          schedule: this.schedule,
+          actions: a,
+          observations: s,
+          condition: null,
+          rng: this.noiseRng,
+        });
+        const proposed = sampleActions({
+          network: this.actor,
+          schedule: this.schedule,
+          observations: s,
+          condition: null,
+          maxAction: c.maxAction,
+          rng: this.noiseRng,
+          frozen: false,
+        });
         const [n1, n2] = this.critic.values(s, proposed, null, true);
         const q = useFirstCritic ? qLoss(n1, n2) : qLoss(n2, n1);
         if (readMetrics) {
@@ -196,7 +248,12 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       this.actorOptimizer.applyGradients(actor.grads, { clipNorm: c.gradientClipNorm });
 
       if (!readMetrics) return;
-      metrics = readScalars({ 'loss/critic': critic.value, 'loss/actor': actor.value, 'loss/bc': bcValue, 'value/qMean': qValue });
+      metrics = readScalars({
+        'loss/critic': critic.value,
+        'loss/actor': actor.value,
+        'loss/bc': bcValue,
+        'value/qMean': qValue,
+      });
       (bcValue as tf.Scalar | null)?.dispose();
       (qValue as tf.Scalar | null)?.dispose();
     });
@@ -213,17 +270,37 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    */
   actBatch(observations: Float32Array): Float32Array {
     const c = this.config;
-    return selectActions(observations, { observationDim: c.observationDim, actionDim: c.actionDim, candidates: c.actionCandidates, temperature: c.actionTemperature, rng: this.actingRng }, (s) => {
-      const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: null, maxAction: c.maxAction, rng: this.actingRng, frozen: true });
-      const [q1, q2] = this.criticTarget.values(s, proposed, null, true);
-      return [proposed, tf.minimum(q1, q2) as tf.Tensor2D];
-    });
+    return selectActions(
+      observations,
+      {
+        observationDim: c.observationDim,
+        actionDim: c.actionDim,
+        candidates: c.actionCandidates,
+        temperature: c.actionTemperature,
+        rng: this.actingRng,
+      },
+      (s) => {
+        const proposed = sampleActions({
+          network: this.actor,
+          schedule: this.schedule,
+          observations: s,
+          condition: null,
+          maxAction: c.maxAction,
+          rng: this.actingRng,
+          frozen: true,
+        });
+        const [q1, q2] = this.criticTarget.values(s, proposed, null, true);
+        return [proposed, tf.minimum(q1, q2) as tf.Tensor2D];
+      },
+    );
   }
 
   /** One action for one observation. @throws {@link ShapeError} on a wrong length. */
   act(observation: Float32Array): Float32Array {
     if (observation.length !== this.config.observationDim) {
-      throw new ShapeError(`act expects one observation of length ${this.config.observationDim}, got ${observation.length}; use actBatch for several.`);
+      throw new ShapeError(
+        `act expects one observation of length ${this.config.observationDim}, got ${observation.length}; use actBatch for several.`,
+      );
     }
     return this.actBatch(observation);
   }
@@ -235,8 +312,17 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
 
   /** Writes a resumable checkpoint (config, step, random streams, all weights, optimiser moments) atomically. */
   save(dir: string): void {
-    const rng: RandomStates = { sampler: this.samplerRng.getState(), noise: this.noiseRng.getState(), acting: this.actingRng.getState() };
-    writeAgentCheckpoint(dir, { agent: 'DiffusionQLAgent', config: this.config, step: this.stepCount, rng }, this.variableGroups(), this.optimizers());
+    const rng: RandomStates = {
+      sampler: this.samplerRng.getState(),
+      noise: this.noiseRng.getState(),
+      acting: this.actingRng.getState(),
+    };
+    writeAgentCheckpoint(
+      dir,
+      { agent: 'DiffusionQLAgent', config: this.config, step: this.stepCount, rng },
+      this.variableGroups(),
+      this.optimizers(),
+    );
   }
 
   /**
@@ -246,7 +332,9 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   static load(dir: string): DiffusionQLAgent {
     const header = readAgentCheckpointHeader(dir, 'DiffusionQLAgent.load');
     if (header['agent'] !== 'DiffusionQLAgent') {
-      throw new ConfigError(`${dir} holds a ${String(header['agent'])} checkpoint, not a DiffusionQLAgent one; load it with that agent's class.`);
+      throw new ConfigError(
+        `${dir} holds a ${String(header['agent'])} checkpoint, not a DiffusionQLAgent one; load it with that agent's class.`,
+      );
     }
     const agent = new DiffusionQLAgent(header['config'] as DiffusionQLOptions);
     restoreAgentCheckpoint(dir, 'DiffusionQLAgent.load', agent.variableGroups(), agent.optimizers());

@@ -38,7 +38,12 @@ import { EmaCopy, hardUpdate, softUpdate } from '../nets/target-updates.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, PromptContext } from './agent.js';
 import { readAgentCheckpointHeader, restoreAgentCheckpoint, writeAgentCheckpoint } from './common/checkpoint.js';
 import { selectActions } from './common/acting.js';
-import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig, validateConfig } from './common/config.js';
+import {
+  DIFFUSION_POLICY_DEFAULTS,
+  DIFFUSION_POLICY_RULES,
+  type DiffusionPolicyConfig,
+  validateConfig,
+} from './common/config.js';
 import { TwinCritic } from './common/critic.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
 import { runFit } from './common/fit-loop.js';
@@ -76,25 +81,33 @@ export interface LLMDPDConfig extends DiffusionPolicyConfig {
   readonly trajectoryDropout: number;
 }
 
-/** Defaults of every optional field: Diffusion-QL's (with a gradient clip of 1.0, §6.3 for new domains), plus §6.3 for the prompt branches. */
-export const LLMDPD_DEFAULTS: Readonly<Omit<LLMDPDConfig, 'observationDim' | 'actionDim' | 'textEmbeddingDim'>> = Object.freeze({
-  ...DIFFUSION_POLICY_DEFAULTS,
-  gradientClipNorm: 1.0,
-  useTextPrompt: true,
-  useTrajectoryPrompt: true,
-  textHeadHiddenDims: Object.freeze([512, 512]),
-  textOutputDim: 64,
-  trajectoryOutputDim: 64,
-  trajectoryWidth: 128,
-  trajectoryLayers: 3,
-  trajectoryHeads: 1,
-  trajectoryFeedForwardDim: 512,
-  trajectoryPromptLength: 20,
-  trajectoryDropout: 0,
-});
+/**
+ * Defaults of every optional field: Diffusion-QL's (with a gradient clip of 1.0, §6.3 for new domains), plus §6.3 for
+ * the prompt branches.
+ */
+export const LLMDPD_DEFAULTS: Readonly<Omit<LLMDPDConfig, 'observationDim' | 'actionDim' | 'textEmbeddingDim'>> =
+  Object.freeze({
+    ...DIFFUSION_POLICY_DEFAULTS,
+    gradientClipNorm: 1.0,
+    useTextPrompt: true,
+    useTrajectoryPrompt: true,
+    textHeadHiddenDims: Object.freeze([512, 512]),
+    textOutputDim: 64,
+    trajectoryOutputDim: 64,
+    trajectoryWidth: 128,
+    trajectoryLayers: 3,
+    trajectoryHeads: 1,
+    trajectoryFeedForwardDim: 512,
+    trajectoryPromptLength: 20,
+    trajectoryDropout: 0,
+  });
 
-/** Options of `new LLMDPDAgent(...)`: the dimensions plus any field to override. `textEmbeddingDim` comes from the text encoder. */
-export type LLMDPDOptions = Pick<LLMDPDConfig, 'observationDim' | 'actionDim'> & Partial<Omit<LLMDPDConfig, 'textEmbeddingDim'>>;
+/**
+ * Options of `new LLMDPDAgent(...)`: the dimensions plus any field to override. `textEmbeddingDim` comes from the text
+ * encoder.
+ */
+export type LLMDPDOptions = Pick<LLMDPDConfig, 'observationDim' | 'actionDim'> &
+  Partial<Omit<LLMDPDConfig, 'textEmbeddingDim'>>;
 
 /** Objects an agent uses but does not serialise. */
 export interface LLMDPDDependencies {
@@ -127,7 +140,9 @@ export function resolveLLMDPDConfig(options: LLMDPDOptions & { textEmbeddingDim:
     trajectoryDropout: 'unit',
   });
   if (config.trajectoryWidth % config.trajectoryHeads !== 0) {
-    throw new ConfigError(`LLMDPDConfig.trajectoryHeads (${config.trajectoryHeads}) must divide trajectoryWidth (${config.trajectoryWidth}).`);
+    throw new ConfigError(
+      `LLMDPDConfig.trajectoryHeads (${config.trajectoryHeads}) must divide trajectoryWidth (${config.trajectoryWidth}).`,
+    );
   }
   return Object.freeze({
     ...config,
@@ -139,7 +154,9 @@ export function resolveLLMDPDConfig(options: LLMDPDOptions & { textEmbeddingDim:
 
 /** Width of the condition vector c = [z_text, z_τ] under a config. */
 export function conditionDim(config: LLMDPDConfig): number {
-  return (config.useTextPrompt ? config.textOutputDim : 0) + (config.useTrajectoryPrompt ? config.trajectoryOutputDim : 0);
+  return (
+    (config.useTextPrompt ? config.textOutputDim : 0) + (config.useTrajectoryPrompt ? config.trajectoryOutputDim : 0)
+  );
 }
 
 // ── 2. Losses (pure functions in ./common/losses.ts, shared with Diffusion-QL) ───────────────
@@ -227,29 +244,55 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     this.actingRng = root.split();
     this.schedule = new DiffusionSchedule(c.betaSchedule, c.diffusionSteps);
     const cond = conditionDim(c);
-    const actorSizes = { actionDim: c.actionDim, observationDim: c.observationDim, conditionDim: cond, hiddenDims: c.hiddenDims, timeEmbeddingDim: c.timeEmbeddingDim };
+    const actorSizes = {
+      actionDim: c.actionDim,
+      observationDim: c.observationDim,
+      conditionDim: cond,
+      hiddenDims: c.hiddenDims,
+      timeEmbeddingDim: c.timeEmbeddingDim,
+    };
     this.actor = new NoiseNetwork({ ...actorSizes, rng: initRng, name: 'actor', trainable: true });
     this.actorEma = new NoiseNetwork({ ...actorSizes, rng: initRng, name: 'actor_ema', trainable: false });
     this.prompts = this.buildPromptNetworks(initRng, 'prompt', true);
     this.promptsEma = this.buildPromptNetworks(initRng, 'prompt_ema', false);
     const ema = { decay: c.emaDecay, startStep: c.emaStartStep, every: c.emaEvery };
     this.emaCopies = [new EmaCopy(this.actor, { ...ema, into: this.actorEma })];
-    if (this.prompts.textHead && this.promptsEma.textHead) this.emaCopies.push(new EmaCopy(this.prompts.textHead, { ...ema, into: this.promptsEma.textHead }));
+    if (this.prompts.textHead && this.promptsEma.textHead)
+      this.emaCopies.push(new EmaCopy(this.prompts.textHead, { ...ema, into: this.promptsEma.textHead }));
     if (this.prompts.trajectoryEncoder && this.promptsEma.trajectoryEncoder) {
-      this.emaCopies.push(new EmaCopy(this.prompts.trajectoryEncoder, { ...ema, into: this.promptsEma.trajectoryEncoder }));
+      this.emaCopies.push(
+        new EmaCopy(this.prompts.trajectoryEncoder, { ...ema, into: this.promptsEma.trajectoryEncoder }),
+      );
     }
-    const criticSizes = { observationDim: c.observationDim, actionDim: c.actionDim, conditionDim: cond, hiddenDims: c.criticHiddenDims, activation: 'mish' as const };
+    const criticSizes = {
+      observationDim: c.observationDim,
+      actionDim: c.actionDim,
+      conditionDim: cond,
+      hiddenDims: c.criticHiddenDims,
+      activation: 'mish' as const,
+    };
     this.critic = new TwinCritic({ ...criticSizes, rng: initRng, name: 'critic', trainable: true });
     this.criticTarget = new TwinCritic({ ...criticSizes, rng: initRng, name: 'critic_target', trainable: false });
     hardUpdate(this.criticTarget.trainableVariables(), this.critic.trainableVariables());
-    this.actorOptimizer = new Adam([...this.actor.trainableVariables(), ...promptVariables(this.prompts)], { learningRate: c.actorLearningRate });
+    this.actorOptimizer = new Adam([...this.actor.trainableVariables(), ...promptVariables(this.prompts)], {
+      learningRate: c.actorLearningRate,
+    });
     this.criticOptimizer = new Adam(this.critic.trainableVariables(), { learningRate: c.criticLearningRate });
   }
 
   private buildPromptNetworks(rng: Rng, name: string, trainable: boolean): PromptNetworks {
     const c = this.config;
     const textHead = c.useTextPrompt
-      ? new Mlp({ inputDim: c.textEmbeddingDim, hiddenDims: c.textHeadHiddenDims, outputDim: c.textOutputDim, activation: 'relu', rng, name: `${name}/text_head`, inputGradient: false, trainable })
+      ? new Mlp({
+          inputDim: c.textEmbeddingDim,
+          hiddenDims: c.textHeadHiddenDims,
+          outputDim: c.textOutputDim,
+          activation: 'relu',
+          rng,
+          name: `${name}/text_head`,
+          inputGradient: false,
+          trainable,
+        })
       : null;
     const trajectoryEncoder = c.useTrajectoryPrompt
       ? new TrajectoryEncoder({
@@ -290,18 +333,27 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     missing.forEach((t, i) => this.textCache.set(t, vectors[i]!));
   }
 
-  private prepare(textPrompt: string | undefined, trajectoryPrompt: Trajectory | undefined, what: string): PreparedPrompt {
+  private prepare(
+    textPrompt: string | undefined,
+    trajectoryPrompt: Trajectory | undefined,
+    what: string,
+  ): PreparedPrompt {
     const c = this.config;
     let text: Float32Array | null = null;
     if (c.useTextPrompt) {
-      if (textPrompt === undefined) throw new ConfigError(`${what}: this agent conditions on a text prompt; pass context.textPrompt.`);
+      if (textPrompt === undefined)
+        throw new ConfigError(`${what}: this agent conditions on a text prompt; pass context.textPrompt.`);
       const v = this.textCache.get(textPrompt);
-      if (v === undefined) throw new ConfigError(`${what}: the text prompt has not been embedded yet; call \`await agent.policy(context)\` (or agent.embedTexts) first.`);
+      if (v === undefined)
+        throw new ConfigError(
+          `${what}: the text prompt has not been embedded yet; call \`await agent.policy(context)\` (or agent.embedTexts) first.`,
+        );
       text = v;
     }
     let trajectory: PromptBatch | null = null;
     if (c.useTrajectoryPrompt) {
-      if (trajectoryPrompt === undefined) throw new ConfigError(`${what}: this agent conditions on a trajectory prompt; pass context.trajectoryPrompt.`);
+      if (trajectoryPrompt === undefined)
+        throw new ConfigError(`${what}: this agent conditions on a trajectory prompt; pass context.trajectoryPrompt.`);
       trajectory = this.prompts.trajectoryEncoder!.prepare([trajectoryPrompt]);
     }
     return { text, trajectory };
@@ -311,7 +363,11 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
    * The condition rows c for `tasks` (one prompt each) from the given prompt networks.
    * @remarks Returns a new `[tasks.length, C]` tensor or null when no prompt is used; the caller owns it.
    */
-  private conditions(networks: PromptNetworks, tasks: readonly PreparedPrompt[], training: boolean): tf.Tensor2D | null {
+  private conditions(
+    networks: PromptNetworks,
+    tasks: readonly PreparedPrompt[],
+    training: boolean,
+  ): tf.Tensor2D | null {
     if (conditionDim(this.config) === 0) return null;
     return tf.tidy(() => {
       const parts: tf.Tensor2D[] = [];
@@ -348,7 +404,9 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     this.clearEmaConditions();
     const tasks = Array.from({ length: data.numTasks }, (_, i) => data.task(i));
     await this.embedTexts(tasks.map((t) => t.textPrompt));
-    this.taskPrompts = tasks.map((t) => this.prepare(t.textPrompt, t.trajectoryPrompt, `LLMDPDAgent.prepareTasks (task ${t.name})`));
+    this.taskPrompts = tasks.map((t) =>
+      this.prepare(t.textPrompt, t.trajectoryPrompt, `LLMDPDAgent.prepareTasks (task ${t.name})`),
+    );
   }
 
   /**
@@ -385,7 +443,9 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
   update(batch: Batch, readMetrics = false): Metrics | null {
     const c = this.config;
     if (batch.observationDim !== c.observationDim || batch.actionDim !== c.actionDim) {
-      throw new ShapeError(`Batch has observationDim ${batch.observationDim}, actionDim ${batch.actionDim}; the agent expects ${c.observationDim} and ${c.actionDim}.`);
+      throw new ShapeError(
+        `Batch has observationDim ${batch.observationDim}, actionDim ${batch.actionDim}; the agent expects ${c.observationDim} and ${c.actionDim}.`,
+      );
     }
     // The distinct tasks of this batch (one under Algorithm 1's per-task sampling).
     const taskIds: number[] = [];
@@ -394,7 +454,10 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       const t = batch.taskIndices[i]!;
       let j = taskIds.indexOf(t);
       if (j < 0) {
-        if (t >= this.taskPrompts.length && conditionDim(c) > 0) throw new ConfigError(`Batch row ${i} has task index ${t}, but the agent knows ${this.taskPrompts.length} tasks; call fit(data) (which prepares the prompts) before update.`);
+        if (t >= this.taskPrompts.length && conditionDim(c) > 0)
+          throw new ConfigError(
+            `Batch row ${i} has task index ${t}, but the agent knows ${this.taskPrompts.length} tasks; call fit(data) (which prepares the prompts) before update.`,
+          );
         j = taskIds.push(t) - 1;
       }
       local[i] = j;
@@ -415,7 +478,15 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       // (cached until the EMA moves), so the critic's task code drifts slowly and costs no
       // trajectory-encoder pass per step.
       const criticCondition = LLMDPDAgent.rowsFor(this.emaConditions(taskIds, prepared), local, single);
-      const nextActions = sampleActions({ network: this.actorEma, schedule: this.schedule, observations: s2, condition: criticCondition, maxAction: c.maxAction, rng: this.noiseRng, frozen: true });
+      const nextActions = sampleActions({
+        network: this.actorEma,
+        schedule: this.schedule,
+        observations: s2,
+        condition: criticCondition,
+        maxAction: c.maxAction,
+        rng: this.noiseRng,
+        frozen: true,
+      });
       const [tq1, tq2] = this.criticTarget.values(s2, nextActions, criticCondition, true);
       const y = tdTargets(r, done, tq1, tq2, c.discount);
       const critic = gradientsOf(() => {
@@ -429,8 +500,23 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       let qValue: tf.Scalar | null = null;
       const actor = gradientsOf(() => {
         const cond = LLMDPDAgent.rowsFor(this.conditions(this.prompts, prepared, true), local, single);
-        const bc = bcLoss({ network: this.actor, schedule: this.schedule, actions: a, observations: s, condition: cond, rng: this.noiseRng });
-        const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: cond, maxAction: c.maxAction, rng: this.noiseRng, frozen: false });
+        const bc = bcLoss({
+          network: this.actor,
+          schedule: this.schedule,
+          actions: a,
+          observations: s,
+          condition: cond,
+          rng: this.noiseRng,
+        });
+        const proposed = sampleActions({
+          network: this.actor,
+          schedule: this.schedule,
+          observations: s,
+          condition: cond,
+          maxAction: c.maxAction,
+          rng: this.noiseRng,
+          frozen: false,
+        });
         const [n1, n2] = this.critic.values(s, proposed, criticCondition, true);
         const q = useFirstCritic ? qLoss(n1, n2) : qLoss(n2, n1);
         if (readMetrics) {
@@ -442,7 +528,12 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       this.actorOptimizer.applyGradients(actor.grads, { clipNorm: c.gradientClipNorm });
 
       if (!readMetrics) return;
-      metrics = readScalars({ 'loss/critic': critic.value, 'loss/actor': actor.value, 'loss/bc': bcValue, 'value/qMean': qValue });
+      metrics = readScalars({
+        'loss/critic': critic.value,
+        'loss/actor': actor.value,
+        'loss/bc': bcValue,
+        'value/qMean': qValue,
+      });
       (bcValue as tf.Scalar | null)?.dispose();
       (qValue as tf.Scalar | null)?.dispose();
     });
@@ -486,21 +577,42 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
    */
   private actingConditions(prompt: PreparedPrompt): ActingConditions {
     if (conditionDim(this.config) === 0) return { actor: null, critic: null };
-    const [actor, critic] = tf.tidy(() => [this.conditions(this.prompts, [prompt], false)!.dataSync() as Float32Array, this.conditions(this.promptsEma, [prompt], false)!.dataSync() as Float32Array]);
+    const [actor, critic] = tf.tidy(() => [
+      this.conditions(this.prompts, [prompt], false)!.dataSync() as Float32Array,
+      this.conditions(this.promptsEma, [prompt], false)!.dataSync() as Float32Array,
+    ]);
     return { actor: Float32Array.from(actor!), critic: Float32Array.from(critic!) };
   }
 
   /** Actions for N observations under one prompt's condition rows (one batched network call). */
   private actPrepared(observations: Float32Array, rows: ActingConditions): Float32Array {
     const c = this.config;
-    return selectActions(observations, { observationDim: c.observationDim, actionDim: c.actionDim, candidates: c.actionCandidates, temperature: c.actionTemperature, rng: this.actingRng }, (s) => {
-      const width = conditionDim(c);
-      const cond = rows.actor === null ? null : tf.tensor2d(rows.actor, [1, width]);
-      const criticCond = rows.critic === null ? null : tf.tensor2d(rows.critic, [1, width]);
-      const proposed = sampleActions({ network: this.actor, schedule: this.schedule, observations: s, condition: cond, maxAction: c.maxAction, rng: this.actingRng, frozen: true });
-      const [q1, q2] = this.criticTarget.values(s, proposed, criticCond, true);
-      return [proposed, tf.minimum(q1, q2) as tf.Tensor2D];
-    });
+    return selectActions(
+      observations,
+      {
+        observationDim: c.observationDim,
+        actionDim: c.actionDim,
+        candidates: c.actionCandidates,
+        temperature: c.actionTemperature,
+        rng: this.actingRng,
+      },
+      (s) => {
+        const width = conditionDim(c);
+        const cond = rows.actor === null ? null : tf.tensor2d(rows.actor, [1, width]);
+        const criticCond = rows.critic === null ? null : tf.tensor2d(rows.critic, [1, width]);
+        const proposed = sampleActions({
+          network: this.actor,
+          schedule: this.schedule,
+          observations: s,
+          condition: cond,
+          maxAction: c.maxAction,
+          rng: this.actingRng,
+          frozen: true,
+        });
+        const [q1, q2] = this.criticTarget.values(s, proposed, criticCond, true);
+        return [proposed, tf.minimum(q1, q2) as tf.Tensor2D];
+      },
+    );
   }
 
   /**
@@ -510,9 +622,14 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
    */
   act(observation: Float32Array, context: PromptContext = {}): Float32Array {
     if (observation.length !== this.config.observationDim) {
-      throw new ShapeError(`act expects one observation of length ${this.config.observationDim}, got ${observation.length}; use policy(context).actBatch for several.`);
+      throw new ShapeError(
+        `act expects one observation of length ${this.config.observationDim}, got ${observation.length}; use policy(context).actBatch for several.`,
+      );
     }
-    return this.actPrepared(observation, this.actingConditions(this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.act')));
+    return this.actPrepared(
+      observation,
+      this.actingConditions(this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.act')),
+    );
   }
 
   /**
@@ -524,17 +641,31 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
    */
   async policy(context: PromptContext = {}): Promise<BoundPolicy> {
     if (context.textPrompt !== undefined) await this.embedTexts([context.textPrompt]);
-    const rows = this.actingConditions(this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.policy'));
+    const rows = this.actingConditions(
+      this.prepare(context.textPrompt, context.trajectoryPrompt, 'LLMDPDAgent.policy'),
+    );
     return { act: (o) => this.actPrepared(o, rows), actBatch: (o) => this.actPrepared(o, rows) };
   }
 
   /** Writes a resumable checkpoint (config, text-encoder id, embedded texts, weights, optimiser state) atomically. */
   save(dir: string): void {
-    const rng: RandomStates = { sampler: this.samplerRng.getState(), noise: this.noiseRng.getState(), acting: this.actingRng.getState() };
+    const rng: RandomStates = {
+      sampler: this.samplerRng.getState(),
+      noise: this.noiseRng.getState(),
+      acting: this.actingRng.getState(),
+    };
     const texts = [...this.textCache.keys()];
     writeAgentCheckpoint(
       dir,
-      { agent: 'LLMDPDAgent', config: this.config, step: this.stepCount, rng, textEncoder: this.textEncoderInfo, texts, textVectors: texts.map((t) => Array.from(this.textCache.get(t)!)) },
+      {
+        agent: 'LLMDPDAgent',
+        config: this.config,
+        step: this.stepCount,
+        rng,
+        textEncoder: this.textEncoderInfo,
+        texts,
+        textVectors: texts.map((t) => Array.from(this.textCache.get(t)!)),
+      },
       this.variableGroups(),
       this.optimizers(),
     );
@@ -549,7 +680,9 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
   static load(dir: string, dependencies: LLMDPDDependencies = {}): LLMDPDAgent {
     const header = readAgentCheckpointHeader(dir, 'LLMDPDAgent.load');
     if (header['agent'] !== 'LLMDPDAgent') {
-      throw new ConfigError(`${dir} holds a ${String(header['agent'])} checkpoint, not an LLMDPDAgent one; load it with that agent's class.`);
+      throw new ConfigError(
+        `${dir} holds a ${String(header['agent'])} checkpoint, not an LLMDPDAgent one; load it with that agent's class.`,
+      );
     }
     const saved = header['textEncoder'] as TextEncoderInfo;
     const encoder = dependencies.textEncoder ?? new HashedNgramTextEncoder();

@@ -42,4 +42,11 @@ export {
   type TransitionBatchInput,
   type TransitionInput,
 } from './replay-buffer.js';
-export { type Moments, combineMoments, computeMoments, computeStatistics, emptyMoments, momentsToStatistics } from './statistics.js';
+export {
+  type Moments,
+  combineMoments,
+  computeMoments,
+  computeStatistics,
+  emptyMoments,
+  momentsToStatistics,
+} from './statistics.js';

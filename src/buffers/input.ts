@@ -22,7 +22,11 @@ export type TaskIndexInput = ArrayLike<number> | number;
 
 /** True when `input` is an array of rows rather than a flat array of numbers. */
 function isNested(input: RealColumnInput): input is ReadonlyArray<ArrayLike<number>> {
-  return input.length > 0 && typeof (input as ArrayLike<unknown>)[0] === 'object' && (input as ArrayLike<unknown>)[0] !== null;
+  return (
+    input.length > 0 &&
+    typeof (input as ArrayLike<unknown>)[0] === 'object' &&
+    (input as ArrayLike<unknown>)[0] !== null
+  );
 }
 
 /** Describes a non-finite value for a message (`NaN`, `Infinity`, or the original number). */
@@ -81,7 +85,13 @@ export function inferDim(context: string, field: string, input: RealColumnInput,
  * @throws {@link ShapeError} when the total length or a row length is wrong.
  * @throws {@link DatasetError} at the first NaN, infinite, non-numeric or float32-overflowing value.
  */
-export function toFloat32Column(context: string, field: string, input: RealColumnInput, rows: number, dim: number): Float32Array {
+export function toFloat32Column(
+  context: string,
+  field: string,
+  input: RealColumnInput,
+  rows: number,
+  dim: number,
+): Float32Array {
   const out = new Float32Array(rows * dim);
   if (isNested(input)) {
     if (input.length !== rows) {
@@ -146,7 +156,12 @@ export function checkFinite(
  * @throws {@link ShapeError} when the length is not `rows`.
  * @throws {@link DatasetError} at the first value that is not 0, 1, `false` or `true`.
  */
-export function toFlagColumn(context: string, field: string, input: FlagColumnInput | undefined, rows: number): Uint8Array {
+export function toFlagColumn(
+  context: string,
+  field: string,
+  input: FlagColumnInput | undefined,
+  rows: number,
+): Uint8Array {
   const out = new Uint8Array(rows);
   if (input === undefined) return out;
   if (input.length !== rows) {
@@ -192,7 +207,12 @@ export function checkTaskIndex(context: string, where: string, value: unknown): 
  * @throws {@link ShapeError} when the length is not `rows`.
  * @throws {@link DatasetError} at the first index that is not an integer >= 0.
  */
-export function toTaskIndexColumn(context: string, field: string, input: TaskIndexInput | undefined, rows: number): Int32Array {
+export function toTaskIndexColumn(
+  context: string,
+  field: string,
+  input: TaskIndexInput | undefined,
+  rows: number,
+): Int32Array {
   const out = new Int32Array(rows);
   if (input === undefined) return out;
   if (typeof input === 'number') {

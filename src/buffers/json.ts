@@ -37,5 +37,7 @@ export function checkJson(value: unknown, where: string, seen: Set<object> = new
     seen.delete(value);
     return;
   }
-  throw new ConfigError(`${where} is a ${typeof value}; only JSON values (string, number, boolean, null, array, object) can be stored.`);
+  throw new ConfigError(
+    `${where} is a ${typeof value}; only JSON values (string, number, boolean, null, array, object) can be stored.`,
+  );
 }

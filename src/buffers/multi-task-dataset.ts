@@ -16,7 +16,14 @@ import { ConfigError, DatasetError, NotFoundError, RlError, ShapeError } from '.
 import type { Rng } from '../core/rng.js';
 import type { Batch, Statistics, Trajectory } from '../core/types.js';
 import { checkBatch, createBatch } from './batch.js';
-import { type ColumnToWrite, type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from '../core/column-store.js';
+import {
+  type ColumnToWrite,
+  type BufferLoadOptions,
+  type BufferSaveOptions,
+  manifestInteger,
+  readColumnStore,
+  writeColumnStore,
+} from '../core/column-store.js';
 import { checkFinite, checkInteger } from './input.js';
 import { type JsonValue, checkJson } from './json.js';
 import { type BufferColumns, ReplayBuffer, type StatisticsColumn } from './replay-buffer.js';
@@ -98,9 +105,12 @@ function deepFreeze<T>(value: T): T {
 
 /** Checks and copies a trajectory prompt. */
 function copyTrajectoryPrompt(ctx: string, t: Trajectory, od: number, ad: number): Trajectory {
-  if (t === null || typeof t !== 'object') throw new ConfigError(`${ctx}: trajectoryPrompt is missing; pass e.g. buffer.trajectory(0).`);
+  if (t === null || typeof t !== 'object')
+    throw new ConfigError(`${ctx}: trajectoryPrompt is missing; pass e.g. buffer.trajectory(0).`);
   if (!Number.isInteger(t.length) || t.length < 1) {
-    throw new ShapeError(`${ctx}: trajectoryPrompt.length is ${String(t.length)}; a trajectory prompt needs at least one step.`);
+    throw new ShapeError(
+      `${ctx}: trajectoryPrompt.length is ${String(t.length)}; a trajectory prompt needs at least one step.`,
+    );
   }
   if (t.observationDim !== od || t.actionDim !== ad) {
     throw new ShapeError(
@@ -172,7 +182,9 @@ export class MultiTaskDataset {
   constructor(tasks: readonly TaskSpec[]) {
     const ctx = 'MultiTaskDataset';
     if (!Array.isArray(tasks) || tasks.length === 0) {
-      throw new ConfigError(`${ctx}: tasks must be a non-empty array of { name, buffer, textPrompt, trajectoryPrompt }.`);
+      throw new ConfigError(
+        `${ctx}: tasks must be a non-empty array of { name, buffer, textPrompt, trajectoryPrompt }.`,
+      );
     }
     const first = tasks[0]!.buffer;
     if (!(first instanceof ReplayBuffer)) throw new ConfigError(`${ctx}: tasks[0].buffer is not a ReplayBuffer.`);
@@ -186,7 +198,8 @@ export class MultiTaskDataset {
         throw new ConfigError(`${where}.name is ${JSON.stringify(spec.name)}; every task needs a non-empty name.`);
       }
       const seen = byName.get(spec.name);
-      if (seen !== undefined) throw new ConfigError(`${where}.name "${spec.name}" repeats tasks[${seen}].name; task names must be unique.`);
+      if (seen !== undefined)
+        throw new ConfigError(`${where}.name "${spec.name}" repeats tasks[${seen}].name; task names must be unique.`);
       const at = `${ctx}: task "${spec.name}" (tasks[${index}])`;
       if (!(spec.buffer instanceof ReplayBuffer)) throw new ConfigError(`${at}: buffer is not a ReplayBuffer.`);
       if (spec.buffer.observationDim !== this.observationDim || spec.buffer.actionDim !== this.actionDim) {
@@ -195,12 +208,16 @@ export class MultiTaskDataset {
             `task "${tasks[0]!.name}" has ${this.observationDim} and ${this.actionDim}; all tasks must share them (pad observations to a common size).`,
         );
       }
-      if (spec.buffer.size === 0) throw new DatasetError(`${at}: its buffer has no transitions; every task needs data to sample.`);
-      if (typeof spec.textPrompt !== 'string') throw new ConfigError(`${at}: textPrompt must be a string, got ${typeof spec.textPrompt}.`);
+      if (spec.buffer.size === 0)
+        throw new DatasetError(`${at}: its buffer has no transitions; every task needs data to sample.`);
+      if (typeof spec.textPrompt !== 'string')
+        throw new ConfigError(`${at}: textPrompt must be a string, got ${typeof spec.textPrompt}.`);
       const trajectoryPrompt = copyTrajectoryPrompt(at, spec.trajectoryPrompt, this.observationDim, this.actionDim);
       const params = spec.params ?? {};
       if (params === null || typeof params !== 'object' || Array.isArray(params)) {
-        throw new ConfigError(`${at}: params must be a plain object, got ${Array.isArray(params) ? 'an array' : String(params)}.`);
+        throw new ConfigError(
+          `${at}: params must be a plain object, got ${Array.isArray(params) ? 'an array' : String(params)}.`,
+        );
       }
       checkJson(params, `${at}: params`);
       byName.set(spec.name, index);
@@ -265,7 +282,8 @@ export class MultiTaskDataset {
     const i = this.byName.get(nameOrIndex);
     if (i !== undefined) return i;
     const close = closeMatches(String(nameOrIndex), this.names);
-    const shown = this.names.slice(0, 10).join(', ') + (this.names.length > 10 ? `, ... (${this.names.length} in all)` : '');
+    const shown =
+      this.names.slice(0, 10).join(', ') + (this.names.length > 10 ? `, ... (${this.names.length} in all)` : '');
     throw new NotFoundError(
       `MultiTaskDataset.task: unknown task ${JSON.stringify(nameOrIndex)}.` +
         (close.length > 0 ? ` Did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : '') +
@@ -360,7 +378,9 @@ export class MultiTaskDataset {
     return this.entries.map((e, k) => {
       const batch = out?.[k] ?? createBatch(batchSizePerTask, this.observationDim, this.actionDim);
       if (batch.size !== batchSizePerTask) {
-        throw new ShapeError(`${ctx}: out[${k}] has ${batch.size} rows; expected batchSizePerTask = ${batchSizePerTask}.`);
+        throw new ShapeError(
+          `${ctx}: out[${k}] has ${batch.size} rows; expected batchSizePerTask = ${batchSizePerTask}.`,
+        );
       }
       return e.buffer.sampleInto(batch, rng, { taskIndex: k });
     });
@@ -426,7 +446,14 @@ export class MultiTaskDataset {
         { name: `${base}/prompt/actions`, dtype: 'float32', shape: [p.length, ad], data: p.actions },
         { name: `${base}/prompt/rewards`, dtype: 'float32', shape: [p.length], data: p.rewards },
       );
-      return { name: e.name, textPrompt: e.textPrompt, params: e.params, size: n, capacity: e.buffer.capacity, promptLength: p.length };
+      return {
+        name: e.name,
+        textPrompt: e.textPrompt,
+        params: e.params,
+        size: n,
+        capacity: e.buffer.capacity,
+        promptLength: p.length,
+      };
     });
     writeColumnStore(
       dir,
@@ -469,17 +496,27 @@ export class MultiTaskDataset {
         const ad = manifestInteger(m, 'actionDim', 1, where);
         const list = m['tasks'];
         if (!Array.isArray(list) || list.length === 0) {
-          throw new DatasetError(`${where}: manifest field 'tasks' is missing or empty. The manifest is corrupted; re-save.`);
+          throw new DatasetError(
+            `${where}: manifest field 'tasks' is missing or empty. The manifest is corrupted; re-save.`,
+          );
         }
         const specs: TaskSpec[] = list.map((raw: unknown, i: number) => {
           const t = raw as Record<string, unknown>;
           const at = `${where}: manifest tasks[${i}]`;
-          if (t === null || typeof t !== 'object' || typeof t['name'] !== 'string' || typeof t['textPrompt'] !== 'string') {
+          if (
+            t === null ||
+            typeof t !== 'object' ||
+            typeof t['name'] !== 'string' ||
+            typeof t['textPrompt'] !== 'string'
+          ) {
             throw new DatasetError(`${at} lacks a string name or textPrompt. The manifest is corrupted; re-save.`);
           }
           const n = manifestInteger(t, 'size', 0, at);
           const promptLength = manifestInteger(t, 'promptLength', 1, at);
-          const capacity = t['capacity'] === null || t['capacity'] === undefined ? null : manifestInteger(t, 'capacity', Math.max(1, n), at);
+          const capacity =
+            t['capacity'] === null || t['capacity'] === undefined
+              ? null
+              : manifestInteger(t, 'capacity', Math.max(1, n), at);
           const base = `tasks/${i}`;
           const columns: BufferColumns = {
             observationDim: od,
@@ -498,7 +535,9 @@ export class MultiTaskDataset {
           try {
             buffer = ReplayBuffer.fromColumns(columns, { capacity });
           } catch (err) {
-            throw new DatasetError(`${where}: task "${t['name']}" has invalid columns: ${(err as Error).message}`, { cause: err });
+            throw new DatasetError(`${where}: task "${t['name']}" has invalid columns: ${(err as Error).message}`, {
+              cause: err,
+            });
           }
           return {
             name: t['name'],

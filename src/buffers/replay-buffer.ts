@@ -19,7 +19,13 @@ import { ConfigError, DatasetError, NotFoundError, ShapeError } from '../core/er
 import type { Rng } from '../core/rng.js';
 import type { Batch, Statistics, Trajectory } from '../core/types.js';
 import { checkBatch, createBatch } from './batch.js';
-import { type BufferLoadOptions, type BufferSaveOptions, manifestInteger, readColumnStore, writeColumnStore } from '../core/column-store.js';
+import {
+  type BufferLoadOptions,
+  type BufferSaveOptions,
+  manifestInteger,
+  readColumnStore,
+  writeColumnStore,
+} from '../core/column-store.js';
 import {
   type FlagColumnInput,
   type RealColumnInput,
@@ -337,7 +343,9 @@ export class ReplayBuffer {
     this.fillScratch(ctx, 'nextObservation', t.nextObservation, this.scratchNext);
     const reward = Math.fround(t.reward);
     if (typeof t.reward !== 'number' || reward - reward !== 0) {
-      throw new DatasetError(`${ctx}: reward is ${String(t.reward)}; it must be a finite float32. Fix: drop or repair the transition.`);
+      throw new DatasetError(
+        `${ctx}: reward is ${String(t.reward)}; it must be a finite float32. Fix: drop or repair the transition.`,
+      );
     }
     const terminal = toFlag(ctx, 'terminal', t.terminal);
     const timeout = terminal === 1 ? 0 : toFlag(ctx, 'timeout', t.timeout ?? 0);
@@ -373,7 +381,9 @@ export class ReplayBuffer {
    */
   addBatch(input: TransitionBatchInput): void {
     const ctx = 'ReplayBuffer.addBatch';
-    this.writeRows(validateRows(ctx, input, input.nextObservations, this.observationDim, this.actionDim, false, this.lastStep()));
+    this.writeRows(
+      validateRows(ctx, input, input.nextObservations, this.observationDim, this.actionDim, false, this.lastStep()),
+    );
   }
 
   /**
@@ -422,8 +432,13 @@ export class ReplayBuffer {
     const n = input.rewards.length;
     if (n === 0) throw new ShapeError(`${ctx}: rewards is empty; a dataset needs at least one transition.`);
     const observationDim =
-      input.observationDim === undefined ? inferDim(ctx, 'observations', input.observations, n) : checkDim(ctx, 'observationDim', input.observationDim);
-    const actionDim = input.actionDim === undefined ? inferDim(ctx, 'actions', input.actions, n) : checkDim(ctx, 'actionDim', input.actionDim);
+      input.observationDim === undefined
+        ? inferDim(ctx, 'observations', input.observations, n)
+        : checkDim(ctx, 'observationDim', input.observationDim);
+    const actionDim =
+      input.actionDim === undefined
+        ? inferDim(ctx, 'actions', input.actions, n)
+        : checkDim(ctx, 'actionDim', input.actionDim);
     const derive = input.nextObservations === undefined;
     const raw = validateRows(ctx, input, input.nextObservations ?? [], observationDim, actionDim, derive, null);
     raw.episodeEnds[n - 1] = 1;
@@ -434,9 +449,16 @@ export class ReplayBuffer {
           `explicit end, so no successor observation is known. Pass nextObservations explicitly.`,
       );
     }
-    const buffer = new ReplayBuffer({ observationDim, actionDim, ...(input.capacity === undefined ? {} : { capacity: input.capacity }), initialCapacity: 0 });
+    const buffer = new ReplayBuffer({
+      observationDim,
+      actionDim,
+      ...(input.capacity === undefined ? {} : { capacity: input.capacity }),
+      initialCapacity: 0,
+    });
     if (buffer.capacity !== null && rows.rows > buffer.capacity) {
-      throw new ConfigError(`${ctx}: the dataset has ${rows.rows} transitions but capacity is ${buffer.capacity}. Raise capacity or omit it.`);
+      throw new ConfigError(
+        `${ctx}: the dataset has ${rows.rows} transitions but capacity is ${buffer.capacity}. Raise capacity or omit it.`,
+      );
     }
     buffer.adopt(rows);
     return buffer;
@@ -470,7 +492,8 @@ export class ReplayBuffer {
       ['taskIndices', columns.taskIndices, n],
     ];
     for (const [field, array, length] of lengths) {
-      if (array.length !== length) throw new ShapeError(`${ctx}: ${field} has ${array.length} values; expected ${length} for size ${n}.`);
+      if (array.length !== length)
+        throw new ShapeError(`${ctx}: ${field} has ${array.length} values; expected ${length} for size ${n}.`);
     }
     checkFinite(ctx, 'observations', columns.observations, od);
     checkFinite(ctx, 'actions', columns.actions, ad);
@@ -480,14 +503,28 @@ export class ReplayBuffer {
       const t = columns.terminals[i]!;
       const o = columns.timeouts[i]!;
       const e = columns.episodeEnds[i]!;
-      if (t > 1 || o > 1 || e > 1) throw new DatasetError(`${ctx}: row ${i} has a flag that is not 0 or 1 (terminal ${t}, timeout ${o}, episodeEnd ${e}).`);
-      if (t === 1 && o === 1) throw new DatasetError(`${ctx}: row ${i} is both terminal and timeout; stored columns keep only the terminal. Use fromArrays for raw data.`);
-      if ((t === 1 || o === 1) && e === 0) throw new DatasetError(`${ctx}: row ${i} is a ${t === 1 ? 'terminal' : 'timeout'} but episodeEnds is 0 there; a terminal or timeout always ends its episode.`);
+      if (t > 1 || o > 1 || e > 1)
+        throw new DatasetError(
+          `${ctx}: row ${i} has a flag that is not 0 or 1 (terminal ${t}, timeout ${o}, episodeEnd ${e}).`,
+        );
+      if (t === 1 && o === 1)
+        throw new DatasetError(
+          `${ctx}: row ${i} is both terminal and timeout; stored columns keep only the terminal. Use fromArrays for raw data.`,
+        );
+      if ((t === 1 || o === 1) && e === 0)
+        throw new DatasetError(
+          `${ctx}: row ${i} is a ${t === 1 ? 'terminal' : 'timeout'} but episodeEnds is 0 there; a terminal or timeout always ends its episode.`,
+        );
       checkTaskIndex(ctx, `taskIndices row ${i}`, columns.taskIndices[i]);
     }
     checkEpisodeTasks(ctx, columns.taskIndices, columns.episodeEnds, n, null);
     const capacity = options.capacity ?? undefined;
-    const buffer = new ReplayBuffer({ observationDim: od, actionDim: ad, ...(capacity === undefined ? {} : { capacity }), initialCapacity: 0 });
+    const buffer = new ReplayBuffer({
+      observationDim: od,
+      actionDim: ad,
+      ...(capacity === undefined ? {} : { capacity }),
+      initialCapacity: 0,
+    });
     if (buffer.capacity !== null && n > buffer.capacity) {
       throw new ConfigError(`${ctx}: the columns hold ${n} transitions but capacity is ${buffer.capacity}.`);
     }
@@ -660,7 +697,9 @@ export class ReplayBuffer {
   episode(index: number): EpisodeRange {
     const b = this.bounds();
     if (!Number.isInteger(index) || index < 0 || index >= b.length - 1) {
-      throw new NotFoundError(`ReplayBuffer.episode: episode ${String(index)} does not exist; the buffer has ${b.length - 1} episodes (0..${b.length - 2}).`);
+      throw new NotFoundError(
+        `ReplayBuffer.episode: episode ${String(index)} does not exist; the buffer has ${b.length - 1} episodes (0..${b.length - 2}).`,
+      );
     }
     return this.episodeAt(b, index);
   }
@@ -718,7 +757,9 @@ export class ReplayBuffer {
         return computeMoments(this.nextObs, this.count, this.observationDim);
       default: {
         const bad: never = column;
-        throw new ConfigError(`ReplayBuffer.moments: unknown column ${JSON.stringify(bad)}; expected observations, actions, rewards or nextObservations.`);
+        throw new ConfigError(
+          `ReplayBuffer.moments: unknown column ${JSON.stringify(bad)}; expected observations, actions, rewards or nextObservations.`,
+        );
       }
     }
   }
@@ -799,7 +840,12 @@ export class ReplayBuffer {
   static load(dir: string, options: BufferLoadOptions = {}): ReplayBuffer {
     return readColumnStore(
       dir,
-      { format: REPLAY_BUFFER_FORMAT, formatVersion: REPLAY_BUFFER_FORMAT_VERSION, what: 'a replay buffer', loader: 'ReplayBuffer.load' },
+      {
+        format: REPLAY_BUFFER_FORMAT,
+        formatVersion: REPLAY_BUFFER_FORMAT_VERSION,
+        what: 'a replay buffer',
+        loader: 'ReplayBuffer.load',
+      },
       options,
       (reader) => {
         const m = reader.manifest;
@@ -837,7 +883,9 @@ export class ReplayBuffer {
   private fillScratch(ctx: string, field: string, values: ArrayLike<number>, out: Float32Array): void {
     if (values === null || typeof values !== 'object' || values.length !== out.length) {
       const got = values === null || typeof values !== 'object' ? String(values) : `${values.length} values`;
-      throw new ShapeError(`${ctx}: ${field} has ${got}; expected ${out.length} values (this buffer's ${field === 'action' ? 'actionDim' : 'observationDim'}).`);
+      throw new ShapeError(
+        `${ctx}: ${field} has ${got}; expected ${out.length} values (this buffer's ${field === 'action' ? 'actionDim' : 'observationDim'}).`,
+      );
     }
     for (let k = 0; k < out.length; k++) out[k] = values[k]!;
     checkFinite(ctx, field, out, out.length, (i) => values[i]);
@@ -867,7 +915,9 @@ export class ReplayBuffer {
 
   private checkIndex(ctx: string, field: string, index: number): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) {
-      throw new ConfigError(`${ctx}: ${field} ${String(index)} is outside the buffer (size ${this.count}; valid 0..${this.count - 1}).`);
+      throw new ConfigError(
+        `${ctx}: ${field} ${String(index)} is outside the buffer (size ${this.count}; valid 0..${this.count - 1}).`,
+      );
     }
   }
 
@@ -886,7 +936,11 @@ export class ReplayBuffer {
   /** Reallocates every column to `rows` rows; only called before the ring wraps (head 0). */
   private resize(rows: number): void {
     const n = this.count;
-    const grow = <T extends Float32Array | Uint8Array | Int32Array>(old: T, make: (len: number) => T, dim: number): T => {
+    const grow = <T extends Float32Array | Uint8Array | Int32Array>(
+      old: T,
+      make: (len: number) => T,
+      dim: number,
+    ): T => {
       const fresh = make(rows * dim);
       fresh.set(old.subarray(0, n * dim));
       return fresh;
@@ -987,7 +1041,13 @@ export class ReplayBuffer {
       return { start: e.start, length: e.length };
     }
     const { start, length } = episodeOrRange;
-    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 1 || start + length > this.count) {
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(length) ||
+      start < 0 ||
+      length < 1 ||
+      start + length > this.count
+    ) {
       throw new ConfigError(
         `${ctx}: the range { start: ${String(start)}, length: ${String(length)} } is not inside the buffer ` +
           `(size ${this.count}); start must be >= 0, length >= 1 and start + length <= size.`,

@@ -77,7 +77,9 @@ export function computeMoments(values: Float32Array, rows: number, dim: number):
  */
 export function combineMoments(a: Moments, b: Moments): Moments {
   if (a.dim !== b.dim) {
-    throw new DatasetError(`combineMoments: row lengths differ (${a.dim} vs ${b.dim}); only moments of the same column can be merged.`);
+    throw new DatasetError(
+      `combineMoments: row lengths differ (${a.dim} vs ${b.dim}); only moments of the same column can be merged.`,
+    );
   }
   if (a.count === 0) return b;
   if (b.count === 0) return a;
@@ -117,7 +119,9 @@ export function momentsToStatistics(m: Moments, what = 'the data'): Statistics {
  */
 export function computeStatistics(values: Float32Array, dim: number): Statistics {
   if (!Number.isInteger(dim) || dim < 1 || values.length % dim !== 0) {
-    throw new DatasetError(`computeStatistics: ${values.length} values are not a whole number of rows of length ${String(dim)}.`);
+    throw new DatasetError(
+      `computeStatistics: ${values.length} values are not a whole number of rows of length ${String(dim)}.`,
+    );
   }
   return momentsToStatistics(computeMoments(values, values.length / dim, dim));
 }

@@ -123,13 +123,22 @@ export async function runDemoJob(job: DemoJob, onSteps: (steps: number) => void 
   const tasks: TaskScore[] = [];
   for (const task of suite.tasks) {
     const policy = await policyFor(task);
-    const result = await evaluatePolicy({ batched: (obs: Float32Array) => policy.actBatch(obs) }, () => task.makeEnv(), {
-      episodes: job.evalEpisodes,
-      seed: 1000 + job.seed,
-      vectorized: true,
-      numEnvs: job.evalEpisodes,
+    const result = await evaluatePolicy(
+      { batched: (obs: Float32Array) => policy.actBatch(obs) },
+      () => task.makeEnv(),
+      {
+        episodes: job.evalEpisodes,
+        seed: 1000 + job.seed,
+        vectorized: true,
+        numEnvs: job.evalEpisodes,
+      },
+    );
+    tasks.push({
+      task: task.name,
+      role: task.role,
+      successRate: result.successRate ?? 0,
+      meanReturn: result.meanReturn,
     });
-    tasks.push({ task: task.name, role: task.role, successRate: result.successRate ?? 0, meanReturn: result.meanReturn });
   }
   dispose();
   return { job, tasks, trainSeconds, evalSeconds: (performance.now() - evalStart) / 1000, finalMetrics };

@@ -19,6 +19,11 @@ if (parentPort !== null) {
   port.on('message', (job: DemoJob) => {
     runDemoJob(job, (steps) => port.postMessage({ type: 'steps', steps } satisfies DemoWorkerMessage))
       .then((result) => port.postMessage({ type: 'result', result } satisfies DemoWorkerMessage))
-      .catch((error: unknown) => port.postMessage({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies DemoWorkerMessage));
+      .catch((error: unknown) =>
+        port.postMessage({
+          type: 'error',
+          message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        } satisfies DemoWorkerMessage),
+      );
   });
 }

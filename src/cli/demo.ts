@@ -19,7 +19,14 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { RlError } from '../core/errors.js';
 import { Progress, type ProgressOptions } from '../core/progress.js';
 import { initEngine } from '../engine/index.js';
-import { DEMO_AGENT_CONFIG, DEMO_LLMDPD_PROMPT_CONFIG, type DemoAgentKind, type DemoJob, type DemoJobResult, runDemoJob } from './demo-job.js';
+import {
+  DEMO_AGENT_CONFIG,
+  DEMO_LLMDPD_PROMPT_CONFIG,
+  type DemoAgentKind,
+  type DemoJob,
+  type DemoJobResult,
+  runDemoJob,
+} from './demo-job.js';
 import type { DemoWorkerMessage } from './demo-worker.js';
 import { groupedBarChart } from './svg-chart.js';
 
@@ -83,7 +90,11 @@ function meanStd(xs: readonly number[]): MeanStd {
 }
 
 /** Runs jobs on `workers` worker threads (compiled build), or in this thread. */
-async function runJobs(jobs: readonly DemoJob[], workers: number, onSteps: (n: number) => void): Promise<DemoJobResult[]> {
+async function runJobs(
+  jobs: readonly DemoJob[],
+  workers: number,
+  onSteps: (n: number) => void,
+): Promise<DemoJobResult[]> {
   const workerUrl = new URL('./demo-worker.js', import.meta.url);
   // From TypeScript sources (tests), there is no compiled worker file: run in this thread.
   if (workers <= 1 || import.meta.url.endsWith('.ts')) {
@@ -157,13 +168,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const engine = await initEngine();
   say('llmdpd demo: generalising to unseen tasks from prompts (built-in suite pointmass-reach)');
   say(`engine: ${engine.backend} (tfjs ${engine.tfjsVersion}); ${settings.workers} worker thread(s)`);
-  say(`training LLMDPD and Diffusion-QL on 12 seen tasks, ${settings.steps} steps each, seeds ${settings.seeds.join(', ')}; evaluating on 12 seen and 6 unseen tasks`);
-  say(`networks: 3x${DEMO_AGENT_CONFIG.hiddenDims?.[0]} Mish, K = 5, batch ${DEMO_AGENT_CONFIG.batchSize}; LLMDPD prompts: n-gram text encoder (no download, not an LLM) -> head, 1-block trajectory transformer (width ${DEMO_LLMDPD_PROMPT_CONFIG.trajectoryWidth})`);
+  say(
+    `training LLMDPD and Diffusion-QL on 12 seen tasks, ${settings.steps} steps each, seeds ${settings.seeds.join(', ')}; evaluating on 12 seen and 6 unseen tasks`,
+  );
+  say(
+    `networks: 3x${DEMO_AGENT_CONFIG.hiddenDims?.[0]} Mish, K = 5, batch ${DEMO_AGENT_CONFIG.batchSize}; LLMDPD prompts: n-gram text encoder (no download, not an LLM) -> head, 1-block trajectory transformer (width ${DEMO_LLMDPD_PROMPT_CONFIG.trajectoryWidth})`,
+  );
 
   const jobs: DemoJob[] = AGENTS.flatMap((agent) =>
-    settings.seeds.map((seed) => ({ agent, seed, steps: settings.steps, evalEpisodes: settings.evalEpisodes, transitionsPerTask: settings.transitionsPerTask, suiteSeed: 0 })),
+    settings.seeds.map((seed) => ({
+      agent,
+      seed,
+      steps: settings.steps,
+      evalEpisodes: settings.evalEpisodes,
+      transitionsPerTask: settings.transitionsPerTask,
+      suiteSeed: 0,
+    })),
   );
-  const progress = new Progress({ total: jobs.length * settings.steps, label: 'training', mode: options.progress ?? 'auto' });
+  const progress = new Progress({
+    total: jobs.length * settings.steps,
+    label: 'training',
+    mode: options.progress ?? 'auto',
+  });
   let done = 0;
   const runs = await runJobs(jobs, settings.workers, (n) => {
     done += n;
@@ -171,10 +197,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   });
   progress.done();
 
-  const summary = Object.fromEntries(AGENTS.map((a) => [a, { seen: summarise(runs, a, 'seen'), unseen: summarise(runs, a, 'unseen') }])) as DemoReport['summary'];
+  const summary = Object.fromEntries(
+    AGENTS.map((a) => [a, { seen: summarise(runs, a, 'seen'), unseen: summarise(runs, a, 'unseen') }]),
+  ) as DemoReport['summary'];
   const compare = (what: string, l: MeanStd, d: MeanStd, show: (m: MeanStd) => string): string => {
     const gap = l.mean - d.mean;
-    const how = gap > l.std + d.std ? 'higher by more than the seed spread' : gap > 0 ? 'higher on average, within the seed spread' : 'NOT higher';
+    const how =
+      gap > l.std + d.std
+        ? 'higher by more than the seed spread'
+        : gap > 0
+          ? 'higher on average, within the seed spread'
+          : 'NOT higher';
     return `${what} ${show(l)} against ${show(d)} (${how})`;
   };
   const L = summary.LLMDPD.unseen;
@@ -182,19 +215,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const verdict = `On the unseen tasks, LLMDPD against Diffusion-QL: ${compare('success', L.success, D.success, pct)}; ${compare('mean return', L.return, D.return, num)}.`;
 
   const header = `| agent | seen success | unseen success | seen return | unseen return |`;
-  const rows = AGENTS.map((a) => `| ${a} | ${pct(summary[a].seen.success)} | ${pct(summary[a].unseen.success)} | ${num(summary[a].seen.return)} | ${num(summary[a].unseen.return)} |`);
+  const rows = AGENTS.map(
+    (a) =>
+      `| ${a} | ${pct(summary[a].seen.success)} | ${pct(summary[a].unseen.success)} | ${num(summary[a].seen.return)} | ${num(summary[a].unseen.return)} |`,
+  );
   const table = [header, '| --- | --- | --- | --- | --- |', ...rows];
   say('');
   for (const line of table) say(line);
   say('');
   say(verdict);
-  say(`(mean ± std over ${settings.seeds.length} seeds; success = stopping on the goal; chance for a prompt-free policy is about 1 task in 12)`);
+  say(
+    `(mean ± std over ${settings.seeds.length} seeds; success = stopping on the goal; chance for a prompt-free policy is about 1 task in 12)`,
+  );
 
   const perTask = [
     '| task | role | ' + AGENTS.map((a) => `${a} success`).join(' | ') + ' |',
     '| --- | --- | ' + AGENTS.map(() => '---').join(' | ') + ' |',
     ...runs[0]!.tasks.map((t) => {
-      const cells = AGENTS.map((a) => pct(meanStd(runs.filter((r) => r.job.agent === a).map((r) => r.tasks.find((x) => x.task === t.task)!.successRate))));
+      const cells = AGENTS.map((a) =>
+        pct(
+          meanStd(
+            runs.filter((r) => r.job.agent === a).map((r) => r.tasks.find((x) => x.task === t.task)!.successRate),
+          ),
+        ),
+      );
       return `| ${t.task} | ${t.role} | ${cells.join(' | ')} |`;
     }),
   ];
@@ -226,7 +270,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       title: 'Success rate on seen and unseen tasks (mean ± std over seeds)',
       yLabel: 'success rate',
       groups: ['seen tasks', 'unseen tasks'],
-      series: AGENTS.map((a) => ({ name: a, bars: [summary[a].seen.success, summary[a].unseen.success].map((m) => ({ value: m.mean, error: m.std })) })),
+      series: AGENTS.map((a) => ({
+        name: a,
+        bars: [summary[a].seen.success, summary[a].unseen.success].map((m) => ({ value: m.mean, error: m.std })),
+      })),
       yMax: 1,
     }),
   );

@@ -34,7 +34,12 @@ interface ParsedArgs {
 
 function parse(args: readonly string[], options: Record<string, { type: 'string' | 'boolean' }>): ParsedArgs {
   try {
-    return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -50,7 +55,8 @@ function positiveInteger(name: string, value: string | undefined): number | unde
 function seedList(value: string | undefined): number[] | undefined {
   if (value === undefined) return undefined;
   const seeds = value.split(',').map((v) => Number(v.trim()));
-  if (seeds.length === 0 || seeds.some((n) => !Number.isInteger(n) || n < 0)) throw new UsageError(`--seeds must be a comma-separated list of integers >= 0, got "${value}".`);
+  if (seeds.length === 0 || seeds.some((n) => !Number.isInteger(n) || n < 0))
+    throw new UsageError(`--seeds must be a comma-separated list of integers >= 0, got "${value}".`);
   return seeds;
 }
 
@@ -68,9 +74,16 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'demo': {
-        const { values, positionals } = parse(rest, { out: { type: 'string' }, steps: { type: 'string' }, seeds: { type: 'string' }, episodes: { type: 'string' }, workers: { type: 'string' } });
+        const { values, positionals } = parse(rest, {
+          out: { type: 'string' },
+          steps: { type: 'string' },
+          seeds: { type: 'string' },
+          episodes: { type: 'string' },
+          workers: { type: 'string' },
+        });
         if (values.help === true) return help();
-        if (positionals.length > 0) throw new UsageError(`demo takes no positional arguments, got "${positionals.join(' ')}".`);
+        if (positionals.length > 0)
+          throw new UsageError(`demo takes no positional arguments, got "${positionals.join(' ')}".`);
         const steps = positiveInteger('--steps', values.steps as string | undefined);
         const seeds = seedList(values.seeds as string | undefined);
         const evalEpisodes = positiveInteger('--episodes', values.episodes as string | undefined);
@@ -88,10 +101,12 @@ export async function main(args: readonly string[]): Promise<number> {
         const { values, positionals } = parse(rest, { seed: { type: 'string' } });
         if (values.help === true) return help();
         const [sub, dir] = positionals;
-        if (sub !== 'write' || dir === undefined || positionals.length > 2) throw new UsageError('Usage: llmdpd suite write DIR [--seed N]');
+        if (sub !== 'write' || dir === undefined || positionals.length > 2)
+          throw new UsageError('Usage: llmdpd suite write DIR [--seed N]');
         const seedText = (values.seed as string | undefined) ?? '0';
         const seed = Number(seedText);
-        if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be an integer >= 0, got "${seedText}".`);
+        if (!Number.isInteger(seed) || seed < 0)
+          throw new UsageError(`--seed must be an integer >= 0, got "${seedText}".`);
         const { writeSuiteDatasets } = await import('../suites/index.js');
         await writeSuiteDatasets('pointmass-reach', dir, { seed });
         process.stdout.write(`Wrote the pointmass-reach datasets and prompts to ${dir}\n`);

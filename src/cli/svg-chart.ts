@@ -48,7 +48,9 @@ export function groupedBarChart(data: GroupedBars): string {
   const groupW = plotW / data.groups.length;
   const barW = (groupW * 0.7) / data.series.length;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   parts.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">${escapeXml(data.title)}</text>`);
   for (let i = 0; i <= 5; i++) {
@@ -56,27 +58,40 @@ export function groupedBarChart(data: GroupedBars): string {
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`);
     parts.push(`<text x="${left - 8}" y="${y(v) + 4}" text-anchor="end">${formatTick(v)}</text>`);
   }
-  parts.push(`<text transform="translate(16 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(data.yLabel)}</text>`);
+  parts.push(
+    `<text transform="translate(16 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(data.yLabel)}</text>`,
+  );
   data.groups.forEach((g, gi) => {
     const x0 = left + gi * groupW + groupW * 0.15;
     data.series.forEach((s, si) => {
       const bar = s.bars[gi]!;
       const x = x0 + si * barW;
       const color = COLORS[si % COLORS.length]!;
-      parts.push(`<rect x="${x.toFixed(1)}" y="${y(bar.value).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(top + plotH - y(bar.value)).toFixed(1)}" fill="${color}"><title>${escapeXml(`${s.name}, ${g}: ${bar.value.toFixed(3)} ± ${bar.error.toFixed(3)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${y(bar.value).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(top + plotH - y(bar.value)).toFixed(1)}" fill="${color}"><title>${escapeXml(`${s.name}, ${g}: ${bar.value.toFixed(3)} ± ${bar.error.toFixed(3)}`)}</title></rect>`,
+      );
       if (bar.error > 0) {
         const cx = x + (barW - 4) / 2;
-        parts.push(`<line x1="${cx}" x2="${cx}" y1="${y(bar.value - bar.error)}" y2="${y(bar.value + bar.error)}" stroke="black"/>`);
-        for (const v of [bar.value - bar.error, bar.value + bar.error]) parts.push(`<line x1="${cx - 5}" x2="${cx + 5}" y1="${y(v)}" y2="${y(v)}" stroke="black"/>`);
+        parts.push(
+          `<line x1="${cx}" x2="${cx}" y1="${y(bar.value - bar.error)}" y2="${y(bar.value + bar.error)}" stroke="black"/>`,
+        );
+        for (const v of [bar.value - bar.error, bar.value + bar.error])
+          parts.push(`<line x1="${cx - 5}" x2="${cx + 5}" y1="${y(v)}" y2="${y(v)}" stroke="black"/>`);
       }
-      parts.push(`<text x="${(x + (barW - 4) / 2).toFixed(1)}" y="${(y(bar.value + bar.error) - 5).toFixed(1)}" text-anchor="middle" font-size="11">${formatTick(bar.value)}</text>`);
+      parts.push(
+        `<text x="${(x + (barW - 4) / 2).toFixed(1)}" y="${(y(bar.value + bar.error) - 5).toFixed(1)}" text-anchor="middle" font-size="11">${formatTick(bar.value)}</text>`,
+      );
     });
-    parts.push(`<text x="${left + gi * groupW + groupW / 2}" y="${top + plotH + 20}" text-anchor="middle">${escapeXml(g)}</text>`);
+    parts.push(
+      `<text x="${left + gi * groupW + groupW / 2}" y="${top + plotH + 20}" text-anchor="middle">${escapeXml(g)}</text>`,
+    );
   });
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="black"/>`);
   data.series.forEach((s, si) => {
     const ly = top + 10 + si * 22;
-    parts.push(`<rect x="${left + plotW + 20}" y="${ly - 10}" width="14" height="14" fill="${COLORS[si % COLORS.length]}"/>`);
+    parts.push(
+      `<rect x="${left + plotW + 20}" y="${ly - 10}" width="14" height="14" fill="${COLORS[si % COLORS.length]}"/>`,
+    );
     parts.push(`<text x="${left + plotW + 40}" y="${ly + 2}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');

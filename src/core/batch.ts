@@ -12,8 +12,13 @@ import type { Batch } from './types.js';
  * @throws {@link ConfigError} when a size is not an integer >= 1.
  */
 export function createBatch(size: number, observationDim: number, actionDim: number): Batch {
-  for (const [name, v] of [['size', size], ['observationDim', observationDim], ['actionDim', actionDim]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`createBatch: ${name} must be an integer >= 1, got ${String(v)}.`);
+  for (const [name, v] of [
+    ['size', size],
+    ['observationDim', observationDim],
+    ['actionDim', actionDim],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new ConfigError(`createBatch: ${name} must be an integer >= 1, got ${String(v)}.`);
   }
   return {
     size,

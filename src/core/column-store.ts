@@ -225,7 +225,9 @@ export function writeColumnStore(
   for (const c of columns) {
     const count = c.shape.reduce((a, b) => a * b, 1);
     if (names.has(c.name) || dtypeOf(c.data) !== c.dtype || c.data.length !== count) {
-      throw new DatasetError(`writeColumnStore: column '${c.name}' is duplicated or its dtype/shape disagrees with its data (internal error).`);
+      throw new DatasetError(
+        `writeColumnStore: column '${c.name}' is duplicated or its dtype/shape disagrees with its data (internal error).`,
+      );
     }
     names.add(c.name);
   }
@@ -278,7 +280,14 @@ export function writeColumnStore(
     fs.renameSync(tempData, path.join(dir, dataFile));
     options.onProgress?.('data-written');
     // 3. Manifest, into a temporary file, flushed to disk.
-    const manifest = { ...header, library: LIBRARY_NAME, dataFile, dataBytes: offset, byteOrder: 'little', columns: records };
+    const manifest = {
+      ...header,
+      library: LIBRARY_NAME,
+      dataFile,
+      dataBytes: offset,
+      byteOrder: 'little',
+      columns: records,
+    };
     fd = fs.openSync(tempManifest, 'wx');
     try {
       writeAll(fd, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
@@ -300,7 +309,8 @@ export function writeColumnStore(
   // 5. Remove what older or interrupted saves left behind.
   try {
     for (const entry of fs.readdirSync(dir)) {
-      if (entry.startsWith(TEMP_PREFIX) || (DATA_FILE_PATTERN.test(entry) && entry !== dataFile)) removeQuietly(path.join(dir, entry));
+      if (entry.startsWith(TEMP_PREFIX) || (DATA_FILE_PATTERN.test(entry) && entry !== dataFile))
+        removeQuietly(path.join(dir, entry));
     }
   } catch {
     /* best effort: leftovers are harmless */
@@ -321,10 +331,17 @@ function isNonNegativeInteger(v: unknown): v is number {
  *
  * @throws {@link DatasetError} naming the field when it is missing or not an integer >= `min`.
  */
-export function manifestInteger(manifest: Readonly<Record<string, unknown>>, key: string, min: number, where: string): number {
+export function manifestInteger(
+  manifest: Readonly<Record<string, unknown>>,
+  key: string,
+  min: number,
+  where: string,
+): number {
   const v = manifest[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new DatasetError(`${where}: manifest field '${key}' must be an integer >= ${min}, found ${JSON.stringify(v)}. The manifest is corrupted; re-save.`);
+    throw new DatasetError(
+      `${where}: manifest field '${key}' must be an integer >= ${min}, found ${JSON.stringify(v)}. The manifest is corrupted; re-save.`,
+    );
   }
   return v;
 }
@@ -358,7 +375,8 @@ export function readColumnStore<T>(
   } catch (err) {
     fail(dir, what, `${MANIFEST_FILE} is not valid JSON (${(err as Error).message}); the file is corrupted. Re-save.`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) fail(dir, what, `${MANIFEST_FILE} is not a JSON object.`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    fail(dir, what, `${MANIFEST_FILE} is not a JSON object.`);
   const m = parsed as Record<string, unknown>;
   if (m['format'] !== expected.format) {
     fail(
@@ -379,11 +397,17 @@ export function readColumnStore<T>(
     );
   }
   const where = `Cannot load ${what} from ${dir}`;
-  if (m['library'] !== LIBRARY_NAME) fail(dir, what, `manifest field 'library' is ${JSON.stringify(m['library'])}, expected "${LIBRARY_NAME}".`);
-  if (m['byteOrder'] !== 'little') fail(dir, what, `manifest field 'byteOrder' is ${JSON.stringify(m['byteOrder'])}, expected "little".`);
+  if (m['library'] !== LIBRARY_NAME)
+    fail(dir, what, `manifest field 'library' is ${JSON.stringify(m['library'])}, expected "${LIBRARY_NAME}".`);
+  if (m['byteOrder'] !== 'little')
+    fail(dir, what, `manifest field 'byteOrder' is ${JSON.stringify(m['byteOrder'])}, expected "little".`);
   const dataFile = m['dataFile'];
   if (typeof dataFile !== 'string' || !DATA_FILE_PATTERN.test(dataFile)) {
-    fail(dir, what, `manifest field 'dataFile' is ${JSON.stringify(dataFile)}, expected a name like "data-0123456789abcdef.bin".`);
+    fail(
+      dir,
+      what,
+      `manifest field 'dataFile' is ${JSON.stringify(dataFile)}, expected a name like "data-0123456789abcdef.bin".`,
+    );
   }
   const dataBytes = manifestInteger(m, 'dataBytes', 0, where);
   const columns = m['columns'];
@@ -402,7 +426,12 @@ export function readColumnStore<T>(
       isNonNegativeInteger(r.byteLength) &&
       typeof r.sha256 === 'string' &&
       /^[0-9a-f]{64}$/.test(r.sha256);
-    if (!ok) fail(dir, what, `manifest entry columns[${i}] is malformed (${JSON.stringify(c)}); the manifest is corrupted. Re-save.`);
+    if (!ok)
+      fail(
+        dir,
+        what,
+        `manifest entry columns[${i}] is malformed (${JSON.stringify(c)}); the manifest is corrupted. Re-save.`,
+      );
     records.set(r.name as string, r as unknown as ColumnRecord);
   });
   const dataPath = path.join(dir, dataFile);
@@ -411,7 +440,11 @@ export function readColumnStore<T>(
     fd = fs.openSync(dataPath, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      fail(dir, what, `the data file ${dataFile} named by ${MANIFEST_FILE} is missing. Copy the whole directory, not only the manifest.`);
+      fail(
+        dir,
+        what,
+        `the data file ${dataFile} named by ${MANIFEST_FILE} is missing. Copy the whole directory, not only the manifest.`,
+      );
     }
     throw wrapIo(err, where);
   }
@@ -430,10 +463,16 @@ export function readColumnStore<T>(
       manifest: m,
       column(name: string, dtype: ColumnDtype, shape: readonly number[]): ColumnArray {
         const r = records.get(name);
-        if (r === undefined) fail(dir, what, `column '${name}' is missing from ${MANIFEST_FILE}; the manifest is corrupted. Re-save.`);
+        if (r === undefined)
+          fail(dir, what, `column '${name}' is missing from ${MANIFEST_FILE}; the manifest is corrupted. Re-save.`);
         const count = shape.reduce((a, b) => a * b, 1);
         const size = BYTES_PER[dtype];
-        if (r.dtype !== dtype || r.shape.length !== shape.length || r.shape.some((s, i) => s !== shape[i]) || r.byteLength !== count * size) {
+        if (
+          r.dtype !== dtype ||
+          r.shape.length !== shape.length ||
+          r.shape.some((s, i) => s !== shape[i]) ||
+          r.byteLength !== count * size
+        ) {
           fail(
             dir,
             what,
@@ -442,16 +481,31 @@ export function readColumnStore<T>(
           );
         }
         if (r.byteOffset % size !== 0 || r.byteOffset + r.byteLength > dataBytes) {
-          fail(dir, what, `column '${name}' lies outside the data file or is misaligned (byteOffset ${r.byteOffset}, byteLength ${r.byteLength}, file ${dataBytes} bytes).`);
+          fail(
+            dir,
+            what,
+            `column '${name}' lies outside the data file or is misaligned (byteOffset ${r.byteOffset}, byteLength ${r.byteLength}, file ${dataBytes} bytes).`,
+          );
         }
-        const out = dtype === 'float32' ? new Float32Array(count) : dtype === 'int32' ? new Int32Array(count) : new Uint8Array(count);
-        const bytes = HOST_IS_LITTLE_ENDIAN || dtype === 'uint8' ? new Uint8Array(out.buffer) : new Uint8Array(r.byteLength);
+        const out =
+          dtype === 'float32'
+            ? new Float32Array(count)
+            : dtype === 'int32'
+              ? new Int32Array(count)
+              : new Uint8Array(count);
+        const bytes =
+          HOST_IS_LITTLE_ENDIAN || dtype === 'uint8' ? new Uint8Array(out.buffer) : new Uint8Array(r.byteLength);
         const got = readAll(fd, bytes, r.byteOffset);
-        if (got !== r.byteLength) fail(dir, what, `column '${name}': read ${got} of ${r.byteLength} bytes; the data file is truncated.`);
+        if (got !== r.byteLength)
+          fail(dir, what, `column '${name}': read ${got} of ${r.byteLength} bytes; the data file is truncated.`);
         if (verify) {
           const digest = createHash('sha256').update(bytes).digest('hex');
           if (digest !== r.sha256) {
-            fail(dir, what, `checksum mismatch in column '${name}' (sha256 ${digest.slice(0, 12)}..., manifest ${r.sha256.slice(0, 12)}...): the data file is corrupted. Restore it from the original save.`);
+            fail(
+              dir,
+              what,
+              `checksum mismatch in column '${name}' (sha256 ${digest.slice(0, 12)}..., manifest ${r.sha256.slice(0, 12)}...): the data file is corrupted. Restore it from the original save.`,
+            );
           }
         }
         if (bytes.buffer !== out.buffer) {

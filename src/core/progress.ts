@@ -100,11 +100,15 @@ export class Progress {
     const rate = elapsed > 0 ? done / elapsed : 0;
     const eta = rate > 0 ? (total - done) / rate : NaN;
     const shown = Object.entries(metrics)
-      .map(([k, v]) => `${k}=${Math.abs(v) >= 1000 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4)}`)
+      .map(
+        ([k, v]) =>
+          `${k}=${Math.abs(v) >= 1000 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4)}`,
+      )
       .join(' ');
     const counts = `${done}/${total}`;
     const timing = `${formatDuration(elapsed)}<${formatDuration(eta)}, ${rate.toFixed(1)}/s`;
-    if (!this.bar) return `${this.options.label} ${counts} (${(fraction * 100).toFixed(0)}%) ${timing}${shown ? ` ${shown}` : ''}`;
+    if (!this.bar)
+      return `${this.options.label} ${counts} (${(fraction * 100).toFixed(0)}%) ${timing}${shown ? ` ${shown}` : ''}`;
     const width = Math.max(10, Math.min(30, (this.stream?.columns ?? 80) - 70));
     const filled = Math.round(fraction * width);
     return `${this.options.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${counts} ${timing}${shown ? ` ${shown}` : ''}`;

@@ -103,7 +103,9 @@ export class Rng {
   setState(state: RngState): void {
     const w = state.words;
     if (w.length !== 4 || !w.every((v) => Number.isInteger(v) && v >= 0 && v < TWO_POW_32) || w.every((v) => v === 0)) {
-      throw new ConfigError('Rng state must be four unsigned 32-bit integers, not all zero (as returned by getState()).');
+      throw new ConfigError(
+        'Rng state must be four unsigned 32-bit integers, not all zero (as returned by getState()).',
+      );
     }
     [this.s0, this.s1, this.s2, this.s3] = w;
     this.spare = state.spareNormal;

@@ -137,8 +137,12 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
     typedArrayFor(dtype, 0); // validates the dtype
     let shape = options.shape;
     if (shape === undefined) {
-      const arr = typeof options.low !== 'number' ? options.low : typeof options.high !== 'number' ? options.high : null;
-      if (arr === null) throw new ConfigError('Box needs a shape when low and high are both scalars, e.g. new Box({ low: -1, high: 1, shape: [3] }).');
+      const arr =
+        typeof options.low !== 'number' ? options.low : typeof options.high !== 'number' ? options.high : null;
+      if (arr === null)
+        throw new ConfigError(
+          'Box needs a shape when low and high are both scalars, e.g. new Box({ low: -1, high: 1, shape: [3] }).',
+        );
       shape = [arr.length];
     }
     if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
@@ -151,7 +155,9 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
     this.high = Box.expand('high', options.high, this.size);
     for (let i = 0; i < this.size; i++) {
       if (this.low[i]! > this.high[i]!) {
-        throw new ConfigError(`Box low[${i}] = ${this.low[i]} is above high[${i}] = ${this.high[i]}; swap them or fix the bounds.`);
+        throw new ConfigError(
+          `Box low[${i}] = ${this.low[i]} is above high[${i}] = ${this.high[i]}; swap them or fix the bounds.`,
+        );
       }
     }
   }
@@ -162,19 +168,23 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
       out.fill(bound);
     } else {
       if (bound.length !== size) {
-        throw new ConfigError(`Box ${name} has ${bound.length} elements but the shape holds ${size}; give one bound per element or a single number.`);
+        throw new ConfigError(
+          `Box ${name} has ${bound.length} elements but the shape holds ${size}; give one bound per element or a single number.`,
+        );
       }
       for (let i = 0; i < size; i++) out[i] = bound[i]!;
     }
     for (let i = 0; i < size; i++) {
-      if (Number.isNaN(out[i])) throw new ConfigError(`Box ${name}[${i}] is NaN; use -Infinity/Infinity for an unbounded side.`);
+      if (Number.isNaN(out[i]))
+        throw new ConfigError(`Box ${name}[${i}] is NaN; use -Infinity/Infinity for an unbounded side.`);
     }
     return out;
   }
 
   /** True when every element has finite low and high bounds. */
   isBounded(): boolean {
-    for (let i = 0; i < this.size; i++) if (!Number.isFinite(this.low[i]) || !Number.isFinite(this.high[i])) return false;
+    for (let i = 0; i < this.size; i++)
+      if (!Number.isFinite(this.low[i]) || !Number.isFinite(this.high[i])) return false;
     return true;
   }
 
@@ -215,14 +225,16 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
     if (dt === null) return `expected a ${this.dtype} typed array of length ${this.size}, got ${describeValue(x)}`;
     if (dt !== this.dtype) return `expected dtype ${this.dtype}, got ${dt}`;
     const arr = x as BoxArray;
-    if (arr.length !== this.size) return `expected ${this.size} elements (shape [${this.shape.join(', ')}]), got ${arr.length}`;
+    if (arr.length !== this.size)
+      return `expected ${this.size} elements (shape [${this.shape.join(', ')}]), got ${arr.length}`;
     // Bounds are compared in the value's own precision, so a float32 bound rounded from a
     // float64 one does not make a value fall outside.
     const fround = this.dtype === 'float32' ? Math.fround : (v: number) => v;
     for (let i = 0; i < arr.length; i++) {
       const v = arr[i]!;
       if (Number.isNaN(v)) return `element ${i} is NaN`;
-      if (v < fround(this.low[i]!) || v > fround(this.high[i]!)) return `element ${i} = ${v} is outside [${this.low[i]}, ${this.high[i]}]`;
+      if (v < fround(this.low[i]!) || v > fround(this.high[i]!))
+        return `element ${i} = ${v} is outside [${this.low[i]}, ${this.high[i]}]`;
     }
     return null;
   }
@@ -252,7 +264,8 @@ export class Discrete implements Space<number> {
     readonly n: number,
     readonly start = 0,
   ) {
-    if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`Discrete(n) needs a positive integer n, got ${String(n)}.`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new ConfigError(`Discrete(n) needs a positive integer n, got ${String(n)}.`);
     if (!Number.isInteger(start)) throw new ConfigError(`Discrete start must be an integer, got ${String(start)}.`);
   }
 
@@ -269,7 +282,8 @@ export class Discrete implements Space<number> {
   /** Explains why `x` is not an element, or `null`. */
   explainMismatch(x: unknown): string | null {
     if (typeof x !== 'number' || !Number.isInteger(x)) return `expected an integer, got ${describeValue(x)}`;
-    if (x < this.start || x >= this.start + this.n) return `${x} is outside {${this.start}, ..., ${this.start + this.n - 1}}`;
+    if (x < this.start || x >= this.start + this.n)
+      return `${x} is outside {${this.start}, ..., ${this.start + this.n - 1}}`;
     return null;
   }
 
@@ -316,7 +330,8 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> imple
 
   /** Explains why `x` is not an element (naming the key), or `null`. */
   explainMismatch(x: unknown): string | null {
-    if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || Array.isArray(x)) return `expected an object with keys ${Object.keys(this.spaces).join(', ')}, got ${describeValue(x)}`;
+    if (typeof x !== 'object' || x === null || ArrayBuffer.isView(x) || Array.isArray(x))
+      return `expected an object with keys ${Object.keys(this.spaces).join(', ')}, got ${describeValue(x)}`;
     const obj = x as Record<string, unknown>;
     for (const k of Object.keys(obj)) if (!(k in this.spaces)) return `unexpected key "${k}"`;
     for (const [k, space] of Object.entries(this.spaces)) {
@@ -343,7 +358,12 @@ export function spaceFromJSON(json: SpaceJSON): Space {
   switch (json.type) {
     case 'box': {
       const dec = (a: (number | null)[], inf: number) => a.map((v) => (v === null ? inf : v));
-      return new Box({ low: dec(json.low, -Infinity), high: dec(json.high, Infinity), shape: json.shape, dtype: json.dtype });
+      return new Box({
+        low: dec(json.low, -Infinity),
+        high: dec(json.high, Infinity),
+        shape: json.shape,
+        dtype: json.dtype,
+      });
     }
     case 'discrete':
       return new Discrete(json.n, json.start);
@@ -353,7 +373,9 @@ export function spaceFromJSON(json: SpaceJSON): Space {
       return new Dict(spaces);
     }
     default:
-      throw new ConfigError(`Unknown space type ${JSON.stringify((json as { type: unknown }).type)}; expected 'box', 'discrete' or 'dict'.`);
+      throw new ConfigError(
+        `Unknown space type ${JSON.stringify((json as { type: unknown }).type)}; expected 'box', 'discrete' or 'dict'.`,
+      );
   }
 }
 

@@ -201,7 +201,8 @@ const REQUIRED = ['observations', 'actions', 'rewards', 'terminals'] as const;
  */
 export async function loadD4rl(path: string, options: D4rlLoadOptions = {}): Promise<D4rlDataset> {
   const mode = options.timeouts ?? 'drop';
-  if (mode !== 'drop' && mode !== 'keep') throw new ConfigError(`${CTX}: timeouts must be 'drop' or 'keep', got ${JSON.stringify(mode)}.`);
+  if (mode !== 'drop' && mode !== 'keep')
+    throw new ConfigError(`${CTX}: timeouts must be 'drop' or 'keep', got ${JSON.stringify(mode)}.`);
   const maxEpisodeSteps = options.maxEpisodeSteps ?? 1000;
   if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
     throw new ConfigError(`${CTX}: maxEpisodeSteps must be an integer >= 1, got ${String(maxEpisodeSteps)}.`);
@@ -243,14 +244,25 @@ function checkColumn(
     );
   }
   if (!kinds.includes(info.kind) || (info.kind === 'float' && info.elementBytes !== 4 && info.elementBytes !== 8)) {
-    const want = kinds.includes('bool') ? 'bool, an integer type or float 0/1' : kinds.includes('int') && !kinds.includes('float') ? 'an integer type' : 'float32 (float64 is accepted and cast)';
-    throw new DatasetError(`${CTX}: "${key}" has dtype ${info.dtype}; expected ${want}. Fix: rewrite the key with that dtype.`);
+    const want = kinds.includes('bool')
+      ? 'bool, an integer type or float 0/1'
+      : kinds.includes('int') && !kinds.includes('float')
+        ? 'an integer type'
+        : 'float32 (float64 is accepted and cast)';
+    throw new DatasetError(
+      `${CTX}: "${key}" has dtype ${info.dtype}; expected ${want}. Fix: rewrite the key with that dtype.`,
+    );
   }
   const shape = info.shape;
-  const ok = expect === 'matrix' ? shape.length === 2 && shape[1]! >= 1 : shape.length === 1 || (shape.length === 2 && shape[1] === 1);
+  const ok =
+    expect === 'matrix'
+      ? shape.length === 2 && shape[1]! >= 1
+      : shape.length === 1 || (shape.length === 2 && shape[1] === 1);
   if (!ok) {
     const want = expect === 'matrix' ? '(N, dim) with dim >= 1' : '(N,) or (N, 1)';
-    throw new DatasetError(`${CTX}: "${key}" has shape (${shape.join(', ')}); expected ${want}. Fix: reshape the key in the file.`);
+    throw new DatasetError(
+      `${CTX}: "${key}" has shape (${shape.join(', ')}); expected ${want}. Fix: reshape the key in the file.`,
+    );
   }
   if (rows !== undefined && shape[0] !== rows) {
     throw new DatasetError(
@@ -290,7 +302,14 @@ function counterTimeouts(terminals: Uint8Array, n: number, maxEpisodeSteps: numb
 }
 
 /** The body of {@link loadD4rl} once the file is open. */
-function readD4rl(lib: H5Lib, file: H5File, path: string, mode: D4rlTimeoutMode, maxEpisodeSteps: number, options: D4rlLoadOptions): D4rlDataset {
+function readD4rl(
+  lib: H5Lib,
+  file: H5File,
+  path: string,
+  mode: D4rlTimeoutMode,
+  maxEpisodeSteps: number,
+  options: D4rlLoadOptions,
+): D4rlDataset {
   const keys = datasetPaths(lib, file);
   const real = ['float'] as const;
   const flag = ['bool', 'int', 'float'] as const;
@@ -303,15 +322,25 @@ function readD4rl(lib: H5Lib, file: H5File, path: string, mode: D4rlTimeoutMode,
   const termInfo = checkColumn(lib, file, path, 'terminals', flag, 'vector', n, keys);
   const has = (k: string): boolean => keys.includes(k);
   const toutInfo = has('timeouts') ? checkColumn(lib, file, path, 'timeouts', flag, 'vector', n, keys) : undefined;
-  const nextInfo = has('next_observations') ? checkColumn(lib, file, path, 'next_observations', real, 'matrix', n, keys) : undefined;
+  const nextInfo = has('next_observations')
+    ? checkColumn(lib, file, path, 'next_observations', real, 'matrix', n, keys)
+    : undefined;
   if (nextInfo !== undefined && nextInfo.shape[1] !== od) {
-    throw new DatasetError(`${CTX}: "next_observations" rows have ${nextInfo.shape[1]} values but "observations" rows have ${od}. Fix: regenerate the file.`);
+    throw new DatasetError(
+      `${CTX}: "next_observations" rows have ${nextInfo.shape[1]} values but "observations" rows have ${od}. Fix: regenerate the file.`,
+    );
   }
-  const explicitInfo = has('explicit_ends') ? checkColumn(lib, file, path, 'explicit_ends', flag, 'vector', n, keys) : undefined;
-  const taskInfo = has('task_indices') ? checkColumn(lib, file, path, 'task_indices', ['int'], 'vector', n, keys) : undefined;
+  const explicitInfo = has('explicit_ends')
+    ? checkColumn(lib, file, path, 'explicit_ends', flag, 'vector', n, keys)
+    : undefined;
+  const taskInfo = has('task_indices')
+    ? checkColumn(lib, file, path, 'task_indices', ['int'], 'vector', n, keys)
+    : undefined;
   const readInfos = options.infos ?? true;
-  const qposInfo = readInfos && has('infos/qpos') ? checkColumn(lib, file, path, 'infos/qpos', real, 'matrix', n, keys) : undefined;
-  const qvelInfo = readInfos && has('infos/qvel') ? checkColumn(lib, file, path, 'infos/qvel', real, 'matrix', n, keys) : undefined;
+  const qposInfo =
+    readInfos && has('infos/qpos') ? checkColumn(lib, file, path, 'infos/qpos', real, 'matrix', n, keys) : undefined;
+  const qvelInfo =
+    readInfos && has('infos/qvel') ? checkColumn(lib, file, path, 'infos/qvel', real, 'matrix', n, keys) : undefined;
   if (n === 0) throw new DatasetError(`${CTX}: "observations" has 0 rows; the file holds no data.`);
   if (mode === 'keep' && nextInfo === undefined) {
     throw new DatasetError(
@@ -322,14 +351,18 @@ function readD4rl(lib: H5Lib, file: H5File, path: string, mode: D4rlTimeoutMode,
 
   // Flags first (small), then the keep mask, then the big columns straight into place.
   const terminals = readFlags(lib, file, 'terminals', n);
-  const fileTimeouts = toutInfo !== undefined ? readFlags(lib, file, 'timeouts', n) : counterTimeouts(terminals, n, maxEpisodeSteps, mode);
+  const fileTimeouts =
+    toutInfo !== undefined ? readFlags(lib, file, 'timeouts', n) : counterTimeouts(terminals, n, maxEpisodeSteps, mode);
   const explicit = explicitInfo !== undefined ? readFlags(lib, file, 'explicit_ends', n) : undefined;
   const tasks = new Int32Array(n);
   if (taskInfo !== undefined) {
     readRows(lib, file, 'task_indices', 0, n, tasks, 0, CTX, (block, first) => {
       for (let i = 0; i < block.length; i++) {
         const v = block[i]!;
-        if (v < 0 || v > 0x7fffffff) throw new DatasetError(`${CTX}: "task_indices" row ${first + i} is ${v}; task indices are integers >= 0. Fix: rewrite the key.`);
+        if (v < 0 || v > 0x7fffffff)
+          throw new DatasetError(
+            `${CTX}: "task_indices" row ${first + i} is ${v}; task indices are integers >= 0. Fix: rewrite the key.`,
+          );
       }
     });
   }
@@ -444,7 +477,18 @@ function readD4rl(lib: H5Lib, file: H5File, path: string, mode: D4rlTimeoutMode,
       if (!(e instanceof NotFoundError)) throw e;
     }
   }
-  const readColumns = [obsInfo, actInfo, rewInfo, termInfo, toutInfo, mode === 'keep' ? nextInfo : undefined, explicitInfo, taskInfo, qposInfo, qvelInfo];
+  const readColumns = [
+    obsInfo,
+    actInfo,
+    rewInfo,
+    termInfo,
+    toutInfo,
+    mode === 'keep' ? nextInfo : undefined,
+    explicitInfo,
+    taskInfo,
+    qposInfo,
+    qvelInfo,
+  ];
   const dtypes: Record<string, string> = {};
   let rawBytes = 0;
   for (const info of readColumns) {
@@ -582,13 +626,18 @@ export async function writeD4rl(path: string, buffer: ReplayBuffer, options: D4r
   const ctx = 'writeD4rl';
   const n = buffer.size;
   if (n === 0) throw new ConfigError(`${ctx}: the buffer is empty; a D4RL file needs at least one row.`);
-  if (options.overwrite === false && exists(path)) throw new ConfigError(`${ctx}: ${path} exists and overwrite is false. Fix: pick another path or pass overwrite: true.`);
+  if (options.overwrite === false && exists(path))
+    throw new ConfigError(
+      `${ctx}: ${path} exists and overwrite is false. Fix: pick another path or pass overwrite: true.`,
+    );
   const infoDims: [string, Float32Array | Float64Array, number][] = [];
   for (const name of ['qpos', 'qvel'] as const) {
     const a = options.infos?.[name];
     if (a === undefined) continue;
     if (a.length === 0 || a.length % n !== 0) {
-      throw new ConfigError(`${ctx}: infos.${name} has ${a.length} values, not a positive multiple of the ${n} transitions. Fix: pass one row per transition.`);
+      throw new ConfigError(
+        `${ctx}: infos.${name} has ${a.length} values, not a positive multiple of the ${n} transitions. Fix: pass one row per transition.`,
+      );
     }
     infoDims.push([name, a, a.length / n]);
   }
@@ -623,13 +672,19 @@ export async function writeD4rl(path: string, buffer: ReplayBuffer, options: D4r
     if (anyTask) writeColumn(file, 'task_indices', c.taskIndices, n, 0, { gzip, dtype: '<i' });
     if (infoDims.length > 0) {
       const infos = file.create_group('infos');
-      for (const [name, a, d] of infoDims) writeColumn(infos, name, a, n, d, { gzip, dtype: a instanceof Float64Array ? '<d' : '<f' });
+      for (const [name, a, d] of infoDims)
+        writeColumn(infos, name, a, n, d, { gzip, dtype: a instanceof Float64Array ? '<d' : '<f' });
     }
     const meta: [string, string | number][] = Object.entries(options.metadata ?? {});
     if (options.datasetId !== undefined) meta.push(['dataset_id', options.datasetId]);
     if (meta.length > 0) {
       const group = file.create_group('metadata');
-      for (const [k, v] of meta) group.create_dataset({ name: k, data: v, ...(typeof v === 'number' ? { dtype: Number.isInteger(v) ? '<q' : '<d' } : {}) });
+      for (const [k, v] of meta)
+        group.create_dataset({
+          name: k,
+          data: v,
+          ...(typeof v === 'number' ? { dtype: Number.isInteger(v) ? '<q' : '<d' } : {}),
+        });
     }
     file.close();
     file = undefined;

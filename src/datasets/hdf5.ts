@@ -76,11 +76,16 @@ export function openHdf5(lib: H5Lib, path: string, context: string): H5File {
   let size: number;
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new DatasetError(`${context}: ${path} is a directory; expected an HDF5 file. Fix: pass the path of the .hdf5 file.`);
+    if (st.isDirectory())
+      throw new DatasetError(
+        `${context}: ${path} is a directory; expected an HDF5 file. Fix: pass the path of the .hdf5 file.`,
+      );
     size = st.size;
   } catch (e) {
     if (e instanceof DatasetError) throw e;
-    throw new NotFoundError(`${context}: no file at ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}). Fix: check the path; nothing is downloaded.`);
+    throw new NotFoundError(
+      `${context}: no file at ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}). Fix: check the path; nothing is downloaded.`,
+    );
   }
   checkSignature(path, size, context);
   try {
@@ -94,7 +99,9 @@ export function openHdf5(lib: H5Lib, path: string, context: string): H5File {
           'Fix: the download or copy was interrupted; fetch or write the file again.',
       );
     }
-    throw new DatasetError(`${context}: HDF5 cannot open ${path}: ${reason}. Fix: check that the file is a complete HDF5 file.`);
+    throw new DatasetError(
+      `${context}: HDF5 cannot open ${path}: ${reason}. Fix: check that the file is a complete HDF5 file.`,
+    );
   }
 }
 
@@ -231,7 +238,9 @@ function viewType(lib: H5Lib, m: H5Dataset['metadata'], key: string, context: st
     if (size === 4) return signed ? Int32Array : Uint32Array;
     if (size === 8) return signed ? BigInt64Array : BigUint64Array;
   }
-  throw new DatasetError(`${context}: "${key}" holds ${size}-byte elements of HDF5 type class ${m.type}, which this reader cannot convert to numbers.`);
+  throw new DatasetError(
+    `${context}: "${key}" holds ${size}-byte elements of HDF5 type class ${m.type}, which this reader cannot convert to numbers.`,
+  );
 }
 
 /**
@@ -264,19 +273,30 @@ export function readRows(
   const step = Math.min(blockRows(ds, dim * m.size), end - start);
   const module = lib.module;
   const ptr = module._malloc(step * dim * m.size);
-  if (ptr === 0) throw new DatasetError(`${context}: cannot allocate ${step * dim * m.size} bytes in the HDF5 heap to read ${key}.`);
+  if (ptr === 0)
+    throw new DatasetError(`${context}: cannot allocate ${step * dim * m.size} bytes in the HDF5 heap to read ${key}.`);
   const rest = shape.slice(1).map(BigInt);
   try {
     for (let r = start; r < end; r += step) {
       const e = Math.min(end, r + step);
       try {
-        module.get_dataset_data(file.file_id, ds.path, [BigInt(e - r), ...rest], [BigInt(r), ...rest.map(() => 0n)], [1n, ...rest.map(() => 1n)], BigInt(ptr));
+        module.get_dataset_data(
+          file.file_id,
+          ds.path,
+          [BigInt(e - r), ...rest],
+          [BigInt(r), ...rest.map(() => 0n)],
+          [1n, ...rest.map(() => 1n)],
+          BigInt(ptr),
+        );
       } catch (err) {
-        throw new DatasetError(`${context}: reading ${key} rows ${r}..${e - 1} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`);
+        throw new DatasetError(
+          `${context}: reading ${key} rows ${r}..${e - 1} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`,
+        );
       }
       // Take the heap's buffer after the call: a read that grew the heap replaced it.
       const raw = new View(module.HEAPU8.buffer as ArrayBuffer, ptr, (e - r) * dim);
-      const block: ArrayLike<number> = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
+      const block: ArrayLike<number> =
+        raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
       check?.(block, r);
       (out as Float32Array).set(block as Float32Array, outOffset + (r - start) * dim);
     }
@@ -289,7 +309,11 @@ export function readRows(
  * A check for {@link readRows}: throws at the first NaN or infinite value, naming the key, the
  * file row and the column.
  */
-export function finiteCheck(context: string, key: string, dim: number): (block: ArrayLike<number>, firstRow: number) => void {
+export function finiteCheck(
+  context: string,
+  key: string,
+  dim: number,
+): (block: ArrayLike<number>, firstRow: number) => void {
   return (block, firstRow) => {
     for (let i = 0; i < block.length; i++) {
       const v = block[i]!;
@@ -355,7 +379,14 @@ export function writeColumn(
   const elementBytes = options.dtype === '<d' ? 8 : options.dtype === '<B' ? 1 : 4;
   const chunkRows = Math.max(1, Math.min(rows, Math.floor((1 << 20) / (rowValues * elementBytes))));
   const shape = (n: number): number[] => (dim === 0 ? [n] : [n, dim]);
-  const empty = options.dtype === '<d' ? new Float64Array(0) : options.dtype === '<B' ? new Uint8Array(0) : options.dtype === '<i' ? new Int32Array(0) : new Float32Array(0);
+  const empty =
+    options.dtype === '<d'
+      ? new Float64Array(0)
+      : options.dtype === '<B'
+        ? new Uint8Array(0)
+        : options.dtype === '<i'
+          ? new Int32Array(0)
+          : new Float32Array(0);
   const ds = group.create_dataset({
     name,
     data: empty,

@@ -27,7 +27,19 @@ import { ReplayBuffer } from '../buffers/replay-buffer.js';
 import { closeMatches } from '../buffers/suggest.js';
 import { DatasetError, NotFoundError } from '../core/errors.js';
 import { Box, type BoxDtype, Dict, Discrete, type Space } from '../core/spaces.js';
-import { type H5File, type H5Group, type H5Lib, columnInfo, finiteCheck, flagCheck, loadH5, openHdf5, readRows, rowSize, safeGet } from './hdf5.js';
+import {
+  type H5File,
+  type H5Group,
+  type H5Lib,
+  columnInfo,
+  finiteCheck,
+  flagCheck,
+  loadH5,
+  openHdf5,
+  readRows,
+  rowSize,
+  safeGet,
+} from './hdf5.js';
 
 const CTX = 'loadMinari';
 
@@ -90,7 +102,10 @@ export interface MinariInfo {
   readonly refMaxScore: number | undefined;
   /** Where the metadata came from. */
   readonly metadataSource: 'metadata.json' | 'hdf5-attributes';
-  /** The whole metadata, with `observation_space`, `action_space`, `env_spec` and `eval_env_spec` parsed from their JSON strings. */
+  /**
+   * The whole metadata, with `observation_space`, `action_space`, `env_spec` and `eval_env_spec` parsed from their JSON
+   * strings.
+   */
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 
@@ -142,9 +157,13 @@ export function parsePythonJson(text: string, where: string): unknown {
   }
   out += text.slice(last);
   try {
-    return JSON.parse(out, (_k, v: unknown) => (v === POS_INF ? Infinity : v === NEG_INF ? -Infinity : v === NAN ? NaN : v));
+    return JSON.parse(out, (_k, v: unknown) =>
+      v === POS_INF ? Infinity : v === NEG_INF ? -Infinity : v === NAN ? NaN : v,
+    );
   } catch (e) {
-    throw new DatasetError(`${CTX}: ${where} is not valid JSON (even allowing Python's Infinity and NaN): ${(e as Error).message}.`);
+    throw new DatasetError(
+      `${CTX}: ${where} is not valid JSON (even allowing Python's Infinity and NaN): ${(e as Error).message}.`,
+    );
   }
 }
 
@@ -171,27 +190,36 @@ function flatNumbers(value: unknown): number[] | undefined {
  * @throws {@link DatasetError} when a Box or Dict description is malformed.
  */
 export function spaceFromMinari(json: unknown, where: string): Space | undefined {
-  if (typeof json !== 'object' || json === null) throw new DatasetError(`${CTX}: ${where} is ${JSON.stringify(json)}; expected a space description object.`);
+  if (typeof json !== 'object' || json === null)
+    throw new DatasetError(`${CTX}: ${where} is ${JSON.stringify(json)}; expected a space description object.`);
   const o = json as Record<string, unknown>;
   try {
     switch (o['type']) {
       case 'Box': {
         const shape = o['shape'];
-        if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d))) throw new Error(`shape ${JSON.stringify(shape)} is not a list of integers`);
+        if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d)))
+          throw new Error(`shape ${JSON.stringify(shape)} is not a list of integers`);
         const dtype = String(o['dtype'] ?? 'float32');
         const boxDtype: BoxDtype = dtype === 'float64' ? 'float64' : dtype.startsWith('float') ? 'float32' : 'int32';
         const low = flatNumbers(o['low']);
         const high = flatNumbers(o['high']);
-        if (low === undefined || high === undefined) throw new Error('low and high must be numbers or lists of numbers');
+        if (low === undefined || high === undefined)
+          throw new Error('low and high must be numbers or lists of numbers');
         // A scalar bound (not a list) applies to every element, as Gymnasium's Box accepts.
         const bound = (raw: unknown, a: number[]) => (typeof raw === 'number' ? a[0]! : a);
-        return new Box({ low: bound(o['low'], low), high: bound(o['high'], high), shape: shape as number[], dtype: boxDtype });
+        return new Box({
+          low: bound(o['low'], low),
+          high: bound(o['high'], high),
+          shape: shape as number[],
+          dtype: boxDtype,
+        });
       }
       case 'Discrete':
         return new Discrete(Number(o['n']), Number(o['start'] ?? 0));
       case 'Dict': {
         const subs = o['subspaces'];
-        if (typeof subs !== 'object' || subs === null || Array.isArray(subs)) throw new Error('subspaces must be an object');
+        if (typeof subs !== 'object' || subs === null || Array.isArray(subs))
+          throw new Error('subspaces must be an object');
         const spaces: Record<string, Space> = {};
         for (const [k, v] of Object.entries(subs)) {
           const s = spaceFromMinari(v, `${where}.subspaces.${k}`);
@@ -205,7 +233,9 @@ export function spaceFromMinari(json: unknown, where: string): Space | undefined
     }
   } catch (e) {
     if (e instanceof DatasetError) throw e;
-    throw new DatasetError(`${CTX}: ${where} describes a malformed ${String(o['type'])} space: ${(e as Error).message}.`);
+    throw new DatasetError(
+      `${CTX}: ${where} describes a malformed ${String(o['type'])} space: ${(e as Error).message}.`,
+    );
   }
 }
 
@@ -271,7 +301,12 @@ export function resolveMinariDataset(datasetIdOrPath: string, options: MinariLoa
   if (isDatasetDir(dir)) return { dir, id: datasetIdOrPath };
   const known = listIds(root);
   const near = closeMatches(datasetIdOrPath, known);
-  const hint = near.length > 0 ? ` Did you mean ${near.map((s) => `"${s}"`).join(', ')}?` : known.length > 0 ? ` Datasets there: ${known.slice(0, 10).join(', ')}.` : '';
+  const hint =
+    near.length > 0
+      ? ` Did you mean ${near.map((s) => `"${s}"`).join(', ')}?`
+      : known.length > 0
+        ? ` Datasets there: ${known.slice(0, 10).join(', ')}.`
+        : '';
   throw new NotFoundError(
     `${CTX}: no Minari dataset "${datasetIdOrPath}": neither ${asPath} nor ${dir} holds data/main_data.hdf5 ` +
       `(root ${root}, from ${options.root !== undefined ? 'options.root' : process.env['MINARI_DATASETS_PATH'] ? 'MINARI_DATASETS_PATH' : 'the default ~/.minari/datasets'}).${hint} ` +
@@ -279,7 +314,10 @@ export function resolveMinariDataset(datasetIdOrPath: string, options: MinariLoa
   );
 }
 
-/** Sorts group children: `_index_<n>` numerically (Tuple), everything else in code-unit order (Dict, as Gymnasium sorts keys). */
+/**
+ * Sorts group children: `_index_<n>` numerically (Tuple), everything else in code-unit order (Dict, as Gymnasium sorts
+ * keys).
+ */
 function sortedKeys(keys: string[]): string[] {
   const isTuple = keys.length > 0 && keys.every((k) => /^_index_\d+$/.test(k));
   return isTuple ? [...keys].sort((a, b) => Number(a.slice(7)) - Number(b.slice(7))) : [...keys].sort();
@@ -294,18 +332,26 @@ function layoutOf(lib: H5Lib, file: H5File, base: string): { leaves: FlatLeaf[];
     const entity = safeGet(file, path);
     if (entity instanceof lib.api.Group) {
       const keys = sortedKeys((entity as H5Group).keys());
-      if (keys.length === 0) throw new DatasetError(`${CTX}: "${path}" is an empty group; a Dict or Tuple needs at least one key.`);
+      if (keys.length === 0)
+        throw new DatasetError(`${CTX}: "${path}" is an empty group; a Dict or Tuple needs at least one key.`);
       for (const k of keys) visit(`${path}/${k}`, rel === '' ? k : `${rel}/${k}`);
       return;
     }
     const info = columnInfo(lib, file, path);
-    if (info === undefined) throw new DatasetError(`${CTX}: the file has no "${path}". Fix: every episode needs observations, actions, rewards, terminations and truncations.`);
+    if (info === undefined)
+      throw new DatasetError(
+        `${CTX}: the file has no "${path}". Fix: every episode needs observations, actions, rewards, terminations and truncations.`,
+      );
     if (info.kind !== 'float' && info.kind !== 'int' && info.kind !== 'bool') {
-      throw new DatasetError(`${CTX}: "${path}" has dtype ${info.dtype}; only numeric observations and actions can go into a buffer.`);
+      throw new DatasetError(
+        `${CTX}: "${path}" has dtype ${info.dtype}; only numeric observations and actions can go into a buffer.`,
+      );
     }
     if (info.shape.length === 0) throw new DatasetError(`${CTX}: "${path}" is a scalar; expected one row per step.`);
     if (rows >= 0 && info.shape[0] !== rows) {
-      throw new DatasetError(`${CTX}: "${path}" has ${info.shape[0]} rows but the other keys of ${base} have ${rows}. Fix: the episode is inconsistent; regenerate it.`);
+      throw new DatasetError(
+        `${CTX}: "${path}" has ${info.shape[0]} rows but the other keys of ${base} have ${rows}. Fix: the episode is inconsistent; regenerate it.`,
+      );
     }
     rows = info.shape[0]!;
     const size = rowSize(info.shape);
@@ -319,7 +365,10 @@ function layoutOf(lib: H5Lib, file: H5File, base: string): { leaves: FlatLeaf[];
 /** Throws unless two layouts have the same keys and shapes. */
 function sameLayout(a: readonly FlatLeaf[], b: readonly FlatLeaf[], what: string): void {
   const sig = (l: readonly FlatLeaf[]) => l.map((x) => `${x.key || '(box)'}[${x.shape.join(',')}]`).join(' ');
-  if (sig(a) !== sig(b)) throw new DatasetError(`${CTX}: ${what} has layout ${sig(b)} but the first episode has ${sig(a)}. Fix: every episode needs the same spaces.`);
+  if (sig(a) !== sig(b))
+    throw new DatasetError(
+      `${CTX}: ${what} has layout ${sig(b)} but the first episode has ${sig(a)}. Fix: every episode needs the same spaces.`,
+    );
 }
 
 /** One episode's group name, id and number of steps. */
@@ -330,13 +379,17 @@ interface EpisodeEntry {
 }
 
 /** Reads the metadata: data/metadata.json, else the HDF5 root attributes (Minari < 0.5). */
-function readMetadata(file: H5File, dataDir: string): { metadata: Record<string, unknown>; source: MinariInfo['metadataSource'] } {
+function readMetadata(
+  file: H5File,
+  dataDir: string,
+): { metadata: Record<string, unknown>; source: MinariInfo['metadataSource'] } {
   const jsonPath = join(dataDir, 'metadata.json');
   let metadata: Record<string, unknown>;
   let source: MinariInfo['metadataSource'];
   if (existsSync(jsonPath)) {
     const parsed = parsePythonJson(readFileSync(jsonPath, 'utf8'), jsonPath);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new DatasetError(`${CTX}: ${jsonPath} holds ${typeof parsed}; expected a JSON object.`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new DatasetError(`${CTX}: ${jsonPath} holds ${typeof parsed}; expected a JSON object.`);
     metadata = { ...(parsed as Record<string, unknown>) };
     source = 'metadata.json';
   } else {
@@ -350,7 +403,9 @@ function readMetadata(file: H5File, dataDir: string): { metadata: Record<string,
   }
   const format = metadata['data_format'];
   if (format !== undefined && format !== 'hdf5') {
-    throw new DatasetError(`${CTX}: metadata data_format is ${JSON.stringify(format)}; this reader supports "hdf5" only. Fix: convert the dataset to hdf5 with Minari.`);
+    throw new DatasetError(
+      `${CTX}: metadata data_format is ${JSON.stringify(format)}; this reader supports "hdf5" only. Fix: convert the dataset to hdf5 with Minari.`,
+    );
   }
   return { metadata, source };
 }
@@ -390,7 +445,10 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
       .filter((e) => e.m !== null)
       .map((e) => ({ name: e.name, id: Number(e.m![1]), steps: 0 }))
       .sort((a, b) => a.id - b.id);
-    if (episodes.length === 0) throw new DatasetError(`${CTX}: ${dataFile} has no episode_<n> groups (keys: ${file.keys().join(', ') || 'none'}). Fix: check that this is a Minari hdf5 dataset.`);
+    if (episodes.length === 0)
+      throw new DatasetError(
+        `${CTX}: ${dataFile} has no episode_<n> groups (keys: ${file.keys().join(', ') || 'none'}). Fix: check that this is a Minari hdf5 dataset.`,
+      );
 
     // Pass 1: layouts and lengths, from metadata only.
     let obsLayout: FlatLeaf[] = [];
@@ -406,7 +464,9 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
       const steps = act.rows;
       const attr = (file.get(ep.name) as H5Group).attrs['total_steps']?.json_value;
       if (typeof attr === 'number' && attr !== steps) {
-        throw new DatasetError(`${CTX}: ${ep.name} has total_steps ${attr} but "${ep.name}/actions" has ${steps} rows. Fix: the episode is inconsistent; regenerate it.`);
+        throw new DatasetError(
+          `${CTX}: ${ep.name} has total_steps ${attr} but "${ep.name}/actions" has ${steps} rows. Fix: the episode is inconsistent; regenerate it.`,
+        );
       }
       if (obs.rows !== steps + 1) {
         throw new DatasetError(
@@ -414,14 +474,23 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
             'Fix: the episode is inconsistent; regenerate it.',
         );
       }
-      if (steps === 0) throw new DatasetError(`${CTX}: ${ep.name} has 0 steps; an episode needs at least one transition.`);
+      if (steps === 0)
+        throw new DatasetError(`${CTX}: ${ep.name} has 0 steps; an episode needs at least one transition.`);
       for (const key of ['rewards', 'terminations', 'truncations']) {
         const info = columnInfo(lib, file, `${ep.name}/${key}`);
-        if (info === undefined) throw new DatasetError(`${CTX}: the file has no "${ep.name}/${key}". Fix: every episode needs observations, actions, rewards, terminations and truncations.`);
+        if (info === undefined)
+          throw new DatasetError(
+            `${CTX}: the file has no "${ep.name}/${key}". Fix: every episode needs observations, actions, rewards, terminations and truncations.`,
+          );
         const want = key === 'rewards' ? ['float', 'int'] : ['bool', 'int', 'float'];
-        if (!want.includes(info.kind)) throw new DatasetError(`${CTX}: "${info.key}" has dtype ${info.dtype}; expected ${key === 'rewards' ? 'a float type' : 'bool'}.`);
+        if (!want.includes(info.kind))
+          throw new DatasetError(
+            `${CTX}: "${info.key}" has dtype ${info.dtype}; expected ${key === 'rewards' ? 'a float type' : 'bool'}.`,
+          );
         if (rowSize(info.shape) !== 1 || info.shape[0] !== steps) {
-          throw new DatasetError(`${CTX}: "${info.key}" has shape (${info.shape.join(', ')}); expected (${steps},), one value per step.`);
+          throw new DatasetError(
+            `${CTX}: "${info.key}" has shape (${info.shape.join(', ')}); expected (${steps},), one value per step.`,
+          );
         }
       }
       episodes[i] = { ...ep, steps };
@@ -454,7 +523,10 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
         } else {
           for (let t = 0; t < T; t++) {
             observations.set(scratch.subarray(t * leaf.size, (t + 1) * leaf.size), (base + t) * od + leaf.offset);
-            nextObservations.set(scratch.subarray((t + 1) * leaf.size, (t + 2) * leaf.size), (base + t) * od + leaf.offset);
+            nextObservations.set(
+              scratch.subarray((t + 1) * leaf.size, (t + 2) * leaf.size),
+              (base + t) * od + leaf.offset,
+            );
           }
         }
       }
@@ -462,7 +534,9 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
         const key = leaf.key === '' ? `${ep.name}/actions` : `${ep.name}/actions/${leaf.key}`;
         readRows(lib, file, key, 0, T, scratch, 0, CTX, finiteCheck(CTX, key, leaf.size));
         if (leaf.size === ad) actions.set(scratch.subarray(0, T * ad), base * ad);
-        else for (let t = 0; t < T; t++) actions.set(scratch.subarray(t * leaf.size, (t + 1) * leaf.size), (base + t) * ad + leaf.offset);
+        else
+          for (let t = 0; t < T; t++)
+            actions.set(scratch.subarray(t * leaf.size, (t + 1) * leaf.size), (base + t) * ad + leaf.offset);
       }
       readRows(lib, file, `${ep.name}/rewards`, 0, T, rewards, base, CTX, finiteCheck(CTX, `${ep.name}/rewards`, 1));
       for (const [key, target] of [
@@ -499,8 +573,12 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
       taskIndices: new Int32Array(total),
     });
     const envSpec = metadata['env_spec'];
-    const envId = typeof envSpec === 'object' && envSpec !== null && typeof (envSpec as Record<string, unknown>)['id'] === 'string' ? ((envSpec as Record<string, unknown>)['id'] as string) : undefined;
-    const num = (k: string): number | undefined => (typeof metadata[k] === 'number' ? (metadata[k] as number) : undefined);
+    const envId =
+      typeof envSpec === 'object' && envSpec !== null && typeof (envSpec as Record<string, unknown>)['id'] === 'string'
+        ? ((envSpec as Record<string, unknown>)['id'] as string)
+        : undefined;
+    const num = (k: string): number | undefined =>
+      typeof metadata[k] === 'number' ? (metadata[k] as number) : undefined;
     return {
       buffer,
       info: {
@@ -514,8 +592,14 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
         actionDim: ad,
         observationLayout: obsLayout,
         actionLayout: actLayout,
-        observationSpace: metadata['observation_space'] === undefined ? undefined : spaceFromMinari(metadata['observation_space'], 'metadata observation_space'),
-        actionSpace: metadata['action_space'] === undefined ? undefined : spaceFromMinari(metadata['action_space'], 'metadata action_space'),
+        observationSpace:
+          metadata['observation_space'] === undefined
+            ? undefined
+            : spaceFromMinari(metadata['observation_space'], 'metadata observation_space'),
+        actionSpace:
+          metadata['action_space'] === undefined
+            ? undefined
+            : spaceFromMinari(metadata['action_space'], 'metadata action_space'),
         refMinScore: num('ref_min_score'),
         refMaxScore: num('ref_max_score'),
         metadataSource: source,

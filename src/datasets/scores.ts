@@ -82,7 +82,14 @@ export const D4RL_LOCOMOTION: Readonly<Record<D4rlEnvName, D4rlEnvInfo>> = Objec
 export const D4RL_ENV_NAMES: readonly D4rlEnvName[] = Object.freeze(['halfcheetah', 'hopper', 'walker2d']);
 
 /** The dataset kinds D4RL publishes for each locomotion env. */
-export const D4RL_DATASET_KINDS: readonly D4rlDatasetKind[] = Object.freeze(['random', 'medium', 'expert', 'medium-replay', 'full-replay', 'medium-expert']);
+export const D4RL_DATASET_KINDS: readonly D4rlDatasetKind[] = Object.freeze([
+  'random',
+  'medium',
+  'expert',
+  'medium-replay',
+  'full-replay',
+  'medium-expert',
+]);
 
 /** Every canonical D4RL locomotion -v2 dataset id, e.g. `hopper-medium-replay-v2`. */
 export const D4RL_DATASET_IDS: readonly string[] = Object.freeze(
@@ -95,7 +102,10 @@ export interface ParsedDatasetId {
   readonly env: D4rlEnvName;
   /** The dataset kind, e.g. `medium-replay`; `undefined` when only an env was named. */
   readonly kind: string | undefined;
-  /** The dataset version number (2 for `-v2`), or the env version of an env id (4 for `Hopper-v4`); `undefined` when absent. */
+  /**
+   * The dataset version number (2 for `-v2`), or the env version of an env id (4 for `Hopper-v4`); `undefined` when
+   * absent.
+   */
   readonly version: number | undefined;
   /** `d4rl` for D4RL ids and file names, `minari` for `mujoco/<env>/<kind>-vN`, `env` for env names or ids. */
   readonly source: 'd4rl' | 'minari' | 'env';
@@ -104,7 +114,11 @@ export interface ParsedDatasetId {
 }
 
 /** Gymnasium env ids (any version) by lower-cased name, for ids such as `Hopper-v4`. */
-const GYM_NAMES: Readonly<Record<string, D4rlEnvName>> = { halfcheetah: 'halfcheetah', hopper: 'hopper', walker2d: 'walker2d' };
+const GYM_NAMES: Readonly<Record<string, D4rlEnvName>> = {
+  halfcheetah: 'halfcheetah',
+  hopper: 'hopper',
+  walker2d: 'walker2d',
+};
 
 /**
  * Splits a dataset id, a D4RL file name or an env name into env, kind and version. Accepted:
@@ -124,7 +138,10 @@ export function parseD4rlDatasetId(id: string): ParsedDatasetId | undefined {
     return { env, kind, version, source: 'minari', canonical: `mujoco/${env}/${kind}-v${version}` };
   }
   // A file path: keep the base name and drop the extension.
-  const base = trimmed.replace(/^.*[\\/]/, '').replace(/\.(hdf5|h5)$/i, '').toLowerCase();
+  const base = trimmed
+    .replace(/^.*[\\/]/, '')
+    .replace(/\.(hdf5|h5)$/i, '')
+    .toLowerCase();
   const gym = /^([a-z0-9]+)-v(\d+)$/.exec(base);
   if (gym !== null && GYM_NAMES[gym[1]!] !== undefined) {
     const env = GYM_NAMES[gym[1]!]!;
@@ -150,7 +167,13 @@ function knownNames(): string[] {
 
 /** Throws the {@link NotFoundError} for an id that {@link parseD4rlDatasetId} rejects. */
 function unknownId(context: string, id: string): never {
-  const suggestions = closeMatches(id.replace(/^.*[\\/]/, '').replace(/\.(hdf5|h5)$/i, '').replace(/_/g, '-'), knownNames());
+  const suggestions = closeMatches(
+    id
+      .replace(/^.*[\\/]/, '')
+      .replace(/\.(hdf5|h5)$/i, '')
+      .replace(/_/g, '-'),
+    knownNames(),
+  );
   const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : '';
   throw new NotFoundError(
     `${context}: unknown dataset or env "${id}".${hint} Known: <env>-<kind>-v2 with env ${D4RL_ENV_NAMES.join(' | ')} ` +
@@ -203,6 +226,7 @@ export function envIdForDataset(datasetId: string): string {
   if (parsed === undefined) unknownId('envIdForDataset', datasetId);
   const info = D4RL_LOCOMOTION[parsed.env];
   if (parsed.source === 'minari') return info.envIdV5;
-  if (parsed.source === 'env' && parsed.version !== undefined) return info.envId.replace(/-v\d+$/, `-v${parsed.version}`);
+  if (parsed.source === 'env' && parsed.version !== undefined)
+    return info.envId.replace(/-v\d+$/, `-v${parsed.version}`);
   return info.envId;
 }

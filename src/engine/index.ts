@@ -15,7 +15,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { BackendError } from '../core/errors.js';
-import { type ConcreteBackend, firstLine, loadCpuBackend, loadTensorflowBackend, registerGradients } from './backends.js';
+import {
+  type ConcreteBackend,
+  firstLine,
+  loadCpuBackend,
+  loadTensorflowBackend,
+  registerGradients,
+} from './backends.js';
 import { disableWasmKernels, installWasmKernels } from './kernels.js';
 import { loadWasmBackend, wasmThreadsInUse } from './wasm.js';
 
@@ -63,7 +69,9 @@ export interface EngineInfo {
   readonly packageName: string;
   /** Version of `@tensorflow/tfjs-core`. */
   readonly tfjsVersion: string;
-  /** Threads the backend's kernels use (wasm: XNNPACK threads; tensorflow: its own pool, reported as the core count). */
+  /**
+   * Threads the backend's kernels use (wasm: XNNPACK threads; tensorflow: its own pool, reported as the core count).
+   */
   readonly threads: number;
   /** What was requested (after the `LLMDPD_BACKEND` override). */
   readonly requested: BackendRequest;
@@ -83,10 +91,16 @@ let current: EngineInfo | null = null;
 
 function parseRequest(value: string, source: string): BackendRequest {
   if ((BACKEND_REQUESTS as readonly string[]).includes(value)) return value as BackendRequest;
-  throw new BackendError(`${source} is ${JSON.stringify(value)}; expected one of ${BACKEND_REQUESTS.map((b) => `'${b}'`).join(', ')}.`);
+  throw new BackendError(
+    `${source} is ${JSON.stringify(value)}; expected one of ${BACKEND_REQUESTS.map((b) => `'${b}'`).join(', ')}.`,
+  );
 }
 
-async function activate(backend: ConcreteBackend, threads: number, notes: string[]): Promise<{ packageName: string; threads: number }> {
+async function activate(
+  backend: ConcreteBackend,
+  threads: number,
+  notes: string[],
+): Promise<{ packageName: string; threads: number }> {
   let packageName: string;
   switch (backend) {
     case 'tensorflow':
@@ -95,7 +109,8 @@ async function activate(backend: ConcreteBackend, threads: number, notes: string
     case 'wasm': {
       const setup = await loadWasmBackend(threads);
       packageName = setup.packageName;
-      if (setup.fallbackReason !== undefined) notes.push(`wasm threaded build (${threads} threads): ${setup.fallbackReason}; using 1 thread`);
+      if (setup.fallbackReason !== undefined)
+        notes.push(`wasm threaded build (${threads} threads): ${setup.fallbackReason}; using 1 thread`);
       break;
     }
     case 'cpu':
@@ -114,13 +129,19 @@ async function activate(backend: ConcreteBackend, threads: number, notes: string
     throw new BackendError(`The '${backend}' backend (${packageName}) failed to initialise: ${firstLine(error)}.`);
   }
   if (!ok || tf.getBackend() !== backend) {
-    throw new BackendError(`The '${backend}' backend (${packageName}) was loaded but tfjs could not activate it (active: ${tf.getBackend()}).`);
+    throw new BackendError(
+      `The '${backend}' backend (${packageName}) was loaded but tfjs could not activate it (active: ${tf.getBackend()}).`,
+    );
   }
   const used = backend === 'wasm' ? await wasmThreadsInUse() : backend === 'cpu' ? 1 : availableParallelism();
   return { packageName, threads: used };
 }
 
-async function chooseKernels(backend: ConcreteBackend, request: KernelRequest, notes: string[]): Promise<'llmdpd-wasm' | 'tfjs'> {
+async function chooseKernels(
+  backend: ConcreteBackend,
+  request: KernelRequest,
+  notes: string[],
+): Promise<'llmdpd-wasm' | 'tfjs'> {
   disableWasmKernels();
   if (request === 'tfjs' || backend !== 'wasm') return 'tfjs';
   const reason = await installWasmKernels();
@@ -143,11 +164,16 @@ async function chooseKernels(backend: ConcreteBackend, request: KernelRequest, n
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const fromEnv = process.env['LLMDPD_BACKEND'];
   const requested =
-    fromEnv !== undefined && fromEnv !== '' ? parseRequest(fromEnv, 'LLMDPD_BACKEND') : parseRequest(options.backend ?? 'auto', 'EngineOptions.backend');
+    fromEnv !== undefined && fromEnv !== ''
+      ? parseRequest(fromEnv, 'LLMDPD_BACKEND')
+      : parseRequest(options.backend ?? 'auto', 'EngineOptions.backend');
   const kernelsFromEnv = process.env['LLMDPD_KERNELS'];
-  const requestedKernels = kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? kernelsFromEnv : (options.kernels ?? 'auto');
+  const requestedKernels =
+    kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? kernelsFromEnv : (options.kernels ?? 'auto');
   if (requestedKernels !== 'auto' && requestedKernels !== 'tfjs') {
-    throw new BackendError(`${kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? 'LLMDPD_KERNELS' : 'EngineOptions.kernels'} is ${JSON.stringify(requestedKernels)}; expected 'auto' or 'tfjs'.`);
+    throw new BackendError(
+      `${kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? 'LLMDPD_KERNELS' : 'EngineOptions.kernels'} is ${JSON.stringify(requestedKernels)}; expected 'auto' or 'tfjs'.`,
+    );
   }
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) {
@@ -170,7 +196,17 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     try {
       const { packageName, threads: used } = await activate(backend, threads, skipped);
       const kernels = await chooseKernels(backend, requestedKernels, skipped);
-      current = Object.freeze({ backend, packageName, tfjsVersion: tf.version_core, threads: used, kernels, requested, requestedThreads: threads, requestedKernels, skipped: Object.freeze(skipped) });
+      current = Object.freeze({
+        backend,
+        packageName,
+        tfjsVersion: tf.version_core,
+        threads: used,
+        kernels,
+        requested,
+        requestedThreads: threads,
+        requestedKernels,
+        skipped: Object.freeze(skipped),
+      });
       return current;
     } catch (error) {
       if (requested !== 'auto') throw error;

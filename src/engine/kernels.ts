@@ -44,17 +44,49 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface KernelExports {
   kernels_abi(): number;
   gemm_scratch_floats(m: number, n: number, k: number, transA: number): number;
-  gemm(m: number, n: number, k: number, a: number, transA: number, b: number, transB: number, bias: number, c: number, scratch: number): void;
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    transA: number,
+    b: number,
+    transB: number,
+    bias: number,
+    c: number,
+    scratch: number,
+  ): void;
   column_sums(x: number, m: number, n: number, out: number): void;
   mish_forward(x: number, y: number, n: number): void;
   mish_backward(dy: number, x: number, dx: number, n: number): void;
-  adam(w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, stepSize: number, epsHat: number, gradScale: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    stepSize: number,
+    epsHat: number,
+    gradScale: number,
+  ): void;
   sum_squares(x: number, n: number): number;
 }
 
 /** The parts of tfjs-backend-wasm's backend object the kernels use. */
 interface WasmBackendInternals {
-  readonly wasm: { readonly asm: { readonly memory: WasmMemory }; readonly HEAPU8: Uint8Array; _malloc(bytes: number): number; _free(pointer: number): void };
+  readonly wasm: {
+    readonly asm: { readonly memory: WasmMemory };
+    readonly HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+  };
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
@@ -87,7 +119,8 @@ let registered = false;
 
 function offsetOf(backend: WasmBackendInternals, info: tf.TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);
-  if (data === undefined) throw new Error(`llmdpd kernels: tensor data ${JSON.stringify(info.dataId)} is not on the wasm backend`);
+  if (data === undefined)
+    throw new Error(`llmdpd kernels: tensor data ${JSON.stringify(info.dataId)} is not on the wasm backend`);
   return data.memoryOffset;
 }
 
@@ -97,7 +130,10 @@ function scratchFor(state: Installed, floats: number): number {
     const size = Math.max(floats, state.scratchFloats * 2);
     state.scratch = state.backend.wasm._malloc(size * 4 + 16);
     state.scratchFloats = state.scratch === 0 ? 0 : size;
-    if (state.scratch === 0) throw new Error(`llmdpd kernels: the wasm heap cannot hold ${size * 4} bytes of scratch space (4 GiB is the wasm32 limit)`);
+    if (state.scratch === 0)
+      throw new Error(
+        `llmdpd kernels: the wasm heap cannot hold ${size * 4} bytes of scratch space (4 GiB is the wasm32 limit)`,
+      );
   }
   // 16-byte alignment for the packed panels
   return (state.scratch + 15) & ~15;
@@ -152,7 +188,9 @@ function registerKernels(): void {
     const transposeA = attrs['transposeA'] === true;
     const transposeB = attrs['transposeB'] === true;
     if (a!.shape.length !== 2 || b!.shape.length !== 2) {
-      throw new ShapeError(`${N.matMul}: expected 2-D operands, got [${a!.shape.join(', ')}] and [${b!.shape.join(', ')}].`);
+      throw new ShapeError(
+        `${N.matMul}: expected 2-D operands, got [${a!.shape.join(', ')}] and [${b!.shape.join(', ')}].`,
+      );
     }
     const [aRows, aCols] = a!.shape as [number, number];
     const [bRows, bCols] = b!.shape as [number, number];
@@ -160,22 +198,37 @@ function registerKernels(): void {
     const k = transposeA ? aRows : aCols;
     const n = transposeB ? bRows : bCols;
     if ((transposeB ? bCols : bRows) !== k) {
-      throw new ShapeError(`${N.matMul}: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${transposeB ? bCols : bRows}, ${n}].`);
+      throw new ShapeError(
+        `${N.matMul}: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${transposeB ? bCols : bRows}, ${n}].`,
+      );
     }
     requireFloat32(N.matMul, a!);
     requireFloat32(N.matMul, b!);
     if (bias !== undefined) {
       requireFloat32(`${N.matMul} bias`, bias, n);
-      if (bias.shape.length !== 1) throw new ShapeError(`${N.matMul}: the bias must be [${n}], got [${bias.shape.join(', ')}].`);
+      if (bias.shape.length !== 1)
+        throw new ShapeError(`${N.matMul}: the bias must be [${n}], got [${bias.shape.join(', ')}].`);
     }
     const out = output([m, n]);
     const scratch = scratchFor(state, state.exports.gemm_scratch_floats(m, n, k, transposeA ? 1 : 0));
-    state.exports.gemm(m, n, k, at(a!), transposeA ? 1 : 0, at(b!), transposeB ? 1 : 0, bias === undefined ? 0 : at(bias), at(out), scratch);
+    state.exports.gemm(
+      m,
+      n,
+      k,
+      at(a!),
+      transposeA ? 1 : 0,
+      at(b!),
+      transposeB ? 1 : 0,
+      bias === undefined ? 0 : at(bias),
+      at(out),
+      scratch,
+    );
     return out;
   });
   register(N.columnSums, ({ state, inputs: { x }, at, output }) => {
     requireFloat32(N.columnSums, x!);
-    if (x!.shape.length !== 2) throw new ShapeError(`${N.columnSums}: expected a 2-D tensor, got [${x!.shape.join(', ')}].`);
+    if (x!.shape.length !== 2)
+      throw new ShapeError(`${N.columnSums}: expected a 2-D tensor, got [${x!.shape.join(', ')}].`);
     const [m, n] = x!.shape as [number, number];
     const out = output([n]);
     state.exports.column_sums(at(x!), m, n, at(out));
@@ -197,11 +250,33 @@ function registerKernels(): void {
   });
   register(N.adam, ({ state, inputs: { w, g, m, v }, attrs, at, output }) => {
     const size = tf.util.sizeFromShape(w!.shape);
-    for (const [name, t] of [['w', w], ['g', g], ['m', m], ['v', v]] as const) requireFloat32(`${N.adam} ${name}`, t!, size);
+    for (const [name, t] of [
+      ['w', w],
+      ['g', g],
+      ['m', m],
+      ['v', v],
+    ] as const)
+      requireFloat32(`${N.adam} ${name}`, t!, size);
     const outs = [output(w!.shape), output(w!.shape), output(w!.shape)] as const;
     const num = (key: string) => attrs[key] as number;
     const [b1, b2] = [num('beta1'), num('beta2')];
-    state.exports.adam(at(w!), at(g!), at(m!), at(v!), at(outs[0]), at(outs[1]), at(outs[2]), size, b1, 1 - b1, b2, 1 - b2, num('stepSize'), num('epsilonHat'), num('gradScale'));
+    state.exports.adam(
+      at(w!),
+      at(g!),
+      at(m!),
+      at(v!),
+      at(outs[0]),
+      at(outs[1]),
+      at(outs[2]),
+      size,
+      b1,
+      1 - b1,
+      b2,
+      1 - b2,
+      num('stepSize'),
+      num('epsilonHat'),
+      num('gradScale'),
+    );
     return [...outs];
   });
 }
@@ -218,7 +293,11 @@ export async function installWasmKernels(): Promise<string | null> {
     return 'the threaded wasm build is active (its XNNPACK pool is used instead)';
   }
   const memory = backend.wasm?.asm?.memory;
-  if (!(memory instanceof wasmApi.Memory) || typeof backend.makeOutput !== 'function' || backend.dataIdMap === undefined) {
+  if (
+    !(memory instanceof wasmApi.Memory) ||
+    typeof backend.makeOutput !== 'function' ||
+    backend.dataIdMap === undefined
+  ) {
     return 'this tfjs-backend-wasm build does not expose its memory';
   }
   if (installed?.backend === backend) {
@@ -230,7 +309,8 @@ export async function installWasmKernels(): Promise<string | null> {
     const { instance } = await wasmApi.instantiate(bytes, { env: { memory } });
     const exports = instance.exports as unknown as KernelExports;
     const abi = typeof exports.kernels_abi === 'function' ? exports.kernels_abi() : 0;
-    if (abi !== KERNEL_ABI) return `${fileURLToPath(MODULE_URL)} has kernel ABI ${abi}, this code needs ${KERNEL_ABI} (rebuild it with scripts/build-wasm-kernels.sh)`;
+    if (abi !== KERNEL_ABI)
+      return `${fileURLToPath(MODULE_URL)} has kernel ABI ${abi}, this code needs ${KERNEL_ABI} (rebuild it with scripts/build-wasm-kernels.sh)`;
     installed = { exports, backend: backend as WasmBackendInternals, scratch: 0, scratchFloats: 0 };
   } catch (error) {
     return `could not load ${fileURLToPath(MODULE_URL)}: ${firstLine(error)}`;
@@ -256,9 +336,12 @@ function selfTest(): string | null {
   try {
     const a = [1, 2, 3, 4, 5, 6]; // [2, 3]
     const b = [1, -1, 0.5, 2, 0, 1]; // [3, 2]
-    const product = Array.from(wasmMatMul(tf.tensor2d(a, [2, 3]), tf.tensor2d(b, [3, 2]), false, false, tf.tensor1d([0.25, -0.25])).dataSync());
+    const product = Array.from(
+      wasmMatMul(tf.tensor2d(a, [2, 3]), tf.tensor2d(b, [3, 2]), false, false, tf.tensor1d([0.25, -0.25])).dataSync(),
+    );
     const want = [1 + 1 + 0 + 0.25, -1 + 4 + 3 - 0.25, 4 + 2.5 + 0 + 0.25, -4 + 10 + 6 - 0.25];
-    if (product.some((v, i) => Math.abs(v - want[i]!) > 1e-5)) return `matMul gave [${product.join(', ')}], expected [${want.join(', ')}]`;
+    if (product.some((v, i) => Math.abs(v - want[i]!) > 1e-5))
+      return `matMul gave [${product.join(', ')}], expected [${want.join(', ')}]`;
     const mish = wasmMish(tf.tensor1d([1])).dataSync()[0]!;
     if (Math.abs(mish - Math.tanh(Math.log1p(Math.E))) > 1e-5) return `Mish(1) gave ${mish}`;
     return null;
@@ -283,7 +366,13 @@ export function customKernelsActive(): boolean {
  * `tf.customGrad` functions, as the dense layers do.
  * @remarks Returns a new tensor; the caller owns it.
  */
-export function wasmMatMul(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false, bias?: tf.Tensor1D): tf.Tensor2D {
+export function wasmMatMul(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA = false,
+  transposeB = false,
+  bias?: tf.Tensor1D,
+): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = bias === undefined ? { a, b } : { a, b, bias };
   return tf.engine().runKernel(KERNEL_NAMES.matMul, inputs, { transposeA, transposeB }) as tf.Tensor2D;
 }
@@ -322,8 +411,18 @@ export interface AdamStepScalars {
  * `[w′, m′, v′]`. Requires {@link customKernelsActive}.
  * @remarks Returns new tensors; the caller owns them.
  */
-export function wasmAdam(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamStepScalars): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(KERNEL_NAMES.adam, { w, g, m, v }, { ...scalars }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+export function wasmAdam(
+  w: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  scalars: AdamStepScalars,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(KERNEL_NAMES.adam, { w, g, m, v }, { ...scalars }) as unknown as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
 }
 
 /**

@@ -144,7 +144,12 @@ function workerEpilogue(mainScriptPath: string, fault: WasmWorkerFault | undefin
 function replace<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): () => void {
   const had = Object.prototype.hasOwnProperty.call(target, key);
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
-  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: descriptor?.enumerable ?? false });
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    configurable: true,
+    enumerable: descriptor?.enumerable ?? false,
+  });
   return () => {
     if (had && descriptor !== undefined) Object.defineProperty(target, key, descriptor);
     else delete target[key];
@@ -223,7 +228,8 @@ function installShims(state: StartState): () => void {
         get: () => (error: unknown) => {
           // Errors of a start that failed are ours to report (the first one) or drop (the rest,
           // from workers being terminated); after a successful start the glue's handler decides.
-          if (state.outcome === 'pending') state.fail(`a pthread worker failed while the module started: ${describe(error)}`);
+          if (state.outcome === 'pending')
+            state.fail(`a pthread worker failed while the module started: ${describe(error)}`);
           else if (state.outcome === 'started') handler?.(error);
         },
         set: (value: (error: unknown) => void) => {
@@ -231,7 +237,8 @@ function installShims(state: StartState): () => void {
         },
       });
       this.on('exit', (code) => {
-        if (state.outcome === 'pending') state.fail(`a pthread worker exited with code ${code} while the module started`);
+        if (state.outcome === 'pending')
+          state.fail(`a pthread worker exited with code ${code} while the module started`);
       });
     }
 
@@ -266,7 +273,8 @@ function installShims(state: StartState): () => void {
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  if (typeof error === 'object' && error !== null && 'message' in error)
+    return String((error as { message: unknown }).message);
   return String(error);
 }
 
@@ -291,7 +299,11 @@ export async function startThreadedWasm(
   if (!Number.isInteger(options.threads) || options.threads < 2 || options.threads > WASM_MAX_THREADS) {
     throw new BackendError(`Threaded wasm needs 2 to ${WASM_MAX_THREADS} threads, got ${String(options.threads)}.`);
   }
-  if (typeof NodeWorker !== 'function' || typeof SharedArrayBuffer !== 'function' || typeof globalThis.Blob !== 'function') {
+  if (
+    typeof NodeWorker !== 'function' ||
+    typeof SharedArrayBuffer !== 'function' ||
+    typeof globalThis.Blob !== 'function'
+  ) {
     throw new BackendError('Threaded wasm needs worker_threads, SharedArrayBuffer and Blob, which this runtime lacks.');
   }
   let dir: string;
@@ -317,7 +329,12 @@ export async function startThreadedWasm(
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new BackendError(`Threaded wasm did not start within ${options.timeoutMs} ms (its pthread workers never reported ready).`)),
+      () =>
+        reject(
+          new BackendError(
+            `Threaded wasm did not start within ${options.timeoutMs} ms (its pthread workers never reported ready).`,
+          ),
+        ),
       options.timeoutMs,
     );
   });

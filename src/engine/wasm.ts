@@ -15,7 +15,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { BackendError } from '../core/errors.js';
 import { firstLine } from './backends.js';
-import { type ThreadedWasmBackend, type WasmWorkerFault, WASM_MAX_THREADS, WASM_THREADS_FLAG, startThreadedWasm } from './wasm-threads.js';
+import {
+  type ThreadedWasmBackend,
+  type WasmWorkerFault,
+  WASM_MAX_THREADS,
+  WASM_THREADS_FLAG,
+  startThreadedWasm,
+} from './wasm-threads.js';
 
 export type { WasmWorkerFault } from './wasm-threads.js';
 export { WASM_MAX_THREADS } from './wasm-threads.js';
@@ -115,7 +121,9 @@ export async function loadWasmBackend(threads: number, options: WasmLoadOptions 
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_WASM_THREADS_TIMEOUT_MS;
   if (!(timeoutMs > 0)) {
-    throw new BackendError(`WasmLoadOptions.timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}.`);
+    throw new BackendError(
+      `WasmLoadOptions.timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}.`,
+    );
   }
   const wasm = await importWasm();
 
@@ -127,7 +135,9 @@ export async function loadWasmBackend(threads: number, options: WasmLoadOptions 
       requestedThreads: threads,
       threads: used,
       build: existing.wasm.PThread !== undefined ? 'threaded-simd' : 'simd',
-      ...(used < threads ? { fallbackReason: 'the wasm backend was already initialised; its thread count cannot change' } : {}),
+      ...(used < threads
+        ? { fallbackReason: 'the wasm backend was already initialised; its thread count cannot change' }
+        : {}),
     };
     return lastSetup;
   }

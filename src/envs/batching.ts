@@ -32,7 +32,11 @@ export type Batched<T> = T extends Float32Array
  * laid out as {@link Batched} describes (a typed array or a plain number array), for Dict an
  * object of those.
  */
-export type BatchedInput<T> = T extends BoxArray | number ? ArrayLike<number> : T extends Record<string, unknown> ? { [K in keyof T]: BatchedInput<T[K]> } : unknown;
+export type BatchedInput<T> = T extends BoxArray | number
+  ? ArrayLike<number>
+  : T extends Record<string, unknown>
+    ? { [K in keyof T]: BatchedInput<T[K]> }
+    : unknown;
 
 /**
  * The space of batched values: a Box of shape `[n, ...shape]` with the bounds repeated, an int32
@@ -50,13 +54,16 @@ export function batchSpace(space: Space, n: number): Space {
     }
     return new Box({ low, high, shape: [n, ...box.shape], dtype: box.dtype });
   }
-  if (space instanceof Discrete) return new Box({ low: space.start, high: space.start + space.n - 1, shape: [n], dtype: 'int32' });
+  if (space instanceof Discrete)
+    return new Box({ low: space.start, high: space.start + space.n - 1, shape: [n], dtype: 'int32' });
   if (space instanceof Dict) {
     const spaces: Record<string, Space> = {};
     for (const [k, s] of Object.entries(space.spaces)) spaces[k] = batchSpace(s as Space, n);
     return new Dict(spaces);
   }
-  throw new ConfigError(`Cannot batch a space of type ${describeValue(space?.type)}; vector envs support Box, Discrete and Dict.`);
+  throw new ConfigError(
+    `Cannot batch a space of type ${describeValue(space?.type)}; vector envs support Box, Discrete and Dict.`,
+  );
 }
 
 /** Stacks single values of `space` into one batched value (a new array). */
@@ -67,7 +74,10 @@ export function stackBatch(space: Space, items: readonly unknown[]): unknown {
     const out = allocate(box.dtype, n * box.size);
     for (let i = 0; i < n; i++) {
       const row = items[i] as ArrayLike<number>;
-      if (row?.length !== box.size) throw new ShapeError(`Env ${i} returned an observation of ${describeValue(row)}; expected ${box.size} values for shape [${box.shape.join(', ')}].`);
+      if (row?.length !== box.size)
+        throw new ShapeError(
+          `Env ${i} returned an observation of ${describeValue(row)}; expected ${box.size} values for shape [${box.shape.join(', ')}].`,
+        );
       for (let j = 0; j < box.size; j++) out[i * box.size + j] = row[j]!;
     }
     return out;
@@ -75,7 +85,11 @@ export function stackBatch(space: Space, items: readonly unknown[]): unknown {
   if (space instanceof Discrete) return Int32Array.from(items as number[]);
   if (space instanceof Dict) {
     const out: Record<string, unknown> = {};
-    for (const [k, s] of Object.entries(space.spaces)) out[k] = stackBatch(s as Space, items.map((it) => (it as Record<string, unknown>)[k]));
+    for (const [k, s] of Object.entries(space.spaces))
+      out[k] = stackBatch(
+        s as Space,
+        items.map((it) => (it as Record<string, unknown>)[k]),
+      );
     return out;
   }
   return [...items];
@@ -83,7 +97,9 @@ export function stackBatch(space: Space, items: readonly unknown[]): unknown {
 
 function checkArrayLike(value: unknown, length: number, where: string): ArrayLike<number> {
   if (!(Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView)))) {
-    throw new ShapeError(`${where} must be a typed array or number array of length ${length}, got ${describeValue(value)}.`);
+    throw new ShapeError(
+      `${where} must be a typed array or number array of length ${length}, got ${describeValue(value)}.`,
+    );
   }
   const arr = value as ArrayLike<number>;
   if (arr.length !== length) throw new ShapeError(`${where} must have ${length} elements, got ${arr.length}.`);
@@ -110,10 +126,16 @@ export function unstackBatch(space: Space, batch: unknown, n: number, where: str
     return Array.from({ length: n }, (_, i) => arr[i]!);
   }
   if (space instanceof Dict) {
-    if (!isPlainObject(batch)) throw new ShapeError(`${where} must be an object with keys [${Object.keys(space.spaces).join(', ')}], got ${describeValue(batch)}.`);
+    if (!isPlainObject(batch))
+      throw new ShapeError(
+        `${where} must be an object with keys [${Object.keys(space.spaces).join(', ')}], got ${describeValue(batch)}.`,
+      );
     const columns: Record<string, unknown[]> = {};
-    for (const [k, s] of Object.entries(space.spaces)) columns[k] = unstackBatch(s as Space, batch[k], n, `${where}.${k}`);
-    return Array.from({ length: n }, (_, i) => Object.fromEntries(Object.keys(columns).map((k) => [k, columns[k]![i]])));
+    for (const [k, s] of Object.entries(space.spaces))
+      columns[k] = unstackBatch(s as Space, batch[k], n, `${where}.${k}`);
+    return Array.from({ length: n }, (_, i) =>
+      Object.fromEntries(Object.keys(columns).map((k) => [k, columns[k]![i]])),
+    );
   }
   throw new ConfigError(`Cannot split a batch for a space of type ${describeValue(space?.type)}.`);
 }

@@ -32,13 +32,19 @@ export interface BuiltinEnv {
 }
 
 /** The factory of a locomotion id: pins the version that the id names. */
-function locomotion(name: string, version: LocomotionVersion, Ctor: new (options: LocomotionOptions) => Env): BuiltinEnv {
+function locomotion(
+  name: string,
+  version: LocomotionVersion,
+  Ctor: new (options: LocomotionOptions) => Env,
+): BuiltinEnv {
   const id = `${name}-v${version}`;
   return {
     id,
     factory: (options: Record<string, unknown>): Env => {
       if (options.version !== undefined) {
-        throw new ConfigError(`${id} fixes the version from its id; drop the version option (got ${String(options.version)}) and make "${name}-v${String(options.version)}" instead.`);
+        throw new ConfigError(
+          `${id} fixes the version from its id; drop the version option (got ${String(options.version)}) and make "${name}-v${String(options.version)}" instead.`,
+        );
       }
       return new Ctor({ ...options, version });
     },

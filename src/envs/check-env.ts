@@ -41,7 +41,9 @@ export class EnvCheckError extends EnvError {
 
   /** @param problems - the problems found (at least one). */
   constructor(problems: readonly string[]) {
-    super(`checkEnv found ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p, i) => `  ${i + 1}. ${p}`).join('\n')}`);
+    super(
+      `checkEnv found ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p, i) => `  ${i + 1}. ${p}`).join('\n')}`,
+    );
     this.problems = Object.freeze([...problems]);
   }
 }
@@ -58,10 +60,13 @@ function spaceWarnings(observationSpace: Space, actionSpace: Space): string[] {
   const warnings: string[] = [];
   if (actionSpace instanceof Box) {
     if (!actionSpace.isBounded()) {
-      warnings.push('actionSpace is unbounded: sampling draws normal/exponential values and squashed policies cannot cover it. Give the Box finite low/high if the env has physical limits.');
+      warnings.push(
+        'actionSpace is unbounded: sampling draws normal/exponential values and squashed policies cannot cover it. Give the Box finite low/high if the env has physical limits.',
+      );
     } else {
       let unit = true;
-      for (let i = 0; i < actionSpace.size; i++) if (actionSpace.low[i] !== -1 || actionSpace.high[i] !== 1) unit = false;
+      for (let i = 0; i < actionSpace.size; i++)
+        if (actionSpace.low[i] !== -1 || actionSpace.high[i] !== 1) unit = false;
       if (!unit) {
         warnings.push(
           `actionSpace is not [-1, 1] (low [${Array.from(actionSpace.low).join(', ')}], high [${Array.from(actionSpace.high).join(', ')}]): tanh-squashed policies act in [-1, 1]; wrap with RescaleAction(env, { min: -1, max: 1 }).`,
@@ -70,7 +75,9 @@ function spaceWarnings(observationSpace: Space, actionSpace: Space): string[] {
     }
   }
   if (observationSpace instanceof Box && observationSpace.dtype !== 'float32') {
-    warnings.push(`observationSpace has dtype ${observationSpace.dtype}; buffers and agents store float32, so observations are converted on every step.`);
+    warnings.push(
+      `observationSpace has dtype ${observationSpace.dtype}; buffers and agents store float32, so observations are converted on every step.`,
+    );
   }
   return warnings;
 }
@@ -83,10 +90,13 @@ function observationHint(space: Space, obs: unknown, why: string): string {
     const box = space as Box<BoxDtype>;
     const ctor = TYPED_CTOR[box.dtype];
     if (Array.isArray(obs)) return `return a typed array: ${ctor}.from(obs)`;
-    if (ArrayBuffer.isView(obs) && why.startsWith('expected dtype')) return `return ${ctor}.from(obs), or declare the Box with the dtype you return`;
-    if (why.includes('is NaN')) return 'find where the NaN is produced (0/0, sqrt or log of a negative number, an uninitialised state) before returning it';
+    if (ArrayBuffer.isView(obs) && why.startsWith('expected dtype'))
+      return `return ${ctor}.from(obs), or declare the Box with the dtype you return`;
+    if (why.includes('is NaN'))
+      return 'find where the NaN is produced (0/0, sqrt or log of a negative number, an uninitialised state) before returning it';
     if (why.includes('outside')) return "clip the observation into the space, or widen the observationSpace's low/high";
-    if (why.startsWith('expected') && why.includes('elements')) return `return ${box.size} values per observation (shape [${box.shape.join(', ')}]), or fix the observationSpace shape`;
+    if (why.startsWith('expected') && why.includes('elements'))
+      return `return ${box.size} values per observation (shape [${box.shape.join(', ')}]), or fix the observationSpace shape`;
   }
   if (space instanceof Discrete) return `return an integer in {${space.start}, ..., ${space.start + space.n - 1}}`;
   return 'make the observation an element of observationSpace (observationSpace.contains(obs) must be true)';
@@ -95,28 +105,43 @@ function observationHint(space: Space, obs: unknown, why: string): string {
 function checkObservation(space: Space, obs: unknown, where: string, problems: string[]): boolean {
   const why = space.explainMismatch(obs);
   if (why === null) return true;
-  problems.push(`${where} returned an observation outside observationSpace: ${why} (got ${previewValue(obs)}) — ${observationHint(space, obs, why)}.`);
+  problems.push(
+    `${where} returned an observation outside observationSpace: ${why} (got ${previewValue(obs)}) — ${observationHint(space, obs, why)}.`,
+  );
   return false;
 }
 
 function checkInfo(info: unknown, where: string, problems: string[]): boolean {
   if (isPlainObject(info)) return true;
-  problems.push(`${where} info must be a plain object; got ${describeValue(info)} — return {} when there is nothing to report.`);
+  problems.push(
+    `${where} info must be a plain object; got ${describeValue(info)} — return {} when there is nothing to report.`,
+  );
   return false;
 }
 
 /** Validates a reset result; returns the observation when the shape of the result is right. */
-function checkResetResult(result: unknown, where: string, space: Space, problems: string[]): { ok: boolean; obs: unknown } {
+function checkResetResult(
+  result: unknown,
+  where: string,
+  space: Space,
+  problems: string[],
+): { ok: boolean; obs: unknown } {
   if (!Array.isArray(result)) {
     if (isPlainObject(result) && ('observation' in result || 'obs' in result)) {
-      problems.push(`${where} must return [observation, info]; got an object with keys [${Object.keys(result).join(', ')}] — return [obs, info] as a 2-element array, or wrap the env with fromGymnasiumLike(env), which converts object results.`);
+      problems.push(
+        `${where} must return [observation, info]; got an object with keys [${Object.keys(result).join(', ')}] — return [obs, info] as a 2-element array, or wrap the env with fromGymnasiumLike(env), which converts object results.`,
+      );
     } else {
-      problems.push(`${where} must return [observation, info]; got ${describeValue(result)}${ArrayBuffer.isView(result) ? ', which looks like a bare observation (old Gym API)' : ''} — return [obs, {}].`);
+      problems.push(
+        `${where} must return [observation, info]; got ${describeValue(result)}${ArrayBuffer.isView(result) ? ', which looks like a bare observation (old Gym API)' : ''} — return [obs, {}].`,
+      );
     }
     return { ok: false, obs: undefined };
   }
   if (result.length !== 2) {
-    problems.push(`${where} must return [observation, info]; got an array of length ${result.length} — return [obs, {}].`);
+    problems.push(
+      `${where} must return [observation, info]; got an array of length ${result.length} — return [obs, {}].`,
+    );
     return { ok: false, obs: undefined };
   }
   const okObs = checkObservation(space, result[0], where, problems);
@@ -160,7 +185,9 @@ function checkStepResult(result: unknown, where: string, space: Space, problems:
   if (typeof reward !== 'number') {
     problems.push(`${where} reward must be a number; got ${describeValue(reward)} — return Number(reward).`);
   } else if (!Number.isFinite(reward)) {
-    problems.push(`${where} reward must be finite; got ${reward} — find the NaN/Infinity in the reward computation (division by zero, log of 0).`);
+    problems.push(
+      `${where} reward must be finite; got ${reward} — find the NaN/Infinity in the reward computation (division by zero, log of 0).`,
+    );
   }
   checkFlag(terminated, 'terminated', where, problems);
   checkFlag(truncated, 'truncated', where, problems);
@@ -169,18 +196,26 @@ function checkStepResult(result: unknown, where: string, space: Space, problems:
   return { obs, reward: reward as number, terminated: terminated as boolean, truncated: truncated as boolean };
 }
 
-async function attempt<T>(call: () => unknown, where: string, problems: string[]): Promise<{ ok: true; value: T } | { ok: false }> {
+async function attempt<T>(
+  call: () => unknown,
+  where: string,
+  problems: string[],
+): Promise<{ ok: true; value: T } | { ok: false }> {
   try {
     return { ok: true, value: (await call()) as T };
   } catch (error) {
-    problems.push(`${where} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} — it must not throw for valid inputs (a sampled action, a seed).`);
+    problems.push(
+      `${where} threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} — it must not throw for valid inputs (a sampled action, a seed).`,
+    );
     return { ok: false };
   }
 }
 
 function positiveInt(value: number, name: string, allowZero: boolean): number {
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new ConfigError(`checkEnv ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}.`);
+    throw new ConfigError(
+      `checkEnv ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(value)}.`,
+    );
   }
   return value;
 }
@@ -225,7 +260,9 @@ export async function checkEnv<Obs, Act>(env: Env<Obs, Act>, options: CheckEnvOp
   }
   for (const method of ['reset', 'step', 'close'] as const) {
     if (typeof (env as unknown as Record<string, unknown>)[method] !== 'function') {
-      problems.push(`the env has no ${method}() method — implement ${method === 'close' ? 'close() (an empty one is fine)' : `${method}() as in the Env interface`}.`);
+      problems.push(
+        `the env has no ${method}() method — implement ${method === 'close' ? 'close() (an empty one is fine)' : `${method}() as in the Env interface`}.`,
+      );
     }
   }
   const obsOk = checkSpace(env.observationSpace, 'observationSpace', problems);
@@ -258,7 +295,9 @@ export async function checkEnv<Obs, Act>(env: Env<Obs, Act>, options: CheckEnvOp
     if (view === undefined) fail();
     const v = view as StepView;
     if (!aliasWarned && typeof v.obs === 'object' && v.obs !== null && v.obs === previousObs) {
-      warnings.push('step() returned the same observation object as the previous call: the env reuses one buffer, so stored observations change under the caller. Return a new array (or a copy) each step.');
+      warnings.push(
+        'step() returned the same observation object as the previous call: the env reuses one buffer, so stored observations change under the caller. Return a new array (or a copy) each step.',
+      );
       aliasWarned = true;
     }
     previousObs = v.obs;
@@ -268,7 +307,12 @@ export async function checkEnv<Obs, Act>(env: Env<Obs, Act>, options: CheckEnvOp
       recording = false;
       const again = await attempt<unknown>(() => env.reset(), `reset() after step #${t + 1}`, problems);
       if (!again.ok) fail();
-      const checked = checkResetResult((again as { value: unknown }).value, `reset() after step #${t + 1}`, obsSpace, problems);
+      const checked = checkResetResult(
+        (again as { value: unknown }).value,
+        `reset() after step #${t + 1}`,
+        obsSpace,
+        problems,
+      );
       if (!checked.ok) fail();
       previousObs = checked.obs;
     }
@@ -277,7 +321,12 @@ export async function checkEnv<Obs, Act>(env: Env<Obs, Act>, options: CheckEnvOp
   // Pass B: the same seed must give the same first observation, and the same actions the same steps.
   const second = await attempt<unknown>(() => env.reset({ seed }), `second ${resetWhere}`, problems);
   if (!second.ok) fail();
-  const secondReset = checkResetResult((second as { value: unknown }).value, `second ${resetWhere}`, obsSpace, problems);
+  const secondReset = checkResetResult(
+    (second as { value: unknown }).value,
+    `second ${resetWhere}`,
+    obsSpace,
+    problems,
+  );
   if (!secondReset.ok) fail();
   if (!valuesEqual(firstObs, secondReset.obs)) {
     problems.push(
@@ -295,7 +344,12 @@ export async function checkEnv<Obs, Act>(env: Env<Obs, Act>, options: CheckEnvOp
     if (view === undefined) fail();
     const a = recorded[t]!;
     const b = view as StepView;
-    if (!valuesEqual(a.obs, b.obs) || !valuesEqual(a.reward, b.reward) || a.terminated !== b.terminated || a.truncated !== b.truncated) {
+    if (
+      !valuesEqual(a.obs, b.obs) ||
+      !valuesEqual(a.reward, b.reward) ||
+      a.terminated !== b.terminated ||
+      a.truncated !== b.truncated
+    ) {
       problems.push(
         `the same seed and actions gave a different step #${t + 1} (observation ${previewValue(a.obs)} vs ${previewValue(b.obs)}, reward ${a.reward} vs ${b.reward}) — draw all randomness in step() from the generator seeded in reset(), never from Math.random().`,
       );

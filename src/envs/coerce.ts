@@ -45,25 +45,43 @@ export function coerceToSpace(space: Space, value: unknown, where: string): unkn
     const flat: number[] = [];
     flattenNumbers(value, flat, where);
     if (flat.length !== box.size) {
-      throw new EnvError(`${where} has ${flat.length} values but the Box space has shape [${box.shape.join(', ')}] (${box.size} values); return one value per element or fix the space.`);
+      throw new EnvError(
+        `${where} has ${flat.length} values but the Box space has shape [${box.shape.join(', ')}] (${box.size} values); return one value per element or fix the space.`,
+      );
     }
     const out = allocate(box.dtype, box.size);
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i]!;
-      if (box.dtype === 'int32' && !Number.isInteger(v)) throw new EnvError(`${where} element ${i} is ${v}, not an integer, but the Box dtype is int32; round it or declare a float Box.`);
+      if (box.dtype === 'int32' && !Number.isInteger(v))
+        throw new EnvError(
+          `${where} element ${i} is ${v}, not an integer, but the Box dtype is int32; round it or declare a float Box.`,
+        );
       out[i] = v;
     }
     return out;
   }
   if (space instanceof Discrete) {
-    const v = ArrayBuffer.isView(value) || Array.isArray(value) ? ((value as ArrayLike<unknown>).length === 1 ? (value as ArrayLike<unknown>)[0] : value) : value;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new EnvError(`${where} must be an integer for a Discrete space, got ${describeValue(value)}.`);
+    const v =
+      ArrayBuffer.isView(value) || Array.isArray(value)
+        ? (value as ArrayLike<unknown>).length === 1
+          ? (value as ArrayLike<unknown>)[0]
+          : value
+        : value;
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new EnvError(`${where} must be an integer for a Discrete space, got ${describeValue(value)}.`);
     return v;
   }
   if (space instanceof Dict) {
-    if (!isPlainObject(value)) throw new EnvError(`${where} must be an object with keys [${Object.keys(space.spaces).join(', ')}] for a Dict space, got ${describeValue(value)}.`);
+    if (!isPlainObject(value))
+      throw new EnvError(
+        `${where} must be an object with keys [${Object.keys(space.spaces).join(', ')}] for a Dict space, got ${describeValue(value)}.`,
+      );
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) if (!(k in space.spaces)) throw new EnvError(`${where} has key "${k}" that the Dict space does not declare (keys: ${Object.keys(space.spaces).join(', ')}).`);
+    for (const k of Object.keys(value))
+      if (!(k in space.spaces))
+        throw new EnvError(
+          `${where} has key "${k}" that the Dict space does not declare (keys: ${Object.keys(space.spaces).join(', ')}).`,
+        );
     for (const [k, sub] of Object.entries(space.spaces)) {
       if (!(k in value)) throw new EnvError(`${where} lacks key "${k}" of the Dict space.`);
       out[k] = coerceToSpace(sub as Space, value[k], `${where}.${k}`);
@@ -75,7 +93,8 @@ export function coerceToSpace(space: Space, value: unknown, where: string): unkn
 
 /** Converts a core value into plain JavaScript arrays (typed arrays become number arrays), recursively. */
 export function toPlainValue(value: unknown): unknown {
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>);
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = toPlainValue(v);

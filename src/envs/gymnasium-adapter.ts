@@ -70,7 +70,8 @@ export interface FromGymnasiumLikeOptions {
   readonly actionFormat?: 'typed' | 'array';
 }
 
-const TUPLE_HELP = 'terminated means the episode reached a terminal state of the MDP (do not bootstrap from it); truncated means it was cut from outside, e.g. by a time limit (bootstrap as usual)';
+const TUPLE_HELP =
+  'terminated means the episode reached a terminal state of the MDP (do not bootstrap from it); truncated means it was cut from outside, e.g. by a time limit (bootstrap as usual)';
 
 function readFlag(value: unknown, name: string, where: string): boolean {
   if (typeof value === 'boolean') return value;
@@ -81,7 +82,9 @@ function readFlag(value: unknown, name: string, where: string): boolean {
 function readInfo(value: unknown, where: string): Info {
   if (value === undefined || value === null) return {};
   if (isPlainObject(value)) return value;
-  throw new EnvError(`${where} info must be an object, got ${describeValue(value)}; return {} when there is nothing to report.`);
+  throw new EnvError(
+    `${where} info must be an object, got ${describeValue(value)}; return {} when there is nothing to report.`,
+  );
 }
 
 function readReward(value: unknown, where: string): number {
@@ -107,9 +110,13 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
 
   /** @throws {@link ConfigError} when the object lacks reset/step or usable spaces. */
   constructor(source: GymnasiumLike, options: FromGymnasiumLikeOptions = {}) {
-    if (typeof source !== 'object' || source === null) throw new ConfigError(`fromGymnasiumLike needs an env object, got ${describeValue(source)}.`);
+    if (typeof source !== 'object' || source === null)
+      throw new ConfigError(`fromGymnasiumLike needs an env object, got ${describeValue(source)}.`);
     const missing = (['reset', 'step'] as const).filter((m) => typeof source[m] !== 'function');
-    if (missing.length > 0) throw new ConfigError(`fromGymnasiumLike needs an object with reset() and step(); it lacks ${missing.join(' and ')} (keys: ${Object.keys(source).join(', ')}).`);
+    if (missing.length > 0)
+      throw new ConfigError(
+        `fromGymnasiumLike needs an object with reset() and step(); it lacks ${missing.join(' and ')} (keys: ${Object.keys(source).join(', ')}).`,
+      );
     const obs = options.observationSpace ?? source.observationSpace ?? source.observation_space;
     const act = options.actionSpace ?? source.actionSpace ?? source.action_space;
     if (obs === undefined || act === undefined) {
@@ -118,10 +125,15 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
       );
     }
     if (options.legacyDone !== undefined && options.legacyDone !== 'terminated' && options.legacyDone !== 'truncated') {
-      throw new ConfigError(`fromGymnasiumLike legacyDone must be 'terminated' or 'truncated', got ${JSON.stringify(options.legacyDone)}.`);
+      throw new ConfigError(
+        `fromGymnasiumLike legacyDone must be 'terminated' or 'truncated', got ${JSON.stringify(options.legacyDone)}.`,
+      );
     }
     const format = options.actionFormat ?? 'typed';
-    if (format !== 'typed' && format !== 'array') throw new ConfigError(`fromGymnasiumLike actionFormat must be 'typed' or 'array', got ${JSON.stringify(format)}.`);
+    if (format !== 'typed' && format !== 'array')
+      throw new ConfigError(
+        `fromGymnasiumLike actionFormat must be 'typed' or 'array', got ${JSON.stringify(format)}.`,
+      );
     this.source = source;
     this.observationSpace = spaceFromPlain(obs, 'observationSpace') as Space<Obs>;
     this.actionSpace = spaceFromPlain(act, 'actionSpace') as Space<Act>;
@@ -163,11 +175,18 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
 
   private readReset(result: unknown): ResetResult<Obs> {
     const where = 'reset()';
-    if (Array.isArray(result) && result.length === 2 && (isPlainObject(result[1]) || result[1] === undefined || result[1] === null)) {
+    if (
+      Array.isArray(result) &&
+      result.length === 2 &&
+      (isPlainObject(result[1]) || result[1] === undefined || result[1] === null)
+    ) {
       return [this.observation(result[0], where), readInfo(result[1], where)];
     }
     if (isPlainObject(result) && ('observation' in result || 'obs' in result) && !this.isBareDictObservation(result)) {
-      return [this.observation('observation' in result ? result['observation'] : result['obs'], where), readInfo(result['info'], where)];
+      return [
+        this.observation('observation' in result ? result['observation'] : result['obs'], where),
+        readInfo(result['info'], where),
+      ];
     }
     throw new EnvError(
       `reset() returned ${describeValue(result)}; expected [observation, info] or { observation, info }. If this is an old Gym env whose reset returns only the observation, make it return [obs, {}].`,
@@ -178,7 +197,13 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
     const where = 'step()';
     if (Array.isArray(result) && result.length === 5) {
       const [obs, reward, terminated, truncated, info] = result as unknown[];
-      return [this.observation(obs, where), readReward(reward, where), readFlag(terminated, 'terminated', where), readFlag(truncated, 'truncated', where), readInfo(info, where)];
+      return [
+        this.observation(obs, where),
+        readReward(reward, where),
+        readFlag(terminated, 'terminated', where),
+        readFlag(truncated, 'truncated', where),
+        readInfo(info, where),
+      ];
     }
     if (Array.isArray(result) && result.length === 4) {
       const [obs, reward, done, info] = result as unknown[];
@@ -191,7 +216,10 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
       const reward = readReward(result['reward'], where);
       const infoObj = readInfo(result['info'], where);
       if ('terminated' in result || 'truncated' in result) {
-        if ('done' in result) throw new EnvError(`step() returned done together with terminated/truncated; return only terminated and truncated (${TUPLE_HELP}).`);
+        if ('done' in result)
+          throw new EnvError(
+            `step() returned done together with terminated/truncated; return only terminated and truncated (${TUPLE_HELP}).`,
+          );
         const terminated = 'terminated' in result ? readFlag(result['terminated'], 'terminated', where) : false;
         const truncated = 'truncated' in result ? readFlag(result['truncated'], 'truncated', where) : false;
         return [obs, reward, terminated, truncated, infoObj];
@@ -200,7 +228,9 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
         const [terminated, truncated] = this.resolveDone(readFlag(result['done'], 'done', where), infoObj);
         return [obs, reward, terminated, truncated, infoObj];
       }
-      throw new EnvError(`step() returned an object without terminated/truncated (keys: ${Object.keys(result).join(', ')}); add both flags (${TUPLE_HELP}).`);
+      throw new EnvError(
+        `step() returned an object without terminated/truncated (keys: ${Object.keys(result).join(', ')}); add both flags (${TUPLE_HELP}).`,
+      );
     }
     throw new EnvError(
       `step() returned ${describeValue(result)}; expected [observation, reward, terminated, truncated, info] or { observation, reward, terminated, truncated, info }.`,
@@ -253,6 +283,9 @@ function readMetadata(raw: unknown): EnvMetadata | undefined {
  * ```
  * @throws {@link ConfigError} when the object lacks reset/step or usable spaces.
  */
-export function fromGymnasiumLike<Obs = unknown, Act = unknown>(obj: GymnasiumLike, options: FromGymnasiumLikeOptions = {}): GymnasiumLikeEnv<Obs, Act> {
+export function fromGymnasiumLike<Obs = unknown, Act = unknown>(
+  obj: GymnasiumLike,
+  options: FromGymnasiumLikeOptions = {},
+): GymnasiumLikeEnv<Obs, Act> {
   return new GymnasiumLikeEnv<Obs, Act>(obj, options);
 }

@@ -42,10 +42,36 @@ export {
 } from './registry.js';
 export { BUILTIN_ENVS, type BuiltinEnv } from './builtin-envs.js';
 export { checkEnv, EnvCheckError, type CheckEnvOptions, type CheckEnvReport } from './check-env.js';
-export { spaceFromPlain, isCoreSpace, type SpaceLike, type PlainBoxSpace, type PlainDiscreteSpace, type PlainDictSpace } from './plain-spaces.js';
+export {
+  spaceFromPlain,
+  isCoreSpace,
+  type SpaceLike,
+  type PlainBoxSpace,
+  type PlainDiscreteSpace,
+  type PlainDictSpace,
+} from './plain-spaces.js';
 export { coerceToSpace } from './coerce.js';
-export { fromGymnasiumLike, GymnasiumLikeEnv, type GymnasiumLike, type FromGymnasiumLikeOptions } from './gymnasium-adapter.js';
+export {
+  fromGymnasiumLike,
+  GymnasiumLikeEnv,
+  type GymnasiumLike,
+  type FromGymnasiumLikeOptions,
+} from './gymnasium-adapter.js';
 export { batchSpace, stackBatch, unstackBatch, type Batched, type BatchedInput } from './batching.js';
-export { SyncVectorEnv, type AutoresetMode, type SyncVectorEnvOptions, type VectorResetOptions, type VectorResetResult, type VectorStepResult, type EnvThunk } from './vector.js';
-export { PendulumEnv, angleNormalize, PENDULUM_DEFAULT_X_INIT, PENDULUM_DEFAULT_Y_INIT, type PendulumOptions } from './classic/pendulum.js';
+export {
+  SyncVectorEnv,
+  type AutoresetMode,
+  type SyncVectorEnvOptions,
+  type VectorResetOptions,
+  type VectorResetResult,
+  type VectorStepResult,
+  type EnvThunk,
+} from './vector.js';
+export {
+  PendulumEnv,
+  angleNormalize,
+  PENDULUM_DEFAULT_X_INIT,
+  PENDULUM_DEFAULT_Y_INIT,
+  type PendulumOptions,
+} from './classic/pendulum.js';
 export * from './mujoco/index.js';

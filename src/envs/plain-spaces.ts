@@ -75,7 +75,10 @@ function flatten(x: unknown, what: string): { values: number[]; shape: number[] 
     const parts = x.map((v, i) => flatten(v, `${what}[${i}]`));
     const inner = parts[0]!.shape;
     for (const [i, p] of parts.entries()) {
-      if (p.shape.join(',') !== inner.join(',')) throw new ConfigError(`${what} is a ragged array: element ${i} has shape [${p.shape.join(', ')}] but element 0 has [${inner.join(', ')}].`);
+      if (p.shape.join(',') !== inner.join(','))
+        throw new ConfigError(
+          `${what} is a ragged array: element ${i} has shape [${p.shape.join(', ')}] but element 0 has [${inner.join(', ')}].`,
+        );
     }
     return { values: parts.flatMap((p) => p.values), shape: [x.length, ...inner] };
   }
@@ -86,9 +89,14 @@ function boxFromPlain(spec: Record<string, unknown>, what: string): Box<BoxDtype
   const dtypeName = spec['dtype'] === undefined ? 'float32' : String(spec['dtype']).replace(/^(?:np\.|numpy\.)/, '');
   const dtype = DTYPES[dtypeName];
   if (dtype === undefined) {
-    throw new ConfigError(`${what} has dtype ${JSON.stringify(spec['dtype'])}, which a Box cannot hold; use one of ${Object.keys(DTYPES).join(', ')}.`);
+    throw new ConfigError(
+      `${what} has dtype ${JSON.stringify(spec['dtype'])}, which a Box cannot hold; use one of ${Object.keys(DTYPES).join(', ')}.`,
+    );
   }
-  if (!('low' in spec) || !('high' in spec)) throw new ConfigError(`${what} looks like a Box but lacks ${'low' in spec ? 'high' : 'low'}; give { low, high, shape?, dtype? }.`);
+  if (!('low' in spec) || !('high' in spec))
+    throw new ConfigError(
+      `${what} looks like a Box but lacks ${'low' in spec ? 'high' : 'low'}; give { low, high, shape?, dtype? }.`,
+    );
   const low = flatten(spec['low'], `${what}.low`);
   const high = flatten(spec['high'], `${what}.high`);
   let shape: number[];
@@ -97,21 +105,26 @@ function boxFromPlain(spec: Record<string, unknown>, what: string): Box<BoxDtype
   else if (Array.isArray(rawShape)) shape = rawShape.map(Number);
   else if (rawShape === undefined || rawShape === null) {
     const fromBounds = low.shape.length > 0 ? low.shape : high.shape;
-    if (fromBounds.length === 0) throw new ConfigError(`${what} has scalar low and high and no shape; add e.g. shape: [3].`);
+    if (fromBounds.length === 0)
+      throw new ConfigError(`${what} has scalar low and high and no shape; add e.g. shape: [3].`);
     shape = fromBounds;
   } else throw new ConfigError(`${what}.shape must be an array of integers, got ${describeValue(rawShape)}.`);
   const size = shape.reduce((a, b) => a * b, 1);
   const expand = (b: { values: number[]; shape: number[] }, name: string, inf: number): number[] => {
     const vals = b.values.map((v) => (Number.isNaN(v) ? inf : v));
     if (b.shape.length === 0) return new Array<number>(size).fill(vals[0]!);
-    if (vals.length !== size) throw new ConfigError(`${what}.${name} has ${vals.length} elements but shape [${shape.join(', ')}] holds ${size}.`);
+    if (vals.length !== size)
+      throw new ConfigError(
+        `${what}.${name} has ${vals.length} elements but shape [${shape.join(', ')}] holds ${size}.`,
+      );
     return vals;
   };
   const lowValues = expand(low, 'low', -Infinity);
   const highValues = expand(high, 'high', Infinity);
   if (dtype === 'int32') {
     for (const v of [...lowValues, ...highValues]) {
-      if (Number.isFinite(v) && (v < INT32_MIN || v > INT32_MAX)) throw new ConfigError(`${what} has integer bound ${v}, outside the int32 range an int32 Box can hold.`);
+      if (Number.isFinite(v) && (v < INT32_MIN || v > INT32_MAX))
+        throw new ConfigError(`${what} has integer bound ${v}, outside the int32 range an int32 Box can hold.`);
     }
   }
   return new Box({ low: lowValues, high: highValues, shape, dtype });
@@ -125,11 +138,15 @@ function boxFromPlain(spec: Record<string, unknown>, what: string): Box<BoxDtype
  */
 export function spaceFromPlain(x: unknown, what = 'space'): Space {
   if (isCoreSpace(x)) return x;
-  if (!isPlainObject(x)) throw new ConfigError(`${what} must be a Box/Discrete/Dict or a plain { low, high, shape, dtype } / { n } / { spaces } object, got ${describeValue(x)}.`);
+  if (!isPlainObject(x))
+    throw new ConfigError(
+      `${what} must be a Box/Discrete/Dict or a plain { low, high, shape, dtype } / { n } / { spaces } object, got ${describeValue(x)}.`,
+    );
   const type = x['type'];
   if (type === 'dict' || (type === undefined && 'spaces' in x)) {
     const sub = x['spaces'];
-    if (!isPlainObject(sub)) throw new ConfigError(`${what}.spaces must be an object of sub-spaces, got ${describeValue(sub)}.`);
+    if (!isPlainObject(sub))
+      throw new ConfigError(`${what}.spaces must be an object of sub-spaces, got ${describeValue(sub)}.`);
     const spaces: Record<string, Space> = {};
     for (const [k, v] of Object.entries(sub)) spaces[k] = spaceFromPlain(v, `${what}.spaces.${k}`);
     return new Dict(spaces);
@@ -137,9 +154,14 @@ export function spaceFromPlain(x: unknown, what = 'space'): Space {
   if (type === 'discrete' || (type === undefined && 'n' in x)) {
     const n = x['n'];
     const start = x['start'] ?? 0;
-    if (typeof n !== 'number' || typeof start !== 'number') throw new ConfigError(`${what} looks like a Discrete space but n = ${describeValue(n)}, start = ${describeValue(start)}; both must be integers.`);
+    if (typeof n !== 'number' || typeof start !== 'number')
+      throw new ConfigError(
+        `${what} looks like a Discrete space but n = ${describeValue(n)}, start = ${describeValue(start)}; both must be integers.`,
+      );
     return new Discrete(n, start);
   }
   if (type === 'box' || (type === undefined && ('low' in x || 'high' in x))) return boxFromPlain(x, what);
-  throw new ConfigError(`${what} is not a recognised space: got an object with keys [${Object.keys(x).join(', ')}]; expected { low, high, shape?, dtype? }, { n, start? } or { spaces }.`);
+  throw new ConfigError(
+    `${what} is not a recognised space: got an object with keys [${Object.keys(x).join(', ')}]; expected { low, high, shape?, dtype? }, { n, start? } or { spaces }.`,
+  );
 }

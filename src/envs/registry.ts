@@ -128,7 +128,9 @@ export function parseEnvId(id: string): ParsedEnvId {
 function checkMaxEpisodeSteps(value: unknown, where: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new ConfigError(`${where} maxEpisodeSteps must be a positive integer or undefined, got ${typeof value === 'number' ? value : JSON.stringify(value)}.`);
+    throw new ConfigError(
+      `${where} maxEpisodeSteps must be a positive integer or undefined, got ${typeof value === 'number' ? value : JSON.stringify(value)}.`,
+    );
   }
   return value;
 }
@@ -144,20 +146,40 @@ function checkMaxEpisodeSteps(value: unknown, where: string): number | undefined
  * @throws {@link ConfigError} on a malformed id or options, a factory that is not a function,
  * or an id that is already registered (unless `override: true`).
  */
-export function registerEnv<Obs, Act>(id: string, factory: EnvFactory<Obs, Act>, options: RegisterEnvOptions = {}): void {
+export function registerEnv<Obs, Act>(
+  id: string,
+  factory: EnvFactory<Obs, Act>,
+  options: RegisterEnvOptions = {},
+): void {
   if (builtinsLoaded === false) ensureBuiltins();
   const parsed = parseEnvId(id);
-  if (typeof factory !== 'function') throw new ConfigError(`registerEnv(${JSON.stringify(id)}) needs a factory function (options) => Env, got ${typeof factory}.`);
-  if (!isPlainObject(options)) throw new ConfigError(`registerEnv(${JSON.stringify(id)}) options must be an object like { maxEpisodeSteps: 200 }.`);
+  if (typeof factory !== 'function')
+    throw new ConfigError(
+      `registerEnv(${JSON.stringify(id)}) needs a factory function (options) => Env, got ${typeof factory}.`,
+    );
+  if (!isPlainObject(options))
+    throw new ConfigError(
+      `registerEnv(${JSON.stringify(id)}) options must be an object like { maxEpisodeSteps: 200 }.`,
+    );
   const maxEpisodeSteps = checkMaxEpisodeSteps(options.maxEpisodeSteps, `registerEnv(${JSON.stringify(id)})`);
   const defaults = options.defaultOptions ?? {};
-  if (!isPlainObject(defaults)) throw new ConfigError(`registerEnv(${JSON.stringify(id)}) defaultOptions must be a plain object, got ${typeof defaults}.`);
-  if ('maxEpisodeSteps' in defaults) throw new ConfigError(`registerEnv(${JSON.stringify(id)}): put maxEpisodeSteps in the registration options, not in defaultOptions.`);
+  if (!isPlainObject(defaults))
+    throw new ConfigError(
+      `registerEnv(${JSON.stringify(id)}) defaultOptions must be a plain object, got ${typeof defaults}.`,
+    );
+  if ('maxEpisodeSteps' in defaults)
+    throw new ConfigError(
+      `registerEnv(${JSON.stringify(id)}): put maxEpisodeSteps in the registration options, not in defaultOptions.`,
+    );
   if (options.prepare !== undefined && typeof options.prepare !== 'function') {
-    throw new ConfigError(`registerEnv(${JSON.stringify(id)}) prepare must be a function () => Promise, got ${typeof options.prepare}.`);
+    throw new ConfigError(
+      `registerEnv(${JSON.stringify(id)}) prepare must be a function () => Promise, got ${typeof options.prepare}.`,
+    );
   }
   if (registry.has(id) && options.override !== true) {
-    throw new ConfigError(`An env is already registered as ${JSON.stringify(id)}. Pass { override: true } to replace it, or register a new version such as "${parsed.namespace === undefined ? '' : `${parsed.namespace}/`}${parsed.name}-v${parsed.version + 1}".`);
+    throw new ConfigError(
+      `An env is already registered as ${JSON.stringify(id)}. Pass { override: true } to replace it, or register a new version such as "${parsed.namespace === undefined ? '' : `${parsed.namespace}/`}${parsed.name}-v${parsed.version + 1}".`,
+    );
   }
   registry.set(id, {
     id,
@@ -181,7 +203,9 @@ export function unregisterEnv(id: string): boolean {
 /** All registered ids, sorted; only those in `namespace` when given. */
 export function listEnvs(namespace?: string): string[] {
   ensureBuiltins();
-  const ids = [...registry.values()].filter((e) => namespace === undefined || e.namespace === namespace).map((e) => e.id);
+  const ids = [...registry.values()]
+    .filter((e) => namespace === undefined || e.namespace === namespace)
+    .map((e) => e.id);
   return ids.sort();
 }
 
@@ -208,13 +232,17 @@ export function envSpec(id: string): EnvRegistration {
  */
 export function makeEnv<Obs = unknown, Act = unknown>(id: string, options: MakeEnvOptions = {}): Wrapper<Obs, Act> {
   const entry = lookup(id);
-  if (!isPlainObject(options)) throw new ConfigError(`makeEnv(${JSON.stringify(id)}) options must be an object, got ${typeof options}.`);
+  if (!isPlainObject(options))
+    throw new ConfigError(`makeEnv(${JSON.stringify(id)}) options must be an object, got ${typeof options}.`);
   const { maxEpisodeSteps: requested, ...factoryOptions } = options;
-  const maxEpisodeSteps = requested === undefined ? entry.maxEpisodeSteps : checkMaxEpisodeSteps(requested, `makeEnv(${JSON.stringify(id)})`);
+  const maxEpisodeSteps =
+    requested === undefined ? entry.maxEpisodeSteps : checkMaxEpisodeSteps(requested, `makeEnv(${JSON.stringify(id)})`);
   const merged = { ...entry.defaultOptions, ...factoryOptions };
   const env: unknown = entry.factory(merged);
   if (isPromiseLike(env as Promise<unknown>)) {
-    throw new ConfigError(`The factory registered for ${JSON.stringify(id)} returned a promise; makeEnv is synchronous. Load async resources (wasm, models) before registering and close over them in the factory.`);
+    throw new ConfigError(
+      `The factory registered for ${JSON.stringify(id)} returned a promise; makeEnv is synchronous. Load async resources (wasm, models) before registering and close over them in the factory.`,
+    );
   }
   assertEnvLike(env, `makeEnv(${JSON.stringify(id)})`);
   let wrapped: Wrapper<Obs, Act> = new OrderEnforcing(env as Env<Obs, Act>);
@@ -237,7 +265,10 @@ export function makeEnv<Obs = unknown, Act = unknown>(id: string, options: MakeE
  * @throws (as a rejection) whatever {@link makeEnv} throws, and the prerequisite's own error
  * (an {@link EnvError} when the MuJoCo runtime cannot be loaded).
  */
-export async function makeEnvAsync<Obs = unknown, Act = unknown>(id: string, options: MakeEnvOptions = {}): Promise<Wrapper<Obs, Act>> {
+export async function makeEnvAsync<Obs = unknown, Act = unknown>(
+  id: string,
+  options: MakeEnvOptions = {},
+): Promise<Wrapper<Obs, Act>> {
   const entry = lookup(id);
   if (entry.prepare !== undefined) await entry.prepare();
   return makeEnv<Obs, Act>(id, options);
@@ -249,7 +280,9 @@ function lookup(id: string): Entry {
   if (entry !== undefined) return entry;
   const suggestions = closestIds(String(id), [...registry.keys()]);
   const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((s) => JSON.stringify(s)).join(' or ')}?` : '';
-  throw new NotFoundError(`No env is registered as ${JSON.stringify(id)}.${hint} listEnvs() lists the ${registry.size} registered ids; register your own with registerEnv(id, factory).`);
+  throw new NotFoundError(
+    `No env is registered as ${JSON.stringify(id)}.${hint} listEnvs() lists the ${registry.size} registered ids; register your own with registerEnv(id, factory).`,
+  );
 }
 
 /**

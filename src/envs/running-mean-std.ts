@@ -42,7 +42,8 @@ export class RunningMeanStd {
 
   /** @throws {@link ConfigError} when `size` is not a non-negative integer. */
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 0) throw new ConfigError(`RunningMeanStd size must be a non-negative integer, got ${String(size)}.`);
+    if (!Number.isInteger(size) || size < 0)
+      throw new ConfigError(`RunningMeanStd size must be a non-negative integer, got ${String(size)}.`);
     this.size = size;
     this.mean = new Float64Array(size);
     this.variance = new Float64Array(size).fill(1);
@@ -53,7 +54,8 @@ export class RunningMeanStd {
    * @throws {@link ShapeError} when its length is not `size`.
    */
   update(x: ArrayLike<number>): void {
-    if (x.length !== this.size) throw new ShapeError(`RunningMeanStd.update expected ${this.size} values, got ${x.length}.`);
+    if (x.length !== this.size)
+      throw new ShapeError(`RunningMeanStd.update expected ${this.size} values, got ${x.length}.`);
     const n = ++this.count;
     for (let i = 0; i < this.size; i++) {
       const v = x[i]!;
@@ -69,7 +71,8 @@ export class RunningMeanStd {
    * and returns it.
    */
   normalize<T extends NumericArray>(x: ArrayLike<number>, epsilon: number, out?: T): T {
-    if (x.length !== this.size) throw new ShapeError(`RunningMeanStd.normalize expected ${this.size} values, got ${x.length}.`);
+    if (x.length !== this.size)
+      throw new ShapeError(`RunningMeanStd.normalize expected ${this.size} values, got ${x.length}.`);
     const target = out ?? (new Float64Array(this.size) as unknown as T);
     for (let i = 0; i < this.size; i++) target[i] = (x[i]! - this.mean[i]!) / Math.sqrt(this.variance[i]! + epsilon);
     return target;
@@ -86,15 +89,21 @@ export class RunningMeanStd {
    * non-integer count, a negative variance, or a non-finite value.
    */
   setState(state: RunningMeanStdState): void {
-    if (state === null || typeof state !== 'object') throw new ConfigError('RunningMeanStd.setState needs { mean, variance, count } as returned by getState().');
+    if (state === null || typeof state !== 'object')
+      throw new ConfigError('RunningMeanStd.setState needs { mean, variance, count } as returned by getState().');
     const { mean, variance, count } = state;
     if (mean?.length !== this.size || variance?.length !== this.size) {
-      throw new ShapeError(`RunningMeanStd.setState expected mean and variance of length ${this.size}, got ${mean?.length} and ${variance?.length}.`);
+      throw new ShapeError(
+        `RunningMeanStd.setState expected mean and variance of length ${this.size}, got ${mean?.length} and ${variance?.length}.`,
+      );
     }
-    if (!Number.isInteger(count) || count < 0) throw new ConfigError(`RunningMeanStd count must be a non-negative integer, got ${String(count)}.`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new ConfigError(`RunningMeanStd count must be a non-negative integer, got ${String(count)}.`);
     for (let i = 0; i < this.size; i++) {
       if (!Number.isFinite(mean[i]) || !Number.isFinite(variance[i]) || variance[i]! < 0) {
-        throw new ConfigError(`RunningMeanStd state element ${i} is invalid (mean ${mean[i]}, variance ${variance[i]}); means must be finite and variances finite and >= 0.`);
+        throw new ConfigError(
+          `RunningMeanStd state element ${i} is invalid (mean ${mean[i]}, variance ${variance[i]}); means must be finite and variances finite and >= 0.`,
+        );
       }
     }
     this.mean = Float64Array.from(mean);

@@ -24,7 +24,9 @@ export function entropySeed(): number {
 export function validateSeed(seed: unknown, where = 'reset'): number | undefined {
   if (seed === undefined) return undefined;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new ConfigError(`${where}({ seed }) needs a non-negative integer seed or undefined, got ${typeof seed === 'number' ? seed : typeof seed}. Pass e.g. { seed: 42 }.`);
+    throw new ConfigError(
+      `${where}({ seed }) needs a non-negative integer seed or undefined, got ${typeof seed === 'number' ? seed : typeof seed}. Pass e.g. { seed: 42 }.`,
+    );
   }
   return seed;
 }

@@ -58,7 +58,13 @@ export type VectorResetResult<Obs> = [observations: Batched<Obs>, infos: Info[]]
  * What {@link SyncVectorEnv.step} returns: batched observations, `Float32Array(N)` rewards,
  * `Uint8Array(N)` terminations and truncations (1 = set), and one info per sub-env.
  */
-export type VectorStepResult<Obs> = [observations: Batched<Obs>, rewards: Float32Array, terminations: Uint8Array, truncations: Uint8Array, infos: Info[]];
+export type VectorStepResult<Obs> = [
+  observations: Batched<Obs>,
+  rewards: Float32Array,
+  terminations: Uint8Array,
+  truncations: Uint8Array,
+  infos: Info[],
+];
 
 /** A factory for one sub-env. */
 export type EnvThunk<Obs, Act> = () => Env<Obs, Act>;
@@ -116,25 +122,50 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
    */
   constructor(factories: readonly EnvThunk<Obs, Act>[], options: SyncVectorEnvOptions = {}) {
     if (!Array.isArray(factories) || factories.length === 0) {
-      throw new ConfigError(`SyncVectorEnv needs a non-empty array of env factories, got ${describeValue(factories)}. Pass e.g. Array.from({ length: 4 }, () => () => makeEnv('Pendulum-v1')).`);
+      throw new ConfigError(
+        `SyncVectorEnv needs a non-empty array of env factories, got ${describeValue(factories)}. Pass e.g. Array.from({ length: 4 }, () => () => makeEnv('Pendulum-v1')).`,
+      );
     }
     const mode = options.autoresetMode ?? 'next-step';
     if (mode !== 'next-step' && mode !== 'same-step' && mode !== 'disabled') {
-      throw new ConfigError(`SyncVectorEnv autoresetMode must be 'next-step', 'same-step' or 'disabled', got ${JSON.stringify(mode)}.`);
+      throw new ConfigError(
+        `SyncVectorEnv autoresetMode must be 'next-step', 'same-step' or 'disabled', got ${JSON.stringify(mode)}.`,
+      );
     }
     const envs = factories.map((f, i) => {
-      if (typeof f !== 'function') throw new ConfigError(`SyncVectorEnv factory ${i} is ${describeValue(f)}, not a function; pass () => env, not the env itself.`);
+      if (typeof f !== 'function')
+        throw new ConfigError(
+          `SyncVectorEnv factory ${i} is ${describeValue(f)}, not a function; pass () => env, not the env itself.`,
+        );
       const env: unknown = f();
-      if (isPromiseLike(env as Promise<unknown>)) throw new ConfigError(`SyncVectorEnv factory ${i} returned a promise; factories must build the env synchronously.`);
-      if (typeof env !== 'object' || env === null || typeof (env as Env).step !== 'function' || typeof (env as Env).reset !== 'function') {
-        throw new ConfigError(`SyncVectorEnv factory ${i} returned ${describeValue(env)}, not an env with reset() and step().`);
+      if (isPromiseLike(env as Promise<unknown>))
+        throw new ConfigError(
+          `SyncVectorEnv factory ${i} returned a promise; factories must build the env synchronously.`,
+        );
+      if (
+        typeof env !== 'object' ||
+        env === null ||
+        typeof (env as Env).step !== 'function' ||
+        typeof (env as Env).reset !== 'function'
+      ) {
+        throw new ConfigError(
+          `SyncVectorEnv factory ${i} returned ${describeValue(env)}, not an env with reset() and step().`,
+        );
       }
       return env as Env<Obs, Act>;
     });
-    const reference = [JSON.stringify(envs[0]!.observationSpace.toJSON()), JSON.stringify(envs[0]!.actionSpace.toJSON())];
+    const reference = [
+      JSON.stringify(envs[0]!.observationSpace.toJSON()),
+      JSON.stringify(envs[0]!.actionSpace.toJSON()),
+    ];
     envs.forEach((e, i) => {
-      if (JSON.stringify(e.observationSpace.toJSON()) !== reference[0] || JSON.stringify(e.actionSpace.toJSON()) !== reference[1]) {
-        throw new ConfigError(`SyncVectorEnv sub-env ${i} has different spaces from sub-env 0; all sub-envs must share observation and action spaces.`);
+      if (
+        JSON.stringify(e.observationSpace.toJSON()) !== reference[0] ||
+        JSON.stringify(e.actionSpace.toJSON()) !== reference[1]
+      ) {
+        throw new ConfigError(
+          `SyncVectorEnv sub-env ${i} has different spaces from sub-env 0; all sub-envs must share observation and action spaces.`,
+        );
       }
     });
     this.numEnvs = envs.length;
@@ -164,15 +195,21 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
     if (this.closed) throw new EnvError('SyncVectorEnv.reset() was called after close(); build a new vector env.');
     const { seed, mask } = options;
     if (Array.isArray(seed) && seed.length !== this.numEnvs) {
-      throw new ConfigError(`SyncVectorEnv.reset seed list has ${seed.length} entries for ${this.numEnvs} envs; give one per env or a single number.`);
+      throw new ConfigError(
+        `SyncVectorEnv.reset seed list has ${seed.length} entries for ${this.numEnvs} envs; give one per env or a single number.`,
+      );
     }
     if (mask !== undefined && mask.length !== this.numEnvs) {
-      throw new ConfigError(`SyncVectorEnv.reset mask has ${mask.length} entries for ${this.numEnvs} envs; give one boolean per env.`);
+      throw new ConfigError(
+        `SyncVectorEnv.reset mask has ${mask.length} entries for ${this.numEnvs} envs; give one boolean per env.`,
+      );
     }
     const selected = (i: number): boolean => mask === undefined || Boolean(mask[i]);
     for (let i = 0; i < this.numEnvs; i++) {
       if (!selected(i) && this.observations[i] === undefined) {
-        throw new EnvError(`SyncVectorEnv.reset: sub-env ${i} is masked out but has never been reset, so it has no observation; include it in the first reset.`);
+        throw new EnvError(
+          `SyncVectorEnv.reset: sub-env ${i} is masked out but has never been reset, so it has no observation; include it in the first reset.`,
+        );
       }
     }
     const infos: Info[] = Array.from({ length: this.numEnvs }, () => ({}));
@@ -199,7 +236,8 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
    */
   step(actions: BatchedInput<Act>): MaybePromise<VectorStepResult<Obs>> {
     if (this.closed) throw new EnvError('SyncVectorEnv.step() was called after close(); build a new vector env.');
-    if (!this.started) throw new EnvError('SyncVectorEnv.step() was called before reset(); call vec.reset({ seed }) first.');
+    if (!this.started)
+      throw new EnvError('SyncVectorEnv.step() was called before reset(); call vec.reset({ seed }) first.');
     if (this.autoresetMode === 'disabled') {
       const finished = this.pending.flatMap((p, i) => (p ? [i] : []));
       if (finished.length > 0) {
@@ -208,7 +246,12 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
         );
       }
     }
-    const perEnv = unstackBatch(this.singleActionSpace as Space, actions, this.numEnvs, 'SyncVectorEnv.step actions') as Act[];
+    const perEnv = unstackBatch(
+      this.singleActionSpace as Space,
+      actions,
+      this.numEnvs,
+      'SyncVectorEnv.step actions',
+    ) as Act[];
     const rewards = new Float32Array(this.numEnvs);
     const terminations = new Uint8Array(this.numEnvs);
     const truncations = new Uint8Array(this.numEnvs);

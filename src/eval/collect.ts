@@ -110,7 +110,9 @@ export interface CollectResult {
 function positiveInteger(where: string, name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${where}: ${name} must be a positive integer, got ${typeof value === 'number' ? String(value) : describeValue(value)}.`);
+    throw new ConfigError(
+      `${where}: ${name} must be a positive integer, got ${typeof value === 'number' ? String(value) : describeValue(value)}.`,
+    );
   }
   return value;
 }
@@ -150,21 +152,33 @@ function positiveInteger(where: string, name: string, value: unknown): number | 
  * console.log(summary.episodes, buffer.size); // 50 10000
  * ```
  */
-export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, policy: Policy<Obs, Act>, options: CollectOptions): Promise<CollectResult> {
+export async function collectDataset<Obs, Act>(
+  source: EnvSource<Obs, Act>,
+  policy: Policy<Obs, Act>,
+  options: CollectOptions,
+): Promise<CollectResult> {
   const where = 'collectDataset';
-  if (typeof options !== 'object' || options === null) throw new ConfigError(`${where}: options must be an object like { steps: 10000, seed: 0 }.`);
-  if (typeof policy !== 'function') throw new ConfigError(`${where}: policy must be a function (observation, context) => action, got ${describeValue(policy)}.`);
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError(`${where}: options must be an object like { steps: 10000, seed: 0 }.`);
+  if (typeof policy !== 'function')
+    throw new ConfigError(
+      `${where}: policy must be a function (observation, context) => action, got ${describeValue(policy)}.`,
+    );
   const steps = positiveInteger(where, 'steps', options.steps);
   const maxEpisodes = positiveInteger(where, 'episodes', options.episodes);
   const maxEpisodeSteps = positiveInteger(where, 'maxEpisodeSteps', options.maxEpisodeSteps);
   if (steps === undefined && maxEpisodes === undefined) {
-    throw new ConfigError(`${where}: give steps (transitions), episodes, or both, e.g. { steps: 10000, seed: 0 }; otherwise collection would never stop.`);
+    throw new ConfigError(
+      `${where}: give steps (transitions), episodes, or both, e.g. { steps: 10000, seed: 0 }; otherwise collection would never stop.`,
+    );
   }
   const streams = new EpisodeStreams(checkRunSeed(where, options.seed));
   const deterministic = options.deterministic ?? false;
   const taskIndex = options.taskIndex ?? 0;
   if (options.d4rlPath !== undefined && (typeof options.d4rlPath !== 'string' || options.d4rlPath === '')) {
-    throw new ConfigError(`${where}: d4rlPath must be a non-empty file path such as 'data/pendulum-random.hdf5', got ${describeValue(options.d4rlPath)}.`);
+    throw new ConfigError(
+      `${where}: d4rlPath must be a non-empty file path such as 'data/pendulum-random.hdf5', got ${describeValue(options.d4rlPath)}.`,
+    );
   }
 
   const { env, owned } = resolveEnv(where, source);
@@ -172,7 +186,8 @@ export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, poli
     const observationDim = rowDim(where, 'observation', env.observationSpace);
     const actionDim = rowDim(where, 'action', env.actionSpace);
     const buffer = options.buffer ?? new ReplayBuffer({ observationDim, actionDim });
-    if (!(buffer instanceof ReplayBuffer)) throw new ConfigError(`${where}: buffer must be a ReplayBuffer, got ${describeValue(buffer)}.`);
+    if (!(buffer instanceof ReplayBuffer))
+      throw new ConfigError(`${where}: buffer must be a ReplayBuffer, got ${describeValue(buffer)}.`);
     if (buffer.observationDim !== observationDim || buffer.actionDim !== actionDim) {
       throw new ConfigError(
         `${where}: the buffer holds observations of ${buffer.observationDim} and actions of ${buffer.actionDim} values, but the env's are ${observationDim} and ${actionDim}. Pass a buffer built for this env or none.`,
@@ -190,9 +205,15 @@ export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, poli
     let nextRow = new Float32Array(observationDim);
     const actionRow = new Float32Array(actionDim);
     let transitions = 0;
-    const metrics = () => ({ episodes: endings.length, lastReturn: returns.length > 0 ? returns[returns.length - 1]! : 0 });
+    const metrics = () => ({
+      episodes: endings.length,
+      lastReturn: returns.length > 0 ? returns[returns.length - 1]! : 0,
+    });
 
-    while ((steps === undefined || transitions < steps) && (maxEpisodes === undefined || endings.length < maxEpisodes)) {
+    while (
+      (steps === undefined || transitions < steps) &&
+      (maxEpisodes === undefined || endings.length < maxEpisodes)
+    ) {
       const episode = endings.length;
       const stream = streams.get(episode);
       resetSeeds.push(stream.resetSeed);
@@ -211,7 +232,16 @@ export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, poli
         transitions++;
         const timeout = truncated || (maxEpisodeSteps !== undefined && t >= maxEpisodeSteps);
         const cut = !terminated && !timeout && steps !== undefined && transitions >= steps;
-        buffer.add({ observation: observationRow, action: actionRow, reward, nextObservation: nextRow, terminal: terminated, timeout, taskIndex, episodeEnd: cut });
+        buffer.add({
+          observation: observationRow,
+          action: actionRow,
+          reward,
+          nextObservation: nextRow,
+          terminal: terminated,
+          timeout,
+          taskIndex,
+          episodeEnd: cut,
+        });
         episodeReturn += Math.fround(reward);
         if (terminated || timeout || cut) {
           returns.push(episodeReturn);
@@ -237,7 +267,8 @@ export async function collectDataset<Obs, Act>(source: EnvSource<Obs, Act>, poli
       endings,
       resetSeeds,
     };
-    const d4rlPath = options.d4rlPath === undefined ? null : await writeD4rl(options.d4rlPath, buffer, options.d4rlOptions);
+    const d4rlPath =
+      options.d4rlPath === undefined ? null : await writeD4rl(options.d4rlPath, buffer, options.d4rlOptions);
     return { buffer, summary, d4rlPath };
   } finally {
     if (owned) await env.close();

@@ -30,7 +30,12 @@ export interface ResolvedEnv<Obs, Act> {
 
 /** True when `x` looks like an env (an object with `reset` and `step` methods). */
 function isEnvLike(x: unknown): x is Env {
-  return typeof x === 'object' && x !== null && typeof (x as Env).reset === 'function' && typeof (x as Env).step === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Env).reset === 'function' &&
+    typeof (x as Env).step === 'function'
+  );
 }
 
 /**
@@ -42,12 +47,17 @@ export function envFactory<Obs, Act>(where: string, source: EnvSource<Obs, Act>)
   if (typeof source === 'function') {
     return () => {
       const env: unknown = source();
-      if (!isEnvLike(env)) throw new ConfigError(`${where}: the env factory returned ${describeValue(env)}; it must return an env with reset() and step() synchronously.`);
+      if (!isEnvLike(env))
+        throw new ConfigError(
+          `${where}: the env factory returned ${describeValue(env)}; it must return an env with reset() and step() synchronously.`,
+        );
       return env as Env<Obs, Act>;
     };
   }
   if (isEnvLike(source)) return null;
-  throw new ConfigError(`${where}: expected an env, a factory () => env or a registered env id such as 'Pendulum-v1', got ${describeValue(source)}.`);
+  throw new ConfigError(
+    `${where}: expected an env, a factory () => env or a registered env id such as 'Pendulum-v1', got ${describeValue(source)}.`,
+  );
 }
 
 /**
@@ -77,18 +87,31 @@ export function rowDim(where: string, what: 'observation' | 'action', space: Spa
  * names the value in error messages (a function, so hot loops build no string unless it fails).
  * @throws {@link ShapeError} when the value has the wrong length or is not numeric.
  */
-export function copyRow(where: string, describe: string | (() => string), value: unknown, out: Float32Array): Float32Array {
+export function copyRow(
+  where: string,
+  describe: string | (() => string),
+  value: unknown,
+  out: Float32Array,
+): Float32Array {
   const what = (): string => (typeof describe === 'string' ? describe : describe());
   if (typeof value === 'number') {
-    if (out.length !== 1) throw new ShapeError(`${where}: the ${what()} is the number ${value}, but rows of this space hold ${out.length} values.`);
+    if (out.length !== 1)
+      throw new ShapeError(
+        `${where}: the ${what()} is the number ${value}, but rows of this space hold ${out.length} values.`,
+      );
     out[0] = value;
     return out;
   }
   const row = value as ArrayLike<number> | null;
   if (typeof row !== 'object' || row === null || typeof row.length !== 'number') {
-    throw new ShapeError(`${where}: the ${what()} is ${describeValue(value)}; expected ${out.length === 1 ? 'a number or ' : ''}an array-like of ${out.length} numbers.`);
+    throw new ShapeError(
+      `${where}: the ${what()} is ${describeValue(value)}; expected ${out.length === 1 ? 'a number or ' : ''}an array-like of ${out.length} numbers.`,
+    );
   }
-  if (row.length !== out.length) throw new ShapeError(`${where}: the ${what()} has ${row.length} values; the space needs ${out.length}. Check the policy's output size.`);
+  if (row.length !== out.length)
+    throw new ShapeError(
+      `${where}: the ${what()} has ${row.length} values; the space needs ${out.length}. Check the policy's output size.`,
+    );
   for (let j = 0; j < out.length; j++) out[j] = row[j]!;
   return out;
 }
@@ -118,7 +141,12 @@ export class ProgressTicker {
    * @param label - label used unless the setting gives one.
    * @param fallback - the mode used when `setting` is `undefined`.
    */
-  constructor(setting: ProgressSetting | undefined, total: number, label: string, fallback: NonNullable<ProgressOptions['mode']>) {
+  constructor(
+    setting: ProgressSetting | undefined,
+    total: number,
+    label: string,
+    fallback: NonNullable<ProgressOptions['mode']>,
+  ) {
     const options = typeof setting === 'string' ? { mode: setting } : (setting ?? { mode: fallback });
     this.progress = new Progress({ label, mode: fallback, ...options, total });
     this.total = total;

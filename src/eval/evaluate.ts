@@ -11,8 +11,23 @@ import { referenceScores, type ReferenceScores } from '../datasets/index.js';
 import { unstackBatch, type BatchedInput } from '../envs/batching.js';
 import type { Env, Info } from '../envs/env.js';
 import { SyncVectorEnv } from '../envs/vector.js';
-import { ProgressTicker, copyRow, envFactory, resolveEnv, rowDim, type EnvSource, type ProgressSetting } from './env-source.js';
-import { isBatchedPolicyInput, toBatchedPolicy, type BatchedPolicy, type BatchedPolicyContext, type BatchedPolicyInput, type Policy } from './policy.js';
+import {
+  ProgressTicker,
+  copyRow,
+  envFactory,
+  resolveEnv,
+  rowDim,
+  type EnvSource,
+  type ProgressSetting,
+} from './env-source.js';
+import {
+  isBatchedPolicyInput,
+  toBatchedPolicy,
+  type BatchedPolicy,
+  type BatchedPolicyContext,
+  type BatchedPolicyInput,
+  type Policy,
+} from './policy.js';
 import { EpisodeStreams, checkRunSeed, type EpisodeStream } from './seeding.js';
 import { checkReferenceScore, meanStd, normalizeScore, readSuccess } from './statistics.js';
 
@@ -73,7 +88,10 @@ export interface EvaluateOptions {
 export interface EvaluationResult {
   /** Number of episodes run. */
   readonly episodes: number;
-  /** Undiscounted return of each episode: the sum of its rewards, each rounded to float32 first (as vector envs report them). */
+  /**
+   * Undiscounted return of each episode: the sum of its rewards, each rounded to float32 first (as vector envs report
+   * them).
+   */
   readonly returns: number[];
   /** Number of steps of each episode. */
   readonly lengths: number[];
@@ -104,7 +122,10 @@ export interface EvaluationResult {
   readonly referenceScore: ReferenceScores | null;
   /** `100 * (meanReturn - min) / (max - min)`, or `null` without a reference. */
   readonly normalizedScore: number | null;
-  /** `100 * stdReturn / (max - min)`, the standard deviation of the per-episode normalised scores; `null` without a reference. */
+  /**
+   * `100 * stdReturn / (max - min)`, the standard deviation of the per-episode normalised scores; `null` without a
+   * reference.
+   */
   readonly normalizedScoreStd: number | null;
   /** The seed each episode was reset with. */
   readonly resetSeeds: number[];
@@ -128,7 +149,9 @@ interface EpisodeRecord {
 function positiveInteger(where: string, name: string, value: unknown, optional: boolean): number | undefined {
   if (value === undefined && optional) return undefined;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError(`${where}: ${name} must be a positive integer, got ${typeof value === 'number' ? String(value) : describeValue(value)}.`);
+    throw new ConfigError(
+      `${where}: ${name} must be a positive integer, got ${typeof value === 'number' ? String(value) : describeValue(value)}.`,
+    );
   }
   return value;
 }
@@ -193,9 +216,12 @@ export async function evaluatePolicy<Obs, Act>(
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
   const where = 'evaluatePolicy';
-  if (typeof options !== 'object' || options === null) throw new ConfigError(`${where}: options must be an object like { episodes: 10, seed: 0 }.`);
+  if (typeof options !== 'object' || options === null)
+    throw new ConfigError(`${where}: options must be an object like { episodes: 10, seed: 0 }.`);
   if (typeof policy !== 'function' && !isBatchedPolicyInput(policy)) {
-    throw new ConfigError(`${where}: policy must be a function (observation, context) => action or { batched: (observations, context) => actions }, got ${describeValue(policy)}.`);
+    throw new ConfigError(
+      `${where}: policy must be a function (observation, context) => action or { batched: (observations, context) => actions }, got ${describeValue(policy)}.`,
+    );
   }
   const episodes = positiveInteger(where, 'episodes', options.episodes, false)!;
   const streams = new EpisodeStreams(checkRunSeed(where, options.seed));
@@ -203,12 +229,30 @@ export async function evaluatePolicy<Obs, Act>(
   const numEnvsOption = positiveInteger(where, 'numEnvs', options.numEnvs, true);
   const deterministic = options.deterministic ?? true;
   const vectorized = options.vectorized ?? false;
-  const explicitReference = options.referenceScore === undefined ? undefined : checkReferenceScore(where, options.referenceScore);
-  const datasetReference = explicitReference === undefined && options.datasetId !== undefined ? requireReference(where, options.datasetId) : undefined;
+  const explicitReference =
+    options.referenceScore === undefined ? undefined : checkReferenceScore(where, options.referenceScore);
+  const datasetReference =
+    explicitReference === undefined && options.datasetId !== undefined
+      ? requireReference(where, options.datasetId)
+      : undefined;
 
-  const record: EpisodeRecord = { returns: [], lengths: [], terminated: [], anySuccess: [], finalSuccess: [], reported: false, finished: 0 };
+  const record: EpisodeRecord = {
+    returns: [],
+    lengths: [],
+    terminated: [],
+    anySuccess: [],
+    finalSuccess: [],
+    reported: false,
+    finished: 0,
+  };
   const ticker = new ProgressTicker(options.progress, episodes, 'evaluate', 'off');
-  const finish = (stream: EpisodeStream, episodeReturn: number, length: number, terminated: boolean, success: SuccessTracker): void => {
+  const finish = (
+    stream: EpisodeStream,
+    episodeReturn: number,
+    length: number,
+    terminated: boolean,
+    success: SuccessTracker,
+  ): void => {
     const i = stream.episode;
     record.returns[i] = episodeReturn;
     record.lengths[i] = length;
@@ -224,11 +268,26 @@ export async function evaluatePolicy<Obs, Act>(
   if (vectorized) {
     const factory = envFactory<Obs, Act>(where, source);
     if (factory === null) {
-      throw new ConfigError(`${where}: vectorized evaluation builds its own envs, so it needs a factory () => env or an env id such as 'Pendulum-v1', not an env instance.`);
+      throw new ConfigError(
+        `${where}: vectorized evaluation builds its own envs, so it needs a factory () => env or an env id such as 'Pendulum-v1', not an env instance.`,
+      );
     }
     const numEnvs = Math.min(numEnvsOption ?? DEFAULT_EVAL_NUM_ENVS, episodes);
-    const batched = typeof policy === 'function' ? toBatchedPolicy(policy as unknown as Policy<Float32Array, Float32Array>) : policy.batched;
-    run = await runVectorized({ where, factory, numEnvs, episodes, batched, streams, deterministic, maxEpisodeSteps, finish });
+    const batched =
+      typeof policy === 'function'
+        ? toBatchedPolicy(policy as unknown as Policy<Float32Array, Float32Array>)
+        : policy.batched;
+    run = await runVectorized({
+      where,
+      factory,
+      numEnvs,
+      episodes,
+      batched,
+      streams,
+      deterministic,
+      maxEpisodeSteps,
+      finish,
+    });
   } else {
     const { env, owned } = resolveEnv(where, source);
     try {
@@ -241,7 +300,11 @@ export async function evaluatePolicy<Obs, Act>(
 
   const returns = meanStd(record.returns);
   const lengths = meanStd(record.lengths);
-  const reference = explicitReference ?? datasetReference ?? (run.specId === undefined ? undefined : referenceScores(run.specId)) ?? null;
+  const reference =
+    explicitReference ??
+    datasetReference ??
+    (run.specId === undefined ? undefined : referenceScores(run.specId)) ??
+    null;
   const fraction = (flags: boolean[]) => flags.filter(Boolean).length / episodes;
   return {
     episodes,
@@ -266,7 +329,10 @@ export async function evaluatePolicy<Obs, Act>(
 
 /** The reference scores of a dataset id; a {@link NotFoundError} when the table has none. */
 function requireReference(where: string, datasetId: string): ReferenceScores {
-  if (typeof datasetId !== 'string') throw new ConfigError(`${where}: datasetId must be a string such as 'hopper-medium-replay-v2', got ${describeValue(datasetId)}.`);
+  if (typeof datasetId !== 'string')
+    throw new ConfigError(
+      `${where}: datasetId must be a string such as 'hopper-medium-replay-v2', got ${describeValue(datasetId)}.`,
+    );
   const reference = referenceScores(datasetId);
   if (reference === undefined) {
     throw new NotFoundError(
@@ -283,17 +349,33 @@ interface RunArgs {
   readonly streams: EpisodeStreams;
   readonly deterministic: boolean;
   readonly maxEpisodeSteps: number | undefined;
-  readonly finish: (stream: EpisodeStream, episodeReturn: number, length: number, terminated: boolean, success: SuccessTracker) => void;
+  readonly finish: (
+    stream: EpisodeStream,
+    episodeReturn: number,
+    length: number,
+    terminated: boolean,
+    success: SuccessTracker,
+  ) => void;
 }
 
 /** Checks that a batched policy returned an array-like of exactly `expected` numbers. */
-function checkBatchOutput(where: string, out: unknown, expected: number, numEnvs: number, actionDim: number): ArrayLike<number> {
+function checkBatchOutput(
+  where: string,
+  out: unknown,
+  expected: number,
+  numEnvs: number,
+  actionDim: number,
+): ArrayLike<number> {
   const arr = out as ArrayLike<number> | null;
   if (typeof arr !== 'object' || arr === null || typeof arr.length !== 'number') {
-    throw new ShapeError(`${where}: the batched policy returned ${describeValue(out)}; expected a Float32Array of ${expected} values (${numEnvs} rows x ${actionDim}).`);
+    throw new ShapeError(
+      `${where}: the batched policy returned ${describeValue(out)}; expected a Float32Array of ${expected} values (${numEnvs} rows x ${actionDim}).`,
+    );
   }
   if (arr.length !== expected) {
-    throw new ShapeError(`${where}: the batched policy returned ${arr.length} values; expected ${expected} (${numEnvs} rows x ${actionDim} action values, row-major).`);
+    throw new ShapeError(
+      `${where}: the batched policy returned ${arr.length} values; expected ${expected} (${numEnvs} rows x ${actionDim} action values, row-major).`,
+    );
   }
   return arr;
 }
@@ -306,7 +388,8 @@ async function runSequential<Obs, Act>(
   let act: (observation: Obs, stream: EpisodeStream, t: number) => Promise<Act>;
   if (typeof args.policy === 'function') {
     const policy = args.policy;
-    act = async (observation, stream, t) => policy(observation, { rng: stream.rng, step: t, episode: stream.episode, deterministic });
+    act = async (observation, stream, t) =>
+      policy(observation, { rng: stream.rng, step: t, episode: stream.episode, deterministic });
   } else {
     // One-row calls of the batched policy.
     const batched = args.policy.batched;
@@ -384,7 +467,8 @@ async function runVectorized<Obs, Act>(
         call: policyCalls,
         deterministic,
       };
-      const obs = observations instanceof Float32Array ? observations : Float32Array.from(observations as ArrayLike<number>);
+      const obs =
+        observations instanceof Float32Array ? observations : Float32Array.from(observations as ArrayLike<number>);
       // TRY NOT TO MODIFY: one batched policy call per vector step, for every env at once.
       const out = checkBatchOutput(where, await batched(obs, context), n * actionDim, n, actionDim);
       policyCalls++;
@@ -395,7 +479,9 @@ async function runVectorized<Obs, Act>(
         copyRow(where, 'placeholder action', vec.singleActionSpace.sample(streams.fillerRng), filler);
         actions.set(filler, i * actionDim);
       }
-      const [nextObservations, rewards, terminations, truncations, infos] = await vec.step(actions as BatchedInput<Act>);
+      const [nextObservations, rewards, terminations, truncations, infos] = await vec.step(
+        actions as BatchedInput<Act>,
+      );
       const resetMask = new Uint8Array(n);
       const resetSeeds: (number | undefined)[] = new Array<number | undefined>(n).fill(undefined);
       for (let i = 0; i < n; i++) {

@@ -23,9 +23,23 @@
  *
  * @module eval
  */
-export { collectDataset, type CollectOptions, type CollectResult, type CollectSummary, type EpisodeEnding } from './collect.js';
+export {
+  collectDataset,
+  type CollectOptions,
+  type CollectResult,
+  type CollectSummary,
+  type EpisodeEnding,
+} from './collect.js';
 export { evaluatePolicy, DEFAULT_EVAL_NUM_ENVS, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
-export { toBatchedPolicy, isBatchedPolicyInput, type Policy, type PolicyContext, type BatchedPolicy, type BatchedPolicyContext, type BatchedPolicyInput } from './policy.js';
+export {
+  toBatchedPolicy,
+  isBatchedPolicyInput,
+  type Policy,
+  type PolicyContext,
+  type BatchedPolicy,
+  type BatchedPolicyContext,
+  type BatchedPolicyInput,
+} from './policy.js';
 export { EpisodeStreams, episodeStreams, type EpisodeStream } from './seeding.js';
 export { meanStd, normalizeScore, type MeanStd } from './statistics.js';
 export type { EnvSource, ProgressSetting } from './env-source.js';

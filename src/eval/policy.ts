@@ -130,7 +130,9 @@ export function isBatchedPolicyInput(x: unknown): x is BatchedPolicyInput {
  * @throws {@link ShapeError} (from the returned function) when an action is neither a number nor
  * an array-like of numbers, or its length changes between calls.
  */
-export function toBatchedPolicy<Act extends ArrayLike<number> | number>(policy: Policy<Float32Array, Act>): BatchedPolicy {
+export function toBatchedPolicy<Act extends ArrayLike<number> | number>(
+  policy: Policy<Float32Array, Act>,
+): BatchedPolicy {
   let actionDim: number | undefined;
   const write = (out: Float32Array, row: number, action: Act): void => {
     if (typeof action === 'number') {
@@ -141,8 +143,11 @@ export function toBatchedPolicy<Act extends ArrayLike<number> | number>(policy: 
   };
   const lengthOf = (action: unknown): number => {
     if (typeof action === 'number') return 1;
-    if (typeof action === 'object' && action !== null && typeof (action as ArrayLike<number>).length === 'number') return (action as ArrayLike<number>).length;
-    throw new ShapeError(`toBatchedPolicy: the policy returned ${describeValue(action)}; expected a number or an array-like of numbers (one action).`);
+    if (typeof action === 'object' && action !== null && typeof (action as ArrayLike<number>).length === 'number')
+      return (action as ArrayLike<number>).length;
+    throw new ShapeError(
+      `toBatchedPolicy: the policy returned ${describeValue(action)}; expected a number or an array-like of numbers (one action).`,
+    );
   };
   return (observations, context) => {
     const n = context.numEnvs;
@@ -152,7 +157,9 @@ export function toBatchedPolicy<Act extends ArrayLike<number> | number>(policy: 
       const length = lengthOf(action);
       if (actionDim === undefined) actionDim = length;
       if (length !== actionDim) {
-        throw new ShapeError(`toBatchedPolicy: the policy returned an action of ${length} values for row ${row}, after ${actionDim} before; every action must have the same length.`);
+        throw new ShapeError(
+          `toBatchedPolicy: the policy returned an action of ${length} values for row ${row}, after ${actionDim} before; every action must have the same length.`,
+        );
       }
       out ??= new Float32Array(n * actionDim);
       write(out, row, action);
@@ -161,7 +168,12 @@ export function toBatchedPolicy<Act extends ArrayLike<number> | number>(policy: 
       for (let i = start; i < n; i++) {
         const episode = context.episodes[i]!;
         if (episode < 0) continue;
-        const ctx: PolicyContext = { rng: context.rngs[i]!, step: context.steps[i]!, episode, deterministic: context.deterministic };
+        const ctx: PolicyContext = {
+          rng: context.rngs[i]!,
+          step: context.steps[i]!,
+          episode,
+          deterministic: context.deterministic,
+        };
         const action = policy(observations.slice(i * dim, (i + 1) * dim), ctx);
         if (isPromiseLike(action)) {
           return Promise.resolve(action).then((a) => {

@@ -26,7 +26,9 @@ export interface EpisodeStream {
  */
 export function checkRunSeed(where: string, seed: unknown): number {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
-    throw new ConfigError(`${where}: seed must be a non-negative integer, got ${typeof seed === 'number' ? String(seed) : typeof seed}. Pass e.g. { seed: 0 }; the same seed gives the same run.`);
+    throw new ConfigError(
+      `${where}: seed must be a non-negative integer, got ${typeof seed === 'number' ? String(seed) : typeof seed}. Pass e.g. { seed: 0 }; the same seed gives the same run.`,
+    );
   }
   return seed;
 }

@@ -13,7 +13,10 @@ import type { Info } from '../envs/env.js';
 export interface MeanStd {
   /** Arithmetic mean; NaN for an empty list. */
   readonly mean: number;
-  /** Population standard deviation (divides by n, as NumPy's `np.std` in SB3's `evaluate_policy`); NaN for an empty list. */
+  /**
+   * Population standard deviation (divides by n, as NumPy's `np.std` in SB3's `evaluate_policy`); NaN for an empty
+   * list.
+   */
   readonly std: number;
 }
 
@@ -35,7 +38,15 @@ export function meanStd(values: ArrayLike<number>): MeanStd {
  */
 export function checkReferenceScore(where: string, reference: unknown): ReferenceScores {
   const r = reference as Partial<ReferenceScores> | null;
-  if (typeof r !== 'object' || r === null || typeof r.min !== 'number' || typeof r.max !== 'number' || !Number.isFinite(r.min) || !Number.isFinite(r.max) || !(r.max > r.min)) {
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r.min !== 'number' ||
+    typeof r.max !== 'number' ||
+    !Number.isFinite(r.min) ||
+    !Number.isFinite(r.max) ||
+    !(r.max > r.min)
+  ) {
     throw new ConfigError(
       `${where}: referenceScore must be { min, max } with finite numbers and max > min, got ${r !== null && typeof r === 'object' ? JSON.stringify(r) : describeValue(r)}. Pass e.g. { min: -20.272305, max: 3234.3 } (D4RL hopper).`,
     );
@@ -70,5 +81,7 @@ export function readSuccess(where: string, info: Info | undefined): boolean | un
   if (value === undefined) return undefined;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' && !Number.isNaN(value)) return value !== 0;
-  throw new EnvError(`${where}: info.success is ${describeValue(value)}; expected a boolean or a number (1 = success, 0 = not yet), as Meta-World reports it.`);
+  throw new EnvError(
+    `${where}: info.success is ${describeValue(value)}; expected a boolean or a number (1 = success, 0 = not yet), as Meta-World reports it.`,
+  );
 }

@@ -74,7 +74,8 @@ export class Adam {
       beta2: options.beta2 ?? 0.999,
       epsilon: options.epsilon ?? 1e-8,
     };
-    if (!(resolved.learningRate > 0 && Number.isFinite(resolved.learningRate))) throw new ConfigError(`Adam learningRate must be a positive number, got ${resolved.learningRate}.`);
+    if (!(resolved.learningRate > 0 && Number.isFinite(resolved.learningRate)))
+      throw new ConfigError(`Adam learningRate must be a positive number, got ${resolved.learningRate}.`);
     for (const key of ['beta1', 'beta2'] as const) {
       const b = resolved[key];
       if (!(b >= 0 && b < 1)) throw new ConfigError(`Adam ${key} must be in [0, 1), got ${b}.`);
@@ -103,16 +104,22 @@ export class Adam {
   applyGradients(grads: readonly tf.Tensor[], options: { readonly clipNorm?: number } = {}): void {
     const clipNorm = options.clipNorm ?? 0;
     if (!(Number.isFinite(clipNorm) && clipNorm >= 0)) {
-      throw new ConfigError(`Adam clipNorm must be a finite number >= 0 (0 disables clipping), got ${String(clipNorm)}.`);
+      throw new ConfigError(
+        `Adam clipNorm must be a finite number >= 0 (0 disables clipping), got ${String(clipNorm)}.`,
+      );
     }
     if (grads.length !== this.variables.length) {
-      throw new ShapeError(`Adam got ${grads.length} gradients for ${this.variables.length} variables; pass one per variable, in order.`);
+      throw new ShapeError(
+        `Adam got ${grads.length} gradients for ${this.variables.length} variables; pass one per variable, in order.`,
+      );
     }
     for (let i = 0; i < grads.length; i++) {
       const g = grads[i]!;
       const x = this.variables[i]!;
       if (!tf.util.arraysEqual(g.shape, x.shape)) {
-        throw new ShapeError(`Adam gradient ${i} has shape [${g.shape.join(', ')}] but variable ${x.name} has [${x.shape.join(', ')}].`);
+        throw new ShapeError(
+          `Adam gradient ${i} has shape [${g.shape.join(', ')}] but variable ${x.name} has [${x.shape.join(', ')}].`,
+        );
       }
     }
     this.stepCount += 1;
@@ -177,12 +184,16 @@ export class Adam {
    */
   setState(state: AdamState): void {
     if (state.firstMoments.length !== this.m.length || state.secondMoments.length !== this.v.length) {
-      throw new ShapeError(`Adam state holds ${state.firstMoments.length} moment arrays but this optimiser has ${this.m.length} variables.`);
+      throw new ShapeError(
+        `Adam state holds ${state.firstMoments.length} moment arrays but this optimiser has ${this.m.length} variables.`,
+      );
     }
     for (let i = 0; i < this.m.length; i++) {
       const size = this.m[i]!.size;
       if (state.firstMoments[i]!.length !== size || state.secondMoments[i]!.length !== size) {
-        throw new ShapeError(`Adam state moment ${i} has ${state.firstMoments[i]!.length} values; variable ${this.variables[i]!.name} has ${size}.`);
+        throw new ShapeError(
+          `Adam state moment ${i} has ${state.firstMoments[i]!.length} values; variable ${this.variables[i]!.name} has ${size}.`,
+        );
       }
     }
     tf.tidy(() => {

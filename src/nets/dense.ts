@@ -75,7 +75,12 @@ export interface DenseOptions {
 let uniqueId = 0;
 
 /** Forward pass shared by both gradient modes: z = x·W + b, y = act(z), plus what backward needs. */
-function forwardWithSaved(input: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | tf.Tensor2D, activation: Activation): { value: tf.Tensor2D; saved: tf.Tensor[] } {
+function forwardWithSaved(
+  input: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D | tf.Tensor2D,
+  activation: Activation,
+): { value: tf.Tensor2D; saved: tf.Tensor[] } {
   let z: tf.Tensor2D;
   if (customKernelsActive()) {
     // A bias shared by every row ([out] or [1, out], e.g. with a folded-in condition) is added
@@ -194,13 +199,19 @@ export function denseApply(
  * constant here too.
  * @remarks Returns a new tensor; the caller owns it.
  */
-export function denseApplyFrozen(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D | tf.Tensor2D, activation: Activation): tf.Tensor2D {
+export function denseApplyFrozen(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D | tf.Tensor2D,
+  activation: Activation,
+): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;
     const { value, saved } = forwardWithSaved(input, kernel, bias, activation);
     save(saved);
-    const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor => inputGradientOf(activationBackward(dy, activation, kept), kernel);
+    const gradFunc = (dy: tf.Tensor, kept: tf.Tensor[]): tf.Tensor =>
+      inputGradientOf(activationBackward(dy, activation, kept), kernel);
     return { value, gradFunc };
   });
   return op(x) as tf.Tensor2D;
@@ -231,7 +242,13 @@ export class Dense implements NetModule {
 
   /** @throws {@link ConfigError} on invalid sizes, activation or initializer. */
   constructor(options: DenseOptions) {
-    const init = initDense(options.inputDim, options.outputDim, options.initializer ?? 'pytorch', options.rng, options.initFanIn);
+    const init = initDense(
+      options.inputDim,
+      options.outputDim,
+      options.initializer ?? 'pytorch',
+      options.rng,
+      options.initFanIn,
+    );
     this.inputDim = options.inputDim;
     this.outputDim = options.outputDim;
     this.activation = options.activation ?? 'linear';
@@ -242,7 +259,9 @@ export class Dense implements NetModule {
     const trainable = options.trainable ?? true;
     const name = `${options.name ?? 'dense'}_${uniqueId++}`;
     // Inside tidy so the initial-value tensors are freed; variables survive tidy.
-    this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [this.inputDim, this.outputDim]), trainable, `${name}/kernel`));
+    this.kernel = tf.tidy(() =>
+      tf.variable(tf.tensor2d(init.kernel, [this.inputDim, this.outputDim]), trainable, `${name}/kernel`),
+    );
     this.bias = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), trainable, `${name}/bias`));
   }
 
@@ -257,11 +276,18 @@ export class Dense implements NetModule {
       throw new ShapeError(`Dense layer expects input [batch, ${this.inputDim}], got [${x.shape.join(', ')}].`);
     }
     const extra = options.extraBias;
-    if (extra !== undefined && (extra.rank !== 2 || extra.shape[1] !== this.outputDim || (extra.shape[0] !== 1 && extra.shape[0] !== x.shape[0]))) {
-      throw new ShapeError(`Dense extraBias must be [1, ${this.outputDim}] or [${x.shape[0]}, ${this.outputDim}], got [${extra.shape.join(', ')}].`);
+    if (
+      extra !== undefined &&
+      (extra.rank !== 2 || extra.shape[1] !== this.outputDim || (extra.shape[0] !== 1 && extra.shape[0] !== x.shape[0]))
+    ) {
+      throw new ShapeError(
+        `Dense extraBias must be [1, ${this.outputDim}] or [${x.shape[0]}, ${this.outputDim}], got [${extra.shape.join(', ')}].`,
+      );
     }
     const run = (bias: tf.Tensor1D | tf.Tensor2D) =>
-      options.frozen === true ? denseApplyFrozen(x, this.kernel, bias, this.activation) : denseApply(x, this.kernel, bias, this.activation, this.inputGradient);
+      options.frozen === true
+        ? denseApplyFrozen(x, this.kernel, bias, this.activation)
+        : denseApply(x, this.kernel, bias, this.activation, this.inputGradient);
     // No tidy scope on the common path: a scope per layer call is measurable at these sizes.
     return extra === undefined ? run(this.bias) : tf.tidy(() => run(tf.add(this.bias, extra) as tf.Tensor2D));
   }

@@ -31,7 +31,13 @@ export interface DenseInit {
  * weights should be distributed as the wider layer's). @defaultValue `fanIn`
  * @throws {@link ConfigError} on non-positive sizes or an unknown initialiser.
  */
-export function initDense(fanIn: number, fanOut: number, initializer: Initializer, rng: Rng, boundFanIn: number = fanIn): DenseInit {
+export function initDense(
+  fanIn: number,
+  fanOut: number,
+  initializer: Initializer,
+  rng: Rng,
+  boundFanIn: number = fanIn,
+): DenseInit {
   if (!Number.isInteger(fanIn) || fanIn <= 0 || !Number.isInteger(fanOut) || fanOut <= 0) {
     throw new ConfigError(`Dense layer sizes must be positive integers, got fanIn=${fanIn}, fanOut=${fanOut}.`);
   }
@@ -53,7 +59,9 @@ export function initDense(fanIn: number, fanOut: number, initializer: Initialize
       break;
     default: {
       const never: never = initializer;
-      throw new ConfigError(`Unknown initializer ${JSON.stringify(never)}; use 'pytorch', 'glorot-uniform' or 'zeros'.`);
+      throw new ConfigError(
+        `Unknown initializer ${JSON.stringify(never)}; use 'pytorch', 'glorot-uniform' or 'zeros'.`,
+      );
     }
   }
   return { kernel, bias };

@@ -60,7 +60,9 @@ export class Mlp implements NetModule {
   constructor(options: MlpOptions) {
     const dims = [options.inputDim, ...options.hiddenDims, options.outputDim];
     if (!dims.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ConfigError(`Mlp sizes must be positive integers, got input ${options.inputDim}, hidden [${options.hiddenDims.join(', ')}], output ${options.outputDim}.`);
+      throw new ConfigError(
+        `Mlp sizes must be positive integers, got input ${options.inputDim}, hidden [${options.hiddenDims.join(', ')}], output ${options.outputDim}.`,
+      );
     }
     const name = options.name ?? 'mlp';
     const layers: Dense[] = [];

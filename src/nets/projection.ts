@@ -47,8 +47,20 @@ export class Projection implements NetModule {
   constructor(options: ProjectionOptions) {
     this.inputDim = options.inputDim;
     this.outputDim = options.outputDim;
-    const init = initDense(options.inputDim, options.outputDim, options.initializer ?? 'pytorch', options.rng, options.initFanIn);
-    this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(init.kernel, [options.inputDim, options.outputDim]), options.trainable ?? true, `${options.name}_${uniqueId++}/kernel`));
+    const init = initDense(
+      options.inputDim,
+      options.outputDim,
+      options.initializer ?? 'pytorch',
+      options.rng,
+      options.initFanIn,
+    );
+    this.kernel = tf.tidy(() =>
+      tf.variable(
+        tf.tensor2d(init.kernel, [options.inputDim, options.outputDim]),
+        options.trainable ?? true,
+        `${options.name}_${uniqueId++}/kernel`,
+      ),
+    );
   }
 
   /**
@@ -58,7 +70,8 @@ export class Projection implements NetModule {
    * @remarks Returns a new `[rows, outputDim]` tensor; the caller owns it.
    */
   apply(c: tf.Tensor2D, frozen = false): tf.Tensor2D {
-    if (c.rank !== 2 || c.shape[1] !== this.inputDim) throw new ShapeError(`Projection expects [rows, ${this.inputDim}], got [${c.shape.join(', ')}].`);
+    if (c.rank !== 2 || c.shape[1] !== this.inputDim)
+      throw new ShapeError(`Projection expects [rows, ${this.inputDim}], got [${c.shape.join(', ')}].`);
     return tf.tidy(() => {
       const zero = tf.zeros([this.outputDim]) as tf.Tensor1D;
       return frozen ? denseApplyFrozen(c, this.kernel, zero, 'linear') : denseApply(c, this.kernel, zero, 'linear');

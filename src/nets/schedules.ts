@@ -73,7 +73,9 @@ function checkSteps(K: number, fn: string): void {
 
 function checkFinite(value: number, name: string, fn: string): void {
   if (!Number.isFinite(value)) {
-    throw new ConfigError(`${fn}: ${name} must be a finite number, received ${String(value)}. Pass a finite number or omit it for the default.`);
+    throw new ConfigError(
+      `${fn}: ${name} must be a finite number, received ${String(value)}. Pass a finite number or omit it for the default.`,
+    );
   }
 }
 
@@ -259,7 +261,9 @@ export const POSTERIOR_VARIANCE_FLOOR = 1e-20;
 export function diffusionCoefficients(betas: ArrayLike<number>): DiffusionCoefficients {
   const K = betas.length;
   if (K < 1) {
-    throw new ConfigError('diffusionCoefficients: expected at least one beta, received an empty array. Build the betas with betaSchedule(name, K).');
+    throw new ConfigError(
+      'diffusionCoefficients: expected at least one beta, received an empty array. Build the betas with betaSchedule(name, K).',
+    );
   }
   const b = checkBetas(Float64Array.from(betas), 'diffusionCoefficients');
   const make = (): Float64Array => new Float64Array(K);

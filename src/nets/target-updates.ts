@@ -38,7 +38,9 @@ function checkPairs(target: readonly tf.Variable[], source: readonly tf.Variable
 
 function checkFraction(value: number, name: string, fn: string): void {
   if (!(Number.isFinite(value) && value >= 0 && value <= 1)) {
-    throw new ConfigError(`${fn}: ${name} must be a number in [0, 1], received ${String(value)}. Diffusion-QL uses tau = 0.005 and EMA decay 0.995.`);
+    throw new ConfigError(
+      `${fn}: ${name} must be a number in [0, 1], received ${String(value)}. Diffusion-QL uses tau = 0.005 and EMA decay 0.995.`,
+    );
   }
 }
 
@@ -184,10 +186,14 @@ export class EmaCopy {
     const every = options.every ?? EMA_DEFAULTS.every;
     checkFraction(decay, 'decay', 'EmaCopy');
     if (!Number.isInteger(startStep) || startStep < 0) {
-      throw new ConfigError(`EmaCopy: startStep must be a non-negative integer, received ${String(startStep)}. Diffusion-QL uses 1000.`);
+      throw new ConfigError(
+        `EmaCopy: startStep must be a non-negative integer, received ${String(startStep)}. Diffusion-QL uses 1000.`,
+      );
     }
     if (!Number.isInteger(every) || every < 1) {
-      throw new ConfigError(`EmaCopy: every must be a positive integer, received ${String(every)}. Diffusion-QL uses 5 (1 averages on every step).`);
+      throw new ConfigError(
+        `EmaCopy: every must be a positive integer, received ${String(every)}. Diffusion-QL uses 5 (1 averages on every step).`,
+      );
     }
     this.decay = decay;
     this.startStep = startStep;
@@ -214,7 +220,9 @@ export class EmaCopy {
    */
   shouldUpdate(step: number): boolean {
     if (!Number.isInteger(step) || step < 0) {
-      throw new ConfigError(`EmaCopy: step must be a non-negative integer (the 0-based gradient-step count), received ${String(step)}.`);
+      throw new ConfigError(
+        `EmaCopy: step must be a non-negative integer (the 0-based gradient-step count), received ${String(step)}.`,
+      );
     }
     return step >= this.startStep && step % this.every === 0;
   }
@@ -274,6 +282,7 @@ export class EmaCopy {
   }
 
   private checkLive(): void {
-    if (this.disposed) throw new RlError('EmaCopy: used after dispose(). Create a new EmaCopy from the source network.');
+    if (this.disposed)
+      throw new RlError('EmaCopy: used after dispose(). Create a new EmaCopy from the source network.');
   }
 }

@@ -54,7 +54,9 @@ function fillEmbedding(out: Float32Array, steps: ArrayLike<number>, freqs: Float
   for (let i = 0; i < steps.length; i++) {
     const k = steps[i]!;
     if (!Number.isFinite(k)) {
-      throw new ConfigError(`${fn}: every step must be a finite number, but steps[${i}] = ${String(k)}. Pass integer step indices 0..K−1.`);
+      throw new ConfigError(
+        `${fn}: every step must be a finite number, but steps[${i}] = ${String(k)}. Pass integer step indices 0..K−1.`,
+      );
     }
     const row = i * dim;
     for (let j = 0; j < half; j++) {
@@ -97,7 +99,10 @@ export function sinusoidalEmbeddingValues(
  * @throws {@link ConfigError} for an invalid `dim` or a non-finite step.
  * @remarks Returns a new tensor; the caller owns it and disposes it (or creates it inside `tf.tidy`).
  */
-export function sinusoidalEmbedding(steps: Int32Array | readonly number[], dim: number = DEFAULT_TIMESTEP_EMBEDDING_DIM): tf.Tensor2D {
+export function sinusoidalEmbedding(
+  steps: Int32Array | readonly number[],
+  dim: number = DEFAULT_TIMESTEP_EMBEDDING_DIM,
+): tf.Tensor2D {
   const values = sinusoidalEmbeddingValues(steps, dim);
   return tf.tensor2d(values, [steps.length, dim], 'float32');
 }
@@ -112,7 +117,9 @@ export function sinusoidalEmbedding(steps: Int32Array | readonly number[], dim: 
  */
 export function sinusoidalTableValues(K: number, dim: number = DEFAULT_TIMESTEP_EMBEDDING_DIM): Float32Array {
   if (!Number.isInteger(K) || K < 1) {
-    throw new ConfigError(`sinusoidalTableValues: K must be a positive integer, received ${String(K)}. Pass the number of diffusion steps (e.g. 5).`);
+    throw new ConfigError(
+      `sinusoidalTableValues: K must be a positive integer, received ${String(K)}. Pass the number of diffusion steps (e.g. 5).`,
+    );
   }
   const steps = Array.from({ length: K }, (_, k) => k);
   return sinusoidalEmbeddingValues(steps, dim);
@@ -175,7 +182,9 @@ export class SinusoidalTable {
       return tf.gather(this.table, steps);
     }
     for (let i = 0; i < steps.length; i++) this.checkStep(steps[i]!, `steps[${i}]`);
-    return tf.tidy(() => tf.gather(this.table, tf.tensor1d(steps instanceof Int32Array ? steps : Array.from(steps), 'int32')));
+    return tf.tidy(() =>
+      tf.gather(this.table, tf.tensor1d(steps instanceof Int32Array ? steps : Array.from(steps), 'int32')),
+    );
   }
 
   /**
@@ -193,7 +202,9 @@ export class SinusoidalTable {
     this.checkLive();
     this.checkStep(k, 'k');
     if (!Number.isInteger(batch) || batch < 0) {
-      throw new ShapeError(`SinusoidalTable.constantStep: batch must be a non-negative integer, received ${String(batch)}.`);
+      throw new ShapeError(
+        `SinusoidalTable.constantStep: batch must be a non-negative integer, received ${String(batch)}.`,
+      );
     }
     return tf.tidy(() => tf.tile(tf.slice(this.table, [k, 0], [1, this.dim]), [batch, 1]));
   }
@@ -216,7 +227,9 @@ export class SinusoidalTable {
 
   private checkLive(): void {
     if (this.disposed) {
-      throw new RlError('SinusoidalTable: the table was disposed. Create a new SinusoidalTable before looking steps up.');
+      throw new RlError(
+        'SinusoidalTable: the table was disposed. Create a new SinusoidalTable before looking steps up.',
+      );
     }
   }
 }

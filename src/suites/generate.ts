@@ -122,9 +122,14 @@ function taskStreams(seed: number, taskName: string): { data: Rng; prompt: Rng }
 
 /** Checks generation options shared by both generators. */
 function checkCommon(where: string, o: TaskGenerationOptions): void {
-  if (!Number.isSafeInteger(o?.seed) || o.seed < 0) throw new ConfigError(`${where}: seed must be a non-negative integer, got ${String(o?.seed)}. Pass e.g. { seed: 0 }.`);
-  if (typeof o.taskName !== 'string' || o.taskName === '') throw new ConfigError(`${where}: taskName must be the task's non-empty name, got ${JSON.stringify(o.taskName)}.`);
-  if (!Number.isInteger(o.episodeSteps) || o.episodeSteps < 1) throw new ConfigError(`${where}: episodeSteps must be a positive integer, got ${String(o.episodeSteps)}.`);
+  if (!Number.isSafeInteger(o?.seed) || o.seed < 0)
+    throw new ConfigError(
+      `${where}: seed must be a non-negative integer, got ${String(o?.seed)}. Pass e.g. { seed: 0 }.`,
+    );
+  if (typeof o.taskName !== 'string' || o.taskName === '')
+    throw new ConfigError(`${where}: taskName must be the task's non-empty name, got ${JSON.stringify(o.taskName)}.`);
+  if (!Number.isInteger(o.episodeSteps) || o.episodeSteps < 1)
+    throw new ConfigError(`${where}: episodeSteps must be a positive integer, got ${String(o.episodeSteps)}.`);
 }
 
 /**
@@ -134,19 +139,32 @@ function checkCommon(where: string, o: TaskGenerationOptions): void {
  */
 export function checkBehaviourMix(mix: unknown, where = 'mix'): BehaviourMix {
   if (mix === null || typeof mix !== 'object' || Array.isArray(mix)) {
-    throw new ConfigError(`${where} must be an object { random, medium, expert } of fractions summing to 1, e.g. ${JSON.stringify(DEFAULT_BEHAVIOUR_MIX)}.`);
+    throw new ConfigError(
+      `${where} must be an object { random, medium, expert } of fractions summing to 1, e.g. ${JSON.stringify(DEFAULT_BEHAVIOUR_MIX)}.`,
+    );
   }
   const m = mix as Record<string, unknown>;
   const extra = Object.keys(m).filter((k) => !(BEHAVIOUR_KINDS as readonly string[]).includes(k));
-  if (extra.length > 0) throw new ConfigError(`${where} has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; its fields are ${BEHAVIOUR_KINDS.join(', ')}.`);
+  if (extra.length > 0)
+    throw new ConfigError(
+      `${where} has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; its fields are ${BEHAVIOUR_KINDS.join(', ')}.`,
+    );
   let sum = 0;
   for (const k of BEHAVIOUR_KINDS) {
     const v = m[k] ?? 0;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`${where}.${k} must be a fraction >= 0, got ${String(v)}.`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new ConfigError(`${where}.${k} must be a fraction >= 0, got ${String(v)}.`);
     sum += v;
   }
-  if (Math.abs(sum - 1) > 1e-6) throw new ConfigError(`${where} fractions sum to ${sum}; they must sum to 1, e.g. ${JSON.stringify(DEFAULT_BEHAVIOUR_MIX)}.`);
-  return Object.freeze({ random: (m.random as number | undefined) ?? 0, medium: (m.medium as number | undefined) ?? 0, expert: (m.expert as number | undefined) ?? 0 });
+  if (Math.abs(sum - 1) > 1e-6)
+    throw new ConfigError(
+      `${where} fractions sum to ${sum}; they must sum to 1, e.g. ${JSON.stringify(DEFAULT_BEHAVIOUR_MIX)}.`,
+    );
+  return Object.freeze({
+    random: (m.random as number | undefined) ?? 0,
+    medium: (m.medium as number | undefined) ?? 0,
+    expert: (m.expert as number | undefined) ?? 0,
+  });
 }
 
 /**
@@ -158,12 +176,22 @@ export function behaviourSchedule(episodes: number, mix: BehaviourMix): Behaviou
   const random = Math.min(episodes, Math.round(mix.random * episodes));
   const expert = Math.min(episodes - random, Math.round(mix.expert * episodes));
   const medium = episodes - random - expert;
-  return [...Array<BehaviourKind>(random).fill('random'), ...Array<BehaviourKind>(medium).fill('medium'), ...Array<BehaviourKind>(expert).fill('expert')];
+  return [
+    ...Array<BehaviourKind>(random).fill('random'),
+    ...Array<BehaviourKind>(medium).fill('medium'),
+    ...Array<BehaviourKind>(expert).fill('expert'),
+  ];
 }
 
 /** Env options of a task. */
 export function taskEnvOptions(params: ReachTaskParams): PointMassOptions {
-  return Object.freeze({ goalX: params.goalX, goalY: params.goalY, tolerance: params.tolerance, maxSpeed: params.maxSpeed, holdSteps: params.holdSteps });
+  return Object.freeze({
+    goalX: params.goalX,
+    goalY: params.goalY,
+    tolerance: params.tolerance,
+    maxSpeed: params.maxSpeed,
+    holdSteps: params.holdSteps,
+  });
 }
 
 /**
@@ -176,7 +204,9 @@ export function generateTaskDataset(params: ReachTaskParams, options: TaskDatase
   const where = 'generateTaskDataset';
   checkCommon(where, options);
   if (!Number.isSafeInteger(options.transitions) || options.transitions < 1) {
-    throw new ConfigError(`${where}: transitions must be a positive integer, got ${String(options.transitions)}. Pass e.g. { transitions: 20000 }.`);
+    throw new ConfigError(
+      `${where}: transitions must be a positive integer, got ${String(options.transitions)}. Pass e.g. { transitions: 20000 }.`,
+    );
   }
   const mix = checkBehaviourMix(options.mix ?? DEFAULT_BEHAVIOUR_MIX, `${where} options.mix`);
   const T = options.episodeSteps;
@@ -235,7 +265,19 @@ export function generateTaskDataset(params: ReachTaskParams, options: TaskDatase
   } finally {
     env.close();
   }
-  const buffer = ReplayBuffer.fromColumns({ observationDim: 4, actionDim: 2, size: n, observations, actions, rewards, nextObservations, terminals, timeouts, episodeEnds, taskIndices });
+  const buffer = ReplayBuffer.fromColumns({
+    observationDim: 4,
+    actionDim: 2,
+    size: n,
+    observations,
+    actions,
+    rewards,
+    nextObservations,
+    terminals,
+    timeouts,
+    episodeEnds,
+    taskIndices,
+  });
   return Object.freeze({
     buffer,
     episodeSeeds: Object.freeze(episodeSeeds),
@@ -252,7 +294,10 @@ export function generateTaskDataset(params: ReachTaskParams, options: TaskDatase
  *
  * @throws {@link ConfigError} on bad options; {@link EnvError} when the runtime is not loaded.
  */
-export function generateTrajectoryPrompt(params: ReachTaskParams, options: TrajectoryPromptOptions): TrajectoryPromptRecord {
+export function generateTrajectoryPrompt(
+  params: ReachTaskParams,
+  options: TrajectoryPromptOptions,
+): TrajectoryPromptRecord {
   checkCommon('generateTrajectoryPrompt', options);
   const T = options.episodeSteps;
   const { prompt } = taskStreams(options.seed, options.taskName);

@@ -77,7 +77,15 @@ export {
   type SuiteTaskInput,
   type SuiteTaskSpec,
 } from './tasks.js';
-export { BEHAVIOUR_KINDS, BEHAVIOUR_SETTINGS, ScriptedController, scriptedPolicy, type BehaviourGoal, type BehaviourKind, type PdBehaviourSettings } from './policies.js';
+export {
+  BEHAVIOUR_KINDS,
+  BEHAVIOUR_SETTINGS,
+  ScriptedController,
+  scriptedPolicy,
+  type BehaviourGoal,
+  type BehaviourKind,
+  type PdBehaviourSettings,
+} from './policies.js';
 export {
   DEFAULT_BEHAVIOUR_MIX,
   DEFAULT_TRANSITIONS_PER_TASK,
@@ -93,7 +101,15 @@ export {
   type TrajectoryPromptOptions,
   type TrajectoryPromptRecord,
 } from './generate.js';
-export { makeSuite, resolveSuiteSpec, type MakeSuiteOptions, type SplitRole, type Suite, type SuiteProgressEvent, type SuiteTask } from './suite.js';
+export {
+  makeSuite,
+  resolveSuiteSpec,
+  type MakeSuiteOptions,
+  type SplitRole,
+  type Suite,
+  type SuiteProgressEvent,
+  type SuiteTask,
+} from './suite.js';
 export {
   SUITE_MANIFEST_FORMAT,
   SUITE_MANIFEST_FORMAT_VERSION,

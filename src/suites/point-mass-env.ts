@@ -35,7 +35,14 @@ import { Box } from '../core/spaces.js';
 import type { Env, EnvMetadata, Info, ResetOptions, ResetResult, StepResult } from '../envs/env.js';
 import { registerEnv } from '../envs/registry.js';
 import { resolveResetRng } from '../envs/seeding.js';
-import { createMujocoData, deleteMujocoData, loadMujocoRuntime, readModelText, requireMujocoRuntime, type MujocoRuntime } from '../envs/mujoco/runtime.js';
+import {
+  createMujocoData,
+  deleteMujocoData,
+  loadMujocoRuntime,
+  readModelText,
+  requireMujocoRuntime,
+  type MujocoRuntime,
+} from '../envs/mujoco/runtime.js';
 
 /** Registered id of the point-mass env; make it with `makeEnvAsync(POINT_MASS_ENV_ID, { goalX, goalY })`. */
 export const POINT_MASS_ENV_ID = 'llmdpd/PointMassReach-v0';
@@ -90,7 +97,15 @@ export interface PointMassOptions {
   readonly resetNoiseScale?: number;
 }
 
-const OPTION_KEYS: readonly (keyof PointMassOptions)[] = ['goalX', 'goalY', 'tolerance', 'maxSpeed', 'holdSteps', 'ctrlCostWeight', 'resetNoiseScale'];
+const OPTION_KEYS: readonly (keyof PointMassOptions)[] = [
+  'goalX',
+  'goalY',
+  'tolerance',
+  'maxSpeed',
+  'holdSteps',
+  'ctrlCostWeight',
+  'resetNoiseScale',
+];
 
 // ---------------------------------------------------------------------------------------------
 // Model file and shared compiled model
@@ -183,13 +198,18 @@ function acquireModel(rt: MujocoRuntime): MjModel {
     if (compiled === null || compiled === undefined) throw new Error('mj_compile returned no model');
     model = compiled;
   } catch (cause) {
-    throw new EnvError(`The point-mass model ${POINT_MASS_MODEL_FILE} failed to compile: ${String(cause)}. The file in assets/mujoco/ may have been edited; reinstall the package.`, { cause });
+    throw new EnvError(
+      `The point-mass model ${POINT_MASS_MODEL_FILE} failed to compile: ${String(cause)}. The file in assets/mujoco/ may have been edited; reinstall the package.`,
+      { cause },
+    );
   } finally {
     spec?.delete();
   }
   if (model.nq !== 2 || model.nv !== 2 || model.nu !== 2) {
     model.delete();
-    throw new EnvError(`The point-mass model ${POINT_MASS_MODEL_FILE} has nq=${model.nq}, nv=${model.nv}, nu=${model.nu}; expected 2, 2, 2. Reinstall the package.`);
+    throw new EnvError(
+      `The point-mass model ${POINT_MASS_MODEL_FILE} has nq=${model.nq}, nv=${model.nv}, nu=${model.nu}; expected 2, 2, 2. Reinstall the package.`,
+    );
   }
   sharedModel = { model, refs: 1 };
   return model;
@@ -209,11 +229,19 @@ function releaseModel(): void {
 // Options
 // ---------------------------------------------------------------------------------------------
 
-function readOption(options: Record<string, unknown>, key: keyof PointMassOptions, fallback: number, check: (v: number) => boolean, rule: string): number {
+function readOption(
+  options: Record<string, unknown>,
+  key: keyof PointMassOptions,
+  fallback: number,
+  check: (v: number) => boolean,
+  rule: string,
+): number {
   const v = options[key];
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) {
-    throw new ConfigError(`${POINT_MASS_ENV_ID} option ${key} must be ${rule}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v) ?? typeof v}. Pass e.g. { ${key}: ${fallback} }.`);
+    throw new ConfigError(
+      `${POINT_MASS_ENV_ID} option ${key} must be ${rule}, got ${typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? typeof v)}. Pass e.g. { ${key}: ${fallback} }.`,
+    );
   }
   return v;
 }
@@ -240,14 +268,20 @@ export interface ResolvedPointMassOptions {
  * Checks point-mass options and fills in the defaults ({@link POINT_MASS_DEFAULTS}).
  * @throws {@link ConfigError} naming the option on an unknown key or a bad value.
  */
-export function resolvePointMassOptions(options: PointMassOptions | Record<string, unknown> = {}): ResolvedPointMassOptions {
+export function resolvePointMassOptions(
+  options: PointMassOptions | Record<string, unknown> = {},
+): ResolvedPointMassOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ConfigError(`${POINT_MASS_ENV_ID} options must be an object such as { goalX: 0.4, goalY: 0 }, got ${Array.isArray(options) ? 'an array' : typeof options}.`);
+    throw new ConfigError(
+      `${POINT_MASS_ENV_ID} options must be an object such as { goalX: 0.4, goalY: 0 }, got ${Array.isArray(options) ? 'an array' : typeof options}.`,
+    );
   }
   const o = options as Record<string, unknown>;
   const unknown = Object.keys(o).filter((k) => !(OPTION_KEYS as readonly string[]).includes(k) && o[k] !== undefined);
   if (unknown.length > 0) {
-    throw new ConfigError(`${POINT_MASS_ENV_ID} has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its options are ${OPTION_KEYS.join(', ')}.`);
+    throw new ConfigError(
+      `${POINT_MASS_ENV_ID} has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its options are ${OPTION_KEYS.join(', ')}.`,
+    );
   }
   const g = POINT_MASS_MAX_GOAL_COORDINATE;
   const d = POINT_MASS_DEFAULTS;
@@ -258,7 +292,13 @@ export function resolvePointMassOptions(options: PointMassOptions | Record<strin
     maxSpeed: readOption(o, 'maxSpeed', d.maxSpeed, (v) => v > 0, 'a positive number'),
     holdSteps: readOption(o, 'holdSteps', d.holdSteps, (v) => Number.isInteger(v) && v >= 1, 'a positive integer'),
     ctrlCostWeight: readOption(o, 'ctrlCostWeight', d.ctrlCostWeight, (v) => v >= 0, 'a number >= 0'),
-    resetNoiseScale: readOption(o, 'resetNoiseScale', d.resetNoiseScale, (v) => v >= 0 && v <= 0.5, 'a number in [0, 0.5]'),
+    resetNoiseScale: readOption(
+      o,
+      'resetNoiseScale',
+      d.resetNoiseScale,
+      (v) => v >= 0 && v <= 0.5,
+      'a number in [0, 0.5]',
+    ),
   });
 }
 
@@ -335,7 +375,10 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
       this.data = createMujocoData(this.rt, model);
     } catch (cause) {
       releaseModel();
-      throw new EnvError(`${POINT_MASS_ENV_ID}: could not allocate MjData on the WASM heap (${String(cause)}). Close envs you no longer use.`, { cause });
+      throw new EnvError(
+        `${POINT_MASS_ENV_ID}: could not allocate MjData on the WASM heap (${String(cause)}). Close envs you no longer use.`,
+        { cause },
+      );
     }
     this.model = model;
     liveEnvs++;
@@ -414,16 +457,22 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
    * @throws as {@link PointMassEnv.step}.
    */
   stepInto(action: ArrayLike<number>, out: Float32Array): PointMassStepInfo {
-    if (!this.hasState) throw new EnvError(`${POINT_MASS_ENV_ID} step() was called before reset(); call env.reset({ seed }) first.`);
+    if (!this.hasState)
+      throw new EnvError(`${POINT_MASS_ENV_ID} step() was called before reset(); call env.reset({ seed }) first.`);
     const data = this.live();
     if (action === null || typeof action !== 'object' || action.length !== 2) {
-      throw new ShapeError(`${POINT_MASS_ENV_ID} action must be a Float32Array of 2 forces in [-1, 1], got ${action === null || typeof action !== 'object' ? String(action) : `length ${action.length}`}.`);
+      throw new ShapeError(
+        `${POINT_MASS_ENV_ID} action must be a Float32Array of 2 forces in [-1, 1], got ${action === null || typeof action !== 'object' ? String(action) : `length ${action.length}`}.`,
+      );
     }
     this.views();
     let cost = 0;
     for (let i = 0; i < 2; i++) {
       let a = +action[i]!;
-      if (!Number.isFinite(a)) throw new EnvError(`${POINT_MASS_ENV_ID} action[${i}] is ${a}; check the policy output for NaN/Infinity before stepping.`);
+      if (!Number.isFinite(a))
+        throw new EnvError(
+          `${POINT_MASS_ENV_ID} action[${i}] is ${a}; check the policy output for NaN/Infinity before stepping.`,
+        );
       a = a > 1 ? 1 : a < -1 ? -1 : a;
       this.ctrl[i] = a;
       cost += a * a;
@@ -487,7 +536,8 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
 
   private live(): MjData {
     const data = this.data;
-    if (data === undefined) throw new EnvError(`${POINT_MASS_ENV_ID} is closed: its MuJoCo data was released by close(). Make a new env.`);
+    if (data === undefined)
+      throw new EnvError(`${POINT_MASS_ENV_ID} is closed: its MuJoCo data was released by close(). Make a new env.`);
     return data;
   }
 }
@@ -499,9 +549,13 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
  * `override`); `makeSuite` calls it.
  */
 export function registerSuiteEnvs(): void {
-  registerEnv<Float32Array, Float32Array>(POINT_MASS_ENV_ID, (options) => new PointMassEnv(options as PointMassOptions), {
-    maxEpisodeSteps: POINT_MASS_EPISODE_STEPS,
-    prepare: () => loadPointMassRuntime(),
-    override: true,
-  });
+  registerEnv<Float32Array, Float32Array>(
+    POINT_MASS_ENV_ID,
+    (options) => new PointMassEnv(options as PointMassOptions),
+    {
+      maxEpisodeSteps: POINT_MASS_EPISODE_STEPS,
+      prepare: () => loadPointMassRuntime(),
+      override: true,
+    },
+  );
 }

@@ -4,8 +4,10 @@
  *
  * | kind | what it does | success (measured, default tasks) |
  * |---|---|---|
- * | `expert` | PD control to the goal, `a = clip(4 (goal - p) - 1.5 v)`, plus N(0, 0.1²) action noise (none when deterministic) | 100% |
- * | `medium` | the same PD control aimed at a goal shifted by N(0, 0.15²) per axis, drawn once per episode, plus N(0, 0.3²) action noise | 10–50% per task, about 28% on average |
+ * | `expert` | PD control to the goal, `a = clip(4 (goal - p) - 1.5 v)`, plus N(0, 0.1²) action noise (none when
+ * deterministic) | 100% |
+ * | `medium` | the same PD control aimed at a goal shifted by N(0, 0.15²) per axis, drawn once per episode, plus N(0,
+ * 0.3²) action noise | 10–50% per task, about 28% on average |
  * | `random` | uniform actions in [-1, 1] | 0–4% |
  *
  * (Success rates measured by `test/suites/behaviours.test.ts` on the 24 tasks of `pointmass-reach`.)
@@ -50,7 +52,9 @@ export interface BehaviourGoal {
 
 function checkKind(kind: unknown, where: string): BehaviourKind {
   if (typeof kind !== 'string' || !(BEHAVIOUR_KINDS as readonly string[]).includes(kind)) {
-    throw new ConfigError(`${where}: behaviour kind must be one of ${BEHAVIOUR_KINDS.join(', ')}, got ${JSON.stringify(kind) ?? typeof kind}.`);
+    throw new ConfigError(
+      `${where}: behaviour kind must be one of ${BEHAVIOUR_KINDS.join(', ')}, got ${JSON.stringify(kind) ?? typeof kind}.`,
+    );
   }
   return kind as BehaviourKind;
 }
@@ -79,7 +83,9 @@ export class ScriptedController {
   constructor(kind: BehaviourKind, goal: BehaviourGoal) {
     this.kind = checkKind(kind, 'ScriptedController');
     if (!Number.isFinite(goal?.goalX) || !Number.isFinite(goal?.goalY)) {
-      throw new ConfigError(`ScriptedController: goal must be { goalX, goalY } with finite numbers, e.g. a task's params.`);
+      throw new ConfigError(
+        `ScriptedController: goal must be { goalX, goalY } with finite numbers, e.g. a task's params.`,
+      );
     }
     this.goalX = this.aimX = goal.goalX;
     this.goalY = this.aimY = goal.goalY;

@@ -22,7 +22,16 @@ import {
   type TrajectoryPromptRecord,
 } from './generate.js';
 import { POINT_MASS_ENV_ID, loadPointMassRuntime, registerSuiteEnvs, type PointMassOptions } from './point-mass-env.js';
-import { builtinSuiteSpec, isSuiteSpec, parseSplit, parseSuiteSpec, type ReachTaskParams, type StructuredDescription, type SuiteSplit, type SuiteSpec } from './tasks.js';
+import {
+  builtinSuiteSpec,
+  isSuiteSpec,
+  parseSplit,
+  parseSuiteSpec,
+  type ReachTaskParams,
+  type StructuredDescription,
+  type SuiteSplit,
+  type SuiteSpec,
+} from './tasks.js';
 
 /** Which split a task belongs to in a {@link Suite}. */
 export type SplitRole = 'seen' | 'unseen';
@@ -137,18 +146,27 @@ export function resolveSuiteSpec(suite: string | SuiteSpec | unknown): SuiteSpec
 }
 
 function checkOptions(options: MakeSuiteOptions): void {
-  if (options === null || typeof options !== 'object') throw new ConfigError('makeSuite needs options { seed }, e.g. makeSuite("pointmass-reach", { seed: 0 }).');
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError('makeSuite needs options { seed }, e.g. makeSuite("pointmass-reach", { seed: 0 }).');
   const known = ['seed', 'split', 'transitionsPerTask', 'mix', 'onProgress'];
   const extra = Object.keys(options).filter((k) => !known.includes(k));
-  if (extra.length > 0) throw new ConfigError(`makeSuite has no option ${extra.map((k) => JSON.stringify(k)).join(', ')}; its options are ${known.join(', ')}.`);
+  if (extra.length > 0)
+    throw new ConfigError(
+      `makeSuite has no option ${extra.map((k) => JSON.stringify(k)).join(', ')}; its options are ${known.join(', ')}.`,
+    );
   if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
-    throw new ConfigError(`makeSuite options.seed must be a non-negative integer, got ${String(options.seed)}. Pass e.g. { seed: 0 }; the same seed gives the same datasets and prompts.`);
+    throw new ConfigError(
+      `makeSuite options.seed must be a non-negative integer, got ${String(options.seed)}. Pass e.g. { seed: 0 }; the same seed gives the same datasets and prompts.`,
+    );
   }
   const t = options.transitionsPerTask;
   if (t !== undefined && (!Number.isSafeInteger(t) || t < 1)) {
-    throw new ConfigError(`makeSuite options.transitionsPerTask must be a positive integer, got ${String(t)}. Leave it out for ${DEFAULT_TRANSITIONS_PER_TASK}.`);
+    throw new ConfigError(
+      `makeSuite options.transitionsPerTask must be a positive integer, got ${String(t)}. Leave it out for ${DEFAULT_TRANSITIONS_PER_TASK}.`,
+    );
   }
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new ConfigError('makeSuite options.onProgress must be a function (event) => void.');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new ConfigError('makeSuite options.onProgress must be a function (event) => void.');
 }
 
 /**
@@ -179,7 +197,14 @@ function checkOptions(options: MakeSuiteOptions): void {
 export async function makeSuite(suite: string | SuiteSpec | unknown, options: MakeSuiteOptions): Promise<Suite> {
   const spec = resolveSuiteSpec(suite);
   checkOptions(options);
-  const split = options.split === undefined || options.split === 'default' ? spec.split : parseSplit(options.split, spec.tasks.map((t) => t.name), 'makeSuite options.split');
+  const split =
+    options.split === undefined || options.split === 'default'
+      ? spec.split
+      : parseSplit(
+          options.split,
+          spec.tasks.map((t) => t.name),
+          'makeSuite options.split',
+        );
   const mix = checkBehaviourMix(options.mix ?? DEFAULT_BEHAVIOUR_MIX, 'makeSuite options.mix');
   const requested = options.transitionsPerTask ?? DEFAULT_TRANSITIONS_PER_TASK;
   const episodeSteps = spec.episodeSteps;
@@ -198,8 +223,12 @@ export async function makeSuite(suite: string | SuiteSpec | unknown, options: Ma
     names.forEach((name, i) => {
       const t = byName.get(name)!;
       const common = { seed: options.seed, taskName: name, episodeSteps };
-      const data = role === 'seen' ? generateTaskDataset(t.params, { ...common, transitions: transitionsPerTask, mix }) : null;
-      const prompt = generateTrajectoryPrompt(t.params, { ...common, ...(data === null ? {} : { avoidSeeds: new Set(data.episodeSeeds) }) });
+      const data =
+        role === 'seen' ? generateTaskDataset(t.params, { ...common, transitions: transitionsPerTask, mix }) : null;
+      const prompt = generateTrajectoryPrompt(t.params, {
+        ...common,
+        ...(data === null ? {} : { avoidSeeds: new Set(data.episodeSeeds) }),
+      });
       const envOptions = taskEnvOptions(t.params);
       tasks.push(
         Object.freeze({
@@ -212,7 +241,8 @@ export async function makeSuite(suite: string | SuiteSpec | unknown, options: Ma
           envId: POINT_MASS_ENV_ID,
           envOptions,
           episodeSteps,
-          makeEnv: () => makeEnv<Float32Array, Float32Array>(POINT_MASS_ENV_ID, { ...envOptions, maxEpisodeSteps: episodeSteps }),
+          makeEnv: () =>
+            makeEnv<Float32Array, Float32Array>(POINT_MASS_ENV_ID, { ...envOptions, maxEpisodeSteps: episodeSteps }),
           trajectoryPrompt: prompt.trajectory,
           prompt,
           data,
@@ -223,7 +253,13 @@ export async function makeSuite(suite: string | SuiteSpec | unknown, options: Ma
   }
   const seen = tasks.filter((t) => t.role === 'seen');
   const dataset = new MultiTaskDataset(
-    seen.map((t) => ({ name: t.name, buffer: t.data!.buffer, textPrompt: t.text, trajectoryPrompt: t.trajectoryPrompt, params: { ...t.params } })),
+    seen.map((t) => ({
+      name: t.name,
+      buffer: t.data!.buffer,
+      textPrompt: t.text,
+      trajectoryPrompt: t.trajectoryPrompt,
+      params: { ...t.params },
+    })),
   );
   const generationSeconds = (performance.now() - started) / 1000;
   const index = new Map(tasks.map((t) => [t.name, t]));

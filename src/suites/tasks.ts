@@ -20,7 +20,16 @@ import { ConfigError, NotFoundError } from '../core/errors.js';
 import { POINT_MASS_DEFAULTS, POINT_MASS_EPISODE_STEPS, POINT_MASS_MAX_GOAL_COORDINATE } from './point-mass-env.js';
 
 /** The eight compass directions, counter-clockwise from east (north is +y, east is +x). */
-export const COMPASS_DIRECTIONS = Object.freeze(['east', 'north-east', 'north', 'north-west', 'west', 'south-west', 'south', 'south-east'] as const);
+export const COMPASS_DIRECTIONS = Object.freeze([
+  'east',
+  'north-east',
+  'north',
+  'north-west',
+  'west',
+  'south-west',
+  'south',
+  'south-east',
+] as const);
 
 /** One of {@link COMPASS_DIRECTIONS}. */
 export type CompassDirection = (typeof COMPASS_DIRECTIONS)[number];
@@ -228,7 +237,17 @@ function show(v: unknown): string {
   return JSON.stringify(v) ?? typeof v;
 }
 
-const PARAM_KEYS = ['kind', 'direction', 'angleDegrees', 'distance', 'tolerance', 'maxSpeed', 'holdSteps', 'goalX', 'goalY'];
+const PARAM_KEYS = [
+  'kind',
+  'direction',
+  'angleDegrees',
+  'distance',
+  'tolerance',
+  'maxSpeed',
+  'holdSteps',
+  'goalX',
+  'goalY',
+];
 
 /**
  * Validates task parameters (from JSON or code) and derives the goal. Derived fields (`goalX`,
@@ -238,59 +257,104 @@ const PARAM_KEYS = ['kind', 'direction', 'angleDegrees', 'distance', 'tolerance'
  * @throws {@link ConfigError} naming the field (`tasks[2].params.distance`) and a valid value.
  */
 export function reachParams(input: unknown, where = 'params'): ReachTaskParams {
-  if (!isPlainObject(input)) throw new ConfigError(`${where} must be an object such as { "direction": "north", "distance": "far" }, got ${show(input)}.`);
+  if (!isPlainObject(input))
+    throw new ConfigError(
+      `${where} must be an object such as { "direction": "north", "distance": "far" }, got ${show(input)}.`,
+    );
   const unknown = Object.keys(input).filter((k) => !PARAM_KEYS.includes(k));
   if (unknown.length > 0) {
-    throw new ConfigError(`${where} has no field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its fields are kind, direction or angleDegrees, distance, tolerance, maxSpeed, holdSteps.`);
+    throw new ConfigError(
+      `${where} has no field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its fields are kind, direction or angleDegrees, distance, tolerance, maxSpeed, holdSteps.`,
+    );
   }
-  if (input.kind !== undefined && input.kind !== 'reach') throw new ConfigError(`${where}.kind must be "reach" (the only task kind), got ${show(input.kind)}.`);
+  if (input.kind !== undefined && input.kind !== 'reach')
+    throw new ConfigError(`${where}.kind must be "reach" (the only task kind), got ${show(input.kind)}.`);
   let direction: CompassDirection | null = null;
   let angle: number;
   if (input.direction !== undefined && input.direction !== null) {
     if (typeof input.direction !== 'string' || !(COMPASS_DIRECTIONS as readonly string[]).includes(input.direction)) {
-      throw new ConfigError(`${where}.direction must be one of ${COMPASS_DIRECTIONS.join(', ')}, got ${show(input.direction)}. For another direction give angleDegrees instead.`);
+      throw new ConfigError(
+        `${where}.direction must be one of ${COMPASS_DIRECTIONS.join(', ')}, got ${show(input.direction)}. For another direction give angleDegrees instead.`,
+      );
     }
     direction = input.direction as CompassDirection;
     angle = DIRECTION_ANGLES[direction];
-    if (input.angleDegrees !== undefined && (typeof input.angleDegrees !== 'number' || Math.abs(normalizeAngle(input.angleDegrees) - angle) > 1e-9)) {
-      throw new ConfigError(`${where}: give either direction or angleDegrees, not both (direction ${direction} is ${angle} degrees, angleDegrees is ${show(input.angleDegrees)}).`);
+    if (
+      input.angleDegrees !== undefined &&
+      (typeof input.angleDegrees !== 'number' || Math.abs(normalizeAngle(input.angleDegrees) - angle) > 1e-9)
+    ) {
+      throw new ConfigError(
+        `${where}: give either direction or angleDegrees, not both (direction ${direction} is ${angle} degrees, angleDegrees is ${show(input.angleDegrees)}).`,
+      );
     }
   } else if (input.angleDegrees !== undefined) {
     if (typeof input.angleDegrees !== 'number' || !Number.isFinite(input.angleDegrees)) {
-      throw new ConfigError(`${where}.angleDegrees must be a finite number of degrees counter-clockwise from east, got ${show(input.angleDegrees)}. Pass e.g. { "angleDegrees": 30 }.`);
+      throw new ConfigError(
+        `${where}.angleDegrees must be a finite number of degrees counter-clockwise from east, got ${show(input.angleDegrees)}. Pass e.g. { "angleDegrees": 30 }.`,
+      );
     }
     angle = normalizeAngle(input.angleDegrees);
     const compass = COMPASS_DIRECTIONS.find((d) => DIRECTION_ANGLES[d] === angle);
     if (compass !== undefined) direction = compass;
   } else {
-    throw new ConfigError(`${where}.direction is missing: give a compass direction (${COMPASS_DIRECTIONS.join(', ')}) or angleDegrees.`);
+    throw new ConfigError(
+      `${where}.direction is missing: give a compass direction (${COMPASS_DIRECTIONS.join(', ')}) or angleDegrees.`,
+    );
   }
   let distance: number;
   const d = input.distance;
   if (typeof d === 'string' && Object.hasOwn(DISTANCES, d)) distance = DISTANCES[d as DistanceName];
   else if (typeof d === 'number' && Number.isFinite(d) && d > 0 && d <= POINT_MASS_MAX_GOAL_COORDINATE) distance = d;
   else {
-    throw new ConfigError(`${where}.distance must be a number in (0, ${POINT_MASS_MAX_GOAL_COORDINATE}] or one of near, middle, far, got ${show(d)}. Pass e.g. { "distance": 0.6 }.`);
+    throw new ConfigError(
+      `${where}.distance must be a number in (0, ${POINT_MASS_MAX_GOAL_COORDINATE}] or one of near, middle, far, got ${show(d)}. Pass e.g. { "distance": 0.6 }.`,
+    );
   }
   const numberField = (key: string, fallback: number, ok: (v: number) => boolean, rule: string): number => {
     const v = input[key];
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new ConfigError(`${where}.${key} must be ${rule}, got ${show(v)}. Pass e.g. { "${key}": ${fallback} }.`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v))
+      throw new ConfigError(`${where}.${key} must be ${rule}, got ${show(v)}. Pass e.g. { "${key}": ${fallback} }.`);
     return v;
   };
-  const tolerance = numberField('tolerance', POINT_MASS_DEFAULTS.tolerance, (v) => v > 0 && v <= 0.5, 'a number in (0, 0.5]');
+  const tolerance = numberField(
+    'tolerance',
+    POINT_MASS_DEFAULTS.tolerance,
+    (v) => v > 0 && v <= 0.5,
+    'a number in (0, 0.5]',
+  );
   const maxSpeed = numberField('maxSpeed', POINT_MASS_DEFAULTS.maxSpeed, (v) => v > 0, 'a positive number');
-  const holdSteps = numberField('holdSteps', POINT_MASS_DEFAULTS.holdSteps, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+  const holdSteps = numberField(
+    'holdSteps',
+    POINT_MASS_DEFAULTS.holdSteps,
+    (v) => Number.isInteger(v) && v >= 1,
+    'a positive integer',
+  );
   const rad = (angle * Math.PI) / 180;
   const goalX = round6(distance * Math.cos(rad));
   const goalY = round6(distance * Math.sin(rad));
-  for (const [key, value] of [['goalX', goalX], ['goalY', goalY]] as const) {
+  for (const [key, value] of [
+    ['goalX', goalX],
+    ['goalY', goalY],
+  ] as const) {
     const given = input[key];
     if (given !== undefined && (typeof given !== 'number' || Math.abs(given - value) > 1e-6)) {
-      throw new ConfigError(`${where}.${key} is ${show(given)} but direction and distance give ${value}; drop ${key} (it is derived).`);
+      throw new ConfigError(
+        `${where}.${key} is ${show(given)} but direction and distance give ${value}; drop ${key} (it is derived).`,
+      );
     }
   }
-  return Object.freeze({ kind: 'reach', direction, angleDegrees: angle, distance, goalX, goalY, tolerance, maxSpeed, holdSteps });
+  return Object.freeze({
+    kind: 'reach',
+    direction,
+    angleDegrees: angle,
+    distance,
+    goalX,
+    goalY,
+    tolerance,
+    maxSpeed,
+    holdSteps,
+  });
 }
 
 function normalizeAngle(deg: number): number {
@@ -335,7 +399,14 @@ export const POINTMASS_REACH_DEFAULT_SPLIT: SuiteSplit = Object.freeze({
     'reach-south-east-far',
     'reach-north-west-far',
   ]),
-  unseen: Object.freeze(['reach-north-east-far', 'reach-south-west-far', 'reach-south-east-near', 'reach-north-west-near', 'reach-north-middle', 'reach-south-west-middle']),
+  unseen: Object.freeze([
+    'reach-north-east-far',
+    'reach-south-west-far',
+    'reach-south-east-near',
+    'reach-north-west-near',
+    'reach-north-middle',
+    'reach-south-west-middle',
+  ]),
 });
 
 let builtin: SuiteSpec | undefined;
@@ -360,12 +431,20 @@ export function listSuites(): string[] {
  */
 export function builtinSuiteSpec(name: string): SuiteSpec {
   if (name !== POINTMASS_REACH) {
-    throw new NotFoundError(`No built-in suite is named ${JSON.stringify(name)}; the built-in suites are ${listSuites().join(', ')}. Define your own with a JSON spec (parseSuiteSpec).`);
+    throw new NotFoundError(
+      `No built-in suite is named ${JSON.stringify(name)}; the built-in suites are ${listSuites().join(', ')}. Define your own with a JSON spec (parseSuiteSpec).`,
+    );
   }
   if (builtin === undefined) {
     const tasks: SuiteTaskSpec[] = [];
-    for (const distance of ['near', 'middle', 'far'] as const) for (const direction of COMPASS_DIRECTIONS) tasks.push(builtinTask(direction, distance));
-    builtin = Object.freeze({ name: POINTMASS_REACH, tasks: Object.freeze(tasks), split: POINTMASS_REACH_DEFAULT_SPLIT, episodeSteps: POINT_MASS_EPISODE_STEPS });
+    for (const distance of ['near', 'middle', 'far'] as const)
+      for (const direction of COMPASS_DIRECTIONS) tasks.push(builtinTask(direction, distance));
+    builtin = Object.freeze({
+      name: POINTMASS_REACH,
+      tasks: Object.freeze(tasks),
+      split: POINTMASS_REACH_DEFAULT_SPLIT,
+      episodeSteps: POINT_MASS_EPISODE_STEPS,
+    });
     validated.add(builtin);
   }
   return builtin;
@@ -384,9 +463,15 @@ const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  * @throws {@link ConfigError} naming the field (`split.unseen[1]`).
  */
 export function parseSplit(input: unknown, taskNames: readonly string[], where = 'split'): SuiteSplit {
-  if (!isPlainObject(input)) throw new ConfigError(`${where} must be an object { "seen": [task names], "unseen": [task names] }, got ${show(input)}.`);
+  if (!isPlainObject(input))
+    throw new ConfigError(
+      `${where} must be an object { "seen": [task names], "unseen": [task names] }, got ${show(input)}.`,
+    );
   const extra = Object.keys(input).filter((k) => k !== 'seen' && k !== 'unseen');
-  if (extra.length > 0) throw new ConfigError(`${where} has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; a split has seen and unseen.`);
+  if (extra.length > 0)
+    throw new ConfigError(
+      `${where} has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; a split has seen and unseen.`,
+    );
   const known = new Set(taskNames);
   const used = new Map<string, string>();
   const list = (key: 'seen' | 'unseen'): string[] => {
@@ -397,17 +482,23 @@ export function parseSplit(input: unknown, taskNames: readonly string[], where =
       if (typeof name !== 'string') throw new ConfigError(`${at} must be a task name (string), got ${show(name)}.`);
       if (!known.has(name)) {
         const close = taskNames.filter((t) => t.includes(name) || name.includes(t)).slice(0, 3);
-        throw new ConfigError(`${at} is ${JSON.stringify(name)}, which is not a task of the suite.${close.length > 0 ? ` Did you mean ${close.map((c) => JSON.stringify(c)).join(' or ')}?` : ''} Tasks: ${taskNames.join(', ')}.`);
+        throw new ConfigError(
+          `${at} is ${JSON.stringify(name)}, which is not a task of the suite.${close.length > 0 ? ` Did you mean ${close.map((c) => JSON.stringify(c)).join(' or ')}?` : ''} Tasks: ${taskNames.join(', ')}.`,
+        );
       }
       const before = used.get(name);
-      if (before !== undefined) throw new ConfigError(`${at} repeats ${JSON.stringify(name)}, already listed at ${before}; a task is either seen or unseen, once.`);
+      if (before !== undefined)
+        throw new ConfigError(
+          `${at} repeats ${JSON.stringify(name)}, already listed at ${before}; a task is either seen or unseen, once.`,
+        );
       used.set(name, at);
       return name;
     });
   };
   const seen = list('seen');
   const unseen = list('unseen');
-  if (seen.length === 0) throw new ConfigError(`${where}.seen is empty; a split needs at least one seen task to train on.`);
+  if (seen.length === 0)
+    throw new ConfigError(`${where}.seen is empty; a split needs at least one seen task to train on.`);
   return Object.freeze({ seen: Object.freeze(seen), unseen: Object.freeze(unseen) });
 }
 
@@ -470,28 +561,44 @@ export interface SuiteTaskInput {
   readonly description?: string | StructuredDescriptionInput;
 }
 
-function parseDescription(input: unknown, params: ReachTaskParams, where: string): { description: StructuredDescription | null; text: string } {
+function parseDescription(
+  input: unknown,
+  params: ReachTaskParams,
+  where: string,
+): { description: StructuredDescription | null; text: string } {
   if (input === undefined) {
     const description = describeReachTask(params);
     return { description, text: formatDescription(description) };
   }
   if (typeof input === 'string') {
-    if (input.trim() === '') throw new ConfigError(`${where} is empty; give a text such as "Task: Reach north far.\\nObjective: ..." or leave it out to use the generated one.`);
+    if (input.trim() === '')
+      throw new ConfigError(
+        `${where} is empty; give a text such as "Task: Reach north far.\\nObjective: ..." or leave it out to use the generated one.`,
+      );
     return { description: null, text: input.trim() };
   }
-  if (!isPlainObject(input)) throw new ConfigError(`${where} must be a string or { "task", "objective", "constraints" }, got ${show(input)}.`);
+  if (!isPlainObject(input))
+    throw new ConfigError(`${where} must be a string or { "task", "objective", "constraints" }, got ${show(input)}.`);
   const extra = Object.keys(input).filter((k) => !['task', 'objective', 'constraints'].includes(k));
-  if (extra.length > 0) throw new ConfigError(`${where} has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; a structured description has task, objective and constraints.`);
+  if (extra.length > 0)
+    throw new ConfigError(
+      `${where} has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; a structured description has task, objective and constraints.`,
+    );
   for (const key of ['task', 'objective'] as const) {
     const v = input[key];
-    if (typeof v !== 'string' || v.trim() === '') throw new ConfigError(`${where}.${key} must be a non-empty string, got ${show(v)}.`);
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new ConfigError(`${where}.${key} must be a non-empty string, got ${show(v)}.`);
   }
   const c = input.constraints ?? [];
   const constraints = typeof c === 'string' ? [c] : c;
   if (!Array.isArray(constraints) || !constraints.every((x) => typeof x === 'string')) {
     throw new ConfigError(`${where}.constraints must be a string or an array of strings, got ${show(c)}.`);
   }
-  const description: StructuredDescription = Object.freeze({ task: input.task as string, objective: input.objective as string, constraints: Object.freeze([...(constraints as string[])]) });
+  const description: StructuredDescription = Object.freeze({
+    task: input.task as string,
+    objective: input.objective as string,
+    constraints: Object.freeze([...(constraints as string[])]),
+  });
   return { description, text: formatDescription(description) };
 }
 
@@ -511,42 +618,70 @@ export function parseSuiteSpec(input: unknown): SuiteSpec {
       throw new ConfigError(`Suite spec is not valid JSON: ${String(cause)}.`, { cause });
     }
   }
-  if (!isPlainObject(raw)) throw new ConfigError(`A suite spec must be an object { "name", "tasks", "split" }, got ${show(raw)}.`);
+  if (!isPlainObject(raw))
+    throw new ConfigError(`A suite spec must be an object { "name", "tasks", "split" }, got ${show(raw)}.`);
   const extra = Object.keys(raw).filter((k) => !['name', 'tasks', 'split', 'episodeSteps'].includes(k));
-  if (extra.length > 0) throw new ConfigError(`Suite spec has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; its fields are name, tasks, split, episodeSteps.`);
+  if (extra.length > 0)
+    throw new ConfigError(
+      `Suite spec has no field ${extra.map((k) => JSON.stringify(k)).join(', ')}; its fields are name, tasks, split, episodeSteps.`,
+    );
   if (typeof raw.name !== 'string' || !NAME_PATTERN.test(raw.name)) {
-    throw new ConfigError(`Suite spec name must be a non-empty string of letters, digits, _ . - (e.g. "my-reach"), got ${show(raw.name)}.`);
+    throw new ConfigError(
+      `Suite spec name must be a non-empty string of letters, digits, _ . - (e.g. "my-reach"), got ${show(raw.name)}.`,
+    );
   }
-  if (!Array.isArray(raw.tasks) || raw.tasks.length === 0) throw new ConfigError(`Suite spec tasks must be a non-empty array of { "name", "params", "description" }, got ${show(raw.tasks)}.`);
+  if (!Array.isArray(raw.tasks) || raw.tasks.length === 0)
+    throw new ConfigError(
+      `Suite spec tasks must be a non-empty array of { "name", "params", "description" }, got ${show(raw.tasks)}.`,
+    );
   const tasks: SuiteTaskSpec[] = [];
   const names = new Map<string, number>();
   raw.tasks.forEach((t: unknown, i: number) => {
     const at = `tasks[${i}]`;
-    if (!isPlainObject(t)) throw new ConfigError(`${at} must be an object { "name", "params", "description" }, got ${show(t)}.`);
+    if (!isPlainObject(t))
+      throw new ConfigError(`${at} must be an object { "name", "params", "description" }, got ${show(t)}.`);
     const extraKeys = Object.keys(t).filter((k) => !['name', 'params', 'description'].includes(k));
-    if (extraKeys.length > 0) throw new ConfigError(`${at} has no field ${extraKeys.map((k) => JSON.stringify(k)).join(', ')}; a task has name, params and description.`);
-    if (t.params === undefined) throw new ConfigError(`${at}.params is missing; give e.g. { "direction": "north", "distance": "far" }.`);
+    if (extraKeys.length > 0)
+      throw new ConfigError(
+        `${at} has no field ${extraKeys.map((k) => JSON.stringify(k)).join(', ')}; a task has name, params and description.`,
+      );
+    if (t.params === undefined)
+      throw new ConfigError(`${at}.params is missing; give e.g. { "direction": "north", "distance": "far" }.`);
     const params = reachParams(t.params, `${at}.params`);
     const name = t.name === undefined ? reachTaskName(params) : t.name;
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw new ConfigError(`${at}.name must be a string of letters, digits, _ . - (e.g. "reach-north-far"), got ${show(t.name)}.`);
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name))
+      throw new ConfigError(
+        `${at}.name must be a string of letters, digits, _ . - (e.g. "reach-north-far"), got ${show(t.name)}.`,
+      );
     const before = names.get(name);
-    if (before !== undefined) throw new ConfigError(`${at}.name ${JSON.stringify(name)} repeats tasks[${before}].name; task names must be unique.`);
+    if (before !== undefined)
+      throw new ConfigError(
+        `${at}.name ${JSON.stringify(name)} repeats tasks[${before}].name; task names must be unique.`,
+      );
     names.set(name, i);
     const { description, text } = parseDescription(t.description, params, `${at}.description`);
     tasks.push(Object.freeze({ name, params, description, text }));
   });
   const taskNames = tasks.map((t) => t.name);
-  const split = raw.split === undefined ? Object.freeze({ seen: Object.freeze(taskNames), unseen: Object.freeze([]) }) : parseSplit(raw.split, taskNames, 'split');
+  const split =
+    raw.split === undefined
+      ? Object.freeze({ seen: Object.freeze(taskNames), unseen: Object.freeze([]) })
+      : parseSplit(raw.split, taskNames, 'split');
   const steps = raw.episodeSteps ?? POINT_MASS_EPISODE_STEPS;
   if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 10 || steps > 1000) {
-    throw new ConfigError(`Suite spec episodeSteps must be an integer from 10 to 1000, got ${show(raw.episodeSteps)}. Leave it out for ${POINT_MASS_EPISODE_STEPS}.`);
+    throw new ConfigError(
+      `Suite spec episodeSteps must be an integer from 10 to 1000, got ${show(raw.episodeSteps)}. Leave it out for ${POINT_MASS_EPISODE_STEPS}.`,
+    );
   }
   const spec: SuiteSpec = Object.freeze({ name: raw.name, tasks: Object.freeze(tasks), split, episodeSteps: steps });
   validated.add(spec);
   return spec;
 }
 
-/** The JSON form of a validated spec (task params without derived fields), which {@link parseSuiteSpec} reads back to an equal spec. */
+/**
+ * The JSON form of a validated spec (task params without derived fields), which {@link parseSuiteSpec} reads back to an
+ * equal spec.
+ */
 export function suiteSpecToJson(spec: SuiteSpec): SuiteSpecInput {
   return {
     name: spec.name,
@@ -562,7 +697,14 @@ export function suiteSpecToJson(spec: SuiteSpec): SuiteSpecInput {
         maxSpeed: t.params.maxSpeed,
         holdSteps: t.params.holdSteps,
       },
-      description: t.description === null ? t.text : { task: t.description.task, objective: t.description.objective, constraints: [...t.description.constraints] },
+      description:
+        t.description === null
+          ? t.text
+          : {
+              task: t.description.task,
+              objective: t.description.objective,
+              constraints: [...t.description.constraints],
+            },
     })),
   };
 }

@@ -6,9 +6,12 @@
  *
  * | path | what |
  * |---|---|
- * | `<task>.hdf5` | a seen task's transitions, D4RL keys (`observations`, `actions`, `rewards`, `next_observations`, `terminals`, `timeouts`) via `writeD4rl`; `metadata/` holds the suite, task, split role, seed, text prompt and params (JSON) |
+ * | `<task>.hdf5` | a seen task's transitions, D4RL keys (`observations`, `actions`, `rewards`, `next_observations`,
+ * `terminals`, `timeouts`) via `writeD4rl`; `metadata/` holds the suite, task, split role, seed, text prompt and params
+ * (JSON) |
  * | `prompts/<task>.hdf5` | every task's trajectory prompt (one expert episode, one row per step), same layout |
- * | `suite.json` | the manifest: suite spec (re-readable by `parseSuiteSpec`), split, seed, mix, and per task its text, params, files, prompt seed and data episode seeds |
+ * | `suite.json` | the manifest: suite spec (re-readable by `parseSuiteSpec`), split, seed, mix, and per task its text,
+ * params, files, prompt seed and data episode seeds |
  *
  * `loadD4rl(path, { timeouts: 'keep' })` reads each file back exactly; {@link loadSuiteDatasets} reads
  * the whole folder back into a `MultiTaskDataset`.
@@ -25,7 +28,15 @@ import type { Trajectory } from '../core/types.js';
 import { loadD4rl, writeD4rl } from '../datasets/d4rl.js';
 import type { BehaviourMix } from './generate.js';
 import { makeSuite, type MakeSuiteOptions, type Suite, type SuiteTask } from './suite.js';
-import { parseSuiteSpec, reachParams, suiteSpecToJson, type ReachTaskParams, type SuiteSpec, type SuiteSpecInput, type SuiteSplit } from './tasks.js';
+import {
+  parseSuiteSpec,
+  reachParams,
+  suiteSpecToJson,
+  type ReachTaskParams,
+  type SuiteSpec,
+  type SuiteSpecInput,
+  type SuiteSplit,
+} from './tasks.js';
 
 /** Format name of `suite.json`. */
 export const SUITE_MANIFEST_FORMAT = 'llmdpd.suite-datasets';
@@ -114,7 +125,9 @@ export interface WriteSuiteResult {
 }
 
 function isSuite(x: unknown): x is Suite {
-  return x !== null && typeof x === 'object' && 'dataset' in x && 'tasks' in x && typeof (x as Suite).task === 'function';
+  return (
+    x !== null && typeof x === 'object' && 'dataset' in x && 'tasks' in x && typeof (x as Suite).task === 'function'
+  );
 }
 
 function trajectoryBuffer(task: SuiteTask): ReplayBuffer {
@@ -154,10 +167,18 @@ function trajectoryBuffer(task: SuiteTask): ReplayBuffer {
  *   (then `options.seed` and the generation options are ignored).
  * @throws {@link ConfigError} (as a rejection) on bad options or specs, naming the field.
  */
-export async function writeSuiteDatasets(suite: string | SuiteSpec | Suite | unknown, dir: string, options: WriteSuiteOptions): Promise<WriteSuiteResult> {
-  if (typeof dir !== 'string' || dir === '') throw new ConfigError(`writeSuiteDatasets: dir must be a folder path, got ${JSON.stringify(dir)}.`);
+export async function writeSuiteDatasets(
+  suite: string | SuiteSpec | Suite | unknown,
+  dir: string,
+  options: WriteSuiteOptions,
+): Promise<WriteSuiteResult> {
+  if (typeof dir !== 'string' || dir === '')
+    throw new ConfigError(`writeSuiteDatasets: dir must be a folder path, got ${JSON.stringify(dir)}.`);
   const compression = options?.compression ?? 'none';
-  if (compression !== 'none' && compression !== 'gzip') throw new ConfigError(`writeSuiteDatasets options.compression must be 'none' or 'gzip', got ${JSON.stringify(compression)}.`);
+  if (compression !== 'none' && compression !== 'gzip')
+    throw new ConfigError(
+      `writeSuiteDatasets options.compression must be 'none' or 'gzip', got ${JSON.stringify(compression)}.`,
+    );
   let made: Suite;
   if (isSuite(suite)) made = suite;
   else {
@@ -180,7 +201,11 @@ export async function writeSuiteDatasets(suite: string | SuiteSpec | Suite | unk
     if (task.data !== null) {
       dataFile = `${task.name}.hdf5`;
       const path = join(dir, dataFile);
-      await writeD4rl(path, task.data.buffer, { datasetId: `${made.name}/${task.name}`, metadata: { ...metadata, kind: 'data' }, compression });
+      await writeD4rl(path, task.data.buffer, {
+        datasetId: `${made.name}/${task.name}`,
+        metadata: { ...metadata, kind: 'data' },
+        compression,
+      });
       files.push(path);
     }
     const promptFile = `prompts/${task.name}.hdf5`;
@@ -196,7 +221,11 @@ export async function writeSuiteDatasets(suite: string | SuiteSpec | Suite | unk
       role: task.role,
       text: task.text,
       params: task.params,
-      env: { id: task.envId, options: { ...task.envOptions } as Record<string, number>, maxEpisodeSteps: task.episodeSteps },
+      env: {
+        id: task.envId,
+        options: { ...task.envOptions } as Record<string, number>,
+        maxEpisodeSteps: task.episodeSteps,
+      },
       dataFile,
       transitions: task.data?.buffer.size ?? 0,
       episodeSeeds: task.data?.episodeSeeds ?? [],
@@ -249,7 +278,10 @@ export async function loadSuiteDatasets(dir: string): Promise<LoadedSuiteDataset
   try {
     manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as SuiteManifest;
   } catch (cause) {
-    throw new DatasetError(`loadSuiteDatasets: cannot read ${manifestPath} (${String(cause)}). Give a folder written by writeSuiteDatasets (or \`llmdpd suite write\`).`, { cause });
+    throw new DatasetError(
+      `loadSuiteDatasets: cannot read ${manifestPath} (${String(cause)}). Give a folder written by writeSuiteDatasets (or \`llmdpd suite write\`).`,
+      { cause },
+    );
   }
   if (manifest?.format !== SUITE_MANIFEST_FORMAT || manifest.version !== SUITE_MANIFEST_FORMAT_VERSION) {
     throw new DatasetError(
@@ -264,13 +296,29 @@ export async function loadSuiteDatasets(dir: string): Promise<LoadedSuiteDataset
     const params = reachParams(task.params, `${manifestPath} tasks[${i}].params`);
     const prompt = await loadD4rl(join(dir, task.promptFile), { timeouts: 'keep' });
     const c = prompt.buffer.columns();
-    prompts.set(task.name, { length: c.size, observationDim: c.observationDim, actionDim: c.actionDim, observations: c.observations, actions: c.actions, rewards: c.rewards });
+    prompts.set(task.name, {
+      length: c.size,
+      observationDim: c.observationDim,
+      actionDim: c.actionDim,
+      observations: c.observations,
+      actions: c.actions,
+      rewards: c.rewards,
+    });
     if (task.dataFile !== null) {
       const data = await loadD4rl(join(dir, task.dataFile), { timeouts: 'keep' });
       seen.push({ name: task.name, buffer: data.buffer, text: task.text, params });
     }
   }
-  if (seen.length === 0) throw new DatasetError(`loadSuiteDatasets: ${manifestPath} lists no seen task with a data file.`);
-  const dataset = new MultiTaskDataset(seen.map((t) => ({ name: t.name, buffer: t.buffer, textPrompt: t.text, trajectoryPrompt: prompts.get(t.name)!, params: { ...t.params } })));
+  if (seen.length === 0)
+    throw new DatasetError(`loadSuiteDatasets: ${manifestPath} lists no seen task with a data file.`);
+  const dataset = new MultiTaskDataset(
+    seen.map((t) => ({
+      name: t.name,
+      buffer: t.buffer,
+      textPrompt: t.text,
+      trajectoryPrompt: prompts.get(t.name)!,
+      params: { ...t.params },
+    })),
+  );
   return Object.freeze({ manifest, spec, dataset, prompts });
 }

@@ -8,7 +8,16 @@ import { initEngine } from '../../src/engine/index.js';
 import { agentConformance } from '../support/agent-conformance.js';
 import { expectClose } from '../support/tensors.js';
 
-const SMALL = { observationDim: 4, actionDim: 2, batchSize: 16, hiddenDims: [32, 32], criticHiddenDims: [32, 32], actionCandidates: 8, emaStartStep: 2, emaEvery: 1 };
+const SMALL = {
+  observationDim: 4,
+  actionDim: 2,
+  batchSize: 16,
+  hiddenDims: [32, 32],
+  criticHiddenDims: [32, 32],
+  actionCandidates: 8,
+  emaStartStep: 2,
+  emaEvery: 1,
+};
 
 agentConformance('DiffusionQLAgent', {
   create: (seed) => new DiffusionQLAgent({ ...SMALL, seed }),
@@ -26,13 +35,21 @@ describe('Diffusion-QL losses (golden values)', () => {
 
   test('TD targets: y = r + gamma (1 - terminal) min(Q1, Q2)', () => {
     const y = tf.tidy(() =>
-      tdTargets(tf.tensor2d([[1], [0.5], [-2]]), tf.tensor2d([[0], [1], [0]]), tf.tensor2d([[10], [3], [-1]]), tf.tensor2d([[8], [4], [-3]]), 0.99).dataSync(),
+      tdTargets(
+        tf.tensor2d([[1], [0.5], [-2]]),
+        tf.tensor2d([[0], [1], [0]]),
+        tf.tensor2d([[10], [3], [-1]]),
+        tf.tensor2d([[8], [4], [-3]]),
+        0.99,
+      ).dataSync(),
     );
     expectClose(y, [1 + 0.99 * 8, 0.5, -2 + 0.99 * -3], 1e-6);
   });
 
   test('critic loss: MSE(Q1, y) + MSE(Q2, y)', () => {
-    const l = tf.tidy(() => criticLoss(tf.tensor2d([[1], [2]]), tf.tensor2d([[0], [4]]), tf.tensor2d([[1], [3]])).dataSync()[0]!);
+    const l = tf.tidy(
+      () => criticLoss(tf.tensor2d([[1], [2]]), tf.tensor2d([[0], [4]]), tf.tensor2d([[1], [3]])).dataSync()[0]!,
+    );
     // (0 + 1)/2 + (1 + 1)/2 = 1.5
     expect(l).toBeCloseTo(1.5, 6);
   });
@@ -53,13 +70,30 @@ describe('Diffusion-QL losses (golden values)', () => {
 describe('DiffusionQLAgent config', () => {
   test('defaults follow the fact sheet and every field is validated', () => {
     const c = resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3 });
-    expect(c).toMatchObject({ diffusionSteps: 5, betaSchedule: 'vp', discount: 0.99, tau: 0.005, eta: 1, emaDecay: 0.995, emaStartStep: 1000, emaEvery: 5, actionCandidates: 50, batchSize: 256 });
+    expect(c).toMatchObject({
+      diffusionSteps: 5,
+      betaSchedule: 'vp',
+      discount: 0.99,
+      tau: 0.005,
+      eta: 1,
+      emaDecay: 0.995,
+      emaStartStep: 1000,
+      emaEvery: 5,
+      actionCandidates: 50,
+      batchSize: 256,
+    });
     expect(JSON.parse(JSON.stringify(c))).toEqual(c);
     expect(DIFFUSION_QL_DEFAULTS.hiddenDims).toEqual([256, 256, 256]);
-    expect(() => resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3, discount: 1.5 })).toThrow('DiffusionQLConfig.discount must be a number in [0, 1], got 1.5');
+    expect(() => resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3, discount: 1.5 })).toThrow(
+      'DiffusionQLConfig.discount must be a number in [0, 1], got 1.5',
+    );
     expect(() => resolveDiffusionQLConfig({ observationDim: 0, actionDim: 3 })).toThrow(ConfigError);
-    expect(() => resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3, betaSchedule: 'quadratic' as never })).toThrow(/one of 'vp', 'linear', 'cosine'/);
-    expect(() => resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3, ...({ learningRate: 1e-3 } as object) })).toThrow(/no field 'learningRate'/);
+    expect(() =>
+      resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3, betaSchedule: 'quadratic' as never }),
+    ).toThrow(/one of 'vp', 'linear', 'cosine'/);
+    expect(() =>
+      resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3, ...({ learningRate: 1e-3 } as object) }),
+    ).toThrow(/no field 'learningRate'/);
   });
 });
 
@@ -76,8 +110,28 @@ describe('DiffusionQLAgent learns', () => {
     const s = rng.fillUniform(new Float32Array(n * 2), -1, 1);
     const a = rng.fillUniform(new Float32Array(n), -1, 1);
     const r = new Float32Array(n).map((_, i) => 1 - (a[i]! - 0.6 * s[2 * i]!) ** 2);
-    const data = ReplayBuffer.fromArrays({ observations: s, actions: a, rewards: r, nextObservations: s, terminals: new Uint8Array(n).fill(1), observationDim: 2, actionDim: 1 });
-    const agent = new DiffusionQLAgent({ observationDim: 2, actionDim: 1, batchSize: 64, hiddenDims: [64, 64], criticHiddenDims: [64, 64], eta: 2, actorLearningRate: 1e-3, criticLearningRate: 1e-3, emaStartStep: 0, actionCandidates: 16, seed: 1 });
+    const data = ReplayBuffer.fromArrays({
+      observations: s,
+      actions: a,
+      rewards: r,
+      nextObservations: s,
+      terminals: new Uint8Array(n).fill(1),
+      observationDim: 2,
+      actionDim: 1,
+    });
+    const agent = new DiffusionQLAgent({
+      observationDim: 2,
+      actionDim: 1,
+      batchSize: 64,
+      hiddenDims: [64, 64],
+      criticHiddenDims: [64, 64],
+      eta: 2,
+      actorLearningRate: 1e-3,
+      criticLearningRate: 1e-3,
+      emaStartStep: 0,
+      actionCandidates: 16,
+      seed: 1,
+    });
     await agent.fit(data, { steps: 600, progress: 'off' });
     const test = new Rng(5);
     let err = 0;
@@ -104,7 +158,14 @@ describe('DiffusionQLAgent checkpoints', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     expect(LIBRARY_VERSION).toBe(pkg.version);
-    expect(manifest).toMatchObject({ format: 'llmdpd.agent', formatVersion: 1, libraryVersion: pkg.version, tfjsVersion: tf.version_core, agent: 'DiffusionQLAgent', step: 0 });
+    expect(manifest).toMatchObject({
+      format: 'llmdpd.agent',
+      formatVersion: 1,
+      libraryVersion: pkg.version,
+      tfjsVersion: tf.version_core,
+      agent: 'DiffusionQLAgent',
+      step: 0,
+    });
     expect(manifest.config).toEqual(agent.config);
     agent.dispose();
     rmSync(dir, { recursive: true, force: true });

@@ -21,8 +21,21 @@ export function bytesOf(a: Float32Array | Int32Array | Uint8Array): Uint8Array {
 
 /** Asserts two column sets are bit-for-bit equal, naming the first differing column. */
 export function expectColumnsBitEqual(actual: BufferColumns, expected: BufferColumns): void {
-  expect([actual.size, actual.observationDim, actual.actionDim]).toEqual([expected.size, expected.observationDim, expected.actionDim]);
-  for (const key of ['observations', 'actions', 'rewards', 'nextObservations', 'terminals', 'timeouts', 'episodeEnds', 'taskIndices'] as const) {
+  expect([actual.size, actual.observationDim, actual.actionDim]).toEqual([
+    expected.size,
+    expected.observationDim,
+    expected.actionDim,
+  ]);
+  for (const key of [
+    'observations',
+    'actions',
+    'rewards',
+    'nextObservations',
+    'terminals',
+    'timeouts',
+    'episodeEnds',
+    'taskIndices',
+  ] as const) {
     const a = bytesOf(actual[key]);
     const e = bytesOf(expected[key]);
     if (Buffer.compare(Buffer.from(a), Buffer.from(e)) !== 0) throw new Error(`column ${key} differs bitwise`);

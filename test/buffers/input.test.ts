@@ -7,7 +7,18 @@ describe('boundary conversion', () => {
     const typed = new Float64Array(flat);
     const a = toFloat32Column('ctx', 'x', flat, 2, 2);
     expect(a).toEqual(new Float32Array(flat));
-    expect(toFloat32Column('ctx', 'x', [[1, 2], [3, 4]], 2, 2)).toEqual(a);
+    expect(
+      toFloat32Column(
+        'ctx',
+        'x',
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        2,
+        2,
+      ),
+    ).toEqual(a);
     expect(toFloat32Column('ctx', 'x', typed, 2, 2)).toEqual(a);
     const source = new Float32Array(flat);
     const copy = toFloat32Column('ctx', 'x', source, 2, 2);
@@ -17,13 +28,21 @@ describe('boundary conversion', () => {
 
   test('errors name the context, field, row and column', () => {
     expect(() => toFloat32Column('Ctx.fn', 'obs', [1, 2, 3], 2, 2)).toThrow(ShapeError);
-    expect(() => toFloat32Column('Ctx.fn', 'obs', [1, 2, 3], 2, 2)).toThrow(/^Ctx.fn: obs has 3 values; expected 4 \(2 rows × 2\)/);
+    expect(() => toFloat32Column('Ctx.fn', 'obs', [1, 2, 3], 2, 2)).toThrow(
+      /^Ctx.fn: obs has 3 values; expected 4 \(2 rows × 2\)/,
+    );
     expect(() => toFloat32Column('Ctx.fn', 'obs', [[1, 2]], 2, 2)).toThrow(/obs has 1 rows; expected 2/);
     expect(() => toFloat32Column('Ctx.fn', 'obs', [1, 2, 3, -Infinity], 2, 2)).toThrow(DatasetError);
-    expect(() => toFloat32Column('Ctx.fn', 'obs', [1, 2, 3, -Infinity], 2, 2)).toThrow(/obs row 1, column 1 is -Infinity/);
+    expect(() => toFloat32Column('Ctx.fn', 'obs', [1, 2, 3, -Infinity], 2, 2)).toThrow(
+      /obs row 1, column 1 is -Infinity/,
+    );
     expect(() => toFloat32Column('Ctx.fn', 'r', [0, Number.NaN], 2, 1)).toThrow(/r row 1 is NaN/);
-    expect(() => toFloat32Column('Ctx.fn', 'r', [0, -1e300], 2, 1)).toThrow(/r row 1 is -1e\+300 \(it overflows float32 to -Infinity\)/);
-    expect(() => toFloat32Column('Ctx.fn', 'r', [0, undefined as never], 2, 1)).toThrow(/r row 1 is undefined \(not a number\)/);
+    expect(() => toFloat32Column('Ctx.fn', 'r', [0, -1e300], 2, 1)).toThrow(
+      /r row 1 is -1e\+300 \(it overflows float32 to -Infinity\)/,
+    );
+    expect(() => toFloat32Column('Ctx.fn', 'r', [0, undefined as never], 2, 1)).toThrow(
+      /r row 1 is undefined \(not a number\)/,
+    );
   });
 
   test('flags accept 0/1 and booleans only; task indices integers >= 0 or one index for all', () => {
@@ -32,7 +51,9 @@ describe('boundary conversion', () => {
     expect(() => toFlagColumn('c', 'f', [0, -1], 2)).toThrow(/f row 1 is -1; flags must be 0, 1, false or true/);
     expect(Array.from(toTaskIndexColumn('c', 't', 4, 3))).toEqual([4, 4, 4]);
     expect(Array.from(toTaskIndexColumn('c', 't', [0, 2], 2))).toEqual([0, 2]);
-    expect(() => toTaskIndexColumn('c', 't', [0, 2.5], 2)).toThrow(/t row 1 is 2.5; a task index must be an integer >= 0/);
+    expect(() => toTaskIndexColumn('c', 't', [0, 2.5], 2)).toThrow(
+      /t row 1 is 2.5; a task index must be an integer >= 0/,
+    );
     expect(() => toTaskIndexColumn('c', 't', -3, 2)).toThrow(DatasetError);
   });
 

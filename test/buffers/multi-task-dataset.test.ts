@@ -57,7 +57,14 @@ describe('MultiTaskDataset construction', () => {
     expect(d.task('reach-v2').params).toEqual({ goal: [0.1, 0.2], difficulty: 'easy' });
     expect(d.taskIndex('pick-place-v2')).toBe(2);
     // totalSize follows the buffers it references.
-    d.task(0).buffer.add({ observation: [0, 0], action: [0], reward: 0, nextObservation: [0, 0], terminal: true, taskIndex: 7 });
+    d.task(0).buffer.add({
+      observation: [0, 0],
+      action: [0],
+      reward: 0,
+      nextObservation: [0, 0],
+      terminal: true,
+      taskIndex: 7,
+    });
     expect(d.totalSize).toBe(101);
   });
 
@@ -66,7 +73,9 @@ describe('MultiTaskDataset construction', () => {
     expect(() => d.task('pick-plac-v2')).toThrow(NotFoundError);
     expect(() => d.task('pick-plac-v2')).toThrow(/unknown task "pick-plac-v2". Did you mean "pick-place-v2"\?/);
     expect(() => d.task('Push')).toThrow(/Did you mean "push-v2"\?/);
-    expect(() => d.task('drawer-open-v2')).toThrow(/unknown task "drawer-open-v2". Tasks: reach-v2, push-v2, pick-place-v2\./);
+    expect(() => d.task('drawer-open-v2')).toThrow(
+      /unknown task "drawer-open-v2". Tasks: reach-v2, push-v2, pick-place-v2\./,
+    );
     expect(() => d.task(3)).toThrow(/task index 3 is out of range; the dataset has 3 tasks \(0..2\)/);
     expect(() => d.task(-1)).toThrow(NotFoundError);
   });
@@ -79,26 +88,38 @@ describe('MultiTaskDataset construction', () => {
       /task "b" \(tasks\[1\]\): its buffer has observationDim 3 and actionDim 1, but task "a" has 2 and 1/,
     );
     expect(() => new MultiTaskDataset([])).toThrow(ConfigError);
-    expect(() => new MultiTaskDataset([spec('a', 0, 5), spec('a', 1, 5)])).toThrow(/tasks\[1\].name "a" repeats tasks\[0\].name/);
+    expect(() => new MultiTaskDataset([spec('a', 0, 5), spec('a', 1, 5)])).toThrow(
+      /tasks\[1\].name "a" repeats tasks\[0\].name/,
+    );
     expect(() => new MultiTaskDataset([spec('', 0, 5)])).toThrow(/tasks\[0\].name is ""/);
     const empty = new ReplayBuffer({ observationDim: OD, actionDim: AD });
     expect(() => new MultiTaskDataset([{ ...spec('a', 0, 5), buffer: empty }])).toThrow(DatasetError);
     const badPrompt: Trajectory = { ...spec('a', 0, 5).trajectoryPrompt, observationDim: 3 };
-    expect(() => new MultiTaskDataset([spec('a', 0, 5, { trajectoryPrompt: badPrompt })])).toThrow(/trajectoryPrompt has observationDim 3/);
+    expect(() => new MultiTaskDataset([spec('a', 0, 5, { trajectoryPrompt: badPrompt })])).toThrow(
+      /trajectoryPrompt has observationDim 3/,
+    );
     const shortPrompt: Trajectory = { ...spec('a', 0, 5).trajectoryPrompt, rewards: new Float32Array(2) };
-    expect(() => new MultiTaskDataset([spec('a', 0, 5, { trajectoryPrompt: shortPrompt })])).toThrow(/trajectoryPrompt.rewards has 2 values; expected a Float32Array of 5/);
+    expect(() => new MultiTaskDataset([spec('a', 0, 5, { trajectoryPrompt: shortPrompt })])).toThrow(
+      /trajectoryPrompt.rewards has 2 values; expected a Float32Array of 5/,
+    );
     const nanPrompt = spec('a', 0, 5).trajectoryPrompt;
     nanPrompt.actions[1] = Number.NaN;
-    expect(() => new MultiTaskDataset([spec('a', 0, 5, { trajectoryPrompt: nanPrompt })])).toThrow(/trajectoryPrompt.actions row 1 is NaN/);
-    expect(() => new MultiTaskDataset([spec('a', 0, 5, { params: { x: Number.NaN } })])).toThrow(/params.x is NaN; JSON cannot store it/);
-    expect(() => new MultiTaskDataset([spec('a', 0, 5, { params: { when: new Date() as never } })])).toThrow(/params.when is a Date/);
+    expect(() => new MultiTaskDataset([spec('a', 0, 5, { trajectoryPrompt: nanPrompt })])).toThrow(
+      /trajectoryPrompt.actions row 1 is NaN/,
+    );
+    expect(() => new MultiTaskDataset([spec('a', 0, 5, { params: { x: Number.NaN } })])).toThrow(
+      /params.x is NaN; JSON cannot store it/,
+    );
+    expect(() => new MultiTaskDataset([spec('a', 0, 5, { params: { when: new Date() as never } })])).toThrow(
+      /params.when is a Date/,
+    );
   });
 
   test('keeps its own copy of the trajectory prompt and params', () => {
     const s = spec('a', 0, 5, { params: { k: [1] } });
     const d = new MultiTaskDataset([s]);
     s.trajectoryPrompt.observations[0] = 999;
-    ((s.params as { k: number[] }).k)[0] = 2;
+    (s.params as { k: number[] }).k[0] = 2;
     expect(d.task('a').trajectoryPrompt.observations[0]).toBe(0);
     expect(d.task('a').params).toEqual({ k: [1] });
   });
@@ -117,7 +138,10 @@ describe('MultiTaskDataset sampling', () => {
       taskCounts[k]! += 1;
       for (let r = 0; r < batch.size; r++) {
         // Same task on every row, and the row is transition indices[r] of task k's buffer.
-        const ok = batch.taskIndices[r] === k && batch.observations[r * OD] === 100 * k + batch.indices[r]! && batch.rewards[r] === k;
+        const ok =
+          batch.taskIndices[r] === k &&
+          batch.observations[r * OD] === 100 * k + batch.indices[r]! &&
+          batch.rewards[r] === k;
         if (!ok) bad.push(`batch ${i} row ${r}`);
       }
     }
@@ -174,8 +198,12 @@ describe('MultiTaskDataset sampling', () => {
     const again = d.sampleTaskBatches(16, new Rng(3), batches);
     expect(again[1]).toBe(batches[1]);
     expect(again).toEqual(d.sampleTaskBatches(16, new Rng(3)));
-    expect(() => d.sampleTaskBatches(16, new Rng(3), batches.slice(1))).toThrow(/out has 2 batches; pass one per task \(3\)/);
-    expect(() => d.sampleTaskBatches(8, new Rng(3), batches)).toThrow(/out\[0\] has 16 rows; expected batchSizePerTask = 8/);
+    expect(() => d.sampleTaskBatches(16, new Rng(3), batches.slice(1))).toThrow(
+      /out has 2 batches; pass one per task \(3\)/,
+    );
+    expect(() => d.sampleTaskBatches(8, new Rng(3), batches)).toThrow(
+      /out\[0\] has 16 rows; expected batchSizePerTask = 8/,
+    );
   });
 
   test('rejects unknown modes and mismatched batches', () => {
@@ -228,7 +256,13 @@ describe('MultiTaskDataset save/load', () => {
     }
     expect(back.sample(32, new Rng(4), { mode: 'uniform' })).toEqual(d.sample(32, new Rng(4), { mode: 'uniform' }));
     const m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
-    expect(m).toMatchObject({ format: MULTI_TASK_DATASET_FORMAT, formatVersion: 1, library: 'llmdpd', numTasks: 3, totalSize: 100 });
+    expect(m).toMatchObject({
+      format: MULTI_TASK_DATASET_FORMAT,
+      formatVersion: 1,
+      library: 'llmdpd',
+      numTasks: 3,
+      totalSize: 100,
+    });
     expect((m['tasks'] as { name: string }[]).map((t) => t.name)).toEqual(d.tasks);
     expect(listDir(dir)).toHaveLength(2);
   });
@@ -237,7 +271,13 @@ describe('MultiTaskDataset save/load', () => {
     const d = threeTasks();
     d.save(dir);
     const smaller = new MultiTaskDataset([spec('only', 5, 5)]);
-    expect(() => smaller.save(dir, { onProgress: (s) => { if (s === 'manifest-written') throw new Error('disk gone'); } })).toThrow('disk gone');
+    expect(() =>
+      smaller.save(dir, {
+        onProgress: (s) => {
+          if (s === 'manifest-written') throw new Error('disk gone');
+        },
+      }),
+    ).toThrow('disk gone');
     expect(MultiTaskDataset.load(dir).tasks).toEqual(d.tasks);
   });
 
@@ -246,7 +286,9 @@ describe('MultiTaskDataset save/load', () => {
     const manifestPath = path.join(dir, MANIFEST_FILE);
     const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(manifestPath, JSON.stringify({ ...m, formatVersion: 7 }));
-    expect(() => MultiTaskDataset.load(dir)).toThrow(/format version 7, and this version of llmdpd reads version 1 only/);
+    expect(() => MultiTaskDataset.load(dir)).toThrow(
+      /format version 7, and this version of llmdpd reads version 1 only/,
+    );
     fs.writeFileSync(manifestPath, JSON.stringify(m));
     expect(() => ReplayBuffer.load(dir)).toThrow(/format "llmdpd.multi-task-dataset", expected "llmdpd.replay-buffer"/);
     fs.writeFileSync(manifestPath, JSON.stringify({ ...m, tasks: [] }));

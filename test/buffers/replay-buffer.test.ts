@@ -12,9 +12,15 @@ function step(t: number, extra: Partial<Parameters<ReplayBuffer['add']>[0]> = {}
 describe('ReplayBuffer construction', () => {
   test('rejects bad dimensions and capacities with ConfigError naming the option', () => {
     expect(() => new ReplayBuffer({ observationDim: 0, actionDim: 1 })).toThrow(ConfigError);
-    expect(() => new ReplayBuffer({ observationDim: 0, actionDim: 1 })).toThrow(/observationDim must be an integer >= 1, got 0/);
-    expect(() => new ReplayBuffer({ observationDim: 2, actionDim: 1.5 })).toThrow(/actionDim must be an integer >= 1, got 1.5/);
-    expect(() => new ReplayBuffer({ observationDim: 2, actionDim: 1, capacity: 0 })).toThrow(/capacity must be an integer >= 1/);
+    expect(() => new ReplayBuffer({ observationDim: 0, actionDim: 1 })).toThrow(
+      /observationDim must be an integer >= 1, got 0/,
+    );
+    expect(() => new ReplayBuffer({ observationDim: 2, actionDim: 1.5 })).toThrow(
+      /actionDim must be an integer >= 1, got 1.5/,
+    );
+    expect(() => new ReplayBuffer({ observationDim: 2, actionDim: 1, capacity: 0 })).toThrow(
+      /capacity must be an integer >= 1/,
+    );
   });
 
   test('starts empty, with the dims and capacity it was given', () => {
@@ -58,7 +64,9 @@ describe('ReplayBuffer.add', () => {
     b.add(step(0));
     const before = b.toArrays();
     expect(() => b.add(step(1, { nextObservation: [1, Number.NaN] }))).toThrow(DatasetError);
-    expect(() => b.add(step(1, { nextObservation: [1, Number.NaN] }))).toThrow(/nextObservation row 0, column 1 is NaN.*Fix:/);
+    expect(() => b.add(step(1, { nextObservation: [1, Number.NaN] }))).toThrow(
+      /nextObservation row 0, column 1 is NaN.*Fix:/,
+    );
     expect(() => b.add(step(1, { observation: [1, 2, 3] }))).toThrow(ShapeError);
     expect(() => b.add(step(1, { observation: [1, 2, 3] }))).toThrow(/observation has 3 values; expected 2/);
     expect(() => b.add(step(1, { action: [Infinity] }))).toThrow(/action row 0 is Infinity/);
@@ -68,7 +76,9 @@ describe('ReplayBuffer.add', () => {
     expect(() => b.add(step(1, { taskIndex: -1 }))).toThrow(/taskIndex is -1; a task index must be an integer >= 0/);
     expect(() => b.add(step(1, { taskIndex: 1.5 }))).toThrow(DatasetError);
     // The open episode has task 0: switching task without ending it is rejected.
-    expect(() => b.add(step(1, { taskIndex: 3 }))).toThrow(/taskIndex is 3 but the open episode it would continue has task 0/);
+    expect(() => b.add(step(1, { taskIndex: 3 }))).toThrow(
+      /taskIndex is 3 but the open episode it would continue has task 0/,
+    );
     expect(b.size).toBe(1);
     expect(b.toArrays()).toEqual(before);
     // After ending the episode the task may change.
@@ -139,16 +149,22 @@ describe('ReplayBuffer.addBatch', () => {
       nextObservations: [0, 1, 2, 3, 4, 5],
       terminals: [0, 0, 1],
     };
-    expect(() => b.addBatch({ ...good, actions: [0, 1, Number.NaN] })).toThrow(/ReplayBuffer.addBatch: actions row 2 is NaN/);
+    expect(() => b.addBatch({ ...good, actions: [0, 1, Number.NaN] })).toThrow(
+      /ReplayBuffer.addBatch: actions row 2 is NaN/,
+    );
     expect(() => b.addBatch({ ...good, observations: [0, 1, 2, 3, 4] })).toThrow(ShapeError);
     expect(() => b.addBatch({ ...good, observations: [0, 1, 2, 3, 4] })).toThrow(
       /observations has 5 values; expected 6 \(3 rows × 2\)/,
     );
-    expect(() => b.addBatch({ ...good, observations: [[0, 1], [2], [4, 5]] })).toThrow(/observations\[1\] has 1 values; expected 2/);
+    expect(() => b.addBatch({ ...good, observations: [[0, 1], [2], [4, 5]] })).toThrow(
+      /observations\[1\] has 1 values; expected 2/,
+    );
     expect(() => b.addBatch({ ...good, terminals: [0, 1] })).toThrow(/terminals has 2 values; expected 3/);
     expect(() => b.addBatch({ ...good, timeouts: [0, 0.5, 0] })).toThrow(/timeouts row 1 is 0.5/);
     expect(() => b.addBatch({ ...good, taskIndices: [0, 0, -2] })).toThrow(/taskIndices row 2 is -2/);
-    expect(() => b.addBatch({ ...good, taskIndices: [1, 1, 1] })).toThrow(/taskIndices row 0 is 1 but the episode it continues has task 0/);
+    expect(() => b.addBatch({ ...good, taskIndices: [1, 1, 1] })).toThrow(
+      /taskIndices row 0 is 1 but the episode it continues has task 0/,
+    );
     expect(b.toArrays()).toEqual(before);
   });
 });
@@ -194,7 +210,7 @@ describe('ReplayBuffer.fromArrays', () => {
     ]);
   });
 
-  test('derivation: terminal wins over timeout, and a terminal on the last row keeps zeros as s\'', () => {
+  test("derivation: terminal wins over timeout, and a terminal on the last row keeps zeros as s'", () => {
     const b = ReplayBuffer.fromArrays({
       observations: [0, 1, 2].flatMap(o),
       actions: [0, 1, 2],
@@ -224,7 +240,10 @@ describe('ReplayBuffer.fromArrays', () => {
   test('infers dims from nested rows or from lengths, and reports what it cannot infer', () => {
     const nested = ReplayBuffer.fromArrays({
       observations: [o(0), o(1)],
-      actions: [[1, 2, 3], [4, 5, 6]],
+      actions: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
       rewards: [[1], [2]],
       nextObservations: [o(1), o(2)],
       terminals: [0, 1],
@@ -242,10 +261,23 @@ describe('ReplayBuffer.fromArrays', () => {
 
   test('rejects data that leaves no transition, and capacities smaller than the data', () => {
     expect(() =>
-      ReplayBuffer.fromArrays({ observations: [1, 2], actions: [0, 0], rewards: [0, 0], terminals: [0, 0], timeouts: [1, 1] }),
+      ReplayBuffer.fromArrays({
+        observations: [1, 2],
+        actions: [0, 0],
+        rewards: [0, 0],
+        terminals: [0, 0],
+        timeouts: [1, 1],
+      }),
     ).toThrow(/no transition is left after deriving nextObservations/);
     expect(() =>
-      ReplayBuffer.fromArrays({ observations: [1, 2, 3], actions: [0, 0, 0], rewards: [0, 0, 0], nextObservations: [1, 2, 3], terminals: [0, 0, 1], capacity: 2 }),
+      ReplayBuffer.fromArrays({
+        observations: [1, 2, 3],
+        actions: [0, 0, 0],
+        rewards: [0, 0, 0],
+        nextObservations: [1, 2, 3],
+        terminals: [0, 0, 1],
+        capacity: 2,
+      }),
     ).toThrow(ConfigError);
   });
 
@@ -340,7 +372,9 @@ describe('fromColumns / toArrays', () => {
     expect(() => ReplayBuffer.fromColumns(unended)).toThrow(/row 2 is a terminal but episodeEnds is 0 there/);
     const short = { ...b.toArrays(), rewards: new Float32Array(2) };
     expect(() => ReplayBuffer.fromColumns(short)).toThrow(/rewards has 2 values; expected 3 for size 3/);
-    expect(() => ReplayBuffer.fromColumns(b.toArrays(), { capacity: 2 })).toThrow(/hold 3 transitions but capacity is 2/);
+    expect(() => ReplayBuffer.fromColumns(b.toArrays(), { capacity: 2 })).toThrow(
+      /hold 3 transitions but capacity is 2/,
+    );
   });
 });
 
@@ -402,14 +436,22 @@ describe('sampling', () => {
     expect(Array.from(batch.rewards.subarray(5))).toEqual([-1, -1, -1]);
     expect(Array.from(batch.taskIndices)).toEqual([0, 0, 9, 9, 9, 0, 0, 0]);
     for (let r = 2; r < 5; r++) expect(batch.rewards[r]).toBe(batch.indices[r]);
-    expect(() => b.sampleInto(batch, new Rng(5), { offset: 6, count: 3 })).toThrow(/offset 6 \+ count 3 exceeds the batch size 8/);
+    expect(() => b.sampleInto(batch, new Rng(5), { offset: 6, count: 3 })).toThrow(
+      /offset 6 \+ count 3 exceeds the batch size 8/,
+    );
   });
 
   test('copyTransition writes one chosen transition into one row', () => {
     const b = tenSteps();
     const batch = createBatch(3, 2, 1);
     b.copyTransition(7, batch, 1, 4);
-    expect([batch.observations[2], batch.observations[3], batch.rewards[1], batch.indices[1], batch.taskIndices[1]]).toEqual([7, 17, 7, 7, 4]);
+    expect([
+      batch.observations[2],
+      batch.observations[3],
+      batch.rewards[1],
+      batch.indices[1],
+      batch.taskIndices[1],
+    ]).toEqual([7, 17, 7, 7, 4]);
     expect(() => b.copyTransition(10, batch, 0)).toThrow(/index 10 is outside the buffer \(size 10; valid 0..9\)/);
     expect(() => b.copyTransition(0, batch, 3)).toThrow(/row 3 is outside the batch/);
   });
@@ -418,9 +460,13 @@ describe('sampling', () => {
     const b = tenSteps();
     expect(() => b.sampleInto(createBatch(4, 3, 1), new Rng(0))).toThrow(ShapeError);
     expect(() => b.sampleInto(createBatch(4, 3, 1), new Rng(0))).toThrow(/Allocate it with createBatch\(size, 2, 1\)/);
-    expect(() => b.sampleInto({ ...createBatch(4, 2, 1), rewards: new Float32Array(3) }, new Rng(0))).toThrow(/batch.rewards has 3 values/);
+    expect(() => b.sampleInto({ ...createBatch(4, 2, 1), rewards: new Float32Array(3) }, new Rng(0))).toThrow(
+      /batch.rewards has 3 values/,
+    );
     expect(() => b.sample(0, new Rng(0))).toThrow(/batchSize must be an integer >= 1, got 0/);
-    expect(() => new ReplayBuffer({ observationDim: 2, actionDim: 1 }).sample(4, new Rng(0))).toThrow(/the buffer is empty/);
+    expect(() => new ReplayBuffer({ observationDim: 2, actionDim: 1 }).sample(4, new Rng(0))).toThrow(
+      /the buffer is empty/,
+    );
   });
 
   test('sample(256) on 1M transitions of dim 17 stays fast (10k batches in under 5 s)', () => {
@@ -526,7 +572,13 @@ describe('statistics', () => {
     // 150k values around 1000 with small spread: float32 accumulation would be far off.
     const values: number[] = [];
     for (let i = 0; i < 150_000; i++) values.push(Math.fround(1000 + (i % 7) * 0.001));
-    b.addBatch({ observations: values, actions: values, rewards: values, nextObservations: values, terminals: values.map(() => 0) });
+    b.addBatch({
+      observations: values,
+      actions: values,
+      rewards: values,
+      nextObservations: values,
+      terminals: values.map(() => 0),
+    });
     const kept = values.slice(50_000);
     const mean = kept.reduce((x, y) => x + y, 0) / kept.length;
     const std = Math.sqrt(kept.reduce((x, y) => x + (y - mean) ** 2, 0) / kept.length);

@@ -21,7 +21,15 @@ function awkwardBuffer(seed: number, n = 50): ReplayBuffer {
     const v = (k: number) => (t % 11 === k ? special[t % special.length]! : rng.normal());
     const terminal = t % 13 === 12;
     const timeout = t % 7 === 6;
-    b.add({ observation: [v(0), v(1), v(2)], action: [v(3), v(4)], reward: v(5), nextObservation: [v(6), v(7), v(8)], terminal, timeout, taskIndex: task });
+    b.add({
+      observation: [v(0), v(1), v(2)],
+      action: [v(3), v(4)],
+      reward: v(5),
+      nextObservation: [v(6), v(7), v(8)],
+      terminal,
+      timeout,
+      taskIndex: task,
+    });
     if (terminal || timeout) task = (task + 1) % 3;
   }
   return b;
@@ -38,8 +46,10 @@ interface Manifest {
   [key: string]: unknown;
 }
 
-const readManifest = (dir: string): Manifest => JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
-const writeManifest = (dir: string, m: Manifest): void => fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(m));
+const readManifest = (dir: string): Manifest =>
+  JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as Manifest;
+const writeManifest = (dir: string, m: Manifest): void =>
+  fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(m));
 
 describe('ReplayBuffer save/load', () => {
   let dir: string;
@@ -196,7 +206,9 @@ describe('ReplayBuffer.load rejects damaged or foreign saves', () => {
 
   test('another format: names it and the loader to use', () => {
     writeManifest(dir, { ...readManifest(dir), format: 'llmdpd.multi-task-dataset' });
-    expect(() => ReplayBuffer.load(dir)).toThrow(/format "llmdpd.multi-task-dataset", expected "llmdpd.replay-buffer".*another llmdpd class/);
+    expect(() => ReplayBuffer.load(dir)).toThrow(
+      /format "llmdpd.multi-task-dataset", expected "llmdpd.replay-buffer".*another llmdpd class/,
+    );
     writeManifest(dir, { ...readManifest(dir), format: 'something-else' });
     expect(() => ReplayBuffer.load(dir)).toThrow(/It was not written by llmdpd/);
   });
@@ -206,7 +218,9 @@ describe('ReplayBuffer.load rejects damaged or foreign saves', () => {
     const file = path.join(dir, m.dataFile);
     fs.truncateSync(file, m.dataBytes - 5);
     expect(() => ReplayBuffer.load(dir)).toThrow(DatasetError);
-    expect(() => ReplayBuffer.load(dir)).toThrow(new RegExp(`is ${m.dataBytes - 5} bytes but the manifest says ${m.dataBytes}: it is truncated`));
+    expect(() => ReplayBuffer.load(dir)).toThrow(
+      new RegExp(`is ${m.dataBytes - 5} bytes but the manifest says ${m.dataBytes}: it is truncated`),
+    );
     fs.appendFileSync(file, Buffer.alloc(9));
     expect(() => ReplayBuffer.load(dir)).toThrow(/it has extra bytes/);
   });
@@ -231,7 +245,9 @@ describe('ReplayBuffer.load rejects damaged or foreign saves', () => {
     const data = fs.readFileSync(file);
     data.writeFloatLE(Number.NaN, rewards.byteOffset + 4 * 3);
     fs.writeFileSync(file, data);
-    rewards.sha256 = createHash('sha256').update(data.subarray(rewards.byteOffset, rewards.byteOffset + rewards.byteLength)).digest('hex');
+    rewards.sha256 = createHash('sha256')
+      .update(data.subarray(rewards.byteOffset, rewards.byteOffset + rewards.byteLength))
+      .digest('hex');
     writeManifest(dir, m);
     expect(() => ReplayBuffer.load(dir)).toThrow(/the stored columns are invalid: .*rewards row 3 is NaN/);
   });
@@ -244,13 +260,17 @@ describe('ReplayBuffer.load rejects damaged or foreign saves', () => {
     expect(() => ReplayBuffer.load(dir)).toThrow(/there is no manifest.json/);
     writeManifest(dir, m);
     fs.rmSync(path.join(dir, m.dataFile));
-    expect(() => ReplayBuffer.load(dir)).toThrow(new RegExp(`data file ${m.dataFile} named by manifest.json is missing`));
+    expect(() => ReplayBuffer.load(dir)).toThrow(
+      new RegExp(`data file ${m.dataFile} named by manifest.json is missing`),
+    );
   });
 
   test('manifest fields that disagree with the columns or escape the directory', () => {
     const m = readManifest(dir);
     writeManifest(dir, { ...m, size: 31 });
-    expect(() => ReplayBuffer.load(dir)).toThrow(/column 'observations' is float32 \[30, 3\].*expected float32 \[31, 3\]/);
+    expect(() => ReplayBuffer.load(dir)).toThrow(
+      /column 'observations' is float32 \[30, 3\].*expected float32 \[31, 3\]/,
+    );
     writeManifest(dir, { ...m, dataFile: '../elsewhere.bin' });
     expect(() => ReplayBuffer.load(dir)).toThrow(/manifest field 'dataFile' is "..\/elsewhere.bin"/);
     writeManifest(dir, { ...m, columns: m.columns.filter((c) => c.name !== 'timeouts') });

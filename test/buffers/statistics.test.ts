@@ -1,5 +1,11 @@
 import { DatasetError } from '../../src/core/errors.js';
-import { combineMoments, computeMoments, computeStatistics, emptyMoments, momentsToStatistics } from '../../src/buffers/index.js';
+import {
+  combineMoments,
+  computeMoments,
+  computeStatistics,
+  emptyMoments,
+  momentsToStatistics,
+} from '../../src/buffers/index.js';
 
 describe('statistics', () => {
   test('computeStatistics matches hand-computed mean, population std, min and max per dimension', () => {
@@ -15,7 +21,9 @@ describe('statistics', () => {
   test('a constant column has std 0 (not clamped), and empty or ragged input is rejected', () => {
     expect(Array.from(computeStatistics(new Float32Array([4, 4, 4]), 1).std)).toEqual([0]);
     expect(() => computeStatistics(new Float32Array(0), 1)).toThrow(DatasetError);
-    expect(() => computeStatistics(new Float32Array(5), 2)).toThrow(/5 values are not a whole number of rows of length 2/);
+    expect(() => computeStatistics(new Float32Array(5), 2)).toThrow(
+      /5 values are not a whole number of rows of length 2/,
+    );
   });
 
   test('combineMoments of two parts equals the moments of the whole', () => {
@@ -32,6 +40,8 @@ describe('statistics', () => {
     }
     expect(combineMoments(emptyMoments(3), a)).toBe(a);
     expect(() => combineMoments(a, emptyMoments(2))).toThrow(/row lengths differ \(3 vs 2\)/);
-    expect(() => momentsToStatistics(emptyMoments(2), 'the thing')).toThrow(/Cannot compute statistics of the thing: it holds no transitions/);
+    expect(() => momentsToStatistics(emptyMoments(2), 'the thing')).toThrow(
+      /Cannot compute statistics of the thing: it holds no transitions/,
+    );
   });
 });

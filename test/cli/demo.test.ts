@@ -10,7 +10,16 @@ describe('demo', () => {
   test('runs both agents end to end on a tiny budget and writes the three reports', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmdpd-demo-'));
     const lines: string[] = [];
-    const report = await runDemo({ outDir: dir, seeds: [0], steps: 20, evalEpisodes: 2, transitionsPerTask: 500, workers: 1, progress: 'off', out: { write: (t: string) => lines.push(t) } });
+    const report = await runDemo({
+      outDir: dir,
+      seeds: [0],
+      steps: 20,
+      evalEpisodes: 2,
+      transitionsPerTask: 500,
+      workers: 1,
+      progress: 'off',
+      out: { write: (t: string) => lines.push(t) },
+    });
     expect(report.runs.map((r) => r.job.agent)).toEqual(['LLMDPD', 'Diffusion-QL']);
     for (const run of report.runs) {
       expect(run.tasks).toHaveLength(18);
@@ -22,7 +31,9 @@ describe('demo', () => {
       }
     }
     expect(report.summary.LLMDPD.unseen.success.mean).toBeGreaterThanOrEqual(0);
-    expect(report.verdict).toMatch(/^On the unseen tasks, LLMDPD against Diffusion-QL: success .* \(.*\); mean return .* \(.*\)\.$/);
+    expect(report.verdict).toMatch(
+      /^On the unseen tasks, LLMDPD against Diffusion-QL: success .* \(.*\); mean return .* \(.*\)\.$/,
+    );
     expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).runs).toHaveLength(2);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('| LLMDPD |');
@@ -39,8 +50,20 @@ describe('demo', () => {
       yLabel: 'y',
       groups: ['a', 'b'],
       series: [
-        { name: 'one', bars: [{ value: 0.5, error: 0.1 }, { value: 0.25, error: 0 }] },
-        { name: 'two', bars: [{ value: 1, error: 0 }, { value: 0, error: 0 }] },
+        {
+          name: 'one',
+          bars: [
+            { value: 0.5, error: 0.1 },
+            { value: 0.25, error: 0 },
+          ],
+        },
+        {
+          name: 'two',
+          bars: [
+            { value: 1, error: 0 },
+            { value: 0, error: 0 },
+          ],
+        },
       ],
       yMax: 1,
     });

@@ -15,7 +15,10 @@ describe('Progress', () => {
     clock = 4000;
     p.update(2, { loss: 0.25 });
     p.done();
-    expect(chunks).toEqual(['train 1/4 (25%) 2.0s<6.0s, 0.5/s loss=0.5000\n', 'train 2/4 (50%) 4.0s<4.0s, 0.5/s loss=0.2500\n']);
+    expect(chunks).toEqual([
+      'train 1/4 (25%) 2.0s<6.0s, 0.5/s loss=0.5000\n',
+      'train 2/4 (50%) 4.0s<4.0s, 0.5/s loss=0.2500\n',
+    ]);
   });
 
   test('redraws a bar in place on a TTY, throttled, and ends with a newline', () => {

@@ -93,7 +93,9 @@ describe('Discrete and Dict', () => {
     const x = d.sample(new Rng(0));
     expect(d.contains(x)).toBe(true);
     expect(d.explainMismatch({ pos: Float32Array.of(0, 0) })).toBe('missing key "mode"');
-    expect(d.explainMismatch({ pos: Float32Array.of(0, 3), mode: 1 })).toBe('key "pos": element 1 = 3 is outside [-1, 1]');
+    expect(d.explainMismatch({ pos: Float32Array.of(0, 3), mode: 1 })).toBe(
+      'key "pos": element 1 = 3 is outside [-1, 1]',
+    );
     expect(d.explainMismatch({ pos: Float32Array.of(0, 0), mode: 1, extra: 1 })).toBe('unexpected key "extra"');
     expect(flatDim(d)).toBe(3);
     expect(spaceFromJSON(d.toJSON()).toJSON()).toEqual(d.toJSON());

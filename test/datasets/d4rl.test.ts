@@ -24,7 +24,12 @@ async function file(columns: Record<string, Column>, name = `f${counter++}.hdf5`
  * D4RL's qlearning_dataset loop (d4rl/__init__.py), transliterated: returns the kept row
  * indices and their done flags. The loader must agree with it on any flags.
  */
-function referenceQlearning(terminals: ArrayLike<number>, timeouts: ArrayLike<number> | null, maxSteps: number, terminateOnEnd: boolean): { kept: number[]; done: number[] } {
+function referenceQlearning(
+  terminals: ArrayLike<number>,
+  timeouts: ArrayLike<number> | null,
+  maxSteps: number,
+  terminateOnEnd: boolean,
+): { kept: number[]; done: number[] } {
   const kept: number[] = [];
   const done: number[] = [];
   let episodeStep = 0;
@@ -70,9 +75,22 @@ describe('loadD4rl: qlearning_dataset semantics (timeouts "drop")', () => {
       [4, 2, false, true],
       [6, 2, false, true],
     ]);
-    expect(info.present).toEqual({ nextObservations: true, timeouts: true, qpos: false, qvel: false, explicitEnds: false, taskIndices: false });
+    expect(info.present).toEqual({
+      nextObservations: true,
+      timeouts: true,
+      qpos: false,
+      qvel: false,
+      explicitEnds: false,
+      taskIndices: false,
+    });
     expect(info.timeoutsFrom).toBe('file');
-    expect(info.dtypes).toEqual({ observations: 'float32', actions: 'float32', rewards: 'float32', terminals: 'uint8', timeouts: 'uint8' });
+    expect(info.dtypes).toEqual({
+      observations: 'float32',
+      actions: 'float32',
+      rewards: 'float32',
+      terminals: 'uint8',
+      timeouts: 'uint8',
+    });
     // Bytes of what was read (next_observations is ignored in this mode): 10 * (3 + 2 + 1) * 4 + 10 + 10.
     expect(info.rawBytes).toBe(260);
   });
@@ -119,7 +137,8 @@ describe('loadD4rl: qlearning_dataset semantics (timeouts "drop")', () => {
     const cols = d4rlColumns(12, { terminals: [5] });
     delete (cols as Record<string, Column>)['timeouts'];
     const { buffer } = await loadD4rl(await file(cols), { maxEpisodeSteps: 4 });
-    // Rows 3 (4th step) is final; then 4, 5 (terminal: counter -> 0 then 1), 6, 7 are steps 1..3 and 8 is final; 11 is last.
+    // Rows 3 (4th step) is final; then 4, 5 (terminal: counter -> 0 then 1), 6, 7 are steps 1..3 and 8 is final; 11 is
+    // last.
     expect(Array.from(buffer.toArrays().rewards)).toEqual([0, 10, 20, 40, 50, 60, 70, 90, 100]);
   });
 
@@ -177,7 +196,7 @@ describe('loadD4rl: qlearning_dataset semantics (timeouts "drop")', () => {
 });
 
 describe('loadD4rl: time-outs kept as truncations (timeouts "keep")', () => {
-  test('every row is kept with s\' from next_observations; time-outs flagged; terminal wins over timeout', async () => {
+  test("every row is kept with s' from next_observations; time-outs flagged; terminal wins over timeout", async () => {
     const path = await file(d4rlColumns(8, { terminals: [2, 5], timeouts: [4, 5] }));
     const { buffer, info } = await loadD4rl(path, { timeouts: 'keep' });
     const c = buffer.toArrays();
@@ -198,7 +217,9 @@ describe('loadD4rl: time-outs kept as truncations (timeouts "keep")', () => {
   test('without next_observations it refuses, naming the key and the fix', async () => {
     const cols = d4rlColumns(5);
     delete (cols as Record<string, Column>)['next_observations'];
-    await expect(loadD4rl(await file(cols), { timeouts: 'keep' })).rejects.toThrow(/timeouts 'keep' needs "next_observations".*Fix: load with timeouts 'drop'/);
+    await expect(loadD4rl(await file(cols), { timeouts: 'keep' })).rejects.toThrow(
+      /timeouts 'keep' needs "next_observations".*Fix: load with timeouts 'drop'/,
+    );
   });
 });
 
@@ -221,7 +242,16 @@ describe('writeD4rl', () => {
       [0, 0, true, 2],
     ];
     for (const [terminal, timeout, end, task] of plan) {
-      b.add({ observation: vec(3), action: vec(2), reward: rng.normal(), nextObservation: vec(3), terminal, timeout, taskIndex: task, episodeEnd: end });
+      b.add({
+        observation: vec(3),
+        action: vec(2),
+        reward: rng.normal(),
+        nextObservation: vec(3),
+        terminal,
+        timeout,
+        taskIndex: task,
+        episodeEnd: end,
+      });
     }
     return b;
   }
@@ -229,7 +259,11 @@ describe('writeD4rl', () => {
   test('round-trips exactly through loadD4rl with timeouts "keep" (plain and gzip)', async () => {
     const b = sampleBuffer();
     for (const compression of ['none', 'gzip'] as const) {
-      const path = await writeD4rl(join(dir, `rt-${compression}.hdf5`), b, { compression, datasetId: 'hopper-medium-replay-v2', metadata: { algorithm: 'SAC', iteration: 12 } });
+      const path = await writeD4rl(join(dir, `rt-${compression}.hdf5`), b, {
+        compression,
+        datasetId: 'hopper-medium-replay-v2',
+        metadata: { algorithm: 'SAC', iteration: 12 },
+      });
       const { buffer, info } = await loadD4rl(path, { timeouts: 'keep' });
       expect(buffer.toArrays()).toEqual(b.toArrays());
       expect(info.datasetId).toBe('hopper-medium-replay-v2');
@@ -246,13 +280,24 @@ describe('writeD4rl', () => {
     const f = openHdf5(lib, path, 'test');
     try {
       const dt = (k: string) => columnInfo(lib, f, k)?.dtype;
-      expect(['observations', 'actions', 'rewards', 'next_observations', 'terminals', 'timeouts', 'explicit_ends', 'task_indices'].map(dt)).toEqual([
-        'float32', 'float32', 'float32', 'float32', 'uint8', 'uint8', 'uint8', 'int32',
-      ]);
+      expect(
+        [
+          'observations',
+          'actions',
+          'rewards',
+          'next_observations',
+          'terminals',
+          'timeouts',
+          'explicit_ends',
+          'task_indices',
+        ].map(dt),
+      ).toEqual(['float32', 'float32', 'float32', 'float32', 'uint8', 'uint8', 'uint8', 'int32']);
       expect(columnInfo(lib, f, 'observations')!.shape).toEqual([9, 3]);
       expect(columnInfo(lib, f, 'rewards')!.shape).toEqual([9]);
       expect(Array.from((f.get('timeouts') as H5Dataset).value as Uint8Array)).toEqual([0, 0, 0, 1, 0, 1, 0, 0, 1]);
-      expect(Array.from((f.get('explicit_ends') as H5Dataset).value as Uint8Array)).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 1]);
+      expect(Array.from((f.get('explicit_ends') as H5Dataset).value as Uint8Array)).toEqual([
+        0, 0, 0, 0, 0, 1, 0, 0, 1,
+      ]);
     } finally {
       f.close();
     }
@@ -277,7 +322,9 @@ describe('writeD4rl', () => {
     expect(ds.qpos).toEqual(qpos);
     expect(ds.qvel).toEqual(qvel);
     expect([ds.qposDim, ds.qvelDim]).toEqual([5, 4]);
-    await expect(writeD4rl(join(dir, 'bad-infos.hdf5'), b, { infos: { qpos: new Float64Array(10) } })).rejects.toThrow(/infos.qpos has 10 values, not a positive multiple of the 9 transitions/);
+    await expect(writeD4rl(join(dir, 'bad-infos.hdf5'), b, { infos: { qpos: new Float64Array(10) } })).rejects.toThrow(
+      /infos.qpos has 10 values, not a positive multiple of the 9 transitions/,
+    );
   });
 
   test('atomic: a failed write leaves the old file and no temporary file; overwrite false refuses', async () => {
@@ -289,24 +336,58 @@ describe('writeD4rl', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(sub)).toEqual(['a.hdf5']);
     await expect(writeD4rl(path, sampleBuffer(), { overwrite: false })).rejects.toThrow(ConfigError);
-    await expect(writeD4rl(join(sub, 'empty.hdf5'), new ReplayBuffer({ observationDim: 1, actionDim: 1 }))).rejects.toThrow(/buffer is empty/);
+    await expect(
+      writeD4rl(join(sub, 'empty.hdf5'), new ReplayBuffer({ observationDim: 1, actionDim: 1 })),
+    ).rejects.toThrow(/buffer is empty/);
     expect(existsSync(join(sub, 'empty.hdf5'))).toBe(false);
   });
 });
 
 describe('loadD4rl: bad files raise DatasetError naming the key and the problem', () => {
   const cases: [string, (c: Record<string, Column>) => void, RegExp][] = [
-    ['missing observations', (c) => delete c['observations'], /has no "observations" \(datasets: actions, next_observations, rewards, terminals, timeouts\).*need observations, actions, rewards, terminals/],
+    [
+      'missing observations',
+      (c) => delete c['observations'],
+      /has no "observations" \(datasets: actions, next_observations, rewards, terminals, timeouts\).*need observations, actions, rewards, terminals/,
+    ],
     ['missing actions', (c) => delete c['actions'], /has no "actions"/],
     ['missing rewards', (c) => delete c['rewards'], /has no "rewards"/],
     ['missing terminals', (c) => delete c['terminals'], /has no "terminals"/],
-    ['short actions', (c) => (c['actions'] = { data: rows(5, 2), shape: [5, 2], dtype: '<f' }), /"actions" has 5 rows but "observations" has 6/],
-    ['long timeouts', (c) => (c['timeouts'] = { data: new Uint8Array(7), shape: [7], dtype: '<B' }), /"timeouts" has 7 rows but "observations" has 6/],
-    ['integer observations', (c) => (c['observations'] = { data: new Int32Array(18), shape: [6, 3], dtype: '<i' }), /"observations" has dtype int32; expected float32/],
-    ['string rewards', (c) => (c['rewards'] = { data: ['a', 'b', 'c', 'd', 'e', 'f'], dtype: 'S' }), /"rewards" has dtype string; expected float32/],
-    ['string terminals', (c) => (c['terminals'] = { data: ['0', '0', '0', '0', '0', '1'], dtype: 'S' }), /"terminals" has dtype string; expected bool, an integer type or float 0\/1/],
-    ['1-D observations', (c) => (c['observations'] = { data: rows(6, 1), shape: [6], dtype: '<f' }), /"observations" has shape \(6\); expected \(N, dim\)/],
-    ['next_observations width', (c) => (c['next_observations'] = { data: rows(6, 4), shape: [6, 4], dtype: '<f' }), /"next_observations" rows have 4 values but "observations" rows have 3/],
+    [
+      'short actions',
+      (c) => (c['actions'] = { data: rows(5, 2), shape: [5, 2], dtype: '<f' }),
+      /"actions" has 5 rows but "observations" has 6/,
+    ],
+    [
+      'long timeouts',
+      (c) => (c['timeouts'] = { data: new Uint8Array(7), shape: [7], dtype: '<B' }),
+      /"timeouts" has 7 rows but "observations" has 6/,
+    ],
+    [
+      'integer observations',
+      (c) => (c['observations'] = { data: new Int32Array(18), shape: [6, 3], dtype: '<i' }),
+      /"observations" has dtype int32; expected float32/,
+    ],
+    [
+      'string rewards',
+      (c) => (c['rewards'] = { data: ['a', 'b', 'c', 'd', 'e', 'f'], dtype: 'S' }),
+      /"rewards" has dtype string; expected float32/,
+    ],
+    [
+      'string terminals',
+      (c) => (c['terminals'] = { data: ['0', '0', '0', '0', '0', '1'], dtype: 'S' }),
+      /"terminals" has dtype string; expected bool, an integer type or float 0\/1/,
+    ],
+    [
+      '1-D observations',
+      (c) => (c['observations'] = { data: rows(6, 1), shape: [6], dtype: '<f' }),
+      /"observations" has shape \(6\); expected \(N, dim\)/,
+    ],
+    [
+      'next_observations width',
+      (c) => (c['next_observations'] = { data: rows(6, 4), shape: [6, 4], dtype: '<f' }),
+      /"next_observations" rows have 4 values but "observations" rows have 3/,
+    ],
     [
       'NaN observation',
       (c) => {
@@ -321,7 +402,11 @@ describe('loadD4rl: bad files raise DatasetError naming the key and the problem'
       (c) => (c['rewards'] = { data: new Float32Array([0, 1, 2, -Infinity, 4, 5]), shape: [6], dtype: '<f' }),
       /rewards row 3 is -Infinity/,
     ],
-    ['terminal flag 2', (c) => (c['terminals'] = { data: new Uint8Array([0, 0, 2, 0, 0, 0]), shape: [6], dtype: '<B' }), /terminals row 2 is 2; flags must be 0 or 1/],
+    [
+      'terminal flag 2',
+      (c) => (c['terminals'] = { data: new Uint8Array([0, 0, 2, 0, 0, 0]), shape: [6], dtype: '<B' }),
+      /terminals row 2 is 2; flags must be 0 or 1/,
+    ],
   ];
   test.each(cases)('%s', async (_name, mutate, message) => {
     const cols = d4rlColumns(6);
@@ -361,13 +446,19 @@ describe('loadD4rl: bad files raise DatasetError naming the key and the problem'
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const err = await loadD4rl(cut).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatasetError);
-    expect((err as Error).message).toMatch(new RegExp(`cut.hdf5 is truncated: it has ${Math.floor(bytes.length * 0.6)} bytes but its HDF5 superblock says ${bytes.length}`));
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `cut.hdf5 is truncated: it has ${Math.floor(bytes.length * 0.6)} bytes but its HDF5 superblock says ${bytes.length}`,
+      ),
+    );
   });
 
   test('not HDF5 at all, empty, missing, a directory', async () => {
     const html = join(dir, 'page.hdf5');
     writeFileSync(html, '<!DOCTYPE html><html>Not Found</html>');
-    await expect(loadD4rl(html)).rejects.toThrow(/page.hdf5 is not an HDF5 file: it has no HDF5 signature \(37 bytes; it starts with "<!DOCTYPE html><"\)/);
+    await expect(loadD4rl(html)).rejects.toThrow(
+      /page.hdf5 is not an HDF5 file: it has no HDF5 signature \(37 bytes; it starts with "<!DOCTYPE html><"\)/,
+    );
     const empty = join(dir, 'empty.hdf5');
     writeFileSync(empty, '');
     await expect(loadD4rl(empty)).rejects.toThrow(/not an HDF5 file.*it is empty/);
@@ -377,7 +468,9 @@ describe('loadD4rl: bad files raise DatasetError naming the key and the problem'
 
   test('no transition left, bad options', async () => {
     await expect(loadD4rl(await file(d4rlColumns(1)))).rejects.toThrow(/no transition is left/);
-    await expect(loadD4rl(await file(d4rlColumns(3, { timeouts: [0, 1] })))).rejects.toThrow(/no transition is left.*Fix: load with timeouts 'keep'/);
+    await expect(loadD4rl(await file(d4rlColumns(3, { timeouts: [0, 1] })))).rejects.toThrow(
+      /no transition is left.*Fix: load with timeouts 'keep'/,
+    );
     const p = await file(d4rlColumns(3));
     await expect(loadD4rl(p, { timeouts: 'maybe' as never })).rejects.toThrow(ConfigError);
     await expect(loadD4rl(p, { maxEpisodeSteps: 0 })).rejects.toThrow(/maxEpisodeSteps must be an integer >= 1/);

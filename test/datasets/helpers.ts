@@ -9,7 +9,10 @@ export function tempDir(prefix = 'llmdpd-datasets-'): { dir: string; cleanup: ()
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** One dataset to write: values, shape, and the h5wasm dtype (`<f` float32, `<d` float64, `<B` uint8, `<i` int32, `<b` int8, `S` string). */
+/**
+ * One dataset to write: values, shape, and the h5wasm dtype (`<f` float32, `<d` float64, `<B` uint8, `<i` int32, `<b`
+ * int8, `S` string).
+ */
 export interface Column {
   readonly data: ArrayLike<number> | string | string[] | number;
   readonly shape?: number[];
@@ -17,7 +20,11 @@ export interface Column {
 }
 
 /** Writes an HDF5 file whose datasets are `columns`, keyed by path (`infos/qpos` creates the group). */
-export async function writeH5(path: string, columns: Record<string, Column>, attrs: Record<string, string | number> = {}): Promise<void> {
+export async function writeH5(
+  path: string,
+  columns: Record<string, Column>,
+  attrs: Record<string, string | number> = {},
+): Promise<void> {
   await h5wasm.ready;
   const file = new h5wasm.File(path, 'w');
   try {
@@ -57,7 +64,10 @@ export function row(values: ArrayLike<number>, r: number, dim: number): number[]
  * The columns of a small D4RL file: `n` rows, obs dim 3, act dim 2, observations[r] = r + c/100,
  * next_observations[r] = observations[r] + 1000 (so a derived s' and a stored s' differ).
  */
-export function d4rlColumns(n: number, flags: { terminals?: number[]; timeouts?: number[] } = {}): Record<string, Column> {
+export function d4rlColumns(
+  n: number,
+  flags: { terminals?: number[]; timeouts?: number[] } = {},
+): Record<string, Column> {
   const terminals = new Uint8Array(n);
   const timeouts = new Uint8Array(n);
   for (const t of flags.terminals ?? []) terminals[t] = 1;

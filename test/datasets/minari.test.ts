@@ -30,7 +30,8 @@ function boxEpisode(e: number, T: number, last: { term?: number; trunc?: number 
   };
 }
 
-const BOX_SPACE = '{"type": "Box", "dtype": "float64", "shape": [2], "low": [-Infinity, -1.0], "high": [Infinity, 1.0]}';
+const BOX_SPACE =
+  '{"type": "Box", "dtype": "float64", "shape": [2], "low": [-Infinity, -1.0], "high": [Infinity, 1.0]}';
 const ACT_SPACE = '{"type": "Box", "dtype": "float32", "shape": [1], "low": [-1.0], "high": [1.0]}';
 
 /** metadata.json as Python writes it: the space strings carry bare Infinity inside JSON strings. */
@@ -49,7 +50,12 @@ function metadataJson(extra: Record<string, unknown> = {}, observationSpace = BO
 }
 
 /** Writes a dataset folder `<root>/<id>/data/{main_data.hdf5, metadata.json}` and returns the dataset folder. */
-async function minariFolder(root: string, id: string, columns: Record<string, Column>, metadata: string | null = metadataJson()): Promise<string> {
+async function minariFolder(
+  root: string,
+  id: string,
+  columns: Record<string, Column>,
+  metadata: string | null = metadataJson(),
+): Promise<string> {
   const data = join(root, id, 'data');
   mkdirSync(data, { recursive: true });
   await writeH5(join(data, 'main_data.hdf5'), columns);
@@ -63,15 +69,26 @@ function boxColumns(): Record<string, Column> {
 }
 
 describe('loadMinari: Box observations', () => {
-  test('T + 1 observations give T transitions with s\' = obs[t + 1]; terminations and truncations end episodes', async () => {
-    const path = await minariFolder(join(dir, 'a'), 'mujoco/test/box-v0', boxColumns(), metadataJson({ ref_min_score: -12.5, ref_max_score: 3000 }));
+  test("T + 1 observations give T transitions with s' = obs[t + 1]; terminations and truncations end episodes", async () => {
+    const path = await minariFolder(
+      join(dir, 'a'),
+      'mujoco/test/box-v0',
+      boxColumns(),
+      metadataJson({ ref_min_score: -12.5, ref_max_score: 3000 }),
+    );
     const { buffer, info } = await loadMinari(path);
     const c = buffer.toArrays();
     expect(info.transitions).toBe(5);
     expect(info.episodes).toBe(2);
     expect([info.observationDim, info.actionDim]).toEqual([2, 1]);
     // episode_2 (3 steps, terminated) first, then episode_10 (2 steps, truncated).
-    const steps: [number, number][] = [[2, 0], [2, 1], [2, 2], [10, 0], [10, 1]];
+    const steps: [number, number][] = [
+      [2, 0],
+      [2, 1],
+      [2, 2],
+      [10, 0],
+      [10, 1],
+    ];
     steps.forEach(([e, t], j) => {
       expect(row(c.observations, j, 2)).toEqual([ov(e, t, 0), ov(e, t, 1)]);
       expect(row(c.nextObservations, j, 2)).toEqual([ov(e, t + 1, 0), ov(e, t + 1, 1)]);
@@ -106,7 +123,12 @@ describe('loadMinari: Box observations', () => {
   test('old Minari (< 0.5): metadata from the HDF5 root attributes', async () => {
     const data = join(dir, 'old', 'ds', 'data');
     mkdirSync(data, { recursive: true });
-    await writeH5(join(data, 'main_data.hdf5'), boxColumns(), { observation_space: BOX_SPACE, action_space: ACT_SPACE, dataset_id: 'old-v0', total_steps: 5 });
+    await writeH5(join(data, 'main_data.hdf5'), boxColumns(), {
+      observation_space: BOX_SPACE,
+      action_space: ACT_SPACE,
+      dataset_id: 'old-v0',
+      total_steps: 5,
+    });
     const { info, buffer } = await loadMinari(join(dir, 'old', 'ds'));
     expect(info.metadataSource).toBe('hdf5-attributes');
     expect(info.datasetId).toBe('old-v0');
@@ -118,9 +140,13 @@ describe('loadMinari: Box observations', () => {
 describe('loadMinari: Dict observations', () => {
   test('flattened in sorted-key order (nested keys included), with the layout returned', async () => {
     const cols: Record<string, Column> = {};
-    for (const [e, T] of [[0, 2], [1, 3]] as const) {
+    for (const [e, T] of [
+      [0, 2],
+      [1, 3],
+    ] as const) {
       const p = `episode_${e}`;
-      const leaf = (dim: number, base: number) => Float32Array.from({ length: (T + 1) * dim }, (_, i) => base + e * 100 + Math.floor(i / dim) + (i % dim) / 8);
+      const leaf = (dim: number, base: number) =>
+        Float32Array.from({ length: (T + 1) * dim }, (_, i) => base + e * 100 + Math.floor(i / dim) + (i % dim) / 8);
       cols[`${p}/observations/velocity`] = { data: leaf(2, 1000), shape: [T + 1, 2], dtype: '<f' };
       cols[`${p}/observations/position`] = { data: leaf(3, 2000), shape: [T + 1, 3], dtype: '<f' };
       cols[`${p}/observations/goal/xy`] = { data: leaf(2, 3000), shape: [T + 1, 2], dtype: '<f' };
@@ -128,7 +154,11 @@ describe('loadMinari: Dict observations', () => {
       cols[`${p}/actions`] = { data: new Float32Array(T * 2), shape: [T, 2], dtype: '<f' };
       cols[`${p}/rewards`] = { data: new Float32Array(T), shape: [T], dtype: '<f' };
       cols[`${p}/terminations`] = { data: new Uint8Array(T), shape: [T], dtype: '<B' };
-      cols[`${p}/truncations`] = { data: Uint8Array.from({ length: T }, (_, t) => (t === T - 1 ? 1 : 0)), shape: [T], dtype: '<B' };
+      cols[`${p}/truncations`] = {
+        data: Uint8Array.from({ length: T }, (_, t) => (t === T - 1 ? 1 : 0)),
+        shape: [T],
+        dtype: '<B',
+      };
     }
     const dictSpace =
       '{"type": "Dict", "subspaces": {"velocity": {"type": "Box", "dtype": "float32", "shape": [2], "low": [-Infinity, -Infinity], "high": [Infinity, Infinity]}, ' +
@@ -157,7 +187,10 @@ describe('loadMinari: Dict observations', () => {
 describe('loadMinari: finding datasets', () => {
   const saved = { minari: process.env['MINARI_DATASETS_PATH'], home: process.env['HOME'] };
   afterEach(() => {
-    for (const [k, v] of [['MINARI_DATASETS_PATH', saved.minari], ['HOME', saved.home]] as const) {
+    for (const [k, v] of [
+      ['MINARI_DATASETS_PATH', saved.minari],
+      ['HOME', saved.home],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
@@ -186,7 +219,9 @@ describe('loadMinari: finding datasets', () => {
     process.env['MINARI_DATASETS_PATH'] = root;
     const err = await loadMinari('mujoco/test/box-v1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as Error).message).toMatch(/no Minari dataset "mujoco\/test\/box-v1".*from MINARI_DATASETS_PATH.*Did you mean "mujoco\/test\/box-v0"/);
+    expect((err as Error).message).toMatch(
+      /no Minari dataset "mujoco\/test\/box-v1".*from MINARI_DATASETS_PATH.*Did you mean "mujoco\/test\/box-v0"/,
+    );
   });
 });
 
@@ -216,8 +251,18 @@ describe('loadMinari: bad datasets raise DatasetError naming the key', () => {
       null,
     ],
     ['missing rewards', (c) => delete c['episode_10/rewards'], /the file has no "episode_10\/rewards"/, null],
-    ['flag 3', (c) => (c['episode_10/truncations'] = { data: new Uint8Array([0, 3]), shape: [2], dtype: '<B' }), /episode_10\/truncations row 1 is 3; flags must be 0 or 1/, null],
-    ['arrow format', () => undefined, /data_format is "arrow"; this reader supports "hdf5" only/, metadataJson({ data_format: 'arrow' })],
+    [
+      'flag 3',
+      (c) => (c['episode_10/truncations'] = { data: new Uint8Array([0, 3]), shape: [2], dtype: '<B' }),
+      /episode_10\/truncations row 1 is 3; flags must be 0 or 1/,
+      null,
+    ],
+    [
+      'arrow format',
+      () => undefined,
+      /data_format is "arrow"; this reader supports "hdf5" only/,
+      metadataJson({ data_format: 'arrow' }),
+    ],
     ['broken metadata.json', () => undefined, /metadata.json is not valid JSON/, '{"dataset_id": '],
     [
       'episodes with different layouts',
@@ -242,13 +287,18 @@ describe('loadMinari: bad datasets raise DatasetError naming the key', () => {
     const data = join(dir, 'bad', 'text', 'data');
     mkdirSync(data, { recursive: true });
     writeFileSync(join(data, 'main_data.hdf5'), 'version https://git-lfs.github.com/spec/v1\n');
-    await expect(loadMinari(join(dir, 'bad', 'text'))).rejects.toThrow(/main_data.hdf5 is not an HDF5 file: it has no HDF5 signature/);
+    await expect(loadMinari(join(dir, 'bad', 'text'))).rejects.toThrow(
+      /main_data.hdf5 is not an HDF5 file: it has no HDF5 signature/,
+    );
   });
 });
 
 describe('parsePythonJson and spaceFromMinari', () => {
   test('bare Infinity, -Infinity and NaN become numbers; the same words inside strings stay text', () => {
-    const v = parsePythonJson('{"a": [Infinity, -Infinity, NaN, 1e3], "s": "Infinity and \\"NaN\\"", "n": {"x": -Infinity}}', 'test') as Record<string, unknown>;
+    const v = parsePythonJson(
+      '{"a": [Infinity, -Infinity, NaN, 1e3], "s": "Infinity and \\"NaN\\"", "n": {"x": -Infinity}}',
+      'test',
+    ) as Record<string, unknown>;
     expect(v['a']).toEqual([Infinity, -Infinity, NaN, 1000]);
     expect(v['s']).toBe('Infinity and "NaN"');
     expect(v['n']).toEqual({ x: -Infinity });
@@ -257,14 +307,25 @@ describe('parsePythonJson and spaceFromMinari', () => {
   });
 
   test('spaces: scalar bounds broadcast, integer boxes become int32, unsupported types give undefined, malformed ones throw', () => {
-    const box = spaceFromMinari(parsePythonJson('{"type": "Box", "dtype": "float32", "shape": [2, 2], "low": -Infinity, "high": [[1, 2], [3, 4]]}', 't'), 'obs') as Box;
+    const box = spaceFromMinari(
+      parsePythonJson(
+        '{"type": "Box", "dtype": "float32", "shape": [2, 2], "low": -Infinity, "high": [[1, 2], [3, 4]]}',
+        't',
+      ),
+      'obs',
+    ) as Box;
     expect(box.shape).toEqual([2, 2]);
     expect(Array.from(box.high)).toEqual([1, 2, 3, 4]);
-    expect((spaceFromMinari({ type: 'Box', dtype: 'uint8', shape: [1], low: [0], high: [255] }, 'obs') as Box).dtype).toBe('int32');
+    expect(
+      (spaceFromMinari({ type: 'Box', dtype: 'uint8', shape: [1], low: [0], high: [255] }, 'obs') as Box).dtype,
+    ).toBe('int32');
     expect(spaceFromMinari({ type: 'Discrete', n: 4, start: 0 }, 'act')?.type).toBe('discrete');
     expect(spaceFromMinari({ type: 'Tuple', subspaces: [] }, 'obs')).toBeUndefined();
-    expect(() => spaceFromMinari({ type: 'Box', dtype: 'float32', shape: [2], low: [0, 0], high: [1] }, 'metadata observation_space')).toThrow(
-      /metadata observation_space describes a malformed Box space: Box high has 1 elements/,
-    );
+    expect(() =>
+      spaceFromMinari(
+        { type: 'Box', dtype: 'float32', shape: [2], low: [0, 0], high: [1] },
+        'metadata observation_space',
+      ),
+    ).toThrow(/metadata observation_space describes a malformed Box space: Box high has 1 elements/);
   });
 });

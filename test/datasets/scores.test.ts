@@ -48,7 +48,9 @@ describe('D4RL reference scores', () => {
       return undefined;
     })();
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as Error).message).toMatch(/unknown dataset or env "hoper-medium-replay-v2"\. Did you mean "hopper-medium-replay-v2"/);
+    expect((err as Error).message).toMatch(
+      /unknown dataset or env "hoper-medium-replay-v2"\. Did you mean "hopper-medium-replay-v2"/,
+    );
     expect(() => envIdForDataset('antmaze-umaze-v2')).toThrow(NotFoundError);
   });
 });
@@ -64,9 +66,27 @@ describe('dataset ids and env ids', () => {
   });
 
   test('parsing keeps kind, version and source', () => {
-    expect(parseD4rlDatasetId('HOPPER_MEDIUM_REPLAY-v2.h5')).toEqual({ env: 'hopper', kind: 'medium-replay', version: 2, source: 'd4rl', canonical: 'hopper-medium-replay-v2' });
-    expect(parseD4rlDatasetId('mujoco/hopper/simple-v0')).toEqual({ env: 'hopper', kind: 'simple', version: 0, source: 'minari', canonical: 'mujoco/hopper/simple-v0' });
-    expect(parseD4rlDatasetId('Walker2d-v4')).toEqual({ env: 'walker2d', kind: undefined, version: 4, source: 'env', canonical: 'walker2d' });
+    expect(parseD4rlDatasetId('HOPPER_MEDIUM_REPLAY-v2.h5')).toEqual({
+      env: 'hopper',
+      kind: 'medium-replay',
+      version: 2,
+      source: 'd4rl',
+      canonical: 'hopper-medium-replay-v2',
+    });
+    expect(parseD4rlDatasetId('mujoco/hopper/simple-v0')).toEqual({
+      env: 'hopper',
+      kind: 'simple',
+      version: 0,
+      source: 'minari',
+      canonical: 'mujoco/hopper/simple-v0',
+    });
+    expect(parseD4rlDatasetId('Walker2d-v4')).toEqual({
+      env: 'walker2d',
+      kind: undefined,
+      version: 4,
+      source: 'env',
+      canonical: 'walker2d',
+    });
     expect(parseD4rlDatasetId('mujoco/ant/expert-v0')).toBeUndefined();
     expect(parseD4rlDatasetId('')).toBeUndefined();
   });

@@ -4,11 +4,28 @@ import { readFileSync } from 'node:fs';
 import { BackendError, ShapeError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
-import { customKernelsActive, wasmAdam, wasmColumnSums, wasmMatMul, wasmMish, wasmMishGrad, wasmSumOfSquares } from '../../src/engine/kernels.js';
+import {
+  customKernelsActive,
+  wasmAdam,
+  wasmColumnSums,
+  wasmMatMul,
+  wasmMish,
+  wasmMishGrad,
+  wasmSumOfSquares,
+} from '../../src/engine/kernels.js';
 import { expectClose, expectNoLeakedTensors } from '../support/tensors.js';
 
 /** op(A)·op(B) + bias in float64, row-major. */
-function matMul64(a: Float32Array, b: Float32Array, m: number, n: number, k: number, tA: boolean, tB: boolean, bias?: Float32Array): Float64Array {
+function matMul64(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  tA: boolean,
+  tB: boolean,
+  bias?: Float32Array,
+): Float64Array {
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -40,7 +57,10 @@ describe('llmdpd wasm kernels', () => {
 
   test('the shipped binary was built from the current source (rerun scripts/build-wasm-kernels.sh)', () => {
     const source = readFileSync(new URL('../../native/wasm/kernels.c', import.meta.url));
-    const recorded = readFileSync(new URL('../../assets/wasm/llmdpd-kernels.source.sha256', import.meta.url), 'utf8').trim();
+    const recorded = readFileSync(
+      new URL('../../assets/wasm/llmdpd-kernels.source.sha256', import.meta.url),
+      'utf8',
+    ).trim();
     expect(createHash('sha256').update(source).digest('hex')).toBe(recorded);
   });
 
@@ -84,7 +104,9 @@ describe('llmdpd wasm kernels', () => {
       expect(out.shape).toEqual([n]);
       return out.dataSync();
     });
-    const want = Array.from({ length: n }, (_, j) => Array.from({ length: m }, (_, i) => x[i * n + j]!).reduce((s, v) => s + v, 0));
+    const want = Array.from({ length: n }, (_, j) =>
+      Array.from({ length: m }, (_, i) => x[i * n + j]!).reduce((s, v) => s + v, 0),
+    );
     expectClose(got, want, 1e-5, 1e-5);
   });
 
@@ -109,7 +131,9 @@ describe('llmdpd wasm kernels', () => {
     const m = rng.fillNormal(new Float32Array(n));
     const v = Float32Array.from(rng.fillNormal(new Float32Array(n)), (x) => x * x);
     const scalars = { beta1: 0.9, beta2: 0.999, stepSize: 3e-4, epsilonHat: 1e-8, gradScale: 0.7 };
-    const [wOut, mOut, vOut] = tf.tidy(() => wasmAdam(tf.tensor1d(w), tf.tensor1d(g), tf.tensor1d(m), tf.tensor1d(v), scalars).map((t) => t.dataSync()));
+    const [wOut, mOut, vOut] = tf.tidy(() =>
+      wasmAdam(tf.tensor1d(w), tf.tensor1d(g), tf.tensor1d(m), tf.tensor1d(v), scalars).map((t) => t.dataSync()),
+    );
     for (let i = 0; i < n; i++) {
       const gi = g[i]! * 0.7;
       const mi = 0.9 * m[i]! + 0.1 * gi;
@@ -119,7 +143,10 @@ describe('llmdpd wasm kernels', () => {
       expect(wOut![i]).toBeCloseTo(w[i]! - (3e-4 * mi) / (Math.sqrt(vi) + 1e-8), 6);
     }
     const squares = tf.tidy(() => wasmSumOfSquares(tf.tensor1d(g)));
-    expect(squares).toBeCloseTo(g.reduce((s, x) => s + x * x, 0), 4);
+    expect(squares).toBeCloseTo(
+      g.reduce((s, x) => s + x * x, 0),
+      4,
+    );
   });
 
   test('mismatched shapes and dtypes are ShapeErrors, never raw memory reads', () => {
@@ -130,7 +157,9 @@ describe('llmdpd wasm kernels', () => {
       expect(() => wasmMatMul(a, tf.ones([4, 2], 'int32') as tf.Tensor2D)).toThrow(ShapeError);
       expect(() => wasmMishGrad(tf.ones([5]), tf.ones([4]))).toThrow(/dy: expected 4 elements/);
       const scalars = { beta1: 0.9, beta2: 0.999, stepSize: 1e-3, epsilonHat: 1e-8, gradScale: 1 };
-      expect(() => wasmAdam(tf.ones([4]), tf.ones([3]), tf.ones([4]), tf.ones([4]), scalars)).toThrow(/LlmdpdAdam g: expected 4 elements/);
+      expect(() => wasmAdam(tf.ones([4]), tf.ones([3]), tf.ones([4]), tf.ones([4]), scalars)).toThrow(
+        /LlmdpdAdam g: expected 4 elements/,
+      );
     });
   });
 
@@ -161,7 +190,9 @@ describe('llmdpd wasm kernels', () => {
       expect((await initEngine({ backend: 'wasm' })).kernels).toBe('tfjs');
       process.env['LLMDPD_KERNELS'] = 'fast';
       await expect(initEngine({ backend: 'wasm' })).rejects.toThrow(BackendError);
-      await expect(initEngine({ backend: 'wasm' })).rejects.toThrow(/LLMDPD_KERNELS is "fast"; expected 'auto' or 'tfjs'/);
+      await expect(initEngine({ backend: 'wasm' })).rejects.toThrow(
+        /LLMDPD_KERNELS is "fast"; expected 'auto' or 'tfjs'/,
+      );
     } finally {
       if (saved === undefined) delete process.env['LLMDPD_KERNELS'];
       else process.env['LLMDPD_KERNELS'] = saved;

@@ -48,7 +48,12 @@ describe('wasm backend, threaded SIMD build', () => {
 
   it('starts with 2 threads, activates, and restores every global it replaced', async () => {
     const setup = await loadWasmBackend(2);
-    expect(setup).toMatchObject({ packageName: '@tensorflow/tfjs-backend-wasm', requestedThreads: 2, threads: 2, build: 'threaded-simd' });
+    expect(setup).toMatchObject({
+      packageName: '@tensorflow/tfjs-backend-wasm',
+      requestedThreads: 2,
+      threads: 2,
+      build: 'threaded-simd',
+    });
     expect(setup.fallbackReason).toBeUndefined();
     expect(os.cpus).toBe(realCpus);
     expect(globalThis.Blob).toBe(realBlob);

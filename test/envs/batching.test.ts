@@ -39,8 +39,12 @@ describe('batching', () => {
 
   it('reports layout errors', () => {
     expect(() => unstackBatch(box, new Float32Array(3), 2, 'actions')).toThrow(ShapeError);
-    expect(() => unstackBatch(box, 'nope', 2, 'actions')).toThrow(/actions \(2 envs x 2 values, row-major\) must be a typed array or number array of length 4, got string nope/);
-    expect(() => stackBatch(box, [Float32Array.of(1)])).toThrow(/Env 0 returned an observation of Float32Array\(1\); expected 2 values/);
+    expect(() => unstackBatch(box, 'nope', 2, 'actions')).toThrow(
+      /actions \(2 envs x 2 values, row-major\) must be a typed array or number array of length 4, got string nope/,
+    );
+    expect(() => stackBatch(box, [Float32Array.of(1)])).toThrow(
+      /Env 0 returned an observation of Float32Array\(1\); expected 2 values/,
+    );
     expect(() => unstackBatch(dict, [1, 2], 2, 'actions')).toThrow(/must be an object with keys \[mode, pos\]/);
   });
 });

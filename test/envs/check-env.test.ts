@@ -7,7 +7,10 @@ import { makeEnv } from '../../src/envs/index.js';
 import { RescaleAction } from '../../src/envs/wrappers/rescale-action.js';
 import { AsyncEnv, ChainEnv, CounterEnv, scriptedEnv, type Script } from './helpers/toy-envs.js';
 
-async function problemsOf(env: Env<unknown, unknown> | Env<Float32Array, Float32Array>, steps = 20): Promise<readonly string[]> {
+async function problemsOf(
+  env: Env<unknown, unknown> | Env<Float32Array, Float32Array>,
+  steps = 20,
+): Promise<readonly string[]> {
   try {
     await checkEnv(env as Env<unknown, unknown>, { steps });
   } catch (error) {
@@ -63,20 +66,36 @@ describe('checkEnv on broken envs', () => {
   });
 
   it('catches a bare observation from reset (old Gym API) and an object result', async () => {
-    expect((await broken({ reset: () => Float32Array.of(0, 0) }))[0]).toMatch(/got Float32Array\(2\), which looks like a bare observation \(old Gym API\) — return \[obs, \{\}\]/);
-    expect((await broken({ reset: () => ({ observation: Float32Array.of(0, 0), info: {} }) }))[0]).toMatch(/got an object with keys \[observation, info\].*fromGymnasiumLike/);
+    expect((await broken({ reset: () => Float32Array.of(0, 0) }))[0]).toMatch(
+      /got Float32Array\(2\), which looks like a bare observation \(old Gym API\) — return \[obs, \{\}\]/,
+    );
+    expect((await broken({ reset: () => ({ observation: Float32Array.of(0, 0), info: {} }) }))[0]).toMatch(
+      /got an object with keys \[observation, info\].*fromGymnasiumLike/,
+    );
   });
 
   it('catches NaN observations from step, naming the element and the step', async () => {
     const problems = await broken({ step: (t) => [Float32Array.of(t === 3 ? Number.NaN : 0, 0), 0, false, false, {}] });
-    expect(problems).toEqual([expect.stringMatching(/^step\(\) #3 returned an observation outside observationSpace: element 0 is NaN .*find where the NaN is produced/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^step\(\) #3 returned an observation outside observationSpace: element 0 is NaN .*find where the NaN is produced/,
+      ),
+    ]);
   });
 
   it('catches observations of the wrong dtype, the wrong length, out of bounds, or as plain arrays', async () => {
-    expect((await broken({ reset: () => [new Float64Array(2), {}] }))[0]).toMatch(/expected dtype float32, got float64 .*return Float32Array\.from\(obs\)/);
-    expect((await broken({ reset: () => [new Float32Array(3), {}] }))[0]).toMatch(/expected 2 elements .*got 3.*return 2 values per observation/);
-    expect((await broken({ step: () => [Float32Array.of(5, 0), 0, false, false, {}] }))[0]).toMatch(/^step\(\) #1 .*element 0 = 5 is outside \[-1, 1\].*clip the observation/);
-    expect((await broken({ reset: () => [[0, 0], {}] }))[0]).toMatch(/got Array \[0, 0\]\) — return a typed array: Float32Array\.from\(obs\)/);
+    expect((await broken({ reset: () => [new Float64Array(2), {}] }))[0]).toMatch(
+      /expected dtype float32, got float64 .*return Float32Array\.from\(obs\)/,
+    );
+    expect((await broken({ reset: () => [new Float32Array(3), {}] }))[0]).toMatch(
+      /expected 2 elements .*got 3.*return 2 values per observation/,
+    );
+    expect((await broken({ step: () => [Float32Array.of(5, 0), 0, false, false, {}] }))[0]).toMatch(
+      /^step\(\) #1 .*element 0 = 5 is outside \[-1, 1\].*clip the observation/,
+    );
+    expect((await broken({ reset: () => [[0, 0], {}] }))[0]).toMatch(
+      /got Array \[0, 0\]\) — return a typed array: Float32Array\.from\(obs\)/,
+    );
   });
 
   it('catches rewards that are not finite numbers and flags that are not booleans, all in one report', async () => {
@@ -87,25 +106,35 @@ describe('checkEnv on broken envs', () => {
       'step() #1 truncated must be a boolean; got string no — return true or false.',
       'step() #1 info must be a plain object; got null — return {} when there is nothing to report.',
     ]);
-    expect((await broken({ step: () => [Float32Array.of(0, 0), Number.NaN, false, false, {}] }))[0]).toMatch(/reward must be finite; got NaN/);
+    expect((await broken({ step: () => [Float32Array.of(0, 0), Number.NaN, false, false, {}] }))[0]).toMatch(
+      /reward must be finite; got NaN/,
+    );
   });
 
   it('catches old-Gym 4-tuples from step', async () => {
     const problems = await broken({ step: () => [Float32Array.of(0, 0), 1, false, {}] });
-    expect(problems[0]).toMatch(/got an array of length 4, which looks like the old Gym API \[obs, reward, done, info\] — return 5 elements/);
+    expect(problems[0]).toMatch(
+      /got an array of length 4, which looks like the old Gym API \[obs, reward, done, info\] — return 5 elements/,
+    );
   });
 
   it('catches a reset that ignores the seed', async () => {
     let calls = 0;
     // 3 steps: no episode ends, so the second seeded reset is the second call.
     const problems = await problemsOf(scriptedEnv({ reset: () => [Float32Array.of(0, calls++ / 4), {}] }), 3);
-    expect(problems).toEqual([expect.stringMatching(/^reset\(\{ seed: 0 \}\) twice gave different first observations \(Float32Array \[0, 0\] then Float32Array \[0, 0.25\]\) — re-create the env's generator from the seed/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^reset\(\{ seed: 0 \}\) twice gave different first observations \(Float32Array \[0, 0\] then Float32Array \[0, 0.25\]\) — re-create the env's generator from the seed/,
+      ),
+    ]);
   });
 
   it('catches a step that draws randomness outside the seeded stream', async () => {
     let noise = 0;
     const problems = await broken({ step: (t) => [Float32Array.of(0, 0), noise++, t >= 50, false, {}] });
-    expect(problems[0]).toMatch(/same seed and actions gave a different step #1 \(observation Float32Array \[0, 0\] vs Float32Array \[0, 0\], reward 0 vs 20\).*never from Math\.random\(\)/);
+    expect(problems[0]).toMatch(
+      /same seed and actions gave a different step #1 \(observation Float32Array \[0, 0\] vs Float32Array \[0, 0\], reward 0 vs 20\).*never from Math\.random\(\)/,
+    );
   });
 
   it('reports a throwing step with its message', async () => {
@@ -115,19 +144,29 @@ describe('checkEnv on broken envs', () => {
         return [Float32Array.of(0, 0), 0, false, false, {}];
       },
     });
-    expect(problems).toEqual(['step() #2 threw RangeError: boom — it must not throw for valid inputs (a sampled action, a seed).']);
+    expect(problems).toEqual([
+      'step() #2 threw RangeError: boom — it must not throw for valid inputs (a sampled action, a seed).',
+    ]);
   });
 
   it('lists every structural problem at once: plain-object spaces and a missing close', async () => {
-    const problems = await broken({ observationSpace: { shape: [2], low: -1, high: 1 }, actionSpace: undefined, close: false });
+    const problems = await broken({
+      observationSpace: { shape: [2], low: -1, high: 1 },
+      actionSpace: undefined,
+      close: false,
+    });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/no close\(\) method — implement close\(\) \(an empty one is fine\)/);
-    expect(problems[1]).toMatch(/^observationSpace must be a Box, Discrete or Dict .*got object with keys \[shape, low, high\]/);
+    expect(problems[1]).toMatch(
+      /^observationSpace must be a Box, Discrete or Dict .*got object with keys \[shape, low, high\]/,
+    );
     expect(problems[2]).toMatch(/^actionSpace must be a Box, Discrete or Dict .*got undefined/);
   });
 
   it('formats the thrown message as a numbered list', async () => {
-    await expect(checkEnv(scriptedEnv({ reset: () => [Float32Array.of(0, 0)] }))).rejects.toThrow(/^checkEnv found 1 problem:\n {2}1\. reset\(\{ seed: 0 \}\) must return/);
+    await expect(checkEnv(scriptedEnv({ reset: () => [Float32Array.of(0, 0)] }))).rejects.toThrow(
+      /^checkEnv found 1 problem:\n {2}1\. reset\(\{ seed: 0 \}\) must return/,
+    );
   });
 
   it('checks the reset after an episode end too', async () => {

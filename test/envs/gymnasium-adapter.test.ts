@@ -93,7 +93,9 @@ describe('fromGymnasiumLike', () => {
     env.reset({ seed: 0 });
     env.step(2);
     env.step(2);
-    expect(() => env.step(2)).toThrow(/done = true without a boolean info\['TimeLimit.truncated'\].*terminated means the episode reached a terminal state.*legacyDone: 'terminated'/);
+    expect(() => env.step(2)).toThrow(
+      /done = true without a boolean info\['TimeLimit.truncated'\].*terminated means the episode reached a terminal state.*legacyDone: 'terminated'/,
+    );
   });
 
   it("maps done with info['TimeLimit.truncated'] and with a declared legacyDone", () => {
@@ -127,9 +129,20 @@ describe('fromGymnasiumLike', () => {
     const received: unknown[] = [];
     const env = fromGymnasiumLike<{ image: Int32Array; pos: Float32Array }, Float64Array>(
       {
-        observationSpace: { spaces: { image: { low: 0, high: 255, shape: [2, 2], dtype: 'uint8' }, pos: { low: [-1, -1], high: [1, 1] } } },
+        observationSpace: {
+          spaces: { image: { low: 0, high: 255, shape: [2, 2], dtype: 'uint8' }, pos: { low: [-1, -1], high: [1, 1] } },
+        },
         actionSpace: { low: [[-1, -1]], high: [[1, 1]], dtype: 'float64' },
-        reset: () => ({ observation: { image: [[1, 2], [3, 4]], pos: [0.5, -0.5] }, info: undefined }),
+        reset: () => ({
+          observation: {
+            image: [
+              [1, 2],
+              [3, 4],
+            ],
+            pos: [0.5, -0.5],
+          },
+          info: undefined,
+        }),
         step: (a: unknown) => {
           received.push(a);
           return [{ image: Uint8Array.of(9, 8, 7, 6), pos: [0, 0] }, 1, 1, 0, {}];
@@ -152,38 +165,99 @@ describe('fromGymnasiumLike', () => {
 
   it('tells a Dict observation that has an "observation" key apart from an object result', () => {
     const env = fromGymnasiumLike({
-      observationSpace: { spaces: { observation: { low: -1, high: 1, shape: [1] }, goal: { low: -1, high: 1, shape: [1] } } },
+      observationSpace: {
+        spaces: { observation: { low: -1, high: 1, shape: [1] }, goal: { low: -1, high: 1, shape: [1] } },
+      },
       actionSpace: { n: 2 },
       reset: () => ({ observation: [0.5], goal: [0.1] }),
       step: () => [{ observation: [0], goal: [0] }, 0, false, false, {}],
     });
-    expect(() => env.reset()).toThrow(/expected \[observation, info\] or \{ observation, info \}.*return \[obs, \{\}\]/);
+    expect(() => env.reset()).toThrow(
+      /expected \[observation, info\] or \{ observation, info \}.*return \[obs, \{\}\]/,
+    );
   });
 
   it('rejects malformed results with EnvError and malformed objects with ConfigError', () => {
     const base = { observation_space: { shape: [1], low: -1, high: 1 }, action_space: { n: 2 } };
     const make = (reset: () => unknown, step: () => unknown) => fromGymnasiumLike({ ...base, reset, step });
-    expect(() => make(() => [[0, 0], {}], () => null).reset()).toThrow(/has 2 values but the Box space has shape \[1\]/);
-    expect(() => make(() => [['a'], {}], () => null).reset()).toThrow(/holds string a where a number was expected/);
-    const env = make(() => [[0], {}], () => [[0], 'high', false, false, {}]);
+    expect(() =>
+      make(
+        () => [[0, 0], {}],
+        () => null,
+      ).reset(),
+    ).toThrow(/has 2 values but the Box space has shape \[1\]/);
+    expect(() =>
+      make(
+        () => [['a'], {}],
+        () => null,
+      ).reset(),
+    ).toThrow(/holds string a where a number was expected/);
+    const env = make(
+      () => [[0], {}],
+      () => [[0], 'high', false, false, {}],
+    );
     env.reset();
     expect(() => env.step(0)).toThrow(/reward must be a number, got string high/);
-    expect(() => make(() => [[0], {}], () => [[0], 0, 'yes', false, {}]).step(0)).toThrow(/terminated must be a boolean \(or 0\/1\)/);
-    expect(() => make(() => [[0], {}], () => ({ observation: [0], reward: 0, info: {} })).step(0)).toThrow(/without terminated\/truncated/);
-    expect(() => make(() => [[0], {}], () => ({ observation: [0], reward: 0, done: true, terminated: true })).step(0)).toThrow(/done together with terminated/);
-    expect(() => make(() => [[0], {}], () => [[0], 0]).step(0)).toThrow(/expected \[observation, reward, terminated, truncated, info\]/);
-    expect(() => make(() => [[0], []], () => null).reset()).toThrow(EnvError);
+    expect(() =>
+      make(
+        () => [[0], {}],
+        () => [[0], 0, 'yes', false, {}],
+      ).step(0),
+    ).toThrow(/terminated must be a boolean \(or 0\/1\)/);
+    expect(() =>
+      make(
+        () => [[0], {}],
+        () => ({ observation: [0], reward: 0, info: {} }),
+      ).step(0),
+    ).toThrow(/without terminated\/truncated/);
+    expect(() =>
+      make(
+        () => [[0], {}],
+        () => ({ observation: [0], reward: 0, done: true, terminated: true }),
+      ).step(0),
+    ).toThrow(/done together with terminated/);
+    expect(() =>
+      make(
+        () => [[0], {}],
+        () => [[0], 0],
+      ).step(0),
+    ).toThrow(/expected \[observation, reward, terminated, truncated, info\]/);
+    expect(() =>
+      make(
+        () => [[0], []],
+        () => null,
+      ).reset(),
+    ).toThrow(EnvError);
 
     expect(() => fromGymnasiumLike({ reset: () => null } as never)).toThrow(/lacks step/);
-    expect(() => fromGymnasiumLike({ reset: () => null, step: () => null, action_space: { n: 2 } })).toThrow(/could not find the observation space/);
-    expect(() => fromGymnasiumLike({ ...base, reset: () => null, step: () => null }, { legacyDone: 'maybe' as never })).toThrow(ConfigError);
-    expect(() => fromGymnasiumLike({ ...base, reset: () => null, step: () => null }, { actionSpace: { foo: 1 } as never })).toThrow(/not a recognised space/);
-    expect(() => make(() => [[0], {}], () => null).reset({ seed: -2 })).toThrow(ConfigError);
+    expect(() => fromGymnasiumLike({ reset: () => null, step: () => null, action_space: { n: 2 } })).toThrow(
+      /could not find the observation space/,
+    );
+    expect(() =>
+      fromGymnasiumLike({ ...base, reset: () => null, step: () => null }, { legacyDone: 'maybe' as never }),
+    ).toThrow(ConfigError);
+    expect(() =>
+      fromGymnasiumLike({ ...base, reset: () => null, step: () => null }, { actionSpace: { foo: 1 } as never }),
+    ).toThrow(/not a recognised space/);
+    expect(() =>
+      make(
+        () => [[0], {}],
+        () => null,
+      ).reset({ seed: -2 }),
+    ).toThrow(ConfigError);
   });
 
   it('prefers spaces given in the options and accepts core spaces unchanged', () => {
     const space = new Box({ low: -2, high: 2, shape: [1] });
-    const env = fromGymnasiumLike({ observationSpace: { shape: [9], low: 0, high: 1 }, action_space: { n: 2 }, reset: () => [[0], {}], step: () => null }, { observationSpace: space });
+    const env = fromGymnasiumLike(
+      {
+        observationSpace: { shape: [9], low: 0, high: 1 },
+        action_space: { n: 2 },
+        reset: () => [[0], {}],
+        step: () => null,
+      },
+      { observationSpace: space },
+    );
     expect(env.observationSpace).toBe(space);
   });
 });

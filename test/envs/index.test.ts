@@ -2,7 +2,23 @@ import * as envs from '../../src/envs/index.js';
 
 describe('envs index', () => {
   it('exports the public API and makes Pendulum-v1 right after import', async () => {
-    for (const name of ['makeEnv', 'registerEnv', 'listEnvs', 'envSpec', 'checkEnv', 'fromGymnasiumLike', 'SyncVectorEnv', 'PendulumEnv', 'Wrapper', 'TimeLimit', 'RecordEpisodeStatistics', 'ClipAction', 'RescaleAction', 'NormalizeObservation', 'OrderEnforcing']) {
+    for (const name of [
+      'makeEnv',
+      'registerEnv',
+      'listEnvs',
+      'envSpec',
+      'checkEnv',
+      'fromGymnasiumLike',
+      'SyncVectorEnv',
+      'PendulumEnv',
+      'Wrapper',
+      'TimeLimit',
+      'RecordEpisodeStatistics',
+      'ClipAction',
+      'RescaleAction',
+      'NormalizeObservation',
+      'OrderEnforcing',
+    ]) {
       expect(typeof (envs as Record<string, unknown>)[name]).toBe('function');
     }
     const env = envs.makeEnv('Pendulum-v1');

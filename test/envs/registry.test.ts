@@ -1,6 +1,15 @@
 import { ConfigError, NotFoundError } from '../../src/core/errors.js';
 import type { StepResult } from '../../src/envs/env.js';
-import { closestIds, envSpec, listEnvs, makeEnv, parseEnvId, registerBuiltinEnvs, registerEnv, unregisterEnv } from '../../src/envs/registry.js';
+import {
+  closestIds,
+  envSpec,
+  listEnvs,
+  makeEnv,
+  parseEnvId,
+  registerBuiltinEnvs,
+  registerEnv,
+  unregisterEnv,
+} from '../../src/envs/registry.js';
 import { OrderEnforcing } from '../../src/envs/wrappers/order-enforcing.js';
 import { TimeLimit } from '../../src/envs/wrappers/time-limit.js';
 import { CounterEnv, type CounterOptions } from './helpers/toy-envs.js';
@@ -10,13 +19,26 @@ const counter = (options: Record<string, unknown>) => new CounterEnv(options as 
 describe('env registry', () => {
   it('has Pendulum-v1 built in', () => {
     expect(listEnvs()).toContain('Pendulum-v1');
-    expect(envSpec('Pendulum-v1')).toEqual({ id: 'Pendulum-v1', namespace: undefined, name: 'Pendulum', version: 1, maxEpisodeSteps: 200, defaultOptions: {} });
+    expect(envSpec('Pendulum-v1')).toEqual({
+      id: 'Pendulum-v1',
+      namespace: undefined,
+      name: 'Pendulum',
+      version: 1,
+      maxEpisodeSteps: 200,
+      defaultOptions: {},
+    });
   });
 
   it('registers, lists, describes and makes envs with merged options', () => {
     registerEnv('test/Counter-v0', counter, { maxEpisodeSteps: 5, defaultOptions: { terminateAt: 3, truncateAt: 9 } });
     expect(listEnvs('test')).toEqual(['test/Counter-v0']);
-    expect(envSpec('test/Counter-v0')).toMatchObject({ namespace: 'test', name: 'Counter', version: 0, maxEpisodeSteps: 5, defaultOptions: { terminateAt: 3, truncateAt: 9 } });
+    expect(envSpec('test/Counter-v0')).toMatchObject({
+      namespace: 'test',
+      name: 'Counter',
+      version: 0,
+      maxEpisodeSteps: 5,
+      defaultOptions: { terminateAt: 3, truncateAt: 9 },
+    });
     const env = makeEnv('test/Counter-v0', { terminateAt: 4 });
     const inner = env.unwrapped as CounterEnv;
     expect(inner.options).toEqual({ terminateAt: 4, truncateAt: 9 });
@@ -45,12 +67,24 @@ describe('env registry', () => {
   it('rejects duplicates unless override is set', () => {
     registerEnv('test/Dup-v0', counter, { maxEpisodeSteps: 1 });
     expect(() => registerEnv('test/Dup-v0', counter)).toThrow(ConfigError);
-    expect(() => registerEnv('test/Dup-v0', counter)).toThrow(/already registered as "test\/Dup-v0".*override: true.*"test\/Dup-v1"/);
+    expect(() => registerEnv('test/Dup-v0', counter)).toThrow(
+      /already registered as "test\/Dup-v0".*override: true.*"test\/Dup-v1"/,
+    );
     registerEnv('test/Dup-v0', counter, { maxEpisodeSteps: 7, override: true });
     expect(envSpec('test/Dup-v0').maxEpisodeSteps).toBe(7);
   });
 
-  it.each(['Pendulum', 'Pendulum-1', 'Pendulum-v', 'Pendulum-v01', '/Pendulum-v1', 'a/b/C-v1', 'Pend ulum-v1', '-v1', ''])('rejects the malformed id %j', (id) => {
+  it.each([
+    'Pendulum',
+    'Pendulum-1',
+    'Pendulum-v',
+    'Pendulum-v01',
+    '/Pendulum-v1',
+    'a/b/C-v1',
+    'Pend ulum-v1',
+    '-v1',
+    '',
+  ])('rejects the malformed id %j', (id) => {
     expect(() => registerEnv(id, counter)).toThrow(ConfigError);
     expect(() => registerEnv(id, counter)).toThrow(/expected "Name-vN" or "namespace\/Name-vN"/);
   });
@@ -65,16 +99,22 @@ describe('env registry', () => {
     expect(() => registerEnv('test/Bad-v0', 'nope' as never)).toThrow(/factory function/);
     expect(() => registerEnv('test/Bad-v0', counter, { maxEpisodeSteps: 0 })).toThrow(/positive integer/);
     expect(() => registerEnv('test/Bad-v0', counter, { defaultOptions: [] as never })).toThrow(/plain object/);
-    expect(() => registerEnv('test/Bad-v0', counter, { defaultOptions: { maxEpisodeSteps: 3 } })).toThrow(/not in defaultOptions/);
+    expect(() => registerEnv('test/Bad-v0', counter, { defaultOptions: { maxEpisodeSteps: 3 } })).toThrow(
+      /not in defaultOptions/,
+    );
     expect(listEnvs()).not.toContain('test/Bad-v0');
   });
 
   it('throws NotFoundError with the closest ids for unknown ids', () => {
     expect(() => makeEnv('Pendulum-v0')).toThrow(NotFoundError);
-    expect(() => makeEnv('Pendulum-v0')).toThrow(/No env is registered as "Pendulum-v0"\. Did you mean "Pendulum-v1"\?/);
+    expect(() => makeEnv('Pendulum-v0')).toThrow(
+      /No env is registered as "Pendulum-v0"\. Did you mean "Pendulum-v1"\?/,
+    );
     expect(() => makeEnv('pendulum-v1')).toThrow(/Did you mean "Pendulum-v1"/);
     expect(() => envSpec('Pendulm-v1')).toThrow(/Did you mean "Pendulum-v1"/);
-    expect(() => makeEnv('CompletelyDifferentThing-v9')).toThrow(/^No env is registered as "CompletelyDifferentThing-v9"\. listEnvs\(\)/);
+    expect(() => makeEnv('CompletelyDifferentThing-v9')).toThrow(
+      /^No env is registered as "CompletelyDifferentThing-v9"\. listEnvs\(\)/,
+    );
   });
 
   it('ranks suggestions: same name first, then edit distance, at most three', () => {

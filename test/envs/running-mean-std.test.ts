@@ -6,7 +6,13 @@ describe('RunningMeanStd', () => {
     const rms = new RunningMeanStd(2);
     expect(rms.getState()).toEqual({ mean: new Float64Array(2), variance: Float64Array.of(1, 1), count: 0 });
     expect(Array.from(rms.normalize([3, -2], 0))).toEqual([3, -2]);
-    for (const x of [[1, 10], [2, 10], [3, 10], [6, 10]]) rms.update(x);
+    for (const x of [
+      [1, 10],
+      [2, 10],
+      [3, 10],
+      [6, 10],
+    ])
+      rms.update(x);
     const s = rms.getState();
     expect(Array.from(s.mean)).toEqual([3, 10]);
     expect(s.variance[0]).toBeCloseTo(3.5, 14); // ((-2)^2 + 1 + 0 + 9) / 4

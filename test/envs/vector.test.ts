@@ -109,10 +109,19 @@ describe('SyncVectorEnv', () => {
     const [, , terms] = step(vec, a);
     expect(Array.from(terms)).toEqual([1, 0, 0]);
     expect(() => vec.step(a)).toThrow(EnvError);
-    expect(() => vec.step(a)).toThrow(/sub-env 0 finished an episode and must be reset before stepping; call vec.reset\(\{ mask \}\)/);
+    expect(() => vec.step(a)).toThrow(
+      /sub-env 0 finished an episode and must be reset before stepping; call vec.reset\(\{ mask \}\)/,
+    );
     expect(envs[1]!.actions).toHaveLength(2); // nothing was stepped by the failed call
     const [obs, infos] = vec.reset({ mask: [true, false, false], seed: 100 }) as VectorResetResult<Obs>;
-    expect(Array.from(obs)).toEqual([0, new CounterEnv().reset({ seed: 100 })[0][1], 2, envs[1]!.offset, 2, envs[2]!.offset]);
+    expect(Array.from(obs)).toEqual([
+      0,
+      new CounterEnv().reset({ seed: 100 })[0][1],
+      2,
+      envs[1]!.offset,
+      2,
+      envs[2]!.offset,
+    ]);
     expect(infos).toEqual([{ resets: 2 }, {}, {}]);
     const [obs2, , terms2] = step(vec, a);
     expect(Array.from(terms2)).toEqual([0, 1, 0]);
@@ -124,7 +133,9 @@ describe('SyncVectorEnv', () => {
     const vec = new SyncVectorEnv<Obs, Obs>(Array.from({ length: n }, () => () => new PendulumEnv()));
     const singles = Array.from({ length: n }, () => new PendulumEnv());
     const [obs] = vec.reset({ seed: 3 }) as VectorResetResult<Obs>;
-    singles.forEach((e, i) => expect(Array.from(obs.subarray(3 * i, 3 * i + 3))).toEqual(Array.from(e.reset({ seed: 3 + i })[0])));
+    singles.forEach((e, i) =>
+      expect(Array.from(obs.subarray(3 * i, 3 * i + 3))).toEqual(Array.from(e.reset({ seed: 3 + i })[0])),
+    );
     const rng = new Rng(0);
     for (let t = 0; t < 20; t++) {
       const actions = vec.actionSpace.sample(rng) as Float32Array;
@@ -140,7 +151,10 @@ describe('SyncVectorEnv', () => {
   it('is synchronous over sync envs and returns promises when any env is async', async () => {
     const { vec } = counters();
     expect(vec.reset()).not.toBeInstanceOf(Promise);
-    const mixed = new SyncVectorEnv<Obs, Obs>([() => new CounterEnv({ terminateAt: 1 }), () => new AsyncEnv(new CounterEnv({ terminateAt: 1 }))]);
+    const mixed = new SyncVectorEnv<Obs, Obs>([
+      () => new CounterEnv({ terminateAt: 1 }),
+      () => new AsyncEnv(new CounterEnv({ terminateAt: 1 })),
+    ]);
     const reset = mixed.reset({ seed: 0 });
     expect(reset).toBeInstanceOf(Promise);
     await reset;
@@ -176,8 +190,12 @@ describe('SyncVectorEnv', () => {
   it('validates construction and reset arguments', () => {
     expect(() => new SyncVectorEnv([])).toThrow(ConfigError);
     expect(() => new SyncVectorEnv([new CounterEnv() as never])).toThrow(/pass \(\) => env, not the env itself/);
-    expect(() => new SyncVectorEnv([() => new CounterEnv(), () => new PendulumEnv() as never])).toThrow(/different spaces from sub-env 0/);
-    expect(() => new SyncVectorEnv([() => new CounterEnv()], { autoresetMode: 'sometimes' as never })).toThrow(/autoresetMode must be/);
+    expect(() => new SyncVectorEnv([() => new CounterEnv(), () => new PendulumEnv() as never])).toThrow(
+      /different spaces from sub-env 0/,
+    );
+    expect(() => new SyncVectorEnv([() => new CounterEnv()], { autoresetMode: 'sometimes' as never })).toThrow(
+      /autoresetMode must be/,
+    );
     const { vec } = counters();
     expect(() => vec.reset({ mask: [true] })).toThrow(/mask has 1 entries for 3 envs/);
     expect(() => vec.reset({ mask: [true, false, false] })).toThrow(/sub-env 1 is masked out but has never been reset/);

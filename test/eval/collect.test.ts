@@ -27,9 +27,25 @@ describe('collectDataset bookkeeping', () => {
     const { buffer, summary } = await collectDataset(env, half, { steps: 7, seed: 0, progress: 'off' });
     const c = buffer.toArrays();
     expect(c.size).toBe(7);
-    expect(rows(c.observations, 2)).toEqual([[0, X[0]], [1, X[1]], [2, X[2]], [0, X[0]], [1, X[1]], [2, X[2]], [0, X[0]]]);
+    expect(rows(c.observations, 2)).toEqual([
+      [0, X[0]],
+      [1, X[1]],
+      [2, X[2]],
+      [0, X[0]],
+      [1, X[1]],
+      [2, X[2]],
+      [0, X[0]],
+    ]);
     // The terminal row's next observation is the real last one ([3, 0.875]), not the reset [0, 0].
-    expect(rows(c.nextObservations, 2)).toEqual([[1, X[1]], [2, X[2]], [3, X[3]], [1, X[1]], [2, X[2]], [3, X[3]], [1, X[1]]]);
+    expect(rows(c.nextObservations, 2)).toEqual([
+      [1, X[1]],
+      [2, X[2]],
+      [3, X[3]],
+      [1, X[1]],
+      [2, X[2]],
+      [3, X[3]],
+      [1, X[1]],
+    ]);
     expect(Array.from(c.actions)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
     expect(Array.from(c.rewards)).toEqual([R[0], R[1], R[2], R[0], R[1], R[2], R[0]].map(f));
     expect(Array.from(c.terminals)).toEqual([0, 0, 1, 0, 0, 1, 0]);
@@ -68,7 +84,11 @@ describe('collectDataset bookkeeping', () => {
   });
 
   test('a step both terminated and truncated is stored as a terminal only', async () => {
-    const { buffer, summary } = await collectDataset(new ToyEnv({ lengths: [2], ending: 'both' }), half, { episodes: 2, seed: 0, progress: 'off' });
+    const { buffer, summary } = await collectDataset(new ToyEnv({ lengths: [2], ending: 'both' }), half, {
+      episodes: 2,
+      seed: 0,
+      progress: 'off',
+    });
     const c = buffer.toArrays();
     expect(Array.from(c.terminals)).toEqual([0, 1, 0, 1]);
     expect(Array.from(c.timeouts)).toEqual([0, 0, 0, 0]);
@@ -76,7 +96,12 @@ describe('collectDataset bookkeeping', () => {
   });
 
   test('maxEpisodeSteps cuts an endless episode as a timeout', async () => {
-    const { buffer, summary } = await collectDataset(new ToyEnv({ lengths: [1000], ending: 'none' }), half, { steps: 5, maxEpisodeSteps: 2, seed: 0, progress: 'off' });
+    const { buffer, summary } = await collectDataset(new ToyEnv({ lengths: [1000], ending: 'none' }), half, {
+      steps: 5,
+      maxEpisodeSteps: 2,
+      seed: 0,
+      progress: 'off',
+    });
     const c = buffer.toArrays();
     expect(Array.from(c.timeouts)).toEqual([0, 1, 0, 1, 0]);
     expect(Array.from(c.episodeEnds)).toEqual([0, 1, 0, 1, 1]);
@@ -84,14 +109,22 @@ describe('collectDataset bookkeeping', () => {
   });
 
   test('an env that mutates one observation array in place cannot corrupt the rows', async () => {
-    const reused = await collectDataset(new ToyEnv({ lengths: [3], reuseObservation: true }), half, { steps: 7, seed: 0, progress: 'off' });
+    const reused = await collectDataset(new ToyEnv({ lengths: [3], reuseObservation: true }), half, {
+      steps: 7,
+      seed: 0,
+      progress: 'off',
+    });
     const fresh = await collectDataset(new ToyEnv({ lengths: [3] }), half, { steps: 7, seed: 0, progress: 'off' });
     expect(reused.buffer.toArrays()).toEqual(fresh.buffer.toArrays());
     expect(rows(reused.buffer.toArrays().observations, 2)[1]).toEqual([1, X[1]]);
   });
 
   test('episodes alone collects exactly that many whole episodes', async () => {
-    const { buffer, summary } = await collectDataset(new ToyEnv({ lengths: [2, 4] }), half, { episodes: 3, seed: 0, progress: 'off' });
+    const { buffer, summary } = await collectDataset(new ToyEnv({ lengths: [2, 4] }), half, {
+      episodes: 3,
+      seed: 0,
+      progress: 'off',
+    });
     expect(summary.lengths).toEqual([2, 4, 2]);
     expect(summary.completedEpisodes).toBe(3);
     expect(buffer.size).toBe(8);
@@ -99,9 +132,19 @@ describe('collectDataset bookkeeping', () => {
   });
 
   test('steps and episodes together stop at whichever comes first', async () => {
-    const byEpisodes = await collectDataset(new ToyEnv({ lengths: [3] }), half, { steps: 100, episodes: 2, seed: 0, progress: 'off' });
+    const byEpisodes = await collectDataset(new ToyEnv({ lengths: [3] }), half, {
+      steps: 100,
+      episodes: 2,
+      seed: 0,
+      progress: 'off',
+    });
     expect(byEpisodes.summary.transitions).toBe(6);
-    const bySteps = await collectDataset(new ToyEnv({ lengths: [3] }), half, { steps: 4, episodes: 5, seed: 0, progress: 'off' });
+    const bySteps = await collectDataset(new ToyEnv({ lengths: [3] }), half, {
+      steps: 4,
+      episodes: 5,
+      seed: 0,
+      progress: 'off',
+    });
     expect(bySteps.summary.endings).toEqual(['terminated', 'cut']);
   });
 
@@ -128,12 +171,18 @@ describe('collectDataset seeding and envs', () => {
 
   test('Pendulum-v1: the same seed gives the same dataset; the 200-step limit gives timeouts', async () => {
     const a = await collectDataset('Pendulum-v1', randomTorque, { steps: 450, seed: 5, progress: 'off' });
-    const b = await collectDataset(() => makeEnv<Float32Array, Float32Array>('Pendulum-v1'), randomTorque, { steps: 450, seed: 5, progress: 'off' });
+    const b = await collectDataset(() => makeEnv<Float32Array, Float32Array>('Pendulum-v1'), randomTorque, {
+      steps: 450,
+      seed: 5,
+      progress: 'off',
+    });
     const c = await collectDataset('Pendulum-v1', randomTorque, { steps: 450, seed: 6, progress: 'off' });
     const ca = a.buffer.toArrays();
     expect(ca).toEqual(b.buffer.toArrays());
     expect(a.summary).toEqual(b.summary);
-    expect(Array.from(ca.observations.subarray(0, 3))).not.toEqual(Array.from(c.buffer.toArrays().observations.subarray(0, 3)));
+    expect(Array.from(ca.observations.subarray(0, 3))).not.toEqual(
+      Array.from(c.buffer.toArrays().observations.subarray(0, 3)),
+    );
     expect(a.summary.lengths).toEqual([200, 200, 50]);
     expect(a.summary.endings).toEqual(['truncated', 'truncated', 'cut']);
     const timeouts = [...ca.timeouts.keys()].filter((i) => ca.timeouts[i] === 1);
@@ -142,9 +191,13 @@ describe('collectDataset seeding and envs', () => {
     expect(ends).toEqual([199, 399, 449]);
     expect(ca.terminals.every((v) => v === 0)).toBe(true);
     // Row 200 starts episode 1: its observation is the reset observation, not row 199's next one.
-    expect(Array.from(ca.observations.subarray(200 * 3, 201 * 3))).not.toEqual(Array.from(ca.nextObservations.subarray(199 * 3, 200 * 3)));
+    expect(Array.from(ca.observations.subarray(200 * 3, 201 * 3))).not.toEqual(
+      Array.from(ca.nextObservations.subarray(199 * 3, 200 * 3)),
+    );
     // Within an episode, s_{t+1} of row t is s of row t + 1.
-    expect(Array.from(ca.nextObservations.subarray(10 * 3, 11 * 3))).toEqual(Array.from(ca.observations.subarray(11 * 3, 12 * 3)));
+    expect(Array.from(ca.nextObservations.subarray(10 * 3, 11 * 3))).toEqual(
+      Array.from(ca.observations.subarray(11 * 3, 12 * 3)),
+    );
     // Episode 1 replayed by hand from its reset seed matches the stored rows.
     const env = makeEnv<Float32Array, Float32Array>('Pendulum-v1');
     const [obs] = await env.reset({ seed: a.summary.resetSeeds[1] });
@@ -156,7 +209,8 @@ describe('collectDataset seeding and envs', () => {
       await new Promise((r) => setImmediate(r));
       return Float32Array.of(0.1 * obs[0]! - 0.5 + 0.1 * ctx.rng.normal());
     };
-    const syncPolicy = (obs: Float32Array, ctx: PolicyContext) => Float32Array.of(0.1 * obs[0]! - 0.5 + 0.1 * ctx.rng.normal());
+    const syncPolicy = (obs: Float32Array, ctx: PolicyContext) =>
+      Float32Array.of(0.1 * obs[0]! - 0.5 + 0.1 * ctx.rng.normal());
     const options = { lengthFromSeed: true, x0FromSeed: true } as const;
     const asyncEnv = new AsyncToyEnv(options);
     const a = await collectDataset(asyncEnv, asyncPolicy, { steps: 23, seed: 2, progress: 'off' });
@@ -169,7 +223,13 @@ describe('collectDataset seeding and envs', () => {
   test('appends to a given buffer, ending its open episode first, with the task index', async () => {
     const buffer = new ReplayBuffer({ observationDim: 2, actionDim: 1 });
     buffer.add({ observation: [9, 9], action: [0], reward: 0, nextObservation: [9, 9], terminal: false, taskIndex: 4 });
-    const { buffer: out } = await collectDataset(new ToyEnv({ lengths: [2] }), half, { episodes: 2, seed: 0, buffer, taskIndex: 4, progress: 'off' });
+    const { buffer: out } = await collectDataset(new ToyEnv({ lengths: [2] }), half, {
+      episodes: 2,
+      seed: 0,
+      buffer,
+      taskIndex: 4,
+      progress: 'off',
+    });
     expect(out).toBe(buffer);
     expect(buffer.size).toBe(5);
     const episodes = [...buffer.episodes()];
@@ -184,7 +244,13 @@ describe('collectDataset seeding and envs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmdpd-collect-'));
     try {
       const path = join(dir, 'toy.hdf5');
-      const result = await collectDataset(new ToyEnv({ lengths: [3] }), half, { steps: 7, seed: 0, d4rlPath: path, d4rlOptions: { datasetId: 'toy-v0' }, progress: 'off' });
+      const result = await collectDataset(new ToyEnv({ lengths: [3] }), half, {
+        steps: 7,
+        seed: 0,
+        d4rlPath: path,
+        d4rlOptions: { datasetId: 'toy-v0' },
+        progress: 'off',
+      });
       expect(result.d4rlPath).toBe(path);
       const loaded = await loadD4rl(path, { timeouts: 'keep' });
       expect(loaded.buffer.toArrays()).toEqual(result.buffer.toArrays());
@@ -192,7 +258,15 @@ describe('collectDataset seeding and envs', () => {
       expect(Array.from(loaded.buffer.toArrays().episodeEnds)).toEqual([0, 0, 1, 0, 0, 1, 1]);
       const plain = await collectDataset(new ToyEnv(), half, { steps: 2, seed: 0, progress: 'off' });
       expect(plain.d4rlPath).toBeNull();
-      await expect(collectDataset(new ToyEnv(), half, { steps: 2, seed: 0, d4rlPath: path, d4rlOptions: { overwrite: false }, progress: 'off' })).rejects.toThrow(/exists and overwrite is false/);
+      await expect(
+        collectDataset(new ToyEnv(), half, {
+          steps: 2,
+          seed: 0,
+          d4rlPath: path,
+          d4rlOptions: { overwrite: false },
+          progress: 'off',
+        }),
+      ).rejects.toThrow(/exists and overwrite is false/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -209,35 +283,57 @@ describe('collectDataset seeding and envs', () => {
     const failing = () => {
       throw new Error('policy failed');
     };
-    await expect(collectDataset(factory, failing, { steps: 2, seed: 0, progress: 'off' })).rejects.toThrow('policy failed');
+    await expect(collectDataset(factory, failing, { steps: 2, seed: 0, progress: 'off' })).rejects.toThrow(
+      'policy failed',
+    );
     expect(made.map((e) => e.closed)).toEqual([1, 1]);
   });
 
   test('progress in line mode prints a bounded number of lines ending at the total', async () => {
     const lines: string[] = [];
     const stream = { write: (s: string) => lines.push(s), isTTY: false };
-    await collectDataset(new ToyEnv({ lengths: [7] }), half, { steps: 100, seed: 0, progress: { mode: 'lines', stream, label: 'toy' } });
+    await collectDataset(new ToyEnv({ lengths: [7] }), half, {
+      steps: 100,
+      seed: 0,
+      progress: { mode: 'lines', stream, label: 'toy' },
+    });
     expect(lines.length).toBeGreaterThanOrEqual(5);
     expect(lines.length).toBeLessThanOrEqual(21);
     expect(lines[lines.length - 1]).toMatch(/^toy 100\/100 \(100%\)/);
     const silent: string[] = [];
-    await collectDataset(new ToyEnv(), half, { steps: 10, seed: 0, progress: { mode: 'off', stream: { write: (s: string) => silent.push(s) } } });
+    await collectDataset(new ToyEnv(), half, {
+      steps: 10,
+      seed: 0,
+      progress: { mode: 'off', stream: { write: (s: string) => silent.push(s) } },
+    });
     expect(silent).toEqual([]);
   });
 
   test('bad options and bad policies fail with typed errors that say what to do', async () => {
     const env = new ToyEnv();
     await expect(collectDataset(env, half, { seed: 0 })).rejects.toThrow(ConfigError);
-    await expect(collectDataset(env, half, { seed: 0 })).rejects.toThrow(/give steps \(transitions\), episodes, or both/);
-    await expect(collectDataset(env, half, { steps: 0, seed: 0 })).rejects.toThrow(/steps must be a positive integer, got 0/);
-    await expect(collectDataset(env, half, { steps: 5, seed: -1 })).rejects.toThrow(/seed must be a non-negative integer, got -1/);
-    await expect(collectDataset(env, half, { steps: 5, seed: 0, buffer: new ReplayBuffer({ observationDim: 3, actionDim: 1 }) })).rejects.toThrow(
-      /buffer holds observations of 3 and actions of 1 values, but the env's are 2 and 1/,
+    await expect(collectDataset(env, half, { seed: 0 })).rejects.toThrow(
+      /give steps \(transitions\), episodes, or both/,
     );
-    await expect(collectDataset(env, () => Float32Array.of(0, 0), { steps: 5, seed: 0, progress: 'off' })).rejects.toThrow(ShapeError);
-    await expect(collectDataset(env, () => Float32Array.of(0, 0), { steps: 5, seed: 0, progress: 'off' })).rejects.toThrow(/action at step 0 of episode 0 has 2 values; the space needs 1/);
+    await expect(collectDataset(env, half, { steps: 0, seed: 0 })).rejects.toThrow(
+      /steps must be a positive integer, got 0/,
+    );
+    await expect(collectDataset(env, half, { steps: 5, seed: -1 })).rejects.toThrow(
+      /seed must be a non-negative integer, got -1/,
+    );
+    await expect(
+      collectDataset(env, half, { steps: 5, seed: 0, buffer: new ReplayBuffer({ observationDim: 3, actionDim: 1 }) }),
+    ).rejects.toThrow(/buffer holds observations of 3 and actions of 1 values, but the env's are 2 and 1/);
+    await expect(
+      collectDataset(env, () => Float32Array.of(0, 0), { steps: 5, seed: 0, progress: 'off' }),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      collectDataset(env, () => Float32Array.of(0, 0), { steps: 5, seed: 0, progress: 'off' }),
+    ).rejects.toThrow(/action at step 0 of episode 0 has 2 values; the space needs 1/);
     await expect(collectDataset('Pendulum-v0', half, { steps: 5, seed: 0 })).rejects.toThrow(/Pendulum-v1/);
-    await expect(collectDataset(42 as never, half, { steps: 5, seed: 0 })).rejects.toThrow(/expected an env, a factory/);
+    await expect(collectDataset(42 as never, half, { steps: 5, seed: 0 })).rejects.toThrow(
+      /expected an env, a factory/,
+    );
   });
 });
 

@@ -15,7 +15,8 @@ const zero = () => Float32Array.of(0);
 /** A deterministic policy that depends on the observation. */
 const feedback = (obs: Float32Array) => Float32Array.of(Math.max(-1, Math.min(1, 0.3 - 0.4 * obs[1]!)));
 /** A stochastic policy that draws only from its episode stream. */
-const noisy = (obs: Float32Array, ctx: PolicyContext) => Float32Array.of(Math.max(-1, Math.min(1, -0.4 * obs[1]! + 0.3 * ctx.rng.normal())));
+const noisy = (obs: Float32Array, ctx: PolicyContext) =>
+  Float32Array.of(Math.max(-1, Math.min(1, -0.4 * obs[1]! + 0.3 * ctx.rng.normal())));
 
 describe('evaluatePolicy statistics', () => {
   test('returns, lengths, means and population stds equal the hand-computed numbers', async () => {
@@ -40,30 +41,54 @@ describe('evaluatePolicy statistics', () => {
   });
 
   test('an explicit reference gives the normalised score and its spread', async () => {
-    const r = await evaluatePolicy(zero, new ToyEnv({ lengths: [2, 3, 5] }), { episodes: 3, seed: 0, referenceScore: { min: 0, max: 20 } });
+    const r = await evaluatePolicy(zero, new ToyEnv({ lengths: [2, 3, 5] }), {
+      episodes: 3,
+      seed: 0,
+      referenceScore: { min: 0, max: 20 },
+    });
     expect(r.referenceScore).toEqual({ min: 0, max: 20 });
     expect(r.normalizedScore).toBe(40); // 100 * (8 - 0) / 20
     expect(r.normalizedScoreStd).toBeCloseTo((100 * Math.sqrt(26)) / 20, 12);
-    const shifted = await evaluatePolicy(zero, new ToyEnv({ lengths: [2, 3, 5] }), { episodes: 3, seed: 0, referenceScore: { min: 4, max: 12 } });
+    const shifted = await evaluatePolicy(zero, new ToyEnv({ lengths: [2, 3, 5] }), {
+      episodes: 3,
+      seed: 0,
+      referenceScore: { min: 4, max: 12 },
+    });
     expect(shifted.normalizedScore).toBe(50);
     expect(shifted.normalizedScoreStd).toBeCloseTo((100 * Math.sqrt(26)) / 8, 12);
   });
 
   test('a D4RL dataset id supplies the reference; an unknown id or a bad pair is an error', async () => {
-    const r = await evaluatePolicy(zero, new ToyEnv({ lengths: [2] }), { episodes: 1, seed: 0, datasetId: 'hopper-medium-replay-v2' });
+    const r = await evaluatePolicy(zero, new ToyEnv({ lengths: [2] }), {
+      episodes: 1,
+      seed: 0,
+      datasetId: 'hopper-medium-replay-v2',
+    });
     expect(r.referenceScore).toEqual({ min: -20.272305, max: 3234.3 });
     expect(r.normalizedScore).toBeCloseTo((100 * (3 + 20.272305)) / (3234.3 + 20.272305), 10);
-    await expect(evaluatePolicy(zero, new ToyEnv(), { episodes: 1, seed: 0, datasetId: 'pendulum-expert-v0' })).rejects.toThrow(NotFoundError);
-    await expect(evaluatePolicy(zero, new ToyEnv(), { episodes: 1, seed: 0, referenceScore: { min: 5, max: 5 } })).rejects.toThrow(/max > min/);
+    await expect(
+      evaluatePolicy(zero, new ToyEnv(), { episodes: 1, seed: 0, datasetId: 'pendulum-expert-v0' }),
+    ).rejects.toThrow(NotFoundError);
+    await expect(
+      evaluatePolicy(zero, new ToyEnv(), { episodes: 1, seed: 0, referenceScore: { min: 5, max: 5 } }),
+    ).rejects.toThrow(/max > min/);
     // The explicit pair wins over the dataset id.
-    const both = await evaluatePolicy(zero, new ToyEnv({ lengths: [2] }), { episodes: 1, seed: 0, referenceScore: { min: 0, max: 3 }, datasetId: 'hopper-medium-v2' });
+    const both = await evaluatePolicy(zero, new ToyEnv({ lengths: [2] }), {
+      episodes: 1,
+      seed: 0,
+      referenceScore: { min: 0, max: 3 },
+      datasetId: 'hopper-medium-v2',
+    });
     expect(both.normalizedScore).toBe(100);
   });
 
   test('Pendulum-v1 from the registry: 200-step truncated episodes, no reference, reproducible', async () => {
     const swing = (obs: Float32Array) => Float32Array.of(Math.max(-2, Math.min(2, -2 * obs[1]! - 0.5 * obs[2]!)));
     const a = await evaluatePolicy(swing, 'Pendulum-v1', { episodes: 2, seed: 7 });
-    const b = await evaluatePolicy(swing, () => makeEnv<Float32Array, Float32Array>('Pendulum-v1'), { episodes: 2, seed: 7 });
+    const b = await evaluatePolicy(swing, () => makeEnv<Float32Array, Float32Array>('Pendulum-v1'), {
+      episodes: 2,
+      seed: 7,
+    });
     const c = await evaluatePolicy(swing, 'Pendulum-v1', { episodes: 2, seed: 8 });
     expect(a.lengths).toEqual([200, 200]);
     expect(a.terminated).toEqual([false, false]);
@@ -84,7 +109,11 @@ describe('evaluatePolicy statistics', () => {
   });
 
   test('maxEpisodeSteps ends endless episodes as truncated', async () => {
-    const r = await evaluatePolicy(zero, new ToyEnv({ lengths: [1000], ending: 'none' }), { episodes: 2, seed: 0, maxEpisodeSteps: 4 });
+    const r = await evaluatePolicy(zero, new ToyEnv({ lengths: [1000], ending: 'none' }), {
+      episodes: 2,
+      seed: 0,
+      maxEpisodeSteps: 4,
+    });
     expect(r.lengths).toEqual([4, 4]);
     expect(r.returns).toEqual([10, 10]);
     expect(r.terminated).toEqual([false, false]);
@@ -155,8 +184,12 @@ describe('evaluatePolicy success rate', () => {
   });
 
   test('a success value that is neither boolean nor number is an EnvError', async () => {
-    await expect(evaluatePolicy(zero, new ToyEnv({ success: () => 'yes' }), { episodes: 1, seed: 0 })).rejects.toThrow(EnvError);
-    await expect(evaluatePolicy(zero, new ToyEnv({ success: () => 'yes' }), { episodes: 1, seed: 0 })).rejects.toThrow(/info.success is string yes; expected a boolean or a number/);
+    await expect(evaluatePolicy(zero, new ToyEnv({ success: () => 'yes' }), { episodes: 1, seed: 0 })).rejects.toThrow(
+      EnvError,
+    );
+    await expect(evaluatePolicy(zero, new ToyEnv({ success: () => 'yes' }), { episodes: 1, seed: 0 })).rejects.toThrow(
+      /info.success is string yes; expected a boolean or a number/,
+    );
   });
 });
 
@@ -177,7 +210,13 @@ describe('vectorised evaluation', () => {
 
   test('a stochastic policy drawing from its episode stream also matches across modes', async () => {
     const sequential = await evaluatePolicy(noisy, toy(), { episodes: 7, seed: 9, deterministic: false });
-    const vectorized = await evaluatePolicy(noisy, toy, { episodes: 7, seed: 9, deterministic: false, vectorized: true, numEnvs: 3 });
+    const vectorized = await evaluatePolicy(noisy, toy, {
+      episodes: 7,
+      seed: 9,
+      deterministic: false,
+      vectorized: true,
+      numEnvs: 3,
+    });
     expect(vectorized.returns).toEqual(sequential.returns);
     const otherSeed = await evaluatePolicy(noisy, toy(), { episodes: 7, seed: 10, deterministic: false });
     expect(otherSeed.returns).not.toEqual(sequential.returns);
@@ -196,7 +235,12 @@ describe('vectorised evaluation', () => {
     // Every episode lasts 5 steps: 6 episodes on 4 envs take 5 + 5 = 10 vector steps.
     const calls: { length: number; episodes: number[]; steps: number[]; call: number }[] = [];
     const batched: BatchedPolicy = (obs, ctx) => {
-      calls.push({ length: obs.length, episodes: Array.from(ctx.episodes), steps: Array.from(ctx.steps), call: ctx.call });
+      calls.push({
+        length: obs.length,
+        episodes: Array.from(ctx.episodes),
+        steps: Array.from(ctx.steps),
+        call: ctx.call,
+      });
       return new Float32Array(ctx.numEnvs);
     };
     const envs: ToyEnv[] = [];
@@ -231,7 +275,12 @@ describe('vectorised evaluation', () => {
     };
     const reference = await evaluatePolicy(feedback, toy(), { episodes: 6, seed: 2 });
     const sequentialBatched = await evaluatePolicy({ batched }, toy(), { episodes: 6, seed: 2 });
-    const vectorizedBatched = await evaluatePolicy({ batched }, toy, { episodes: 6, seed: 2, vectorized: true, numEnvs: 4 });
+    const vectorizedBatched = await evaluatePolicy({ batched }, toy, {
+      episodes: 6,
+      seed: 2,
+      vectorized: true,
+      numEnvs: 4,
+    });
     expect(sequentialBatched.returns).toEqual(reference.returns);
     expect(vectorizedBatched.returns).toEqual(reference.returns);
     expect(sequentialBatched.policyCalls).toBe(reference.policyCalls);
@@ -245,26 +294,45 @@ describe('vectorised evaluation', () => {
       return out;
     };
     const options = { lengthFromSeed: true, x0FromSeed: true } as const;
-    const asyncRun = await evaluatePolicy({ batched }, () => new AsyncToyEnv(options), { episodes: 5, seed: 6, vectorized: true, numEnvs: 2 });
+    const asyncRun = await evaluatePolicy({ batched }, () => new AsyncToyEnv(options), {
+      episodes: 5,
+      seed: 6,
+      vectorized: true,
+      numEnvs: 2,
+    });
     const syncRun = await evaluatePolicy(feedback, new ToyEnv(options), { episodes: 5, seed: 6 });
     expect(asyncRun.returns).toEqual(syncRun.returns);
   });
 
   test('errors: an env instance, a wrong-sized batch, bad options', async () => {
-    await expect(evaluatePolicy(zero, new ToyEnv(), { episodes: 2, seed: 0, vectorized: true })).rejects.toThrow(/needs a factory \(\) => env or an env id/);
+    await expect(evaluatePolicy(zero, new ToyEnv(), { episodes: 2, seed: 0, vectorized: true })).rejects.toThrow(
+      /needs a factory \(\) => env or an env id/,
+    );
     const short: BatchedPolicy = () => new Float32Array(1);
-    await expect(evaluatePolicy({ batched: short }, toy, { episodes: 4, seed: 0, vectorized: true, numEnvs: 2 })).rejects.toThrow(ShapeError);
-    await expect(evaluatePolicy({ batched: short }, toy, { episodes: 4, seed: 0, vectorized: true, numEnvs: 2 })).rejects.toThrow(/returned 1 values; expected 2 \(2 rows x 1 action values/);
+    await expect(
+      evaluatePolicy({ batched: short }, toy, { episodes: 4, seed: 0, vectorized: true, numEnvs: 2 }),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      evaluatePolicy({ batched: short }, toy, { episodes: 4, seed: 0, vectorized: true, numEnvs: 2 }),
+    ).rejects.toThrow(/returned 1 values; expected 2 \(2 rows x 1 action values/);
     await expect(evaluatePolicy(zero, toy, { episodes: 0, seed: 0 })).rejects.toThrow(ConfigError);
-    await expect(evaluatePolicy(zero, toy, { episodes: 2, seed: 1.5 })).rejects.toThrow(/seed must be a non-negative integer/);
-    await expect(evaluatePolicy({} as never, toy, { episodes: 2, seed: 0 })).rejects.toThrow(/policy must be a function/);
+    await expect(evaluatePolicy(zero, toy, { episodes: 2, seed: 1.5 })).rejects.toThrow(
+      /seed must be a non-negative integer/,
+    );
+    await expect(evaluatePolicy({} as never, toy, { episodes: 2, seed: 0 })).rejects.toThrow(
+      /policy must be a function/,
+    );
   });
 
   test('progress reports each finished episode when asked; off by default', async () => {
     const lines: string[] = [];
     const stream = { write: (s: string) => lines.push(s), isTTY: false };
     await evaluatePolicy(zero, new ToyEnv(), { episodes: 3, seed: 0, progress: { mode: 'lines', stream } });
-    expect(lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['evaluate 1/3', 'evaluate 2/3', 'evaluate 3/3']);
+    expect(lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'evaluate 1/3',
+      'evaluate 2/3',
+      'evaluate 3/3',
+    ]);
     expect(lines[2]).toMatch(/meanReturn=6\.0000/);
     const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
@@ -301,6 +369,8 @@ describe('toBatchedPolicy', () => {
       [[5, 6], 1, 7],
     ]);
     const wrong = toBatchedPolicy((_o: Float32Array, ctx: PolicyContext) => new Float32Array(ctx.episode + 1));
-    expect(() => wrong(Float32Array.of(1, 2, 3, 4, 5, 6), context)).toThrow(/action of 2 values for row 2, after 1 before/);
+    expect(() => wrong(Float32Array.of(1, 2, 3, 4, 5, 6), context)).toThrow(
+      /action of 2 values for row 2, after 1 before/,
+    );
   });
 });

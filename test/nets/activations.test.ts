@@ -25,8 +25,9 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
 
     test('golden values', () => {
       const y = tf.tidy(() => mish(tf.tensor1d([-1, 0, 1, 2])).dataSync());
-      // x*tanh(ln(1+e^x)) worked by hand: tanh(0.3132617) = 0.3034014, tanh(1.3132617) = 0.8650984, tanh(2.1269280) = 0.9719795
-      expectClose(y, [-0.3034014, 0, 0.8650984, 1.9439590], 2e-6, 0);
+      // x*tanh(ln(1+e^x)) worked by hand: tanh(0.3132617) = 0.3034014, tanh(1.3132617) = 0.8650984, tanh(2.1269280) =
+      // 0.9719795
+      expectClose(y, [-0.3034014, 0, 0.8650984, 1.943959], 2e-6, 0);
     });
 
     test('large inputs give exactly x and very negative inputs a tiny negative value', () => {
@@ -39,7 +40,11 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
 
     test('gradient equals the central finite difference of the float64 reference', () => {
       const xs = grid.filter((x) => Math.abs(x) <= 12);
-      const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(mish(x)))(tf.tensor1d(xs)).dataSync());
+      const g = tf.tidy(() =>
+        tf
+          .grad((x: tf.Tensor) => tf.sum(mish(x)))(tf.tensor1d(xs))
+          .dataSync(),
+      );
       const h = 1e-5;
       const fd = xs.map((x) => (mish64(x + h) - mish64(x - h)) / (2 * h));
       expectClose(g, fd, 2e-6, 2e-6);
@@ -48,15 +53,33 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
     test('upstream gradients are multiplied through (chain rule)', () => {
       const x = [0.3, -1.2, 2.5];
       const w = [2, -3, 0.5];
-      const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(mish(t), tf.tensor1d(w))))(tf.tensor1d(x)).dataSync());
+      const g = tf.tidy(() =>
+        tf
+          .grad((t: tf.Tensor) => tf.sum(tf.mul(mish(t), tf.tensor1d(w))))(tf.tensor1d(x))
+          .dataSync(),
+      );
       const h = 1e-5;
-      expectClose(g, x.map((v, i) => (w[i]! * (mish64(v + h) - mish64(v - h))) / (2 * h)), 1e-5, 1e-5);
+      expectClose(
+        g,
+        x.map((v, i) => (w[i]! * (mish64(v + h) - mish64(v - h))) / (2 * h)),
+        1e-5,
+        1e-5,
+      );
     });
 
     test('leaks no tensors forward or backward', async () => {
-      const x = tf.tensor2d([[1, -2], [3, 0.5]]);
+      const x = tf.tensor2d([
+        [1, -2],
+        [3, 0.5],
+      ]);
       await expectNoLeakedTensors(() => tf.tidy(() => mish(x).dataSync()));
-      await expectNoLeakedTensors(() => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(mish(t)))(x).dataSync()));
+      await expectNoLeakedTensors(() =>
+        tf.tidy(() =>
+          tf
+            .grad((t: tf.Tensor) => tf.sum(mish(t)))(x)
+            .dataSync(),
+        ),
+      );
       x.dispose();
     });
   });

@@ -53,15 +53,33 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       // Adam's first step is nearly scale-free, so the second step (norm 0.5, not clipped) shows it.
       tf.tidy(() => clipped.applyGradients([tf.tensor1d(g)], { clipNorm: 1 }));
       tf.tidy(() => clipped.applyGradients([tf.tensor1d([0.3, 0.4])], { clipNorm: 1 }));
-      expectClose(x.dataSync(), adam64(theta, [[0.6, 0.8], [0.3, 0.4]]), 1e-6, 1e-6);
+      expectClose(
+        x.dataSync(),
+        adam64(theta, [
+          [0.6, 0.8],
+          [0.3, 0.4],
+        ]),
+        1e-6,
+        1e-6,
+      );
       const wouldBeUnclipped = adam64(theta, [g, [0.3, 0.4]]);
       expect(Math.abs(x.dataSync()[0]! - wouldBeUnclipped[0]!)).toBeGreaterThan(1e-4);
       const y = tf.variable(tf.tensor1d(theta));
       const unclipped = new Adam([y], { learningRate: 1e-2 });
       tf.tidy(() => unclipped.applyGradients([tf.tensor1d([0.3, 0.4])], { clipNorm: 0 }));
       tf.tidy(() => unclipped.applyGradients([tf.tensor1d([0.3, 0.4])], { clipNorm: 1 })); // norm 0.5 < 1: unchanged
-      expectClose(y.dataSync(), adam64(theta, [[0.3, 0.4], [0.3, 0.4]]), 1e-6, 1e-6);
-      expect(() => tf.tidy(() => unclipped.applyGradients([tf.tensor1d(g)], { clipNorm: -1 }))).toThrow(/clipNorm must be a finite number >= 0/);
+      expectClose(
+        y.dataSync(),
+        adam64(theta, [
+          [0.3, 0.4],
+          [0.3, 0.4],
+        ]),
+        1e-6,
+        1e-6,
+      );
+      expect(() => tf.tidy(() => unclipped.applyGradients([tf.tensor1d(g)], { clipNorm: -1 }))).toThrow(
+        /clipNorm must be a finite number >= 0/,
+      );
       tf.dispose([x, y]);
       clipped.dispose();
       unclipped.dispose();
@@ -110,7 +128,9 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       expect(() => new Adam([x], { learningRate: -1 })).toThrow(ConfigError);
       const opt = new Adam([x]);
       expect(() => tf.tidy(() => opt.applyGradients([]))).toThrow(ShapeError);
-      expect(() => tf.tidy(() => opt.applyGradients([tf.zeros([4])]))).toThrow(/shape \[4\] but variable .* has \[2, 2\]/);
+      expect(() => tf.tidy(() => opt.applyGradients([tf.zeros([4])]))).toThrow(
+        /shape \[4\] but variable .* has \[2, 2\]/,
+      );
       expect(opt.step).toBe(0);
       expect(() => opt.setState({ ...opt.getState(), firstMoments: [] })).toThrow(ShapeError);
       opt.dispose();

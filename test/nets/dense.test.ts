@@ -13,7 +13,16 @@ const act64: Record<Activation, (z: number) => number> = {
 };
 
 /** Float64 reference of loss = sum(u ⊙ act(x·W + b)). */
-function loss64(x: number[], w: number[], b: number[], u: number[], n: number, i: number, o: number, act: Activation): number {
+function loss64(
+  x: number[],
+  w: number[],
+  b: number[],
+  u: number[],
+  n: number,
+  i: number,
+  o: number,
+  act: Activation,
+): number {
   let total = 0;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < o; c++) {
@@ -52,7 +61,9 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
     const u = Array.from(rng.fillNormal(new Float64Array(n * o)));
 
     test.each<Activation>(['linear', 'relu', 'mish'])('%s: forward matches float64', (act) => {
-      const y = tf.tidy(() => denseApply(tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b), act).dataSync());
+      const y = tf.tidy(() =>
+        denseApply(tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b), act).dataSync(),
+      );
       const expected: number[] = [];
       for (let r = 0; r < n; r++) {
         for (let c = 0; c < o; c++) {
@@ -67,12 +78,31 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
     test.each<Activation>(['linear', 'relu', 'mish'])('%s: dx, dW and db match finite differences', (act) => {
       const [gx, gw, gb] = tf.tidy(() => {
         const f = (xt: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) =>
-          tf.sum(tf.mul(denseApply(xt as tf.Tensor2D, wt as tf.Tensor2D, bt as tf.Tensor1D, act), tf.tensor2d(u, [n, o])));
-        return tf.grads(f)([tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b)]).map((g) => g.dataSync());
+          tf.sum(
+            tf.mul(denseApply(xt as tf.Tensor2D, wt as tf.Tensor2D, bt as tf.Tensor1D, act), tf.tensor2d(u, [n, o])),
+          );
+        return tf
+          .grads(f)([tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o]), tf.tensor1d(b)])
+          .map((g) => g.dataSync());
       });
-      expectClose(gx!, finiteDiff((v) => loss64(v, w, b, u, n, i, o, act), x), 1e-4, 1e-4);
-      expectClose(gw!, finiteDiff((v) => loss64(x, v, b, u, n, i, o, act), w), 1e-4, 1e-4);
-      expectClose(gb!, finiteDiff((v) => loss64(x, w, v, u, n, i, o, act), b), 1e-4, 1e-4);
+      expectClose(
+        gx!,
+        finiteDiff((v) => loss64(v, w, b, u, n, i, o, act), x),
+        1e-4,
+        1e-4,
+      );
+      expectClose(
+        gw!,
+        finiteDiff((v) => loss64(x, v, b, u, n, i, o, act), w),
+        1e-4,
+        1e-4,
+      );
+      expectClose(
+        gb!,
+        finiteDiff((v) => loss64(x, w, v, u, n, i, o, act), b),
+        1e-4,
+        1e-4,
+      );
     });
 
     test('agrees with tfjs autodiff of the plain composition (matMul, add, tanh(softplus))', () => {
@@ -81,7 +111,9 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
         const wt = tf.tensor2d(w, [i, o]);
         const bt = tf.tensor1d(b);
         const ut = tf.tensor2d(u, [n, o]);
-        const fastGrads = tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, bt, 'mish'), ut)))([xt, wt]);
+        const fastGrads = tf.grads((a: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, bt, 'mish'), ut)),
+        )([xt, wt]);
         const plainGrads = tf.grads((a: tf.Tensor, c: tf.Tensor) => {
           const z = tf.add(tf.matMul(a as tf.Tensor2D, c as tf.Tensor2D), bt);
           return tf.sum(tf.mul(tf.mul(z, tf.tanh(tf.softplus(z))), ut));
@@ -98,8 +130,12 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
         const wt = tf.tensor2d(w, [i, o]);
         const bt = tf.tensor1d(b);
         const ut = tf.tensor2d(u, [n, o]);
-        const full = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApply(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
-        const frozen = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseApplyFrozen(a as tf.Tensor2D, wt, bt, 'mish'), ut)))(xt);
+        const full = tf.valueAndGrad((a: tf.Tensor) =>
+          tf.sum(tf.mul(denseApply(a as tf.Tensor2D, wt, bt, 'mish'), ut)),
+        )(xt);
+        const frozen = tf.valueAndGrad((a: tf.Tensor) =>
+          tf.sum(tf.mul(denseApplyFrozen(a as tf.Tensor2D, wt, bt, 'mish'), ut)),
+        )(xt);
         return [full.value.dataSync(), full.grad.dataSync(), frozen.value.dataSync(), frozen.grad.dataSync()];
       });
       expect(v2).toEqual(v1);
@@ -107,7 +143,9 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       const layer = new Dense({ inputDim: i, outputDim: o, activation: 'mish', rng: new Rng(2) });
       const xt = tf.tensor2d(x, [n, i]);
       // With frozen weights, the layer's variables are not on the gradient path at all.
-      expect(() => tf.tidy(() => tf.variableGrads(() => tf.sum(layer.apply(xt, { frozen: true })), layer.trainableVariables()))).toThrow(/Cannot find a connection between any variable and the result/);
+      expect(() =>
+        tf.tidy(() => tf.variableGrads(() => tf.sum(layer.apply(xt, { frozen: true })), layer.trainableVariables())),
+      ).toThrow(/Cannot find a connection between any variable and the result/);
       xt.dispose();
       layer.dispose();
     });
@@ -115,10 +153,9 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
     test('inputGradient=false returns a zero input gradient but keeps dW', () => {
       const [gx, gw] = tf.tidy(() =>
         tf
-          .grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, tf.tensor1d(b), 'mish', false)))([
-            tf.tensor2d(x, [n, i]),
-            tf.tensor2d(w, [i, o]),
-          ])
+          .grads((a: tf.Tensor, c: tf.Tensor) =>
+            tf.sum(denseApply(a as tf.Tensor2D, c as tf.Tensor2D, tf.tensor1d(b), 'mish', false)),
+          )([tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o])])
           .map((g) => g.dataSync()),
       );
       expect(Array.from(gx!).every((v) => v === 0)).toBe(true);
@@ -134,7 +171,9 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       expect(layer.bias.shape).toEqual([2]);
       expect(layer.trainableVariables()).toEqual([layer.kernel, layer.bias]);
       expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow(ShapeError);
-      expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow('expects input [batch, 3], got [4, 5]');
+      expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow(
+        'expects input [batch, 3], got [4, 5]',
+      );
       layer.dispose();
       expect(tf.memory().numTensors).toBe(before);
     });

@@ -22,7 +22,14 @@ describe('globalNorm', () => {
     expect(await n.data()).toEqual(new Float32Array([13]));
     const m = globalNorm({ w: g[0]!, b: g[1]! });
     expect((await m.data())[0]).toBe(13);
-    const single = globalNorm([tf.tidy(() => tf.tensor2d([[1, 2], [2, 4]]))]);
+    const single = globalNorm([
+      tf.tidy(() =>
+        tf.tensor2d([
+          [1, 2],
+          [2, 4],
+        ]),
+      ),
+    ]);
     expect((await single.data())[0]).toBe(5);
     const empty = globalNorm([]);
     expect((await empty.data())[0]).toBe(0);

@@ -14,7 +14,16 @@ import { Adam, Mlp, gradientsOf } from '../../src/nets/index.js';
 import { makeSuite, pointMassMemoryStats, type Suite, type SuiteTask } from '../../src/suites/index.js';
 
 let suite: Suite;
-const POOLED = ['reach-north-far', 'reach-east-far', 'reach-south-far', 'reach-west-far', 'reach-north-near', 'reach-east-near', 'reach-south-near', 'reach-west-near'];
+const POOLED = [
+  'reach-north-far',
+  'reach-east-far',
+  'reach-south-far',
+  'reach-west-far',
+  'reach-north-near',
+  'reach-east-near',
+  'reach-south-near',
+  'reach-west-near',
+];
 
 beforeAll(async () => {
   await initEngine({ backend: 'wasm' });
@@ -44,10 +53,21 @@ function expertRows(task: SuiteTask): { obs: Float32Array; act: Float32Array } {
 }
 
 /** Trains an MLP s -> a by mean squared error and returns it as a batched, deterministic policy. */
-function behaviourClone(obs: Float32Array, act: Float32Array, seed: number): { policy: BatchedPolicyInput; net: Mlp; finalLoss: number } {
+function behaviourClone(
+  obs: Float32Array,
+  act: Float32Array,
+  seed: number,
+): { policy: BatchedPolicyInput; net: Mlp; finalLoss: number } {
   const rng = new Rng(seed);
   const n = act.length / 2;
-  const net = new Mlp({ inputDim: 4, hiddenDims: [64, 64], outputDim: 2, activation: 'relu', rng, inputGradient: false });
+  const net = new Mlp({
+    inputDim: 4,
+    hiddenDims: [64, 64],
+    outputDim: 2,
+    activation: 'relu',
+    rng,
+    inputGradient: false,
+  });
   const opt = new Adam(net.trainableVariables(), { learningRate: 3e-3 });
   const B = 256;
   const bo = new Float32Array(B * 4);
@@ -70,7 +90,10 @@ function behaviourClone(obs: Float32Array, act: Float32Array, seed: number): { p
   }
   opt.dispose();
   const policy: BatchedPolicyInput = {
-    batched: (observations, ctx) => tf.tidy(() => tf.clipByValue(net.apply(tf.tensor2d(observations, [ctx.numEnvs, 4])), -1, 1).dataSync() as Float32Array),
+    batched: (observations, ctx) =>
+      tf.tidy(
+        () => tf.clipByValue(net.apply(tf.tensor2d(observations, [ctx.numEnvs, 4])), -1, 1).dataSync() as Float32Array,
+      ),
   };
   return { policy, net, finalLoss };
 }
@@ -87,7 +110,9 @@ test("behaviour cloning of the expert episodes of one task's own data learns tha
   const { policy, net, finalLoss } = behaviourClone(obs, act, 1);
   const own = await success(policy, task, 11);
   const other = await success(policy, suite.task('reach-south-far'), 12);
-  console.log(`BC on reach-north-east-near expert data (5000 transitions): loss ${finalLoss.toFixed(4)}, success on its task ${own}, on reach-south-far ${other}`);
+  console.log(
+    `BC on reach-north-east-near expert data (5000 transitions): loss ${finalLoss.toFixed(4)}, success on its task ${own}, on reach-south-far ${other}`,
+  );
   net.dispose();
   expect(own).toBeGreaterThanOrEqual(0.8);
   expect(other).toBeLessThan(0.2);
@@ -110,7 +135,9 @@ test('pooled behaviour cloning without the task cannot tell the tasks apart: suc
   for (const [i, n] of POOLED.entries()) rates.push(await success(policy, suite.task(n), 20 + i));
   net.dispose();
   const mean = rates.reduce((s, r) => s + r, 0) / rates.length;
-  console.log(`pooled BC over ${POOLED.length} tasks (4 directions x near, far) without prompts: success ${rates.join(', ')} (mean ${mean})`);
+  console.log(
+    `pooled BC over ${POOLED.length} tasks (4 directions x near, far) without prompts: success ${rates.join(', ')} (mean ${mean})`,
+  );
   // Chance level is 1/8; per-task cloning reaches >= 0.8 (test above).
   expect(mean).toBeLessThan(0.35);
 }, 60_000);

@@ -8,7 +8,17 @@
  */
 import { evaluatePolicy } from '../../src/eval/index.js';
 import { makeEnv } from '../../src/envs/index.js';
-import { POINT_MASS_ENV_ID, builtinSuiteSpec, loadPointMassRuntime, pointMassMemoryStats, registerSuiteEnvs, scriptedPolicy, taskEnvOptions, type BehaviourKind, type SuiteTaskSpec } from '../../src/suites/index.js';
+import {
+  POINT_MASS_ENV_ID,
+  builtinSuiteSpec,
+  loadPointMassRuntime,
+  pointMassMemoryStats,
+  registerSuiteEnvs,
+  scriptedPolicy,
+  taskEnvOptions,
+  type BehaviourKind,
+  type SuiteTaskSpec,
+} from '../../src/suites/index.js';
 
 const spec = builtinSuiteSpec('pointmass-reach');
 
@@ -21,10 +31,23 @@ afterAll(() => {
   expect(pointMassMemoryStats()).toEqual({ liveModels: 0, liveEnvs: 0 });
 });
 
-const factory = (task: SuiteTaskSpec) => () => makeEnv<Float32Array, Float32Array>(POINT_MASS_ENV_ID, { ...taskEnvOptions(task.params) });
+const factory = (task: SuiteTaskSpec) => () =>
+  makeEnv<Float32Array, Float32Array>(POINT_MASS_ENV_ID, { ...taskEnvOptions(task.params) });
 
-async function successRate(kind: BehaviourKind, actingFor: SuiteTaskSpec, evaluatedOn: SuiteTaskSpec, episodes: number, seed: number, deterministic = false): Promise<number> {
-  const r = await evaluatePolicy(scriptedPolicy(kind, actingFor.params), factory(evaluatedOn), { episodes, seed, deterministic, vectorized: true });
+async function successRate(
+  kind: BehaviourKind,
+  actingFor: SuiteTaskSpec,
+  evaluatedOn: SuiteTaskSpec,
+  episodes: number,
+  seed: number,
+  deterministic = false,
+): Promise<number> {
+  const r = await evaluatePolicy(scriptedPolicy(kind, actingFor.params), factory(evaluatedOn), {
+    episodes,
+    seed,
+    deterministic,
+    vectorized: true,
+  });
   return r.successRate!;
 }
 
@@ -38,7 +61,9 @@ test('expert >= 90% and random < 10% success on every task; medium lies in betwe
       random: await successRate('random', task, task, 100, 300 + i),
     });
   }
-  console.log(`success per task (expert/medium over 20 episodes, random over 100):\n${rows.map((r) => `${r.task.padEnd(26)} ${r.expert.toFixed(2)} ${r.medium.toFixed(2)} ${r.random.toFixed(2)}`).join('\n')}`);
+  console.log(
+    `success per task (expert/medium over 20 episodes, random over 100):\n${rows.map((r) => `${r.task.padEnd(26)} ${r.expert.toFixed(2)} ${r.medium.toFixed(2)} ${r.random.toFixed(2)}`).join('\n')}`,
+  );
   for (const r of rows) {
     expect(r.expert).toBeGreaterThanOrEqual(0.9);
     expect(r.random).toBeLessThan(0.1);
@@ -56,7 +81,9 @@ test('with the task hidden no single fixed policy solves the family: the best ta
     const mean = sum / spec.tasks.length;
     if (mean > best.mean) best = { name: actingFor.name, mean };
   }
-  console.log(`best single expert across all ${spec.tasks.length} tasks: ${best.name}, mean success ${best.mean.toFixed(3)}`);
+  console.log(
+    `best single expert across all ${spec.tasks.length} tasks: ${best.name}, mean success ${best.mean.toFixed(3)}`,
+  );
   // Each expert solves its own task and (at most) none of the 23 others.
   expect(best.mean).toBeLessThan(0.2);
 }, 60_000);

@@ -123,7 +123,9 @@ describe('PointMassEnv', () => {
     expect(() => new PointMassEnv({ goalX: 1.5 })).toThrow(/option goalX must be a number in \[-1, 1\]/);
     expect(() => new PointMassEnv({ holdSteps: 0 })).toThrow(/option holdSteps must be a positive integer/);
     expect(() => resolvePointMassOptions({ goal: [1, 2] } as never)).toThrow(ConfigError);
-    expect(() => resolvePointMassOptions({ goal: [1, 2] } as never)).toThrow(/has no option "goal"; its options are goalX, goalY/);
+    expect(() => resolvePointMassOptions({ goal: [1, 2] } as never)).toThrow(
+      /has no option "goal"; its options are goalX, goalY/,
+    );
     expect(() => makeEnv(POINT_MASS_ENV_ID, { tolerance: -1 })).toThrow(/option tolerance must be a positive number/);
     const env = new PointMassEnv();
     expect(() => env.step(new Float32Array(2))).toThrow(EnvError);

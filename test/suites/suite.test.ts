@@ -29,7 +29,9 @@ describe('makeSuite("pointmass-reach") with the defaults', () => {
   let suite: Suite;
   beforeAll(async () => {
     suite = await makeSuite('pointmass-reach', { seed: 0 });
-    console.log(`generated ${suite.seen.length} seen tasks x ${suite.transitionsPerTask} transitions + ${suite.tasks.length} prompts in ${suite.generationSeconds.toFixed(2)} s`);
+    console.log(
+      `generated ${suite.seen.length} seen tasks x ${suite.transitionsPerTask} transitions + ${suite.tasks.length} prompts in ${suite.generationSeconds.toFixed(2)} s`,
+    );
   }, 60_000);
 
   test('holds the default split: 12 seen tasks with >= 20k transitions each, 6 unseen tasks with prompts only', () => {
@@ -61,7 +63,11 @@ describe('makeSuite("pointmass-reach") with the defaults', () => {
   test('the data follows the documented mix: 100 random, 200 medium, 100 expert episodes, graded in return and success', () => {
     for (const t of suite.seen) {
       const d = t.data!;
-      const by = (k: string) => d.episodeBehaviours.map((b, i) => [b, i] as const).filter(([b]) => b === k).map(([, i]) => i);
+      const by = (k: string) =>
+        d.episodeBehaviours
+          .map((b, i) => [b, i] as const)
+          .filter(([b]) => b === k)
+          .map(([, i]) => i);
       expect([by('random').length, by('medium').length, by('expert').length]).toEqual([100, 200, 100]);
       expect(by('random')[99]).toBe(99);
       expect(by('expert')[0]).toBe(300);
@@ -95,7 +101,8 @@ describe('makeSuite("pointmass-reach") with the defaults', () => {
         // Not a copy of any training episode either: no data episode starts where the prompt does.
         const c = t.data.buffer.columns();
         const start = Array.from(t.trajectoryPrompt.observations.subarray(0, 4));
-        for (let e = 0; e < 400; e++) expect(Array.from(c.observations.subarray(e * 200, e * 200 + 4))).not.toEqual(start);
+        for (let e = 0; e < 400; e++)
+          expect(Array.from(c.observations.subarray(e * 200, e * 200 + 4))).not.toEqual(start);
       }
     }
     // Prompts of different tasks differ, and an unseen task's prompt ends at its own goal.
@@ -126,7 +133,9 @@ describe('determinism and independence', () => {
     for (const name of split.seen) {
       expect(a.task(name).data!.buffer.columns()).toEqual(b.task(name).data!.buffer.columns());
       expect(a.task(name).data!.episodeSeeds).toEqual(b.task(name).data!.episodeSeeds);
-      expect(a.task(name).data!.buffer.columns().observations).not.toEqual(c.task(name).data!.buffer.columns().observations);
+      expect(a.task(name).data!.buffer.columns().observations).not.toEqual(
+        c.task(name).data!.buffer.columns().observations,
+      );
     }
     for (const name of [...split.seen, ...split.unseen]) {
       expect(a.task(name).prompt).toEqual(b.task(name).prompt);
@@ -136,8 +145,16 @@ describe('determinism and independence', () => {
   }, 30_000);
 
   test("a task's data and prompt do not depend on the rest of the split or its role", async () => {
-    const a = await makeSuite('pointmass-reach', { seed: 5, split: { seen: ['reach-south-far', 'reach-east-near'], unseen: ['reach-west-far'] }, ...small });
-    const b = await makeSuite('pointmass-reach', { seed: 5, split: { seen: ['reach-west-far', 'reach-south-far'], unseen: ['reach-east-near'] }, ...small });
+    const a = await makeSuite('pointmass-reach', {
+      seed: 5,
+      split: { seen: ['reach-south-far', 'reach-east-near'], unseen: ['reach-west-far'] },
+      ...small,
+    });
+    const b = await makeSuite('pointmass-reach', {
+      seed: 5,
+      split: { seen: ['reach-west-far', 'reach-south-far'], unseen: ['reach-east-near'] },
+      ...small,
+    });
     expect(a.task('reach-south-far').data!.buffer.columns()).toEqual(b.task('reach-south-far').data!.buffer.columns());
     expect(a.task('reach-east-near').prompt).toEqual(b.task('reach-east-near').prompt);
     expect(a.task('reach-west-far').prompt).toEqual(b.task('reach-west-far').prompt);
@@ -145,7 +162,12 @@ describe('determinism and independence', () => {
   }, 30_000);
 
   test('transitionsPerTask rounds up to whole episodes; a custom mix is honoured', async () => {
-    const s = await makeSuite('pointmass-reach', { seed: 1, split: { seen: ['reach-north-near'], unseen: [] }, transitionsPerTask: 120, mix: { random: 0, medium: 0, expert: 1 } });
+    const s = await makeSuite('pointmass-reach', {
+      seed: 1,
+      split: { seen: ['reach-north-near'], unseen: [] },
+      transitionsPerTask: 120,
+      mix: { random: 0, medium: 0, expert: 1 },
+    });
     expect(s.transitionsPerTask).toBe(150);
     expect(s.task('reach-north-near').data!.episodeBehaviours).toEqual(['expert', 'expert', 'expert']);
   });
@@ -167,20 +189,33 @@ describe('user specs and options', () => {
     expect(s.task('a30').data!.buffer.size).toBe(400);
     expect(s.task('a150').trajectoryPrompt.length).toBe(40);
     expect(s.task('a150').text).toContain('150 degrees counter-clockwise from east');
-    const r = await evaluatePolicy(scriptedPolicy('expert', s.task('a150').params), s.task('a150').makeEnv, { episodes: 4, seed: 0 });
+    const r = await evaluatePolicy(scriptedPolicy('expert', s.task('a150').params), s.task('a150').makeEnv, {
+      episodes: 4,
+      seed: 0,
+    });
     expect(r.successRate).toBe(1);
     expect(r.lengths[0]).toBe(40);
   });
 
   test('bad options and splits are ConfigErrors naming the field', async () => {
-    await expect(makeSuite('pointmass-reach', {} as never)).rejects.toThrow(/options\.seed must be a non-negative integer/);
-    await expect(makeSuite('pointmass-reach', { seed: 0, transitionsPerTask: 0 })).rejects.toThrow(/options\.transitionsPerTask must be a positive integer/);
-    await expect(makeSuite('pointmass-reach', { seed: 0, split: { seen: ['reach-north-far'], unseen: ['reach-north-far'] } })).rejects.toThrow(
-      /makeSuite options\.split\.unseen\[0\] repeats "reach-north-far"/,
+    await expect(makeSuite('pointmass-reach', {} as never)).rejects.toThrow(
+      /options\.seed must be a non-negative integer/,
     );
-    await expect(makeSuite('pointmass-reach', { seed: 0, mix: { random: 1, medium: 1, expert: 0 } })).rejects.toThrow(ConfigError);
-    await expect(makeSuite('pointmass-reach', { seed: 0, steps: 5 } as never)).rejects.toThrow(/makeSuite has no option "steps"/);
-    await expect(makeSuite({ name: 'x', tasks: [{ params: { direction: 'north', distance: 2 } }] }, { seed: 0 })).rejects.toThrow(/tasks\[0\]\.params\.distance/);
+    await expect(makeSuite('pointmass-reach', { seed: 0, transitionsPerTask: 0 })).rejects.toThrow(
+      /options\.transitionsPerTask must be a positive integer/,
+    );
+    await expect(
+      makeSuite('pointmass-reach', { seed: 0, split: { seen: ['reach-north-far'], unseen: ['reach-north-far'] } }),
+    ).rejects.toThrow(/makeSuite options\.split\.unseen\[0\] repeats "reach-north-far"/);
+    await expect(makeSuite('pointmass-reach', { seed: 0, mix: { random: 1, medium: 1, expert: 0 } })).rejects.toThrow(
+      ConfigError,
+    );
+    await expect(makeSuite('pointmass-reach', { seed: 0, steps: 5 } as never)).rejects.toThrow(
+      /makeSuite has no option "steps"/,
+    );
+    await expect(
+      makeSuite({ name: 'x', tasks: [{ params: { direction: 'north', distance: 2 } }] }, { seed: 0 }),
+    ).rejects.toThrow(/tasks\[0\]\.params\.distance/);
     await expect(makeSuite('pointmass', { seed: 0 })).rejects.toThrow(NotFoundError);
   });
 });
@@ -196,22 +231,48 @@ describe('writeSuiteDatasets', () => {
 
   test('writes each seen task in the D4RL layout, every prompt, and a manifest; loadD4rl reads them back exactly', async () => {
     const split = { seen: ['reach-north-far', 'reach-east-near'], unseen: ['reach-north-east-far'] };
-    const { files, manifest, suite } = await writeSuiteDatasets('pointmass-reach', dir, { seed: 7, split, transitionsPerTask: 500 });
+    const { files, manifest, suite } = await writeSuiteDatasets('pointmass-reach', dir, {
+      seed: 7,
+      split,
+      transitionsPerTask: 500,
+    });
     expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(
-      ['reach-east-near.hdf5', 'reach-north-far.hdf5', 'prompts/reach-east-near.hdf5', 'prompts/reach-north-far.hdf5', 'prompts/reach-north-east-far.hdf5', 'suite.json'].sort(),
+      [
+        'reach-east-near.hdf5',
+        'reach-north-far.hdf5',
+        'prompts/reach-east-near.hdf5',
+        'prompts/reach-north-far.hdf5',
+        'prompts/reach-north-east-far.hdf5',
+        'suite.json',
+      ].sort(),
     );
     const onDisk = JSON.parse(await readFile(join(dir, 'suite.json'), 'utf8')) as SuiteManifest;
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(manifest)));
     expect(onDisk.format).toBe('llmdpd.suite-datasets');
     expect(parseSuiteSpec(onDisk.spec).tasks).toHaveLength(24);
     const north = onDisk.tasks.find((t) => t.name === 'reach-north-far')!;
-    expect(north).toMatchObject({ role: 'seen', dataFile: 'reach-north-far.hdf5', transitions: 500, env: { id: 'llmdpd/PointMassReach-v0', maxEpisodeSteps: 50 } });
+    expect(north).toMatchObject({
+      role: 'seen',
+      dataFile: 'reach-north-far.hdf5',
+      transitions: 500,
+      env: { id: 'llmdpd/PointMassReach-v0', maxEpisodeSteps: 50 },
+    });
     expect(north.episodeSeeds).not.toContain(north.promptSeed);
-    expect(onDisk.tasks.find((t) => t.name === 'reach-north-east-far')).toMatchObject({ role: 'unseen', dataFile: null, transitions: 0 });
+    expect(onDisk.tasks.find((t) => t.name === 'reach-north-east-far')).toMatchObject({
+      role: 'unseen',
+      dataFile: null,
+      transitions: 0,
+    });
 
     const loaded = await loadD4rl(join(dir, 'reach-north-far.hdf5'), { timeouts: 'keep' });
     expect(loaded.buffer.columns()).toEqual(suite.task('reach-north-far').data!.buffer.columns());
-    expect(loaded.info.metadata).toMatchObject({ suite: 'pointmass-reach', task: 'reach-north-far', role: 'seen', kind: 'data', seed: 7 });
+    expect(loaded.info.metadata).toMatchObject({
+      suite: 'pointmass-reach',
+      task: 'reach-north-far',
+      role: 'seen',
+      kind: 'data',
+      seed: 7,
+    });
     expect(loaded.info.metadata.text_prompt).toBe(suite.task('reach-north-far').text);
     expect(JSON.parse(String(loaded.info.metadata.params_json))).toEqual(suite.task('reach-north-far').params);
 

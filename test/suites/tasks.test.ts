@@ -29,12 +29,19 @@ describe('the built-in suite pointmass-reach', () => {
     expect(spec.tasks).toHaveLength(24);
     expect(new Set(spec.tasks.map((t) => t.name)).size).toBe(24);
     const byName = new Map(spec.tasks.map((t) => [t.name, t]));
-    expect(byName.get('reach-north-far')!.params).toMatchObject({ goalX: 0, goalY: 0.8, distance: 0.8, direction: 'north', angleDegrees: 90 });
+    expect(byName.get('reach-north-far')!.params).toMatchObject({
+      goalX: 0,
+      goalY: 0.8,
+      distance: 0.8,
+      direction: 'north',
+      angleDegrees: 90,
+    });
     expect(byName.get('reach-west-near')!.params).toMatchObject({ goalX: -0.4, goalY: 0 });
     const ne = byName.get('reach-north-east-middle')!.params;
     expect(ne.goalX).toBeCloseTo(0.6 * Math.SQRT1_2, 6);
     expect(ne.goalY).toBeCloseTo(0.6 * Math.SQRT1_2, 6);
-    for (const dir of COMPASS_DIRECTIONS) for (const d of ['near', 'middle', 'far']) expect(byName.has(`reach-${dir}-${d}`)).toBe(true);
+    for (const dir of COMPASS_DIRECTIONS)
+      for (const d of ['near', 'middle', 'far']) expect(byName.has(`reach-${dir}-${d}`)).toBe(true);
     expect(spec.episodeSteps).toBe(50);
   });
 
@@ -49,7 +56,8 @@ describe('the built-in suite pointmass-reach', () => {
       const w = new Set(words(t.text));
       if (t.params.distance === 0.4) expect([w.has('near'), w.has('far')]).toEqual([true, false]);
       if (t.params.distance === 0.8) expect([w.has('near'), w.has('far')]).toEqual([false, true]);
-      if (t.params.distance === 0.6) expect([w.has('near'), w.has('far'), w.has('between')]).toEqual([true, true, true]);
+      if (t.params.distance === 0.6)
+        expect([w.has('near'), w.has('far'), w.has('between')]).toEqual([true, true, true]);
     }
     expect(spec.tasks.find((t) => t.name === 'reach-north-east-far')!.text).toBe(
       'Task: Point-mass reach north-east far.\n' +
@@ -67,7 +75,8 @@ describe('the built-in suite pointmass-reach', () => {
     expect(seen.filter((s) => unseen.includes(s))).toEqual([]);
     const text = new Map(spec.tasks.map((t) => [t.name, t.text]));
     const seenWords = new Set(seen.flatMap((n) => words(text.get(n)!)));
-    for (const n of unseen) expect(words(text.get(n)!).filter((w) => !seenWords.has(w) && !/^\d+$/.test(w))).toEqual([]);
+    for (const n of unseen)
+      expect(words(text.get(n)!).filter((w) => !seenWords.has(w) && !/^\d+$/.test(w))).toEqual([]);
     // Unseen tasks are inside the family's span: each unseen direction appears among seen tasks,
     // and each unseen distance lies within the seen distances.
     const params = new Map(spec.tasks.map((t) => [t.name, t.params]));
@@ -89,7 +98,13 @@ describe('the built-in suite pointmass-reach', () => {
 
 describe('reachParams', () => {
   test('accepts a compass direction or an angle, and a named or numeric distance', () => {
-    expect(reachParams({ direction: 'south', distance: 'near' })).toMatchObject({ goalX: 0, goalY: -0.4, holdSteps: 5, tolerance: 0.1, maxSpeed: 0.2 });
+    expect(reachParams({ direction: 'south', distance: 'near' })).toMatchObject({
+      goalX: 0,
+      goalY: -0.4,
+      holdSteps: 5,
+      tolerance: 0.1,
+      maxSpeed: 0.2,
+    });
     const a = reachParams({ angleDegrees: 405, distance: 0.5 });
     expect(a).toMatchObject({ direction: 'north-east', angleDegrees: 45, distance: 0.5 });
     const b = reachParams({ angleDegrees: -30, distance: 0.7, holdSteps: 2 });
@@ -123,7 +138,9 @@ describe('reachParams', () => {
     const p = reachParams({ angleDegrees: 30, distance: 0.55 });
     const d = describeReachTask(p);
     expect(d.task).toBe('Point-mass reach at 30 degrees counter-clockwise from east between near and far');
-    expect(formatDescription(d)).toMatch(/^Task: .*\nObjective: .*\nConstraints: The target is 0\.55 units at 30 degrees/);
+    expect(formatDescription(d)).toMatch(
+      /^Task: .*\nObjective: .*\nConstraints: The target is 0\.55 units at 30 degrees/,
+    );
   });
 });
 
@@ -132,8 +149,19 @@ describe('parseSuiteSpec (user-defined tasks and splits)', () => {
     name: 'my-reach',
     tasks: [
       { name: 'north', params: { direction: 'north', distance: 'far' } },
-      { params: { direction: 'east', distance: 0.7 }, description: { task: 'Reach east', objective: 'Stop 0.7 units east of the centre', constraints: ['Be quick', 'be precise'] } },
-      { name: 'thirty', params: { angleDegrees: 30, distance: 0.75 }, description: 'Go to the target at thirty degrees and stop.' },
+      {
+        params: { direction: 'east', distance: 0.7 },
+        description: {
+          task: 'Reach east',
+          objective: 'Stop 0.7 units east of the centre',
+          constraints: ['Be quick', 'be precise'],
+        },
+      },
+      {
+        name: 'thirty',
+        params: { angleDegrees: 30, distance: 0.75 },
+        description: 'Go to the target at thirty degrees and stop.',
+      },
     ],
     split: { seen: ['north', 'reach-east-d0.7'], unseen: ['thirty'] },
     episodeSteps: 60,
@@ -145,12 +173,16 @@ describe('parseSuiteSpec (user-defined tasks and splits)', () => {
     expect(spec.episodeSteps).toBe(60);
     expect(spec.tasks.map((t) => t.name)).toEqual(['north', 'reach-east-d0.7', 'thirty']);
     expect(spec.tasks[0]!.text).toContain('Task: Point-mass reach north far.');
-    expect(spec.tasks[1]!.text).toBe('Task: Reach east.\nObjective: Stop 0.7 units east of the centre.\nConstraints: Be quick; be precise.');
+    expect(spec.tasks[1]!.text).toBe(
+      'Task: Reach east.\nObjective: Stop 0.7 units east of the centre.\nConstraints: Be quick; be precise.',
+    );
     expect(spec.tasks[2]!.text).toBe('Go to the target at thirty degrees and stop.');
     expect(spec.tasks[2]!.description).toBeNull();
     expect(spec.split).toEqual({ seen: ['north', 'reach-east-d0.7'], unseen: ['thirty'] });
     expect(parseSuiteSpec(suiteSpecToJson(spec))).toEqual(spec);
-    expect(parseSuiteSpec(suiteSpecToJson(builtinSuiteSpec('pointmass-reach')))).toEqual(builtinSuiteSpec('pointmass-reach'));
+    expect(parseSuiteSpec(suiteSpecToJson(builtinSuiteSpec('pointmass-reach')))).toEqual(
+      builtinSuiteSpec('pointmass-reach'),
+    );
   });
 
   test('without a split every task is seen', () => {
@@ -164,12 +196,36 @@ describe('parseSuiteSpec (user-defined tasks and splits)', () => {
     ['an unknown field', { ...good, taskz: [] }, /Suite spec has no field "taskz"/],
     ['no tasks', { ...good, tasks: [] }, /tasks must be a non-empty array/],
     ['a task without params', { ...good, tasks: [{ name: 'x' }] }, /tasks\[0\]\.params is missing/],
-    ['a bad distance', { ...good, tasks: [good.tasks[0], { params: { direction: 'east', distance: -1 } }] }, /tasks\[1\]\.params\.distance must be a number/],
-    ['a repeated name', { ...good, tasks: [good.tasks[0], good.tasks[0]] }, /tasks\[1\]\.name "north" repeats tasks\[0\]\.name/],
-    ['an empty description', { ...good, tasks: [{ ...good.tasks[0], description: ' ' }] }, /tasks\[0\]\.description is empty/],
-    ['a description without objective', { ...good, tasks: [{ ...good.tasks[0], description: { task: 'x' } }] }, /tasks\[0\]\.description\.objective must be a non-empty string/],
-    ['an unknown task in the split', { ...good, split: { seen: ['north'], unseen: ['south'] } }, /split\.unseen\[0\] is "south", which is not a task of the suite/],
-    ['a task both seen and unseen', { ...good, split: { seen: ['north'], unseen: ['north'] } }, /split\.unseen\[0\] repeats "north", already listed at split\.seen\[0\]/],
+    [
+      'a bad distance',
+      { ...good, tasks: [good.tasks[0], { params: { direction: 'east', distance: -1 } }] },
+      /tasks\[1\]\.params\.distance must be a number/,
+    ],
+    [
+      'a repeated name',
+      { ...good, tasks: [good.tasks[0], good.tasks[0]] },
+      /tasks\[1\]\.name "north" repeats tasks\[0\]\.name/,
+    ],
+    [
+      'an empty description',
+      { ...good, tasks: [{ ...good.tasks[0], description: ' ' }] },
+      /tasks\[0\]\.description is empty/,
+    ],
+    [
+      'a description without objective',
+      { ...good, tasks: [{ ...good.tasks[0], description: { task: 'x' } }] },
+      /tasks\[0\]\.description\.objective must be a non-empty string/,
+    ],
+    [
+      'an unknown task in the split',
+      { ...good, split: { seen: ['north'], unseen: ['south'] } },
+      /split\.unseen\[0\] is "south", which is not a task of the suite/,
+    ],
+    [
+      'a task both seen and unseen',
+      { ...good, split: { seen: ['north'], unseen: ['north'] } },
+      /split\.unseen\[0\] repeats "north", already listed at split\.seen\[0\]/,
+    ],
     ['an empty seen list', { ...good, split: { seen: [], unseen: ['north'] } }, /split\.seen is empty/],
     ['a bad episodeSteps', { ...good, episodeSteps: 5 }, /episodeSteps must be an integer from 10 to 1000/],
   ])('rejects %s with a ConfigError naming the field', (_what, input, message) => {
@@ -180,7 +236,9 @@ describe('parseSuiteSpec (user-defined tasks and splits)', () => {
   test('parseSplit checks user splits of the built-in suite', () => {
     const names = builtinSuiteSpec('pointmass-reach').tasks.map((t) => t.name);
     expect(parseSplit({ seen: ['reach-north-far'] }, names)).toEqual({ seen: ['reach-north-far'], unseen: [] });
-    expect(() => parseSplit({ seen: ['reach-north-fa'] }, names)).toThrow(/split\.seen\[0\] is "reach-north-fa".*Did you mean "reach-north-far"/);
+    expect(() => parseSplit({ seen: ['reach-north-fa'] }, names)).toThrow(
+      /split\.seen\[0\] is "reach-north-fa".*Did you mean "reach-north-far"/,
+    );
     expect(() => parseSplit({ seen: 'reach-north-far' }, names)).toThrow(/split\.seen must be an array/);
   });
 });

@@ -174,7 +174,11 @@ export function agentConformance<A extends Agent<unknown, never>>(name: string, 
 
     test('onEpoch can stop training early', async () => {
       const agent = subject.create(6);
-      const report = await fitQuiet(agent, data(), { steps: 100, stepsPerEpoch: 2, onEpoch: (r) => (r.epoch === 3 ? { stop: true } : undefined) });
+      const report = await fitQuiet(agent, data(), {
+        steps: 100,
+        stepsPerEpoch: 2,
+        onEpoch: (r) => (r.epoch === 3 ? { stop: true } : undefined),
+      });
       expect(report.stoppedBy).toBe('callback');
       expect(report.epochs).toBe(3);
       expect(agent.step).toBe(6);

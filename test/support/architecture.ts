@@ -6,7 +6,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 
 /** Library areas (first folder under src/); files directly in src/ belong to 'root'. */
-export type Area = 'root' | 'core' | 'engine' | 'envs' | 'buffers' | 'datasets' | 'nets' | 'encoders' | 'agents' | 'suites' | 'eval' | 'cli';
+export type Area =
+  | 'root'
+  | 'core'
+  | 'engine'
+  | 'envs'
+  | 'buffers'
+  | 'datasets'
+  | 'nets'
+  | 'encoders'
+  | 'agents'
+  | 'suites'
+  | 'eval'
+  | 'cli';
 
 /** Which areas each area may import from (its own area is always allowed). */
 export const ALLOWED_AREAS: Record<Area, readonly Area[]> = {
@@ -40,7 +52,11 @@ export interface SourceFile {
 /** Import specifiers of a file: static imports/exports and dynamic `import('...')` with literal strings. */
 export function importSpecifiers(text: string): string[] {
   const out: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const re of patterns) for (const m of text.matchAll(re)) out.push(m[1]!);
   return out;
 }
@@ -71,10 +87,18 @@ export function checkImports(files: readonly SourceFile[]): string[] {
         }
         const targetArea = areaOf(target);
         if (targetArea !== area && !ALLOWED_AREAS[area].includes(targetArea)) {
-          problems.push(`${file.path} (${area}) imports ${spec} from ${targetArea}; ${area} may import only ${[area, ...ALLOWED_AREAS[area]].join(', ')}`);
+          problems.push(
+            `${file.path} (${area}) imports ${spec} from ${targetArea}; ${area} may import only ${[area, ...ALLOWED_AREAS[area]].join(', ')}`,
+          );
         }
-        if (isAgentFile(file.path) && isAgentFile(target.replace(/\.js$/, '.ts')) && target.replace(/\.js$/, '.ts') !== file.path) {
-          problems.push(`${file.path} imports another agent (${spec}); share code through src/nets or src/agents/common instead`);
+        if (
+          isAgentFile(file.path) &&
+          isAgentFile(target.replace(/\.js$/, '.ts')) &&
+          target.replace(/\.js$/, '.ts') !== file.path
+        ) {
+          problems.push(
+            `${file.path} imports another agent (${spec}); share code through src/nets or src/agents/common instead`,
+          );
         }
       } else {
         if (BACKEND_PACKAGE.test(spec) && area !== 'engine') {
@@ -95,7 +119,8 @@ export function readSourceTree(root: string): SourceFile[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts')) files.push({ path: relative(root, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
+      else if (entry.name.endsWith('.ts'))
+        files.push({ path: relative(root, full).split(sep).join('/'), text: readFileSync(full, 'utf8') });
     }
   };
   walk(join(root, 'src'));

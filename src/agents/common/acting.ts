@@ -30,10 +30,16 @@ export interface SelectionSettings {
  * actions `[N·candidates, A]` and their scores `[N·candidates, 1]` (both freed here).
  * @throws {@link ShapeError} when the length is not a positive multiple of observationDim.
  */
-export function selectActions(observations: Float32Array, settings: SelectionSettings, propose: (repeated: tf.Tensor2D) => [tf.Tensor2D, tf.Tensor2D]): Float32Array {
+export function selectActions(
+  observations: Float32Array,
+  settings: SelectionSettings,
+  propose: (repeated: tf.Tensor2D) => [tf.Tensor2D, tf.Tensor2D],
+): Float32Array {
   const { observationDim: S, actionDim: A, candidates: m } = settings;
   if (observations.length === 0 || observations.length % S !== 0) {
-    throw new ShapeError(`act expects observations of length observationDim (${S}) or a multiple of it, got ${observations.length}.`);
+    throw new ShapeError(
+      `act expects observations of length observationDim (${S}) or a multiple of it, got ${observations.length}.`,
+    );
   }
   const n = observations.length / S;
   const repeated = new Float32Array(n * m * S);

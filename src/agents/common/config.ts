@@ -78,17 +78,24 @@ function passes(rule: FieldRule, v: unknown): boolean {
  * Checks every field of `config` against `rules` and rejects unknown fields (likely typos).
  * @throws {@link ConfigError} naming the first bad field, its value and what it must be.
  */
-export function validateConfig(what: string, config: Readonly<Record<string, unknown>>, rules: Readonly<Record<string, FieldRule>>): void {
+export function validateConfig(
+  what: string,
+  config: Readonly<Record<string, unknown>>,
+  rules: Readonly<Record<string, FieldRule>>,
+): void {
   for (const key of Object.keys(config)) {
     if (!(key in rules)) {
       const known = Object.keys(rules);
       const close = known.filter((k) => k.toLowerCase().includes(key.toLowerCase().slice(0, 4)));
-      throw new ConfigError(`${what} has no field '${key}'.${close.length > 0 ? ` Did you mean ${close.map((k) => `'${k}'`).join(' or ')}?` : ''} Known fields: ${known.join(', ')}.`);
+      throw new ConfigError(
+        `${what} has no field '${key}'.${close.length > 0 ? ` Did you mean ${close.map((k) => `'${k}'`).join(' or ')}?` : ''} Known fields: ${known.join(', ')}.`,
+      );
     }
   }
   for (const [key, rule] of Object.entries(rules)) {
     const value = config[key];
-    if (!passes(rule, value)) throw new ConfigError(`${what}.${key} must be ${describe(rule)}, got ${JSON.stringify(value)}.`);
+    if (!passes(rule, value))
+      throw new ConfigError(`${what}.${key} must be ${describe(rule)}, got ${JSON.stringify(value)}.`);
   }
 }
 
@@ -176,49 +183,50 @@ export interface DiffusionPolicyConfig {
 }
 
 /** Defaults of every optional field (algorithms.md §1, Diffusion-QL's hopper-medium-replay settings). */
-export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'observationDim' | 'actionDim'>> = Object.freeze({
-  seed: 0,
-  batchSize: 256,
-  discount: 0.99,
-  tau: 0.005,
-  eta: 1.0,
-  actorLearningRate: 3e-4,
-  criticLearningRate: 3e-4,
-  gradientClipNorm: 4.0,
-  diffusionSteps: 5,
-  betaSchedule: 'vp',
-  hiddenDims: Object.freeze([256, 256, 256]),
-  criticHiddenDims: Object.freeze([256, 256, 256]),
-  timeEmbeddingDim: 16,
-  maxAction: 1.0,
-  emaDecay: 0.995,
-  emaStartStep: 1000,
-  emaEvery: 5,
-  actionCandidates: 50,
-  actionTemperature: 1,
-});
+export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'observationDim' | 'actionDim'>> =
+  Object.freeze({
+    seed: 0,
+    batchSize: 256,
+    discount: 0.99,
+    tau: 0.005,
+    eta: 1.0,
+    actorLearningRate: 3e-4,
+    criticLearningRate: 3e-4,
+    gradientClipNorm: 4.0,
+    diffusionSteps: 5,
+    betaSchedule: 'vp',
+    hiddenDims: Object.freeze([256, 256, 256]),
+    criticHiddenDims: Object.freeze([256, 256, 256]),
+    timeEmbeddingDim: 16,
+    maxAction: 1.0,
+    emaDecay: 0.995,
+    emaStartStep: 1000,
+    emaEvery: 5,
+    actionCandidates: 50,
+    actionTemperature: 1,
+  });
 
 /** Validation rules of {@link DiffusionPolicyConfig}'s fields. */
 export const DIFFUSION_POLICY_RULES: Readonly<Record<keyof DiffusionPolicyConfig, FieldRule>> = Object.freeze({
-    observationDim: 'positiveInt',
-    actionDim: 'positiveInt',
-    seed: 'int',
-    batchSize: 'positiveInt',
-    discount: 'unit',
-    tau: 'unit',
-    eta: 'nonNegative',
-    actorLearningRate: 'positive',
-    criticLearningRate: 'positive',
-    gradientClipNorm: 'nonNegative',
-    diffusionSteps: 'positiveInt',
-    betaSchedule: ['vp', 'linear', 'cosine'],
-    hiddenDims: 'dims',
-    criticHiddenDims: 'dims',
-    timeEmbeddingDim: 'evenPositiveInt',
-    maxAction: 'positive',
-    emaDecay: 'unit',
-    emaStartStep: 'nonNegativeInt',
-    emaEvery: 'positiveInt',
-    actionCandidates: 'positiveInt',
-    actionTemperature: 'nonNegative',
+  observationDim: 'positiveInt',
+  actionDim: 'positiveInt',
+  seed: 'int',
+  batchSize: 'positiveInt',
+  discount: 'unit',
+  tau: 'unit',
+  eta: 'nonNegative',
+  actorLearningRate: 'positive',
+  criticLearningRate: 'positive',
+  gradientClipNorm: 'nonNegative',
+  diffusionSteps: 'positiveInt',
+  betaSchedule: ['vp', 'linear', 'cosine'],
+  hiddenDims: 'dims',
+  criticHiddenDims: 'dims',
+  timeEmbeddingDim: 'evenPositiveInt',
+  maxAction: 'positive',
+  emaDecay: 'unit',
+  emaStartStep: 'nonNegativeInt',
+  emaEvery: 'positiveInt',
+  actionCandidates: 'positiveInt',
+  actionTemperature: 'nonNegative',
 });

@@ -58,7 +58,14 @@ export class TwinCritic implements NetModule {
       }),
       condition:
         options.conditionDim > 0
-          ? new Projection({ inputDim: options.conditionDim, outputDim: options.hiddenDims[0] ?? 1, initFanIn: fanIn, rng: options.rng, name: `${options.name}/${suffix}_cond`, trainable: options.trainable })
+          ? new Projection({
+              inputDim: options.conditionDim,
+              outputDim: options.hiddenDims[0] ?? 1,
+              initFanIn: fanIn,
+              rng: options.rng,
+              name: `${options.name}/${suffix}_cond`,
+              trainable: options.trainable,
+            })
           : null,
     });
     this.nets = [make('q1'), make('q2')];
@@ -71,11 +78,19 @@ export class TwinCritic implements NetModule {
    * @param frozen - true to differentiate with respect to the actions only (actor loss, targets).
    * @remarks Returns two new `[B, 1]` tensors; the caller owns them.
    */
-  values(observations: tf.Tensor2D, actions: tf.Tensor2D, condition: tf.Tensor2D | null, frozen = false): [tf.Tensor2D, tf.Tensor2D] {
+  values(
+    observations: tf.Tensor2D,
+    actions: tf.Tensor2D,
+    condition: tf.Tensor2D | null,
+    frozen = false,
+  ): [tf.Tensor2D, tf.Tensor2D] {
     return tf.tidy(() => {
       const input = tf.concat([observations, actions], 1);
       const one = (q: QNetwork) =>
-        q.mlp.apply(input, { frozen, ...(condition !== null && q.condition !== null ? { extraBias: q.condition.apply(condition, frozen) } : {}) });
+        q.mlp.apply(input, {
+          frozen,
+          ...(condition !== null && q.condition !== null ? { extraBias: q.condition.apply(condition, frozen) } : {}),
+        });
       return [one(this.nets[0]), one(this.nets[1])];
     });
   }

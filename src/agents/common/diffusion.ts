@@ -8,7 +8,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../core/rng.js';
-import { type BetaScheduleName, betaSchedule, type DiffusionCoefficients, diffusionCoefficients } from '../../nets/schedules.js';
+import {
+  type BetaScheduleName,
+  betaSchedule,
+  type DiffusionCoefficients,
+  diffusionCoefficients,
+} from '../../nets/schedules.js';
 import type { NoiseNetwork } from './noise-network.js';
 
 /** Host-side constants of a K-step schedule, as float32-ready numbers. */
@@ -65,7 +70,10 @@ export function bcLoss(inputs: BcLossInputs): tf.Scalar {
   const eps = rng.fillNormal(new Float32Array(rows * actionDim));
   return tf.tidy(() => {
     const noise = tf.tensor2d(eps, [rows, actionDim]);
-    const noisy = tf.add(tf.mul(actions, tf.tensor2d(signal, [rows, 1])), tf.mul(noise, tf.tensor2d(noiseScale, [rows, 1]))) as tf.Tensor2D;
+    const noisy = tf.add(
+      tf.mul(actions, tf.tensor2d(signal, [rows, 1])),
+      tf.mul(noise, tf.tensor2d(noiseScale, [rows, 1])),
+    ) as tf.Tensor2D;
     const predicted = network.predict(noisy, k, observations, condition);
     return tf.mean(tf.square(tf.sub(predicted, noise))) as tf.Scalar;
   });
@@ -99,13 +107,18 @@ export function sampleActions(inputs: SampleInputs): tf.Tensor2D {
   const { network, schedule, observations, condition, maxAction, rng, frozen } = inputs;
   const rows = observations.shape[0];
   const actionDim = network.sizes.actionDim;
-  const { sqrtRecipAlphasCumprod, sqrtRecipM1AlphasCumprod, posteriorMeanCoef1, posteriorMeanCoef2 } = schedule.coefficients;
+  const { sqrtRecipAlphasCumprod, sqrtRecipM1AlphasCumprod, posteriorMeanCoef1, posteriorMeanCoef2 } =
+    schedule.coefficients;
   const noise = rng.fillNormal(new Float32Array(rows * actionDim * schedule.steps));
   return tf.tidy(() => {
     let x = tf.tensor2d(noise.subarray(0, rows * actionDim), [rows, actionDim]);
     for (let k = schedule.steps - 1; k >= 0; k--) {
       const eps = network.predict(x, k, observations, condition, frozen);
-      const x0 = tf.clipByValue(tf.sub(tf.mul(x, sqrtRecipAlphasCumprod[k]!), tf.mul(eps, sqrtRecipM1AlphasCumprod[k]!)), -maxAction, maxAction);
+      const x0 = tf.clipByValue(
+        tf.sub(tf.mul(x, sqrtRecipAlphasCumprod[k]!), tf.mul(eps, sqrtRecipM1AlphasCumprod[k]!)),
+        -maxAction,
+        maxAction,
+      );
       let next = tf.add(tf.mul(x0, posteriorMeanCoef1[k]!), tf.mul(x, posteriorMeanCoef2[k]!)) as tf.Tensor2D;
       if (k > 0) {
         const offset = (k * rows * actionDim) % noise.length;

@@ -30,7 +30,8 @@ export interface FitHost<A> {
 }
 
 function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`fit option ${name} must be an integer >= 1, got ${String(value)}.`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`fit option ${name} must be an integer >= 1, got ${String(value)}.`);
   return value;
 }
 
@@ -81,17 +82,33 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
     const metrics: Metrics = {};
     for (const [k, v] of Object.entries(sums)) metrics[k] = v / Math.max(1, reads);
     const evaluation: Metrics = {};
-    for (const [name, evaluate] of Object.entries(options.evaluators ?? {})) evaluation[name] = await evaluate(host.agent);
-    const report: EpochReport = { epoch, step: host.step, metrics, evaluation, seconds: (performance.now() - epochStart) / 1000 };
+    for (const [name, evaluate] of Object.entries(options.evaluators ?? {}))
+      evaluation[name] = await evaluate(host.agent);
+    const report: EpochReport = {
+      epoch,
+      step: host.step,
+      metrics,
+      evaluation,
+      seconds: (performance.now() - epochStart) / 1000,
+    };
     history.push(report);
-    if (options.checkpoint && (epoch % checkpointEvery === 0 || epoch === epochs)) host.saveCheckpoint(options.checkpoint.dir);
+    if (options.checkpoint && (epoch % checkpointEvery === 0 || epoch === epochs))
+      host.saveCheckpoint(options.checkpoint.dir);
     const verdict = await options.onEpoch?.(report);
     if (verdict && typeof verdict === 'object' && verdict.stop) {
       stoppedBy = 'callback';
-      if (options.checkpoint && epoch % checkpointEvery !== 0 && epoch !== epochs) host.saveCheckpoint(options.checkpoint.dir);
+      if (options.checkpoint && epoch % checkpointEvery !== 0 && epoch !== epochs)
+        host.saveCheckpoint(options.checkpoint.dir);
       break;
     }
   }
   progress.done();
-  return { steps: done, totalSteps: host.step, epochs: history.length, stoppedBy, history, seconds: (performance.now() - started) / 1000 };
+  return {
+    steps: done,
+    totalSteps: host.step,
+    epochs: history.length,
+    stoppedBy,
+    history,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -12,7 +12,9 @@ import { stopGradient } from '../../nets/stop-gradient.js';
  * @remarks Returns a new scalar; the caller owns it.
  */
 export function criticLoss(q1: tf.Tensor2D, q2: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.add(tf.mean(tf.square(tf.sub(q1, targets))), tf.mean(tf.square(tf.sub(q2, targets)))) as tf.Scalar);
+  return tf.tidy(
+    () => tf.add(tf.mean(tf.square(tf.sub(q1, targets))), tf.mean(tf.square(tf.sub(q2, targets)))) as tf.Scalar,
+  );
 }
 
 /**
@@ -20,8 +22,17 @@ export function criticLoss(q1: tf.Tensor2D, q2: tf.Tensor2D, targets: tf.Tensor2
  * terminals stop it.
  * @remarks Returns a new `[B, 1]` tensor; the caller owns it.
  */
-export function tdTargets(rewards: tf.Tensor2D, terminals: tf.Tensor2D, targetQ1: tf.Tensor2D, targetQ2: tf.Tensor2D, discount: number): tf.Tensor2D {
-  return tf.tidy(() => tf.add(rewards, tf.mul(tf.mul(tf.sub(1, terminals), discount), tf.minimum(targetQ1, targetQ2))) as tf.Tensor2D);
+export function tdTargets(
+  rewards: tf.Tensor2D,
+  terminals: tf.Tensor2D,
+  targetQ1: tf.Tensor2D,
+  targetQ2: tf.Tensor2D,
+  discount: number,
+): tf.Tensor2D {
+  return tf.tidy(
+    () =>
+      tf.add(rewards, tf.mul(tf.mul(tf.sub(1, terminals), discount), tf.minimum(targetQ1, targetQ2))) as tf.Tensor2D,
+  );
 }
 
 /**

@@ -86,9 +86,25 @@ export class NoiseNetwork implements NetModule {
       trainable: options.trainable,
       firstLayerInitFanIn: fanIn,
     });
-    this.timeProjection = new Projection({ inputDim: timeEmbeddingDim, outputDim: first, initFanIn: fanIn, rng: options.rng, name: `${options.name}/time_in`, trainable: options.trainable });
+    this.timeProjection = new Projection({
+      inputDim: timeEmbeddingDim,
+      outputDim: first,
+      initFanIn: fanIn,
+      rng: options.rng,
+      name: `${options.name}/time_in`,
+      trainable: options.trainable,
+    });
     this.conditionProjection =
-      conditionDim > 0 ? new Projection({ inputDim: conditionDim, outputDim: first, initFanIn: fanIn, rng: options.rng, name: `${options.name}/cond_in`, trainable: options.trainable }) : null;
+      conditionDim > 0
+        ? new Projection({
+            inputDim: conditionDim,
+            outputDim: first,
+            initFanIn: fanIn,
+            rng: options.rng,
+            name: `${options.name}/cond_in`,
+            trainable: options.trainable,
+          })
+        : null;
   }
 
   /**
@@ -111,11 +127,18 @@ export class NoiseNetwork implements NetModule {
    * @param frozen - differentiate with respect to the inputs only (EMA copy, inference).
    * @remarks Returns a new `[B, A]` tensor; the caller owns it.
    */
-  predict(noisyActions: tf.Tensor2D, steps: Int32Array | number, observations: tf.Tensor2D, condition: tf.Tensor2D | null, frozen = false): tf.Tensor2D {
+  predict(
+    noisyActions: tf.Tensor2D,
+    steps: Int32Array | number,
+    observations: tf.Tensor2D,
+    condition: tf.Tensor2D | null,
+    frozen = false,
+  ): tf.Tensor2D {
     return tf.tidy(() => {
       let extra = frozen && typeof steps === 'number' ? this.cachedStepTerm(steps) : this.stepTerm(steps, frozen);
       if (condition !== null) {
-        if (this.conditionProjection === null) throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
+        if (this.conditionProjection === null)
+          throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
         extra = tf.add(extra, this.conditionProjection.apply(condition, frozen)) as tf.Tensor2D;
       }
       return this.trunk.apply(tf.concat([noisyActions, observations], 1), { frozen, extraBias: extra });
@@ -133,7 +156,9 @@ export class NoiseNetwork implements NetModule {
    * optimiser or EMA step gives a variable a new data id), so it never serves stale values.
    */
   private cachedStepTerm(step: number): tf.Tensor2D {
-    const ids = [...this.timeMlp.trainableVariables(), ...this.timeProjection.trainableVariables()].map((v) => v.dataId);
+    const ids = [...this.timeMlp.trainableVariables(), ...this.timeProjection.trainableVariables()].map(
+      (v) => v.dataId,
+    );
     if (ids.length !== this.stepCacheKey.length || ids.some((id, i) => id !== this.stepCacheKey[i])) {
       this.clearStepCache();
       this.stepCacheKey = ids;

@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function readScalars(scalars: Readonly<Record<string, tf.Scalar | null>>): Record<string, number> {
   const names = Object.keys(scalars).filter((k) => scalars[k] !== null);
-  const values = names.length === 0 ? new Float32Array(0) : tf.tidy(() => tf.stack(names.map((k) => scalars[k]!)).dataSync());
+  const values =
+    names.length === 0 ? new Float32Array(0) : tf.tidy(() => tf.stack(names.map((k) => scalars[k]!)).dataSync());
   const out: Record<string, number> = {};
   for (const k of Object.keys(scalars)) out[k] = NaN;
   names.forEach((k, i) => (out[k] = values[i]!));

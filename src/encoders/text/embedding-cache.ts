@@ -122,7 +122,9 @@ export class EmbeddingCache {
   pathFor(key: EmbeddingCacheKey): string {
     const slug = key.encoderId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
     const idHash = createHash('sha256').update(key.encoderId, 'utf8').digest('hex').slice(0, 8);
-    const digest = createHash('sha256').update(JSON.stringify([key.encoderId, key.instruction, key.prompt]), 'utf8').digest('hex');
+    const digest = createHash('sha256')
+      .update(JSON.stringify([key.encoderId, key.instruction, key.prompt]), 'utf8')
+      .digest('hex');
     return join(this.dir, `${slug}-${idHash}`, `${digest}.json`);
   }
 
@@ -155,7 +157,12 @@ export class EmbeddingCache {
       return { status: 'invalid', reason: 'stored key differs from the requested key' };
     }
     const values = entry.embedding;
-    if (entry.dimension !== dimension || !Array.isArray(values) || values.length !== dimension || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    if (
+      entry.dimension !== dimension ||
+      !Array.isArray(values) ||
+      values.length !== dimension ||
+      !values.every((v) => typeof v === 'number' && Number.isFinite(v))
+    ) {
       return { status: 'invalid', reason: `embedding is not ${dimension} finite numbers` };
     }
     return { status: 'hit', embedding: Float32Array.from(values) };
@@ -170,7 +177,10 @@ export class EmbeddingCache {
    */
   async write(key: EmbeddingCacheKey, embedding: Float32Array): Promise<void> {
     for (let i = 0; i < embedding.length; i++) {
-      if (!Number.isFinite(embedding[i]!)) throw new ShapeError(`EmbeddingCache: the embedding of "${key.prompt.slice(0, 60)}" has a non-finite value at ${i}; not caching it.`);
+      if (!Number.isFinite(embedding[i]!))
+        throw new ShapeError(
+          `EmbeddingCache: the embedding of "${key.prompt.slice(0, 60)}" has a non-finite value at ${i}; not caching it.`,
+        );
     }
     const file = this.pathFor(key);
     const entry: CacheEntryFile = {
@@ -237,7 +247,14 @@ export class CachedTextEncoder implements TextEncoder {
   /** The disk cache, or `null` when the cache is in memory only. */
   readonly cache: EmbeddingCache | null;
   /** Live counters (see {@link CachedTextEncoderStats}). */
-  readonly stats: CachedTextEncoderStats = { requested: 0, memoryHits: 0, diskHits: 0, computed: 0, innerCalls: 0, invalidEntries: 0 };
+  readonly stats: CachedTextEncoderStats = {
+    requested: 0,
+    memoryHits: 0,
+    diskHits: 0,
+    computed: 0,
+    innerCalls: 0,
+    invalidEntries: 0,
+  };
   private readonly memory = new Map<string, Promise<Float32Array>>();
 
   /**
@@ -284,7 +301,10 @@ export class CachedTextEncoder implements TextEncoder {
   }
 
   /** Resolves the promises of `prompts` from disk or from the wrapped encoder. */
-  private async fill(prompts: string[], resolvers: Map<string, { resolve: (v: Float32Array) => void; reject: (e: unknown) => void }>): Promise<void> {
+  private async fill(
+    prompts: string[],
+    resolvers: Map<string, { resolve: (v: Float32Array) => void; reject: (e: unknown) => void }>,
+  ): Promise<void> {
     try {
       const missing: string[] = [];
       for (const p of prompts) {
@@ -302,11 +322,16 @@ export class CachedTextEncoder implements TextEncoder {
       this.stats.computed += missing.length;
       const vectors = await this.inner.encode(missing);
       if (vectors.length !== missing.length) {
-        throw new ShapeError(`CachedTextEncoder: encoder "${this.id}" returned ${vectors.length} vectors for ${missing.length} prompts.`);
+        throw new ShapeError(
+          `CachedTextEncoder: encoder "${this.id}" returned ${vectors.length} vectors for ${missing.length} prompts.`,
+        );
       }
       for (let i = 0; i < missing.length; i++) {
         const v = vectors[i]!;
-        if (v.length !== this.dimension) throw new ShapeError(`CachedTextEncoder: encoder "${this.id}" returned a vector of length ${v.length}; its dimension is ${this.dimension}.`);
+        if (v.length !== this.dimension)
+          throw new ShapeError(
+            `CachedTextEncoder: encoder "${this.id}" returned a vector of length ${v.length}; its dimension is ${this.dimension}.`,
+          );
         if (this.cache) await this.cache.write(this.key(missing[i]!), v);
         resolvers.get(missing[i]!)!.resolve(v.slice());
       }

@@ -83,13 +83,16 @@ function fmix32(x: number): number {
 
 function checkInt(value: number, name: string, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`HashedNgramTextEncoder: \`${name}\` must be an integer in [${min}, ${max}]; received ${value}.`);
+    throw new ConfigError(
+      `HashedNgramTextEncoder: \`${name}\` must be an integer in [${min}, ${max}]; received ${value}.`,
+    );
   }
   return value;
 }
 
 function checkWeight(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`HashedNgramTextEncoder: \`${name}\` must be a finite number ≥ 0; received ${value}.`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new ConfigError(`HashedNgramTextEncoder: \`${name}\` must be a finite number ≥ 0; received ${value}.`);
   return value;
 }
 
@@ -148,10 +151,13 @@ export class HashedNgramTextEncoder implements TextEncoder {
     this.wordWeight = checkWeight(o.wordWeight, 'wordWeight');
     this.charWeight = checkWeight(o.charWeight, 'charWeight');
     if (this.wordWeight === 0 && (this.charWeight === 0 || this.charRange === null)) {
-      throw new ConfigError('HashedNgramTextEncoder: every feature has weight 0; give `wordWeight` or `charWeight` a positive value.');
+      throw new ConfigError(
+        'HashedNgramTextEncoder: every feature has weight 0; give `wordWeight` or `charWeight` a positive value.',
+      );
     }
     this.seed = checkInt(o.seed, 'seed', 0, 0xffffffff);
-    if (typeof o.instruction !== 'string') throw new ConfigError('HashedNgramTextEncoder: `instruction` must be a string ("" for none).');
+    if (typeof o.instruction !== 'string')
+      throw new ConfigError('HashedNgramTextEncoder: `instruction` must be a string ("" for none).');
     this.instruction = o.instruction;
     const chars = this.charRange ? `c${this.charRange[0]}-${this.charRange[1]}` : 'c0';
     this.id = `hashed-ngram:v1:d${this.dimension}:w1-${this.maxWordNgram}:${chars}:ww${this.wordWeight}:cw${this.charWeight}:s${this.seed}`;
@@ -164,7 +170,9 @@ export class HashedNgramTextEncoder implements TextEncoder {
    * @throws {@link core!ConfigError} for an empty prompt.
    */
   async encode(prompts: readonly string[]): Promise<Float32Array[]> {
-    return checkPrompts(prompts, 'HashedNgramTextEncoder').map((p) => this.embed(composeEncoderInput(this.instruction, p)));
+    return checkPrompts(prompts, 'HashedNgramTextEncoder').map((p) =>
+      this.embed(composeEncoderInput(this.instruction, p)),
+    );
   }
 
   /** Nothing to release; present for the {@link TextEncoder} contract. */
@@ -178,10 +186,15 @@ export class HashedNgramTextEncoder implements TextEncoder {
 
   private embed(text: string): Float32Array {
     const acc = new Float64Array(this.dimension);
-    const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const words =
+      text
+        .normalize('NFKC')
+        .toLowerCase()
+        .match(/[\p{L}\p{N}]+/gu) ?? [];
     if (this.wordWeight > 0) {
       for (let n = 1; n <= this.maxWordNgram; n++) {
-        for (let i = 0; i + n <= words.length; i++) this.add(acc, `w${n}:${words.slice(i, i + n).join(' ')}`, this.wordWeight);
+        for (let i = 0; i + n <= words.length; i++)
+          this.add(acc, `w${n}:${words.slice(i, i + n).join(' ')}`, this.wordWeight);
       }
     }
     if (this.charRange && this.charWeight > 0) {

@@ -160,7 +160,12 @@ export class PrecomputedTextEncoder implements TextEncoder {
   private readonly table: Map<string, Float32Array>;
   private readonly instructions: Set<string>;
 
-  private constructor(doc: PrecomputedEmbeddingsFile, table: Map<string, Float32Array>, instruction: string, source: string) {
+  private constructor(
+    doc: PrecomputedEmbeddingsFile,
+    table: Map<string, Float32Array>,
+    instruction: string,
+    source: string,
+  ) {
     this.dimension = doc.dimension;
     this.id = `precomputed:${doc.model}:d${doc.dimension}`;
     this.instruction = instruction;
@@ -186,13 +191,18 @@ export class PrecomputedTextEncoder implements TextEncoder {
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      throw new NotFoundError(`PrecomputedTextEncoder: cannot read ${file} (${(e as Error).message}). Write it with the Python snippet in the PrecomputedTextEncoder docs, or with writePrecomputedEmbeddings().`, { cause: e });
+      throw new NotFoundError(
+        `PrecomputedTextEncoder: cannot read ${file} (${(e as Error).message}). Write it with the Python snippet in the PrecomputedTextEncoder docs, or with writePrecomputedEmbeddings().`,
+        { cause: e },
+      );
     }
     let doc: unknown;
     try {
       doc = JSON.parse(text);
     } catch (e) {
-      throw new DatasetError(`PrecomputedTextEncoder: ${file} is not valid JSON (${(e as Error).message}).`, { cause: e });
+      throw new DatasetError(`PrecomputedTextEncoder: ${file} is not valid JSON (${(e as Error).message}).`, {
+        cause: e,
+      });
     }
     let data: Float32Array | undefined;
     const dataName = (doc as { data?: unknown }).data;
@@ -202,9 +212,15 @@ export class PrecomputedTextEncoder implements TextEncoder {
       try {
         bytes = await readFile(dataFile);
       } catch (e) {
-        throw new NotFoundError(`PrecomputedTextEncoder: the index ${file} names data file ${dataFile}, which cannot be read (${(e as Error).message}).`, { cause: e });
+        throw new NotFoundError(
+          `PrecomputedTextEncoder: the index ${file} names data file ${dataFile}, which cannot be read (${(e as Error).message}).`,
+          { cause: e },
+        );
       }
-      if (bytes.byteLength % 4 !== 0) throw new DatasetError(`PrecomputedTextEncoder: data file ${dataFile} has ${bytes.byteLength} bytes, not a whole number of float32 values.`);
+      if (bytes.byteLength % 4 !== 0)
+        throw new DatasetError(
+          `PrecomputedTextEncoder: data file ${dataFile} has ${bytes.byteLength} bytes, not a whole number of float32 values.`,
+        );
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       data = new Float32Array(bytes.byteLength / 4);
       for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
@@ -221,44 +237,65 @@ export class PrecomputedTextEncoder implements TextEncoder {
    * @returns the encoder.
    * @throws the same errors as {@link PrecomputedTextEncoder.load}, except file-system ones.
    */
-  static fromFile(doc: unknown, options: PrecomputedTextEncoderOptions & { source?: string; data?: Float32Array | undefined } = {}): PrecomputedTextEncoder {
+  static fromFile(
+    doc: unknown,
+    options: PrecomputedTextEncoderOptions & { source?: string; data?: Float32Array | undefined } = {},
+  ): PrecomputedTextEncoder {
     const source = options.source ?? '<in memory>';
     const bad = (what: string): never => {
-      throw new DatasetError(`PrecomputedTextEncoder: ${source}: ${what}. See PrecomputedEmbeddingsFile for the format.`);
+      throw new DatasetError(
+        `PrecomputedTextEncoder: ${source}: ${what}. See PrecomputedEmbeddingsFile for the format.`,
+      );
     };
     if (typeof doc !== 'object' || doc === null) bad('the document is not a JSON object');
     const d = doc as Partial<PrecomputedEmbeddingsFile>;
-    if (d.format !== PRECOMPUTED_FORMAT) bad(`"format" is ${JSON.stringify(d.format)}, expected "${PRECOMPUTED_FORMAT}"`);
-    if (d.version !== PRECOMPUTED_VERSION) bad(`"version" is ${JSON.stringify(d.version)}, this library reads version ${PRECOMPUTED_VERSION}`);
-    if (typeof d.model !== 'string' || d.model.trim() === '') bad('"model" must name the model and pooling that made the vectors');
-    if (!Number.isInteger(d.dimension) || (d.dimension as number) < 1) bad(`"dimension" is ${JSON.stringify(d.dimension)}, expected a positive integer`);
-    if (typeof d.instruction !== 'string') bad('"instruction" must be a string ("" when the vectors were computed without one)');
+    if (d.format !== PRECOMPUTED_FORMAT)
+      bad(`"format" is ${JSON.stringify(d.format)}, expected "${PRECOMPUTED_FORMAT}"`);
+    if (d.version !== PRECOMPUTED_VERSION)
+      bad(`"version" is ${JSON.stringify(d.version)}, this library reads version ${PRECOMPUTED_VERSION}`);
+    if (typeof d.model !== 'string' || d.model.trim() === '')
+      bad('"model" must name the model and pooling that made the vectors');
+    if (!Number.isInteger(d.dimension) || (d.dimension as number) < 1)
+      bad(`"dimension" is ${JSON.stringify(d.dimension)}, expected a positive integer`);
+    if (typeof d.instruction !== 'string')
+      bad('"instruction" must be a string ("" when the vectors were computed without one)');
     if (!Array.isArray(d.entries) || d.entries.length === 0) bad('"entries" must be a non-empty array');
     const dim = d.dimension!;
     const binary = typeof d.data === 'string';
-    if (binary && !options.data) bad(`the index names data file "${d.data}" but no data was given (use PrecomputedTextEncoder.load)`);
+    if (binary && !options.data)
+      bad(`the index names data file "${d.data}" but no data was given (use PrecomputedTextEncoder.load)`);
     const rows = binary ? options.data!.length / dim : 0;
-    if (binary && !Number.isInteger(rows)) bad(`data file holds ${options.data!.length} values, not a multiple of dimension ${dim}`);
+    if (binary && !Number.isInteger(rows))
+      bad(`data file holds ${options.data!.length} values, not a multiple of dimension ${dim}`);
 
     const table = new Map<string, Float32Array>();
     d.entries!.forEach((entry, i) => {
-      if (typeof entry?.prompt !== 'string' || normalizePrompt(entry.prompt) === '') bad(`entry ${i} has no "prompt" text`);
+      if (typeof entry?.prompt !== 'string' || normalizePrompt(entry.prompt) === '')
+        bad(`entry ${i} has no "prompt" text`);
       const instruction = entry.instruction ?? d.instruction!;
       if (typeof instruction !== 'string') bad(`entry ${i}: "instruction" must be a string`);
       let vector: Float32Array;
       if (binary) {
-        if (!Number.isInteger(entry.row) || entry.row! < 0 || entry.row! >= rows) bad(`entry ${i}: "row" is ${JSON.stringify(entry.row)}, expected an integer in [0, ${rows})`);
+        if (!Number.isInteger(entry.row) || entry.row! < 0 || entry.row! >= rows)
+          bad(`entry ${i}: "row" is ${JSON.stringify(entry.row)}, expected an integer in [0, ${rows})`);
         vector = options.data!.slice(entry.row! * dim, (entry.row! + 1) * dim);
       } else {
-        if (!Array.isArray(entry.embedding) || entry.embedding.length !== dim) bad(`entry ${i}: "embedding" must be an array of ${dim} numbers (got ${Array.isArray(entry.embedding) ? entry.embedding.length : typeof entry.embedding})`);
+        if (!Array.isArray(entry.embedding) || entry.embedding.length !== dim)
+          bad(
+            `entry ${i}: "embedding" must be an array of ${dim} numbers (got ${Array.isArray(entry.embedding) ? entry.embedding.length : typeof entry.embedding})`,
+          );
         const nonNumber = entry.embedding!.findIndex((v) => typeof v !== 'number');
-        if (nonNumber >= 0) bad(`entry ${i}: "embedding"[${nonNumber}] is ${JSON.stringify(entry.embedding![nonNumber])}, not a number`);
+        if (nonNumber >= 0)
+          bad(`entry ${i}: "embedding"[${nonNumber}] is ${JSON.stringify(entry.embedding![nonNumber])}, not a number`);
         vector = Float32Array.from(entry.embedding!);
       }
-      for (let j = 0; j < dim; j++) if (!Number.isFinite(vector[j]!)) bad(`entry ${i} ("${entry.prompt.slice(0, 40)}"): value ${j} is not a finite number`);
+      for (let j = 0; j < dim; j++)
+        if (!Number.isFinite(vector[j]!))
+          bad(`entry ${i} ("${entry.prompt.slice(0, 40)}"): value ${j} is not a finite number`);
       const key = keyOf(instruction, normalizePrompt(entry.prompt));
       const previous = table.get(key);
-      if (previous && previous.some((v, j) => v !== vector[j])) bad(`prompt "${entry.prompt.slice(0, 60)}" appears twice with different vectors`);
+      if (previous && previous.some((v, j) => v !== vector[j]))
+        bad(`prompt "${entry.prompt.slice(0, 60)}" appears twice with different vectors`);
       table.set(key, vector);
     });
     const instruction = (options.instruction ?? d.instruction!).trim();
@@ -331,19 +368,40 @@ export class PrecomputedTextEncoder implements TextEncoder {
  * @throws {@link core!ConfigError} when there are no entries, vectors differ in length or hold
  *   non-finite values, or a prompt is empty.
  */
-export async function writePrecomputedEmbeddings(path: string, data: PrecomputedEmbeddingsData, options: WritePrecomputedOptions = {}): Promise<PrecomputedEmbeddingsFile> {
+export async function writePrecomputedEmbeddings(
+  path: string,
+  data: PrecomputedEmbeddingsData,
+  options: WritePrecomputedOptions = {},
+): Promise<PrecomputedEmbeddingsFile> {
   const storage = options.storage ?? 'json';
-  if (storage !== 'json' && storage !== 'binary') throw new ConfigError(`writePrecomputedEmbeddings: \`storage\` must be "json" or "binary"; received ${JSON.stringify(storage)}.`);
-  if (data.entries.length === 0) throw new ConfigError('writePrecomputedEmbeddings: `entries` is empty; give at least one prompt and its vector.');
+  if (storage !== 'json' && storage !== 'binary')
+    throw new ConfigError(
+      `writePrecomputedEmbeddings: \`storage\` must be "json" or "binary"; received ${JSON.stringify(storage)}.`,
+    );
+  if (data.entries.length === 0)
+    throw new ConfigError('writePrecomputedEmbeddings: `entries` is empty; give at least one prompt and its vector.');
   const dimension = data.entries[0]!.embedding.length;
   data.entries.forEach((e, i) => {
-    if (normalizePrompt(e.prompt) === '') throw new ConfigError(`writePrecomputedEmbeddings: entry ${i} has an empty prompt.`);
-    if (e.embedding.length !== dimension || dimension === 0) throw new ConfigError(`writePrecomputedEmbeddings: entry ${i} has ${e.embedding.length} values; entry 0 has ${dimension}. All vectors must have one non-zero length.`);
-    for (let j = 0; j < dimension; j++) if (!Number.isFinite(e.embedding[j]!)) throw new ConfigError(`writePrecomputedEmbeddings: entry ${i} value ${j} is not finite.`);
+    if (normalizePrompt(e.prompt) === '')
+      throw new ConfigError(`writePrecomputedEmbeddings: entry ${i} has an empty prompt.`);
+    if (e.embedding.length !== dimension || dimension === 0)
+      throw new ConfigError(
+        `writePrecomputedEmbeddings: entry ${i} has ${e.embedding.length} values; entry 0 has ${dimension}. All vectors must have one non-zero length.`,
+      );
+    for (let j = 0; j < dimension; j++)
+      if (!Number.isFinite(e.embedding[j]!))
+        throw new ConfigError(`writePrecomputedEmbeddings: entry ${i} value ${j} is not finite.`);
   });
   const file = resolve(path);
   await mkdir(dirname(file), { recursive: true });
-  const doc: PrecomputedEmbeddingsFile = { format: PRECOMPUTED_FORMAT, version: PRECOMPUTED_VERSION, model: data.model, dimension, instruction: data.instruction, entries: [] };
+  const doc: PrecomputedEmbeddingsFile = {
+    format: PRECOMPUTED_FORMAT,
+    version: PRECOMPUTED_VERSION,
+    model: data.model,
+    dimension,
+    instruction: data.instruction,
+    entries: [],
+  };
   if (storage === 'binary') {
     const dataName = `${basename(file).replace(/\.json$/i, '')}.f32`;
     const bytes = Buffer.alloc(data.entries.length * dimension * 4);
@@ -352,12 +410,18 @@ export async function writePrecomputedEmbeddings(path: string, data: Precomputed
     });
     await writeFileAtomicAsync(join(dirname(file), dataName), bytes);
     doc.data = dataName;
-    doc.entries = data.entries.map((e, row) => ({ prompt: e.prompt, ...(e.instruction !== undefined ? { instruction: e.instruction } : {}), row }));
+    doc.entries = data.entries.map((e, row) => ({
+      prompt: e.prompt,
+      ...(e.instruction !== undefined ? { instruction: e.instruction } : {}),
+      row,
+    }));
   } else {
-    doc.entries = data.entries.map((e) => ({ prompt: e.prompt, ...(e.instruction !== undefined ? { instruction: e.instruction } : {}), embedding: Array.from(Float32Array.from(e.embedding)) }));
+    doc.entries = data.entries.map((e) => ({
+      prompt: e.prompt,
+      ...(e.instruction !== undefined ? { instruction: e.instruction } : {}),
+      embedding: Array.from(Float32Array.from(e.embedding)),
+    }));
   }
   await writeFileAtomicAsync(file, JSON.stringify(doc));
   return doc;
 }
-
-

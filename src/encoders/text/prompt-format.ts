@@ -11,7 +11,8 @@ import { ConfigError } from '../../core/errors.js';
  * The paper's default interpretation instruction (section 3.1.1), word for word, prepended to
  * every structured prompt by the LLM-backed encoders unless an encoder is given another one.
  */
-export const DEFAULT_TEXT_INSTRUCTION = 'convert the following task description into a structured policy representation';
+export const DEFAULT_TEXT_INSTRUCTION =
+  'convert the following task description into a structured policy representation';
 
 /**
  * A task description in the structured form of the paper's Figure 1. Rendered by
@@ -60,14 +61,17 @@ export function formatStructuredPrompt(prompt: StructuredTaskPrompt): string {
     throw new ConfigError('Structured prompt: `task` must be a non-empty string such as "Meta-World push".');
   }
   if (typeof prompt.objective !== 'string' || prompt.objective.trim() === '') {
-    throw new ConfigError(`Structured prompt for task "${prompt.task}": \`objective\` must be a non-empty string such as "Push the puck to a goal".`);
+    throw new ConfigError(
+      `Structured prompt for task "${prompt.task}": \`objective\` must be a non-empty string such as "Push the puck to a goal".`,
+    );
   }
   const lines = [`Task: ${sentence(prompt.task)}`, `Objective: ${sentence(prompt.objective)}`];
   const constraints = typeof prompt.constraints === 'string' ? [prompt.constraints] : (prompt.constraints ?? []);
   const kept = constraints.map((c) => c.trim().replace(/[.;]$/, '')).filter((c) => c !== '');
   if (kept.length > 0) lines.push(`Constraints: ${sentence(kept.join('; '))}`);
   for (const [key, value] of Object.entries(prompt.attributes ?? {})) {
-    if (key.trim() === '') throw new ConfigError(`Structured prompt for task "${prompt.task}": attribute keys must be non-empty.`);
+    if (key.trim() === '')
+      throw new ConfigError(`Structured prompt for task "${prompt.task}": attribute keys must be non-empty.`);
     if (value.trim() !== '') lines.push(`${key.trim()}: ${sentence(value)}`);
   }
   return lines.join('\n');
@@ -115,12 +119,17 @@ export function composeEncoderInput(instruction: string, prompt: string): string
  */
 export function checkPrompts(prompts: readonly string[], who: string): string[] {
   if (!Array.isArray(prompts)) {
-    throw new ConfigError(`${who}.encode expects an array of prompt strings; received ${typeof prompts}. Wrap a single prompt as [prompt].`);
+    throw new ConfigError(
+      `${who}.encode expects an array of prompt strings; received ${typeof prompts}. Wrap a single prompt as [prompt].`,
+    );
   }
   return prompts.map((p, i) => {
     if (typeof p !== 'string') throw new ConfigError(`${who}.encode: prompt ${i} is ${typeof p}, expected a string.`);
     const n = normalizePrompt(p);
-    if (n === '') throw new ConfigError(`${who}.encode: prompt ${i} is empty; every task needs a text description (see formatStructuredPrompt).`);
+    if (n === '')
+      throw new ConfigError(
+        `${who}.encode: prompt ${i} is empty; every task needs a text description (see formatStructuredPrompt).`,
+      );
     return n;
   });
 }

@@ -84,8 +84,12 @@ export function textEncoderInfo(encoder: TextEncoder): TextEncoderInfo {
 export function assertTextEncoderCompatible(saved: TextEncoderInfo, encoder: TextEncoder): void {
   const problems: string[] = [];
   if (saved.id !== encoder.id) problems.push(`id "${encoder.id}" (checkpoint: "${saved.id}")`);
-  if (saved.dimension !== encoder.dimension) problems.push(`dimension ${encoder.dimension} (checkpoint: ${saved.dimension})`);
-  if (saved.instruction !== encoder.instruction) problems.push(`instruction ${JSON.stringify(encoder.instruction)} (checkpoint: ${JSON.stringify(saved.instruction)})`);
+  if (saved.dimension !== encoder.dimension)
+    problems.push(`dimension ${encoder.dimension} (checkpoint: ${saved.dimension})`);
+  if (saved.instruction !== encoder.instruction)
+    problems.push(
+      `instruction ${JSON.stringify(encoder.instruction)} (checkpoint: ${JSON.stringify(saved.instruction)})`,
+    );
   if (problems.length > 0) {
     throw new ConfigError(
       `The text encoder does not match the one this checkpoint was trained with: ${problems.join('; ')}. ` +
@@ -103,7 +107,8 @@ export function assertTextEncoderCompatible(saved: TextEncoderInfo, encoder: Tex
  * @throws {@link core!ConfigError} when the lengths differ.
  */
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new ConfigError(`cosineSimilarity: vectors have lengths ${a.length} and ${b.length}; they must match.`);
+  if (a.length !== b.length)
+    throw new ConfigError(`cosineSimilarity: vectors have lengths ${a.length} and ${b.length}; they must match.`);
   let dot = 0;
   let na = 0;
   let nb = 0;

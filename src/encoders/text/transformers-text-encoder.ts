@@ -27,7 +27,12 @@ import type { TextEncoder } from './text-encoder.js';
 export type TextEncoderDtype = 'fp32' | 'fp16' | 'q8' | 'q4';
 
 /** The ONNX file-name suffix transformers.js uses for each {@link TextEncoderDtype}. */
-export const DTYPE_FILE_SUFFIX: Readonly<Record<TextEncoderDtype, string>> = Object.freeze({ fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' });
+export const DTYPE_FILE_SUFFIX: Readonly<Record<TextEncoderDtype, string>> = Object.freeze({
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  q4: '_q4',
+});
 
 /**
  * How token states become one vector. `mean`: the paper's mean over real (unpadded) tokens.
@@ -168,19 +173,30 @@ function defaultModelCacheDir(): string {
  * @throws {@link core!NotFoundError} when a path-like `model` does not exist;
  *   {@link core!ConfigError} when `model` is a Hub id and `allowRemoteModels` is not `true`.
  */
-export function resolveModelSource(options: Pick<TransformersTextEncoderOptions, 'model' | 'localModelPath' | 'allowRemoteModels'>): TextModelSource {
+export function resolveModelSource(
+  options: Pick<TransformersTextEncoderOptions, 'model' | 'localModelPath' | 'allowRemoteModels'>,
+): TextModelSource {
   const model = options.model;
   if (typeof model !== 'string' || model.trim() === '') {
-    throw new ConfigError('TransformersTextEncoder: `model` must be a local model folder or a Hugging Face Hub id; received an empty value.');
+    throw new ConfigError(
+      'TransformersTextEncoder: `model` must be a local model folder or a Hugging Face Hub id; received an empty value.',
+    );
   }
   const expanded = model.startsWith('~') ? join(process.env['HOME'] ?? '~', model.slice(1)) : model;
   const candidates = [resolve(expanded)];
   if (options.localModelPath && !isAbsolute(expanded)) candidates.push(resolve(options.localModelPath, expanded));
   const found = candidates.find((c) => existsSync(c) && statSync(c).isDirectory());
   if (found) return { kind: 'local', dir: found };
-  const pathLike = isAbsolute(expanded) || model.startsWith('.') || model.startsWith('~') || model.includes('\\') || model.split('/').length > 2;
+  const pathLike =
+    isAbsolute(expanded) ||
+    model.startsWith('.') ||
+    model.startsWith('~') ||
+    model.includes('\\') ||
+    model.split('/').length > 2;
   if (pathLike) {
-    throw new NotFoundError(`TransformersTextEncoder: model folder ${candidates.join(' or ')} does not exist. Give the folder that holds config.json, tokenizer.json and onnx/model.onnx.`);
+    throw new NotFoundError(
+      `TransformersTextEncoder: model folder ${candidates.join(' or ')} does not exist. Give the folder that holds config.json, tokenizer.json and onnx/model.onnx.`,
+    );
   }
   if (options.allowRemoteModels !== true) {
     throw new ConfigError(
@@ -206,13 +222,17 @@ function checkLocalFolder(dir: string, dtype: TextEncoderDtype): string {
   const need = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
   const missing = need.filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) {
-    throw new NotFoundError(`TransformersTextEncoder: model folder ${dir} lacks ${missing.join(', ')}. A transformers.js model folder holds ${need.join(', ')} and onnx/model<suffix>.onnx.`);
+    throw new NotFoundError(
+      `TransformersTextEncoder: model folder ${dir} lacks ${missing.join(', ')}. A transformers.js model folder holds ${need.join(', ')} and onnx/model<suffix>.onnx.`,
+    );
   }
   const onnxName = `model${DTYPE_FILE_SUFFIX[dtype]}.onnx`;
   const onnxPath = join(dir, 'onnx', onnxName);
   if (!existsSync(onnxPath)) {
     const present = onnxFilesIn(dir);
-    const hints = (Object.keys(DTYPE_FILE_SUFFIX) as TextEncoderDtype[]).filter((d) => present.includes(`model${DTYPE_FILE_SUFFIX[d]}.onnx`)).map((d) => `dtype: '${d}'`);
+    const hints = (Object.keys(DTYPE_FILE_SUFFIX) as TextEncoderDtype[])
+      .filter((d) => present.includes(`model${DTYPE_FILE_SUFFIX[d]}.onnx`))
+      .map((d) => `dtype: '${d}'`);
     throw new NotFoundError(
       `TransformersTextEncoder: dtype '${dtype}' loads onnx/${onnxName}, which is not in ${dir}. ` +
         `Present: ${present.length > 0 ? present.join(', ') : 'no .onnx files'}${hints.length > 0 ? ` (use ${hints.join(' or ')})` : ''}.`,
@@ -227,7 +247,10 @@ function checkLocalFolder(dir: string, dtype: TextEncoderDtype): string {
 /** Picks the graph output with the token states, or explains which export is needed. */
 function pickHiddenOutput(outputNames: readonly string[], requested: string | undefined, model: string): string {
   if (requested !== undefined) {
-    if (!outputNames.includes(requested)) throw new ConfigError(`TransformersTextEncoder: \`outputName\` "${requested}" is not an output of ${model}; its outputs are ${outputNames.join(', ')}.`);
+    if (!outputNames.includes(requested))
+      throw new ConfigError(
+        `TransformersTextEncoder: \`outputName\` "${requested}" is not an output of ${model}; its outputs are ${outputNames.join(', ')}.`,
+      );
     return requested;
   }
   for (const name of HIDDEN_OUTPUTS) if (outputNames.includes(name)) return name;
@@ -236,7 +259,10 @@ function pickHiddenOutput(outputNames: readonly string[], requested: string | un
     .filter((x) => x.m)
     .sort((a, b) => Number(b.m![1]) - Number(a.m![1]));
   if (layers.length > 0) return layers[0]!.n;
-  const shown = outputNames.length > 6 ? `${outputNames.slice(0, 6).join(', ')}, ... (${outputNames.length} in all)` : outputNames.join(', ');
+  const shown =
+    outputNames.length > 6
+      ? `${outputNames.slice(0, 6).join(', ')}, ... (${outputNames.length} in all)`
+      : outputNames.join(', ');
   if (outputNames.includes('logits')) {
     throw new ConfigError(
       `TransformersTextEncoder: ${model} returns logits, not hidden states (outputs: ${shown}). It is a text-generation (causal-LM) export; ` +
@@ -245,17 +271,23 @@ function pickHiddenOutput(outputNames: readonly string[], requested: string | un
         'or an LLM-derived embedding model with ONNX weights, or compute the vectors in Python and use PrecomputedTextEncoder.',
     );
   }
-  throw new ConfigError(`TransformersTextEncoder: ${model} has no output with token states (outputs: ${shown}). Expected last_hidden_state, token_embeddings or hidden_states.<n>; name the right one with \`outputName\`.`);
+  throw new ConfigError(
+    `TransformersTextEncoder: ${model} has no output with token states (outputs: ${shown}). Expected last_hidden_state, token_embeddings or hidden_states.<n>; name the right one with \`outputName\`.`,
+  );
 }
 
 function positiveInt(value: number | undefined, name: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`TransformersTextEncoder: \`${name}\` must be an integer ≥ ${min}; received ${value}.`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(`TransformersTextEncoder: \`${name}\` must be an integer ≥ ${min}; received ${value}.`);
   return value;
 }
 
 /** Callable form of a transformers.js tokenizer, as this module uses it. */
-type TokenizeFn = (texts: string[], options: { padding: boolean; truncation: boolean; max_length: number }) => Record<string, Tensor>;
+type TokenizeFn = (
+  texts: string[],
+  options: { padding: boolean; truncation: boolean; max_length: number },
+) => Record<string, Tensor>;
 /** Callable form of a transformers.js model, as this module uses it. */
 type ForwardFn = (inputs: Record<string, Tensor>) => Promise<Record<string, Tensor>>;
 
@@ -346,13 +378,23 @@ export class TransformersTextEncoder implements TextEncoder {
    */
   static async load(options: TransformersTextEncoderOptions): Promise<TransformersTextEncoder> {
     const dtype = options.dtype ?? 'fp32';
-    if (!Object.hasOwn(DTYPE_FILE_SUFFIX, dtype)) throw new ConfigError(`TransformersTextEncoder: \`dtype\` must be one of ${Object.keys(DTYPE_FILE_SUFFIX).join(', ')}; received ${JSON.stringify(dtype)}.`);
+    if (!Object.hasOwn(DTYPE_FILE_SUFFIX, dtype))
+      throw new ConfigError(
+        `TransformersTextEncoder: \`dtype\` must be one of ${Object.keys(DTYPE_FILE_SUFFIX).join(', ')}; received ${JSON.stringify(dtype)}.`,
+      );
     const pooling = options.pooling ?? 'mean';
-    if (pooling !== 'mean' && pooling !== 'last_token') throw new ConfigError(`TransformersTextEncoder: \`pooling\` must be 'mean' or 'last_token'; received ${JSON.stringify(pooling)}.`);
+    if (pooling !== 'mean' && pooling !== 'last_token')
+      throw new ConfigError(
+        `TransformersTextEncoder: \`pooling\` must be 'mean' or 'last_token'; received ${JSON.stringify(pooling)}.`,
+      );
     const device = options.device ?? 'cpu';
-    if (device !== 'cpu' && device !== 'cuda') throw new ConfigError(`TransformersTextEncoder: \`device\` must be 'cpu' or 'cuda'; received ${JSON.stringify(device)}.`);
+    if (device !== 'cpu' && device !== 'cuda')
+      throw new ConfigError(
+        `TransformersTextEncoder: \`device\` must be 'cpu' or 'cuda'; received ${JSON.stringify(device)}.`,
+      );
     const instruction = options.instruction ?? DEFAULT_TEXT_INSTRUCTION;
-    if (typeof instruction !== 'string') throw new ConfigError('TransformersTextEncoder: `instruction` must be a string ("" for none).');
+    if (typeof instruction !== 'string')
+      throw new ConfigError('TransformersTextEncoder: `instruction` must be a string ("" for none).');
     const batchSize = positiveInt(options.batchSize, 'batchSize', 8);
     const threads = options.threads === undefined ? undefined : positiveInt(options.threads, 'threads', 1);
     if (options.maxLength !== undefined) positiveInt(options.maxLength, 'maxLength', 0, 2);
@@ -371,7 +413,11 @@ export class TransformersTextEncoder implements TextEncoder {
     hf.env.allowRemoteModels = allowRemote && source.kind === 'hub';
     const cacheDir = allowRemote ? resolve(options.modelCacheDir ?? defaultModelCacheDir()) : null;
     if (cacheDir) hf.env.cacheDir = cacheDir;
-    const common = { local_files_only: !hf.env.allowRemoteModels, revision, ...(cacheDir ? { cache_dir: cacheDir } : {}) };
+    const common = {
+      local_files_only: !hf.env.allowRemoteModels,
+      revision,
+      ...(cacheDir ? { cache_dir: cacheDir } : {}),
+    };
 
     let tokenizer: PreTrainedTokenizer;
     let model: PreTrainedModel;
@@ -386,7 +432,8 @@ export class TransformersTextEncoder implements TextEncoder {
     } catch (e) {
       if (e instanceof RlError) throw e;
       const message = (e as Error)?.message ?? String(e);
-      const notFound = (e as Error)?.name === 'ModelFileNotFoundError' || /not found|could not locate|no such file/i.test(message);
+      const notFound =
+        (e as Error)?.name === 'ModelFileNotFoundError' || /not found|could not locate|no such file/i.test(message);
       const Cls = notFound ? NotFoundError : RlError;
       throw new Cls(`TransformersTextEncoder: loading ${modelName} (dtype ${dtype}) failed: ${message}`, { cause: e });
     }
@@ -396,15 +443,33 @@ export class TransformersTextEncoder implements TextEncoder {
       const outputNames = session?.outputNames ?? [];
       const outputName = pickHiddenOutput(outputNames, options.outputName, modelName);
       const tokenizerMax = Number(tokenizer.model_max_length);
-      const maxLength = options.maxLength ?? (Number.isFinite(tokenizerMax) && tokenizerMax >= 2 ? Math.min(tokenizerMax, 8192) : 8192);
+      const maxLength =
+        options.maxLength ?? (Number.isFinite(tokenizerMax) && tokenizerMax >= 2 ? Math.min(tokenizerMax, 8192) : 8192);
       const suffix = `${dtype}:${pooling}${options.normalize ? ':l2' : ''}`;
-      const id = options.id ?? (source.kind === 'local' ? `transformers:${basename(source.dir)}#${fingerprint}:${suffix}` : `transformers:${source.id}@${revision}:${suffix}`);
-      const parts: LoadedParts = { id, modelName, tokenizer, model, outputName, instruction, pooling, normalize: options.normalize === true, maxLength, batchSize };
+      const id =
+        options.id ??
+        (source.kind === 'local'
+          ? `transformers:${basename(source.dir)}#${fingerprint}:${suffix}`
+          : `transformers:${source.id}@${revision}:${suffix}`);
+      const parts: LoadedParts = {
+        id,
+        modelName,
+        tokenizer,
+        model,
+        outputName,
+        instruction,
+        pooling,
+        normalize: options.normalize === true,
+        maxLength,
+        batchSize,
+      };
       const [probe] = await TransformersTextEncoder.run(parts, ['dimension probe'], undefined);
       const dimension = probe!.length;
       const hidden = (model.config as { hidden_size?: unknown }).hidden_size;
       if (typeof hidden === 'number' && hidden !== dimension && options.outputName === undefined) {
-        throw new ShapeError(`TransformersTextEncoder: ${modelName} declares hidden_size ${hidden} in config.json but its "${outputName}" output has ${dimension} features per token.`);
+        throw new ShapeError(
+          `TransformersTextEncoder: ${modelName} declares hidden_size ${hidden} in config.json but its "${outputName}" output has ${dimension} features per token.`,
+        );
       }
       return new TransformersTextEncoder(parts, dimension);
     } catch (e) {
@@ -421,12 +486,20 @@ export class TransformersTextEncoder implements TextEncoder {
   async encode(prompts: readonly string[]): Promise<Float32Array[]> {
     if (this.disposed) throw new ConfigError(`TransformersTextEncoder (${this.id}) was disposed; load a new one.`);
     const normalized = checkPrompts(prompts, 'TransformersTextEncoder');
-    const out = await TransformersTextEncoder.run(this.parts, normalized.map((p) => composeEncoderInput(this.instruction, p)), this.dimension);
+    const out = await TransformersTextEncoder.run(
+      this.parts,
+      normalized.map((p) => composeEncoderInput(this.instruction, p)),
+      this.dimension,
+    );
     return out;
   }
 
   /** Tokenises, runs the graph and pools, batch by batch. */
-  private static async run(parts: LoadedParts, texts: string[], dimension: number | undefined): Promise<Float32Array[]> {
+  private static async run(
+    parts: LoadedParts,
+    texts: string[],
+    dimension: number | undefined,
+  ): Promise<Float32Array[]> {
     const tokenize = parts.tokenizer as unknown as TokenizeFn;
     const forward = parts.model as unknown as ForwardFn;
     const canPad = parts.tokenizer.pad_token_id !== undefined && parts.tokenizer.pad_token_id !== null;
@@ -439,7 +512,8 @@ export class TransformersTextEncoder implements TextEncoder {
       try {
         outputs = await forward(inputs);
         const states = outputs[parts.outputName];
-        if (!states) throw new ShapeError(`TransformersTextEncoder: the model returned no "${parts.outputName}" output.`);
+        if (!states)
+          throw new ShapeError(`TransformersTextEncoder: the model returned no "${parts.outputName}" output.`);
         result.push(...pool(states, inputs['attention_mask']!, parts.pooling, parts.normalize, dimension));
       } finally {
         for (const t of [...Object.values(inputs), ...Object.values(outputs)]) t.dispose?.();
@@ -467,11 +541,24 @@ export class TransformersTextEncoder implements TextEncoder {
  * @returns one new Float32Array of length H per row.
  * @throws {@link core!ShapeError} for unexpected shapes or a row without real tokens.
  */
-function pool(states: Tensor, mask: Tensor, pooling: TextPooling, normalize: boolean, dimension: number | undefined): Float32Array[] {
-  if (states.dims.length !== 3) throw new ShapeError(`TransformersTextEncoder: token states have shape [${states.dims.join(', ')}]; expected [batch, tokens, hidden].`);
+function pool(
+  states: Tensor,
+  mask: Tensor,
+  pooling: TextPooling,
+  normalize: boolean,
+  dimension: number | undefined,
+): Float32Array[] {
+  if (states.dims.length !== 3)
+    throw new ShapeError(
+      `TransformersTextEncoder: token states have shape [${states.dims.join(', ')}]; expected [batch, tokens, hidden].`,
+    );
   const [B, T, H] = states.dims as [number, number, number];
-  if (dimension !== undefined && H !== dimension) throw new ShapeError(`TransformersTextEncoder: token states have ${H} features; expected ${dimension}.`);
-  if (mask.dims[0] !== B || mask.dims[1] !== T) throw new ShapeError(`TransformersTextEncoder: attention mask [${mask.dims.join(', ')}] does not match token states [${B}, ${T}, ${H}].`);
+  if (dimension !== undefined && H !== dimension)
+    throw new ShapeError(`TransformersTextEncoder: token states have ${H} features; expected ${dimension}.`);
+  if (mask.dims[0] !== B || mask.dims[1] !== T)
+    throw new ShapeError(
+      `TransformersTextEncoder: attention mask [${mask.dims.join(', ')}] does not match token states [${B}, ${T}, ${H}].`,
+    );
   const f32 = states.type === 'float32' ? states : states.to('float32');
   const data = f32.data as Float32Array;
   const m = mask.data as ArrayLike<bigint | number>;
@@ -489,7 +576,8 @@ function pool(states: Tensor, mask: Tensor, pooling: TextPooling, normalize: boo
         for (let h = 0; h < H; h++) acc[h]! += data[base + h]!;
       }
     }
-    if (count === 0) throw new ShapeError(`TransformersTextEncoder: prompt ${b} of the batch has no tokens after tokenisation.`);
+    if (count === 0)
+      throw new ShapeError(`TransformersTextEncoder: prompt ${b} of the batch has no tokens after tokenisation.`);
     const v = new Float32Array(H);
     if (pooling === 'mean') for (let h = 0; h < H; h++) v[h] = acc[h]! / count;
     else v.set(data.subarray((b * T + last) * H, (b * T + last + 1) * H));
@@ -498,7 +586,11 @@ function pool(states: Tensor, mask: Tensor, pooling: TextPooling, normalize: boo
       for (let h = 0; h < H; h++) n += v[h]! * v[h]!;
       if (n > 0) for (let h = 0, inv = 1 / Math.sqrt(n); h < H; h++) v[h]! *= inv;
     }
-    for (let h = 0; h < H; h++) if (!Number.isFinite(v[h]!)) throw new ShapeError(`TransformersTextEncoder: the pooled vector of prompt ${b} has a non-finite value (feature ${h}); check the model's dtype.`);
+    for (let h = 0; h < H; h++)
+      if (!Number.isFinite(v[h]!))
+        throw new ShapeError(
+          `TransformersTextEncoder: the pooled vector of prompt ${b} has a non-finite value (feature ${h}); check the model's dtype.`,
+        );
     out.push(v);
   }
   if (f32 !== states) f32.dispose();

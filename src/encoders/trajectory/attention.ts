@@ -54,10 +54,22 @@ export const MASKED_SCORE = -1e9;
  * @throws {@link ShapeError} when the shapes do not agree.
  * @remarks Returns a new tensor; the caller owns it. `keyBias` is not disposed.
  */
-export function maskedAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, keyBias: tf.Tensor3D, scale: number): tf.Tensor3D {
+export function maskedAttention(
+  q: tf.Tensor3D,
+  k: tf.Tensor3D,
+  v: tf.Tensor3D,
+  keyBias: tf.Tensor3D,
+  scale: number,
+): tf.Tensor3D {
   const [batch, tokens] = q.shape;
   const same = (t: tf.Tensor3D): boolean => t.rank === 3 && tf.util.arraysEqual(t.shape, q.shape);
-  if (q.rank !== 3 || !same(k) || !same(v) || keyBias.rank !== 3 || !tf.util.arraysEqual(keyBias.shape, [batch, 1, tokens])) {
+  if (
+    q.rank !== 3 ||
+    !same(k) ||
+    !same(v) ||
+    keyBias.rank !== 3 ||
+    !tf.util.arraysEqual(keyBias.shape, [batch, 1, tokens])
+  ) {
     throw new ShapeError(
       `maskedAttention expects q, k, v [batch, tokens, headDim] and keyBias [batch, 1, tokens]; got q [${q.shape.join(', ')}], ` +
         `k [${k.shape.join(', ')}], v [${v.shape.join(', ')}], keyBias [${keyBias.shape.join(', ')}].`,
@@ -75,7 +87,11 @@ export function maskedAttention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, 
       const dO = dy as tf.Tensor3D;
       const dA = tf.matMul(dO, tf.transpose(sv, [0, 2, 1]));
       const dV = tf.matMul(tf.transpose(sa, [0, 2, 1]), dO);
-      const rowSum = tf.reshape(tf.matMul(tf.reshape(tf.mul(dA, sa), [batch * tokens, tokens]), tf.ones([tokens, 1])), [batch, tokens, 1]);
+      const rowSum = tf.reshape(tf.matMul(tf.reshape(tf.mul(dA, sa), [batch * tokens, tokens]), tf.ones([tokens, 1])), [
+        batch,
+        tokens,
+        1,
+      ]);
       const dS = tf.mul(tf.mul(sa, tf.sub(dA, rowSum)), scale) as tf.Tensor3D;
       const dQ = tf.matMul(dS, sk);
       const dK = tf.matMul(tf.transpose(dS, [0, 2, 1]), sq);
@@ -131,7 +147,9 @@ export class MultiHeadSelfAttention implements NetModule {
   constructor(options: MultiHeadSelfAttentionOptions) {
     const { width, heads } = options;
     if (!Number.isInteger(width) || width < 1 || !Number.isInteger(heads) || heads < 1 || width % heads !== 0) {
-      throw new ConfigError(`Attention width (${String(width)}) and heads (${String(heads)}) must be positive integers with heads dividing width.`);
+      throw new ConfigError(
+        `Attention width (${String(width)}) and heads (${String(heads)}) must be positive integers with heads dividing width.`,
+      );
     }
     this.width = width;
     this.heads = heads;
@@ -157,14 +175,20 @@ export class MultiHeadSelfAttention implements NetModule {
   apply(x: tf.Tensor2D, tokens: number, keyBias: tf.Tensor3D): tf.Tensor2D {
     const rows = x.shape[0];
     if (x.rank !== 2 || x.shape[1] !== this.width || rows % tokens !== 0) {
-      throw new ShapeError(`Attention expects input [sequences·${tokens}, ${this.width}], got [${x.shape.join(', ')}].`);
+      throw new ShapeError(
+        `Attention expects input [sequences·${tokens}, ${this.width}], got [${x.shape.join(', ')}].`,
+      );
     }
     const sequences = rows / tokens;
     const { heads, headDim } = this;
     const split = (t: tf.Tensor2D): tf.Tensor3D =>
       heads === 1
         ? tf.reshape(t, [sequences, tokens, headDim])
-        : tf.reshape(tf.transpose(tf.reshape(t, [sequences, tokens, heads, headDim]), [0, 2, 1, 3]), [sequences * heads, tokens, headDim]);
+        : tf.reshape(tf.transpose(tf.reshape(t, [sequences, tokens, heads, headDim]), [0, 2, 1, 3]), [
+            sequences * heads,
+            tokens,
+            headDim,
+          ]);
     const q = split(denseApply(x, this.query.kernel, this.query.bias, 'linear'));
     const k = split(denseApply(x, this.key.kernel, this.key.bias, 'linear'));
     const v = split(denseApply(x, this.value.kernel, this.value.bias, 'linear'));
@@ -172,7 +196,10 @@ export class MultiHeadSelfAttention implements NetModule {
     const merged =
       heads === 1
         ? tf.reshape(o, [rows, this.width])
-        : tf.reshape(tf.transpose(tf.reshape(o, [sequences, heads, tokens, headDim]), [0, 2, 1, 3]), [rows, this.width]);
+        : tf.reshape(tf.transpose(tf.reshape(o, [sequences, heads, tokens, headDim]), [0, 2, 1, 3]), [
+            rows,
+            this.width,
+          ]);
     return denseApply(merged as tf.Tensor2D, this.output.kernel, this.output.bias, 'linear');
   }
 

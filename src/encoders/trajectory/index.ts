@@ -5,10 +5,20 @@
  *
  * @module
  */
-export { MASKED_SCORE, maskedAttention, MultiHeadSelfAttention, type MultiHeadSelfAttentionOptions } from './attention.js';
+export {
+  MASKED_SCORE,
+  maskedAttention,
+  MultiHeadSelfAttention,
+  type MultiHeadSelfAttentionOptions,
+} from './attention.js';
 export { LAYER_NORM_EPSILON, LayerNorm, layerNorm, type LayerNormOptions } from './layer-norm.js';
 export { type DenseVariables, normalDenseVariables } from './params.js';
-export { buildPromptBatch, type BuildPromptBatchOptions, type PromptBatch, type TrajectoryPrompt } from './prompt-batch.js';
+export {
+  buildPromptBatch,
+  type BuildPromptBatchOptions,
+  type PromptBatch,
+  type TrajectoryPrompt,
+} from './prompt-batch.js';
 export {
   type EncodeOptions,
   promptTokens,

@@ -38,7 +38,12 @@ export const LAYER_NORM_EPSILON = 1e-5;
  * @throws {@link ShapeError} when the shapes do not agree.
  * @remarks Returns a new tensor; the caller owns it. Works under `tf.grad` / `tf.variableGrads`.
  */
-export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = LAYER_NORM_EPSILON): tf.Tensor2D {
+export function layerNorm(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon = LAYER_NORM_EPSILON,
+): tf.Tensor2D {
   const width = x.shape[1];
   if (x.rank !== 2 || gamma.rank !== 1 || beta.rank !== 1 || gamma.shape[0] !== width || beta.shape[0] !== width) {
     throw new ShapeError(

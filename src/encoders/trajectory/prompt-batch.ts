@@ -97,7 +97,9 @@ export function buildPromptBatch(prompts: readonly TrajectoryPrompt[], options: 
   const longest = kept.reduce((m, k) => Math.max(m, k.length), 0);
   const steps = options.padTo ?? longest;
   if (!Number.isInteger(steps) || steps < longest || steps > maxSteps) {
-    throw new ConfigError(`buildPromptBatch: padTo must be an integer in ${longest}..${maxSteps} (the longest kept prompt .. maxSteps), got ${String(options.padTo)}.`);
+    throw new ConfigError(
+      `buildPromptBatch: padTo must be an integer in ${longest}..${maxSteps} (the longest kept prompt .. maxSteps), got ${String(options.padTo)}.`,
+    );
   }
   const P = prompts.length;
   const observations = new Float32Array(P * steps * S);
@@ -134,6 +136,8 @@ function checkPrompt(prompt: TrajectoryPrompt, p: number, S: number, A: number):
     );
   }
   if (prompt.mask !== undefined && prompt.mask.length !== prompt.length) {
-    throw new ShapeError(`${where} has a mask of ${prompt.mask.length} entries for ${prompt.length} steps; give one entry per step.`);
+    throw new ShapeError(
+      `${where} has a mask of ${prompt.mask.length} entries for ${prompt.length} steps; give one entry per step.`,
+    );
   }
 }

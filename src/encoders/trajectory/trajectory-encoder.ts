@@ -162,7 +162,9 @@ export interface PromptTokens {
  */
 export function promptTokens(batch: PromptBatch, maxPromptLength: number): PromptTokens {
   if (batch.steps > maxPromptLength) {
-    throw new ShapeError(`promptTokens: the batch has ${batch.steps} steps per prompt but the timestep table has ${maxPromptLength} rows; build it with maxSteps ≤ ${maxPromptLength}.`);
+    throw new ShapeError(
+      `promptTokens: the batch has ${batch.steps} steps per prompt but the timestep table has ${maxPromptLength} rows; build it with maxSteps ≤ ${maxPromptLength}.`,
+    );
   }
   const { size: P, steps: L, observationDim: S, actionDim: A } = batch;
   const N = 2 * L;
@@ -216,7 +218,14 @@ class EncoderBlock implements NetModule {
   constructor(config: TrajectoryEncoderConfig, rng: Rng, name: string) {
     const residualStd = config.initStd / Math.sqrt(2 * config.layers);
     this.norm1 = new LayerNorm({ width: config.width, name: `${name}/ln1` });
-    this.attention = new MultiHeadSelfAttention({ width: config.width, heads: config.heads, rng, initStd: config.initStd, outputInitStd: residualStd, name: `${name}/attn` });
+    this.attention = new MultiHeadSelfAttention({
+      width: config.width,
+      heads: config.heads,
+      rng,
+      initStd: config.initStd,
+      outputInitStd: residualStd,
+      name: `${name}/attn`,
+    });
     this.norm2 = new LayerNorm({ width: config.width, name: `${name}/ln2` });
     this.ffn1 = normalDenseVariables(config.width, config.feedForwardDim, config.initStd, rng, `${name}/ffn1`);
     this.ffn2 = normalDenseVariables(config.feedForwardDim, config.width, residualStd, rng, `${name}/ffn2`);
@@ -259,7 +268,9 @@ function positiveInt(value: number, field: string): number {
  * Validates options and fills in the defaults of {@link TRAJECTORY_ENCODER_DEFAULTS}.
  * @throws {@link ConfigError} naming the invalid field.
  */
-export function resolveTrajectoryEncoderConfig(options: Omit<TrajectoryEncoderOptions, 'rng' | 'name'>): TrajectoryEncoderConfig {
+export function resolveTrajectoryEncoderConfig(
+  options: Omit<TrajectoryEncoderOptions, 'rng' | 'name'>,
+): TrajectoryEncoderConfig {
   const d = TRAJECTORY_ENCODER_DEFAULTS;
   const config: TrajectoryEncoderConfig = {
     observationDim: positiveInt(options.observationDim, 'observationDim'),
@@ -275,7 +286,9 @@ export function resolveTrajectoryEncoderConfig(options: Omit<TrajectoryEncoderOp
     initStd: options.initStd ?? d.initStd,
   };
   if (config.width % config.heads !== 0) {
-    throw new ConfigError(`TrajectoryEncoder: heads (${config.heads}) must divide width (${config.width}); e.g. width 128 with 1, 2, 4 or 8 heads.`);
+    throw new ConfigError(
+      `TrajectoryEncoder: heads (${config.heads}) must divide width (${config.width}); e.g. width 128 with 1, 2, 4 or 8 heads.`,
+    );
   }
   config.headHiddenDims.forEach((w, i) => positiveInt(w, `headHiddenDims[${i}]`));
   if (!(config.dropout >= 0 && config.dropout < 1)) {
@@ -336,7 +349,14 @@ export class TrajectoryEncoder implements NetModule {
     }));
     this.blocks = Array.from({ length: config.layers }, (_, i) => new EncoderBlock(config, rng, `${name}/block${i}`));
     this.finalNorm = new LayerNorm({ width: d, name: `${name}/ln_f` });
-    this.head = new Mlp({ inputDim: d, hiddenDims: config.headHiddenDims, outputDim: config.outputDim, activation: 'relu', rng, name: `${name}/head` });
+    this.head = new Mlp({
+      inputDim: d,
+      hiddenDims: config.headHiddenDims,
+      outputDim: config.outputDim,
+      activation: 'relu',
+      rng,
+      name: `${name}/head`,
+    });
     this.dropoutRng = rng.split();
   }
 
@@ -373,7 +393,9 @@ export class TrajectoryEncoder implements NetModule {
     const batch = isPromptBatch(prompts) ? prompts : this.prepare(prompts);
     const { observationDim: S, actionDim: A, maxPromptLength, heads, width, dropout } = this.config;
     if (batch.observationDim !== S || batch.actionDim !== A) {
-      throw new ShapeError(`TrajectoryEncoder expects prompts with observationDim ${S} and actionDim ${A}, got ${batch.observationDim} and ${batch.actionDim}.`);
+      throw new ShapeError(
+        `TrajectoryEncoder expects prompts with observationDim ${S} and actionDim ${A}, got ${batch.observationDim} and ${batch.actionDim}.`,
+      );
     }
     const tokens = promptTokens(batch, maxPromptLength);
     const P = tokens.prompts;
@@ -394,9 +416,18 @@ export class TrajectoryEncoder implements NetModule {
     const dropMasks = rate > 0 ? this.dropoutMasks(P * N, width, rate) : null;
     return tf.tidy(() => {
       let maskIndex = 0;
-      const drop = (x: tf.Tensor2D): tf.Tensor2D => (dropMasks === null ? x : (tf.mul(x, tf.tensor2d(dropMasks[maskIndex++]!, [P * N, width])) as tf.Tensor2D));
+      const drop = (x: tf.Tensor2D): tf.Tensor2D =>
+        dropMasks === null ? x : (tf.mul(x, tf.tensor2d(dropMasks[maskIndex++]!, [P * N, width])) as tf.Tensor2D);
       const bias = tf.tensor3d(keyBias, [P * heads, 1, N]);
-      let h = drop(denseApply(tf.tensor2d(tokens.features, [P * N, tokens.featureDim]), this.embedding.kernel, this.embedding.bias, 'linear', false));
+      let h = drop(
+        denseApply(
+          tf.tensor2d(tokens.features, [P * N, tokens.featureDim]),
+          this.embedding.kernel,
+          this.embedding.bias,
+          'linear',
+          false,
+        ),
+      );
       for (const block of this.blocks) h = block.apply(h, N, bias, drop);
       const pooled = poolRows(this.finalNorm.apply(h), tf.tensor2d(pool, [P, P * N]), tf.tensor2d(poolT, [P * N, P]));
       return this.head.apply(pooled);
@@ -413,7 +444,8 @@ export class TrajectoryEncoder implements NetModule {
     const values = z.dataSync() as Float32Array;
     z.dispose();
     const out: Float32Array[] = [];
-    for (let p = 0; p * this.outputDim < values.length; p++) out.push(values.slice(p * this.outputDim, (p + 1) * this.outputDim));
+    for (let p = 0; p * this.outputDim < values.length; p++)
+      out.push(values.slice(p * this.outputDim, (p + 1) * this.outputDim));
     return out;
   }
 
@@ -460,7 +492,8 @@ export class TrajectoryEncoder implements NetModule {
   }
 
   private checkLive(): void {
-    if (this.disposed) throw new RlError('TrajectoryEncoder: the encoder was disposed; create a new one before encoding.');
+    if (this.disposed)
+      throw new RlError('TrajectoryEncoder: the encoder was disposed; create a new one before encoding.');
   }
 }
 

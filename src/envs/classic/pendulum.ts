@@ -79,9 +79,13 @@ export class PendulumEnv implements Env<Float32Array, Float32Array> {
   /** @throws {@link ConfigError} when `g` is not a finite number or an unknown option is given. */
   constructor(options: PendulumOptions = {}) {
     const unknown = Object.keys(options ?? {}).filter((k) => k !== 'g');
-    if (unknown.length > 0) throw new ConfigError(`Pendulum has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the only option is g (gravity), e.g. { g: 9.81 }.`);
+    if (unknown.length > 0)
+      throw new ConfigError(
+        `Pendulum has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the only option is g (gravity), e.g. { g: 9.81 }.`,
+      );
     const g = options?.g ?? 10.0;
-    if (typeof g !== 'number' || !Number.isFinite(g)) throw new ConfigError(`Pendulum g must be a finite number, got ${String(g)}. Pass e.g. { g: 9.81 }.`);
+    if (typeof g !== 'number' || !Number.isFinite(g))
+      throw new ConfigError(`Pendulum g must be a finite number, got ${String(g)}. Pass e.g. { g: 9.81 }.`);
     this.g = g;
     this.observationSpace = new Box({ low: [-1, -1, -this.maxSpeed], high: [1, 1, this.maxSpeed], dtype: 'float32' });
     this.actionSpace = new Box({ low: -this.maxTorque, high: this.maxTorque, shape: [1], dtype: 'float32' });
@@ -98,7 +102,8 @@ export class PendulumEnv implements Env<Float32Array, Float32Array> {
    * @throws {@link ConfigError} when either value is not finite.
    */
   setState(theta: number, thetaDot: number): void {
-    if (!Number.isFinite(theta) || !Number.isFinite(thetaDot)) throw new ConfigError(`Pendulum state must be two finite numbers, got θ = ${theta}, θ̇ = ${thetaDot}.`);
+    if (!Number.isFinite(theta) || !Number.isFinite(thetaDot))
+      throw new ConfigError(`Pendulum state must be two finite numbers, got θ = ${theta}, θ̇ = ${thetaDot}.`);
     this.theta = theta;
     this.thetaDot = thetaDot;
     this.hasState = true;
@@ -125,17 +130,22 @@ export class PendulumEnv implements Env<Float32Array, Float32Array> {
    * one number; {@link EnvError} when it is NaN.
    */
   step(action: Float32Array): StepResult<Float32Array> {
-    if (!this.hasState) throw new EnvError('Pendulum step() was called before reset(); call env.reset({ seed }) first.');
+    if (!this.hasState)
+      throw new EnvError('Pendulum step() was called before reset(); call env.reset({ seed }) first.');
     if (action === null || typeof action !== 'object' || (action as ArrayLike<number>).length !== 1) {
-      throw new ShapeError(`Pendulum action must be a Float32Array of length 1 (the torque), got ${action === null || typeof action !== 'object' ? String(action) : `length ${(action as ArrayLike<number>).length}`}.`);
+      throw new ShapeError(
+        `Pendulum action must be a Float32Array of length 1 (the torque), got ${action === null || typeof action !== 'object' ? String(action) : `length ${(action as ArrayLike<number>).length}`}.`,
+      );
     }
     const raw = Number(action[0]);
-    if (Number.isNaN(raw)) throw new EnvError('Pendulum action is NaN; check the policy output for NaNs before stepping.');
+    if (Number.isNaN(raw))
+      throw new EnvError('Pendulum action is NaN; check the policy output for NaNs before stepping.');
     const u = Math.min(this.maxTorque, Math.max(-this.maxTorque, raw));
     const th = this.theta;
     const thdot = this.thetaDot;
     const costs = angleNormalize(th) ** 2 + 0.1 * thdot ** 2 + 0.001 * u ** 2;
-    let newThdot = thdot + ((3 * this.g) / (2 * this.l) * Math.sin(th) + (3.0 / (this.m * this.l ** 2)) * u) * this.dt;
+    let newThdot =
+      thdot + (((3 * this.g) / (2 * this.l)) * Math.sin(th) + (3.0 / (this.m * this.l ** 2)) * u) * this.dt;
     newThdot = Math.min(this.maxSpeed, Math.max(-this.maxSpeed, newThdot));
     this.theta = th + newThdot * this.dt;
     this.thetaDot = newThdot;
@@ -154,7 +164,9 @@ function readInit(options: Record<string, unknown> | undefined, key: 'xInit' | '
   if (options === undefined || options === null || !(key in options)) return fallback;
   const v = options[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ConfigError(`Pendulum reset option ${key} must be a finite number, got ${typeof v === 'number' ? v : typeof v}. Pass e.g. { options: { ${key}: 0.5 } }.`);
+    throw new ConfigError(
+      `Pendulum reset option ${key} must be a finite number, got ${typeof v === 'number' ? v : typeof v}. Pass e.g. { options: { ${key}: 0.5 } }.`,
+    );
   }
   return v;
 }

@@ -20,7 +20,12 @@
  * @module
  */
 import type { Info, StepResult } from '../env.js';
-import { MujocoLocomotionEnv, openLocomotionOptions, type LocomotionDefinition, type LocomotionOptions } from './locomotion-env.js';
+import {
+  MujocoLocomotionEnv,
+  openLocomotionOptions,
+  type LocomotionDefinition,
+  type LocomotionOptions,
+} from './locomotion-env.js';
 
 /** The fixed facts of HalfCheetah. */
 export const HALF_CHEETAH: LocomotionDefinition = Object.freeze({
@@ -33,7 +38,10 @@ export const HALF_CHEETAH: LocomotionDefinition = Object.freeze({
   velocityClip: undefined,
 });
 
-/** Options of {@link HalfCheetahEnv}: the common locomotion options (defaults `ctrlCostWeight` 0.1, `resetNoiseScale` 0.1). */
+/**
+ * Options of {@link HalfCheetahEnv}: the common locomotion options (defaults `ctrlCostWeight` 0.1, `resetNoiseScale`
+ * 0.1).
+ */
 export type HalfCheetahOptions = LocomotionOptions;
 
 /**

@@ -25,7 +25,12 @@
  * @module
  */
 import type { Info, StepResult } from '../env.js';
-import { MujocoLocomotionEnv, openLocomotionOptions, type LocomotionDefinition, type LocomotionOptions } from './locomotion-env.js';
+import {
+  MujocoLocomotionEnv,
+  openLocomotionOptions,
+  type LocomotionDefinition,
+  type LocomotionOptions,
+} from './locomotion-env.js';
 import type { RangeOption } from './options.js';
 import { uprightResetInfo, uprightStepResult } from './upright-reward.js';
 
@@ -54,7 +59,13 @@ export interface HopperOptions extends LocomotionOptions {
   readonly healthyAngleRange?: RangeOption;
 }
 
-const HOPPER_KEYS = ['healthyReward', 'terminateWhenUnhealthy', 'healthyStateRange', 'healthyZRange', 'healthyAngleRange'];
+const HOPPER_KEYS = [
+  'healthyReward',
+  'terminateWhenUnhealthy',
+  'healthyStateRange',
+  'healthyZRange',
+  'healthyAngleRange',
+];
 
 /**
  * Hopper (Gymnasium v4/v5 semantics). Load the runtime first:
@@ -108,7 +119,12 @@ export class HopperEnv extends MujocoLocomotionEnv {
     for (let i = 0; i < qvel.length; i++) if (!(lo < qvel[i]! && qvel[i]! < hi)) return false;
     const z = qpos[1]!;
     const angle = qpos[2]!;
-    return this.healthyZRange[0] < z && z < this.healthyZRange[1] && this.healthyAngleRange[0] < angle && angle < this.healthyAngleRange[1];
+    return (
+      this.healthyZRange[0] < z &&
+      z < this.healthyZRange[1] &&
+      this.healthyAngleRange[0] < angle &&
+      angle < this.healthyAngleRange[1]
+    );
   }
 
   /** Forward reward plus healthy reward minus control cost; terminates when unhealthy. */

@@ -15,7 +15,16 @@ export {
   type MujocoRuntimeInfo,
   type MujocoMemoryStats,
 } from './runtime.js';
-export { MujocoLocomotionEnv, openLocomotionOptions, LOCOMOTION_OPTION_KEYS, type LocomotionOptions, type LocomotionVersion, type LocomotionDefinition, type OpenedLocomotionOptions, type MujocoState } from './locomotion-env.js';
+export {
+  MujocoLocomotionEnv,
+  openLocomotionOptions,
+  LOCOMOTION_OPTION_KEYS,
+  type LocomotionOptions,
+  type LocomotionVersion,
+  type LocomotionDefinition,
+  type OpenedLocomotionOptions,
+  type MujocoState,
+} from './locomotion-env.js';
 export { OptionReader, type RangeOption } from './options.js';
 export { MujocoSimulation, type MujocoViews, type MujocoDataField, type MujocoModelField } from './simulation.js';
 export { HalfCheetahEnv, HALF_CHEETAH, type HalfCheetahOptions } from './half-cheetah.js';

@@ -49,7 +49,10 @@ export interface LocomotionOptions {
   readonly forwardRewardWeight?: number;
   /** Weight w_c of the control cost `w_c · Σ a²` (`ctrl_cost_weight`); env-specific default. */
   readonly ctrlCostWeight?: number;
-  /** Half-width (or, for HalfCheetah's velocities, standard deviation) of the reset noise (`reset_noise_scale`); env-specific default. */
+  /**
+   * Half-width (or, for HalfCheetah's velocities, standard deviation) of the reset noise (`reset_noise_scale`);
+   * env-specific default.
+   */
   readonly resetNoiseScale?: number;
   /**
    * Leave `qpos[0]` (the x position) out of the observation, so the policy cannot see how far it
@@ -104,10 +107,16 @@ export interface OpenedLocomotionOptions {
  * @param extraOptionKeys - the subclass's keys besides {@link LOCOMOTION_OPTION_KEYS}.
  * @throws {@link ConfigError} on a bad version or an unknown key.
  */
-export function openLocomotionOptions(definition: LocomotionDefinition, options: LocomotionOptions | undefined, extraOptionKeys: readonly string[]): OpenedLocomotionOptions {
+export function openLocomotionOptions(
+  definition: LocomotionDefinition,
+  options: LocomotionOptions | undefined,
+  extraOptionKeys: readonly string[],
+): OpenedLocomotionOptions {
   const version = options?.version ?? 5;
   if (version !== 4 && version !== 5) {
-    throw new ConfigError(`${definition.name} version must be 4 or 5, got ${String(version)}. Use makeEnv('${definition.name}-v4') or makeEnv('${definition.name}-v5').`);
+    throw new ConfigError(
+      `${definition.name} version must be 4 or 5, got ${String(version)}. Use makeEnv('${definition.name}-v4') or makeEnv('${definition.name}-v5').`,
+    );
   }
   const id = `${definition.name}-v${version}`;
   return { id, version, reader: new OptionReader(id, options, [...LOCOMOTION_OPTION_KEYS, ...extraOptionKeys]) };
@@ -171,7 +180,9 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
   protected constructor(definition: LocomotionDefinition, opened: OpenedLocomotionOptions) {
     const { id, version, reader } = opened;
     if (version === 4 && reader.has('frameSkip')) {
-      throw new ConfigError(`${id} has a fixed frame skip of ${definition.frameSkip}, as in Gymnasium; frameSkip is a -v5 option. Use ${definition.name}-v5 to change it.`);
+      throw new ConfigError(
+        `${id} has a fixed frame skip of ${definition.frameSkip}, as in Gymnasium; frameSkip is a -v5 option. Use ${definition.name}-v5 to change it.`,
+      );
     }
     this.id = id;
     this.version = version;
@@ -187,7 +198,11 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
     this.positionStart = this.excludeCurrentPositionsFromObservation ? 1 : 0;
     const obsDim = this.sim.nq - this.positionStart + this.sim.nv;
     this.observationSpace = new Box({ low: -Infinity, high: Infinity, shape: [obsDim], dtype: 'float32' });
-    this.actionSpace = new Box({ low: Array.from(this.sim.ctrlLow), high: Array.from(this.sim.ctrlHigh), dtype: 'float32' });
+    this.actionSpace = new Box({
+      low: Array.from(this.sim.ctrlLow),
+      high: Array.from(this.sim.ctrlHigh),
+      dtype: 'float32',
+    });
     this.metadata = Object.freeze({ renderModes: [], renderFps: Math.round(1 / this.dt) });
   }
 
@@ -233,17 +248,23 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
    * {@link ShapeError} when the action does not have `nu` elements.
    */
   step(action: Float32Array): StepResult<Float32Array> {
-    if (!this.hasState) throw new EnvError(`${this.id} step() was called before reset(); call env.reset({ seed }) first.`);
+    if (!this.hasState)
+      throw new EnvError(`${this.id} step() was called before reset(); call env.reset({ seed }) first.`);
     const sim = this.sim;
     const nu = sim.nu;
     if (action === null || typeof action !== 'object' || (action as ArrayLike<number>).length !== nu) {
-      throw new ShapeError(`${this.id} action must be a Float32Array of length ${nu} (one control per actuator, in [-1, 1]), got ${action === null || typeof action !== 'object' ? String(action) : `length ${(action as ArrayLike<number>).length}`}.`);
+      throw new ShapeError(
+        `${this.id} action must be a Float32Array of length ${nu} (one control per actuator, in [-1, 1]), got ${action === null || typeof action !== 'object' ? String(action) : `length ${(action as ArrayLike<number>).length}`}.`,
+      );
     }
     const { qpos, ctrl } = sim.views();
     let sumSquares = 0;
     for (let i = 0; i < nu; i++) {
       const a = +action[i]!;
-      if (!Number.isFinite(a)) throw new EnvError(`${this.id} action[${i}] is ${a}; check the policy output for NaN/Infinity before stepping.`);
+      if (!Number.isFinite(a))
+        throw new EnvError(
+          `${this.id} action[${i}] is ${a}; check the policy output for NaN/Infinity before stepping.`,
+        );
       ctrl[i] = a;
       sumSquares += a * a;
     }
@@ -279,10 +300,17 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): Float32Array {
     const sim = this.sim;
     if (qpos?.length !== sim.nq || qvel?.length !== sim.nv) {
-      throw new ShapeError(`${this.id} setState needs qpos of length ${sim.nq} and qvel of length ${sim.nv}, got ${qpos?.length} and ${qvel?.length}.`);
+      throw new ShapeError(
+        `${this.id} setState needs qpos of length ${sim.nq} and qvel of length ${sim.nv}, got ${qpos?.length} and ${qvel?.length}.`,
+      );
     }
-    for (const [name, arr] of [['qpos', qpos], ['qvel', qvel]] as const) {
-      for (let i = 0; i < arr.length; i++) if (!Number.isFinite(arr[i])) throw new ConfigError(`${this.id} setState ${name}[${i}] is ${arr[i]}; every value must be finite.`);
+    for (const [name, arr] of [
+      ['qpos', qpos],
+      ['qvel', qvel],
+    ] as const) {
+      for (let i = 0; i < arr.length; i++)
+        if (!Number.isFinite(arr[i]))
+          throw new ConfigError(`${this.id} setState ${name}[${i}] is ${arr[i]}; every value must be finite.`);
     }
     const v = sim.views();
     v.qpos.set(qpos);

@@ -24,11 +24,15 @@ export class OptionReader {
     this.where = where;
     const given: unknown = options ?? {};
     if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-      throw new ConfigError(`${where} options must be an object such as { ctrlCostWeight: 0.001 }, got ${Array.isArray(given) ? 'an array' : typeof given}.`);
+      throw new ConfigError(
+        `${where} options must be an object such as { ctrlCostWeight: 0.001 }, got ${Array.isArray(given) ? 'an array' : typeof given}.`,
+      );
     }
     const unknown = Object.keys(given).filter((k) => !allowed.includes(k));
     if (unknown.length > 0) {
-      throw new ConfigError(`${where} has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its options are ${allowed.join(', ')}.`);
+      throw new ConfigError(
+        `${where} has no option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; its options are ${allowed.join(', ')}.`,
+      );
     }
     this.options = given as Record<string, unknown>;
   }
@@ -47,10 +51,14 @@ export class OptionReader {
     if (v === undefined) return fallback;
     const kind = limits.integer === true ? 'an integer' : 'a finite number';
     if (typeof v !== 'number' || !Number.isFinite(v) || (limits.integer === true && !Number.isInteger(v))) {
-      throw new ConfigError(`${this.where} option ${key} must be ${kind}, got ${describe(v)}. Pass e.g. { ${key}: ${fallback} }.`);
+      throw new ConfigError(
+        `${this.where} option ${key} must be ${kind}, got ${describe(v)}. Pass e.g. { ${key}: ${fallback} }.`,
+      );
     }
     if (limits.min !== undefined && v < limits.min) {
-      throw new ConfigError(`${this.where} option ${key} must be at least ${limits.min}, got ${v}. Pass e.g. { ${key}: ${fallback} }.`);
+      throw new ConfigError(
+        `${this.where} option ${key} must be at least ${limits.min}, got ${v}. Pass e.g. { ${key}: ${fallback} }.`,
+      );
     }
     return v;
   }
@@ -62,7 +70,8 @@ export class OptionReader {
   boolean(key: string, fallback: boolean): boolean {
     const v = this.options[key];
     if (v === undefined) return fallback;
-    if (typeof v !== 'boolean') throw new ConfigError(`${this.where} option ${key} must be true or false, got ${describe(v)}.`);
+    if (typeof v !== 'boolean')
+      throw new ConfigError(`${this.where} option ${key} must be true or false, got ${describe(v)}.`);
     return v;
   }
 
@@ -73,9 +82,15 @@ export class OptionReader {
   range(key: string, fallback: RangeOption): RangeOption {
     const v = this.options[key];
     if (v === undefined) return fallback;
-    const ok = Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && !Number.isNaN(x)) && (v[0] as number) <= (v[1] as number);
+    const ok =
+      Array.isArray(v) &&
+      v.length === 2 &&
+      v.every((x) => typeof x === 'number' && !Number.isNaN(x)) &&
+      (v[0] as number) <= (v[1] as number);
     if (!ok) {
-      throw new ConfigError(`${this.where} option ${key} must be [low, high] with low <= high (Infinity allowed), got ${describe(v)}. Pass e.g. { ${key}: [${fallback.join(', ')}] }.`);
+      throw new ConfigError(
+        `${this.where} option ${key} must be [low, high] with low <= high (Infinity allowed), got ${describe(v)}. Pass e.g. { ${key}: [${fallback.join(', ')}] }.`,
+      );
     }
     return Object.freeze([v[0] as number, v[1] as number]) as RangeOption;
   }

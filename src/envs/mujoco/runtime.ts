@@ -34,7 +34,12 @@ import { EnvError } from '../../core/errors.js';
 export type MujocoAsset = 'half_cheetah' | 'hopper' | 'walker2d' | 'walker2d_v5';
 
 /** Every {@link MujocoAsset}, in a fixed order. */
-export const MUJOCO_ASSETS: readonly MujocoAsset[] = Object.freeze(['half_cheetah', 'hopper', 'walker2d', 'walker2d_v5']);
+export const MUJOCO_ASSETS: readonly MujocoAsset[] = Object.freeze([
+  'half_cheetah',
+  'hopper',
+  'walker2d',
+  'walker2d_v5',
+]);
 
 /**
  * Bytes of the arena (stack, contacts, constraints) of each `MjData`. The locomotion models
@@ -114,7 +119,10 @@ async function load(options: LoadMujocoRuntimeOptions): Promise<MujocoRuntime> {
     const factory = (await import('@mujoco/mujoco')).default;
     mujoco = await factory();
   } catch (cause) {
-    throw new EnvError(`Could not load the MuJoCo WebAssembly module from @mujoco/mujoco: ${String(cause)}. Check that the dependency @mujoco/mujoco is installed (npm ci) and that your bundler serves mujoco.wasm.`, { cause });
+    throw new EnvError(
+      `Could not load the MuJoCo WebAssembly module from @mujoco/mujoco: ${String(cause)}. Check that the dependency @mujoco/mujoco is installed (npm ci) and that your bundler serves mujoco.wasm.`,
+      { cause },
+    );
   }
   const xml = new Map<MujocoAsset, string>();
   for (const asset of MUJOCO_ASSETS) {
@@ -122,7 +130,10 @@ async function load(options: LoadMujocoRuntimeOptions): Promise<MujocoRuntime> {
     try {
       xml.set(asset, await readModelText(url));
     } catch (cause) {
-      throw new EnvError(`Could not read the MuJoCo model file ${url.href}: ${String(cause)}. It ships in the package's assets/mujoco/ folder; if a bundler moved it, pass loadMujocoRuntime({ assetBaseUrl }) pointing at its new folder.`, { cause });
+      throw new EnvError(
+        `Could not read the MuJoCo model file ${url.href}: ${String(cause)}. It ships in the package's assets/mujoco/ folder; if a bundler moved it, pass loadMujocoRuntime({ assetBaseUrl }) pointing at its new folder.`,
+        { cause },
+      );
     }
   }
   return Object.freeze({ mujoco, xml, version: mujoco.mj_versionString() });
@@ -217,7 +228,10 @@ function compile(rt: MujocoRuntime, asset: MujocoAsset): MjModel {
     if (model === null || model === undefined) throw new Error('mj_compile returned no model');
     return model;
   } catch (cause) {
-    throw new EnvError(`The MuJoCo model ${asset}.xml failed to compile: ${String(cause)}. The file in assets/mujoco/ may have been edited; reinstall the package.`, { cause });
+    throw new EnvError(
+      `The MuJoCo model ${asset}.xml failed to compile: ${String(cause)}. The file in assets/mujoco/ may have been edited; reinstall the package.`,
+      { cause },
+    );
   } finally {
     spec?.delete();
   }

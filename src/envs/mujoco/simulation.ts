@@ -73,15 +73,52 @@ export type MujocoModelField =
   | 'qpos0';
 
 const DATA_FIELDS: ReadonlySet<string> = new Set<MujocoDataField>([
-  'qpos', 'qvel', 'qacc', 'ctrl', 'act', 'xpos', 'xquat', 'xmat', 'xipos', 'ximat', 'geom_xpos', 'geom_xmat', 'subtree_com',
-  'cvel', 'cinert', 'qfrc_actuator', 'qfrc_constraint', 'qfrc_passive', 'actuator_force', 'sensordata', 'cacc', 'cfrc_int', 'cfrc_ext',
+  'qpos',
+  'qvel',
+  'qacc',
+  'ctrl',
+  'act',
+  'xpos',
+  'xquat',
+  'xmat',
+  'xipos',
+  'ximat',
+  'geom_xpos',
+  'geom_xmat',
+  'subtree_com',
+  'cvel',
+  'cinert',
+  'qfrc_actuator',
+  'qfrc_constraint',
+  'qfrc_passive',
+  'actuator_force',
+  'sensordata',
+  'cacc',
+  'cfrc_int',
+  'cfrc_ext',
 ]);
 /** Fields that `mj_step` leaves stale; `mj_rnePostConstraint` fills them (Gymnasium calls it after every step). */
 const RNE_POST_FIELDS: ReadonlySet<string> = new Set(['cacc', 'cfrc_int', 'cfrc_ext']);
 const MODEL_FIELDS: ReadonlySet<string> = new Set<MujocoModelField>([
-  'body_mass', 'body_inertia', 'body_pos', 'body_ipos', 'geom_size', 'geom_friction', 'geom_pos', 'geom_type', 'geom_contype',
-  'geom_conaffinity', 'geom_condim', 'jnt_type', 'jnt_range', 'jnt_stiffness', 'dof_damping', 'dof_armature', 'actuator_gear',
-  'actuator_ctrlrange', 'qpos0',
+  'body_mass',
+  'body_inertia',
+  'body_pos',
+  'body_ipos',
+  'geom_size',
+  'geom_friction',
+  'geom_pos',
+  'geom_type',
+  'geom_contype',
+  'geom_conaffinity',
+  'geom_condim',
+  'jnt_type',
+  'jnt_range',
+  'jnt_stiffness',
+  'dof_damping',
+  'dof_armature',
+  'actuator_gear',
+  'actuator_ctrlrange',
+  'qpos0',
 ]);
 
 /** Live views of the state arrays of one `MjData`. Valid until the next WASM allocation. */
@@ -142,7 +179,10 @@ export class MujocoSimulation {
       this.data = createMujocoData(this.rt, model);
     } catch (cause) {
       releaseMujocoModel(asset);
-      throw new EnvError(`${envId}: could not allocate MjData on the WASM heap (${String(cause)}). Close envs you no longer use; each holds about 1 MiB.`, { cause });
+      throw new EnvError(
+        `${envId}: could not allocate MjData on the WASM heap (${String(cause)}). Close envs you no longer use; each holds about 1 MiB.`,
+        { cause },
+      );
     }
     this.model = model;
     this.nq = model.nq;
@@ -210,7 +250,9 @@ export class MujocoSimulation {
    */
   copyDataArray(field: MujocoDataField): Float64Array {
     if (!DATA_FIELDS.has(field)) {
-      throw new ConfigError(`${this.envId}: cannot copy MjData field ${JSON.stringify(field)}; readable fields are ${[...DATA_FIELDS].join(', ')}.`);
+      throw new ConfigError(
+        `${this.envId}: cannot copy MjData field ${JSON.stringify(field)}; readable fields are ${[...DATA_FIELDS].join(', ')}.`,
+      );
     }
     const data = this.live();
     if (RNE_POST_FIELDS.has(field) && this.rnePostStale) {
@@ -228,7 +270,9 @@ export class MujocoSimulation {
    */
   copyModelArray(field: MujocoModelField): Float64Array {
     if (!MODEL_FIELDS.has(field)) {
-      throw new ConfigError(`${this.envId}: cannot copy MjModel field ${JSON.stringify(field)}; readable fields are ${[...MODEL_FIELDS].join(', ')}.`);
+      throw new ConfigError(
+        `${this.envId}: cannot copy MjModel field ${JSON.stringify(field)}; readable fields are ${[...MODEL_FIELDS].join(', ')}.`,
+      );
     }
     this.live();
     return Float64Array.from((this.model as unknown as Record<string, ArrayLike<number>>)[field]!);
@@ -247,7 +291,8 @@ export class MujocoSimulation {
 
   private live(): MjData {
     const data = this.data;
-    if (data === undefined) throw new EnvError(`${this.envId} is closed: its MuJoCo simulation was released by close(). Make a new env.`);
+    if (data === undefined)
+      throw new EnvError(`${this.envId} is closed: its MuJoCo simulation was released by close(). Make a new env.`);
     return data;
   }
 }

@@ -25,7 +25,12 @@
  * @module
  */
 import type { Info, StepResult } from '../env.js';
-import { MujocoLocomotionEnv, openLocomotionOptions, type LocomotionDefinition, type LocomotionOptions } from './locomotion-env.js';
+import {
+  MujocoLocomotionEnv,
+  openLocomotionOptions,
+  type LocomotionDefinition,
+  type LocomotionOptions,
+} from './locomotion-env.js';
 import type { RangeOption } from './options.js';
 import { uprightResetInfo, uprightStepResult } from './upright-reward.js';
 
@@ -98,7 +103,12 @@ export class Walker2dEnv extends MujocoLocomotionEnv {
     const qpos = this.sim.views().qpos;
     const z = qpos[1]!;
     const angle = qpos[2]!;
-    return this.healthyZRange[0] < z && z < this.healthyZRange[1] && this.healthyAngleRange[0] < angle && angle < this.healthyAngleRange[1];
+    return (
+      this.healthyZRange[0] < z &&
+      z < this.healthyZRange[1] &&
+      this.healthyAngleRange[0] < angle &&
+      angle < this.healthyAngleRange[1]
+    );
   }
 
   /** Forward reward plus healthy reward minus control cost; terminates when unhealthy. */

@@ -13,7 +13,9 @@ import { Box, describeValue, type BoxArray, type BoxDtype, type Space } from '..
  */
 export function requireBox(space: Space<unknown>, who: string, role: 'action' | 'observation'): Box<BoxDtype> {
   if (!(space instanceof Box)) {
-    throw new ConfigError(`${who} needs a Box ${role} space, got a ${space?.type ?? typeof space} space. Apply ${who} only to envs with continuous (Box) ${role}s.`);
+    throw new ConfigError(
+      `${who} needs a Box ${role} space, got a ${space?.type ?? typeof space} space. Apply ${who} only to envs with continuous (Box) ${role}s.`,
+    );
   }
   return space as Box<BoxDtype>;
 }
@@ -22,7 +24,11 @@ export function requireBox(space: Space<unknown>, who: string, role: 'action' | 
  * Returns `space` as a floating-point {@link Box} (float32 or float64).
  * @throws {@link ConfigError} for another kind of space or an int32 box.
  */
-export function requireFloatBox(space: Space<unknown>, who: string, role: 'action' | 'observation'): Box<'float32' | 'float64'> {
+export function requireFloatBox(
+  space: Space<unknown>,
+  who: string,
+  role: 'action' | 'observation',
+): Box<'float32' | 'float64'> {
   const box = requireBox(space, who, role);
   if (box.dtype === 'int32') throw new ConfigError(`${who} needs a float32 or float64 ${role} Box, got dtype int32.`);
   return box as Box<'float32' | 'float64'>;
@@ -49,7 +55,9 @@ export function allocate(dtype: BoxDtype, size: number): BoxArray {
 export function expectNumbers(value: unknown, size: number, what: string): ArrayLike<number> {
   const arrayLike = ArrayBuffer.isView(value) || Array.isArray(value);
   if (!arrayLike || value instanceof DataView) {
-    throw new ShapeError(`${what} must be a typed array or number array of length ${size}, got ${describeValue(value)}.`);
+    throw new ShapeError(
+      `${what} must be a typed array or number array of length ${size}, got ${describeValue(value)}.`,
+    );
   }
   const arr = value as ArrayLike<number>;
   if (arr.length !== size) throw new ShapeError(`${what} must have ${size} elements, got ${arr.length}.`);

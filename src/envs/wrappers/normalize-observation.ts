@@ -33,7 +33,10 @@ export interface NormalizeObservationOptions {
  * The exposed observation space is an unbounded Box of the inner shape and dtype (float32 or
  * float64); each observation is a new array of that dtype.
  */
-export class NormalizeObservation<Obs extends Float32Array | Float64Array = Float32Array, Act = unknown> extends Wrapper<Obs, Act> {
+export class NormalizeObservation<
+  Obs extends Float32Array | Float64Array = Float32Array,
+  Act = unknown,
+> extends Wrapper<Obs, Act> {
   /** Added to the variance before the square root. */
   readonly epsilon: number;
   /** Whether observations currently update the statistics. */
@@ -46,7 +49,8 @@ export class NormalizeObservation<Obs extends Float32Array | Float64Array = Floa
     super(env);
     const inner = requireFloatBox(env.observationSpace, 'NormalizeObservation', 'observation');
     const epsilon = options.epsilon ?? 1e-8;
-    if (!(epsilon > 0) || !Number.isFinite(epsilon)) throw new ConfigError(`NormalizeObservation epsilon must be a positive finite number, got ${String(epsilon)}.`);
+    if (!(epsilon > 0) || !Number.isFinite(epsilon))
+      throw new ConfigError(`NormalizeObservation epsilon must be a positive finite number, got ${String(epsilon)}.`);
     this.epsilon = epsilon;
     this.update = options.update ?? true;
     this.rms = new RunningMeanStd(inner.size);
@@ -83,7 +87,10 @@ export class NormalizeObservation<Obs extends Float32Array | Float64Array = Floa
 
   /** Resets the inner env and returns the normalised first observation. */
   override reset(options?: ResetOptions): MaybePromise<ResetResult<Obs>> {
-    return thenMaybe(this.env.reset(options), ([observation, info]): ResetResult<Obs> => [this.observe(observation), info]);
+    return thenMaybe(this.env.reset(options), ([observation, info]): ResetResult<Obs> => [
+      this.observe(observation),
+      info,
+    ]);
   }
 
   /** Steps the inner env and returns the normalised observation. */

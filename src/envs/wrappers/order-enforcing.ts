@@ -30,7 +30,8 @@ export class OrderEnforcing<Obs = unknown, Act = unknown> extends Wrapper<Obs, A
 
   /** Resets the inner env and records that it has been reset. */
   override reset(options?: ResetOptions): MaybePromise<ResetResult<Obs>> {
-    if (this.closed) throw new EnvError('reset() was called after close(); make a new env instead of reusing a closed one.');
+    if (this.closed)
+      throw new EnvError('reset() was called after close(); make a new env instead of reusing a closed one.');
     return thenMaybe(this.env.reset(options), (result) => {
       this.hasReset = true;
       return result;
@@ -39,8 +40,10 @@ export class OrderEnforcing<Obs = unknown, Act = unknown> extends Wrapper<Obs, A
 
   /** @throws {@link EnvError} before the first reset or after close. */
   override step(action: Act): MaybePromise<StepResult<Obs>> {
-    if (this.closed) throw new EnvError('step() was called after close(); make a new env instead of reusing a closed one.');
-    if (!this.hasReset) throw new EnvError('step() was called before reset(); call env.reset({ seed }) to start an episode first.');
+    if (this.closed)
+      throw new EnvError('step() was called after close(); make a new env instead of reusing a closed one.');
+    if (!this.hasReset)
+      throw new EnvError('step() was called before reset(); call env.reset({ seed }) to start an episode first.');
     return this.env.step(action);
   }
 

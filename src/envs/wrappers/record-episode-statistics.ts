@@ -50,7 +50,8 @@ export class RecordEpisodeStatistics<Obs = unknown, Act = unknown> extends Wrapp
   constructor(env: Env<Obs, Act>, options: RecordEpisodeStatisticsOptions = {}) {
     super(env);
     const n = options.bufferLength ?? 100;
-    if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`RecordEpisodeStatistics bufferLength must be a positive integer, got ${String(n)}.`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new ConfigError(`RecordEpisodeStatistics bufferLength must be a positive integer, got ${String(n)}.`);
     this.bufferLength = n;
     this.now = options.now ?? (() => performance.now());
   }
@@ -91,13 +92,16 @@ export class RecordEpisodeStatistics<Obs = unknown, Act = unknown> extends Wrapp
    * @throws {@link EnvError} before `reset()`, or when the inner env already set `info.episode`.
    */
   override step(action: Act): MaybePromise<StepResult<Obs>> {
-    if (this.startTime === undefined) throw new EnvError('RecordEpisodeStatistics.step() was called before reset(); call env.reset() first.');
+    if (this.startTime === undefined)
+      throw new EnvError('RecordEpisodeStatistics.step() was called before reset(); call env.reset() first.');
     return thenMaybe(this.env.step(action), ([observation, reward, terminated, truncated, info]): StepResult<Obs> => {
       this.episodeReturn += reward;
       this.episodeLength += 1;
       if (!(terminated || truncated)) return [observation, reward, terminated, truncated, info];
       if (info !== null && typeof info === 'object' && 'episode' in info) {
-        throw new EnvError('RecordEpisodeStatistics found info.episode already set by the inner env; apply RecordEpisodeStatistics only once, or rename the inner key.');
+        throw new EnvError(
+          'RecordEpisodeStatistics found info.episode already set by the inner env; apply RecordEpisodeStatistics only once, or rename the inner key.',
+        );
       }
       const seconds = Math.round((this.now() - (this.startTime ?? 0)) * 1000) / 1e6;
       const episode: EpisodeStatistics = { r: this.episodeReturn, l: this.episodeLength, t: seconds };

@@ -35,7 +35,10 @@ export interface RescaleActionOptions {
  * env.step(Float32Array.of(0.5)); // the pendulum receives a torque of 1
  * ```
  */
-export class RescaleAction<Obs = unknown, A extends Float32Array | Float64Array = Float32Array> extends Wrapper<Obs, A> {
+export class RescaleAction<Obs = unknown, A extends Float32Array | Float64Array = Float32Array> extends Wrapper<
+  Obs,
+  A
+> {
   private readonly low: Float64Array;
   private readonly high: Float64Array;
   private readonly min: Float64Array;
@@ -51,7 +54,9 @@ export class RescaleAction<Obs = unknown, A extends Float32Array | Float64Array 
     super(env);
     const inner = requireFloatBox(env.actionSpace, 'RescaleAction', 'action');
     if (!inner.isBounded()) {
-      throw new ConfigError(`RescaleAction needs finite action bounds to map onto, got low [${Array.from(inner.low).join(', ')}] and high [${Array.from(inner.high).join(', ')}]. Use ClipAction, or give the env finite bounds.`);
+      throw new ConfigError(
+        `RescaleAction needs finite action bounds to map onto, got low [${Array.from(inner.low).join(', ')}] and high [${Array.from(inner.high).join(', ')}]. Use ClipAction, or give the env finite bounds.`,
+      );
     }
     if (options === undefined || options.min === undefined || options.max === undefined) {
       throw new ConfigError('RescaleAction needs { min, max }, e.g. new RescaleAction(env, { min: -1, max: 1 }).');
@@ -63,7 +68,9 @@ export class RescaleAction<Obs = unknown, A extends Float32Array | Float64Array 
     this.max = expandRange('max', options.max, inner.size);
     for (let i = 0; i < inner.size; i++) {
       if (!(this.min[i]! < this.max[i]!)) {
-        throw new ConfigError(`RescaleAction needs min < max for every element, got min[${i}] = ${this.min[i]} and max[${i}] = ${this.max[i]}.`);
+        throw new ConfigError(
+          `RescaleAction needs min < max for every element, got min[${i}] = ${this.min[i]} and max[${i}] = ${this.max[i]}.`,
+        );
       }
     }
     this.outer = new Box({ low: this.min, high: this.max, shape: inner.shape, dtype: inner.dtype });
@@ -102,7 +109,10 @@ function expandRange(name: string, bound: number | ArrayLike<number>, size: numb
   const out = new Float64Array(size);
   if (typeof bound === 'number') out.fill(bound);
   else {
-    if (bound.length !== size) throw new ConfigError(`RescaleAction ${name} has ${bound.length} elements but the action has ${size}; give one number or one per element.`);
+    if (bound.length !== size)
+      throw new ConfigError(
+        `RescaleAction ${name} has ${bound.length} elements but the action has ${size}; give one number or one per element.`,
+      );
     for (let i = 0; i < size; i++) out[i] = bound[i]!;
   }
   for (let i = 0; i < size; i++) {

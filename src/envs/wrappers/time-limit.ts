@@ -30,7 +30,9 @@ export class TimeLimit<Obs = unknown, Act = unknown> extends Wrapper<Obs, Act> {
     super(env);
     const n = options?.maxEpisodeSteps;
     if (!Number.isInteger(n) || n <= 0) {
-      throw new ConfigError(`TimeLimit maxEpisodeSteps must be a positive integer, got ${String(n)}. Pass e.g. { maxEpisodeSteps: 200 }.`);
+      throw new ConfigError(
+        `TimeLimit maxEpisodeSteps must be a positive integer, got ${String(n)}. Pass e.g. { maxEpisodeSteps: 200 }.`,
+      );
     }
     this.maxEpisodeSteps = n;
   }
@@ -53,7 +55,8 @@ export class TimeLimit<Obs = unknown, Act = unknown> extends Wrapper<Obs, Act> {
    * @throws {@link EnvError} when called before `reset()`.
    */
   override step(action: Act): MaybePromise<StepResult<Obs>> {
-    if (this.elapsed === undefined) throw new EnvError('TimeLimit.step() was called before reset(); call env.reset() to start an episode first.');
+    if (this.elapsed === undefined)
+      throw new EnvError('TimeLimit.step() was called before reset(); call env.reset() to start an episode first.');
     return thenMaybe(this.env.step(action), ([observation, reward, terminated, truncated, info]): StepResult<Obs> => {
       this.elapsed = (this.elapsed ?? 0) + 1;
       return [observation, reward, terminated, truncated || this.elapsed >= this.maxEpisodeSteps, info];

@@ -22,13 +22,18 @@ import { thenMaybe } from '../maybe-promise.js';
 export function assertEnvLike(env: unknown, who: string): asserts env is Env {
   const missing: string[] = [];
   if (typeof env !== 'object' || env === null) {
-    throw new ConfigError(`${who} needs an env object, got ${env === null ? 'null' : typeof env}. Pass an object with observationSpace, actionSpace, reset(), step() and close().`);
+    throw new ConfigError(
+      `${who} needs an env object, got ${env === null ? 'null' : typeof env}. Pass an object with observationSpace, actionSpace, reset(), step() and close().`,
+    );
   }
   const e = env as Record<string, unknown>;
   for (const m of ['reset', 'step'] as const) if (typeof e[m] !== 'function') missing.push(`${m}()`);
-  for (const s of ['observationSpace', 'actionSpace'] as const) if (typeof e[s] !== 'object' || e[s] === null) missing.push(s);
+  for (const s of ['observationSpace', 'actionSpace'] as const)
+    if (typeof e[s] !== 'object' || e[s] === null) missing.push(s);
   if (missing.length > 0) {
-    throw new ConfigError(`${who} needs an env with ${missing.join(', ')}; the object given has keys [${Object.keys(e).join(', ')}]. For a Gymnasium-style object with snake_case fields, use fromGymnasiumLike(obj) first.`);
+    throw new ConfigError(
+      `${who} needs an env with ${missing.join(', ')}; the object given has keys [${Object.keys(e).join(', ')}]. For a Gymnasium-style object with snake_case fields, use fromGymnasiumLike(obj) first.`,
+    );
   }
 }
 

@@ -10,7 +10,16 @@ beforeAll(async () => {
 });
 
 function build(): NoiseNetwork {
-  return new NoiseNetwork({ actionDim: 2, observationDim: 3, conditionDim: 0, hiddenDims: [16, 16], timeEmbeddingDim: 8, rng: new Rng(1), name: 'eps', trainable: true });
+  return new NoiseNetwork({
+    actionDim: 2,
+    observationDim: 3,
+    conditionDim: 0,
+    hiddenDims: [16, 16],
+    timeEmbeddingDim: 8,
+    rng: new Rng(1),
+    name: 'eps',
+    trainable: true,
+  });
 }
 
 describe('NoiseNetwork', () => {
@@ -21,13 +30,16 @@ describe('NoiseNetwork', () => {
     const s = tf.tensor2d(rng.fillNormal(new Float32Array(15)), [5, 3]);
     const compare = () =>
       tf.tidy(() => {
-        for (const k of [0, 3, 0]) expectClose(net.predict(x, k, s, null, true).dataSync(), net.predict(x, k, s, null, false).dataSync(), 1e-6);
+        for (const k of [0, 3, 0])
+          expectClose(net.predict(x, k, s, null, true).dataSync(), net.predict(x, k, s, null, false).dataSync(), 1e-6);
       });
     compare();
     const before = tf.tidy(() => net.predict(x, 3, s, null, true).dataSync());
     // One Adam step on every weight, the time MLP included: a stale cache would now disagree.
     const opt = new Adam(net.trainableVariables(), { learningRate: 0.05 });
-    tf.tidy(() => opt.applyGradients(gradientsOf(() => tf.sum(net.predict(x, 3, s, null)) as tf.Scalar, opt.variables).grads));
+    tf.tidy(() =>
+      opt.applyGradients(gradientsOf(() => tf.sum(net.predict(x, 3, s, null)) as tf.Scalar, opt.variables).grads),
+    );
     compare();
     const after = tf.tidy(() => net.predict(x, 3, s, null, true).dataSync());
     expect(Math.max(...after.map((v, i) => Math.abs(v - before[i]!)))).toBeGreaterThan(1e-3);

@@ -2,7 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ShapeError } from '../../../src/core/errors.js';
-import { CachedTextEncoder, defaultEmbeddingCacheDir, EMBEDDING_CACHE_FORMAT, EmbeddingCache } from '../../../src/encoders/text/embedding-cache.js';
+import {
+  CachedTextEncoder,
+  defaultEmbeddingCacheDir,
+  EMBEDDING_CACHE_FORMAT,
+  EmbeddingCache,
+} from '../../../src/encoders/text/embedding-cache.js';
 import { HashedNgramTextEncoder } from '../../../src/encoders/text/hashed-text-encoder.js';
 import type { TextEncoder } from '../../../src/encoders/text/text-encoder.js';
 
@@ -25,7 +30,9 @@ class CountingEncoder implements TextEncoder {
       this.failNext = false;
       throw new Error('model crashed');
     }
-    return prompts.map((p) => Float32Array.from({ length: this.wrongLength ? 3 : 4 }, (_, i) => Math.fround(p.length * 0.1 + i / 3)));
+    return prompts.map((p) =>
+      Float32Array.from({ length: this.wrongLength ? 3 : 4 }, (_, i) => Math.fround(p.length * 0.1 + i / 3)),
+    );
   }
   async dispose(): Promise<void> {}
 }
@@ -106,7 +113,14 @@ describe('CachedTextEncoder', () => {
     const cached2 = new CachedTextEncoder(nextRun, { cacheDir: dir });
     const b = await cached2.encode(['push', 'reach', 'drawer']);
     expect(nextRun.calls).toEqual([['drawer']]);
-    expect(cached2.stats).toEqual({ requested: 3, memoryHits: 0, diskHits: 2, computed: 1, innerCalls: 1, invalidEntries: 0 });
+    expect(cached2.stats).toEqual({
+      requested: 3,
+      memoryHits: 0,
+      diskHits: 2,
+      computed: 1,
+      innerCalls: 1,
+      invalidEntries: 0,
+    });
     expect(Array.from(b[0]!)).toEqual(Array.from(a[0]!));
   });
 
@@ -183,7 +197,9 @@ describe('CachedTextEncoder', () => {
     const hashed = new HashedNgramTextEncoder({ dimension: 32 });
     const cached = new CachedTextEncoder(hashed, { cacheDir: dir });
     const [a] = await cached.encode(['Task: push.']);
-    const [b] = await new CachedTextEncoder(new HashedNgramTextEncoder({ dimension: 32 }), { cacheDir: dir }).encode(['Task: push.']);
+    const [b] = await new CachedTextEncoder(new HashedNgramTextEncoder({ dimension: 32 }), { cacheDir: dir }).encode([
+      'Task: push.',
+    ]);
     const [direct] = await hashed.encode(['Task: push.']);
     expect(Array.from(a!)).toEqual(Array.from(direct!));
     expect(Array.from(b!)).toEqual(Array.from(direct!));

@@ -3,11 +3,26 @@ import { HASHED_NGRAM_DEFAULTS, HashedNgramTextEncoder } from '../../../src/enco
 import { formatStructuredPrompt } from '../../../src/encoders/text/prompt-format.js';
 import { cosineSimilarity } from '../../../src/encoders/text/text-encoder.js';
 
-const push = formatStructuredPrompt({ task: 'Meta-World push', objective: 'Push the puck to a goal', constraints: 'Randomize puck and goal positions' });
-const pushWall = formatStructuredPrompt({ task: 'Meta-World push wall', objective: 'Push the puck to a goal behind a wall', constraints: 'Randomize puck and goal positions' });
-const drawer = formatStructuredPrompt({ task: 'Meta-World drawer open', objective: 'Open a drawer by its handle', constraints: 'Randomize the drawer position' });
+const push = formatStructuredPrompt({
+  task: 'Meta-World push',
+  objective: 'Push the puck to a goal',
+  constraints: 'Randomize puck and goal positions',
+});
+const pushWall = formatStructuredPrompt({
+  task: 'Meta-World push wall',
+  objective: 'Push the puck to a goal behind a wall',
+  constraints: 'Randomize puck and goal positions',
+});
+const drawer = formatStructuredPrompt({
+  task: 'Meta-World drawer open',
+  objective: 'Open a drawer by its handle',
+  constraints: 'Randomize the drawer position',
+});
 
-/** 'push the puck' with dimension 8 and word n-grams only (5 signed features, L2-normalised); computed once by this implementation. */
+/**
+ * 'push the puck' with dimension 8 and word n-grams only (5 signed features, L2-normalised); computed once by this
+ * implementation.
+ */
 const PINNED = [-0.904534, 0, 0, 0.301511, 0, 0, 0, -0.301511];
 
 describe('HashedNgramTextEncoder', () => {
@@ -57,7 +72,9 @@ describe('HashedNgramTextEncoder', () => {
 
   test('stable id spelling out every option', () => {
     expect(encoder.id).toBe('hashed-ngram:v1:d512:w1-2:c3-5:ww1:cw0.25:s0');
-    expect(new HashedNgramTextEncoder({ dimension: 128, seed: 3, charNgramRange: null }).id).toBe('hashed-ngram:v1:d128:w1-2:c0:ww1:cw0.25:s3');
+    expect(new HashedNgramTextEncoder({ dimension: 128, seed: 3, charNgramRange: null }).id).toBe(
+      'hashed-ngram:v1:d128:w1-2:c0:ww1:cw0.25:s3',
+    );
     expect(new HashedNgramTextEncoder({ seed: 1 }).id).not.toBe(encoder.id);
   });
 

@@ -2,10 +2,18 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, DatasetError, NotFoundError } from '../../../src/core/errors.js';
-import { PRECOMPUTED_FORMAT, PrecomputedTextEncoder, writePrecomputedEmbeddings } from '../../../src/encoders/text/precomputed-text-encoder.js';
+import {
+  PRECOMPUTED_FORMAT,
+  PrecomputedTextEncoder,
+  writePrecomputedEmbeddings,
+} from '../../../src/encoders/text/precomputed-text-encoder.js';
 import { DEFAULT_TEXT_INSTRUCTION, formatStructuredPrompt } from '../../../src/encoders/text/prompt-format.js';
 
-const PUSH = formatStructuredPrompt({ task: 'Meta-World push', objective: 'Push the puck to a goal', constraints: 'Randomize puck and goal positions' });
+const PUSH = formatStructuredPrompt({
+  task: 'Meta-World push',
+  objective: 'Push the puck to a goal',
+  constraints: 'Randomize puck and goal positions',
+});
 const REACH = formatStructuredPrompt({ task: 'Meta-World reach', objective: 'Reach a goal position' });
 const DRAWER = formatStructuredPrompt({ task: 'Meta-World drawer open', objective: 'Open a drawer' });
 const DIM = 6;
@@ -93,11 +101,20 @@ describe('PrecomputedTextEncoder', () => {
     const path = join(dir, 'instr.json');
     await writePrecomputedEmbeddings(path, data);
     await expect(PrecomputedTextEncoder.load(path, { instruction: 'summarise the task' })).rejects.toThrow(ConfigError);
-    await expect(PrecomputedTextEncoder.load(path, { instruction: 'summarise the task' })).rejects.toThrow(/it has "convert the following/);
+    await expect(PrecomputedTextEncoder.load(path, { instruction: 'summarise the task' })).rejects.toThrow(
+      /it has "convert the following/,
+    );
   });
 
   test('malformed files are DatasetErrors that say what is wrong', () => {
-    const good = { format: PRECOMPUTED_FORMAT, version: 1, model: 'm', dimension: 2, instruction: '', entries: [{ prompt: 'a', embedding: [1, 2] }] };
+    const good = {
+      format: PRECOMPUTED_FORMAT,
+      version: 1,
+      model: 'm',
+      dimension: 2,
+      instruction: '',
+      entries: [{ prompt: 'a', embedding: [1, 2] }],
+    };
     const cases: [unknown, RegExp][] = [
       [{ ...good, format: 'other' }, /"format" is "other"/],
       [{ ...good, version: 2 }, /reads version 1/],
@@ -107,7 +124,16 @@ describe('PrecomputedTextEncoder', () => {
       [{ ...good, entries: [{ prompt: 'a', embedding: [1] }] }, /array of 2 numbers \(got 1\)/],
       [{ ...good, entries: [{ prompt: 'a', embedding: [1, null] }] }, /"embedding"\[1\] is null/],
       [{ ...good, entries: [{ prompt: ' ', embedding: [1, 2] }] }, /no "prompt"/],
-      [{ ...good, entries: [{ prompt: 'a', embedding: [1, 2] }, { prompt: 'a ', embedding: [1, 3] }] }, /appears twice with different vectors/],
+      [
+        {
+          ...good,
+          entries: [
+            { prompt: 'a', embedding: [1, 2] },
+            { prompt: 'a ', embedding: [1, 3] },
+          ],
+        },
+        /appears twice with different vectors/,
+      ],
       [{ ...good, data: 'x.f32', entries: [{ prompt: 'a', row: 0 }] }, /no data was given/],
     ];
     for (const [doc, pattern] of cases) {
@@ -115,9 +141,18 @@ describe('PrecomputedTextEncoder', () => {
       expect(() => PrecomputedTextEncoder.fromFile(doc)).toThrow(pattern);
     }
     const binary = { ...good, data: 'x.f32', entries: [{ prompt: 'a', row: 1 }] };
-    expect(() => PrecomputedTextEncoder.fromFile(binary, { data: new Float32Array(2) })).toThrow(/"row" is 1, expected an integer in \[0, 1\)/);
-    expect(() => PrecomputedTextEncoder.fromFile(binary, { data: new Float32Array(3) })).toThrow(/not a multiple of dimension 2/);
-    expect(() => PrecomputedTextEncoder.fromFile({ ...binary, entries: [{ prompt: 'a', row: 0 }] }, { data: Float32Array.from([1, NaN]) })).toThrow(/value 1 is not a finite number/);
+    expect(() => PrecomputedTextEncoder.fromFile(binary, { data: new Float32Array(2) })).toThrow(
+      /"row" is 1, expected an integer in \[0, 1\)/,
+    );
+    expect(() => PrecomputedTextEncoder.fromFile(binary, { data: new Float32Array(3) })).toThrow(
+      /not a multiple of dimension 2/,
+    );
+    expect(() =>
+      PrecomputedTextEncoder.fromFile(
+        { ...binary, entries: [{ prompt: 'a', row: 0 }] },
+        { data: Float32Array.from([1, NaN]) },
+      ),
+    ).toThrow(/value 1 is not a finite number/);
   });
 
   test('missing files are NotFoundErrors; broken JSON and truncated data are DatasetErrors', async () => {
@@ -135,9 +170,21 @@ describe('PrecomputedTextEncoder', () => {
   });
 
   test('writePrecomputedEmbeddings validates its input and leaves no temporary files', async () => {
-    await expect(writePrecomputedEmbeddings(join(dir, 'w.json'), { ...data, entries: [] })).rejects.toThrow(/`entries` is empty/);
-    await expect(writePrecomputedEmbeddings(join(dir, 'w.json'), { ...data, entries: [{ prompt: 'a', embedding: [1] }, { prompt: 'b', embedding: [1, 2] }] })).rejects.toThrow(/entry 1 has 2 values/);
-    await expect(writePrecomputedEmbeddings(join(dir, 'w.json'), { ...data, entries: [{ prompt: 'a', embedding: [Infinity] }] })).rejects.toThrow(/not finite/);
+    await expect(writePrecomputedEmbeddings(join(dir, 'w.json'), { ...data, entries: [] })).rejects.toThrow(
+      /`entries` is empty/,
+    );
+    await expect(
+      writePrecomputedEmbeddings(join(dir, 'w.json'), {
+        ...data,
+        entries: [
+          { prompt: 'a', embedding: [1] },
+          { prompt: 'b', embedding: [1, 2] },
+        ],
+      }),
+    ).rejects.toThrow(/entry 1 has 2 values/);
+    await expect(
+      writePrecomputedEmbeddings(join(dir, 'w.json'), { ...data, entries: [{ prompt: 'a', embedding: [Infinity] }] }),
+    ).rejects.toThrow(/not finite/);
     await writePrecomputedEmbeddings(join(dir, 'sub', 'ok.json'), data, { storage: 'binary' });
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(join(dir, 'sub')).sort()).toEqual(['ok.f32', 'ok.json']);

@@ -141,7 +141,12 @@ function nodeProto(n: Node, index: number): ProtoWriter {
 }
 
 /** Serialises a single-graph ONNX model (IR version 8, default-domain opset 17). */
-function modelProto(graph: { nodes: Node[]; initializers: Tensor[]; inputs: ProtoWriter[]; outputs: ProtoWriter[] }): Uint8Array {
+function modelProto(graph: {
+  nodes: Node[];
+  initializers: Tensor[];
+  inputs: ProtoWriter[];
+  outputs: ProtoWriter[];
+}): Uint8Array {
   const g = new ProtoWriter();
   graph.nodes.forEach((n, i) => g.message(1, nodeProto(n, i)));
   g.string(2, 'tiny_text_encoder');
@@ -171,26 +176,52 @@ export function tinyVocabulary(words: readonly string[]): string[] {
 
 function tokenizerJson(vocab: readonly string[]): unknown {
   const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
-  const special = (content: string) => ({ id: ids[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (content: string) => ({
+    id: ids[content],
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const tok = (id: string) => ({ SpecialToken: { id, type_id: 0 } });
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: SPECIAL.map(special),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
       single: [tok('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, tok('[SEP]')],
-      pair: [tok('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, tok('[SEP]'), { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }],
+      pair: [
+        tok('[CLS]'),
+        { Sequence: { id: 'A', type_id: 0 } },
+        tok('[SEP]'),
+        { Sequence: { id: 'B', type_id: 1 } },
+        { SpecialToken: { id: '[SEP]', type_id: 1 } },
+      ],
       special_tokens: {
         '[CLS]': { id: '[CLS]', ids: [ids['[CLS]']], tokens: ['[CLS]'] },
         '[SEP]': { id: '[SEP]', ids: [ids['[SEP]']], tokens: ['[SEP]'] },
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: ids },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab: ids,
+    },
   };
 }
 
@@ -203,7 +234,10 @@ export interface TinyModelOptions {
   words: readonly string[];
   /** Hidden size H (the embedding dimension). */
   hidden: number;
-  /** 'bert': encoder with token_type_ids and a `last_hidden_state` output. 'llama-logits': decoder-shaped text-generation export whose only output is `logits`. */
+  /**
+   * 'bert': encoder with token_type_ids and a `last_hidden_state` output. 'llama-logits': decoder-shaped
+   * text-generation export whose only output is `logits`.
+   */
   kind: 'bert' | 'llama-logits';
   /** ONNX file names to write under onnx/ (default ['model.onnx']); e.g. 'model_quantized.onnx' for dtype q8. */
   onnxFiles?: string[];
@@ -227,7 +261,13 @@ function weights(n: number, seed: number, scale: number): Float32Array {
 }
 
 /** The ONNX bytes of the tiny graph (see the file comment). */
-export function tinyOnnxModel(vocabSize: number, hidden: number, kind: TinyModelOptions['kind'], seed: number, float16Output = false): Uint8Array {
+export function tinyOnnxModel(
+  vocabSize: number,
+  hidden: number,
+  kind: TinyModelOptions['kind'],
+  seed: number,
+  float16Output = false,
+): Uint8Array {
   const H = hidden;
   const V = vocabSize;
   const initializers: Tensor[] = [
@@ -238,7 +278,10 @@ export function tinyOnnxModel(vocabSize: number, hidden: number, kind: TinyModel
     { name: 'axis2', dims: [1], type: INT64, values: BigInt64Array.from([2n]) },
   ];
   const nodes: Node[] = [{ op: 'Gather', inputs: ['word_emb', 'input_ids'], outputs: ['x'], intAttrs: { axis: 0 } }];
-  const inputs = [valueInfo('input_ids', INT64, ['batch_size', 'sequence_length']), valueInfo('attention_mask', INT64, ['batch_size', 'sequence_length'])];
+  const inputs = [
+    valueInfo('input_ids', INT64, ['batch_size', 'sequence_length']),
+    valueInfo('attention_mask', INT64, ['batch_size', 'sequence_length']),
+  ];
   let x = 'x';
   if (kind === 'bert') {
     initializers.push({ name: 'type_emb', dims: [2, H], type: FLOAT, values: weights(2 * H, seed + 4, 0.5) });
@@ -259,12 +302,18 @@ export function tinyOnnxModel(vocabSize: number, hidden: number, kind: TinyModel
     { op: 'Add', inputs: ['z', 'dense_b'], outputs: ['zb'] },
     { op: 'Tanh', inputs: ['zb'], outputs: [float16Output ? 'h32' : 'last_hidden_state'] },
   );
-  if (float16Output) nodes.push({ op: 'Cast', inputs: ['h32'], outputs: ['last_hidden_state'], intAttrs: { to: FLOAT16 } });
+  if (float16Output)
+    nodes.push({ op: 'Cast', inputs: ['h32'], outputs: ['last_hidden_state'], intAttrs: { to: FLOAT16 } });
   const outputs: ProtoWriter[] = [];
   if (kind === 'bert') {
     outputs.push(valueInfo('last_hidden_state', float16Output ? FLOAT16 : FLOAT, ['batch_size', 'sequence_length', H]));
   } else {
-    initializers.push({ name: 'lm_head', dims: [H, V], type: FLOAT, values: weights(H * V, seed + 5, 1 / Math.sqrt(H)) });
+    initializers.push({
+      name: 'lm_head',
+      dims: [H, V],
+      type: FLOAT,
+      values: weights(H * V, seed + 5, 1 / Math.sqrt(H)),
+    });
     nodes.push({ op: 'MatMul', inputs: ['last_hidden_state', 'lm_head'], outputs: ['logits'] });
     outputs.push(valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', V]));
   }
@@ -282,13 +331,50 @@ export function writeTinyModel(dir: string, options: TinyModelOptions): string[]
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const config =
     options.kind === 'bert'
-      ? { architectures: ['BertModel'], model_type: 'bert', hidden_size: options.hidden, vocab_size: vocab.length, num_hidden_layers: 1, num_attention_heads: 1, intermediate_size: options.hidden, max_position_embeddings: 512, type_vocab_size: 2, pad_token_id: 0 }
-      : { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: options.hidden, vocab_size: vocab.length, num_hidden_layers: 1, num_attention_heads: 1, num_key_value_heads: 1, head_dim: options.hidden, max_position_embeddings: 512, pad_token_id: 0 };
+      ? {
+          architectures: ['BertModel'],
+          model_type: 'bert',
+          hidden_size: options.hidden,
+          vocab_size: vocab.length,
+          num_hidden_layers: 1,
+          num_attention_heads: 1,
+          intermediate_size: options.hidden,
+          max_position_embeddings: 512,
+          type_vocab_size: 2,
+          pad_token_id: 0,
+        }
+      : {
+          architectures: ['LlamaForCausalLM'],
+          model_type: 'llama',
+          hidden_size: options.hidden,
+          vocab_size: vocab.length,
+          num_hidden_layers: 1,
+          num_attention_heads: 1,
+          num_key_value_heads: 1,
+          head_dim: options.hidden,
+          max_position_embeddings: 512,
+          pad_token_id: 0,
+        };
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, ...options.config }, null, 2));
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab)));
-  const tokenizerConfig = { tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 512, pad_token: '[PAD]', unk_token: '[UNK]', cls_token: '[CLS]', sep_token: '[SEP]', clean_up_tokenization_spaces: true };
+  const tokenizerConfig = {
+    tokenizer_class: 'BertTokenizer',
+    do_lower_case: true,
+    model_max_length: 512,
+    pad_token: '[PAD]',
+    unk_token: '[UNK]',
+    cls_token: '[CLS]',
+    sep_token: '[SEP]',
+    clean_up_tokenization_spaces: true,
+  };
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig, null, 2));
-  const bytes = tinyOnnxModel(vocab.length, options.hidden, options.kind, options.seed ?? 7, options.float16Output === true);
+  const bytes = tinyOnnxModel(
+    vocab.length,
+    options.hidden,
+    options.kind,
+    options.seed ?? 7,
+    options.float16Output === true,
+  );
   for (const file of options.onnxFiles ?? ['model.onnx']) writeFileSync(join(dir, 'onnx', file), bytes);
   return vocab;
 }

@@ -14,18 +14,34 @@ import { AutoModel, AutoTokenizer, env } from '@huggingface/transformers';
 import type { Tensor } from '@huggingface/transformers';
 import { ConfigError, NotFoundError, RlError, ShapeError } from '../../../src/core/errors.js';
 import { CachedTextEncoder } from '../../../src/encoders/text/embedding-cache.js';
-import { composeEncoderInput, DEFAULT_TEXT_INSTRUCTION, formatStructuredPrompt } from '../../../src/encoders/text/prompt-format.js';
+import {
+  composeEncoderInput,
+  DEFAULT_TEXT_INSTRUCTION,
+  formatStructuredPrompt,
+} from '../../../src/encoders/text/prompt-format.js';
 import type { TextEncoder } from '../../../src/encoders/text/text-encoder.js';
 import { resolveModelSource, TransformersTextEncoder } from '../../../src/encoders/text/transformers-text-encoder.js';
 import { writeTinyModel } from './tiny-model.js';
 
 const HIDDEN = 16;
-const PUSH = formatStructuredPrompt({ task: 'Meta-World push', objective: 'Push the puck to a goal', constraints: ['Randomize puck and goal positions'] });
-const REACH = formatStructuredPrompt({ task: 'Meta-World reach', objective: 'Reach a goal position', constraints: ['Randomize the goal position'] });
+const PUSH = formatStructuredPrompt({
+  task: 'Meta-World push',
+  objective: 'Push the puck to a goal',
+  constraints: ['Randomize puck and goal positions'],
+});
+const REACH = formatStructuredPrompt({
+  task: 'Meta-World reach',
+  objective: 'Reach a goal position',
+  constraints: ['Randomize the goal position'],
+});
 const LONG = formatStructuredPrompt({
   task: 'Meta-World pick place',
   objective: 'Pick the puck up and place it at a goal position above the table without dropping it',
-  constraints: ['Randomize puck and goal positions', 'The goal may be in the air', 'Keep the gripper closed while carrying the puck'],
+  constraints: [
+    'Randomize puck and goal positions',
+    'The goal may be in the air',
+    'Keep the gripper closed while carrying the puck',
+  ],
 });
 const WORDS = [DEFAULT_TEXT_INSTRUCTION, PUSH, REACH, LONG];
 
@@ -63,12 +79,17 @@ afterEach(() => {
   fetched.length = 0;
 });
 
-/** The paper's pooled vector computed independently: run the model on one text (no padding) and average all token states. */
+/**
+ * The paper's pooled vector computed independently: run the model on one text (no padding) and average all token
+ * states.
+ */
 async function referenceMean(dir: string, text: string): Promise<Float32Array> {
   const tokenizer = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   const model = await AutoModel.from_pretrained(dir, { local_files_only: true, dtype: 'fp32' });
   const inputs = (tokenizer as unknown as (t: string) => Record<string, Tensor>)(text);
-  const out = (await (model as unknown as (i: Record<string, Tensor>) => Promise<Record<string, Tensor>>)(inputs))['last_hidden_state']!;
+  const out = (await (model as unknown as (i: Record<string, Tensor>) => Promise<Record<string, Tensor>>)(inputs))[
+    'last_hidden_state'
+  ]!;
   const [, T, H] = out.dims as [number, number, number];
   const data = out.data as Float32Array;
   const mean = new Float32Array(H);
@@ -145,7 +166,9 @@ describe('TransformersTextEncoder on a tiny local BERT-shaped ONNX model', () =>
     const mask = Array.from(inputs['attention_mask']!.data as BigInt64Array, Number);
     const T = inputs['attention_mask']!.dims[1]!;
     expect(mask.slice(0, T)).toContain(0);
-    const states = (await (model as unknown as (i: Record<string, Tensor>) => Promise<Record<string, Tensor>>)(inputs))['last_hidden_state']!;
+    const states = (await (model as unknown as (i: Record<string, Tensor>) => Promise<Record<string, Tensor>>)(inputs))[
+      'last_hidden_state'
+    ]!;
     const unmasked = new Float32Array(HIDDEN);
     const data = states.data as Float32Array;
     for (let t = 0; t < T; t++) for (let h = 0; h < HIDDEN; h++) unmasked[h]! += data[t * HIDDEN + h]! / T;
@@ -238,13 +261,17 @@ describe('TransformersTextEncoder failures', () => {
   });
 
   test('an explicit outputName that the graph lacks is refused', async () => {
-    await expect(TransformersTextEncoder.load({ model: bertDir, outputName: 'hidden_states.3' })).rejects.toThrow(/not an output of .*last_hidden_state/);
+    await expect(TransformersTextEncoder.load({ model: bertDir, outputName: 'hidden_states.3' })).rejects.toThrow(
+      /not an output of .*last_hidden_state/,
+    );
   });
 
   test('a Hub id without allowRemoteModels fails fast, naming the option, and makes no request', async () => {
     env.allowRemoteModels = true; // even if someone else turned remote loading on globally
     const t0 = Date.now();
-    const err = await TransformersTextEncoder.load({ model: 'onnx-community/Qwen3-Embedding-0.6B-ONNX' }).catch((e: unknown) => e);
+    const err = await TransformersTextEncoder.load({ model: 'onnx-community/Qwen3-Embedding-0.6B-ONNX' }).catch(
+      (e: unknown) => e,
+    );
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/remote models are off.*`allowRemoteModels: true`/s);
@@ -260,7 +287,11 @@ describe('TransformersTextEncoder failures', () => {
 
   test('with allowRemoteModels: true a Hub id goes to the Hub (stubbed here) and a failure is wrapped', async () => {
     const modelCacheDir = join(root, 'hub-cache');
-    const err = await TransformersTextEncoder.load({ model: 'someone/not-a-real-model', allowRemoteModels: true, modelCacheDir }).catch((e: unknown) => e);
+    const err = await TransformersTextEncoder.load({
+      model: 'someone/not-a-real-model',
+      allowRemoteModels: true,
+      modelCacheDir,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RlError);
     expect((err as Error).message).toMatch(/loading someone\/not-a-real-model \(dtype fp32\) failed/);
     expect(fetched.length).toBeGreaterThan(0);
@@ -272,18 +303,28 @@ describe('TransformersTextEncoder failures', () => {
   test('dtype selects the ONNX file; a missing one is named with the dtype that would load', async () => {
     const err = await TransformersTextEncoder.load({ model: q8Dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as Error).message).toMatch(/dtype 'fp32' loads onnx\/model\.onnx.*Present: model_quantized\.onnx \(use dtype: 'q8'\)/);
+    expect((err as Error).message).toMatch(
+      /dtype 'fp32' loads onnx\/model\.onnx.*Present: model_quantized\.onnx \(use dtype: 'q8'\)/,
+    );
     const q8 = await TransformersTextEncoder.load({ model: q8Dir, dtype: 'q8' });
     expect(q8.id).toMatch(/^transformers:tiny-bert-q8#[0-9a-f]{12}:q8:mean$/);
     const [v] = await q8.encode([PUSH]);
     expect(v!.length).toBe(HIDDEN);
     await q8.dispose();
-    await expect(TransformersTextEncoder.load({ model: bertDir, dtype: 'int3' as never })).rejects.toThrow(/`dtype` must be one of fp32, fp16, q8, q4/);
+    await expect(TransformersTextEncoder.load({ model: bertDir, dtype: 'int3' as never })).rejects.toThrow(
+      /`dtype` must be one of fp32, fp16, q8, q4/,
+    );
   });
 
   test('dtype fp16 loads model_fp16.onnx and converts float16 token states', async () => {
     const fp16Dir = join(root, 'tiny-bert-fp16');
-    writeTinyModel(fp16Dir, { words: WORDS, hidden: HIDDEN, kind: 'bert', onnxFiles: ['model_fp16.onnx'], float16Output: true });
+    writeTinyModel(fp16Dir, {
+      words: WORDS,
+      hidden: HIDDEN,
+      kind: 'bert',
+      onnxFiles: ['model_fp16.onnx'],
+      float16Output: true,
+    });
     const half = await TransformersTextEncoder.load({ model: fp16Dir, dtype: 'fp16' });
     const full = await TransformersTextEncoder.load({ model: bertDir });
     expect(half.id).toMatch(/:fp16:mean$/);
@@ -314,7 +355,10 @@ describe('TransformersTextEncoder failures', () => {
   test('resolveModelSource: local folders (also under localModelPath) and Hub ids', () => {
     expect(resolveModelSource({ model: bertDir })).toEqual({ kind: 'local', dir: bertDir });
     expect(resolveModelSource({ model: 'tiny-bert', localModelPath: root })).toEqual({ kind: 'local', dir: bertDir });
-    expect(resolveModelSource({ model: 'org/model', allowRemoteModels: true })).toEqual({ kind: 'hub', id: 'org/model' });
+    expect(resolveModelSource({ model: 'org/model', allowRemoteModels: true })).toEqual({
+      kind: 'hub',
+      id: 'org/model',
+    });
     expect(() => resolveModelSource({ model: 'org/model' })).toThrow(ConfigError);
     expect(() => resolveModelSource({ model: './missing/folder' })).toThrow(NotFoundError);
     expect(() => resolveModelSource({ model: '' })).toThrow(ConfigError);

@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 
 const rng = new Rng(21);
-const randn = (shape: number[], std = 1): tf.Tensor => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), 0, std), shape);
+const randn = (shape: number[], std = 1): tf.Tensor =>
+  tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), 0, std), shape);
 
 /** Gradients of Σ u ⊙ f(inputs) with respect to every input. */
 function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], u: tf.Tensor): Float32Array[] {
@@ -24,7 +25,12 @@ function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], u: t
   });
 }
 
-function compare(fast: (...xs: tf.Tensor[]) => tf.Tensor, plain: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], outShape: number[]): void {
+function compare(
+  fast: (...xs: tf.Tensor[]) => tf.Tensor,
+  plain: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  outShape: number[],
+): void {
   const u = randn(outShape);
   tf.tidy(() => expectClose(fast(...inputs).dataSync(), plain(...inputs).dataSync(), 1e-5, 1e-4));
   const a = gradsOf(fast, inputs, u);
@@ -48,13 +54,18 @@ describe('denseApply on encoder shapes (both input-gradient paths: fewer and mor
       const z = tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
       return act === 'relu' ? tf.relu(z) : z;
     };
-    const fast = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => denseApply(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, act);
+    const fast = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+      denseApply(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, act);
     compare(fast, plain, [randn([rows, inDim]), randn([inDim, outDim]), randn([outDim])], [rows, outDim]);
   });
 
   test('inputGradient false returns a zero input gradient', () => {
     const [x, w, b] = [randn([2, 3]), randn([3, 4]), randn([4])];
-    const [dx] = gradsOf((xi, wi, bi) => denseApply(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, 'linear', false), [x, w, b], tf.onesLike(b));
+    const [dx] = gradsOf(
+      (xi, wi, bi) => denseApply(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, 'linear', false),
+      [x, w, b],
+      tf.onesLike(b),
+    );
     expect(Array.from(dx!)).toEqual([0, 0, 0, 0, 0, 0]);
     tf.dispose([x, w, b]);
   });
@@ -66,7 +77,8 @@ describe('layerNorm', () => {
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
     };
-    const fast = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D);
+    const fast = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+      layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D);
     compare(fast, plain, [randn([6, 8], 2), randn([8]), randn([8])], [6, 8]);
   });
 });
@@ -79,8 +91,12 @@ describe('maskedAttention', () => {
     for (let i = 0; i < batch; i++) biasValues.fill(MASKED_SCORE, i * tokens + tokens - i, (i + 1) * tokens);
     const bias = tf.tensor3d(biasValues, [batch, 1, tokens]);
     const plain = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor =>
-      tf.matMul(tf.softmax(tf.add(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), 0.5), bias)), v as tf.Tensor3D);
-    const fast = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor => maskedAttention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias, 0.5);
+      tf.matMul(
+        tf.softmax(tf.add(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), 0.5), bias)),
+        v as tf.Tensor3D,
+      );
+    const fast = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor =>
+      maskedAttention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias, 0.5);
     const [q, k, v] = [randn([batch, tokens, dim]), randn([batch, tokens, dim]), randn([batch, tokens, dim])];
     // changing a padded value row changes nothing
     const changed = tf.tidy(() => {
@@ -99,7 +115,9 @@ describe('maskedAttention', () => {
     const bias = tf.zeros([2, 1, 3]) as tf.Tensor3D;
     await expectNoLeakedTensors(() =>
       tf.tidy(() => {
-        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(maskedAttention(a as tf.Tensor3D, b as tf.Tensor3D, c as tf.Tensor3D, bias, 0.5)))([q, k, v]);
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(maskedAttention(a as tf.Tensor3D, b as tf.Tensor3D, c as tf.Tensor3D, bias, 0.5)),
+        )([q, k, v]);
       }),
     );
     tf.dispose([q, k, v, bias]);

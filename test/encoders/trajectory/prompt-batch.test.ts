@@ -10,7 +10,15 @@ function counting(steps: number, mask?: Uint8Array): TrajectoryPrompt {
     observations[2 * t + 1] = 10 * t + 1;
     actions[t] = -t;
   }
-  return { length: steps, observationDim: 2, actionDim: 1, observations, actions, rewards: new Float32Array(steps), ...(mask ? { mask } : {}) };
+  return {
+    length: steps,
+    observationDim: 2,
+    actionDim: 1,
+    observations,
+    actions,
+    rewards: new Float32Array(steps),
+    ...(mask ? { mask } : {}),
+  };
 }
 
 describe('buildPromptBatch', () => {
@@ -36,7 +44,9 @@ describe('buildPromptBatch', () => {
 
   test('rejects mismatched widths, lengths and masks', () => {
     expect(() => buildPromptBatch([counting(2)], { maxSteps: 4, observationDim: 3 })).toThrow(ShapeError);
-    expect(() => buildPromptBatch([counting(2), { ...counting(2), actionDim: 2 }], { maxSteps: 4 })).toThrow(/actionDim/);
+    expect(() => buildPromptBatch([counting(2), { ...counting(2), actionDim: 2 }], { maxSteps: 4 })).toThrow(
+      /actionDim/,
+    );
     expect(() => buildPromptBatch([counting(3, new Uint8Array(2))], { maxSteps: 4 })).toThrow(/mask/);
     expect(() => buildPromptBatch([counting(0)], { maxSteps: 4 })).toThrow(/no real step/);
     expect(() => buildPromptBatch([counting(2)], { maxSteps: 0 })).toThrow(ConfigError);

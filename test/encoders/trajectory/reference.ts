@@ -14,7 +14,11 @@ export interface RefPrompt {
 
 type Mat = { rows: number; cols: number; v: Float64Array };
 
-const mat = (rows: number, cols: number, v?: ArrayLike<number>): Mat => ({ rows, cols, v: v ? Float64Array.from(v) : new Float64Array(rows * cols) });
+const mat = (rows: number, cols: number, v?: ArrayLike<number>): Mat => ({
+  rows,
+  cols,
+  v: v ? Float64Array.from(v) : new Float64Array(rows * cols),
+});
 
 function matmulBias(x: Mat, w: ArrayLike<number>, b: ArrayLike<number>, cols: number): Mat {
   const out = mat(x.rows, cols);
@@ -49,7 +53,11 @@ const addInto = (a: Mat, b: Mat): Mat => ({ ...a, v: a.v.map((z, i) => z + b.v[i
 /**
  * z_τ of one prompt, given the encoder's variables in `trainableVariables()` order as host arrays.
  */
-export function referenceEncode(config: TrajectoryEncoderConfig, params: readonly ArrayLike<number>[], prompt: RefPrompt): Float64Array {
+export function referenceEncode(
+  config: TrajectoryEncoderConfig,
+  params: readonly ArrayLike<number>[],
+  prompt: RefPrompt,
+): Float64Array {
   const { observationDim: S, actionDim: A, maxPromptLength: T, width: d, heads, feedForwardDim: ff } = config;
   let i = 0;
   const next = (): ArrayLike<number> => params[i++]!;
@@ -82,7 +90,7 @@ export function referenceEncode(config: TrajectoryEncoderConfig, params: readonl
           max = Math.max(max, scores[c]!);
         }
         let z = 0;
-        for (let c = 0; c < n; c++) z += (scores[c] = Math.exp(scores[c]! - max));
+        for (let c = 0; c < n; c++) z += scores[c] = Math.exp(scores[c]! - max);
         for (let e = 0; e < dh; e++) {
           let s = 0;
           for (let c = 0; c < n; c++) s += (scores[c]! / z) * v.v[c * d + j * dh + e]!;

@@ -47,7 +47,10 @@ function reordered(t: Trajectory, order: readonly number[]): Trajectory {
   const observations = new Float32Array(t.observations.length);
   const actions = new Float32Array(t.actions.length);
   order.forEach((from, to) => {
-    observations.set(t.observations.subarray(from * t.observationDim, (from + 1) * t.observationDim), to * t.observationDim);
+    observations.set(
+      t.observations.subarray(from * t.observationDim, (from + 1) * t.observationDim),
+      to * t.observationDim,
+    );
     actions.set(t.actions.subarray(from * t.actionDim, (from + 1) * t.actionDim), to * t.actionDim);
   });
   return { ...t, observations, actions };
@@ -79,7 +82,16 @@ describe('TrajectoryEncoder shapes and configuration', () => {
   test('encode gives [P, outputDim] and embed one vector per prompt; defaults follow facts §6.3', () => {
     const rng = new Rng(1);
     const enc = new TrajectoryEncoder({ observationDim: 11, actionDim: 3, rng });
-    expect(enc.config).toMatchObject({ width: 128, layers: 3, heads: 1, feedForwardDim: 512, headHiddenDims: [128], outputDim: 64, maxPromptLength: 20, dropout: 0.1 });
+    expect(enc.config).toMatchObject({
+      width: 128,
+      layers: 3,
+      heads: 1,
+      feedForwardDim: 512,
+      headHiddenDims: [128],
+      outputDim: 64,
+      maxPromptLength: 20,
+      dropout: 0.1,
+    });
     const prompts = [trajectory(rng, 20, 11, 3), trajectory(rng, 7, 11, 3), trajectory(rng, 1, 11, 3)];
     const z = enc.encode(prompts);
     expect(z.shape).toEqual([3, 64]);
@@ -98,7 +110,9 @@ describe('TrajectoryEncoder shapes and configuration', () => {
 
   test('invalid options and prompts raise typed errors with a useful message', () => {
     const rng = new Rng(2);
-    expect(() => new TrajectoryEncoder({ observationDim: 3, actionDim: 2, width: 10, heads: 3, rng })).toThrow(ConfigError);
+    expect(() => new TrajectoryEncoder({ observationDim: 3, actionDim: 2, width: 10, heads: 3, rng })).toThrow(
+      ConfigError,
+    );
     expect(() => new TrajectoryEncoder({ observationDim: 0, actionDim: 2, rng })).toThrow(/observationDim/);
     expect(() => new TrajectoryEncoder({ observationDim: 3, actionDim: 2, dropout: 1, rng })).toThrow(/dropout/);
     const enc = tiny(rng);
@@ -134,7 +148,10 @@ describe('TrajectoryEncoder semantics', () => {
     const rng = new Rng(4);
     const enc = tiny(rng);
     const t = trajectory(rng, 9);
-    const last6 = reordered({ ...t, length: 6, observations: t.observations.slice(0, 6 * S), actions: t.actions.slice(0, 6 * A) }, [0, 1, 2, 3, 4, 5]);
+    const last6 = reordered(
+      { ...t, length: 6, observations: t.observations.slice(0, 6 * S), actions: t.actions.slice(0, 6 * A) },
+      [0, 1, 2, 3, 4, 5],
+    );
     const tail: Trajectory = { ...last6, observations: t.observations.slice(3 * S), actions: t.actions.slice(3 * A) };
     expectClose(enc.embed([t])[0]!, enc.embed([tail])[0]!, 1e-6, 1e-5);
     expect(maxAbsDiff(enc.embed([t])[0]!, enc.embed([last6])[0]!)).toBeGreaterThan(1e-4);
@@ -154,7 +171,11 @@ describe('TrajectoryEncoder semantics', () => {
     const { observationDim, actionDim, width, maxPromptLength } = enc.config;
     const kernel = enc.embedding.kernel;
     const values = kernel.dataSync().slice();
-    values.fill(0, (observationDim + actionDim + 1) * width, (observationDim + actionDim + 1 + maxPromptLength) * width);
+    values.fill(
+      0,
+      (observationDim + actionDim + 1) * width,
+      (observationDim + actionDim + 1 + maxPromptLength) * width,
+    );
     tf.tidy(() => kernel.assign(tf.tensor2d(values, kernel.shape)));
     expectClose(enc.embed([reversed])[0]!, enc.embed([t])[0]!, 1e-6, 1e-5);
     enc.dispose();
@@ -210,9 +231,16 @@ describe('TrajectoryEncoder gradients', () => {
     // float32-exact parameters, so the reference sees exactly what tfjs sees
     params.forEach((p, i) => p.set(variables[i]!.dataSync()));
     const prompts = [trajectory(rng, 4), frontPadded(trajectory(rng, 2), 5), trajectory(rng, 1)];
-    const refPrompts = [prompts[0]!, { ...prompts[1]!, length: 2, observations: prompts[1]!.observations.slice(3 * S), actions: prompts[1]!.actions.slice(3 * A) }, prompts[2]!].map(
-      (p) => ({ steps: p.length, observations: p.observations, actions: p.actions }),
-    );
+    const refPrompts = [
+      prompts[0]!,
+      {
+        ...prompts[1]!,
+        length: 2,
+        observations: prompts[1]!.observations.slice(3 * S),
+        actions: prompts[1]!.actions.slice(3 * A),
+      },
+      prompts[2]!,
+    ].map((p) => ({ steps: p.length, observations: p.observations, actions: p.actions }));
     const u = rng.fillNormal(new Float64Array(prompts.length * enc.outputDim));
     const loss64 = (ps: readonly Float64Array[]): number =>
       refPrompts.reduce((total, p, i) => {
@@ -221,7 +249,10 @@ describe('TrajectoryEncoder gradients', () => {
       }, 0);
 
     const weights = tf.tensor2d(Float32Array.from(u), [prompts.length, enc.outputDim]);
-    const { value, grads } = gradientsOf(() => tf.tidy(() => tf.sum(tf.mul(enc.encode(prompts), weights)) as tf.Scalar), variables);
+    const { value, grads } = gradientsOf(
+      () => tf.tidy(() => tf.sum(tf.mul(enc.encode(prompts), weights)) as tf.Scalar),
+      variables,
+    );
     weights.dispose();
     expect(value.dataSync()[0]).toBeCloseTo(loss64(params), 4);
 
@@ -229,7 +260,10 @@ describe('TrajectoryEncoder gradients', () => {
     let checked = 0;
     variables.forEach((v, vi) => {
       const p = params[vi]!;
-      const picked = entries === undefined || entries >= p.length ? p.map((_, j) => j) : Array.from({ length: entries }, () => rng.int(p.length));
+      const picked =
+        entries === undefined || entries >= p.length
+          ? p.map((_, j) => j)
+          : Array.from({ length: entries }, () => rng.int(p.length));
       const fd = new Float64Array(picked.length);
       for (const [n, j] of picked.entries()) {
         const keep = p[j]!;
@@ -284,7 +318,10 @@ describe('TrajectoryEncoder memory', () => {
     const before = enc.embed(prompts)[0]!;
     await expectNoLeakedTensors(() =>
       tf.tidy(() => {
-        const { grads } = gradientsOf(() => tf.sum(tf.square(enc.encode(prompts, { training: true }))) as tf.Scalar, opt.variables);
+        const { grads } = gradientsOf(
+          () => tf.sum(tf.square(enc.encode(prompts, { training: true }))) as tf.Scalar,
+          opt.variables,
+        );
         opt.applyGradients(grads);
       }),
     );

@@ -94,7 +94,8 @@ export function scriptedEnv(script: Script = {}): Env<Float32Array, Float32Array
   let offset = 0;
   let resetCalls = 0;
   const env: Record<string, unknown> = {
-    observationSpace: 'observationSpace' in script ? script.observationSpace : new Box({ low: -1, high: 1, shape: [2] }),
+    observationSpace:
+      'observationSpace' in script ? script.observationSpace : new Box({ low: -1, high: 1, shape: [2] }),
     actionSpace: 'actionSpace' in script ? script.actionSpace : new Box({ low: -1, high: 1, shape: [1] }),
     reset(options: ResetOptions = {}) {
       resetCalls++;

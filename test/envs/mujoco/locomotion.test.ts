@@ -31,18 +31,99 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { id: 'HalfCheetah-v4', kind: 'cheetah', version: 4, nq: 9, nu: 6, obsDim: 17, frameSkip: 5, timestep: 0.01, integrator: 0, ctrlCostWeight: 0.1, totalMass: 14.0 },
-  { id: 'HalfCheetah-v5', kind: 'cheetah', version: 5, nq: 9, nu: 6, obsDim: 17, frameSkip: 5, timestep: 0.01, integrator: 0, ctrlCostWeight: 0.1, totalMass: 14.0 },
-  { id: 'Hopper-v4', kind: 'hopper', version: 4, nq: 6, nu: 3, obsDim: 11, frameSkip: 4, timestep: 0.002, integrator: 1, ctrlCostWeight: 1e-3, totalMass: 15.82 },
-  { id: 'Hopper-v5', kind: 'hopper', version: 5, nq: 6, nu: 3, obsDim: 11, frameSkip: 4, timestep: 0.002, integrator: 1, ctrlCostWeight: 1e-3, totalMass: 15.82 },
-  { id: 'Walker2d-v4', kind: 'walker', version: 4, nq: 9, nu: 6, obsDim: 17, frameSkip: 4, timestep: 0.002, integrator: 1, ctrlCostWeight: 1e-3, totalMass: 23.677 },
-  { id: 'Walker2d-v5', kind: 'walker', version: 5, nq: 9, nu: 6, obsDim: 17, frameSkip: 4, timestep: 0.002, integrator: 1, ctrlCostWeight: 1e-3, totalMass: 23.677 },
+  {
+    id: 'HalfCheetah-v4',
+    kind: 'cheetah',
+    version: 4,
+    nq: 9,
+    nu: 6,
+    obsDim: 17,
+    frameSkip: 5,
+    timestep: 0.01,
+    integrator: 0,
+    ctrlCostWeight: 0.1,
+    totalMass: 14.0,
+  },
+  {
+    id: 'HalfCheetah-v5',
+    kind: 'cheetah',
+    version: 5,
+    nq: 9,
+    nu: 6,
+    obsDim: 17,
+    frameSkip: 5,
+    timestep: 0.01,
+    integrator: 0,
+    ctrlCostWeight: 0.1,
+    totalMass: 14.0,
+  },
+  {
+    id: 'Hopper-v4',
+    kind: 'hopper',
+    version: 4,
+    nq: 6,
+    nu: 3,
+    obsDim: 11,
+    frameSkip: 4,
+    timestep: 0.002,
+    integrator: 1,
+    ctrlCostWeight: 1e-3,
+    totalMass: 15.82,
+  },
+  {
+    id: 'Hopper-v5',
+    kind: 'hopper',
+    version: 5,
+    nq: 6,
+    nu: 3,
+    obsDim: 11,
+    frameSkip: 4,
+    timestep: 0.002,
+    integrator: 1,
+    ctrlCostWeight: 1e-3,
+    totalMass: 15.82,
+  },
+  {
+    id: 'Walker2d-v4',
+    kind: 'walker',
+    version: 4,
+    nq: 9,
+    nu: 6,
+    obsDim: 17,
+    frameSkip: 4,
+    timestep: 0.002,
+    integrator: 1,
+    ctrlCostWeight: 1e-3,
+    totalMass: 23.677,
+  },
+  {
+    id: 'Walker2d-v5',
+    kind: 'walker',
+    version: 5,
+    nq: 9,
+    nu: 6,
+    obsDim: 17,
+    frameSkip: 4,
+    timestep: 0.002,
+    integrator: 1,
+    ctrlCostWeight: 1e-3,
+    totalMass: 23.677,
+  },
 ];
 
 const INFO_KEYS: Record<Kind, Record<4 | 5, string[]>> = {
-  cheetah: { 4: ['reward_ctrl', 'reward_run', 'x_position', 'x_velocity'], 5: ['reward_ctrl', 'reward_forward', 'x_position', 'x_velocity'] },
-  hopper: { 4: ['x_position', 'x_velocity'], 5: ['reward_ctrl', 'reward_forward', 'reward_survive', 'x_position', 'x_velocity', 'z_distance_from_origin'] },
-  walker: { 4: ['x_position', 'x_velocity'], 5: ['reward_ctrl', 'reward_forward', 'reward_survive', 'x_position', 'x_velocity', 'z_distance_from_origin'] },
+  cheetah: {
+    4: ['reward_ctrl', 'reward_run', 'x_position', 'x_velocity'],
+    5: ['reward_ctrl', 'reward_forward', 'x_position', 'x_velocity'],
+  },
+  hopper: {
+    4: ['x_position', 'x_velocity'],
+    5: ['reward_ctrl', 'reward_forward', 'reward_survive', 'x_position', 'x_velocity', 'z_distance_from_origin'],
+  },
+  walker: {
+    4: ['x_position', 'x_velocity'],
+    5: ['reward_ctrl', 'reward_forward', 'reward_survive', 'x_position', 'x_velocity', 'z_distance_from_origin'],
+  },
 };
 
 /** What makeEnv returns for these envs: the wrappers forward synchronous results unchanged. */
@@ -93,13 +174,25 @@ describe.each(CASES)('$id', (c) => {
       expect(envSpec(c.id).maxEpisodeSteps).toBe(1000);
       expect(env.spec?.maxEpisodeSteps).toBe(1000);
       expect(env.observationSpace.shape).toEqual([c.obsDim]);
-      expect(env.observationSpace.toJSON()).toMatchObject({ dtype: 'float32', low: Array(c.obsDim).fill(null), high: Array(c.obsDim).fill(null) });
-      expect(env.actionSpace.toJSON()).toEqual({ type: 'box', shape: [c.nu], dtype: 'float32', low: Array(c.nu).fill(-1), high: Array(c.nu).fill(1) });
+      expect(env.observationSpace.toJSON()).toMatchObject({
+        dtype: 'float32',
+        low: Array(c.obsDim).fill(null),
+        high: Array(c.obsDim).fill(null),
+      });
+      expect(env.actionSpace.toJSON()).toEqual({
+        type: 'box',
+        shape: [c.nu],
+        dtype: 'float32',
+        low: Array(c.nu).fill(-1),
+        high: Array(c.nu).fill(1),
+      });
       expect(raw.frameSkip).toBe(c.frameSkip);
       expect(raw.dt).toBeCloseTo(c.timestep * c.frameSkip, 12);
       expect(raw.ctrlCostWeight).toBe(c.ctrlCostWeight);
       expect(raw.version).toBe(c.version);
-      const simulation = (raw as unknown as { sim: { nq: number; nv: number; timestep: number; integrator: number; qpos0: Float64Array } }).sim;
+      const simulation = (
+        raw as unknown as { sim: { nq: number; nv: number; timestep: number; integrator: number; qpos0: Float64Array } }
+      ).sim;
       expect([simulation.nq, simulation.nv]).toEqual([c.nq, c.nq]);
       expect(simulation.timestep).toBe(c.timestep);
       expect(simulation.integrator).toBe(c.integrator);
@@ -123,7 +216,9 @@ describe.each(CASES)('$id', (c) => {
   it(`has a total mass of ${c.totalMass} kg (sum of body_mass)`, () => {
     const env = make(c.id);
     try {
-      const mass = inner(env).copyModelArray('body_mass').reduce((a, b) => a + b, 0);
+      const mass = inner(env)
+        .copyModelArray('body_mass')
+        .reduce((a, b) => a + b, 0);
       expect(mass).toBeCloseTo(c.totalMass, 3);
     } finally {
       env.close();
@@ -165,7 +260,10 @@ describe.each(CASES)('$id', (c) => {
         expect(terminated).toBe(!healthy);
         expect(truncated).toBe(false);
         const clip = c.kind === 'cheetah' ? Infinity : 10;
-        const expected = [...after.qpos.slice(1), ...Array.from(after.qvel, (v) => Math.min(clip, Math.max(-clip, v)))].map(Math.fround);
+        const expected = [
+          ...after.qpos.slice(1),
+          ...Array.from(after.qvel, (v) => Math.min(clip, Math.max(-clip, v))),
+        ].map(Math.fround);
         expect(Array.from(obs)).toEqual(expected);
         if (terminated) {
           terminalSteps++;
@@ -185,11 +283,11 @@ describe.each(CASES)('$id', (c) => {
       const rng = new Rng(3);
       const out: Float32Array[] = [];
       try {
-        out.push((env.reset({ seed: 42 }))[0]);
+        out.push(env.reset({ seed: 42 })[0]);
         for (let t = 0; t < 150; t++) {
           const [obs, , terminated] = env.step(randomAction(rng, c.nu));
           out.push(obs);
-          if (terminated) out.push((env.reset())[0]);
+          if (terminated) out.push(env.reset()[0]);
         }
       } finally {
         env.close();
@@ -350,7 +448,7 @@ describe('termination', () => {
   });
 });
 
-describe('authored MJCF against the fact sheet\'s derived values (section 2)', () => {
+describe("authored MJCF against the fact sheet's derived values (section 2)", () => {
   const round = (a: Float64Array, digits: number): number[] => Array.from(a, (x) => Number(x.toFixed(digits)));
   it('HalfCheetah: body masses after settotalmass, torso inertial frame and principal inertia', () => {
     const env = new HalfCheetahEnv();
@@ -358,15 +456,27 @@ describe('authored MJCF against the fact sheet\'s derived values (section 2)', (
       // settotalmass scales capsule volumes to 14 kg: recompute from the geometry (radius 0.046;
       // half-lengths per body, torso = torso capsule 0.5 + head 0.15).
       const capsule = (h: number): number => Math.PI * 0.046 ** 2 * 2 * h + (4 / 3) * Math.PI * 0.046 ** 3;
-      const volumes = [capsule(0.5) + capsule(0.15), capsule(0.145), capsule(0.15), capsule(0.094), capsule(0.133), capsule(0.106), capsule(0.07)];
+      const volumes = [
+        capsule(0.5) + capsule(0.15),
+        capsule(0.145),
+        capsule(0.15),
+        capsule(0.094),
+        capsule(0.133),
+        capsule(0.106),
+        capsule(0.07),
+      ];
       const total = volumes.reduce((a, b) => a + b, 0);
       const masses = env.copyModelArray('body_mass').slice(1);
       volumes.forEach((v, i) => expect(masses[i]).toBeCloseTo((14 * v) / total, 9));
       // The sheet's 4-decimal values agree to within rounding (it lists bshin's 1.587448 as 1.5875).
-      [6.2502, 1.5435, 1.5875, 1.0954, 1.4381, 1.2008, 0.8845].forEach((m, i) => expect(Math.abs(masses[i]! - m)).toBeLessThan(6e-5));
+      [6.2502, 1.5435, 1.5875, 1.0954, 1.4381, 1.2008, 0.8845].forEach((m, i) =>
+        expect(Math.abs(masses[i]! - m)).toBeLessThan(6e-5),
+      );
       expect(round(env.copyModelArray('body_ipos'), 4).slice(3, 6)).toEqual([0.1524, 0, 0.0254]);
       expect(round(env.copyModelArray('body_inertia'), 4).slice(3, 6)).toEqual([0.8971, 0.8857, 0.018]);
-      expect(Array.from(env.copyModelArray('actuator_gear')).filter((_, i) => i % 6 === 0)).toEqual([120, 90, 60, 120, 60, 30]);
+      expect(Array.from(env.copyModelArray('actuator_gear')).filter((_, i) => i % 6 === 0)).toEqual([
+        120, 90, 60, 120, 60, 30,
+      ]);
     } finally {
       env.close();
     }
@@ -377,11 +487,17 @@ describe('authored MJCF against the fact sheet\'s derived values (section 2)', (
     const walker = new Walker2dEnv();
     try {
       expect(round(hopper.copyModelArray('body_mass'), 4).slice(1)).toEqual([3.6652, 4.0579, 2.7814, 5.3156]);
-      expect(round(hopper.copyModelArray('body_inertia'), 5).slice(3)).toEqual([0.06925, 0.06925, 0.00445, 0.0933, 0.0933, 0.00494, 0.0723, 0.0723, 0.00218, 0.10352, 0.10352, 0.00924]);
-      expect(round(walker.copyModelArray('body_mass'), 4).slice(1)).toEqual([3.6652, 4.0579, 2.7814, 3.1667, 4.0579, 2.7814, 3.1667]);
+      expect(round(hopper.copyModelArray('body_inertia'), 5).slice(3)).toEqual([
+        0.06925, 0.06925, 0.00445, 0.0933, 0.0933, 0.00494, 0.0723, 0.0723, 0.00218, 0.10352, 0.10352, 0.00924,
+      ]);
+      expect(round(walker.copyModelArray('body_mass'), 4).slice(1)).toEqual([
+        3.6652, 4.0579, 2.7814, 3.1667, 4.0579, 2.7814, 3.1667,
+      ]);
       expect(round(walker.copyModelArray('body_inertia'), 5).slice(12, 15)).toEqual([0.024, 0.024, 0.00537]);
       const deg = Math.PI / 180;
-      expect(round(hopper.copyModelArray('jnt_range'), 6).slice(6)).toEqual(round(Float64Array.of(-150 * deg, 0, -150 * deg, 0, -45 * deg, 45 * deg), 6));
+      expect(round(hopper.copyModelArray('jnt_range'), 6).slice(6)).toEqual(
+        round(Float64Array.of(-150 * deg, 0, -150 * deg, 0, -45 * deg, 45 * deg), 6),
+      );
     } finally {
       hopper.close();
       walker.close();
@@ -459,7 +575,9 @@ describe('actions', () => {
 
 describe('options', () => {
   it('are validated with messages that name the fix', () => {
-    expect(() => make('Hopper-v4', { ctrlCost: 1 })).toThrow(/Hopper-v4 has no option "ctrlCost"; its options are .*ctrlCostWeight/);
+    expect(() => make('Hopper-v4', { ctrlCost: 1 })).toThrow(
+      /Hopper-v4 has no option "ctrlCost"; its options are .*ctrlCostWeight/,
+    );
     expect(() => make('Hopper-v4', { version: 5 })).toThrow(/fixes the version from its id/);
     expect(() => make('Walker2d-v4', { healthyZRange: [2, 1] })).toThrow(ConfigError);
     expect(() => make('HalfCheetah-v4', { resetNoiseScale: -1 })).toThrow(/at least 0/);
@@ -468,7 +586,12 @@ describe('options', () => {
   });
 
   it('change the reward weights and the healthy ranges', () => {
-    const env = make('Walker2d-v5', { forwardRewardWeight: 2, ctrlCostWeight: 0.5, healthyReward: 0.25, healthyZRange: [0.8, 1.2] });
+    const env = make('Walker2d-v5', {
+      forwardRewardWeight: 2,
+      ctrlCostWeight: 0.5,
+      healthyReward: 0.25,
+      healthyZRange: [0.8, 1.2],
+    });
     try {
       env.reset({ seed: 1 });
       const action = Float32Array.of(0.5, 0.5, 0, 0, 0, 0);
@@ -514,7 +637,7 @@ describe('state access', () => {
 });
 
 describe('agreement with Gymnasium', () => {
-  it('Hopper falls to z = 1.24969 after one zero-action step from qpos0 (the fact sheet value for Gymnasium\'s XML)', () => {
+  it("Hopper falls to z = 1.24969 after one zero-action step from qpos0 (the fact sheet value for Gymnasium's XML)", () => {
     const env = new HopperEnv({ version: 4 });
     try {
       env.reset({ seed: 0 });

@@ -33,7 +33,11 @@ test('a failed load rejects with an EnvError naming the file, and can be retried
 });
 
 test('makeEnvAsync loads the runtime once; afterwards makeEnv is synchronous', async () => {
-  const [env, info, again] = await Promise.all([makeEnvAsync<Float32Array, Float32Array>('Hopper-v4'), loadMujocoRuntime(), loadMujocoRuntime()]);
+  const [env, info, again] = await Promise.all([
+    makeEnvAsync<Float32Array, Float32Array>('Hopper-v4'),
+    loadMujocoRuntime(),
+    loadMujocoRuntime(),
+  ]);
   try {
     expect(isMujocoRuntimeLoaded()).toBe(true);
     expect(info.mujocoVersion).toMatch(/^3\./);

@@ -107,9 +107,15 @@ describe('NormalizeObservation', () => {
     // getStats returns copies
     train.getStats().mean[0] = 1e9;
     expect(train.getStats().mean[0]).not.toBe(1e9);
-    expect(() => train.setStats({ mean: new Float64Array(3), variance: new Float64Array(3), count: 1 })).toThrow(ShapeError);
-    expect(() => train.setStats({ mean: new Float64Array(2), variance: Float64Array.of(-1, 1), count: 1 })).toThrow(ConfigError);
-    expect(() => train.setStats({ mean: new Float64Array(2), variance: new Float64Array(2), count: -1 })).toThrow(ConfigError);
+    expect(() => train.setStats({ mean: new Float64Array(3), variance: new Float64Array(3), count: 1 })).toThrow(
+      ShapeError,
+    );
+    expect(() => train.setStats({ mean: new Float64Array(2), variance: Float64Array.of(-1, 1), count: 1 })).toThrow(
+      ConfigError,
+    );
+    expect(() => train.setStats({ mean: new Float64Array(2), variance: new Float64Array(2), count: -1 })).toThrow(
+      ConfigError,
+    );
   });
 
   it('exposes an unbounded space, works around async envs and rejects non-float Boxes', async () => {

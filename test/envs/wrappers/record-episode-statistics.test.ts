@@ -29,7 +29,9 @@ describe('RecordEpisodeStatistics', () => {
     for (let ep = 0; ep < 3; ep++) {
       env.reset({ seed: ep });
       env.step(Float32Array.of(ep));
-      const info = (env.step(Float32Array.of(0)) as StepResult<Float32Array>)[4] as { episode: { r: number; l: number } };
+      const info = (env.step(Float32Array.of(0)) as StepResult<Float32Array>)[4] as {
+        episode: { r: number; l: number };
+      };
       returns.push(info.episode.r);
       expect(info.episode.l).toBe(2);
     }
