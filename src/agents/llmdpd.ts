@@ -330,7 +330,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     const missing = [...new Set(texts)].filter((t) => !this.textCache.has(t));
     if (missing.length === 0 || !this.config.useTextPrompt) return;
     const vectors = await this.textEncoder.encode(missing);
-    missing.forEach((t, i) => this.textCache.set(t, vectors[i]!));
+    missing.forEach((t, i) => this.textCache.set(t, vectors[i]));
   }
 
   private prepare(
@@ -380,9 +380,9 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       if (networks.trajectoryEncoder) {
         const encoder = networks.trajectoryEncoder;
         const z = tasks.map((t) => encoder.encode(t.trajectory!, { training }));
-        parts.push(z.length === 1 ? z[0]! : (tf.concat(z, 0) as tf.Tensor2D));
+        parts.push(z.length === 1 ? z[0] : (tf.concat(z, 0) as tf.Tensor2D));
       }
-      return parts.length === 1 ? parts[0]! : (tf.concat(parts, 1) as tf.Tensor2D);
+      return parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D);
     });
   }
 
@@ -451,7 +451,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     const taskIds: number[] = [];
     const local = new Int32Array(batch.size);
     for (let i = 0; i < batch.size; i++) {
-      const t = batch.taskIndices[i]!;
+      const t = batch.taskIndices[i];
       let j = taskIds.indexOf(t);
       if (j < 0) {
         if (t >= this.taskPrompts.length && conditionDim(c) > 0)
@@ -462,7 +462,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       }
       local[i] = j;
     }
-    const prepared = taskIds.map((t) => this.taskPrompts[t]!);
+    const prepared = taskIds.map((t) => this.taskPrompts[t]);
     const single = taskIds.length === 1;
     const useFirstCritic = this.noiseRng.float() > 0.5;
     let metrics: Metrics | null = null;
@@ -557,12 +557,12 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       const rows = taskIds.map((t, i) => {
         let row = this.emaConditionCache.get(t);
         if (row === undefined) {
-          row = tf.keep(this.conditions(this.promptsEma, [prepared[i]!], false)!);
+          row = tf.keep(this.conditions(this.promptsEma, [prepared[i]], false)!);
           this.emaConditionCache.set(t, row);
         }
         return tf.clone(row);
       });
-      return rows.length === 1 ? rows[0]! : (tf.concat(rows, 0) as tf.Tensor2D);
+      return rows.length === 1 ? rows[0] : (tf.concat(rows, 0) as tf.Tensor2D);
     });
   }
 
@@ -581,7 +581,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
       this.conditions(this.prompts, [prompt], false)!.dataSync() as Float32Array,
       this.conditions(this.promptsEma, [prompt], false)!.dataSync() as Float32Array,
     ]);
-    return { actor: Float32Array.from(actor!), critic: Float32Array.from(critic!) };
+    return { actor: Float32Array.from(actor), critic: Float32Array.from(critic) };
   }
 
   /** Actions for N observations under one prompt's condition rows (one batched network call). */
@@ -702,7 +702,7 @@ export class LLMDPDAgent implements Agent<LLMDPDConfig, PromptedTaskSource> {
     agent.actingRng.setState(rng.acting);
     const texts = header['texts'] as string[];
     const vectors = header['textVectors'] as number[][];
-    texts.forEach((t, i) => agent.textCache.set(t, Float32Array.from(vectors[i]!)));
+    texts.forEach((t, i) => agent.textCache.set(t, Float32Array.from(vectors[i])));
     return agent;
   }
 

@@ -61,7 +61,7 @@ export function checkInteger(context: string, field: string, value: unknown, min
  */
 export function inferDim(context: string, field: string, input: RealColumnInput, rows: number): number {
   if (isNested(input)) {
-    const d = input[0]!.length;
+    const d = input[0].length;
     if (d < 1) throw new ShapeError(`${context}: ${field}[0] is empty; each row needs at least one value.`);
     return d;
   }
@@ -105,7 +105,7 @@ export function toFloat32Column(
             `Every row must have the same length.`,
         );
       }
-      for (let k = 0; k < dim; k++) out[r * dim + k] = row[k] as number;
+      for (let k = 0; k < dim; k++) out[r * dim + k] = row[k];
     }
   } else {
     if (input.length !== rows * dim) {
@@ -115,9 +115,9 @@ export function toFloat32Column(
       );
     }
     if (input instanceof Float32Array) out.set(input);
-    else for (let i = 0; i < out.length; i++) out[i] = input[i] as number;
+    else for (let i = 0; i < out.length; i++) out[i] = input[i];
   }
-  checkFinite(context, field, out, dim, (i) => (isNested(input) ? input[Math.floor(i / dim)]![i % dim] : input[i]));
+  checkFinite(context, field, out, dim, (i) => (isNested(input) ? input[Math.floor(i / dim)][i % dim] : input[i]));
   return out;
 }
 
@@ -136,7 +136,7 @@ export function checkFinite(
   original: (flatIndex: number) => unknown = (i) => values[i],
 ): void {
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
+    const v = values[i];
     // v - v is 0 for finite v and NaN for NaN and +-Infinity: one test for both.
     if (v - v !== 0) {
       const row = Math.floor(i / dim);

@@ -262,7 +262,7 @@ export class MultiTaskDataset {
    *   out of range.
    */
   task(nameOrIndex: string | number): DatasetTask {
-    return this.entries[this.taskIndex(nameOrIndex)]!;
+    return this.entries[this.taskIndex(nameOrIndex)];
   }
 
   /**
@@ -326,14 +326,14 @@ export class MultiTaskDataset {
       case 'per-task': {
         checkBatch(ctx, batch, this.observationDim, this.actionDim);
         const k = rng.int(this.entries.length);
-        return this.entries[k]!.buffer.sampleInto(batch, rng, { taskIndex: k });
+        return this.entries[k].buffer.sampleInto(batch, rng, { taskIndex: k });
       }
       case 'uniform': {
         checkBatch(ctx, batch, this.observationDim, this.actionDim);
         const cum = this.cumulative;
         let total = 0;
         for (let k = 0; k < this.entries.length; k++) {
-          total += this.entries[k]!.buffer.size;
+          total += this.entries[k].buffer.size;
           cum[k] = total;
         }
         if (total === 0) throw new DatasetError(`${ctx}: every task's buffer is empty; nothing to sample.`);
@@ -344,11 +344,11 @@ export class MultiTaskDataset {
           let hi = this.entries.length - 1;
           while (lo < hi) {
             const mid = (lo + hi) >>> 1;
-            if (cum[mid]! > g) hi = mid;
+            if (cum[mid] > g) hi = mid;
             else lo = mid + 1;
           }
-          const before = lo === 0 ? 0 : cum[lo - 1]!;
-          this.entries[lo]!.buffer.copyTransition(g - before, batch, r, lo);
+          const before = lo === 0 ? 0 : cum[lo - 1];
+          this.entries[lo].buffer.copyTransition(g - before, batch, r, lo);
         }
         return batch;
       }

@@ -500,9 +500,9 @@ export class ReplayBuffer {
     checkFinite(ctx, 'rewards', columns.rewards, 1);
     checkFinite(ctx, 'nextObservations', columns.nextObservations, od);
     for (let i = 0; i < n; i++) {
-      const t = columns.terminals[i]!;
-      const o = columns.timeouts[i]!;
-      const e = columns.episodeEnds[i]!;
+      const t = columns.terminals[i];
+      const o = columns.timeouts[i];
+      const e = columns.episodeEnds[i];
       if (t > 1 || o > 1 || e > 1)
         throw new DatasetError(
           `${ctx}: row ${i} has a flag that is not 0 or 1 (terminal ${t}, timeout ${o}, episodeEnd ${e}).`,
@@ -644,7 +644,7 @@ export class ReplayBuffer {
       batch.rewards[r] = rew[p]!;
       batch.terminals[r] = term[p]!;
       batch.timeouts[r] = tout[p]!;
-      batch.taskIndices[r] = fixedTask >= 0 ? fixedTask : task[p]!;
+      batch.taskIndices[r] = fixedTask >= 0 ? fixedTask : task[p];
     }
     return batch;
   }
@@ -671,7 +671,7 @@ export class ReplayBuffer {
     batch.rewards[row] = this.rew[p]!;
     batch.terminals[row] = this.term[p]!;
     batch.timeouts[row] = this.tout[p]!;
-    batch.taskIndices[row] = taskIndex === undefined ? this.task[p]! : checkInteger(ctx, 'taskIndex', taskIndex, 0);
+    batch.taskIndices[row] = taskIndex === undefined ? this.task[p] : checkInteger(ctx, 'taskIndex', taskIndex, 0);
     batch.indices[row] = index;
   }
 
@@ -895,7 +895,7 @@ export class ReplayBuffer {
   private lastStep(): LastStep | null {
     if (this.count === 0) return null;
     const p = this.physical(this.count - 1);
-    return { open: this.ends[p] === 0, taskIndex: this.task[p]! };
+    return { open: this.ends[p] === 0, taskIndex: this.task[p] };
   }
 
   private checkContinuesTask(ctx: string, field: string, taskIndex: number): void {
@@ -1020,8 +1020,8 @@ export class ReplayBuffer {
   }
 
   private episodeAt(b: Int32Array, e: number): EpisodeRange {
-    const start = b[e]!;
-    const end = b[e + 1]!;
+    const start = b[e];
+    const end = b[e + 1];
     const last = this.physical(end - 1);
     const terminated = this.term[last] === 1;
     return {
@@ -1031,7 +1031,7 @@ export class ReplayBuffer {
       length: end - start,
       terminated,
       truncated: !terminated && this.ends[last] === 1,
-      taskIndex: this.task[this.physical(start)]!,
+      taskIndex: this.task[this.physical(start)],
     };
   }
 

@@ -72,7 +72,7 @@ export function validateRows(
   const taskIndices = toTaskIndexColumn(ctx, 'taskIndices', input.taskIndices, n);
   for (let i = 0; i < n; i++) {
     if (terminals[i] === 1) timeouts[i] = 0; // the terminal wins
-    episodeEnds[i] = terminals[i]! | timeouts[i]! | episodeEnds[i]!;
+    episodeEnds[i] = terminals[i] | timeouts[i] | episodeEnds[i];
   }
   checkEpisodeTasks(ctx, taskIndices, episodeEnds, n, last);
   return { rows: n, observations, actions, rewards, nextObservations, terminals, timeouts, episodeEnds, taskIndices };
@@ -111,7 +111,7 @@ export function deriveNextObservations(raw: Rows, od: number): Rows {
   let kept = 0;
   for (let t = 0; t < n; t++) {
     keep[t] = raw.terminals[t] === 1 || raw.episodeEnds[t] === 0 ? 1 : 0;
-    kept += keep[t]!;
+    kept += keep[t];
   }
   const ad = raw.actions.length / n;
   const out: Rows = {

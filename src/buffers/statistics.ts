@@ -53,17 +53,17 @@ export function computeMoments(values: Float32Array, rows: number, dim: number):
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
     for (let k = 0; k < dim; k++) {
-      const v = values[o + k]!;
+      const v = values[o + k];
       mean[k] += v;
-      if (v < min[k]!) min[k] = v;
-      if (v > max[k]!) max[k] = v;
+      if (v < min[k]) min[k] = v;
+      if (v > max[k]) max[k] = v;
     }
   }
-  for (let k = 0; k < dim; k++) mean[k] = mean[k]! / rows;
+  for (let k = 0; k < dim; k++) mean[k] = mean[k] / rows;
   for (let r = 0; r < rows; r++) {
     const o = r * dim;
     for (let k = 0; k < dim; k++) {
-      const d = values[o + k]! - mean[k]!;
+      const d = values[o + k] - mean[k];
       m2[k] += d * d;
     }
   }
@@ -86,11 +86,11 @@ export function combineMoments(a: Moments, b: Moments): Moments {
   const n = a.count + b.count;
   const out = emptyMoments(a.dim);
   for (let k = 0; k < a.dim; k++) {
-    const delta = b.mean[k]! - a.mean[k]!;
-    out.mean[k] = a.mean[k]! + (delta * b.count) / n;
-    out.m2[k] = a.m2[k]! + b.m2[k]! + (delta * delta * a.count * b.count) / n;
-    out.min[k] = Math.min(a.min[k]!, b.min[k]!);
-    out.max[k] = Math.max(a.max[k]!, b.max[k]!);
+    const delta = b.mean[k] - a.mean[k];
+    out.mean[k] = a.mean[k] + (delta * b.count) / n;
+    out.m2[k] = a.m2[k] + b.m2[k] + (delta * delta * a.count * b.count) / n;
+    out.min[k] = Math.min(a.min[k], b.min[k]);
+    out.max[k] = Math.max(a.max[k], b.max[k]);
   }
   return { ...out, count: n };
 }
@@ -106,7 +106,7 @@ export function momentsToStatistics(m: Moments, what = 'the data'): Statistics {
     throw new DatasetError(`Cannot compute statistics of ${what}: it holds no transitions. Add transitions first.`);
   }
   const std = new Float32Array(m.dim);
-  for (let k = 0; k < m.dim; k++) std[k] = Math.sqrt(m.m2[k]! / m.count);
+  for (let k = 0; k < m.dim; k++) std[k] = Math.sqrt(m.m2[k] / m.count);
   return { mean: Float32Array.from(m.mean), std, min: Float32Array.from(m.min), max: Float32Array.from(m.max) };
 }
 

@@ -231,7 +231,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const perTask = [
     '| task | role | ' + AGENTS.map((a) => `${a} success`).join(' | ') + ' |',
     '| --- | --- | ' + AGENTS.map(() => '---').join(' | ') + ' |',
-    ...runs[0]!.tasks.map((t) => {
+    ...runs[0].tasks.map((t) => {
       const cells = AGENTS.map((a) =>
         pct(
           meanStd(

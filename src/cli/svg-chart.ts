@@ -64,9 +64,9 @@ export function groupedBarChart(data: GroupedBars): string {
   data.groups.forEach((g, gi) => {
     const x0 = left + gi * groupW + groupW * 0.15;
     data.series.forEach((s, si) => {
-      const bar = s.bars[gi]!;
+      const bar = s.bars[gi];
       const x = x0 + si * barW;
-      const color = COLORS[si % COLORS.length]!;
+      const color = COLORS[si % COLORS.length];
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${y(bar.value).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(top + plotH - y(bar.value)).toFixed(1)}" fill="${color}"><title>${escapeXml(`${s.name}, ${g}: ${bar.value.toFixed(3)} ± ${bar.error.toFixed(3)}`)}</title></rect>`,
       );

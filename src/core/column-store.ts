@@ -137,8 +137,8 @@ function littleEndianBytes(data: ColumnArray): Uint8Array {
   const out = new Uint8Array(data.byteLength);
   const view = new DataView(out.buffer);
   for (let i = 0; i < data.length; i++) {
-    if (data instanceof Float32Array) view.setFloat32(i * 4, data[i]!, true);
-    else view.setInt32(i * 4, data[i]!, true);
+    if (data instanceof Float32Array) view.setFloat32(i * 4, data[i], true);
+    else view.setInt32(i * 4, data[i], true);
   }
   return out;
 }

@@ -154,7 +154,7 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
     this.low = Box.expand('low', options.low, this.size);
     this.high = Box.expand('high', options.high, this.size);
     for (let i = 0; i < this.size; i++) {
-      if (this.low[i]! > this.high[i]!) {
+      if (this.low[i] > this.high[i]) {
         throw new ConfigError(
           `Box low[${i}] = ${this.low[i]} is above high[${i}] = ${this.high[i]}; swap them or fix the bounds.`,
         );
@@ -195,8 +195,8 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
   sample(rng: Rng): BoxArray<D> {
     const out = typedArrayFor(this.dtype, this.size);
     for (let i = 0; i < this.size; i++) {
-      const lo = this.low[i]!;
-      const hi = this.high[i]!;
+      const lo = this.low[i];
+      const hi = this.high[i];
       const loFinite = Number.isFinite(lo);
       const hiFinite = Number.isFinite(hi);
       let v: number;
@@ -208,8 +208,8 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
     }
     // float32 rounding can push a value just past a bound; clamp it back.
     for (let i = 0; i < this.size; i++) {
-      if (out[i]! < this.low[i]!) out[i] = this.low[i]!;
-      if (out[i]! > this.high[i]!) out[i] = this.high[i]!;
+      if (out[i] < this.low[i]) out[i] = this.low[i]!;
+      if (out[i] > this.high[i]) out[i] = this.high[i]!;
     }
     return out;
   }
@@ -231,9 +231,9 @@ export class Box<D extends BoxDtype = 'float32'> implements Space<BoxArray<D>> {
     // float64 one does not make a value fall outside.
     const fround = this.dtype === 'float32' ? Math.fround : (v: number) => v;
     for (let i = 0; i < arr.length; i++) {
-      const v = arr[i]!;
+      const v = arr[i];
       if (Number.isNaN(v)) return `element ${i} is NaN`;
-      if (v < fround(this.low[i]!) || v > fround(this.high[i]!))
+      if (v < fround(this.low[i]) || v > fround(this.high[i]))
         return `element ${i} = ${v} is outside [${this.low[i]}, ${this.high[i]}]`;
     }
     return null;

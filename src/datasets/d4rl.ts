@@ -256,7 +256,7 @@ function checkColumn(
   const shape = info.shape;
   const ok =
     expect === 'matrix'
-      ? shape.length === 2 && shape[1]! >= 1
+      ? shape.length === 2 && shape[1] >= 1
       : shape.length === 1 || (shape.length === 2 && shape[1] === 1);
   if (!ok) {
     const want = expect === 'matrix' ? '(N, dim) with dim >= 1' : '(N,) or (N, 1)';
@@ -314,10 +314,10 @@ function readD4rl(
   const real = ['float'] as const;
   const flag = ['bool', 'int', 'float'] as const;
   const obsInfo = checkColumn(lib, file, path, 'observations', real, 'matrix', undefined, keys);
-  const n = obsInfo.shape[0]!;
-  const od = obsInfo.shape[1]!;
+  const n = obsInfo.shape[0];
+  const od = obsInfo.shape[1];
   const actInfo = checkColumn(lib, file, path, 'actions', real, 'matrix', n, keys);
-  const ad = actInfo.shape[1]!;
+  const ad = actInfo.shape[1];
   const rewInfo = checkColumn(lib, file, path, 'rewards', real, 'vector', n, keys);
   const termInfo = checkColumn(lib, file, path, 'terminals', flag, 'vector', n, keys);
   const has = (k: string): boolean => keys.includes(k);
@@ -358,7 +358,7 @@ function readD4rl(
   if (taskInfo !== undefined) {
     readRows(lib, file, 'task_indices', 0, n, tasks, 0, CTX, (block, first) => {
       for (let i = 0; i < block.length; i++) {
-        const v = block[i]!;
+        const v = block[i];
         if (v < 0 || v > 0x7fffffff)
           throw new DatasetError(
             `${CTX}: "task_indices" row ${first + i} is ${v}; task indices are integers >= 0. Fix: rewrite the key.`,
@@ -374,7 +374,7 @@ function readD4rl(
     kept = 0;
     for (let t = 0; t < n - 1; t++) {
       keep[t] = fileTimeouts[t] === 1 || explicit?.[t] === 1 ? 0 : 1;
-      kept += keep[t]!;
+      kept += keep[t];
     }
     if (kept === 0) {
       throw new DatasetError(
@@ -392,7 +392,7 @@ function readD4rl(
   readRows(lib, file, 'rewards', 0, n, rewards, 0, CTX, finiteCheck(CTX, 'rewards', 1));
   const readInfo = (info: ColumnInfo | undefined): Float32Array | Float64Array | undefined => {
     if (info === undefined) return undefined;
-    const d = info.shape[1]!;
+    const d = info.shape[1];
     const out = info.elementBytes === 8 ? new Float64Array(n * d) : new Float32Array(n * d);
     readRows(lib, file, info.key, 0, n, out, 0, CTX, finiteCheck(CTX, info.key, d));
     return out;
@@ -414,8 +414,8 @@ function readD4rl(
       [rewards, 1],
       [tasks, 1],
     ];
-    if (qpos !== undefined) compactions.push([qpos, qposInfo!.shape[1]!]);
-    if (qvel !== undefined) compactions.push([qvel, qvelInfo!.shape[1]!]);
+    if (qpos !== undefined) compactions.push([qpos, qposInfo!.shape[1]]);
+    if (qvel !== undefined) compactions.push([qvel, qvelInfo!.shape[1]]);
     let j = 0;
     let t = 0;
     while (t < n) {
@@ -438,16 +438,16 @@ function readD4rl(
       t = b;
     }
     taskIndices = tasks.subarray(0, kept);
-    if (qpos !== undefined) qpos = qpos.subarray(0, kept * qposInfo!.shape[1]!);
-    if (qvel !== undefined) qvel = qvel.subarray(0, kept * qvelInfo!.shape[1]!);
+    if (qpos !== undefined) qpos = qpos.subarray(0, kept * qposInfo!.shape[1]);
+    if (qvel !== undefined) qvel = qvel.subarray(0, kept * qvelInfo!.shape[1]);
   } else {
     nextObservations = new Float32Array(n * od);
     readRows(lib, file, 'next_observations', 0, n, nextObservations, 0, CTX, finiteCheck(CTX, 'next_observations', od));
     for (let t = 0; t < n; t++) {
-      const term = terminals[t]!;
-      const cut = fileTimeouts[t]! | (explicit?.[t] ?? 0);
+      const term = terminals[t];
+      const cut = fileTimeouts[t] | (explicit?.[t] ?? 0);
       outTerminals[t] = term;
-      outTimeouts[t] = term === 1 ? 0 : fileTimeouts[t]! & (explicit?.[t] === 1 ? 0 : 1);
+      outTimeouts[t] = term === 1 ? 0 : fileTimeouts[t] & (explicit?.[t] === 1 ? 0 : 1);
       episodeEnds[t] = term | cut;
     }
     episodeEnds[n - 1] = 1; // the data stops here
@@ -524,9 +524,9 @@ function readD4rl(
       rawBytes,
     },
     qpos,
-    qposDim: qpos === undefined ? 0 : qposInfo!.shape[1]!,
+    qposDim: qpos === undefined ? 0 : qposInfo!.shape[1],
     qvel,
-    qvelDim: qvel === undefined ? 0 : qvelInfo!.shape[1]!,
+    qvelDim: qvel === undefined ? 0 : qvelInfo!.shape[1],
   };
 }
 
@@ -648,9 +648,9 @@ export async function writeD4rl(path: string, buffer: ReplayBuffer, options: D4r
   let anyExplicit = false;
   let anyTask = false;
   for (let i = 0; i < n; i++) {
-    const e = c.episodeEnds[i]! & (c.terminals[i]! ^ 1) & (c.timeouts[i]! ^ 1);
+    const e = c.episodeEnds[i] & (c.terminals[i] ^ 1) & (c.timeouts[i] ^ 1);
     explicit[i] = e;
-    cutTimeouts[i] = c.timeouts[i]! | e;
+    cutTimeouts[i] = c.timeouts[i] | e;
     if (e === 1) anyExplicit = true;
     if (c.taskIndices[i] !== 0) anyTask = true;
   }

@@ -61,7 +61,7 @@ export function hdf5Reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const lines = [...text.matchAll(/ in ([A-Za-z0-9_]+\(\)): ([^\n]+)/g)];
   const last = lines[lines.length - 1];
-  return last === undefined ? text.split('\n')[0]!.trim() : `${last[1]}: ${last[2]!.trim()}`;
+  return last === undefined ? text.split('\n')[0].trim() : `${last[1]}: ${last[2].trim()}`;
 }
 
 /**
@@ -195,7 +195,7 @@ export function safeGet(group: H5Group, key: string): ReturnType<H5Group['get']>
 /** Number of values in one row of a dataset of this shape (1 for `(N,)`). */
 export function rowSize(shape: readonly number[]): number {
   let s = 1;
-  for (let i = 1; i < shape.length; i++) s *= shape[i]!;
+  for (let i = 1; i < shape.length; i++) s *= shape[i];
   return s;
 }
 
@@ -298,7 +298,7 @@ export function readRows(
       const block: ArrayLike<number> =
         raw instanceof BigInt64Array || raw instanceof BigUint64Array ? Float64Array.from(raw, Number) : raw;
       check?.(block, r);
-      (out as Float32Array).set(block as Float32Array, outOffset + (r - start) * dim);
+      (out as Float32Array).set(block, outOffset + (r - start) * dim);
     }
   } finally {
     module._free(ptr);
@@ -316,7 +316,7 @@ export function finiteCheck(
 ): (block: ArrayLike<number>, firstRow: number) => void {
   return (block, firstRow) => {
     for (let i = 0; i < block.length; i++) {
-      const v = block[i]!;
+      const v = block[i];
       // v - v is 0 for finite v and NaN for NaN and +-Infinity.
       if (v - v !== 0) {
         const row = firstRow + Math.floor(i / dim);
@@ -335,7 +335,7 @@ export function finiteCheck(
 export function flagCheck(context: string, key: string): (block: ArrayLike<number>, firstRow: number) => void {
   return (block, firstRow) => {
     for (let i = 0; i < block.length; i++) {
-      const v = block[i]!;
+      const v = block[i];
       if (v !== 0 && v !== 1) {
         throw new DatasetError(
           `${context}: ${key} row ${firstRow + i} is ${String(v)}; flags must be 0 or 1 (false/true). Fix: store ${key} as bool or uint8 0/1.`,

@@ -206,7 +206,7 @@ export function spaceFromMinari(json: unknown, where: string): Space | undefined
         if (low === undefined || high === undefined)
           throw new Error('low and high must be numbers or lists of numbers');
         // A scalar bound (not a list) applies to every element, as Gymnasium's Box accepts.
-        const bound = (raw: unknown, a: number[]) => (typeof raw === 'number' ? a[0]! : a);
+        const bound = (raw: unknown, a: number[]) => (typeof raw === 'number' ? a[0] : a);
         return new Box({
           low: bound(o['low'], low),
           high: bound(o['high'], high),
@@ -331,7 +331,7 @@ function layoutOf(lib: H5Lib, file: H5File, base: string): { leaves: FlatLeaf[];
   const visit = (path: string, rel: string): void => {
     const entity = safeGet(file, path);
     if (entity instanceof lib.api.Group) {
-      const keys = sortedKeys((entity as H5Group).keys());
+      const keys = sortedKeys(entity.keys());
       if (keys.length === 0)
         throw new DatasetError(`${CTX}: "${path}" is an empty group; a Dict or Tuple needs at least one key.`);
       for (const k of keys) visit(`${path}/${k}`, rel === '' ? k : `${rel}/${k}`);
@@ -455,7 +455,7 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
     let actLayout: FlatLeaf[] = [];
     let total = 0;
     for (let i = 0; i < episodes.length; i++) {
-      const ep = episodes[i]!;
+      const ep = episodes[i];
       const obs = layoutOf(lib, file, `${ep.name}/observations`);
       const act = layoutOf(lib, file, `${ep.name}/actions`);
       if (i === 0) [obsLayout, actLayout] = [obs.leaves, act.leaves];
@@ -577,14 +577,13 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
       typeof envSpec === 'object' && envSpec !== null && typeof (envSpec as Record<string, unknown>)['id'] === 'string'
         ? ((envSpec as Record<string, unknown>)['id'] as string)
         : undefined;
-    const num = (k: string): number | undefined =>
-      typeof metadata[k] === 'number' ? (metadata[k] as number) : undefined;
+    const num = (k: string): number | undefined => (typeof metadata[k] === 'number' ? metadata[k] : undefined);
     return {
       buffer,
       info: {
         path: dir,
         dataFile,
-        datasetId: typeof metadata['dataset_id'] === 'string' ? (metadata['dataset_id'] as string) : id,
+        datasetId: typeof metadata['dataset_id'] === 'string' ? metadata['dataset_id'] : id,
         envId,
         episodes: episodes.length,
         transitions: total,

@@ -131,9 +131,9 @@ export function parseD4rlDatasetId(id: string): ParsedDatasetId | undefined {
   const trimmed = id.trim();
   const minari = /^mujoco\/([a-z0-9]+)\/([a-z-]+)-v(\d+)$/i.exec(trimmed);
   if (minari !== null) {
-    const env = GYM_NAMES[minari[1]!.toLowerCase()];
+    const env = GYM_NAMES[minari[1].toLowerCase()];
     if (env === undefined) return undefined;
-    const kind = minari[2]!.toLowerCase();
+    const kind = minari[2].toLowerCase();
     const version = Number(minari[3]);
     return { env, kind, version, source: 'minari', canonical: `mujoco/${env}/${kind}-v${version}` };
   }
@@ -143,18 +143,18 @@ export function parseD4rlDatasetId(id: string): ParsedDatasetId | undefined {
     .replace(/\.(hdf5|h5)$/i, '')
     .toLowerCase();
   const gym = /^([a-z0-9]+)-v(\d+)$/.exec(base);
-  if (gym !== null && GYM_NAMES[gym[1]!] !== undefined) {
-    const env = GYM_NAMES[gym[1]!]!;
+  if (gym !== null && GYM_NAMES[gym[1]] !== undefined) {
+    const env = GYM_NAMES[gym[1]];
     return { env, kind: undefined, version: Number(gym[2]), source: 'env', canonical: env };
   }
   if (GYM_NAMES[base] !== undefined) {
-    const env = GYM_NAMES[base]!;
+    const env = GYM_NAMES[base];
     return { env, kind: undefined, version: undefined, source: 'env', canonical: env };
   }
   const d4rl = /^([a-z0-9]+)[-_]([a-z_-]+)-v(\d+)$/.exec(base);
   if (d4rl === null) return undefined;
-  const env = GYM_NAMES[d4rl[1]!];
-  const kind = d4rl[2]!.replace(/_/g, '-');
+  const env = GYM_NAMES[d4rl[1]];
+  const kind = d4rl[2].replace(/_/g, '-');
   if (env === undefined || !(D4RL_DATASET_KINDS as readonly string[]).includes(kind)) return undefined;
   const version = Number(d4rl[3]);
   return { env, kind, version, source: 'd4rl', canonical: `${env}-${kind}-v${version}` };

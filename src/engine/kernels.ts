@@ -172,7 +172,7 @@ function register(kernelName: string, body: (call: KernelCall) => tf.TensorInfo 
       return body({
         state,
         inputs: inputs as Record<string, tf.TensorInfo>,
-        attrs: (attrs ?? {}) as Record<string, unknown>,
+        attrs: attrs ?? {},
         at: (info) => offsetOf(state.backend, info),
         output: (shape) => state.backend.makeOutput([...shape], 'float32'),
       });
@@ -187,13 +187,13 @@ function registerKernels(): void {
   register(N.matMul, ({ state, inputs: { a, b, bias }, attrs, at, output }) => {
     const transposeA = attrs['transposeA'] === true;
     const transposeB = attrs['transposeB'] === true;
-    if (a!.shape.length !== 2 || b!.shape.length !== 2) {
+    if (a.shape.length !== 2 || b.shape.length !== 2) {
       throw new ShapeError(
-        `${N.matMul}: expected 2-D operands, got [${a!.shape.join(', ')}] and [${b!.shape.join(', ')}].`,
+        `${N.matMul}: expected 2-D operands, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}].`,
       );
     }
-    const [aRows, aCols] = a!.shape as [number, number];
-    const [bRows, bCols] = b!.shape as [number, number];
+    const [aRows, aCols] = a.shape as [number, number];
+    const [bRows, bCols] = b.shape as [number, number];
     const m = transposeA ? aCols : aRows;
     const k = transposeA ? aRows : aCols;
     const n = transposeB ? bRows : bCols;
@@ -202,8 +202,8 @@ function registerKernels(): void {
         `${N.matMul}: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${transposeB ? bCols : bRows}, ${n}].`,
       );
     }
-    requireFloat32(N.matMul, a!);
-    requireFloat32(N.matMul, b!);
+    requireFloat32(N.matMul, a);
+    requireFloat32(N.matMul, b);
     if (bias !== undefined) {
       requireFloat32(`${N.matMul} bias`, bias, n);
       if (bias.shape.length !== 1)
@@ -215,9 +215,9 @@ function registerKernels(): void {
       m,
       n,
       k,
-      at(a!),
+      at(a),
       transposeA ? 1 : 0,
-      at(b!),
+      at(b),
       transposeB ? 1 : 0,
       bias === undefined ? 0 : at(bias),
       at(out),
@@ -226,45 +226,45 @@ function registerKernels(): void {
     return out;
   });
   register(N.columnSums, ({ state, inputs: { x }, at, output }) => {
-    requireFloat32(N.columnSums, x!);
-    if (x!.shape.length !== 2)
-      throw new ShapeError(`${N.columnSums}: expected a 2-D tensor, got [${x!.shape.join(', ')}].`);
-    const [m, n] = x!.shape as [number, number];
+    requireFloat32(N.columnSums, x);
+    if (x.shape.length !== 2)
+      throw new ShapeError(`${N.columnSums}: expected a 2-D tensor, got [${x.shape.join(', ')}].`);
+    const [m, n] = x.shape as [number, number];
     const out = output([n]);
-    state.exports.column_sums(at(x!), m, n, at(out));
+    state.exports.column_sums(at(x), m, n, at(out));
     return out;
   });
   register(N.mish, ({ state, inputs: { x }, at, output }) => {
-    requireFloat32(N.mish, x!);
-    const out = output(x!.shape);
-    state.exports.mish_forward(at(x!), at(out), tf.util.sizeFromShape(x!.shape));
+    requireFloat32(N.mish, x);
+    const out = output(x.shape);
+    state.exports.mish_forward(at(x), at(out), tf.util.sizeFromShape(x.shape));
     return out;
   });
   register(N.mishGrad, ({ state, inputs: { dy, x }, at, output }) => {
-    const size = tf.util.sizeFromShape(x!.shape);
-    requireFloat32(N.mishGrad, x!);
-    requireFloat32(`${N.mishGrad} dy`, dy!, size);
-    const out = output(x!.shape);
-    state.exports.mish_backward(at(dy!), at(x!), at(out), size);
+    const size = tf.util.sizeFromShape(x.shape);
+    requireFloat32(N.mishGrad, x);
+    requireFloat32(`${N.mishGrad} dy`, dy, size);
+    const out = output(x.shape);
+    state.exports.mish_backward(at(dy), at(x), at(out), size);
     return out;
   });
   register(N.adam, ({ state, inputs: { w, g, m, v }, attrs, at, output }) => {
-    const size = tf.util.sizeFromShape(w!.shape);
+    const size = tf.util.sizeFromShape(w.shape);
     for (const [name, t] of [
       ['w', w],
       ['g', g],
       ['m', m],
       ['v', v],
     ] as const)
-      requireFloat32(`${N.adam} ${name}`, t!, size);
-    const outs = [output(w!.shape), output(w!.shape), output(w!.shape)] as const;
+      requireFloat32(`${N.adam} ${name}`, t, size);
+    const outs = [output(w.shape), output(w.shape), output(w.shape)] as const;
     const num = (key: string) => attrs[key] as number;
     const [b1, b2] = [num('beta1'), num('beta2')];
     state.exports.adam(
-      at(w!),
-      at(g!),
-      at(m!),
-      at(v!),
+      at(w),
+      at(g),
+      at(m),
+      at(v),
       at(outs[0]),
       at(outs[1]),
       at(outs[2]),
@@ -340,9 +340,9 @@ function selfTest(): string | null {
       wasmMatMul(tf.tensor2d(a, [2, 3]), tf.tensor2d(b, [3, 2]), false, false, tf.tensor1d([0.25, -0.25])).dataSync(),
     );
     const want = [1 + 1 + 0 + 0.25, -1 + 4 + 3 - 0.25, 4 + 2.5 + 0 + 0.25, -4 + 10 + 6 - 0.25];
-    if (product.some((v, i) => Math.abs(v - want[i]!) > 1e-5))
+    if (product.some((v, i) => Math.abs(v - want[i]) > 1e-5))
       return `matMul gave [${product.join(', ')}], expected [${want.join(', ')}]`;
-    const mish = wasmMish(tf.tensor1d([1])).dataSync()[0]!;
+    const mish = wasmMish(tf.tensor1d([1])).dataSync()[0];
     if (Math.abs(mish - Math.tanh(Math.log1p(Math.E))) > 1e-5) return `Mish(1) gave ${mish}`;
     return null;
   } finally {
@@ -431,5 +431,5 @@ export function wasmAdam(
  */
 export function wasmSumOfSquares(x: tf.Tensor): number {
   const state = current();
-  return state.exports.sum_squares(offsetOf(state.backend, x as unknown as tf.TensorInfo), x.size);
+  return state.exports.sum_squares(offsetOf(state.backend, x), x.size);
 }

@@ -187,7 +187,7 @@ function installShims(state: StartState): () => void {
       }
     }
   }
-  restorers.push(replace(globalThis, 'Blob', RecordingBlob as typeof Blob));
+  restorers.push(replace(globalThis, 'Blob', RecordingBlob));
 
   let workerFiles = 0;
   const createObjectURL = (blob: Blob): string => {
@@ -210,7 +210,7 @@ function installShims(state: StartState): () => void {
       const cpus = realCpus();
       if (cpus.length === 0) return cpus;
       const padded = [...cpus];
-      while (padded.length < wanted) padded.push(cpus[padded.length % cpus.length]!);
+      while (padded.length < wanted) padded.push(cpus[padded.length % cpus.length]);
       return padded;
     }),
   );
@@ -273,8 +273,7 @@ function installShims(state: StartState): () => void {
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  if (typeof error === 'object' && error !== null && 'message' in error)
-    return String((error as { message: unknown }).message);
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
   return String(error);
 }
 

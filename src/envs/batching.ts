@@ -123,7 +123,7 @@ export function unstackBatch(space: Space, batch: unknown, n: number, where: str
   }
   if (space instanceof Discrete) {
     const arr = checkArrayLike(batch, n, `${where} (one integer per env)`);
-    return Array.from({ length: n }, (_, i) => arr[i]!);
+    return Array.from({ length: n }, (_, i) => arr[i]);
   }
   if (space instanceof Dict) {
     if (!isPlainObject(batch))
@@ -133,9 +133,7 @@ export function unstackBatch(space: Space, batch: unknown, n: number, where: str
     const columns: Record<string, unknown[]> = {};
     for (const [k, s] of Object.entries(space.spaces))
       columns[k] = unstackBatch(s as Space, batch[k], n, `${where}.${k}`);
-    return Array.from({ length: n }, (_, i) =>
-      Object.fromEntries(Object.keys(columns).map((k) => [k, columns[k]![i]])),
-    );
+    return Array.from({ length: n }, (_, i) => Object.fromEntries(Object.keys(columns).map((k) => [k, columns[k][i]])));
   }
   throw new ConfigError(`Cannot split a batch for a space of type ${describeValue(space?.type)}.`);
 }

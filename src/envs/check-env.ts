@@ -342,7 +342,7 @@ export async function checkEnv<Obs, Act>(env: Env<Obs, Act>, options: CheckEnvOp
     if (!res.ok) fail();
     const view = checkStepResult((res as { value: unknown }).value, where, obsSpace, problems);
     if (view === undefined) fail();
-    const a = recorded[t]!;
+    const a = recorded[t];
     const b = view as StepView;
     if (
       !valuesEqual(a.obs, b.obs) ||

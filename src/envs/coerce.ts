@@ -51,7 +51,7 @@ export function coerceToSpace(space: Space, value: unknown, where: string): unkn
     }
     const out = allocate(box.dtype, box.size);
     for (let i = 0; i < flat.length; i++) {
-      const v = flat[i]!;
+      const v = flat[i];
       if (box.dtype === 'int32' && !Number.isInteger(v))
         throw new EnvError(
           `${where} element ${i} is ${v}, not an integer, but the Box dtype is int32; round it or declare a float Box.`,

@@ -151,7 +151,7 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
     const args: { seed?: number; options?: Record<string, unknown> } = {};
     if (seed !== undefined) args.seed = seed;
     if (options.options !== undefined) args.options = options.options;
-    return thenMaybe(this.source.reset(args) as MaybePromise<unknown>, (result) => this.readReset(result));
+    return thenMaybe(this.source.reset(args), (result) => this.readReset(result));
   }
 
   /**
@@ -160,17 +160,17 @@ export class GymnasiumLikeEnv<Obs = unknown, Act = unknown> implements Env<Obs, 
    */
   step(action: Act): MaybePromise<StepResult<Obs>> {
     const handed = this.actionFormat === 'array' ? toPlainValue(action) : action;
-    return thenMaybe(this.source.step(handed) as MaybePromise<unknown>, (result) => this.readStep(result));
+    return thenMaybe(this.source.step(handed), (result) => this.readStep(result));
   }
 
   /** Calls the object's `close()` when it has one. */
   close(): MaybePromise<void> {
     if (typeof this.source.close !== 'function') return undefined;
-    return thenMaybe(this.source.close() as MaybePromise<unknown>, () => undefined);
+    return thenMaybe(this.source.close(), () => undefined);
   }
 
   private observation(value: unknown, where: string): Obs {
-    return coerceToSpace(this.observationSpace as Space, value, `${where} observation`) as Obs;
+    return coerceToSpace(this.observationSpace, value, `${where} observation`) as Obs;
   }
 
   private readReset(result: unknown): ResetResult<Obs> {
@@ -264,7 +264,7 @@ function readMetadata(raw: unknown): EnvMetadata | undefined {
   const out: Record<string, unknown> = { ...rest };
   if (renderModes !== undefined) out['renderModes'] = Array.isArray(renderModes) ? [...renderModes] : renderModes;
   if (renderFps !== undefined) out['renderFps'] = renderFps;
-  return Object.freeze(out) as EnvMetadata;
+  return Object.freeze(out);
 }
 
 /**

@@ -73,7 +73,7 @@ function flatten(x: unknown, what: string): { values: number[]; shape: number[] 
   if (Array.isArray(x)) {
     if (x.length === 0) return { values: [], shape: [0] };
     const parts = x.map((v, i) => flatten(v, `${what}[${i}]`));
-    const inner = parts[0]!.shape;
+    const inner = parts[0].shape;
     for (const [i, p] of parts.entries()) {
       if (p.shape.join(',') !== inner.join(','))
         throw new ConfigError(
@@ -112,7 +112,7 @@ function boxFromPlain(spec: Record<string, unknown>, what: string): Box<BoxDtype
   const size = shape.reduce((a, b) => a * b, 1);
   const expand = (b: { values: number[]; shape: number[] }, name: string, inf: number): number[] => {
     const vals = b.values.map((v) => (Number.isNaN(v) ? inf : v));
-    if (b.shape.length === 0) return new Array<number>(size).fill(vals[0]!);
+    if (b.shape.length === 0) return new Array<number>(size).fill(vals[0]);
     if (vals.length !== size)
       throw new ConfigError(
         `${what}.${name} has ${vals.length} elements but shape [${shape.join(', ')}] holds ${size}.`,

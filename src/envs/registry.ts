@@ -122,7 +122,7 @@ export function parseEnvId(id: string): ParsedEnvId {
       `Invalid env id ${JSON.stringify(id)}: expected "Name-vN" or "namespace/Name-vN" (letters, digits, _ . : - in the name, a version such as -v0), e.g. "Pendulum-v1" or "metaworld/pick-place-v3".`,
     );
   }
-  return { namespace: m[1], name: m[2]!, version: Number(m[3]) };
+  return { namespace: m[1], name: m[2], version: Number(m[3]) };
 }
 
 function checkMaxEpisodeSteps(value: unknown, where: string): number | undefined {
@@ -186,7 +186,7 @@ export function registerEnv<Obs, Act>(
     ...parsed,
     maxEpisodeSteps,
     defaultOptions: Object.freeze({ ...defaults }),
-    factory: factory as EnvFactory,
+    factory: factory,
     prepare: options.prepare as (() => Promise<unknown>) | undefined,
   });
 }
@@ -310,9 +310,9 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
     prev = cur;
   }
-  return prev[b.length]!;
+  return prev[b.length];
 }

@@ -58,11 +58,11 @@ export class RunningMeanStd {
       throw new ShapeError(`RunningMeanStd.update expected ${this.size} values, got ${x.length}.`);
     const n = ++this.count;
     for (let i = 0; i < this.size; i++) {
-      const v = x[i]!;
-      const delta = v - this.mean[i]!;
-      const mean = this.mean[i]! + delta / n;
+      const v = x[i];
+      const delta = v - this.mean[i];
+      const mean = this.mean[i] + delta / n;
       this.mean[i] = mean;
-      this.variance[i] = this.variance[i]! + (delta * (v - mean) - this.variance[i]!) / n;
+      this.variance[i] = this.variance[i] + (delta * (v - mean) - this.variance[i]) / n;
     }
   }
 
@@ -74,7 +74,7 @@ export class RunningMeanStd {
     if (x.length !== this.size)
       throw new ShapeError(`RunningMeanStd.normalize expected ${this.size} values, got ${x.length}.`);
     const target = out ?? (new Float64Array(this.size) as unknown as T);
-    for (let i = 0; i < this.size; i++) target[i] = (x[i]! - this.mean[i]!) / Math.sqrt(this.variance[i]! + epsilon);
+    for (let i = 0; i < this.size; i++) target[i] = (x[i] - this.mean[i]) / Math.sqrt(this.variance[i] + epsilon);
     return target;
   }
 
@@ -100,7 +100,7 @@ export class RunningMeanStd {
     if (!Number.isInteger(count) || count < 0)
       throw new ConfigError(`RunningMeanStd count must be a non-negative integer, got ${String(count)}.`);
     for (let i = 0; i < this.size; i++) {
-      if (!Number.isFinite(mean[i]) || !Number.isFinite(variance[i]) || variance[i]! < 0) {
+      if (!Number.isFinite(mean[i]) || !Number.isFinite(variance[i]) || variance[i] < 0) {
         throw new ConfigError(
           `RunningMeanStd state element ${i} is invalid (mean ${mean[i]}, variance ${variance[i]}); means must be finite and variances finite and >= 0.`,
         );

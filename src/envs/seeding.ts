@@ -14,7 +14,7 @@ const MAX_SEED = Number.MAX_SAFE_INTEGER;
 export function entropySeed(): number {
   const words = new Uint32Array(1);
   globalThis.crypto.getRandomValues(words);
-  return words[0]! >>> 1;
+  return words[0] >>> 1;
 }
 
 /**

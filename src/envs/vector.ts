@@ -154,10 +154,7 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
       }
       return env as Env<Obs, Act>;
     });
-    const reference = [
-      JSON.stringify(envs[0]!.observationSpace.toJSON()),
-      JSON.stringify(envs[0]!.actionSpace.toJSON()),
-    ];
+    const reference = [JSON.stringify(envs[0].observationSpace.toJSON()), JSON.stringify(envs[0].actionSpace.toJSON())];
     envs.forEach((e, i) => {
       if (
         JSON.stringify(e.observationSpace.toJSON()) !== reference[0] ||
@@ -171,10 +168,10 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
     this.numEnvs = envs.length;
     this.envs = Object.freeze(envs);
     this.autoresetMode = mode;
-    this.singleObservationSpace = envs[0]!.observationSpace;
-    this.singleActionSpace = envs[0]!.actionSpace;
-    this.observationSpace = batchSpace(this.singleObservationSpace as Space, this.numEnvs);
-    this.actionSpace = batchSpace(this.singleActionSpace as Space, this.numEnvs);
+    this.singleObservationSpace = envs[0].observationSpace;
+    this.singleActionSpace = envs[0].actionSpace;
+    this.observationSpace = batchSpace(this.singleObservationSpace, this.numEnvs);
+    this.actionSpace = batchSpace(this.singleActionSpace, this.numEnvs);
     this.metadata = Object.freeze({ autoresetMode: mode });
     this.observations = new Array<Obs | undefined>(this.numEnvs).fill(undefined);
     this.pending = new Array<boolean>(this.numEnvs).fill(false);
@@ -216,7 +213,7 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
     const done = forEachMaybe(this.numEnvs, (i) => {
       if (!selected(i)) return undefined;
       const args: ResetOptions = { seed: this.seedFor(seed, i), options: options.options };
-      return thenMaybe(this.envs[i]!.reset(args), ([obs, info]) => {
+      return thenMaybe(this.envs[i].reset(args), ([obs, info]) => {
         this.observations[i] = obs;
         this.pending[i] = false;
         infos[i] = info;
@@ -246,18 +243,13 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
         );
       }
     }
-    const perEnv = unstackBatch(
-      this.singleActionSpace as Space,
-      actions,
-      this.numEnvs,
-      'SyncVectorEnv.step actions',
-    ) as Act[];
+    const perEnv = unstackBatch(this.singleActionSpace, actions, this.numEnvs, 'SyncVectorEnv.step actions') as Act[];
     const rewards = new Float32Array(this.numEnvs);
     const terminations = new Uint8Array(this.numEnvs);
     const truncations = new Uint8Array(this.numEnvs);
     const infos: Info[] = Array.from({ length: this.numEnvs }, () => ({}));
     const done = forEachMaybe(this.numEnvs, (i) => {
-      const env = this.envs[i]!;
+      const env = this.envs[i];
       if (this.pending[i] && this.autoresetMode === 'next-step') {
         return thenMaybe(env.reset(), ([obs, info]) => {
           this.observations[i] = obs;
@@ -265,7 +257,7 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
           infos[i] = info;
         });
       }
-      return thenMaybe(env.step(perEnv[i]!), ([obs, reward, terminated, truncated, info]) => {
+      return thenMaybe(env.step(perEnv[i]), ([obs, reward, terminated, truncated, info]) => {
         rewards[i] = reward;
         terminations[i] = terminated ? 1 : 0;
         truncations[i] = truncated ? 1 : 0;
@@ -289,10 +281,10 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
   close(): MaybePromise<void> {
     if (this.closed) return undefined;
     this.closed = true;
-    return forEachMaybe(this.numEnvs, (i) => thenMaybe(this.envs[i]!.close(), () => undefined));
+    return forEachMaybe(this.numEnvs, (i) => thenMaybe(this.envs[i].close(), () => undefined));
   }
 
   private batch(): Batched<Obs> {
-    return stackBatch(this.singleObservationSpace as Space, this.observations) as Batched<Obs>;
+    return stackBatch(this.singleObservationSpace, this.observations) as Batched<Obs>;
   }
 }

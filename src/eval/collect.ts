@@ -207,7 +207,7 @@ export async function collectDataset<Obs, Act>(
     let transitions = 0;
     const metrics = () => ({
       episodes: endings.length,
-      lastReturn: returns.length > 0 ? returns[returns.length - 1]! : 0,
+      lastReturn: returns.length > 0 ? returns[returns.length - 1] : 0,
     });
 
     while (

@@ -6,7 +6,7 @@
  * @module
  */
 import { ConfigError, NotFoundError, ShapeError } from '../core/errors.js';
-import { describeValue, type Space } from '../core/spaces.js';
+import { describeValue } from '../core/spaces.js';
 import { referenceScores, type ReferenceScores } from '../datasets/index.js';
 import { unstackBatch, type BatchedInput } from '../envs/batching.js';
 import type { Env, Info } from '../envs/env.js';
@@ -408,7 +408,7 @@ async function runSequential<Obs, Act>(
         deterministic,
       };
       const out = checkBatchOutput(where, await batched(row, context), actionDim, 1, actionDim);
-      return unstackBatch(env.actionSpace as Space, out, 1, `${where} action`)[0] as Act;
+      return unstackBatch(env.actionSpace, out, 1, `${where} action`)[0] as Act;
     };
   }
   for (let episode = 0; episode < episodes; episode++) {
@@ -443,8 +443,8 @@ async function runVectorized<Obs, Act>(
     { autoresetMode: 'disabled' },
   );
   try {
-    const observationDim = rowDim(where, 'observation', vec.singleObservationSpace as Space);
-    const actionDim = rowDim(where, 'action', vec.singleActionSpace as Space);
+    const observationDim = rowDim(where, 'observation', vec.singleObservationSpace);
+    const actionDim = rowDim(where, 'action', vec.singleActionSpace);
     const running: (EpisodeStream | null)[] = Array.from({ length: n }, (_, i) => streams.get(i));
     let nextEpisode = n;
     const episodeIndex = Int32Array.from(running, (s) => s!.episode);
@@ -491,11 +491,11 @@ async function runVectorized<Obs, Act>(
           if (ended) resetMask[i] = 1;
           continue;
         }
-        steps[i]! += 1;
-        returns[i]! += rewards[i]!;
-        trackers[i]!.observe(where, infos[i]);
-        if (!ended && !(maxEpisodeSteps !== undefined && steps[i]! >= maxEpisodeSteps)) continue;
-        args.finish(stream, returns[i]!, steps[i]!, terminations[i] === 1, trackers[i]!);
+        steps[i] += 1;
+        returns[i] += rewards[i];
+        trackers[i].observe(where, infos[i]);
+        if (!ended && !(maxEpisodeSteps !== undefined && steps[i] >= maxEpisodeSteps)) continue;
+        args.finish(stream, returns[i], steps[i], terminations[i] === 1, trackers[i]);
         finished++;
         resetMask[i] = 1;
         steps[i] = 0;
@@ -515,7 +515,7 @@ async function runVectorized<Obs, Act>(
       if (resetMask.some((m) => m === 1)) [observations] = await vec.reset({ seed: resetSeeds, mask: resetMask });
       else observations = nextObservations;
     }
-    return { policyCalls, numEnvs: n, specId: vec.envs[0]!.spec?.id };
+    return { policyCalls, numEnvs: n, specId: vec.envs[0].spec?.id };
   } finally {
     await vec.close();
   }

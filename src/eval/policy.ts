@@ -166,11 +166,11 @@ export function toBatchedPolicy<Act extends ArrayLike<number> | number>(
     };
     const run = (start: number): MaybePromise<Float32Array> => {
       for (let i = start; i < n; i++) {
-        const episode = context.episodes[i]!;
+        const episode = context.episodes[i];
         if (episode < 0) continue;
         const ctx: PolicyContext = {
           rng: context.rngs[i]!,
-          step: context.steps[i]!,
+          step: context.steps[i],
           episode,
           deterministic: context.deterministic,
         };

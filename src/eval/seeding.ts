@@ -66,7 +66,7 @@ export class EpisodeStreams {
       const resetSeed = this.episodesRoot.seed();
       this.made.push({ episode: this.made.length, resetSeed, rng: this.episodesRoot.split() });
     }
-    return this.made[index]!;
+    return this.made[index];
   }
 }
 

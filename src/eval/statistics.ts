@@ -25,10 +25,10 @@ export function meanStd(values: ArrayLike<number>): MeanStd {
   const n = values.length;
   if (n === 0) return { mean: NaN, std: NaN };
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i]!;
+  for (let i = 0; i < n; i++) sum += values[i];
   const mean = sum / n;
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += (values[i]! - mean) ** 2;
+  for (let i = 0; i < n; i++) squares += (values[i] - mean) ** 2;
   return { mean, std: Math.sqrt(squares / n) };
 }
 

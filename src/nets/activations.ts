@@ -58,10 +58,10 @@ export function mishForward(x: tf.Tensor): MishForward {
  * @remarks Returns a new tensor; the caller owns it.
  */
 export function mishBackward(dy: tf.Tensor, saved: readonly tf.Tensor[]): tf.Tensor {
-  const x = saved[0]!;
+  const x = saved[0];
   if (customKernelsActive()) return wasmMishGrad(dy, x);
   return tf.tidy(() => {
-    const { s, t } = saved.length === 3 ? { s: saved[1]!, t: saved[2]! } : sigmoidAndT(x);
+    const { s, t } = saved.length === 3 ? { s: saved[1], t: saved[2] } : sigmoidAndT(x);
     return tf.mul(dy, tf.add(t, tf.mul(tf.mul(x, s), tf.sub(1, tf.square(t)))));
   });
 }

@@ -114,8 +114,8 @@ export class Adam {
       );
     }
     for (let i = 0; i < grads.length; i++) {
-      const g = grads[i]!;
-      const x = this.variables[i]!;
+      const g = grads[i];
+      const x = this.variables[i];
       if (!tf.util.arraysEqual(g.shape, x.shape)) {
         throw new ShapeError(
           `Adam gradient ${i} has shape [${g.shape.join(', ')}] but variable ${x.name} has [${x.shape.join(', ')}].`,
@@ -140,10 +140,10 @@ export class Adam {
       }
       const scalars = { beta1, beta2, stepSize, epsilonHat, gradScale };
       for (let i = 0; i < grads.length; i++) {
-        const [xNew, mNew, vNew] = wasmAdam(this.variables[i]!, grads[i]!, this.m[i]!, this.v[i]!, scalars);
-        this.m[i]!.assign(mNew);
-        this.v[i]!.assign(vNew);
-        this.variables[i]!.assign(xNew);
+        const [xNew, mNew, vNew] = wasmAdam(this.variables[i], grads[i], this.m[i], this.v[i], scalars);
+        this.m[i].assign(mNew);
+        this.v[i].assign(vNew);
+        this.variables[i].assign(xNew);
         xNew.dispose();
         mNew.dispose();
         vNew.dispose();
@@ -151,12 +151,12 @@ export class Adam {
       return;
     }
     tf.tidy(() => {
-      const clipped = clipNorm > 0 ? (clipByGlobalNorm(grads, clipNorm).grads as tf.Tensor[]) : grads;
+      const clipped = clipNorm > 0 ? clipByGlobalNorm(grads, clipNorm).grads : grads;
       for (let i = 0; i < grads.length; i++) {
-        const g = clipped[i]!;
-        const m = this.m[i]!;
-        const v = this.v[i]!;
-        const x = this.variables[i]!;
+        const g = clipped[i];
+        const m = this.m[i];
+        const v = this.v[i];
+        const x = this.variables[i];
         const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const denom = tf.add(tf.sqrt(vNew), epsilonHat);
@@ -189,17 +189,17 @@ export class Adam {
       );
     }
     for (let i = 0; i < this.m.length; i++) {
-      const size = this.m[i]!.size;
-      if (state.firstMoments[i]!.length !== size || state.secondMoments[i]!.length !== size) {
+      const size = this.m[i].size;
+      if (state.firstMoments[i].length !== size || state.secondMoments[i].length !== size) {
         throw new ShapeError(
-          `Adam state moment ${i} has ${state.firstMoments[i]!.length} values; variable ${this.variables[i]!.name} has ${size}.`,
+          `Adam state moment ${i} has ${state.firstMoments[i].length} values; variable ${this.variables[i].name} has ${size}.`,
         );
       }
     }
     tf.tidy(() => {
       for (let i = 0; i < this.m.length; i++) {
-        this.m[i]!.assign(tf.tensor(state.firstMoments[i]!, this.m[i]!.shape));
-        this.v[i]!.assign(tf.tensor(state.secondMoments[i]!, this.v[i]!.shape));
+        this.m[i].assign(tf.tensor(state.firstMoments[i], this.m[i].shape));
+        this.v[i].assign(tf.tensor(state.secondMoments[i], this.v[i].shape));
       }
     });
     this.stepCount = state.step;

@@ -117,7 +117,7 @@ function activationBackward(dy: tf.Tensor, activation: Activation, saved: readon
     case 'linear':
       return dy as tf.Tensor2D;
     case 'relu':
-      return tf.mul(dy, tf.step(saved[0]!)) as tf.Tensor2D;
+      return tf.mul(dy, tf.step(saved[0])) as tf.Tensor2D;
     case 'mish':
       return mishBackward(dy, saved) as tf.Tensor2D;
   }
@@ -188,7 +188,7 @@ export function denseApply(
     };
     return { value, gradFunc };
   });
-  return op(x, kernel, bias) as tf.Tensor2D;
+  return op(x, kernel, bias);
 }
 
 /**
@@ -214,7 +214,7 @@ export function denseApplyFrozen(
       inputGradientOf(activationBackward(dy, activation, kept), kernel);
     return { value, gradFunc };
   });
-  return op(x) as tf.Tensor2D;
+  return op(x);
 }
 
 /**

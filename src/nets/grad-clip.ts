@@ -41,7 +41,7 @@ function tensorsOf(grads: Gradients): tf.Tensor[] {
 function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Scalar {
   if (tensors.length === 0) return tf.scalar(0);
   const parts = tensors.map((g) => tf.sum(tf.square(g)));
-  return (parts.length === 1 ? parts[0]! : tf.addN(parts)) as tf.Scalar;
+  return (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Scalar;
 }
 
 /**
@@ -93,7 +93,7 @@ export function clipByGlobalNorm<G extends Gradients>(grads: G, maxNorm: number)
     }
     const map = grads as tf.NamedTensorMap;
     const out: tf.NamedTensorMap = {};
-    for (const key of Object.keys(map)) out[key] = tf.mul(map[key]!, scale);
+    for (const key of Object.keys(map)) out[key] = tf.mul(map[key], scale);
     return { grads: out, globalNorm: norm };
   }) as ClippedGradients<G>;
 }

@@ -70,8 +70,8 @@ export class Mlp implements NetModule {
       const last = i + 2 === dims.length;
       layers.push(
         new Dense({
-          inputDim: dims[i]!,
-          outputDim: dims[i + 1]!,
+          inputDim: dims[i],
+          outputDim: dims[i + 1],
           activation: last ? (options.outputActivation ?? 'linear') : (options.activation ?? 'mish'),
           initializer: options.initializer ?? 'pytorch',
           rng: options.rng,

@@ -190,7 +190,7 @@ export function betaSchedule(name: BetaScheduleName, K: number): Float64Array {
 
 function checkBetas(betas: Float64Array, fn: string): Float64Array {
   for (let i = 0; i < betas.length; i++) {
-    const b = betas[i]!;
+    const b = betas[i];
     if (!(b > 0 && b < 1)) {
       throw new ConfigError(
         `${fn}: every beta must lie in (0, 1), but beta[${i}] = ${String(b)}. ` +
@@ -282,7 +282,7 @@ export function diffusionCoefficients(betas: ArrayLike<number>): DiffusionCoeffi
 
   let cumprod = 1;
   for (let k = 0; k < K; k++) {
-    const beta = b[k]!;
+    const beta = b[k];
     const alpha = 1 - beta;
     const prev = cumprod; // ᾱ_{k−1}
     cumprod *= alpha; // ᾱ_k

@@ -25,8 +25,8 @@ function checkPairs(target: readonly tf.Variable[], source: readonly tf.Variable
     );
   }
   for (let i = 0; i < target.length; i++) {
-    const t = target[i]!;
-    const s = source[i]!;
+    const t = target[i];
+    const s = source[i];
     if (t.dtype !== s.dtype || t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
       throw new ShapeError(
         `${fn}: variable ${i} differs between target '${t.name}' (${t.dtype} [${t.shape.join(', ')}]) and source '${s.name}' ` +
@@ -51,9 +51,9 @@ function blendInto(target: readonly tf.Variable[], source: readonly tf.Variable[
     const wSource = tf.scalar(w);
     const wTarget = tf.scalar(1 - w);
     for (let i = 0; i < target.length; i++) {
-      const t = target[i]!;
+      const t = target[i];
       // Same operation order as Diffusion-QL: τ·θ + (1 − τ)·θ'.
-      t.assign(tf.add(tf.mul(source[i]!, wSource), tf.mul(t, wTarget)));
+      t.assign(tf.add(tf.mul(source[i], wSource), tf.mul(t, wTarget)));
     }
   });
 }
@@ -90,8 +90,8 @@ export function softUpdate(target: readonly tf.Variable[], source: readonly tf.V
 export function hardUpdate(target: readonly tf.Variable[], source: readonly tf.Variable[]): void {
   checkPairs(target, source, 'hardUpdate');
   for (let i = 0; i < target.length; i++) {
-    const t = target[i]!;
-    const s = source[i]!;
+    const t = target[i];
+    const s = source[i];
     // Self-assignment would release the variable's only reference to its data before re-taking it.
     if (t !== s) t.assign(s);
   }

@@ -52,7 +52,7 @@ function fillEmbedding(out: Float32Array, steps: ArrayLike<number>, freqs: Float
   const half = freqs.length;
   const dim = 2 * half;
   for (let i = 0; i < steps.length; i++) {
-    const k = steps[i]!;
+    const k = steps[i];
     if (!Number.isFinite(k)) {
       throw new ConfigError(
         `${fn}: every step must be a finite number, but steps[${i}] = ${String(k)}. Pass integer step indices 0..K−1.`,
@@ -60,7 +60,7 @@ function fillEmbedding(out: Float32Array, steps: ArrayLike<number>, freqs: Float
     }
     const row = i * dim;
     for (let j = 0; j < half; j++) {
-      const angle = k * freqs[j]!;
+      const angle = k * freqs[j];
       out[row + j] = Math.sin(angle);
       out[row + half + j] = Math.cos(angle);
     }
@@ -181,7 +181,7 @@ export class SinusoidalTable {
       }
       return tf.gather(this.table, steps);
     }
-    for (let i = 0; i < steps.length; i++) this.checkStep(steps[i]!, `steps[${i}]`);
+    for (let i = 0; i < steps.length; i++) this.checkStep(steps[i], `steps[${i}]`);
     return tf.tidy(() =>
       tf.gather(this.table, tf.tensor1d(steps instanceof Int32Array ? steps : Array.from(steps), 'int32')),
     );

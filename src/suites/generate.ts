@@ -239,7 +239,7 @@ export function generateTaskDataset(params: ReachTaskParams, options: TaskDatase
     for (let e = 0; e < episodes; e++) {
       const resetSeed = data.seed();
       const rng = data.split();
-      const controller = controllers[schedule[e]!];
+      const controller = controllers[schedule[e]];
       controller.beginEpisode(rng);
       env.resetInto(resetSeed, obs);
       let ret = 0;
@@ -322,7 +322,7 @@ export function generateTrajectoryPrompt(
       actions.set(act, t * 2);
       const r = env.stepInto(act, obs);
       rewards[t] = r.reward;
-      ret += rewards[t]!;
+      ret += rewards[t];
       if (r.success) success = true;
     }
   } finally {

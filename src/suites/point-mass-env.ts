@@ -468,7 +468,7 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
     this.views();
     let cost = 0;
     for (let i = 0; i < 2; i++) {
-      let a = +action[i]!;
+      let a = +action[i];
       if (!Number.isFinite(a))
         throw new EnvError(
           `${POINT_MASS_ENV_ID} action[${i}] is ${a}; check the policy output for NaN/Infinity before stepping.`,
@@ -513,9 +513,9 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
   }
 
   private measure(): { distance: number; speed: number } {
-    const dx = this.qpos[0]! - this.options.goalX;
-    const dy = this.qpos[1]! - this.options.goalY;
-    return { distance: Math.sqrt(dx * dx + dy * dy), speed: Math.sqrt(this.qvel[0]! ** 2 + this.qvel[1]! ** 2) };
+    const dx = this.qpos[0] - this.options.goalX;
+    const dy = this.qpos[1] - this.options.goalY;
+    return { distance: Math.sqrt(dx * dx + dy * dy), speed: Math.sqrt(this.qvel[0] ** 2 + this.qvel[1] ** 2) };
   }
 
   private observeInto(out: Float32Array): void {
@@ -549,13 +549,9 @@ export class PointMassEnv implements Env<Float32Array, Float32Array> {
  * `override`); `makeSuite` calls it.
  */
 export function registerSuiteEnvs(): void {
-  registerEnv<Float32Array, Float32Array>(
-    POINT_MASS_ENV_ID,
-    (options) => new PointMassEnv(options as PointMassOptions),
-    {
-      maxEpisodeSteps: POINT_MASS_EPISODE_STEPS,
-      prepare: () => loadPointMassRuntime(),
-      override: true,
-    },
-  );
+  registerEnv<Float32Array, Float32Array>(POINT_MASS_ENV_ID, (options) => new PointMassEnv(options), {
+    maxEpisodeSteps: POINT_MASS_EPISODE_STEPS,
+    prepare: () => loadPointMassRuntime(),
+    override: true,
+  });
 }

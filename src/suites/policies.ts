@@ -115,8 +115,8 @@ export class ScriptedController {
       return out;
     }
     const s = BEHAVIOUR_SETTINGS[this.kind];
-    let ax = s.kp * (this.aimX - obs[0]!) - s.kd * obs[2]!;
-    let ay = s.kp * (this.aimY - obs[1]!) - s.kd * obs[3]!;
+    let ax = s.kp * (this.aimX - obs[0]) - s.kd * obs[2];
+    let ay = s.kp * (this.aimY - obs[1]) - s.kd * obs[3];
     if (rng !== null && s.actionNoise > 0) {
       ax += s.actionNoise * rng.normal();
       ay += s.actionNoise * rng.normal();

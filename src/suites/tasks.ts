@@ -597,7 +597,7 @@ function parseDescription(
   const description: StructuredDescription = Object.freeze({
     task: input.task as string,
     objective: input.objective as string,
-    constraints: Object.freeze([...(constraints as string[])]),
+    constraints: Object.freeze([...constraints]),
   });
   return { description, text: formatDescription(description) };
 }

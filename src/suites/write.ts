@@ -223,7 +223,7 @@ export async function writeSuiteDatasets(
       params: task.params,
       env: {
         id: task.envId,
-        options: { ...task.envOptions } as Record<string, number>,
+        options: { ...task.envOptions },
         maxEpisodeSteps: task.episodeSteps,
       },
       dataFile,

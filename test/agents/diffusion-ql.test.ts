@@ -48,7 +48,7 @@ describe('Diffusion-QL losses (golden values)', () => {
 
   test('critic loss: MSE(Q1, y) + MSE(Q2, y)', () => {
     const l = tf.tidy(
-      () => criticLoss(tf.tensor2d([[1], [2]]), tf.tensor2d([[0], [4]]), tf.tensor2d([[1], [3]])).dataSync()[0]!,
+      () => criticLoss(tf.tensor2d([[1], [2]]), tf.tensor2d([[0], [4]]), tf.tensor2d([[1], [3]])).dataSync()[0],
     );
     // (0 + 1)/2 + (1 + 1)/2 = 1.5
     expect(l).toBeCloseTo(1.5, 6);
@@ -59,11 +59,11 @@ describe('Diffusion-QL losses (golden values)', () => {
       const qi = tf.tensor2d([[2], [4]]);
       const qj = tf.tensor2d([[-1], [3]]);
       const [a, b] = tf.grads((x: tf.Tensor, z: tf.Tensor) => qLoss(x as tf.Tensor2D, z as tf.Tensor2D))([qi, qj]);
-      return [qLoss(qi, qj).dataSync()[0]!, a!.dataSync(), b!.dataSync()];
+      return [qLoss(qi, qj).dataSync()[0], a.dataSync(), b.dataSync()];
     });
     expect(value).toBeCloseTo(-3 / 2, 6); // mean Qi = 3, mean |Qj| = 2
-    expectClose(gi!, [-0.25, -0.25], 1e-7); // d/dQi = -1/(B * 2)
-    expectClose(gj!, [0, 0], 0);
+    expectClose(gi, [-0.25, -0.25], 1e-7); // d/dQi = -1/(B * 2)
+    expectClose(gj, [0, 0], 0);
   });
 });
 
@@ -109,7 +109,7 @@ describe('DiffusionQLAgent learns', () => {
     const n = 2048;
     const s = rng.fillUniform(new Float32Array(n * 2), -1, 1);
     const a = rng.fillUniform(new Float32Array(n), -1, 1);
-    const r = new Float32Array(n).map((_, i) => 1 - (a[i]! - 0.6 * s[2 * i]!) ** 2);
+    const r = new Float32Array(n).map((_, i) => 1 - (a[i] - 0.6 * s[2 * i]) ** 2);
     const data = ReplayBuffer.fromArrays({
       observations: s,
       actions: a,
@@ -137,7 +137,7 @@ describe('DiffusionQLAgent learns', () => {
     let err = 0;
     for (let i = 0; i < 40; i++) {
       const obs = test.fillUniform(new Float32Array(2), -1, 1);
-      err += Math.abs(agent.act(obs)[0]! - 0.6 * obs[0]!);
+      err += Math.abs(agent.act(obs)[0] - 0.6 * obs[0]);
     }
     // A uniform policy on [-1, 1] has a mean error of about 0.55 here.
     expect(err / 40).toBeLessThan(0.2);

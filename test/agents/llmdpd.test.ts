@@ -107,7 +107,7 @@ describe('LLMDPDAgent', () => {
       { textEncoder: encoder },
     );
     const report = await agent.fit(dataset, { steps: 3, progress: 'off', logEvery: 1 });
-    expect(Number.isFinite(report.history[0]!.metrics['loss/critic'])).toBe(true);
+    expect(Number.isFinite(report.history[0].metrics['loss/critic'])).toBe(true);
     expect(agent.act(new Float32Array(4))).toHaveLength(2);
     agent.dispose();
   });
@@ -129,7 +129,7 @@ describe('LLMDPDAgent learns', () => {
     const make = (goal: number, text: string, name: string) => {
       const s = rng.fillUniform(new Float32Array(n * 2), -1, 1);
       const a = rng.fillUniform(new Float32Array(n), -1, 1);
-      const r = new Float32Array(n).map((_, i) => 1 - (a[i]! - goal) ** 2);
+      const r = new Float32Array(n).map((_, i) => 1 - (a[i] - goal) ** 2);
       const buffer = ReplayBuffer.fromArrays({
         observations: s,
         actions: a,
@@ -182,7 +182,7 @@ describe('LLMDPDAgent learns', () => {
         trajectoryPrompt: data.task(task).trajectoryPrompt,
       });
       let err = 0;
-      for (let i = 0; i < 20; i++) err += Math.abs(policy.act(test.fillUniform(new Float32Array(2), -1, 1))[0]! - goal);
+      for (let i = 0; i < 20; i++) err += Math.abs(policy.act(test.fillUniform(new Float32Array(2), -1, 1))[0] - goal);
       expect(err / 20).toBeLessThan(0.25);
     }
     agent.dispose();

@@ -134,13 +134,13 @@ describe('MultiTaskDataset sampling', () => {
     const bad: string[] = [];
     for (let i = 0; i < 600; i++) {
       d.sampleInto(batch, rng);
-      const k = batch.taskIndices[0]!;
-      taskCounts[k]! += 1;
+      const k = batch.taskIndices[0];
+      taskCounts[k] += 1;
       for (let r = 0; r < batch.size; r++) {
         // Same task on every row, and the row is transition indices[r] of task k's buffer.
         const ok =
           batch.taskIndices[r] === k &&
-          batch.observations[r * OD] === 100 * k + batch.indices[r]! &&
+          batch.observations[r * OD] === 100 * k + batch.indices[r] &&
           batch.rewards[r] === k;
         if (!ok) bad.push(`batch ${i} row ${r}`);
       }
@@ -160,18 +160,18 @@ describe('MultiTaskDataset sampling', () => {
     for (let i = 0; i < 200; i++) {
       d.sampleInto(batch, rng, { mode: 'uniform' });
       for (let r = 0; r < batch.size; r++) {
-        const k = batch.taskIndices[r]!;
-        counts[k]! += 1;
-        seen[k]!.add(batch.indices[r]!);
-        if (batch.observations[r * OD] !== 100 * k + batch.indices[r]!) bad.push(`batch ${i} row ${r}`);
+        const k = batch.taskIndices[r];
+        counts[k] += 1;
+        seen[k].add(batch.indices[r]);
+        if (batch.observations[r * OD] !== 100 * k + batch.indices[r]) bad.push(`batch ${i} row ${r}`);
       }
     }
     expect(bad).toEqual([]);
     const total = 200 * 256;
     // Proportions 0.1, 0.3, 0.6; sd of a proportion <= 0.0022: 0.012 is > 5 sd.
-    expect(Math.abs(counts[0]! / total - 0.1)).toBeLessThan(0.012);
-    expect(Math.abs(counts[1]! / total - 0.3)).toBeLessThan(0.012);
-    expect(Math.abs(counts[2]! / total - 0.6)).toBeLessThan(0.012);
+    expect(Math.abs(counts[0] / total - 0.1)).toBeLessThan(0.012);
+    expect(Math.abs(counts[1] / total - 0.3)).toBeLessThan(0.012);
+    expect(Math.abs(counts[2] / total - 0.6)).toBeLessThan(0.012);
     // Every transition of every task is reachable.
     expect(seen.map((s) => s.size)).toEqual([10, 30, 60]);
     expect(batch.taskIndices.some((k) => k === 7)).toBe(false);
@@ -230,8 +230,8 @@ describe('MultiTaskDataset statistics', () => {
     for (const name of d.tasks) concatenated.addBatch(d.task(name).buffer.toArrays());
     const c = concatenated.actionStatistics();
     const a = d.actionStatistics();
-    expect(a.mean[0]).toBeCloseTo(c.mean[0]!, 6);
-    expect(a.std[0]).toBeCloseTo(c.std[0]!, 6);
+    expect(a.mean[0]).toBeCloseTo(c.mean[0], 6);
+    expect(a.std[0]).toBeCloseTo(c.std[0], 6);
   });
 });
 

@@ -343,9 +343,9 @@ describe('FIFO capacity', () => {
     const seen = new Set<number>();
     const batch = b.sample(200, new Rng(3));
     for (let r = 0; r < batch.size; r++) {
-      seen.add(batch.indices[r]!);
-      expect(batch.rewards[r]).toBe(7 + batch.indices[r]!);
-      expect(batch.observations[r]).toBe(7 + batch.indices[r]!);
+      seen.add(batch.indices[r]);
+      expect(batch.rewards[r]).toBe(7 + batch.indices[r]);
+      expect(batch.observations[r]).toBe(7 + batch.indices[r]);
     }
     expect([...seen].sort()).toEqual([0, 1, 2, 3]);
   });
@@ -390,7 +390,7 @@ describe('sampling', () => {
     const batch = b.sample(500, new Rng(1));
     expect([batch.size, batch.observationDim, batch.actionDim]).toEqual([500, 2, 1]);
     for (let r = 0; r < batch.size; r++) {
-      const t = batch.indices[r]!;
+      const t = batch.indices[r];
       expect([batch.observations[2 * r], batch.observations[2 * r + 1]]).toEqual(o(t));
       expect([batch.nextObservations[2 * r], batch.nextObservations[2 * r + 1]]).toEqual(o(t + 1));
       expect(batch.actions[r]).toBe(Math.fround(t / 10));
@@ -408,7 +408,7 @@ describe('sampling', () => {
     const rng = new Rng(7);
     for (let i = 0; i < 20; i++) {
       b.sampleInto(batch, rng);
-      for (const t of batch.indices) counts[t]! += 1;
+      for (const t of batch.indices) counts[t] += 1;
     }
     // 20000 draws, 2000 expected per index, binomial sd ~42: 5 sd tolerance.
     for (const c of counts) expect(Math.abs(c - 2000)).toBeLessThan(215);
@@ -584,7 +584,7 @@ describe('statistics', () => {
     const std = Math.sqrt(kept.reduce((x, y) => x + (y - mean) ** 2, 0) / kept.length);
     const s = b.observationStatistics();
     expect(s.mean[0]).toBe(Math.fround(mean));
-    expect(Math.abs(s.std[0]! - std) / std).toBeLessThan(1e-6);
+    expect(Math.abs(s.std[0] - std) / std).toBeLessThan(1e-6);
     expect(() => new ReplayBuffer({ observationDim: 1, actionDim: 1 }).observationStatistics()).toThrow(DatasetError);
   });
 });

@@ -18,7 +18,7 @@ function awkwardBuffer(seed: number, n = 50): ReplayBuffer {
   const special = [-0, 1e-40, -3.4e38, 7, Number.MIN_VALUE];
   let task = 0;
   for (let t = 0; t < n; t++) {
-    const v = (k: number) => (t % 11 === k ? special[t % special.length]! : rng.normal());
+    const v = (k: number) => (t % 11 === k ? special[t % special.length] : rng.normal());
     const terminal = t % 13 === 12;
     const timeout = t % 7 === 6;
     b.add({
@@ -275,7 +275,7 @@ describe('ReplayBuffer.load rejects damaged or foreign saves', () => {
     expect(() => ReplayBuffer.load(dir)).toThrow(/manifest field 'dataFile' is "..\/elsewhere.bin"/);
     writeManifest(dir, { ...m, columns: m.columns.filter((c) => c.name !== 'timeouts') });
     expect(() => ReplayBuffer.load(dir)).toThrow(/column 'timeouts' is missing/);
-    writeManifest(dir, { ...m, columns: [{ ...m.columns[0]!, byteOffset: -8 }, ...m.columns.slice(1)] });
+    writeManifest(dir, { ...m, columns: [{ ...m.columns[0], byteOffset: -8 }, ...m.columns.slice(1)] });
     expect(() => ReplayBuffer.load(dir)).toThrow(/columns\[0\] is malformed/);
     writeManifest(dir, { ...m, size: 'thirty' as unknown as number });
     expect(() => ReplayBuffer.load(dir)).toThrow(/manifest field 'size' must be an integer >= 0, found "thirty"/);

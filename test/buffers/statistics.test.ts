@@ -34,8 +34,8 @@ describe('statistics', () => {
     const merged = combineMoments(a, b);
     expect(merged.count).toBe(101);
     for (let k = 0; k < 3; k++) {
-      expect(merged.mean[k]).toBeCloseTo(whole.mean[k]!, 9);
-      expect(merged.m2[k]! / whole.m2[k]!).toBeCloseTo(1, 12);
+      expect(merged.mean[k]).toBeCloseTo(whole.mean[k], 9);
+      expect(merged.m2[k] / whole.m2[k]).toBeCloseTo(1, 12);
       expect([merged.min[k], merged.max[k]]).toEqual([whole.min[k], whole.max[k]]);
     }
     expect(combineMoments(emptyMoments(3), a)).toBe(a);

@@ -34,7 +34,7 @@ describe('Progress', () => {
     p.done();
     expect(chunks).toHaveLength(3);
     expect(chunks[0]).toMatch(/^\rgen \[#+\.+\] 5\/10 /);
-    expect(chunks[2]!.endsWith('\n')).toBe(true);
+    expect(chunks[2].endsWith('\n')).toBe(true);
   });
 
   test("mode 'off' prints nothing", () => {

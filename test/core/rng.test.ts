@@ -7,14 +7,14 @@ function xoshiroReference(state: [number, number, number, number], n: number): n
   const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    out.push(Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0);
-    const t = (s[1]! << 9) >>> 0;
-    s[2] = (s[2]! ^ s[0]!) >>> 0;
-    s[3] = (s[3]! ^ s[1]!) >>> 0;
-    s[1] = (s[1]! ^ s[2]!) >>> 0;
-    s[0] = (s[0]! ^ s[3]!) >>> 0;
-    s[2] = (s[2]! ^ t) >>> 0;
-    s[3] = rotl(s[3]!, 11);
+    out.push(Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0);
+    const t = (s[1] << 9) >>> 0;
+    s[2] = (s[2] ^ s[0]) >>> 0;
+    s[3] = (s[3] ^ s[1]) >>> 0;
+    s[1] = (s[1] ^ s[2]) >>> 0;
+    s[0] = (s[0] ^ s[3]) >>> 0;
+    s[2] = (s[2] ^ t) >>> 0;
+    s[3] = rotl(s[3], 11);
   }
   return out;
 }
@@ -73,7 +73,7 @@ describe('Rng', () => {
   test('int(n) covers 0..n-1 evenly and rejects bad n', () => {
     const rng = new Rng(3);
     const counts = new Array<number>(7).fill(0);
-    for (let i = 0; i < 70000; i++) counts[rng.int(7)]! += 1;
+    for (let i = 0; i < 70000; i++) counts[rng.int(7)] += 1;
     for (const c of counts) expect(Math.abs(c - 10000)).toBeLessThan(400);
     expect(() => rng.int(0)).toThrow(ConfigError);
     expect(() => rng.int(2.5)).toThrow(ConfigError);

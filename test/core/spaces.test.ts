@@ -12,8 +12,8 @@ describe('Box', () => {
       const x = box.sample(rng);
       expect(box.contains(x)).toBe(true);
       x.forEach((v, j) => {
-        mins[j] = Math.min(mins[j]!, v);
-        maxs[j] = Math.max(maxs[j]!, v);
+        mins[j] = Math.min(mins[j], v);
+        maxs[j] = Math.max(maxs[j], v);
       });
     }
     expect(mins[0]).toBeLessThan(-0.99);
@@ -27,8 +27,8 @@ describe('Box', () => {
     let sum1 = 0;
     for (let i = 0; i < 20000; i++) {
       const x = box.sample(rng);
-      sum0 += x[0]!;
-      sum1 += x[1]!;
+      sum0 += x[0];
+      sum1 += x[1];
       expect(x[1]).toBeGreaterThanOrEqual(2);
     }
     expect(Math.abs(sum0 / 20000)).toBeLessThan(0.05);

@@ -115,12 +115,12 @@ describe('loadD4rl: qlearning_dataset semantics (timeouts "drop")', () => {
         if (rng.float() < 0.04) touts.push(i);
       }
       const cols = d4rlColumns(n, { terminals: terms, timeouts: touts });
-      if (!withTimeouts) delete (cols as Record<string, Column>)['timeouts'];
+      if (!withTimeouts) delete cols['timeouts'];
       const path = await file(cols);
       const maxEpisodeSteps = 9;
       const { buffer, info } = await loadD4rl(path, { maxEpisodeSteps });
-      const terminals = cols['terminals']!.data as Uint8Array;
-      const timeouts = withTimeouts ? (cols['timeouts']!.data as Uint8Array) : null;
+      const terminals = cols['terminals'].data as Uint8Array;
+      const timeouts = withTimeouts ? (cols['timeouts'].data as Uint8Array) : null;
       const ref = referenceQlearning(terminals, timeouts, maxEpisodeSteps, false);
       const c = buffer.toArrays();
       expect(info.timeoutsFrom).toBe(withTimeouts ? 'file' : 'episode-step-counter');
@@ -135,7 +135,7 @@ describe('loadD4rl: qlearning_dataset semantics (timeouts "drop")', () => {
 
   test('the step counter restarts at 1 after a terminal, as D4RL counts', async () => {
     const cols = d4rlColumns(12, { terminals: [5] });
-    delete (cols as Record<string, Column>)['timeouts'];
+    delete cols['timeouts'];
     const { buffer } = await loadD4rl(await file(cols), { maxEpisodeSteps: 4 });
     // Rows 3 (4th step) is final; then 4, 5 (terminal: counter -> 0 then 1), 6, 7 are steps 1..3 and 8 is final; 11 is
     // last.
@@ -216,7 +216,7 @@ describe('loadD4rl: time-outs kept as truncations (timeouts "keep")', () => {
 
   test('without next_observations it refuses, naming the key and the fix', async () => {
     const cols = d4rlColumns(5);
-    delete (cols as Record<string, Column>)['next_observations'];
+    delete cols['next_observations'];
     await expect(loadD4rl(await file(cols), { timeouts: 'keep' })).rejects.toThrow(
       /timeouts 'keep' needs "next_observations".*Fix: load with timeouts 'drop'/,
     );

@@ -36,7 +36,7 @@ export async function writeH5(
         group = existing instanceof h5wasm.Group ? existing : group.create_group(part);
       }
       group.create_dataset({
-        name: parts[parts.length - 1]!,
+        name: parts[parts.length - 1],
         data: col.data as never,
         ...(col.shape === undefined ? {} : { shape: col.shape }),
         ...(col.dtype === undefined ? {} : { dtype: col.dtype }),
@@ -57,7 +57,7 @@ export function rows(n: number, dim: number, offset = 0): Float32Array {
 
 /** Row `r` of a row-major array. */
 export function row(values: ArrayLike<number>, r: number, dim: number): number[] {
-  return Array.from({ length: dim }, (_, c) => values[r * dim + c]!);
+  return Array.from({ length: dim }, (_, c) => values[r * dim + c]);
 }
 
 /**

@@ -11,6 +11,7 @@ describe('initEngine', () => {
 
   test('auto prefers tfjs-node when it is installed, else wasm, and reports what it chose', async () => {
     delete process.env['LLMDPD_BACKEND'];
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the package is an optional peer
     const nodeInstalled = await import('@tensorflow/tfjs-node' as string).then(
       () => true,
       () => false,

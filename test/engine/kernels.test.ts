@@ -29,8 +29,8 @@ function matMul64(
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      let s = bias === undefined ? 0 : bias[j]!;
-      for (let p = 0; p < k; p++) s += (tA ? a[p * m + i]! : a[i * k + p]!) * (tB ? b[j * k + p]! : b[p * n + j]!);
+      let s = bias === undefined ? 0 : bias[j];
+      for (let p = 0; p < k; p++) s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
       out[i * n + j] = s;
     }
   }
@@ -105,7 +105,7 @@ describe('llmdpd wasm kernels', () => {
       return out.dataSync();
     });
     const want = Array.from({ length: n }, (_, j) =>
-      Array.from({ length: m }, (_, i) => x[i * n + j]!).reduce((s, v) => s + v, 0),
+      Array.from({ length: m }, (_, i) => x[i * n + j]).reduce((s, v) => s + v, 0),
     );
     expectClose(got, want, 1e-5, 1e-5);
   });
@@ -118,9 +118,9 @@ describe('llmdpd wasm kernels', () => {
       return [wasmMish(x).dataSync(), wasmMishGrad(tf.tensor1d(dy), x).dataSync()];
     });
     const y64 = Array.from(xs, mish64);
-    const dx64 = Array.from(xs, (x, i) => dy[i]! * mishGrad64(x));
-    expectClose(y!, y64, 1e-7, 2e-6);
-    expectClose(dx!, dx64, 1e-7, 2e-6);
+    const dx64 = Array.from(xs, (x, i) => dy[i] * mishGrad64(x));
+    expectClose(y, y64, 1e-7, 2e-6);
+    expectClose(dx, dx64, 1e-7, 2e-6);
   });
 
   test('Adam and the sum of squares match float64 arithmetic', () => {
@@ -135,12 +135,12 @@ describe('llmdpd wasm kernels', () => {
       wasmAdam(tf.tensor1d(w), tf.tensor1d(g), tf.tensor1d(m), tf.tensor1d(v), scalars).map((t) => t.dataSync()),
     );
     for (let i = 0; i < n; i++) {
-      const gi = g[i]! * 0.7;
-      const mi = 0.9 * m[i]! + 0.1 * gi;
-      const vi = 0.999 * v[i]! + 0.001 * gi * gi;
-      expect(mOut![i]).toBeCloseTo(mi, 6);
-      expect(vOut![i]).toBeCloseTo(vi, 6);
-      expect(wOut![i]).toBeCloseTo(w[i]! - (3e-4 * mi) / (Math.sqrt(vi) + 1e-8), 6);
+      const gi = g[i] * 0.7;
+      const mi = 0.9 * m[i] + 0.1 * gi;
+      const vi = 0.999 * v[i] + 0.001 * gi * gi;
+      expect(mOut[i]).toBeCloseTo(mi, 6);
+      expect(vOut[i]).toBeCloseTo(vi, 6);
+      expect(wOut[i]).toBeCloseTo(w[i] - (3e-4 * mi) / (Math.sqrt(vi) + 1e-8), 6);
     }
     const squares = tf.tidy(() => wasmSumOfSquares(tf.tensor1d(g)));
     expect(squares).toBeCloseTo(

@@ -30,8 +30,8 @@ function matMulReference(a: Float32Array, b: Float32Array, m: number, k: number,
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p]!;
-      for (let j = 0; j < n; j++) c[i * n + j]! += aip * b[p * n + j]!;
+      const aip = a[i * k + p];
+      for (let j = 0; j < n; j++) c[i * n + j] += aip * b[p * n + j];
     }
   }
   return c;
@@ -85,8 +85,8 @@ describe('wasm backend, threaded SIMD build', () => {
     let scale = 0;
     let worst = 0;
     for (let i = 0; i < ref.length; i++) {
-      scale = Math.max(scale, Math.abs(ref[i]!));
-      worst = Math.max(worst, Math.abs(ref[i]! - got[i]!));
+      scale = Math.max(scale, Math.abs(ref[i]));
+      worst = Math.max(worst, Math.abs(ref[i] - got[i]));
     }
     expect(worst / scale).toBeLessThan(1e-4);
   });

@@ -23,7 +23,7 @@ describe('batching', () => {
     const back = unstackBatch(box, stacked, 2, 'x') as Float32Array[];
     expect(back).toEqual(rows);
     stacked[0] = 99;
-    expect(back[0]![0]).toBe(1);
+    expect(back[0][0]).toBe(1);
   });
 
   it('handles Dict and Discrete values key by key', () => {

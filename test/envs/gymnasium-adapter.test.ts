@@ -55,7 +55,7 @@ describe('fromGymnasiumLike', () => {
     const step = env.step(2) as StepResult<Float32Array>;
     expect(step).toEqual([Float32Array.of(2), 2, false, false, { x: 2 }]);
     expect((env.step(2) as StepResult<Float32Array>).slice(1, 4)).toEqual([3, true, false]);
-    env.close();
+    void env.close();
     expect(obj.closed).toBe(true);
   });
 
@@ -86,13 +86,13 @@ describe('fromGymnasiumLike', () => {
 
   it('accepts old-Gym done only when it is unambiguous', () => {
     const env = fromGymnasiumLike<Float32Array, number>(walk('legacy-tuple').obj);
-    env.reset({ seed: 0 });
+    void env.reset({ seed: 0 });
     expect(env.step(2)).toEqual([Float32Array.of(1), 1, false, false, { x: 1 }]); // done = false
-    env.step(2);
+    void env.step(2);
     expect(() => env.step(2)).toThrow(EnvError);
-    env.reset({ seed: 0 });
-    env.step(2);
-    env.step(2);
+    void env.reset({ seed: 0 });
+    void env.step(2);
+    void env.step(2);
     expect(() => env.step(2)).toThrow(
       /done = true without a boolean info\['TimeLimit.truncated'\].*terminated means the episode reached a terminal state.*legacyDone: 'terminated'/,
     );
@@ -107,21 +107,21 @@ describe('fromGymnasiumLike', () => {
         step: () => ({ obs: [0], reward: 0, done: true, info: { 'TimeLimit.truncated': truncatedFlag } }),
       });
     const a = cut(true);
-    a.reset();
+    void a.reset();
     expect((a.step(0) as StepResult<Float32Array>).slice(2, 4)).toEqual([false, true]);
     const b = cut(false);
-    b.reset();
+    void b.reset();
     expect((b.step(0) as StepResult<Float32Array>).slice(2, 4)).toEqual([true, false]);
 
     const term = fromGymnasiumLike<Float32Array, number>(walk('legacy-object').obj, { legacyDone: 'terminated' });
-    term.reset({ seed: 0 });
-    term.step(2);
-    term.step(2);
+    void term.reset({ seed: 0 });
+    void term.step(2);
+    void term.step(2);
     expect((term.step(2) as StepResult<Float32Array>).slice(2, 4)).toEqual([true, false]);
     const trunc = fromGymnasiumLike<Float32Array, number>(walk('legacy-object').obj, { legacyDone: 'truncated' });
-    trunc.reset({ seed: 0 });
-    trunc.step(2);
-    trunc.step(2);
+    void trunc.reset({ seed: 0 });
+    void trunc.step(2);
+    void trunc.step(2);
     expect((trunc.step(2) as StepResult<Float32Array>).slice(2, 4)).toEqual([false, true]);
   });
 
@@ -196,7 +196,7 @@ describe('fromGymnasiumLike', () => {
       () => [[0], {}],
       () => [[0], 'high', false, false, {}],
     );
-    env.reset();
+    void env.reset();
     expect(() => env.step(0)).toThrow(/reward must be a number, got string high/);
     expect(() =>
       make(

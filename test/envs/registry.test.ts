@@ -12,9 +12,9 @@ import {
 } from '../../src/envs/registry.js';
 import { OrderEnforcing } from '../../src/envs/wrappers/order-enforcing.js';
 import { TimeLimit } from '../../src/envs/wrappers/time-limit.js';
-import { CounterEnv, type CounterOptions } from './helpers/toy-envs.js';
+import { CounterEnv } from './helpers/toy-envs.js';
 
-const counter = (options: Record<string, unknown>) => new CounterEnv(options as CounterOptions);
+const counter = (options: Record<string, unknown>) => new CounterEnv(options);
 
 describe('env registry', () => {
   it('has Pendulum-v1 built in', () => {
@@ -53,7 +53,7 @@ describe('env registry', () => {
     expect((env as TimeLimit).env).toBeInstanceOf(OrderEnforcing);
     expect((env.unwrapped as CounterEnv).options).toEqual({}); // maxEpisodeSteps is not passed to the factory
     expect(() => env.step(Float32Array.of(0))).toThrow(/before reset/);
-    env.reset({ seed: 0 });
+    void env.reset({ seed: 0 });
     expect((env.step(Float32Array.of(0)) as StepResult<Float32Array>)[3]).toBe(false);
     expect((env.step(Float32Array.of(0)) as StepResult<Float32Array>)[3]).toBe(true);
 

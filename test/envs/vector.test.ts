@@ -1,6 +1,6 @@
 import { ConfigError, EnvError, ShapeError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { Box } from '../../src/core/spaces.js';
+import { type Box } from '../../src/core/spaces.js';
 import { PendulumEnv } from '../../src/envs/classic/pendulum.js';
 import { SyncVectorEnv, type VectorResetResult, type VectorStepResult } from '../../src/envs/vector.js';
 import { AsyncEnv, ChainEnv, CounterEnv } from './helpers/toy-envs.js';
@@ -24,13 +24,13 @@ describe('SyncVectorEnv', () => {
     expect(vec.numEnvs).toBe(3);
     expect((vec.observationSpace as Box).shape).toEqual([3, 2]);
     expect((vec.actionSpace as Box).shape).toEqual([3, 1]);
-    expect(vec.singleObservationSpace).toBe(envs[0]!.observationSpace);
+    expect(vec.singleObservationSpace).toBe(envs[0].observationSpace);
     expect(vec.metadata).toEqual({ autoresetMode: 'next-step' });
     const [obs, infos] = vec.reset({ seed: 10 }) as VectorResetResult<Obs>;
     expect(obs).toBeInstanceOf(Float32Array);
     expect(obs).toHaveLength(6);
     const expected = [10, 11, 12].map((seed) => new CounterEnv().reset({ seed })[0]);
-    for (let i = 0; i < 3; i++) expect(Array.from(obs.subarray(2 * i, 2 * i + 2))).toEqual(Array.from(expected[i]!));
+    for (let i = 0; i < 3; i++) expect(Array.from(obs.subarray(2 * i, 2 * i + 2))).toEqual(Array.from(expected[i]));
     expect(infos).toEqual([{ resets: 1 }, { resets: 1 }, { resets: 1 }]);
     expect(vec.observationSpace.contains(obs)).toBe(true);
   });
@@ -45,13 +45,13 @@ describe('SyncVectorEnv', () => {
 
   it('hands each env its own row of a row-major action batch', () => {
     const { envs, vec } = counters();
-    vec.reset({ seed: 0 });
+    void vec.reset({ seed: 0 });
     const actions = Float32Array.of(0.1, 0.2, 0.3);
     const [, rewards] = step(vec, actions);
-    expect(envs.map((e) => e.actions[0]![0])).toEqual([0.1, 0.2, 0.3].map(Math.fround));
+    expect(envs.map((e) => e.actions[0][0])).toEqual([0.1, 0.2, 0.3].map(Math.fround));
     expect(rewards).toEqual(Float32Array.of(1.1, 1.2, 1.3));
     actions[0] = 9; // the envs got copies
-    expect(envs[0]!.actions[0]![0]).toBe(Math.fround(0.1));
+    expect(envs[0].actions[0][0]).toBe(Math.fround(0.1));
     step(vec, [0, 0, 0]); // plain arrays work too
     expect(() => vec.step(new Float32Array(2))).toThrow(ShapeError);
     expect(() => vec.step(new Float32Array(2))).toThrow(/3 envs x 1 values, row-major\) must have 3 elements, got 2/);
@@ -59,7 +59,7 @@ describe('SyncVectorEnv', () => {
 
   it("'next-step': the step after an episode ends resets that env with reward 0 and flags 0", () => {
     const { envs, vec } = counters('next-step');
-    vec.reset({ seed: 0 });
+    void vec.reset({ seed: 0 });
     const a = new Float32Array(3);
     const s1 = step(vec, a);
     expect(Array.from(s1[2])).toEqual([0, 0, 0]);
@@ -73,37 +73,37 @@ describe('SyncVectorEnv', () => {
     expect(s3[1][0]).toBe(0);
     expect([s3[2][0], s3[3][0]]).toEqual([0, 0]);
     expect(s3[4][0]).toEqual({ resets: 2 });
-    expect(envs[0]!.actions).toHaveLength(2); // its action was ignored
+    expect(envs[0].actions).toHaveLength(2); // its action was ignored
     expect(Array.from(s3[2])).toEqual([0, 1, 0]);
     const s4 = step(vec, a); // env 0 steps again, env 1 resets, env 2 terminates
-    expect(Array.from(s4[0])).toEqual([1, envs[0]!.offset, 0, envs[1]!.offset, 4, envs[2]!.offset]);
+    expect(Array.from(s4[0])).toEqual([1, envs[0].offset, 0, envs[1].offset, 4, envs[2].offset]);
     expect(Array.from(s4[1])).toEqual([1, 0, 4]);
     expect(Array.from(s4[2])).toEqual([0, 0, 1]);
   });
 
   it("'same-step': resets within the ending step and puts the last observation and info in infos", () => {
     const { envs, vec } = counters('same-step');
-    vec.reset({ seed: 0 });
+    void vec.reset({ seed: 0 });
     const a = new Float32Array(3);
     step(vec, a);
-    const offset0 = envs[0]!.offset; // the reset inside the next step draws a new one
+    const offset0 = envs[0].offset; // the reset inside the next step draws a new one
     const [obs, rewards, terms, truncs, infos] = step(vec, a);
     expect(Array.from(terms)).toEqual([1, 0, 0]);
     expect(Array.from(truncs)).toEqual([0, 0, 0]);
     expect(rewards[0]).toBe(2); // the last step's reward
-    expect([obs[0], obs[1]]).toEqual([0, envs[0]!.offset]); // already the reset observation
-    expect(envs[0]!.offset).not.toBe(offset0);
+    expect([obs[0], obs[1]]).toEqual([0, envs[0].offset]); // already the reset observation
+    expect(envs[0].offset).not.toBe(offset0);
     expect(infos[0]).toEqual({ resets: 2, finalObservation: Float32Array.of(2, offset0), finalInfo: { t: 2 } });
     expect(infos[1]).toEqual({ t: 2 });
     const [obs3, , terms3] = step(vec, a);
     expect(obs3[0]).toBe(1); // env 0 continues its new episode
     expect(Array.from(terms3)).toEqual([0, 1, 0]);
-    expect(envs[0]!.actions).toHaveLength(3);
+    expect(envs[0].actions).toHaveLength(3);
   });
 
   it("'disabled': stepping a finished env throws until it is reset with a mask", () => {
     const { envs, vec } = counters('disabled');
-    vec.reset({ seed: 0 });
+    void vec.reset({ seed: 0 });
     const a = new Float32Array(3);
     step(vec, a);
     const [, , terms] = step(vec, a);
@@ -112,15 +112,15 @@ describe('SyncVectorEnv', () => {
     expect(() => vec.step(a)).toThrow(
       /sub-env 0 finished an episode and must be reset before stepping; call vec.reset\(\{ mask \}\)/,
     );
-    expect(envs[1]!.actions).toHaveLength(2); // nothing was stepped by the failed call
+    expect(envs[1].actions).toHaveLength(2); // nothing was stepped by the failed call
     const [obs, infos] = vec.reset({ mask: [true, false, false], seed: 100 }) as VectorResetResult<Obs>;
     expect(Array.from(obs)).toEqual([
       0,
       new CounterEnv().reset({ seed: 100 })[0][1],
       2,
-      envs[1]!.offset,
+      envs[1].offset,
       2,
-      envs[2]!.offset,
+      envs[2].offset,
     ]);
     expect(infos).toEqual([{ resets: 2 }, {}, {}]);
     const [obs2, , terms2] = step(vec, a);
@@ -181,8 +181,8 @@ describe('SyncVectorEnv', () => {
   it('closes every env once and rejects use after close or before reset', () => {
     const { envs, vec } = counters();
     expect(() => vec.step(new Float32Array(3))).toThrow(/before reset\(\)/);
-    vec.close();
-    vec.close();
+    void vec.close();
+    void vec.close();
     expect(envs.map((e) => e.closed)).toEqual([1, 1, 1]);
     expect(() => vec.reset()).toThrow(/after close\(\)/);
   });
@@ -190,7 +190,7 @@ describe('SyncVectorEnv', () => {
   it('validates construction and reset arguments', () => {
     expect(() => new SyncVectorEnv([])).toThrow(ConfigError);
     expect(() => new SyncVectorEnv([new CounterEnv() as never])).toThrow(/pass \(\) => env, not the env itself/);
-    expect(() => new SyncVectorEnv([() => new CounterEnv(), () => new PendulumEnv() as never])).toThrow(
+    expect(() => new SyncVectorEnv([() => new CounterEnv(), () => new PendulumEnv()])).toThrow(
       /different spaces from sub-env 0/,
     );
     expect(() => new SyncVectorEnv([() => new CounterEnv()], { autoresetMode: 'sometimes' as never })).toThrow(

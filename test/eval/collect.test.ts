@@ -62,7 +62,7 @@ describe('collectDataset bookkeeping', () => {
       transitions: 7,
       episodes: 3,
       completedEpisodes: 2,
-      returns: [f(R[0]!) + f(R[1]!) + f(R[2]!), f(R[0]!) + f(R[1]!) + f(R[2]!), f(R[0]!)],
+      returns: [f(R[0]) + f(R[1]) + f(R[2]), f(R[0]) + f(R[1]) + f(R[2]), f(R[0])],
       lengths: [3, 3, 1],
       endings: ['terminated', 'terminated', 'cut'],
       resetSeeds: episodeStreams(0, 3).map((s) => s.resetSeed),
@@ -157,11 +157,11 @@ describe('collectDataset bookkeeping', () => {
     await collectDataset(new ToyEnv({ lengths: [2] }), policy, { steps: 5, seed: 11, progress: 'off' });
     const reference = episodeStreams(11, 3).map((s) => [s.rng.float(), s.rng.float()]);
     expect(seen).toEqual([
-      [0, 0, false, reference[0]![0]],
-      [0, 1, false, reference[0]![1]],
-      [1, 0, false, reference[1]![0]],
-      [1, 1, false, reference[1]![1]],
-      [2, 0, false, reference[2]![0]],
+      [0, 0, false, reference[0][0]],
+      [0, 1, false, reference[0][1]],
+      [1, 0, false, reference[1][0]],
+      [1, 1, false, reference[1][1]],
+      [2, 0, false, reference[2][0]],
     ]);
   });
 });
@@ -207,10 +207,10 @@ describe('collectDataset seeding and envs', () => {
   test('async env and async policy give the same dataset as their synchronous twins', async () => {
     const asyncPolicy = async (obs: Float32Array, ctx: PolicyContext) => {
       await new Promise((r) => setImmediate(r));
-      return Float32Array.of(0.1 * obs[0]! - 0.5 + 0.1 * ctx.rng.normal());
+      return Float32Array.of(0.1 * obs[0] - 0.5 + 0.1 * ctx.rng.normal());
     };
     const syncPolicy = (obs: Float32Array, ctx: PolicyContext) =>
-      Float32Array.of(0.1 * obs[0]! - 0.5 + 0.1 * ctx.rng.normal());
+      Float32Array.of(0.1 * obs[0] - 0.5 + 0.1 * ctx.rng.normal());
     const options = { lengthFromSeed: true, x0FromSeed: true } as const;
     const asyncEnv = new AsyncToyEnv(options);
     const a = await collectDataset(asyncEnv, asyncPolicy, { steps: 23, seed: 2, progress: 'off' });
@@ -341,8 +341,8 @@ describe('collectDataset seeding and envs', () => {
 test('episodeStreams are reproducible and distinct per episode', () => {
   const [a, b] = episodeStreams(1, 2);
   const [a2] = episodeStreams(1, 1);
-  expect(a!.resetSeed).toBe(a2!.resetSeed);
-  expect(a!.resetSeed).not.toBe(b!.resetSeed);
-  expect(a!.rng).toBeInstanceOf(Rng);
-  expect(a!.rng.float()).toBe(a2!.rng.float());
+  expect(a.resetSeed).toBe(a2.resetSeed);
+  expect(a.resetSeed).not.toBe(b.resetSeed);
+  expect(a.rng).toBeInstanceOf(Rng);
+  expect(a.rng.float()).toBe(a2.rng.float());
 });

@@ -13,10 +13,10 @@ import { AsyncToyEnv, ToyEnv } from './toy-envs.js';
 
 const zero = () => Float32Array.of(0);
 /** A deterministic policy that depends on the observation. */
-const feedback = (obs: Float32Array) => Float32Array.of(Math.max(-1, Math.min(1, 0.3 - 0.4 * obs[1]!)));
+const feedback = (obs: Float32Array) => Float32Array.of(Math.max(-1, Math.min(1, 0.3 - 0.4 * obs[1])));
 /** A stochastic policy that draws only from its episode stream. */
 const noisy = (obs: Float32Array, ctx: PolicyContext) =>
-  Float32Array.of(Math.max(-1, Math.min(1, -0.4 * obs[1]! + 0.3 * ctx.rng.normal())));
+  Float32Array.of(Math.max(-1, Math.min(1, -0.4 * obs[1] + 0.3 * ctx.rng.normal())));
 
 describe('evaluatePolicy statistics', () => {
   test('returns, lengths, means and population stds equal the hand-computed numbers', async () => {
@@ -83,7 +83,7 @@ describe('evaluatePolicy statistics', () => {
   });
 
   test('Pendulum-v1 from the registry: 200-step truncated episodes, no reference, reproducible', async () => {
-    const swing = (obs: Float32Array) => Float32Array.of(Math.max(-2, Math.min(2, -2 * obs[1]! - 0.5 * obs[2]!)));
+    const swing = (obs: Float32Array) => Float32Array.of(Math.max(-2, Math.min(2, -2 * obs[1] - 0.5 * obs[2])));
     const a = await evaluatePolicy(swing, 'Pendulum-v1', { episodes: 2, seed: 7 });
     const b = await evaluatePolicy(swing, () => makeEnv<Float32Array, Float32Array>('Pendulum-v1'), {
       episodes: 2,
@@ -223,7 +223,7 @@ describe('vectorised evaluation', () => {
   });
 
   test('Pendulum-v1: vectorised equals sequential', async () => {
-    const swing = (obs: Float32Array) => Float32Array.of(Math.max(-2, Math.min(2, -2 * obs[1]! - 0.5 * obs[2]!)));
+    const swing = (obs: Float32Array) => Float32Array.of(Math.max(-2, Math.min(2, -2 * obs[1] - 0.5 * obs[2])));
     const factory = () => makeEnv<Float32Array, Float32Array>('Pendulum-v1', { maxEpisodeSteps: 40 });
     const sequential = await evaluatePolicy(swing, factory, { episodes: 5, seed: 1 });
     const vectorized = await evaluatePolicy(swing, factory, { episodes: 5, seed: 1, vectorized: true, numEnvs: 2 });
@@ -263,8 +263,8 @@ describe('vectorised evaluation', () => {
     expect(envs.map((e) => e.closed)).toEqual([1, 1, 1, 1]);
     // Env 0 ran episodes 0 and 4 with their seeds; env 2 ran episode 2, then idled unseeded.
     const seeds = episodeStreams(0, 6).map((s) => s.resetSeed);
-    expect(envs[0]!.seeds).toEqual([seeds[0], seeds[4]]);
-    expect(envs[2]!.seeds).toEqual([seeds[2], undefined]);
+    expect(envs[0].seeds).toEqual([seeds[0], seeds[4]]);
+    expect(envs[2].seeds).toEqual([seeds[2], undefined]);
   });
 
   test('per-observation and batched forms of one policy agree, sequentially and vectorised', async () => {
@@ -349,14 +349,14 @@ describe('toBatchedPolicy', () => {
     const seen: [number[], number, number][] = [];
     const policy = (obs: Float32Array, ctx: PolicyContext) => {
       seen.push([Array.from(obs), ctx.episode, ctx.step]);
-      return Float32Array.of(obs[0]! * 10, ctx.episode);
+      return Float32Array.of(obs[0] * 10, ctx.episode);
     };
     const [s0, s1] = episodeStreams(0, 2);
     const context: BatchedPolicyContext = {
       numEnvs: 3,
       observationDim: 2,
-      rng: s0!.rng,
-      rngs: [s0!.rng, null, s1!.rng],
+      rng: s0.rng,
+      rngs: [s0.rng, null, s1.rng],
       episodes: Int32Array.of(0, -1, 1),
       steps: Int32Array.of(3, 0, 7),
       call: 0,

@@ -48,14 +48,14 @@ export class ToyEnv implements Env<Float32Array, Float32Array> {
     this.resetCount++;
     const seed = options.seed ?? 0;
     const lengths = this.options.lengths ?? [3];
-    this.length = this.options.lengthFromSeed === true ? 2 + (seed % 5) : lengths[this.resetCount % lengths.length]!;
+    this.length = this.options.lengthFromSeed === true ? 2 + (seed % 5) : lengths[this.resetCount % lengths.length];
     this.t = 0;
     this.x = this.options.x0FromSeed === true ? (seed % 97) / 10 : 0;
     return [this.observation(), { resetCount: this.resetCount }];
   }
 
   step(action: Float32Array): StepResult<Float32Array> {
-    const a = action[0]!;
+    const a = action[0];
     this.actions.push(a);
     this.x = 0.5 * this.x + a;
     this.t++;

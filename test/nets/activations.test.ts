@@ -61,7 +61,7 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       const h = 1e-5;
       expectClose(
         g,
-        x.map((v, i) => (w[i]! * (mish64(v + h) - mish64(v - h))) / (2 * h)),
+        x.map((v, i) => (w[i] * (mish64(v + h) - mish64(v - h))) / (2 * h)),
         1e-5,
         1e-5,
       );
@@ -93,8 +93,8 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
         const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(t, stopGradient(t))))(x);
         return [stopGradient(x).dataSync(), g.dataSync()];
       });
-      expect(Array.from(value!)).toEqual([1, 2, 3]);
-      expect(Array.from(grad!)).toEqual([1, 2, 3]);
+      expect(Array.from(value)).toEqual([1, 2, 3]);
+      expect(Array.from(grad)).toEqual([1, 2, 3]);
     });
   });
 });

@@ -12,11 +12,11 @@ function adam64(theta: number[], gradsPerStep: number[][], lr = 1e-2, b1 = 0.9, 
   gradsPerStep.forEach((g, k) => {
     const t = k + 1;
     for (let i = 0; i < th.length; i++) {
-      m[i] = b1 * m[i]! + (1 - b1) * g[i]!;
-      v[i] = b2 * v[i]! + (1 - b2) * g[i]! ** 2;
-      const mHat = m[i]! / (1 - b1 ** t);
-      const vHat = v[i]! / (1 - b2 ** t);
-      th[i] = th[i]! - (lr * mHat) / (Math.sqrt(vHat) + eps);
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2;
+      const mHat = m[i] / (1 - b1 ** t);
+      const vHat = v[i] / (1 - b2 ** t);
+      th[i] = th[i] - (lr * mHat) / (Math.sqrt(vHat) + eps);
     }
   });
   return th;
@@ -63,7 +63,7 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
         1e-6,
       );
       const wouldBeUnclipped = adam64(theta, [g, [0.3, 0.4]]);
-      expect(Math.abs(x.dataSync()[0]! - wouldBeUnclipped[0]!)).toBeGreaterThan(1e-4);
+      expect(Math.abs(x.dataSync()[0] - wouldBeUnclipped[0])).toBeGreaterThan(1e-4);
       const y = tf.variable(tf.tensor1d(theta));
       const unclipped = new Adam([y], { learningRate: 1e-2 });
       tf.tidy(() => unclipped.applyGradients([tf.tensor1d([0.3, 0.4])], { clipNorm: 0 }));

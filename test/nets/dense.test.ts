@@ -26,9 +26,9 @@ function loss64(
   let total = 0;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < o; c++) {
-      let z = b[c]!;
-      for (let k = 0; k < i; k++) z += x[r * i + k]! * w[k * o + c]!;
-      total += u[r * o + c]! * act64[act](z);
+      let z = b[c];
+      for (let k = 0; k < i; k++) z += x[r * i + k] * w[k * o + c];
+      total += u[r * o + c] * act64[act](z);
     }
   }
   return total;
@@ -38,8 +38,8 @@ function finiteDiff(f: (v: number[]) => number, v: number[], h = 1e-6): number[]
   return v.map((_, j) => {
     const plus = [...v];
     const minus = [...v];
-    plus[j]! += h;
-    minus[j]! -= h;
+    plus[j] += h;
+    minus[j] -= h;
     return (f(plus) - f(minus)) / (2 * h);
   });
 }
@@ -67,8 +67,8 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       const expected: number[] = [];
       for (let r = 0; r < n; r++) {
         for (let c = 0; c < o; c++) {
-          let z = b[c]!;
-          for (let k = 0; k < i; k++) z += x[r * i + k]! * w[k * o + c]!;
+          let z = b[c];
+          for (let k = 0; k < i; k++) z += x[r * i + k] * w[k * o + c];
           expected.push(act64[act](z));
         }
       }
@@ -86,19 +86,19 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
           .map((g) => g.dataSync());
       });
       expectClose(
-        gx!,
+        gx,
         finiteDiff((v) => loss64(v, w, b, u, n, i, o, act), x),
         1e-4,
         1e-4,
       );
       expectClose(
-        gw!,
+        gw,
         finiteDiff((v) => loss64(x, v, b, u, n, i, o, act), w),
         1e-4,
         1e-4,
       );
       expectClose(
-        gb!,
+        gb,
         finiteDiff((v) => loss64(x, w, v, u, n, i, o, act), b),
         1e-4,
         1e-4,
@@ -120,8 +120,8 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
         })([xt, wt]);
         return [fastGrads.map((g) => g.dataSync()), plainGrads.map((g) => g.dataSync())];
       });
-      expectClose(fast[0]!, plain[0]!, 1e-5, 1e-4);
-      expectClose(fast[1]!, plain[1]!, 1e-5, 1e-4);
+      expectClose(fast[0], plain[0], 1e-5, 1e-4);
+      expectClose(fast[1], plain[1], 1e-5, 1e-4);
     });
 
     test('frozen mode gives the same value and input gradient, and no weight gradient', () => {
@@ -139,7 +139,7 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
         return [full.value.dataSync(), full.grad.dataSync(), frozen.value.dataSync(), frozen.grad.dataSync()];
       });
       expect(v2).toEqual(v1);
-      expectClose(g2!, g1!, 1e-7, 1e-6);
+      expectClose(g2, g1, 1e-7, 1e-6);
       const layer = new Dense({ inputDim: i, outputDim: o, activation: 'mish', rng: new Rng(2) });
       const xt = tf.tensor2d(x, [n, i]);
       // With frozen weights, the layer's variables are not on the gradient path at all.
@@ -158,8 +158,8 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
           )([tf.tensor2d(x, [n, i]), tf.tensor2d(w, [i, o])])
           .map((g) => g.dataSync()),
       );
-      expect(Array.from(gx!).every((v) => v === 0)).toBe(true);
-      expect(Array.from(gw!).some((v) => v !== 0)).toBe(true);
+      expect(Array.from(gx).every((v) => v === 0)).toBe(true);
+      expect(Array.from(gw).some((v) => v !== 0)).toBe(true);
     });
   });
 
@@ -194,7 +194,7 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       await expectNoLeakedTensors(() =>
         tf.tidy(() => {
           const { grads } = tf.variableGrads(() => tf.sum(layer.apply(x)), layer.trainableVariables());
-          return Object.values(grads)[0]!.dataSync();
+          return Object.values(grads)[0].dataSync();
         }),
       );
       x.dispose();

@@ -20,7 +20,7 @@ describe('globalNorm', () => {
     const n = globalNorm(g);
     expect(n.rank).toBe(0);
     expect(await n.data()).toEqual(new Float32Array([13]));
-    const m = globalNorm({ w: g[0]!, b: g[1]! });
+    const m = globalNorm({ w: g[0], b: g[1] });
     expect((await m.data())[0]).toBe(13);
     const single = globalNorm([
       tf.tidy(() =>
@@ -43,17 +43,17 @@ describe('clipByGlobalNorm (torch clip_grad_norm_: scale = maxNorm / (norm + 1e-
     const { grads, globalNorm: norm } = clipByGlobalNorm(g, 1);
     expect((await norm.data())[0]).toBe(13);
     const s = 1 / (13 + CLIP_NORM_EPSILON);
-    expect(grads[0]!.shape).toEqual([2]);
-    expect(grads[1]!.shape).toEqual([1, 1]);
-    expectClose(await grads[0]!.data(), [3 * s, 4 * s], 1e-7, 1e-6);
-    expectClose(await grads[1]!.data(), [12 * s], 1e-7, 1e-6);
-    expectClose(await grads[0]!.data(), [0.230769, 0.307692], 1e-6, 0); // 3/13, 4/13
-    expectClose(await grads[1]!.data(), [0.923077], 1e-6, 0); // 12/13
+    expect(grads[0].shape).toEqual([2]);
+    expect(grads[1].shape).toEqual([1, 1]);
+    expectClose(await grads[0].data(), [3 * s, 4 * s], 1e-7, 1e-6);
+    expectClose(await grads[1].data(), [12 * s], 1e-7, 1e-6);
+    expectClose(await grads[0].data(), [0.230769, 0.307692], 1e-6, 0); // 3/13, 4/13
+    expectClose(await grads[1].data(), [0.923077], 1e-6, 0); // 12/13
     // the clipped norm is just under maxNorm
     const after = globalNorm(grads);
     expect((await after.data())[0]).toBeCloseTo(13 / (13 + 1e-6), 6);
     // inputs are untouched and still alive
-    expect(Array.from(await g[0]!.data())).toEqual([3, 4]);
+    expect(Array.from(await g[0].data())).toEqual([3, 4]);
     tf.dispose([g, grads, norm, after]);
   });
 
@@ -61,8 +61,8 @@ describe('clipByGlobalNorm (torch clip_grad_norm_: scale = maxNorm / (norm + 1e-
     const g = grads345();
     const { grads, globalNorm: norm } = clipByGlobalNorm(g, 26);
     expect(grads[0]).not.toBe(g[0]);
-    expect(Array.from(await grads[0]!.data())).toEqual([3, 4]);
-    expect(Array.from(await grads[1]!.data())).toEqual([12]);
+    expect(Array.from(await grads[0].data())).toEqual([3, 4]);
+    expect(Array.from(await grads[1].data())).toEqual([12]);
     expect((await norm.data())[0]).toBe(13);
     tf.dispose([g, grads, norm]);
   });
@@ -70,24 +70,24 @@ describe('clipByGlobalNorm (torch clip_grad_norm_: scale = maxNorm / (norm + 1e-
   test('a limit of half the norm halves the gradients', async () => {
     const g = grads345();
     const { grads, globalNorm: norm } = clipByGlobalNorm(g, 6.5);
-    expectClose(await grads[0]!.data(), [1.5, 2], 1e-6, 1e-6);
-    expectClose(await grads[1]!.data(), [6], 1e-6, 1e-6);
+    expectClose(await grads[0].data(), [1.5, 2], 1e-6, 1e-6);
+    expectClose(await grads[1].data(), [6], 1e-6, 1e-6);
     tf.dispose([g, grads, norm]);
   });
 
   test('a name → tensor map comes back as a map with the same keys', async () => {
     const [w, b] = grads345();
-    const { grads, globalNorm: norm } = clipByGlobalNorm({ 'layer/w': w!, 'layer/b': b! }, 1);
+    const { grads, globalNorm: norm } = clipByGlobalNorm({ 'layer/w': w, 'layer/b': b }, 1);
     expect(Object.keys(grads)).toEqual(['layer/w', 'layer/b']);
-    expectClose(await grads['layer/w']!.data(), [3 / 13, 4 / 13], 1e-6, 1e-6);
-    expectClose(await grads['layer/b']!.data(), [12 / 13], 1e-6, 1e-6);
-    tf.dispose([w!, b!, grads, norm]);
+    expectClose(await grads['layer/w'].data(), [3 / 13, 4 / 13], 1e-6, 1e-6);
+    expectClose(await grads['layer/b'].data(), [12 / 13], 1e-6, 1e-6);
+    tf.dispose([w, b, grads, norm]);
   });
 
   test('all-zero gradients stay zero (ε keeps the division finite)', async () => {
     const z = [tf.zeros([3])];
     const { grads, globalNorm: norm } = clipByGlobalNorm(z, 1);
-    expect(Array.from(await grads[0]!.data())).toEqual([0, 0, 0]);
+    expect(Array.from(await grads[0].data())).toEqual([0, 0, 0]);
     expect((await norm.data())[0]).toBe(0);
     tf.dispose([z, grads, norm]);
   });

@@ -40,14 +40,14 @@ describe('Mlp', () => {
     const net = new Mlp({ inputDim: 2, hiddenDims: [32, 32], outputDim: 1, rng, inputGradient: false });
     const opt = new Adam(net.trainableVariables(), { learningRate: 3e-3 });
     const xs = rng.fillUniform(new Float32Array(256 * 2), -1, 1);
-    const ys = new Float32Array(256).map((_, i) => Math.sin(2 * xs[2 * i]!) + xs[2 * i + 1]! ** 2);
+    const ys = new Float32Array(256).map((_, i) => Math.sin(2 * xs[2 * i]) + xs[2 * i + 1] ** 2);
     const x = tf.tensor2d(xs, [256, 2]);
     const y = tf.tensor2d(ys, [256, 1]);
     const step = () =>
       tf.tidy(() => {
         const { value, grads } = gradientsOf(() => tf.mean(tf.square(tf.sub(net.apply(x), y))), opt.variables);
         opt.applyGradients(grads);
-        return value.dataSync()[0]!;
+        return value.dataSync()[0];
       });
     const first = step();
     let last = first;

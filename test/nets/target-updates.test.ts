@@ -29,8 +29,8 @@ describe('softUpdate (Polyak, fact sheet §1.2: θ′ ← τθ + (1−τ)θ′, 
     const source = vars([10, 10, 10], [6]);
     softUpdate(target, source, 0.005);
     const [t0, t1] = await valuesOf(target);
-    expectClose(t0!, [0.05, 1.045, 2.04], 1e-6, 1e-6);
-    expectClose(t1!, [-3.95], 1e-6, 1e-6);
+    expectClose(t0, [0.05, 1.045, 2.04], 1e-6, 1e-6);
+    expectClose(t1, [-3.95], 1e-6, 1e-6);
     // the source is untouched
     expect((await valuesOf(source))[0]).toEqual([10, 10, 10]);
     tf.dispose([...target, ...source]);
@@ -41,7 +41,7 @@ describe('softUpdate (Polyak, fact sheet §1.2: θ′ ← τθ + (1−τ)θ′, 
     const source = vars([3, 3]);
     for (let i = 0; i < 200; i++) softUpdate(target, source, 0.005);
     const decay = 0.995 ** 200;
-    expectClose((await valuesOf(target))[0]!, [3 + (1 - 3) * decay, 3 + (-1 - 3) * decay], 1e-5, 1e-5);
+    expectClose((await valuesOf(target))[0], [3 + (1 - 3) * decay, 3 + (-1 - 3) * decay], 1e-5, 1e-5);
     tf.dispose([...target, ...source]);
   });
 
@@ -49,9 +49,9 @@ describe('softUpdate (Polyak, fact sheet §1.2: θ′ ← τθ + (1−τ)θ′, 
     const target = [tf.variable(tf.zeros([2, 3]))];
     const source = [tf.variable(tf.ones([2, 3]))];
     softUpdate(target, source, 0);
-    expect(Array.from(await target[0]!.data())).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(await target[0].data())).toEqual([0, 0, 0, 0, 0, 0]);
     softUpdate(target, source, 1);
-    expect(Array.from(await target[0]!.data())).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(Array.from(await target[0].data())).toEqual([1, 1, 1, 1, 1, 1]);
     tf.dispose([...target, ...source]);
   });
 
@@ -60,7 +60,7 @@ describe('softUpdate (Polyak, fact sheet §1.2: θ′ ← τθ + (1−τ)θ′, 
     const source = vars([1, 1], [1]);
     expect(() => softUpdate(target, source.slice(0, 1), 0.005)).toThrow(ShapeError);
     expect(() => softUpdate(target, source.slice(0, 1), 0.005)).toThrow(/2 targets and 1 sources/);
-    expect(() => softUpdate(target, [source[1]!, source[0]!], 0.005)).toThrow(/variable 0 differs/);
+    expect(() => softUpdate(target, [source[1], source[0]], 0.005)).toThrow(/variable 0 differs/);
     for (const tau of [-0.1, 1.5, Number.NaN]) expect(() => softUpdate(target, source, tau)).toThrow(ConfigError);
     expect(await valuesOf(target)).toEqual([[0, 0], [0]]);
     softUpdate([], [], 0.5); // empty lists are fine
@@ -81,9 +81,9 @@ describe('hardUpdate', () => {
     const source = vars([1, 2]);
     hardUpdate(target, source);
     expect(await valuesOf(target)).toEqual([[1, 2]]);
-    source[0]!.assign(tf.tidy(() => tf.tensor1d([7, 7])));
+    source[0].assign(tf.tidy(() => tf.tensor1d([7, 7])));
     expect(await valuesOf(target)).toEqual([[1, 2]]);
-    target[0]!.assign(tf.tidy(() => tf.tensor1d([9, 9])));
+    target[0].assign(tf.tidy(() => tf.tensor1d([9, 9])));
     expect(await valuesOf(source)).toEqual([[7, 7]]);
     hardUpdate(source, source); // self-copy is a no-op, not a use-after-free
     expect(await valuesOf(source)).toEqual([[7, 7]]);
@@ -107,15 +107,15 @@ describe('EmaCopy (fact sheet §1.8: decay 0.995, from step 1000, every 5 steps)
     const actor = moduleOf(vars([0, 2]));
     const ema = new EmaCopy(actor);
     const copy = ema.variables();
-    expect(copy[0]!.trainable).toBe(false);
+    expect(copy[0].trainable).toBe(false);
     expect(copy[0]).not.toBe(actor.trainableVariables()[0]);
-    actor.trainableVariables()[0]!.assign(tf.tidy(() => tf.tensor1d([1, 4]))); // online net moves away
+    actor.trainableVariables()[0].assign(tf.tidy(() => tf.tensor1d([1, 4]))); // online net moves away
     const moved: number[] = [];
     for (let step = 0; step <= 1012; step++) if (ema.update(step)) moved.push(step);
     expect(moved).toEqual([1000, 1005, 1010]);
     const d3 = 0.995 ** 3;
     // θ_ema = 0.995³·θ_0 + (1 − 0.995³)·θ : [0.014925125, 2.02985025]
-    expectClose((await valuesOf(ema.variables()))[0]!, [1 - d3, 2 * d3 + 4 * (1 - d3)], 1e-6, 1e-6);
+    expectClose((await valuesOf(ema.variables()))[0], [1 - d3, 2 * d3 + 4 * (1 - d3)], 1e-6, 1e-6);
     expectClose([1 - d3], [0.014925125], 1e-12, 0);
     ema.dispose();
     actor.dispose();
@@ -125,7 +125,7 @@ describe('EmaCopy (fact sheet §1.8: decay 0.995, from step 1000, every 5 steps)
     const src = vars([10]);
     const ema = new EmaCopy(src, { decay: 0.5, startStep: 0, every: 2 });
     expect([0, 1, 2, 3, 4].map((s) => ema.shouldUpdate(s))).toEqual([true, false, true, false, true]);
-    src[0]!.assign(tf.tidy(() => tf.tensor1d([0])));
+    src[0].assign(tf.tidy(() => tf.tensor1d([0])));
     expect(ema.update(1)).toBe(false);
     expect(ema.update(2)).toBe(true);
     expect(await valuesOf(ema.variables())).toEqual([[5]]);
@@ -144,12 +144,12 @@ describe('EmaCopy (fact sheet §1.8: decay 0.995, from step 1000, every 5 steps)
     const sampler = moduleOf(vars([0, 0], [0]));
     const ema = new EmaCopy(online, { into: sampler, startStep: 0, every: 1, decay: 0.9 });
     expect(await valuesOf(sampler.trainableVariables())).toEqual([[1, 1], [2]]); // copied at construction
-    online.trainableVariables()[1]!.assign(tf.tidy(() => tf.tensor1d([12])));
+    online.trainableVariables()[1].assign(tf.tidy(() => tf.tensor1d([12])));
     ema.update(0);
-    expectClose((await valuesOf(sampler.trainableVariables()))[1]!, [3], 1e-6, 1e-6);
+    expectClose((await valuesOf(sampler.trainableVariables()))[1], [3], 1e-6, 1e-6);
     expect(ema.variables()[1]).toBe(sampler.trainableVariables()[1]);
     ema.dispose();
-    expect(sampler.trainableVariables()[0]!.isDisposed).toBe(false);
+    expect(sampler.trainableVariables()[0].isDisposed).toBe(false);
     expect(() => new EmaCopy(online, { into: vars([0]) })).toThrow(ShapeError);
     online.dispose();
     sampler.dispose();

@@ -122,7 +122,7 @@ describe('SinusoidalTable', () => {
     expect(() => table.constantStep(5, 2)).toThrow(ShapeError);
     expect(() => table.constantStep(0, -1)).toThrow(ShapeError);
     const f = tf.tensor1d([0, 1], 'float32');
-    expect(() => table.lookup(f as tf.Tensor1D)).toThrow(/1-D int32 tensor/);
+    expect(() => table.lookup(f)).toThrow(/1-D int32 tensor/);
     f.dispose();
     table.dispose();
     table.dispose(); // idempotent

@@ -84,7 +84,7 @@ function behaviourClone(
       const y = tf.tensor2d(ba, [B, 2]);
       const { value, grads } = gradientsOf(() => tf.mean(tf.square(tf.sub(net.apply(x), y))), opt.variables);
       opt.applyGradients(grads);
-      return step % 100 === 99 ? value.dataSync()[0]! : NaN;
+      return step % 100 === 99 ? value.dataSync()[0] : NaN;
     });
     if (!Number.isNaN(loss)) finalLoss = loss;
   }

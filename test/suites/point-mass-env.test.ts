@@ -68,7 +68,7 @@ describe('PointMassEnv', () => {
       const rb = rollout(b, 7, push);
       expect(ra.obs).toEqual(rb.obs);
       expect(ra.rewards).not.toEqual(rb.rewards);
-      expect(ra.obs[0]!.every((v) => Math.abs(v) <= 0.05)).toBe(true); // reset noise ±0.05
+      expect(ra.obs[0].every((v) => Math.abs(v) <= 0.05)).toBe(true); // reset noise ±0.05
     } finally {
       a.close();
       b.close();
@@ -81,7 +81,7 @@ describe('PointMassEnv', () => {
       env.reset({ seed: 0 });
       const [o1, r1, , , i1] = env.step(Float32Array.of(5, -5));
       expect(r1).toBeCloseTo(-(i1.distance as number) - 0.1 * 2, 10);
-      expect(i1.distance).toBeCloseTo(Math.hypot(o1[0]! - 0.4, o1[1]!), 6);
+      expect(i1.distance).toBeCloseTo(Math.hypot(o1[0] - 0.4, o1[1]), 6);
       env.reset({ seed: 0 });
       const [o2] = env.step(Float32Array.of(1, -1));
       expect(Array.from(o2)).toEqual(Array.from(o1));
@@ -90,7 +90,7 @@ describe('PointMassEnv', () => {
       let onTarget = 0;
       let firstSuccess = -1;
       for (let t = 0; t < 50; t++) {
-        const a = Float32Array.of(4 * (0.4 - obs[0]!) - 1.5 * obs[2]!, 4 * (0 - obs[1]!) - 1.5 * obs[3]!);
+        const a = Float32Array.of(4 * (0.4 - obs[0]) - 1.5 * obs[2], 4 * (0 - obs[1]) - 1.5 * obs[3]);
         const [next, , , , info] = env.step(a);
         obs = next;
         const inside = (info.distance as number) < 0.1 && (info.speed as number) < 0.2;
@@ -122,8 +122,8 @@ describe('PointMassEnv', () => {
   test('rejects bad options naming them, bad actions, and use out of order', () => {
     expect(() => new PointMassEnv({ goalX: 1.5 })).toThrow(/option goalX must be a number in \[-1, 1\]/);
     expect(() => new PointMassEnv({ holdSteps: 0 })).toThrow(/option holdSteps must be a positive integer/);
-    expect(() => resolvePointMassOptions({ goal: [1, 2] } as never)).toThrow(ConfigError);
-    expect(() => resolvePointMassOptions({ goal: [1, 2] } as never)).toThrow(
+    expect(() => resolvePointMassOptions({ goal: [1, 2] })).toThrow(ConfigError);
+    expect(() => resolvePointMassOptions({ goal: [1, 2] })).toThrow(
       /has no option "goal"; its options are goalX, goalY/,
     );
     expect(() => makeEnv(POINT_MASS_ENV_ID, { tolerance: -1 })).toThrow(/option tolerance must be a positive number/);
@@ -143,9 +143,9 @@ describe('PointMassEnv', () => {
     expect(pointMassMemoryStats()).toEqual({ liveModels: 1, liveEnvs: 5 });
     expect(mujocoMemoryStats().liveData).toBe(before + 5);
     // Views stay valid when other envs allocate (heap growth detaches old views).
-    envs[0]!.reset({ seed: 0 });
+    envs[0].reset({ seed: 0 });
     const more = Array.from({ length: 20 }, () => new PointMassEnv());
-    const [o] = envs[0]!.step(Float32Array.of(1, 1));
+    const [o] = envs[0].step(Float32Array.of(1, 1));
     expect(o[2]).toBeGreaterThan(0);
     for (const e of [...envs, ...more]) e.close();
     expect(mujocoMemoryStats().liveData).toBe(before);

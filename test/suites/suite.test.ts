@@ -72,7 +72,7 @@ describe('makeSuite("pointmass-reach") with the defaults', () => {
       expect(by('random')[99]).toBe(99);
       expect(by('expert')[0]).toBe(300);
       const rate = (ix: number[]) => ix.filter((i) => d.episodeSuccesses[i]).length / ix.length;
-      const ret = (ix: number[]) => ix.reduce((s, i) => s + d.episodeReturns[i]!, 0) / ix.length;
+      const ret = (ix: number[]) => ix.reduce((s, i) => s + d.episodeReturns[i], 0) / ix.length;
       expect(rate(by('expert'))).toBeGreaterThanOrEqual(0.9);
       expect(rate(by('random'))).toBeLessThan(0.1);
       expect(ret(by('expert'))).toBeGreaterThan(ret(by('medium')));
@@ -80,8 +80,8 @@ describe('makeSuite("pointmass-reach") with the defaults', () => {
       // Every episode is 50 steps ended by a time-out; returns match the stored rewards.
       const c = d.buffer.columns();
       let sum = 0;
-      for (let i = 0; i < 50; i++) sum += c.rewards[i]!;
-      expect(sum).toBeCloseTo(d.episodeReturns[0]!, 4);
+      for (let i = 0; i < 50; i++) sum += c.rewards[i];
+      expect(sum).toBeCloseTo(d.episodeReturns[0], 4);
       expect(c.terminals.every((x) => x === 0)).toBe(true);
       expect(c.timeouts.reduce((s, x) => s + x, 0)).toBe(400);
       expect([c.timeouts[48], c.timeouts[49]]).toEqual([0, 1]);
@@ -108,7 +108,7 @@ describe('makeSuite("pointmass-reach") with the defaults', () => {
     // Prompts of different tasks differ, and an unseen task's prompt ends at its own goal.
     const ne = suite.task('reach-north-east-far');
     const last = ne.trajectoryPrompt.observations.subarray(49 * 4, 49 * 4 + 2);
-    expect(Math.hypot(last[0]! - ne.params.goalX, last[1]! - ne.params.goalY)).toBeLessThan(0.1);
+    expect(Math.hypot(last[0] - ne.params.goalX, last[1] - ne.params.goalY)).toBeLessThan(0.1);
   });
 
   test('env factories build each task env; the expert succeeds on unseen tasks too', async () => {

@@ -172,12 +172,12 @@ describe('parseSuiteSpec (user-defined tasks and splits)', () => {
     expect(spec.name).toBe('my-reach');
     expect(spec.episodeSteps).toBe(60);
     expect(spec.tasks.map((t) => t.name)).toEqual(['north', 'reach-east-d0.7', 'thirty']);
-    expect(spec.tasks[0]!.text).toContain('Task: Point-mass reach north far.');
-    expect(spec.tasks[1]!.text).toBe(
+    expect(spec.tasks[0].text).toContain('Task: Point-mass reach north far.');
+    expect(spec.tasks[1].text).toBe(
       'Task: Reach east.\nObjective: Stop 0.7 units east of the centre.\nConstraints: Be quick; be precise.',
     );
-    expect(spec.tasks[2]!.text).toBe('Go to the target at thirty degrees and stop.');
-    expect(spec.tasks[2]!.description).toBeNull();
+    expect(spec.tasks[2].text).toBe('Go to the target at thirty degrees and stop.');
+    expect(spec.tasks[2].description).toBeNull();
     expect(spec.split).toEqual({ seen: ['north', 'reach-east-d0.7'], unseen: ['thirty'] });
     expect(parseSuiteSpec(suiteSpecToJson(spec))).toEqual(spec);
     expect(parseSuiteSpec(suiteSpecToJson(builtinSuiteSpec('pointmass-reach')))).toEqual(

@@ -57,7 +57,7 @@ export function importSpecifiers(text: string): string[] {
     /\bimport\s*['"]([^'"]+)['"]/g,
     /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
   ];
-  for (const re of patterns) for (const m of text.matchAll(re)) out.push(m[1]!);
+  for (const re of patterns) for (const m of text.matchAll(re)) out.push(m[1]);
   return out;
 }
 

@@ -25,8 +25,8 @@ export async function expectNoLeakedTensors(fn: () => unknown, expectedNew = 0):
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-6, rtol = 1e-5): void {
   if (actual.length !== expected.length) throw new Error(`length ${actual.length} != expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
+    const a = actual[i];
+    const e = expected[i];
     if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
       throw new Error(`index ${i}: got ${a}, expected ${e} (atol ${atol}, rtol ${rtol})`);
     }

@@ -53,8 +53,8 @@ export function selectActions(
   });
   const out = new Float32Array(n * A);
   for (let i = 0; i < n; i++) {
-    const pick = pickBySoftmax(scores!.subarray(i * m, (i + 1) * m), settings.rng, settings.temperature);
-    out.set(proposed!.subarray((i * m + pick) * A, (i * m + pick + 1) * A), i * A);
+    const pick = pickBySoftmax(scores.subarray(i * m, (i + 1) * m), settings.rng, settings.temperature);
+    out.set(proposed.subarray((i * m + pick) * A, (i * m + pick + 1) * A), i * A);
   }
   return out;
 }

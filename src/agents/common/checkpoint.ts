@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { type ColumnToWrite, readColumnStore, writeColumnStore } from '../../core/column-store.js';
 import { ShapeError } from '../../core/errors.js';
-import { Adam, type AdamState } from '../../nets/adam.js';
+import { type Adam, type AdamState } from '../../nets/adam.js';
 
 /** Format name of agent checkpoints. */
 export const AGENT_CHECKPOINT_FORMAT = 'llmdpd.agent';
@@ -58,13 +58,13 @@ function columnsOf(groups: VariableGroups, optimizers: OptimizerGroups): ColumnT
         name: `optimizer/${name}/m/${i}`,
         dtype: 'float32',
         shape: [...v.shape],
-        data: state.firstMoments[i]!,
+        data: state.firstMoments[i],
       });
       columns.push({
         name: `optimizer/${name}/v/${i}`,
         dtype: 'float32',
         shape: [...v.shape],
-        data: state.secondMoments[i]!,
+        data: state.secondMoments[i],
       });
     });
   }

@@ -54,17 +54,17 @@ function passes(rule: FieldRule, v: unknown): boolean {
     case 'int':
       return num && Number.isInteger(v);
     case 'positiveInt':
-      return num && Number.isInteger(v) && (v as number) >= 1;
+      return num && Number.isInteger(v) && v >= 1;
     case 'nonNegativeInt':
-      return num && Number.isInteger(v) && (v as number) >= 0;
+      return num && Number.isInteger(v) && v >= 0;
     case 'evenPositiveInt':
-      return num && Number.isInteger(v) && (v as number) >= 2 && (v as number) % 2 === 0;
+      return num && Number.isInteger(v) && v >= 2 && v % 2 === 0;
     case 'positive':
-      return num && (v as number) > 0;
+      return num && v > 0;
     case 'nonNegative':
-      return num && (v as number) >= 0;
+      return num && v >= 0;
     case 'unit':
-      return num && (v as number) >= 0 && (v as number) <= 1;
+      return num && v >= 0 && v <= 1;
     case 'dims':
       return Array.isArray(v) && v.length > 0 && v.every((d) => Number.isInteger(d) && d >= 1);
     case 'boolean':
@@ -107,7 +107,7 @@ export function pickBySoftmax(values: ArrayLike<number>, rng: Rng, temperature =
   let max = -Infinity;
   let best = 0;
   for (let i = 0; i < values.length; i++) {
-    if (values[i]! > max) {
+    if (values[i] > max) {
       max = values[i]!;
       best = i;
     }
@@ -116,12 +116,12 @@ export function pickBySoftmax(values: ArrayLike<number>, rng: Rng, temperature =
   let total = 0;
   const weights = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    weights[i] = Math.exp((values[i]! - max) / temperature);
-    total += weights[i]!;
+    weights[i] = Math.exp((values[i] - max) / temperature);
+    total += weights[i];
   }
   let u = rng.float() * total;
   for (let i = 0; i < values.length; i++) {
-    u -= weights[i]!;
+    u -= weights[i];
     if (u < 0) return i;
   }
   return values.length - 1;

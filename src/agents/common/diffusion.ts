@@ -115,15 +115,15 @@ export function sampleActions(inputs: SampleInputs): tf.Tensor2D {
     for (let k = schedule.steps - 1; k >= 0; k--) {
       const eps = network.predict(x, k, observations, condition, frozen);
       const x0 = tf.clipByValue(
-        tf.sub(tf.mul(x, sqrtRecipAlphasCumprod[k]!), tf.mul(eps, sqrtRecipM1AlphasCumprod[k]!)),
+        tf.sub(tf.mul(x, sqrtRecipAlphasCumprod[k]), tf.mul(eps, sqrtRecipM1AlphasCumprod[k])),
         -maxAction,
         maxAction,
       );
-      let next = tf.add(tf.mul(x0, posteriorMeanCoef1[k]!), tf.mul(x, posteriorMeanCoef2[k]!)) as tf.Tensor2D;
+      let next = tf.add(tf.mul(x0, posteriorMeanCoef1[k]), tf.mul(x, posteriorMeanCoef2[k])) as tf.Tensor2D;
       if (k > 0) {
         const offset = (k * rows * actionDim) % noise.length;
         const z = tf.tensor2d(noise.subarray(offset, offset + rows * actionDim), [rows, actionDim]);
-        next = tf.add(next, tf.mul(z, schedule.sigma[k]!));
+        next = tf.add(next, tf.mul(z, schedule.sigma[k]));
       }
       x = next;
     }

@@ -177,7 +177,7 @@ export class EmbeddingCache {
    */
   async write(key: EmbeddingCacheKey, embedding: Float32Array): Promise<void> {
     for (let i = 0; i < embedding.length; i++) {
-      if (!Number.isFinite(embedding[i]!))
+      if (!Number.isFinite(embedding[i]))
         throw new ShapeError(
           `EmbeddingCache: the embedding of "${key.prompt.slice(0, 60)}" has a non-finite value at ${i}; not caching it.`,
         );
@@ -327,13 +327,13 @@ export class CachedTextEncoder implements TextEncoder {
         );
       }
       for (let i = 0; i < missing.length; i++) {
-        const v = vectors[i]!;
+        const v = vectors[i];
         if (v.length !== this.dimension)
           throw new ShapeError(
             `CachedTextEncoder: encoder "${this.id}" returned a vector of length ${v.length}; its dimension is ${this.dimension}.`,
           );
-        if (this.cache) await this.cache.write(this.key(missing[i]!), v);
-        resolvers.get(missing[i]!)!.resolve(v.slice());
+        if (this.cache) await this.cache.write(this.key(missing[i]), v);
+        resolvers.get(missing[i])!.resolve(v.slice());
       }
     } catch (e) {
       for (const p of prompts) {

@@ -181,7 +181,7 @@ export class HashedNgramTextEncoder implements TextEncoder {
   private add(acc: Float64Array, feature: string, weight: number): void {
     const h = fmix32(fnv1a(feature, this.seed));
     const sign = fmix32(h ^ 0x9e3779b9) & 1 ? 1 : -1;
-    acc[h % this.dimension]! += sign * weight;
+    acc[h % this.dimension] += sign * weight;
   }
 
   private embed(text: string): Float32Array {
@@ -207,11 +207,11 @@ export class HashedNgramTextEncoder implements TextEncoder {
       }
     }
     let norm = 0;
-    for (let i = 0; i < acc.length; i++) norm += acc[i]! * acc[i]!;
+    for (let i = 0; i < acc.length; i++) norm += acc[i] * acc[i];
     const out = new Float32Array(this.dimension);
     if (norm === 0) return out; // text with no letters or digits: the zero vector
     const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < acc.length; i++) out[i] = acc[i]! * inv;
+    for (let i = 0; i < acc.length; i++) out[i] = acc[i] * inv;
     return out;
   }
 }

@@ -290,7 +290,7 @@ export class PrecomputedTextEncoder implements TextEncoder {
         vector = Float32Array.from(entry.embedding!);
       }
       for (let j = 0; j < dim; j++)
-        if (!Number.isFinite(vector[j]!))
+        if (!Number.isFinite(vector[j]))
           bad(`entry ${i} ("${entry.prompt.slice(0, 40)}"): value ${j} is not a finite number`);
       const key = keyOf(instruction, normalizePrompt(entry.prompt));
       const previous = table.get(key);
@@ -380,7 +380,7 @@ export async function writePrecomputedEmbeddings(
     );
   if (data.entries.length === 0)
     throw new ConfigError('writePrecomputedEmbeddings: `entries` is empty; give at least one prompt and its vector.');
-  const dimension = data.entries[0]!.embedding.length;
+  const dimension = data.entries[0].embedding.length;
   data.entries.forEach((e, i) => {
     if (normalizePrompt(e.prompt) === '')
       throw new ConfigError(`writePrecomputedEmbeddings: entry ${i} has an empty prompt.`);
@@ -389,7 +389,7 @@ export async function writePrecomputedEmbeddings(
         `writePrecomputedEmbeddings: entry ${i} has ${e.embedding.length} values; entry 0 has ${dimension}. All vectors must have one non-zero length.`,
       );
     for (let j = 0; j < dimension; j++)
-      if (!Number.isFinite(e.embedding[j]!))
+      if (!Number.isFinite(e.embedding[j]))
         throw new ConfigError(`writePrecomputedEmbeddings: entry ${i} value ${j} is not finite.`);
   });
   const file = resolve(path);
@@ -406,7 +406,7 @@ export async function writePrecomputedEmbeddings(
     const dataName = `${basename(file).replace(/\.json$/i, '')}.f32`;
     const bytes = Buffer.alloc(data.entries.length * dimension * 4);
     data.entries.forEach((e, row) => {
-      for (let j = 0; j < dimension; j++) bytes.writeFloatLE(e.embedding[j]!, (row * dimension + j) * 4);
+      for (let j = 0; j < dimension; j++) bytes.writeFloatLE(e.embedding[j], (row * dimension + j) * 4);
     });
     await writeFileAtomicAsync(join(dirname(file), dataName), bytes);
     doc.data = dataName;

@@ -258,7 +258,7 @@ function pickHiddenOutput(outputNames: readonly string[], requested: string | un
     .map((n) => ({ n, m: /^hidden_states[._]?(\d+)$/.exec(n) }))
     .filter((x) => x.m)
     .sort((a, b) => Number(b.m![1]) - Number(a.m![1]));
-  if (layers.length > 0) return layers[0]!.n;
+  if (layers.length > 0) return layers[0].n;
   const shown =
     outputNames.length > 6
       ? `${outputNames.slice(0, 6).join(', ')}, ... (${outputNames.length} in all)`
@@ -464,7 +464,7 @@ export class TransformersTextEncoder implements TextEncoder {
         batchSize,
       };
       const [probe] = await TransformersTextEncoder.run(parts, ['dimension probe'], undefined);
-      const dimension = probe!.length;
+      const dimension = probe.length;
       const hidden = (model.config as { hidden_size?: unknown }).hidden_size;
       if (typeof hidden === 'number' && hidden !== dimension && options.outputName === undefined) {
         throw new ShapeError(
@@ -514,7 +514,7 @@ export class TransformersTextEncoder implements TextEncoder {
         const states = outputs[parts.outputName];
         if (!states)
           throw new ShapeError(`TransformersTextEncoder: the model returned no "${parts.outputName}" output.`);
-        result.push(...pool(states, inputs['attention_mask']!, parts.pooling, parts.normalize, dimension));
+        result.push(...pool(states, inputs['attention_mask'], parts.pooling, parts.normalize, dimension));
       } finally {
         for (const t of [...Object.values(inputs), ...Object.values(outputs)]) t.dispose?.();
       }
@@ -573,21 +573,21 @@ function pool(
       count++;
       if (pooling === 'mean') {
         const base = (b * T + t) * H;
-        for (let h = 0; h < H; h++) acc[h]! += data[base + h]!;
+        for (let h = 0; h < H; h++) acc[h] += data[base + h];
       }
     }
     if (count === 0)
       throw new ShapeError(`TransformersTextEncoder: prompt ${b} of the batch has no tokens after tokenisation.`);
     const v = new Float32Array(H);
-    if (pooling === 'mean') for (let h = 0; h < H; h++) v[h] = acc[h]! / count;
+    if (pooling === 'mean') for (let h = 0; h < H; h++) v[h] = acc[h] / count;
     else v.set(data.subarray((b * T + last) * H, (b * T + last + 1) * H));
     if (normalize) {
       let n = 0;
-      for (let h = 0; h < H; h++) n += v[h]! * v[h]!;
-      if (n > 0) for (let h = 0, inv = 1 / Math.sqrt(n); h < H; h++) v[h]! *= inv;
+      for (let h = 0; h < H; h++) n += v[h] * v[h];
+      if (n > 0) for (let h = 0, inv = 1 / Math.sqrt(n); h < H; h++) v[h] *= inv;
     }
     for (let h = 0; h < H; h++)
-      if (!Number.isFinite(v[h]!))
+      if (!Number.isFinite(v[h]))
         throw new ShapeError(
           `TransformersTextEncoder: the pooled vector of prompt ${b} has a non-finite value (feature ${h}); check the model's dtype.`,
         );

@@ -76,7 +76,7 @@ export function layerNorm(
     };
     return { value, gradFunc };
   });
-  return op(x, gamma, beta) as tf.Tensor2D;
+  return op(x, gamma, beta);
 }
 
 /** Options of {@link LayerNorm}. */

@@ -78,7 +78,7 @@ export function buildPromptBatch(prompts: readonly TrajectoryPrompt[], options: 
   if (prompts.length === 0) {
     throw new ConfigError('buildPromptBatch: no prompts given; pass at least one trajectory prompt.');
   }
-  const first = prompts[0]!;
+  const first = prompts[0];
   const S = options.observationDim ?? first.observationDim;
   const A = options.actionDim ?? first.actionDim;
   // Indices of the kept real steps of every prompt.
@@ -106,11 +106,11 @@ export function buildPromptBatch(prompts: readonly TrajectoryPrompt[], options: 
   const actions = new Float32Array(P * steps * A);
   const lengths = new Int32Array(P);
   for (let p = 0; p < P; p++) {
-    const prompt = prompts[p]!;
-    const idx = kept[p]!;
+    const prompt = prompts[p];
+    const idx = kept[p];
     lengths[p] = idx.length;
     for (let j = 0; j < idx.length; j++) {
-      const t = idx[j]!;
+      const t = idx[j];
       observations.set(prompt.observations.subarray(t * S, (t + 1) * S), (p * steps + j) * S);
       actions.set(prompt.actions.subarray(t * A, (t + 1) * A), (p * steps + j) * A);
     }

@@ -172,7 +172,7 @@ export function promptTokens(batch: PromptBatch, maxPromptLength: number): Promp
   const features = new Float32Array(P * N * F);
   const mask = new Uint8Array(P * N);
   for (let p = 0; p < P; p++) {
-    const len = batch.lengths[p]!;
+    const len = batch.lengths[p];
     for (let t = 0; t < len; t++) {
       const stateRow = (p * N + 2 * t) * F;
       const actionRow = stateRow + F;
@@ -201,7 +201,7 @@ function poolRows(h: tf.Tensor2D, pool: tf.Tensor2D, poolT: tf.Tensor2D): tf.Ten
     save([poolT]);
     return {
       value: tf.matMul(pool, input),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.matMul(saved[0] as tf.Tensor2D, dy as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.matMul(saved[0], dy),
     };
   });
   return op(h) as tf.Tensor2D;
@@ -405,7 +405,7 @@ export class TrajectoryEncoder implements NetModule {
     const pool = new Float32Array(P * P * N);
     const poolT = new Float32Array(P * N * P);
     for (let p = 0; p < P; p++) {
-      const real = 2 * batch.lengths[p]!;
+      const real = 2 * batch.lengths[p];
       for (let j = 0; j < heads; j++) keyBias.fill(MASKED_SCORE, (p * heads + j) * N + real, (p * heads + j + 1) * N);
       for (let i = 0; i < real; i++) {
         pool[p * P * N + p * N + i] = 1 / real;
@@ -417,7 +417,7 @@ export class TrajectoryEncoder implements NetModule {
     return tf.tidy(() => {
       let maskIndex = 0;
       const drop = (x: tf.Tensor2D): tf.Tensor2D =>
-        dropMasks === null ? x : (tf.mul(x, tf.tensor2d(dropMasks[maskIndex++]!, [P * N, width])) as tf.Tensor2D);
+        dropMasks === null ? x : (tf.mul(x, tf.tensor2d(dropMasks[maskIndex++], [P * N, width])) as tf.Tensor2D);
       const bias = tf.tensor3d(keyBias, [P * heads, 1, N]);
       let h = drop(
         denseApply(
@@ -486,7 +486,7 @@ export class TrajectoryEncoder implements NetModule {
     const keep = 1 / (1 - rate);
     return Array.from({ length: sites }, () => {
       const m = this.dropoutRng.fillUniform(new Float32Array(rows * cols));
-      for (let i = 0; i < m.length; i++) m[i] = m[i]! < rate ? 0 : keep;
+      for (let i = 0; i < m.length; i++) m[i] = m[i] < rate ? 0 : keep;
       return m;
     });
   }

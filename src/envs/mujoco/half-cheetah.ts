@@ -77,6 +77,6 @@ export class HalfCheetahEnv extends MujocoLocomotionEnv {
 
   /** `{}` in v4, `{ x_position }` in v5. */
   protected resetInfo(): Info {
-    return this.version === 4 ? {} : { x_position: this.sim.views().qpos[0]! };
+    return this.version === 4 ? {} : { x_position: this.sim.views().qpos[0] };
   }
 }

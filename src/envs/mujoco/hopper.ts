@@ -115,10 +115,10 @@ export class HopperEnv extends MujocoLocomotionEnv {
   get isHealthy(): boolean {
     const { qpos, qvel } = this.sim.views();
     const [lo, hi] = this.healthyStateRange;
-    for (let i = 2; i < qpos.length; i++) if (!(lo < qpos[i]! && qpos[i]! < hi)) return false;
-    for (let i = 0; i < qvel.length; i++) if (!(lo < qvel[i]! && qvel[i]! < hi)) return false;
-    const z = qpos[1]!;
-    const angle = qpos[2]!;
+    for (let i = 2; i < qpos.length; i++) if (!(lo < qpos[i] && qpos[i] < hi)) return false;
+    for (let i = 0; i < qvel.length; i++) if (!(lo < qvel[i] && qvel[i] < hi)) return false;
+    const z = qpos[1];
+    const angle = qpos[2];
     return (
       this.healthyZRange[0] < z &&
       z < this.healthyZRange[1] &&
@@ -138,7 +138,7 @@ export class HopperEnv extends MujocoLocomotionEnv {
       xPosition,
       xVelocity,
       ctrlCost,
-      zDistanceFromOrigin: this.sim.views().qpos[1]! - this.sim.qpos0[1]!,
+      zDistanceFromOrigin: this.sim.views().qpos[1] - this.sim.qpos0[1],
       observation: this.observation(),
     });
   }
@@ -146,6 +146,6 @@ export class HopperEnv extends MujocoLocomotionEnv {
   /** `{}` in v4, `{ x_position, z_distance_from_origin }` in v5. */
   protected resetInfo(): Info {
     const qpos = this.sim.views().qpos;
-    return uprightResetInfo(this.version, qpos[0]!, qpos[1]! - this.sim.qpos0[1]!);
+    return uprightResetInfo(this.version, qpos[0], qpos[1] - this.sim.qpos0[1]);
   }
 }

@@ -230,7 +230,7 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
     const rng = this.rng;
     const s = this.resetNoiseScale;
     const qpos0 = sim.qpos0;
-    for (let i = 0; i < sim.nq; i++) qpos[i] = qpos0[i]! + rng.uniform(-s, s);
+    for (let i = 0; i < sim.nq; i++) qpos[i] = qpos0[i] + rng.uniform(-s, s);
     if (this.definition.velocityNoise === 'normal') {
       for (let i = 0; i < sim.nv; i++) qvel[i] = s * rng.normal();
     } else {
@@ -260,7 +260,7 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
     const { qpos, ctrl } = sim.views();
     let sumSquares = 0;
     for (let i = 0; i < nu; i++) {
-      const a = +action[i]!;
+      const a = +action[i];
       if (!Number.isFinite(a))
         throw new EnvError(
           `${this.id} action[${i}] is ${a}; check the policy output for NaN/Infinity before stepping.`,
@@ -268,9 +268,9 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
       ctrl[i] = a;
       sumSquares += a * a;
     }
-    const xBefore = qpos[0]!;
+    const xBefore = qpos[0];
     sim.step(this.frameSkip);
-    const xAfter = sim.views().qpos[0]!;
+    const xAfter = sim.views().qpos[0];
     return this.finishStep(xAfter, (xAfter - xBefore) / this.dt, this.ctrlCostWeight * sumSquares);
   }
 
@@ -343,7 +343,7 @@ export abstract class MujocoLocomotionEnv implements Env<Float32Array, Float32Ar
       for (let i = 0; i < sim.nv; i++) out[nPos + i] = qvel[i]!;
     } else {
       for (let i = 0; i < sim.nv; i++) {
-        const v = qvel[i]!;
+        const v = qvel[i];
         out[nPos + i] = v > clip ? clip : v < -clip ? -clip : v;
       }
     }

@@ -259,7 +259,7 @@ export class MujocoSimulation {
       this.rt.mujoco.mj_rnePostConstraint(this.model!, data);
       this.rnePostStale = false;
     }
-    return Float64Array.from((data as unknown as Record<string, Float64Array>)[field]!);
+    return Float64Array.from((data as unknown as Record<string, Float64Array>)[field]);
   }
 
   /**
@@ -275,7 +275,7 @@ export class MujocoSimulation {
       );
     }
     this.live();
-    return Float64Array.from((this.model as unknown as Record<string, ArrayLike<number>>)[field]!);
+    return Float64Array.from((this.model as unknown as Record<string, ArrayLike<number>>)[field]);
   }
 
   /** Deletes the `MjData` and releases the shared model. Safe to call more than once. */

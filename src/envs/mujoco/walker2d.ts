@@ -101,8 +101,8 @@ export class Walker2dEnv extends MujocoLocomotionEnv {
   /** Whether the current state is healthy (strict inequalities; NaN is unhealthy). */
   get isHealthy(): boolean {
     const qpos = this.sim.views().qpos;
-    const z = qpos[1]!;
-    const angle = qpos[2]!;
+    const z = qpos[1];
+    const angle = qpos[2];
     return (
       this.healthyZRange[0] < z &&
       z < this.healthyZRange[1] &&
@@ -122,7 +122,7 @@ export class Walker2dEnv extends MujocoLocomotionEnv {
       xPosition,
       xVelocity,
       ctrlCost,
-      zDistanceFromOrigin: this.sim.views().qpos[1]! - this.sim.qpos0[1]!,
+      zDistanceFromOrigin: this.sim.views().qpos[1] - this.sim.qpos0[1],
       observation: this.observation(),
     });
   }
@@ -130,6 +130,6 @@ export class Walker2dEnv extends MujocoLocomotionEnv {
   /** `{}` in v4, `{ x_position, z_distance_from_origin }` in v5. */
   protected resetInfo(): Info {
     const qpos = this.sim.views().qpos;
-    return uprightResetInfo(this.version, qpos[0]!, qpos[1]! - this.sim.qpos0[1]!);
+    return uprightResetInfo(this.version, qpos[0], qpos[1] - this.sim.qpos0[1]);
   }
 }

@@ -49,8 +49,8 @@ export class ClipAction<Obs = unknown, A extends BoxArray = Float32Array> extend
     const src = expectNumbers(action, this.inner.size, 'ClipAction action');
     const out = allocate(this.inner.dtype, this.inner.size);
     for (let i = 0; i < out.length; i++) {
-      const v = src[i]!;
-      out[i] = v < this.inner.low[i]! ? this.inner.low[i]! : v > this.inner.high[i]! ? this.inner.high[i]! : v;
+      const v = src[i];
+      out[i] = v < this.inner.low[i] ? this.inner.low[i] : v > this.inner.high[i] ? this.inner.high[i] : v;
     }
     return out as A;
   }

@@ -67,7 +67,7 @@ export class RescaleAction<Obs = unknown, A extends Float32Array | Float64Array 
     this.min = expandRange('min', options.min, inner.size);
     this.max = expandRange('max', options.max, inner.size);
     for (let i = 0; i < inner.size; i++) {
-      if (!(this.min[i]! < this.max[i]!)) {
+      if (!(this.min[i] < this.max[i])) {
         throw new ConfigError(
           `RescaleAction needs min < max for every element, got min[${i}] = ${this.min[i]} and max[${i}] = ${this.max[i]}.`,
         );
@@ -94,11 +94,11 @@ export class RescaleAction<Obs = unknown, A extends Float32Array | Float64Array 
     const src = expectNumbers(action, this.low.length, 'RescaleAction action');
     const out = allocate(this.innerDtype, this.low.length);
     for (let i = 0; i < out.length; i++) {
-      const a = src[i]!;
-      const lo = this.low[i]!;
-      const hi = this.high[i]!;
-      let v = lo + ((hi - lo) * (a - this.min[i]!)) / (this.max[i]! - this.min[i]!);
-      if (a >= this.min[i]! && a <= this.max[i]!) v = Math.min(hi, Math.max(lo, v));
+      const a = src[i];
+      const lo = this.low[i];
+      const hi = this.high[i];
+      let v = lo + ((hi - lo) * (a - this.min[i])) / (this.max[i] - this.min[i]);
+      if (a >= this.min[i] && a <= this.max[i]) v = Math.min(hi, Math.max(lo, v));
       out[i] = v;
     }
     return out as A;

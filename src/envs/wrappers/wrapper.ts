@@ -85,7 +85,7 @@ export class Wrapper<InnerObs = unknown, InnerAct = unknown, Obs = InnerObs, Act
 
   /** The innermost env, below every wrapper. */
   get unwrapped(): Env {
-    let e: Env = this.env as Env;
+    let e: Env = this.env;
     while (e instanceof Wrapper) e = e.env as Env;
     return e;
   }

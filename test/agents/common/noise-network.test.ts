@@ -42,7 +42,7 @@ describe('NoiseNetwork', () => {
     );
     compare();
     const after = tf.tidy(() => net.predict(x, 3, s, null, true).dataSync());
-    expect(Math.max(...after.map((v, i) => Math.abs(v - before[i]!)))).toBeGreaterThan(1e-3);
+    expect(Math.max(...after.map((v, i) => Math.abs(v - before[i])))).toBeGreaterThan(1e-3);
     opt.dispose();
     tf.dispose([x, s]);
     net.dispose();

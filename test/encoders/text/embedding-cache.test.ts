@@ -105,7 +105,7 @@ describe('CachedTextEncoder', () => {
     expect([cached.id, cached.dimension, cached.instruction]).toEqual([inner.id, 4, 'do it']);
     const a = await cached.encode(['push', 'reach', 'push']);
     expect(inner.calls).toEqual([['push', 'reach']]);
-    expect(Array.from(a[2]!)).toEqual(Array.from(a[0]!));
+    expect(Array.from(a[2])).toEqual(Array.from(a[0]));
     await cached.encode(['reach', 'push']);
     expect(inner.calls).toHaveLength(1);
 
@@ -121,7 +121,7 @@ describe('CachedTextEncoder', () => {
       innerCalls: 1,
       invalidEntries: 0,
     });
-    expect(Array.from(b[0]!)).toEqual(Array.from(a[0]!));
+    expect(Array.from(b[0])).toEqual(Array.from(a[0]));
   });
 
   test('the key includes the encoder id and instruction', async () => {
@@ -147,7 +147,7 @@ describe('CachedTextEncoder', () => {
     const cached = new CachedTextEncoder(inner, { cacheDir: dir });
     const [x, y] = await Promise.all([cached.encode(['push', 'reach']), cached.encode(['reach', 'push'])]);
     expect(inner.calls).toEqual([['push', 'reach']]);
-    expect(Array.from(x[0]!)).toEqual(Array.from(y[1]!));
+    expect(Array.from(x[0])).toEqual(Array.from(y[1]));
   });
 
   test('a failure is not remembered; the next call retries', async () => {
@@ -156,7 +156,7 @@ describe('CachedTextEncoder', () => {
     inner.failNext = true;
     await expect(cached.encode(['push'])).rejects.toThrow('model crashed');
     const [v] = await cached.encode(['push']);
-    expect(v!.length).toBe(4);
+    expect(v.length).toBe(4);
     expect(inner.calls).toHaveLength(2);
   });
 
@@ -178,7 +178,7 @@ describe('CachedTextEncoder', () => {
     const [again] = await second.encode(['push']);
     expect(second.stats.invalidEntries).toBe(1);
     expect(inner.calls).toHaveLength(2);
-    expect(Array.from(again!)).toEqual(Array.from(good!));
+    expect(Array.from(again)).toEqual(Array.from(good));
     expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe(EMBEDDING_CACHE_FORMAT);
   });
 
@@ -186,9 +186,9 @@ describe('CachedTextEncoder', () => {
     const inner = new CountingEncoder();
     const cached = new CachedTextEncoder(inner, { cacheDir: dir });
     const [v] = await cached.encode(['push']);
-    const keep = v![0];
-    v![0] = 1234;
-    expect((await cached.encode(['push']))[0]![0]).toBe(keep);
+    const keep = v[0];
+    v[0] = 1234;
+    expect((await cached.encode(['push']))[0][0]).toBe(keep);
     inner.wrongLength = true;
     await expect(cached.encode(['reach'])).rejects.toThrow(/length 3; its dimension is 4/);
   });
@@ -201,7 +201,7 @@ describe('CachedTextEncoder', () => {
       'Task: push.',
     ]);
     const [direct] = await hashed.encode(['Task: push.']);
-    expect(Array.from(a!)).toEqual(Array.from(direct!));
-    expect(Array.from(b!)).toEqual(Array.from(direct!));
+    expect(Array.from(a)).toEqual(Array.from(direct));
+    expect(Array.from(b)).toEqual(Array.from(direct));
   });
 });

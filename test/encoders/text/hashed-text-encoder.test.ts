@@ -37,37 +37,37 @@ describe('HashedNgramTextEncoder', () => {
       expect(Math.hypot(...v)).toBeCloseTo(1, 6);
     }
     const small = new HashedNgramTextEncoder({ dimension: 64 });
-    expect((await small.encode([push]))[0]!.length).toBe(64);
+    expect((await small.encode([push]))[0].length).toBe(64);
   });
 
   test('similar task texts are closer than unrelated ones', async () => {
     const [a, b, c] = await encoder.encode([push, pushWall, drawer]);
-    const near = cosineSimilarity(a!, b!);
-    const far = cosineSimilarity(a!, c!);
+    const near = cosineSimilarity(a, b);
+    const far = cosineSimilarity(a, c);
     expect(near).toBeGreaterThan(0.6);
     expect(far).toBeLessThan(0.5);
     expect(near - far).toBeGreaterThan(0.3);
     // character n-grams relate word forms that share no whole word
     const [p1, p2, p3] = await encoder.encode(['pushing', 'pushed', 'drawer']);
-    expect(cosineSimilarity(p1!, p2!)).toBeGreaterThan(0.15);
-    expect(cosineSimilarity(p1!, p2!)).toBeGreaterThan(cosineSimilarity(p1!, p3!) + 0.05);
+    expect(cosineSimilarity(p1, p2)).toBeGreaterThan(0.15);
+    expect(cosineSimilarity(p1, p2)).toBeGreaterThan(cosineSimilarity(p1, p3) + 0.05);
   });
 
   test('deterministic across instances and calls; word order matters through word pairs', async () => {
     const [a] = await encoder.encode([push]);
     const [b] = await new HashedNgramTextEncoder().encode([push]);
-    expect(Array.from(b!)).toEqual(Array.from(a!));
+    expect(Array.from(b)).toEqual(Array.from(a));
     const [ab, ba] = await encoder.encode(['open drawer close window', 'close drawer open window']);
-    expect(cosineSimilarity(ab!, ba!)).toBeLessThan(0.999);
+    expect(cosineSimilarity(ab, ba)).toBeLessThan(0.999);
     const unigrams = new HashedNgramTextEncoder({ maxWordNgram: 1, charNgramRange: null });
     const [u1, u2] = await unigrams.encode(['open drawer close window', 'close drawer open window']);
-    expect(cosineSimilarity(u1!, u2!)).toBeCloseTo(1, 6);
+    expect(cosineSimilarity(u1, u2)).toBeCloseTo(1, 6);
   });
 
   test('pinned values: the feature map does not drift (cached vectors and checkpoints rely on the id)', async () => {
     const tiny = new HashedNgramTextEncoder({ dimension: 8, charNgramRange: null });
     const [v] = await tiny.encode(['push the puck']);
-    expect(Array.from(v!, (x) => Math.round(x * 1e6) / 1e6)).toEqual(PINNED);
+    expect(Array.from(v, (x) => Math.round(x * 1e6) / 1e6)).toEqual(PINNED);
   });
 
   test('stable id spelling out every option', () => {
@@ -81,11 +81,11 @@ describe('HashedNgramTextEncoder', () => {
   test('seed changes the vectors, instruction is part of the input', async () => {
     const [a] = await encoder.encode([push]);
     const [b] = await new HashedNgramTextEncoder({ seed: 1 }).encode([push]);
-    expect(Array.from(b!)).not.toEqual(Array.from(a!));
+    expect(Array.from(b)).not.toEqual(Array.from(a));
     const withInstruction = new HashedNgramTextEncoder({ instruction: 'describe the policy' });
     expect(withInstruction.instruction).toBe('describe the policy');
     const [c] = await withInstruction.encode([push]);
-    expect(cosineSimilarity(a!, c!)).toBeLessThan(0.999);
+    expect(cosineSimilarity(a, c)).toBeLessThan(0.999);
     expect(encoder.instruction).toBe('');
   });
 
@@ -101,6 +101,6 @@ describe('HashedNgramTextEncoder', () => {
 
   test('text without letters or digits gives the zero vector', async () => {
     const [v] = await encoder.encode(['...!?']);
-    expect(v!.every((x) => x === 0)).toBe(true);
+    expect(v.every((x) => x === 0)).toBe(true);
   });
 });

@@ -48,7 +48,7 @@ describe('PrecomputedTextEncoder', () => {
       expect(statSync(join(dir, 'emb-binary.f32')).size).toBe(3 * DIM * 4);
       expect(doc.entries.map((e) => e.row)).toEqual([0, 1, 2]);
     } else {
-      expect(doc.entries[0]!.embedding).toHaveLength(DIM);
+      expect(doc.entries[0].embedding).toHaveLength(DIM);
     }
     const encoder = await PrecomputedTextEncoder.load(path);
     expect(encoder.id).toBe(`precomputed:${data.model}:d${DIM}`);
@@ -56,10 +56,10 @@ describe('PrecomputedTextEncoder', () => {
     expect(encoder.instruction).toBe(DEFAULT_TEXT_INSTRUCTION);
     expect(encoder.size).toBe(3);
     const [a, b] = await encoder.encode([PUSH, REACH]);
-    expect(Array.from(a!)).toEqual(Array.from(vector(1)));
-    expect(Array.from(b!)).toEqual(Array.from(vector(2)));
+    expect(Array.from(a)).toEqual(Array.from(vector(1)));
+    expect(Array.from(b)).toEqual(Array.from(vector(2)));
     const bare = await PrecomputedTextEncoder.load(path, { instruction: '' });
-    expect(Array.from((await bare.encode([PUSH]))[0]!)).toEqual(Array.from(vector(3)));
+    expect(Array.from((await bare.encode([PUSH]))[0])).toEqual(Array.from(vector(3)));
   });
 
   test('reads a file as the documented Python snippet writes it (normalised prompt keys)', async () => {
@@ -75,9 +75,9 @@ describe('PrecomputedTextEncoder', () => {
     writeFileSync(path, JSON.stringify(doc));
     const encoder = await PrecomputedTextEncoder.load(path);
     const [v] = await encoder.encode(['Task: push.\nObjective: Push the puck.']);
-    expect(Array.from(v!)).toEqual([0.5, -1.25, 3]);
-    v![0] = 99; // the caller owns the returned array
-    expect((await encoder.encode(['Task: push.\nObjective: Push the puck.']))[0]![0]).toBe(0.5);
+    expect(Array.from(v)).toEqual([0.5, -1.25, 3]);
+    v[0] = 99; // the caller owns the returned array
+    expect((await encoder.encode(['Task: push.\nObjective: Push the puck.']))[0][0]).toBe(0.5);
   });
 
   test('a missing prompt is a NotFoundError naming it, the closest prompt and how to add it', async () => {

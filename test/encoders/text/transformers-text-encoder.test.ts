@@ -89,13 +89,13 @@ async function referenceMean(dir: string, text: string): Promise<Float32Array> {
   const inputs = (tokenizer as unknown as (t: string) => Record<string, Tensor>)(text);
   const out = (await (model as unknown as (i: Record<string, Tensor>) => Promise<Record<string, Tensor>>)(inputs))[
     'last_hidden_state'
-  ]!;
+  ];
   const [, T, H] = out.dims as [number, number, number];
   const data = out.data as Float32Array;
   const mean = new Float32Array(H);
   for (let h = 0; h < H; h++) {
     let s = 0;
-    for (let t = 0; t < T; t++) s += data[t * H + h]!;
+    for (let t = 0; t < T; t++) s += data[t * H + h];
     mean[h] = s / T;
   }
   await model.dispose();
@@ -105,7 +105,7 @@ async function referenceMean(dir: string, text: string): Promise<Float32Array> {
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
 
@@ -137,24 +137,24 @@ describe('TransformersTextEncoder on a tiny local BERT-shaped ONNX model', () =>
       expect(v.length).toBe(HIDDEN);
       expect(v.every(Number.isFinite)).toBe(true);
     }
-    expect(maxAbsDiff(out[0]!, out[1]!)).toBeGreaterThan(1e-3); // different tasks, different vectors
+    expect(maxAbsDiff(out[0], out[1])).toBeGreaterThan(1e-3); // different tasks, different vectors
   });
 
   test('is the mean of the last hidden state over the tokens of "instruction + prompt"', async () => {
     const [v] = await encoder.encode([PUSH]);
     const reference = await referenceMean(bertDir, composeEncoderInput(DEFAULT_TEXT_INSTRUCTION, PUSH));
-    expect(maxAbsDiff(v!, reference)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(v, reference)).toBeLessThan(1e-6);
     const bare = await TransformersTextEncoder.load({ model: bertDir, instruction: '' });
     const [w] = await bare.encode([PUSH]);
-    expect(maxAbsDiff(w!, await referenceMean(bertDir, PUSH))).toBeLessThan(1e-6);
-    expect(maxAbsDiff(v!, w!)).toBeGreaterThan(1e-3); // the instruction is really part of the input
+    expect(maxAbsDiff(w, await referenceMean(bertDir, PUSH))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(v, w)).toBeGreaterThan(1e-3); // the instruction is really part of the input
     await bare.dispose();
   });
 
   test('padding does not change the pooled vector', async () => {
     const [alone] = await encoder.encode([PUSH]);
     const [batched, long] = await encoder.encode([PUSH, LONG]);
-    expect(maxAbsDiff(alone!, batched!)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(alone, batched)).toBeLessThan(1e-6);
     // The batch really was padded, and pooling the pad rows would have shown: compare with an
     // unmasked mean of the same padded batch.
     const tokenizer = await AutoTokenizer.from_pretrained(bertDir, { local_files_only: true });
@@ -163,18 +163,18 @@ describe('TransformersTextEncoder on a tiny local BERT-shaped ONNX model', () =>
       [composeEncoderInput(DEFAULT_TEXT_INSTRUCTION, PUSH), composeEncoderInput(DEFAULT_TEXT_INSTRUCTION, LONG)],
       { padding: true },
     );
-    const mask = Array.from(inputs['attention_mask']!.data as BigInt64Array, Number);
-    const T = inputs['attention_mask']!.dims[1]!;
+    const mask = Array.from(inputs['attention_mask'].data as BigInt64Array, Number);
+    const T = inputs['attention_mask'].dims[1];
     expect(mask.slice(0, T)).toContain(0);
     const states = (await (model as unknown as (i: Record<string, Tensor>) => Promise<Record<string, Tensor>>)(inputs))[
       'last_hidden_state'
-    ]!;
+    ];
     const unmasked = new Float32Array(HIDDEN);
     const data = states.data as Float32Array;
-    for (let t = 0; t < T; t++) for (let h = 0; h < HIDDEN; h++) unmasked[h]! += data[t * HIDDEN + h]! / T;
-    expect(maxAbsDiff(alone!, unmasked)).toBeGreaterThan(1e-2);
+    for (let t = 0; t < T; t++) for (let h = 0; h < HIDDEN; h++) unmasked[h] += data[t * HIDDEN + h] / T;
+    expect(maxAbsDiff(alone, unmasked)).toBeGreaterThan(1e-2);
     await model.dispose();
-    expect(long!.length).toBe(HIDDEN);
+    expect(long.length).toBe(HIDDEN);
   });
 
   test('batch size does not change results, and results are deterministic across loads', async () => {
@@ -185,15 +185,15 @@ describe('TransformersTextEncoder on a tiny local BERT-shaped ONNX model', () =>
     const c = await other.encode(prompts);
     await other.dispose();
     for (let i = 0; i < prompts.length; i++) {
-      expect(Array.from(b[i]!)).toEqual(Array.from(a[i]!)); // bit-identical on repeat
-      expect(maxAbsDiff(a[i]!, c[i]!)).toBeLessThan(1e-6); // one-by-one equals batched
+      expect(Array.from(b[i])).toEqual(Array.from(a[i])); // bit-identical on repeat
+      expect(maxAbsDiff(a[i], c[i])).toBeLessThan(1e-6); // one-by-one equals batched
     }
   });
 
   test('normalises prompts: line ends and outer blanks do not matter', async () => {
     const [a] = await encoder.encode([PUSH]);
     const [b] = await encoder.encode([`  ${PUSH.replace(/\n/g, '\r\n')}\n\n`]);
-    expect(Array.from(b!)).toEqual(Array.from(a!));
+    expect(Array.from(b)).toEqual(Array.from(a));
     await expect(encoder.encode(['  \n '])).rejects.toThrow(ConfigError);
   });
 
@@ -203,10 +203,10 @@ describe('TransformersTextEncoder on a tiny local BERT-shaped ONNX model', () =>
     expect(last.id).not.toBe(encoder.id);
     const [alone] = await last.encode([REACH]);
     const [batched] = await last.encode([REACH, LONG]);
-    expect(maxAbsDiff(alone!, batched!)).toBeLessThan(1e-6);
-    expect(Math.hypot(...alone!)).toBeCloseTo(1, 5);
+    expect(maxAbsDiff(alone, batched)).toBeLessThan(1e-6);
+    expect(Math.hypot(...alone)).toBeCloseTo(1, 5);
     const [mean] = await encoder.encode([REACH]);
-    expect(maxAbsDiff(alone!, mean!)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(alone, mean)).toBeGreaterThan(1e-3);
     await last.dispose();
   });
 
@@ -236,10 +236,10 @@ describe('TransformersTextEncoder on a tiny local BERT-shaped ONNX model', () =>
     const second = await run2.encode([PUSH, REACH, LONG]);
     expect([calls, prompts]).toEqual([2, 3]); // only LONG was new
     expect(run2.stats).toMatchObject({ diskHits: 2, computed: 1 });
-    expect(Array.from(second[0]!)).toEqual(Array.from(first[0]!));
-    expect(Array.from(second[1]!)).toEqual(Array.from(first[1]!));
+    expect(Array.from(second[0])).toEqual(Array.from(first[0]));
+    expect(Array.from(second[1])).toEqual(Array.from(first[1]));
     const [direct] = await encoder.encode([LONG]);
-    expect(Array.from(second[2]!)).toEqual(Array.from(direct!));
+    expect(Array.from(second[2])).toEqual(Array.from(direct));
   });
 
   test('encode after dispose is a clear error', async () => {
@@ -309,7 +309,7 @@ describe('TransformersTextEncoder failures', () => {
     const q8 = await TransformersTextEncoder.load({ model: q8Dir, dtype: 'q8' });
     expect(q8.id).toMatch(/^transformers:tiny-bert-q8#[0-9a-f]{12}:q8:mean$/);
     const [v] = await q8.encode([PUSH]);
-    expect(v!.length).toBe(HIDDEN);
+    expect(v.length).toBe(HIDDEN);
     await q8.dispose();
     await expect(TransformersTextEncoder.load({ model: bertDir, dtype: 'int3' as never })).rejects.toThrow(
       /`dtype` must be one of fp32, fp16, q8, q4/,
@@ -330,9 +330,9 @@ describe('TransformersTextEncoder failures', () => {
     expect(half.id).toMatch(/:fp16:mean$/);
     const [a, b] = await half.encode([PUSH, LONG]);
     const [c, d] = await full.encode([PUSH, LONG]);
-    expect(maxAbsDiff(a!, c!)).toBeLessThan(2e-3); // same weights, float16 rounding only
-    expect(maxAbsDiff(b!, d!)).toBeLessThan(2e-3);
-    expect(maxAbsDiff(a!, c!)).toBeGreaterThan(0); // really went through float16
+    expect(maxAbsDiff(a, c)).toBeLessThan(2e-3); // same weights, float16 rounding only
+    expect(maxAbsDiff(b, d)).toBeLessThan(2e-3);
+    expect(maxAbsDiff(a, c)).toBeGreaterThan(0); // really went through float16
     await half.dispose();
     await full.dispose();
   });

@@ -36,8 +36,8 @@ function compare(
   const a = gradsOf(fast, inputs, u);
   const b = gradsOf(plain, inputs, u);
   a.forEach((g, i) => {
-    expect(Math.max(...b[i]!.map(Math.abs))).toBeGreaterThan(1e-3);
-    expectClose(g, b[i]!, 1e-5, 1e-3);
+    expect(Math.max(...b[i].map(Math.abs))).toBeGreaterThan(1e-3);
+    expectClose(g, b[i], 1e-5, 1e-3);
   });
   tf.dispose([u, ...inputs]);
 }
@@ -66,7 +66,7 @@ describe('denseApply on encoder shapes (both input-gradient paths: fewer and mor
       [x, w, b],
       tf.onesLike(b),
     );
-    expect(Array.from(dx!)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(dx)).toEqual([0, 0, 0, 0, 0, 0]);
     tf.dispose([x, w, b]);
   });
 });
@@ -91,17 +91,14 @@ describe('maskedAttention', () => {
     for (let i = 0; i < batch; i++) biasValues.fill(MASKED_SCORE, i * tokens + tokens - i, (i + 1) * tokens);
     const bias = tf.tensor3d(biasValues, [batch, 1, tokens]);
     const plain = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor =>
-      tf.matMul(
-        tf.softmax(tf.add(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), 0.5), bias)),
-        v as tf.Tensor3D,
-      );
+      tf.matMul(tf.softmax(tf.add(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), 0.5), bias)), v);
     const fast = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor =>
       maskedAttention(q as tf.Tensor3D, k as tf.Tensor3D, v as tf.Tensor3D, bias, 0.5);
     const [q, k, v] = [randn([batch, tokens, dim]), randn([batch, tokens, dim]), randn([batch, tokens, dim])];
     // changing a padded value row changes nothing
     const changed = tf.tidy(() => {
       const vv = v.arraySync() as number[][][];
-      vv[2]![4] = [100, 100, 100, 100];
+      vv[2][4] = [100, 100, 100, 100];
       return tf.tensor3d(vv);
     });
     tf.tidy(() => expectClose(fast(q, k, changed).dataSync(), fast(q, k, v).dataSync(), 1e-6, 1e-6));

@@ -24,8 +24,8 @@ function matmulBias(x: Mat, w: ArrayLike<number>, b: ArrayLike<number>, cols: nu
   const out = mat(x.rows, cols);
   for (let r = 0; r < x.rows; r++) {
     for (let c = 0; c < cols; c++) {
-      let s = b[c]!;
-      for (let k = 0; k < x.cols; k++) s += x.v[r * x.cols + k]! * w[k * cols + c]!;
+      let s = b[c];
+      for (let k = 0; k < x.cols; k++) s += x.v[r * x.cols + k] * w[k * cols + c];
       out.v[r * cols + c] = s;
     }
   }
@@ -36,19 +36,19 @@ function layerNorm64(x: Mat, gamma: ArrayLike<number>, beta: ArrayLike<number>, 
   const out = mat(x.rows, x.cols);
   for (let r = 0; r < x.rows; r++) {
     let mu = 0;
-    for (let c = 0; c < x.cols; c++) mu += x.v[r * x.cols + c]!;
+    for (let c = 0; c < x.cols; c++) mu += x.v[r * x.cols + c];
     mu /= x.cols;
     let variance = 0;
-    for (let c = 0; c < x.cols; c++) variance += (x.v[r * x.cols + c]! - mu) ** 2;
+    for (let c = 0; c < x.cols; c++) variance += (x.v[r * x.cols + c] - mu) ** 2;
     variance /= x.cols;
     const rstd = 1 / Math.sqrt(variance + eps);
-    for (let c = 0; c < x.cols; c++) out.v[r * x.cols + c] = (x.v[r * x.cols + c]! - mu) * rstd * gamma[c]! + beta[c]!;
+    for (let c = 0; c < x.cols; c++) out.v[r * x.cols + c] = (x.v[r * x.cols + c] - mu) * rstd * gamma[c] + beta[c];
   }
   return out;
 }
 
 const relu = (x: Mat): Mat => ({ ...x, v: x.v.map((z) => Math.max(0, z)) });
-const addInto = (a: Mat, b: Mat): Mat => ({ ...a, v: a.v.map((z, i) => z + b.v[i]!) });
+const addInto = (a: Mat, b: Mat): Mat => ({ ...a, v: a.v.map((z, i) => z + b.v[i]) });
 
 /**
  * z_τ of one prompt, given the encoder's variables in `trainableVariables()` order as host arrays.
@@ -60,7 +60,7 @@ export function referenceEncode(
 ): Float64Array {
   const { observationDim: S, actionDim: A, maxPromptLength: T, width: d, heads, feedForwardDim: ff } = config;
   let i = 0;
-  const next = (): ArrayLike<number> => params[i++]!;
+  const next = (): ArrayLike<number> => params[i++];
   const n = 2 * prompt.steps;
   const F = S + A + 1 + T;
   const x = mat(n, F);
@@ -85,15 +85,15 @@ export function referenceEncode(
         let max = -Infinity;
         for (let c = 0; c < n; c++) {
           let s = 0;
-          for (let e = 0; e < dh; e++) s += q.v[r * d + j * dh + e]! * k.v[c * d + j * dh + e]!;
+          for (let e = 0; e < dh; e++) s += q.v[r * d + j * dh + e] * k.v[c * d + j * dh + e];
           scores[c] = s / Math.sqrt(dh);
-          max = Math.max(max, scores[c]!);
+          max = Math.max(max, scores[c]);
         }
         let z = 0;
-        for (let c = 0; c < n; c++) z += scores[c] = Math.exp(scores[c]! - max);
+        for (let c = 0; c < n; c++) z += scores[c] = Math.exp(scores[c] - max);
         for (let e = 0; e < dh; e++) {
           let s = 0;
-          for (let c = 0; c < n; c++) s += (scores[c]! / z) * v.v[c * d + j * dh + e]!;
+          for (let c = 0; c < n; c++) s += (scores[c] / z) * v.v[c * d + j * dh + e];
           o.v[r * d + j * dh + e] = s;
         }
       }
@@ -105,7 +105,7 @@ export function referenceEncode(
   }
   const hf = layerNorm64(h, next(), next());
   let pooled = mat(1, d);
-  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) pooled.v[c]! += hf.v[r * d + c]! / n;
+  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) pooled.v[c] += hf.v[r * d + c] / n;
   const dims = [...config.headHiddenDims, config.outputDim];
   dims.forEach((w, li) => {
     const y = matmulBias(pooled, next(), next(), w);

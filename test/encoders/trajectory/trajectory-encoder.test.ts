@@ -74,7 +74,7 @@ const tiny = (rng: Rng, extra: Partial<TrajectoryEncoderOptions> = {}): Trajecto
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 };
 
@@ -135,12 +135,12 @@ describe('TrajectoryEncoder semantics', () => {
     const [padded] = enc.embed([frontPadded(short, 6)]);
     const batched = enc.embed([long, frontPadded(short, 5)]);
     const padTo = enc.embed(enc.prepare([short], 6));
-    expectClose(padded!, alone!, 1e-6, 1e-5);
-    expectClose(batched[1]!, alone!, 1e-6, 1e-5);
-    expectClose(padTo[0]!, alone!, 1e-6, 1e-5);
+    expectClose(padded, alone, 1e-6, 1e-5);
+    expectClose(batched[1], alone, 1e-6, 1e-5);
+    expectClose(padTo[0], alone, 1e-6, 1e-5);
     // and the long prompt is not affected by sharing a batch with the short one
-    expectClose(batched[0]!, enc.embed([long])[0]!, 1e-6, 1e-5);
-    expect(maxAbsDiff(batched[0]!, alone!)).toBeGreaterThan(1e-3);
+    expectClose(batched[0], enc.embed([long])[0], 1e-6, 1e-5);
+    expect(maxAbsDiff(batched[0], alone)).toBeGreaterThan(1e-3);
     enc.dispose();
   });
 
@@ -153,8 +153,8 @@ describe('TrajectoryEncoder semantics', () => {
       [0, 1, 2, 3, 4, 5],
     );
     const tail: Trajectory = { ...last6, observations: t.observations.slice(3 * S), actions: t.actions.slice(3 * A) };
-    expectClose(enc.embed([t])[0]!, enc.embed([tail])[0]!, 1e-6, 1e-5);
-    expect(maxAbsDiff(enc.embed([t])[0]!, enc.embed([last6])[0]!)).toBeGreaterThan(1e-4);
+    expectClose(enc.embed([t])[0], enc.embed([tail])[0], 1e-6, 1e-5);
+    expect(maxAbsDiff(enc.embed([t])[0], enc.embed([last6])[0])).toBeGreaterThan(1e-4);
     enc.dispose();
   });
 
@@ -165,7 +165,7 @@ describe('TrajectoryEncoder semantics', () => {
     const reversed = reordered(t, [4, 3, 2, 1, 0]);
     const [forward] = enc.embed([t]);
     const [backward] = enc.embed([reversed]);
-    expect(maxAbsDiff(forward!, backward!)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(forward, backward)).toBeGreaterThan(1e-4);
     // Zero the timestep rows of the embedding kernel: the transformer is then permutation
     // invariant over steps (bidirectional attention, mean pooling), so the order stops mattering.
     const { observationDim, actionDim, width, maxPromptLength } = enc.config;
@@ -177,7 +177,7 @@ describe('TrajectoryEncoder semantics', () => {
       (observationDim + actionDim + 1 + maxPromptLength) * width,
     );
     tf.tidy(() => kernel.assign(tf.tensor2d(values, kernel.shape)));
-    expectClose(enc.embed([reversed])[0]!, enc.embed([t])[0]!, 1e-6, 1e-5);
+    expectClose(enc.embed([reversed])[0], enc.embed([t])[0], 1e-6, 1e-5);
     enc.dispose();
   });
 
@@ -189,7 +189,7 @@ describe('TrajectoryEncoder semantics', () => {
     const values = (e: TrajectoryEncoder): number[] => e.trainableVariables().flatMap((v) => Array.from(v.dataSync()));
     expect(values(a)).toEqual(values(b));
     expect(values(a)).not.toEqual(values(c));
-    expect(Array.from(a.embed(prompts)[0]!)).toEqual(Array.from(b.embed(prompts)[0]!));
+    expect(Array.from(a.embed(prompts)[0])).toEqual(Array.from(b.embed(prompts)[0]));
     for (const e of [a, b, c]) e.dispose();
   });
 
@@ -227,25 +227,25 @@ describe('TrajectoryEncoder gradients', () => {
     const enc = tiny(rng, extra);
     const variables = enc.trainableVariables();
     const params: Float64Array[] = variables.map((v) => rng.fillNormal(new Float64Array(v.size), 0, 0.5));
-    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(Float32Array.from(params[i]!), v.shape))));
+    tf.tidy(() => variables.forEach((v, i) => v.assign(tf.tensor(Float32Array.from(params[i]), v.shape))));
     // float32-exact parameters, so the reference sees exactly what tfjs sees
-    params.forEach((p, i) => p.set(variables[i]!.dataSync()));
+    params.forEach((p, i) => p.set(variables[i].dataSync()));
     const prompts = [trajectory(rng, 4), frontPadded(trajectory(rng, 2), 5), trajectory(rng, 1)];
     const refPrompts = [
-      prompts[0]!,
+      prompts[0],
       {
-        ...prompts[1]!,
+        ...prompts[1],
         length: 2,
-        observations: prompts[1]!.observations.slice(3 * S),
-        actions: prompts[1]!.actions.slice(3 * A),
+        observations: prompts[1].observations.slice(3 * S),
+        actions: prompts[1].actions.slice(3 * A),
       },
-      prompts[2]!,
+      prompts[2],
     ].map((p) => ({ steps: p.length, observations: p.observations, actions: p.actions }));
     const u = rng.fillNormal(new Float64Array(prompts.length * enc.outputDim));
     const loss64 = (ps: readonly Float64Array[]): number =>
       refPrompts.reduce((total, p, i) => {
         const z = referenceEncode(enc.config, ps, p);
-        return total + z.reduce((s, zi, o) => s + zi * u[i * enc.outputDim + o]!, 0);
+        return total + z.reduce((s, zi, o) => s + zi * u[i * enc.outputDim + o], 0);
       }, 0);
 
     const weights = tf.tensor2d(Float32Array.from(u), [prompts.length, enc.outputDim]);
@@ -259,14 +259,14 @@ describe('TrajectoryEncoder gradients', () => {
     const h = 1e-6;
     let checked = 0;
     variables.forEach((v, vi) => {
-      const p = params[vi]!;
+      const p = params[vi];
       const picked =
         entries === undefined || entries >= p.length
           ? p.map((_, j) => j)
           : Array.from({ length: entries }, () => rng.int(p.length));
       const fd = new Float64Array(picked.length);
       for (const [n, j] of picked.entries()) {
-        const keep = p[j]!;
+        const keep = p[j];
         p[j] = keep + h;
         const plus = loss64(params);
         p[j] = keep - h;
@@ -276,9 +276,9 @@ describe('TrajectoryEncoder gradients', () => {
       }
       const scale = Math.max(...fd.map(Math.abs));
       try {
-        const g = grads[vi]!.dataSync();
+        const g = grads[vi].dataSync();
         expectClose(
-          picked.map((j) => g[j]!),
+          picked.map((j) => g[j]),
           fd,
           1e-4 * Math.max(1, scale),
           2e-3,
@@ -315,7 +315,7 @@ describe('TrajectoryEncoder memory', () => {
       const z = enc.encode(prompts);
       z.dispose();
     });
-    const before = enc.embed(prompts)[0]!;
+    const before = enc.embed(prompts)[0];
     await expectNoLeakedTensors(() =>
       tf.tidy(() => {
         const { grads } = gradientsOf(
@@ -326,7 +326,7 @@ describe('TrajectoryEncoder memory', () => {
       }),
     );
     // the step did change the encoder
-    expect(maxAbsDiff(enc.embed(prompts)[0]!, before)).toBeGreaterThan(1e-5);
+    expect(maxAbsDiff(enc.embed(prompts)[0], before)).toBeGreaterThan(1e-5);
     opt.dispose();
     enc.dispose();
   });

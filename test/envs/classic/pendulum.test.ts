@@ -71,13 +71,13 @@ describe('PendulumEnv', () => {
   it.each(GOLDEN.map((c, i) => [i, c] as const))('matches Gymnasium step for step (case %i)', (_i, c) => {
     const env = new PendulumEnv({ g: c.g });
     env.reset({ seed: 0 });
-    env.setState(c.start[0]!, c.start[1]!);
+    env.setState(c.start[0], c.start[1]);
     for (const s of c.steps) {
       const [obs, reward, terminated, truncated, info] = env.step(Float32Array.of(s.u));
-      expect(env.state![0]).toBeCloseTo(s.state[0]!, 12);
-      expect(env.state![1]).toBeCloseTo(s.state[1]!, 12);
+      expect(env.state![0]).toBeCloseTo(s.state[0], 12);
+      expect(env.state![1]).toBeCloseTo(s.state[1], 12);
       expect(obs).toBeInstanceOf(Float32Array);
-      for (let k = 0; k < 3; k++) expect(obs[k]).toBeCloseTo(s.obs[k]!, 6);
+      for (let k = 0; k < 3; k++) expect(obs[k]).toBeCloseTo(s.obs[k], 6);
       // Gymnasium adds the torque cost in float32; we use float64: they agree to ~1e-9.
       expect(reward).toBeCloseTo(s.reward, 8);
       expect([terminated, truncated, info]).toEqual([false, false, {}]);
@@ -121,7 +121,7 @@ describe('PendulumEnv', () => {
       maxTh = Math.max(maxTh, th);
       minV = Math.min(minV, v);
       maxV = Math.max(maxV, v);
-      expect(obs[0]! ** 2 + obs[1]! ** 2).toBeCloseTo(1, 6);
+      expect(obs[0] ** 2 + obs[1] ** 2).toBeCloseTo(1, 6);
       expect(obs[2]).toBeCloseTo(v, 6);
     }
     expect(minTh).toBeGreaterThanOrEqual(-Math.PI);
@@ -199,7 +199,7 @@ describe('PendulumEnv', () => {
     const env = makeEnv<Float32Array, Float32Array>('Pendulum-v1', { g: 9.81 });
     expect((env.unwrapped as PendulumEnv).g).toBe(9.81);
     expect(env.spec).toEqual({ id: 'Pendulum-v1', maxEpisodeSteps: 200, options: { g: 9.81 } });
-    env.reset({ seed: 0 });
+    void env.reset({ seed: 0 });
     const zero = Float32Array.of(0);
     for (let t = 1; t <= 200; t++) {
       const result = env.step(zero) as [Float32Array, number, boolean, boolean, object];

@@ -2,7 +2,7 @@
  * Small deterministic envs for the env tests: a counter whose rewards and end step are known in
  * advance, a promise-returning wrapper, and a configurable broken env for checkEnv.
  */
-import { Rng } from '../../../src/core/rng.js';
+import { type Rng } from '../../../src/core/rng.js';
 import { Box, Discrete, type Space } from '../../../src/core/spaces.js';
 import type { Env, Info, ResetOptions, ResetResult, StepResult } from '../../../src/envs/env.js';
 import { resolveResetRng } from '../../../src/envs/seeding.js';
@@ -45,7 +45,7 @@ export class CounterEnv implements Env<Float32Array, Float32Array> {
     this.t++;
     const terminated = this.options.terminateAt !== undefined && this.t >= this.options.terminateAt;
     const truncated = this.options.truncateAt !== undefined && this.t >= this.options.truncateAt;
-    return [Float32Array.of(this.t, this.offset), this.t + action[0]!, terminated, truncated, { t: this.t }];
+    return [Float32Array.of(this.t, this.offset), this.t + action[0], terminated, truncated, { t: this.t }];
   }
 
   close(): void {

@@ -13,7 +13,6 @@ import type { MujocoLocomotionEnv } from '../../../src/envs/mujoco/locomotion-en
 import { loadMujocoRuntime, mujocoMemoryStats } from '../../../src/envs/mujoco/runtime.js';
 import { Walker2dEnv } from '../../../src/envs/mujoco/walker2d.js';
 import { envSpec, makeEnv } from '../../../src/envs/registry.js';
-import type { Wrapper } from '../../../src/envs/wrappers/wrapper.js';
 
 type Kind = 'cheetah' | 'hopper' | 'walker';
 interface Case {
@@ -135,7 +134,7 @@ interface SyncEnv extends Env<Float32Array, Float32Array> {
 }
 
 function make(id: string, options: Record<string, unknown> = {}): SyncEnv {
-  return makeEnv<Float32Array, Float32Array>(id, options) as Wrapper<Float32Array, Float32Array> as unknown as SyncEnv;
+  return makeEnv<Float32Array, Float32Array>(id, options) as unknown as SyncEnv;
 }
 function inner(env: SyncEnv): MujocoLocomotionEnv {
   return env.unwrapped as MujocoLocomotionEnv;
@@ -144,8 +143,8 @@ function inner(env: SyncEnv): MujocoLocomotionEnv {
 /** The fact sheet's healthy rule, written out independently of the env code. */
 function healthyFromState(kind: Kind, qpos: Float64Array, qvel: Float64Array): boolean {
   if (kind === 'cheetah') return true;
-  const z = qpos[1]!;
-  const angle = qpos[2]!;
+  const z = qpos[1];
+  const angle = qpos[2];
   if (kind === 'walker') return z > 0.8 && z < 2.0 && angle > -1 && angle < 1;
   const state = [...qpos.slice(2), ...qvel];
   return state.every((v) => v > -100 && v < 100) && z > 0.7 && angle > -0.2 && angle < 0.2;
@@ -207,7 +206,7 @@ describe.each(CASES)('$id', (c) => {
     try {
       expect(withX.observationSpace.shape).toEqual([c.obsDim + 1]);
       const [obs] = withX.reset({ seed: 1 });
-      expect(obs[0]).toBe(Math.fround(inner(withX).getState().qpos[0]!));
+      expect(obs[0]).toBe(Math.fround(inner(withX).getState().qpos[0]));
     } finally {
       withX.close();
     }
@@ -238,7 +237,7 @@ describe.each(CASES)('$id', (c) => {
         if (t % 50 === 7) action[0] = 1.7; // outside the ctrl range: the cost must use the raw value
         const [obs, reward, terminated, truncated, info] = env.step(action);
         const after = raw.getState();
-        const xVelocity = (after.qpos[0]! - before.qpos[0]!) / (c.timestep * c.frameSkip);
+        const xVelocity = (after.qpos[0] - before.qpos[0]) / (c.timestep * c.frameSkip);
         const ctrlCost = c.ctrlCostWeight * action.reduce((s, a) => s + a * a, 0);
         const healthy = healthyFromState(c.kind, after.qpos, after.qvel);
         const survive = c.kind === 'cheetah' ? 0 : c.version === 4 ? 1 : healthy ? 1 : 0;
@@ -251,7 +250,7 @@ describe.each(CASES)('$id', (c) => {
           expect(info.reward_ctrl as number).toBeCloseTo(-ctrlCost, 12);
           if (c.kind !== 'cheetah') {
             expect(info.reward_survive).toBe(survive);
-            expect(info.z_distance_from_origin as number).toBeCloseTo(after.qpos[1]! - 1.25, 12);
+            expect(info.z_distance_from_origin as number).toBeCloseTo(after.qpos[1] - 1.25, 12);
           }
         } else if (c.kind === 'cheetah') {
           expect(info.reward_run as number).toBeCloseTo(xVelocity, 9);
@@ -297,7 +296,7 @@ describe.each(CASES)('$id', (c) => {
     const a = run();
     const b = run();
     expect(b.length).toBe(a.length);
-    for (let i = 0; i < a.length; i++) expect(Array.from(b[i]!)).toEqual(Array.from(a[i]!));
+    for (let i = 0; i < a.length; i++) expect(Array.from(b[i])).toEqual(Array.from(a[i]));
 
     const env = make(c.id);
     try {
@@ -337,7 +336,7 @@ describe('reset noise', () => {
       for (let seed = 0; seed < 200; seed++) {
         hopper.reset({ seed });
         const h = hopper.getState();
-        hq.push(h.qpos[0]!, h.qpos[1]! - 1.25, ...h.qpos.slice(2), ...h.qvel);
+        hq.push(h.qpos[0], h.qpos[1] - 1.25, ...h.qpos.slice(2), ...h.qvel);
         cheetah.reset({ seed });
         const s = cheetah.getState();
         cq.push(...s.qpos);
@@ -367,7 +366,7 @@ describe('termination', () => {
     const raw = inner(env);
     try {
       env.reset({ seed: 0 });
-      const zero = new Float32Array(env.actionSpace.shape[0]!);
+      const zero = new Float32Array(env.actionSpace.shape[0]);
       let steps = 0;
       let terminated = false;
       let reward = 0;
@@ -382,7 +381,7 @@ describe('termination', () => {
       const { qpos, qvel } = raw.getState();
       expect(healthyFromState(kind, qpos, qvel)).toBe(false);
       // It fell: the torso is lower than it started, or tipped past the angle limit.
-      expect(qpos[1]! < 1.2 || Math.abs(qpos[2]!) >= (kind === 'hopper' ? 0.2 : 1)).toBe(true);
+      expect(qpos[1] < 1.2 || Math.abs(qpos[2]) >= (kind === 'hopper' ? 0.2 : 1)).toBe(true);
       // v4 still pays the healthy reward on the terminal step, and zero action costs nothing.
       expect(reward).toBeCloseTo((info.x_velocity as number) + 1, 12);
     } finally {
@@ -409,8 +408,8 @@ describe('termination', () => {
       }
     }
     // Same model, seed and actions: the same trajectory, so the terminal rewards differ by exactly 1.
-    expect(rewards['Hopper-v5']!.xVelocity).toBe(rewards['Hopper-v4']!.xVelocity);
-    expect(rewards['Hopper-v4']!.reward - rewards['Hopper-v5']!.reward).toBeCloseTo(1, 12);
+    expect(rewards['Hopper-v5'].xVelocity).toBe(rewards['Hopper-v4'].xVelocity);
+    expect(rewards['Hopper-v4'].reward - rewards['Hopper-v5'].reward).toBeCloseTo(1, 12);
   });
 
   it('HalfCheetah never terminates and is truncated at 1000 steps', () => {
@@ -470,7 +469,7 @@ describe("authored MJCF against the fact sheet's derived values (section 2)", ()
       volumes.forEach((v, i) => expect(masses[i]).toBeCloseTo((14 * v) / total, 9));
       // The sheet's 4-decimal values agree to within rounding (it lists bshin's 1.587448 as 1.5875).
       [6.2502, 1.5435, 1.5875, 1.0954, 1.4381, 1.2008, 0.8845].forEach((m, i) =>
-        expect(Math.abs(masses[i]! - m)).toBeLessThan(6e-5),
+        expect(Math.abs(masses[i] - m)).toBeLessThan(6e-5),
       );
       expect(round(env.copyModelArray('body_ipos'), 4).slice(3, 6)).toEqual([0.1524, 0, 0.0254]);
       expect(round(env.copyModelArray('body_inertia'), 4).slice(3, 6)).toEqual([0.8971, 0.8857, 0.018]);
@@ -512,7 +511,7 @@ describe('model differences between versions', () => {
     try {
       const feet = (env: Walker2dEnv): number[] => {
         const f = env.copyModelArray('geom_friction');
-        return [f[4 * 3]!, f[7 * 3]!]; // geoms: floor, torso, thigh, leg, foot, thigh_left, leg_left, foot_left
+        return [f[4 * 3], f[7 * 3]]; // geoms: floor, torso, thigh, leg, foot, thigh_left, leg_left, foot_left
       };
       expect(feet(v4)).toEqual([0.9, 1.9]);
       expect(feet(v5)).toEqual([1.9, 1.9]);

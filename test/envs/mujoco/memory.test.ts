@@ -23,21 +23,21 @@ test('10,000 resets (with steps and state reads in between) do not grow the WASM
   const rng = new Rng(0);
   const action = new Float32Array(3);
   try {
-    for (let i = 0; i < 100; i++) env.reset({ seed: i }); // warm-up
+    for (let i = 0; i < 100; i++) void env.reset({ seed: i }); // warm-up
     const before = mujocoMemoryStats();
     expect(before).toMatchObject({ liveModels: 1, liveData: 1 });
     for (let i = 0; i < 10_000; i++) {
-      env.reset({ seed: i });
+      void env.reset({ seed: i });
       if (i % 10 === 0) {
         for (let k = 0; k < 3; k++) action[k] = rng.uniform(-1, 1);
-        env.step(action);
+        void env.step(action);
         raw.getState();
         raw.copyDataArray('cfrc_ext');
       }
     }
     expect(mujocoMemoryStats()).toEqual(before);
   } finally {
-    env.close();
+    void env.close();
   }
   expect(mujocoMemoryStats()).toMatchObject({ liveModels: 0, liveData: 0 });
 });
@@ -49,8 +49,8 @@ test('envs share one compiled model per file and close() frees every handle', ()
   const walkers = [new Walker2dEnv({ version: 4 }), new Walker2dEnv({ version: 5 })];
   // hopper.xml once, walker2d.xml and walker2d_v5.xml once each; one MjData per env.
   expect(mujocoMemoryStats()).toMatchObject({ liveModels: 3, liveData: 5 });
-  hoppers[0]!.close();
-  hoppers[0]!.close(); // a second close releases nothing more
+  hoppers[0].close();
+  hoppers[0].close(); // a second close releases nothing more
   expect(mujocoMemoryStats()).toMatchObject({ liveModels: 3, liveData: 4 });
   for (const e of [...hoppers, ...walkers]) e.close();
   expect(mujocoMemoryStats()).toMatchObject({ liveModels: 0, liveData: 0 });

@@ -48,9 +48,9 @@ test('makeEnvAsync loads the runtime once; afterwards makeEnv is synchronous', a
     expect((reset as [Float32Array, unknown])[0]).toHaveLength(11);
     const sync = makeEnv('Walker2d-v5');
     expect(sync.spec).toMatchObject({ id: 'Walker2d-v5', maxEpisodeSteps: 1000 });
-    sync.close();
+    void sync.close();
   } finally {
-    env.close();
+    void env.close();
   }
   expect(mujocoMemoryStats()).toMatchObject({ liveModels: 0, liveData: 0 });
 });

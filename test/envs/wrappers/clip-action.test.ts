@@ -8,10 +8,10 @@ describe('ClipAction', () => {
     const inner = new CounterEnv();
     (inner as { actionSpace: Box }).actionSpace = new Box({ low: [-1, 0, -5], high: [1, 2, 5] });
     const env = new ClipAction(inner);
-    env.reset({ seed: 0 });
+    void env.reset({ seed: 0 });
     const action = Float32Array.of(3, -4, 0.25);
-    env.step(action);
-    expect(Array.from(inner.actions[0]!)).toEqual([1, 0, 0.25]);
+    void env.step(action);
+    expect(Array.from(inner.actions[0])).toEqual([1, 0, 0.25]);
     expect(Array.from(action)).toEqual([3, -4, 0.25]);
     expect(env.clip([-2, 1.5, 9])).toEqual(Float32Array.of(-1, 1.5, 5));
   });
@@ -29,7 +29,7 @@ describe('ClipAction', () => {
     expect(() => new ClipAction(new ChainEnv() as never)).toThrow(ConfigError);
     expect(() => new ClipAction(new ChainEnv() as never)).toThrow(/needs a Box action space, got a discrete space/);
     const env = new ClipAction(new CounterEnv());
-    env.reset();
+    void env.reset();
     expect(() => env.step(Float32Array.of(1, 2))).toThrow(ShapeError);
   });
 });

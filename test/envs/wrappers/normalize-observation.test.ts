@@ -26,8 +26,8 @@ class GaussianEnv implements Env<Float32Array, Float32Array> {
 }
 
 function twoPass(rows: number[][], k: number): { mean: number; variance: number } {
-  const mean = rows.reduce((s, r) => s + r[k]!, 0) / rows.length;
-  const variance = rows.reduce((s, r) => s + (r[k]! - mean) ** 2, 0) / rows.length;
+  const mean = rows.reduce((s, r) => s + r[k], 0) / rows.length;
+  const variance = rows.reduce((s, r) => s + (r[k] - mean) ** 2, 0) / rows.length;
   return { mean, variance };
 }
 
@@ -35,8 +35,8 @@ describe('NormalizeObservation', () => {
   it('keeps Welford statistics equal to the two-pass mean and population variance', () => {
     const inner = new GaussianEnv();
     const env = new NormalizeObservation(inner);
-    env.reset();
-    for (let t = 0; t < 999; t++) env.step(Float32Array.of(0));
+    void env.reset();
+    for (let t = 0; t < 999; t++) void env.step(Float32Array.of(0));
     const stats = env.getStats();
     expect(stats.count).toBe(1000);
     for (const k of [0, 1]) {
@@ -45,12 +45,12 @@ describe('NormalizeObservation', () => {
       expect(stats.variance[k]).toBeCloseTo(ref.variance, 10);
     }
     expect(stats.mean[0]).toBeCloseTo(3, 0);
-    expect(Math.sqrt(stats.variance[0]!)).toBeCloseTo(2, 0);
+    expect(Math.sqrt(stats.variance[0])).toBeCloseTo(2, 0);
   });
 
   it('normalises the stream to mean 0 and variance 1 once the statistics settle', () => {
     const env = new NormalizeObservation(new GaussianEnv());
-    env.reset();
+    void env.reset();
     const late: number[][] = [];
     for (let t = 0; t < 6000; t++) {
       const [obs] = env.step(Float32Array.of(0)) as StepResult<Float32Array>;
@@ -70,39 +70,39 @@ describe('NormalizeObservation', () => {
     const [first] = env.reset() as ResetResult<Float32Array>;
     expect(Array.from(first)).toEqual([0, 0]); // one sample: mean = x, var = 0
     const [second] = env.step(Float32Array.of(0)) as StepResult<Float32Array>;
-    const [a, b] = inner.emitted.map((r) => r[0]!);
-    const mean = (a! + b!) / 2;
-    const variance = ((a! - mean) ** 2 + (b! - mean) ** 2) / 2;
-    expect(second[0]).toBeCloseTo((b! - mean) / Math.sqrt(variance + 1e-8), 5);
+    const [a, b] = inner.emitted.map((r) => r[0]);
+    const mean = (a + b) / 2;
+    const variance = ((a - mean) ** 2 + (b - mean) ** 2) / 2;
+    expect(second[0]).toBeCloseTo((b - mean) / Math.sqrt(variance + 1e-8), 5);
     expect(env.epsilon).toBe(1e-8);
   });
 
   it('stops updating when frozen and resumes when unfrozen', () => {
     const env = new NormalizeObservation(new GaussianEnv());
-    env.reset();
-    for (let t = 0; t < 50; t++) env.step(Float32Array.of(0));
+    void env.reset();
+    for (let t = 0; t < 50; t++) void env.step(Float32Array.of(0));
     env.freeze();
     expect(env.update).toBe(false);
     const frozen = env.getStats();
     const [obs] = env.step(Float32Array.of(0)) as StepResult<Float32Array>;
-    for (let t = 0; t < 20; t++) env.step(Float32Array.of(0));
+    for (let t = 0; t < 20; t++) void env.step(Float32Array.of(0));
     expect(env.getStats()).toEqual(frozen);
-    const raw = (env.env as GaussianEnv).emitted[51]!;
-    expect(obs[0]).toBeCloseTo((raw[0]! - frozen.mean[0]!) / Math.sqrt(frozen.variance[0]! + 1e-8), 5);
+    const raw = (env.env as GaussianEnv).emitted[51];
+    expect(obs[0]).toBeCloseTo((raw[0] - frozen.mean[0]) / Math.sqrt(frozen.variance[0] + 1e-8), 5);
     env.unfreeze();
-    env.step(Float32Array.of(0));
+    void env.step(Float32Array.of(0));
     expect(env.getStats().count).toBe(52);
   });
 
   it('round-trips statistics for checkpoints and evaluation envs', () => {
     const train = new NormalizeObservation(new GaussianEnv());
-    train.reset();
-    for (let t = 0; t < 30; t++) train.step(Float32Array.of(0));
+    void train.reset();
+    for (let t = 0; t < 30; t++) void train.step(Float32Array.of(0));
     const evaluation = new NormalizeObservation(new GaussianEnv(), { update: false });
     evaluation.setStats(train.getStats());
     expect(evaluation.getStats()).toEqual(train.getStats());
     const before = evaluation.getStats();
-    evaluation.reset();
+    void evaluation.reset();
     expect(evaluation.getStats()).toEqual(before);
     // getStats returns copies
     train.getStats().mean[0] = 1e9;

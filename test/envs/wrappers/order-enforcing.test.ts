@@ -10,12 +10,12 @@ describe('OrderEnforcing', () => {
     expect(() => env.step(Float32Array.of(0))).toThrow(/before reset\(\)/);
     expect(inner.actions).toHaveLength(0);
     expect(env.resetCalled).toBe(false);
-    env.reset({ seed: 0 });
+    void env.reset({ seed: 0 });
     expect(env.resetCalled).toBe(true);
-    env.step(Float32Array.of(0));
+    void env.step(Float32Array.of(0));
     expect(inner.actions).toHaveLength(1);
-    env.close();
-    env.close();
+    void env.close();
+    void env.close();
     expect(inner.closed).toBe(1);
     expect(() => env.step(Float32Array.of(0))).toThrow(/after close\(\)/);
     expect(() => env.reset()).toThrow(/after close\(\)/);

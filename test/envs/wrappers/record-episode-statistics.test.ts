@@ -7,7 +7,7 @@ describe('RecordEpisodeStatistics', () => {
   it('adds { r, l, t } on the last step only, with the right numbers', () => {
     let clock = 1000;
     const env = new RecordEpisodeStatistics(new CounterEnv({ terminateAt: 3 }), { now: () => clock });
-    env.reset({ seed: 0 });
+    void env.reset({ seed: 0 });
     const infos: object[] = [];
     for (let t = 0; t < 3; t++) {
       clock += 250.0004; // ms
@@ -27,8 +27,8 @@ describe('RecordEpisodeStatistics', () => {
     const env = new RecordEpisodeStatistics(new CounterEnv({ truncateAt: 2 }), { bufferLength: 2, now: () => 0 });
     const returns: number[] = [];
     for (let ep = 0; ep < 3; ep++) {
-      env.reset({ seed: ep });
-      env.step(Float32Array.of(ep));
+      void env.reset({ seed: ep });
+      void env.step(Float32Array.of(ep));
       const info = (env.step(Float32Array.of(0)) as StepResult<Float32Array>)[4] as {
         episode: { r: number; l: number };
       };
@@ -46,7 +46,7 @@ describe('RecordEpisodeStatistics', () => {
     const info = { x: 1 };
     inner.step = () => [Float32Array.of(0, 0), 2, true, false, info];
     const env = new RecordEpisodeStatistics(inner, { now: () => 0 });
-    env.reset();
+    void env.reset();
     const out = (env.step(Float32Array.of(0)) as StepResult<Float32Array>)[4];
     expect(out).toEqual({ x: 1, episode: { r: 2, l: 1, t: 0 } });
     expect(info).toEqual({ x: 1 });
@@ -66,7 +66,7 @@ describe('RecordEpisodeStatistics', () => {
     const inner = new CounterEnv();
     inner.step = () => [Float32Array.of(0, 0), 0, true, false, { episode: 'mine' }];
     const env = new RecordEpisodeStatistics(inner);
-    env.reset();
+    void env.reset();
     expect(() => env.step(Float32Array.of(0))).toThrow(/info.episode already set/);
   });
 });

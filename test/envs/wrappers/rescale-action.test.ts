@@ -19,9 +19,9 @@ describe('RescaleAction', () => {
     expect(Array.from(env.rescale([1, 1]))).toEqual([2, 10]);
     expect(Array.from(env.rescale([0, 0]))).toEqual([0, 5]);
     expect(Array.from(env.rescale([0.5, -0.5]))).toEqual([1, 2.5]);
-    env.reset();
-    env.step(Float32Array.of(0.25, 0.75));
-    expect(Array.from(inner.actions[0]!)).toEqual([0.5, 8.75]);
+    void env.reset();
+    void env.step(Float32Array.of(0.25, 0.75));
+    expect(Array.from(inner.actions[0])).toEqual([0.5, 8.75]);
   });
 
   it('supports per-element agent ranges and maps outside values linearly (no clipping)', () => {

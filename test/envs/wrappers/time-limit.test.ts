@@ -9,7 +9,7 @@ describe('TimeLimit', () => {
   it('truncates at exactly maxEpisodeSteps and not before, leaving everything else untouched', () => {
     const inner = new CounterEnv();
     const env = new TimeLimit(inner, { maxEpisodeSteps: 4 });
-    env.reset({ seed: 0 });
+    void env.reset({ seed: 0 });
     const flags: boolean[] = [];
     for (let t = 1; t <= 4; t++) {
       const [obs, reward, terminated, truncated, info] = env.step(a0) as StepResult<Float32Array>;
@@ -25,9 +25,9 @@ describe('TimeLimit', () => {
 
   it('restarts the count on reset', () => {
     const env = new TimeLimit(new CounterEnv(), { maxEpisodeSteps: 2 });
-    env.reset({ seed: 0 });
-    env.step(a0);
-    env.reset();
+    void env.reset({ seed: 0 });
+    void env.step(a0);
+    void env.reset();
     expect(env.elapsedSteps).toBe(0);
     expect((env.step(a0) as StepResult<Float32Array>)[3]).toBe(false);
     expect((env.step(a0) as StepResult<Float32Array>)[3]).toBe(true);
@@ -38,7 +38,7 @@ describe('TimeLimit', () => {
     const inner = new CounterEnv();
     inner.step = () => [Float32Array.of(1, 0), 0, false, false, info];
     const env = new TimeLimit(inner, { maxEpisodeSteps: 1 });
-    env.reset();
+    void env.reset();
     const result = env.step(a0) as StepResult<Float32Array>;
     expect(result[4]).toBe(info);
     expect(info).toEqual({ keep: 'me' });
@@ -46,9 +46,9 @@ describe('TimeLimit', () => {
 
   it('keeps terminated and reports both flags when the env ends on the last step', () => {
     const env = new TimeLimit(new CounterEnv({ terminateAt: 3 }), { maxEpisodeSteps: 3 });
-    env.reset({ seed: 0 });
-    env.step(a0);
-    env.step(a0);
+    void env.reset({ seed: 0 });
+    void env.step(a0);
+    void env.step(a0);
     const [, , terminated, truncated] = env.step(a0) as StepResult<Float32Array>;
     expect([terminated, truncated]).toEqual([true, true]);
   });
