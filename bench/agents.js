@@ -1,6 +1,6 @@
 // npm run bench:agents: training-step and act speed of Diffusion-QL and LLMDPD at hopper sizes
 // (state 11, action 3, batch 256, K = 5, 3x256 Mish networks), on the active tfjs backend, with
-// the PyTorch reference step (../shared/bench/dql_torch_ref.py) run in the same benchmark.
+// the PyTorch reference step (bench/torch/diffusion_ql_step.py) run in the same benchmark.
 // Targets (issue #6): Diffusion-QL step <= 2.0x the reference's 1-thread time; LLMDPD step
 // <= 1.3x our Diffusion-QL step; act of one state (50 candidates) <= 4 ms.
 // Options: --backend, --threads N, --kernels auto|tfjs, --steps N (timed steps per agent), --no-torch.
@@ -111,7 +111,7 @@ emit({ case: 'llmdpd-act-one-state', ms: round3(llmdpdActMs), candidates: 50, ..
 llmdpd.dispose();
 
 if (!args['no-torch']) {
-  const script = new URL('../../shared/bench/dql_torch_ref.py', import.meta.url).pathname;
+  const script = new URL('./torch/diffusion_ql_step.py', import.meta.url).pathname;
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   for (const threads of [1, 2]) {
     try {
@@ -136,7 +136,7 @@ if (!args['no-torch']) {
     } catch (error) {
       emit({
         case: 'pytorch-reference-dql-step',
-        error: `could not run ${script}: ${String(error.message).split('\n')[0]}`,
+        error: `could not run ${python} ${script}: ${String(error.message).split('\n')[0]}. Install Debian's python3-torch and libopenblas0-pthread.`,
       });
     }
   }
