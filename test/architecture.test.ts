@@ -1,6 +1,26 @@
-import { checkImports, importSpecifiers, readSourceTree, REPO_ROOT } from './support/architecture.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ALLOWED_AREAS, checkImports, importSpecifiers, readSourceTree, REPO_ROOT } from './support/architecture.js';
 
-describe('architecture rules (HOUSE_STYLE.md)', () => {
+/** The module-rules table of CONTRIBUTING.md, as area -> allowed areas. */
+function contributingRules(): Record<string, string[]> {
+  const text = readFileSync(join(REPO_ROOT, 'CONTRIBUTING.md'), 'utf8');
+  const table = /<!-- module-rules:start -->([\s\S]*?)<!-- module-rules:end -->/.exec(text);
+  if (!table) throw new Error('CONTRIBUTING.md has no module-rules table between its markers');
+  const rules: Record<string, string[]> = {};
+  for (const row of table[1]!.split('\n').filter((line) => /^\| `/.test(line))) {
+    const [area, allowed] = row
+      .split('|')
+      .slice(1, 3)
+      .map((cell) => cell.trim());
+    const name = area!.replace(/`/g, '');
+    rules[name] =
+      allowed === '(nothing)' ? [] : allowed === 'every area' ? ['*'] : allowed!.split(',').map((a) => a.trim());
+  }
+  return rules;
+}
+
+describe('architecture rules (CONTRIBUTING.md, docs/architecture.md)', () => {
   test('the source tree follows every import rule', () => {
     const files = readSourceTree(REPO_ROOT);
     expect(files.length).toBeGreaterThan(20);
@@ -47,5 +67,15 @@ describe('architecture rules (HOUSE_STYLE.md)', () => {
     expect(problems[2]).toMatch(/only src\/engine may load tfjs backends/);
     expect(problems[3]).toMatch(/src\/agents\/llmdpd.ts imports another agent/);
     expect(problems[4]).toMatch(/src\/core\/bad.ts \(core\) imports .* from buffers/);
+  });
+
+  test("CONTRIBUTING.md's module-rules table states exactly the rules this test enforces", () => {
+    const documented = contributingRules();
+    const enforced: Record<string, string[]> = {};
+    for (const [area, allowed] of Object.entries(ALLOWED_AREAS)) {
+      enforced[area] = area === 'root' ? ['*'] : [...allowed].sort();
+    }
+    for (const area of Object.keys(documented)) documented[area] = [...documented[area]!].sort();
+    expect(documented).toEqual(enforced);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The import rules of HOUSE_STYLE.md as data, and a checker that applies them to source files.
+ * The import rules of CONTRIBUTING.md (and docs/architecture.md) as data, and a checker that applies them to source
+ * files.
  * Used by test/architecture.test.ts on the real tree and on synthetic violations.
  */
 import { readdirSync, readFileSync } from 'node:fs';
