@@ -168,7 +168,8 @@ export class Progress {
       this.stream.write(`${line}\n`);
       return;
     }
-    const fitted = fitLine(line, [], this.columns());
+    const [first = '', ...words] = line.split(' ');
+    const fitted = fitLine(first, words, this.columns()); // cut between words, never inside a value
     const redraw = this.drawn && !this.finished ? `${this.render(this.current, this.shown, this.now())}\u001b[K` : '';
     this.stream.write(`\r${fitted}\u001b[K\n${redraw}`);
   }
@@ -197,9 +198,11 @@ export class Progress {
     if (!this.bar) return fitLine(`${this.options.label} ${counts} (${(fraction * 100).toFixed(0)}%) ${timing}`, items);
     const columns = this.columns();
     const text = `${counts} ${(fraction * 100).toFixed(0)}% ${timing}`;
-    // The bar takes what is left after the label, the counts and 40 columns for metrics, 5 to 30 wide.
-    const room = columns - 1 - this.options.label.length - text.length - 4 - 40;
-    const width = Math.min(30, room);
+    // Priority: label, counts and ETA, then evaluation results, then the bar (half of what is
+    // left, 5 to 30 wide), then training metrics.
+    const evalWidth = items.filter((i) => i.startsWith('eval/')).reduce((n, i) => n + 1 + i.length, 0);
+    const free = columns - 1 - this.options.label.length - 1 - text.length - evalWidth;
+    const width = Math.min(30, Math.floor((free - 3) / 2));
     const filled = Math.round(fraction * Math.max(0, width));
     const bar = width >= 5 ? ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]` : '';
     return fitLine(`${this.options.label}${bar} ${text}`, items, columns);

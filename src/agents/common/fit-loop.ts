@@ -159,6 +159,8 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
       for (const [name, v] of Object.entries(evaluation)) shownEvaluation[`eval/${name}`] = v;
       if (evaluators.length > 0) {
         lastEvaluation = shownEvaluation;
+        // The bar redrawn under the epoch line shows the new evaluation.
+        if (progress.drawsBar) progress.update(done, { ...lastEvaluation, ...metrics });
         const row: LogRow = {
           step: host.step,
           epoch: epochOffset + epoch,

@@ -125,22 +125,23 @@ function rowsOption(rows: readonly LogRow[] | undefined): { rows?: readonly LogR
 }
 
 /**
- * The one-line summary of an epoch: evaluation results first (they are what a run is judged
- * by), then the training metrics. With `columns`, values that do not fit are left out and the
- * line ends in `…`; without it the line is complete.
+ * The one-line summary of an epoch: the label, epoch and step, then the evaluation results
+ * (what a run is judged by), the time so far and the ETA, then the training metrics. With
+ * `columns`, items that do not fit are left out from the end and the line ends in `…`; without
+ * it the line is complete.
  */
 export function formatEpochLine(summary: EpochSummary, columns?: number): string {
-  const head =
-    `${summary.label} epoch ${summary.epoch}/${summary.epochs} step ${summary.step}/${summary.targetSteps}` +
-    ` ${formatDuration(summary.seconds)} eta ${formatDuration(summary.etaSeconds)}`;
+  const head = `${summary.label} epoch ${summary.epoch}/${summary.epochs} step ${summary.step}/${summary.targetSteps}`;
   const entries = Object.entries(summary.values);
-  const ordered = [
-    ...entries.filter(([k]) => k.startsWith('eval/')),
-    ...entries.filter(([k]) => !k.startsWith('eval/')),
-  ];
+  const item = ([k, v]: [string, number]) => `${k}=${formatMetric(v)}`;
   return fitLine(
     head,
-    ordered.map(([k, v]) => `${k}=${formatMetric(v)}`),
+    [
+      ...entries.filter(([k]) => k.startsWith('eval/')).map(item),
+      `time=${formatDuration(summary.seconds)}`,
+      `eta=${formatDuration(summary.etaSeconds)}`,
+      ...entries.filter(([k]) => !k.startsWith('eval/')).map(item),
+    ],
     columns,
   );
 }

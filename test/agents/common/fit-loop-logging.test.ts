@@ -7,6 +7,7 @@ import { readRunFolder } from '../../../src/core/run/index.js';
 import type { LogRow, TrainingLogger } from '../../../src/core/run/index.js';
 import { initEngine } from '../../../src/engine/index.js';
 import { randomBuffer } from '../../support/agent-conformance.js';
+import { FakeTerminal } from '../../support/fake-terminal.js';
 
 const SMALL = {
   observationDim: 4,
@@ -74,7 +75,7 @@ test('fit with logDir writes the run folder as it trains and prints one line per
     .forEach((line, i) =>
       expect(line).toMatch(
         new RegExp(
-          `^Diffusion-QL epoch ${i + 1}/3 step ${(i + 1) * 10}/30 .* eval/score=${(i + 1) * 10}\\.00 loss/critic=`,
+          `^Diffusion-QL epoch ${i + 1}/3 step ${(i + 1) * 10}/30 eval/score=${(i + 1) * 10}\\.00 time=.* loss/critic=`,
         ),
       ),
     );
@@ -174,4 +175,35 @@ test('an aborted fit leaves status stopped with the reason; a failing evaluator 
   });
   expect(existsSync(join(root, 'failed', 'checkpoint'))).toBe(false);
   agent.dispose();
+}, 60_000);
+
+test('fit with a bar on a fake 80-column terminal never wraps and leaves one line per epoch above the bar', async () => {
+  const term = new FakeTerminal(80);
+  const had = Object.getOwnPropertyDescriptor(process.stderr, 'columns');
+  Object.defineProperty(process.stderr, 'columns', { value: 80, configurable: true });
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((t) => term.write(String(t)));
+  const agent = new DiffusionQLAgent(SMALL);
+  try {
+    await agent.fit(randomBuffer(4, 2), {
+      steps: 30,
+      stepsPerEpoch: 10,
+      logEvery: 2,
+      progress: 'bar',
+      evaluators: { 'a-long-evaluator-name': () => 123.456 },
+    });
+  } finally {
+    spy.mockRestore();
+    if (had) Object.defineProperty(process.stderr, 'columns', had);
+    else delete (process.stderr as { columns?: number }).columns;
+    agent.dispose();
+  }
+  expect(term.wraps).toBe(0);
+  expect(term.rows.filter(Boolean)).toHaveLength(4);
+  term.rows
+    .slice(0, 3)
+    .forEach((row, i) =>
+      expect(row).toMatch(new RegExp(`^Diffusion-QL epoch ${i + 1}/3 .* eval/a-long-evaluator-name=123\\.5`)),
+    );
+  expect(term.rows[3]).toMatch(/^Diffusion-QL (\[#+\] )?30\/30 100% .* eval\/a-long-evaluator-name=123\.5/);
+  for (const row of term.rows) expect(row.length).toBeLessThan(80);
 }, 60_000);

@@ -213,11 +213,11 @@ describe('loggers', () => {
       values: { 'loss/critic': 1.23456, 'loss/actor': -0.5, 'eval/return': -150.25 },
     };
     expect(formatEpochLine(summary)).toBe(
-      'Diffusion-QL epoch 3/10 step 3000/10000 30.0s eta 1m10s eval/return=-150.3 loss/critic=1.235 loss/actor=-0.5000',
+      'Diffusion-QL epoch 3/10 step 3000/10000 eval/return=-150.3 time=30.0s eta=1m10s loss/critic=1.235 loss/actor=-0.5000',
     );
     const lines: string[] = [];
     new ConsoleLogger({ isTTY: true, columns: 80, write: (t: string) => lines.push(t) }).epoch(summary);
-    expect(lines).toEqual(['Diffusion-QL epoch 3/10 step 3000/10000 30.0s eta 1m10s eval/return=-150.3 …\n']);
+    expect(lines).toEqual(['Diffusion-QL epoch 3/10 step 3000/10000 eval/return=-150.3 time=30.0s …\n']);
     expect(lines[0].length - 1).toBeLessThan(80);
   });
 });
