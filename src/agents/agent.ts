@@ -8,6 +8,7 @@
  */
 import type { Batch, Trajectory, TransitionSource } from '../core/types.js';
 import type { ProgressOptions } from '../core/progress.js';
+import type { TrainingLogger } from '../core/run/loggers.js';
 
 /** Mean training metrics of an epoch, keyed by namespaced names such as `loss/critic`. */
 export type Metrics = Record<string, number>;
@@ -48,8 +49,26 @@ export interface FitOptions<A = unknown> {
   readonly signal?: AbortSignal;
   /** Progress display: a bar on a TTY, one line per epoch otherwise. @defaultValue `'auto'` */
   readonly progress?: ProgressOptions['mode'];
-  /** Write a resumable checkpoint every few epochs (and after the last). */
+  /**
+   * Write a resumable checkpoint every few epochs (and after the last). With `logDir` and no
+   * `checkpoint.dir`, checkpoints go to `logDir/checkpoint`.
+   */
   readonly checkpoint?: CheckpointOptions;
+  /**
+   * A run folder to write as training goes (see `docs/formats.md`, "Run folders"):
+   * `params.json`, `metrics.jsonl`/`.csv` (one row per `logEvery` steps), `evaluations.jsonl`/`.csv`,
+   * the latest checkpoint in `checkpoint/` (every `checkpoint.every` epochs, default 1) and
+   * `status.json`. A missing or empty folder starts a new run; a folder holding this agent's run
+   * is continued when the agent was loaded from its checkpoint; anything else is refused.
+   */
+  readonly logDir?: string;
+  /** More destinations for the same rows (`ConsoleLogger`, an experiment tracker, ...). */
+  readonly loggers?: readonly TrainingLogger[];
+  /**
+   * What the training data was, recorded as `data` in the run folder's `params.json` (e.g. the
+   * file it was loaded from). @defaultValue the data's class name, size and dimensions
+   */
+  readonly dataInfo?: Readonly<Record<string, unknown>>;
 }
 
 /** Where and how often `fit` writes checkpoints. */

@@ -9,5 +9,6 @@ export * from './batch.js';
 export * from './errors.js';
 export * from './rng.js';
 export * from './progress.js';
+export * from './run/index.js';
 export * from './spaces.js';
 export type * from './types.js';

@@ -333,7 +333,7 @@ describe('vectorised evaluation', () => {
       'evaluate 2/3',
       'evaluate 3/3',
     ]);
-    expect(lines[2]).toMatch(/meanReturn=6\.0000/);
+    expect(lines[2]).toMatch(/meanReturn=6\.000$/m);
     const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       await evaluatePolicy(zero, new ToyEnv(), { episodes: 3, seed: 0 });

@@ -1,14 +1,19 @@
 /**
  * The training loop shared by every agent's `fit`: sampling into one reused batch, metric
  * reads every `logEvery` steps, epochs with evaluators and a stop-capable callback, progress,
- * cancellation through an `AbortSignal`, and atomic checkpoints. Agents supply only the update.
+ * cancellation through an `AbortSignal`, atomic checkpoints, and the run folder and loggers
+ * (`logDir`, `loggers`). Agents supply only the update.
  *
  * @module
  */
 import { ConfigError } from '../../core/errors.js';
 import { Progress } from '../../core/progress.js';
 import type { Rng } from '../../core/rng.js';
+import type { JsonObject, LogRow } from '../../core/run/format.js';
+import { formatEpochLine, type EpochSummary, type TrainingLogger } from '../../core/run/loggers.js';
+import { RunFolderWriter } from '../../core/run/writer.js';
 import type { Batch, TransitionSource } from '../../core/types.js';
+import { engineInfo } from '../../engine/index.js';
 import type { EpochReport, FitOptions, FitReport, Metrics } from '../agent.js';
 
 /** What the loop needs from an agent. */
@@ -40,6 +45,48 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The default `data` entry of params.json: the source's class, size and dimensions. */
+function describeData(data: TransitionSource): JsonObject {
+  const d = data as TransitionSource & { size?: unknown; numTasks?: unknown };
+  return {
+    kind: (data as object).constructor?.name ?? 'unknown',
+    observationDim: data.observationDim,
+    actionDim: data.actionDim,
+    ...(typeof d.size === 'number' ? { size: d.size } : {}),
+    ...(typeof d.numTasks === 'number' ? { numTasks: d.numTasks } : {}),
+  };
+}
+
+/** Opens the run folder of `options.logDir`, or returns null without one. */
+function openRunFolder<A>(
+  host: FitHost<A>,
+  data: TransitionSource,
+  options: FitOptions<A>,
+  fit: JsonObject,
+  steps: number,
+): RunFolderWriter | null {
+  if (options.logDir === undefined) return null;
+  if (typeof options.logDir !== 'string' || options.logDir === '')
+    throw new ConfigError(`fit option logDir must be a folder path, got ${JSON.stringify(options.logDir)}.`);
+  const config = ((host.agent as { config?: unknown }).config ?? {}) as JsonObject;
+  const seed = config['seed'];
+  const engine = engineInfo();
+  return RunFolderWriter.open(options.logDir, {
+    agent: (host.agent as object).constructor?.name ?? host.label,
+    config,
+    seed: typeof seed === 'number' ? seed : null,
+    data: options.dataInfo ?? describeData(data),
+    fit,
+    engine: engine === null ? null : { ...engine },
+    startStep: host.step,
+    targetSteps: host.step + steps,
+  });
+}
+
+function messageOf(reason: unknown): string {
+  return reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
+}
+
 /**
  * Runs `options.steps` gradient steps on `data`.
  * @throws {@link ConfigError} on invalid options; rejects with `signal.reason` when aborted.
@@ -48,61 +95,122 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
   const steps = positiveInteger(options.steps, 'steps');
   const perEpoch = positiveInteger(options.stepsPerEpoch ?? Math.min(1000, steps), 'stepsPerEpoch');
   const logEvery = positiveInteger(options.logEvery ?? 100, 'logEvery');
-  const checkpointEvery = options.checkpoint ? positiveInteger(options.checkpoint.every ?? 1, 'checkpoint.every') : 0;
+  const checkpointEvery =
+    options.checkpoint || options.logDir !== undefined
+      ? positiveInteger(options.checkpoint?.every ?? 1, 'checkpoint.every')
+      : 0;
   if (data.observationDim !== host.batch.observationDim || data.actionDim !== host.batch.actionDim) {
     throw new ConfigError(
       `The data has observationDim ${data.observationDim} and actionDim ${data.actionDim}, but the agent was built for ${host.batch.observationDim} and ${host.batch.actionDim}; build the agent with the data's dimensions.`,
     );
   }
   options.signal?.throwIfAborted();
+  const evaluators = Object.entries(options.evaluators ?? {});
+  const run = openRunFolder(
+    host,
+    data,
+    options,
+    { steps, stepsPerEpoch: perEpoch, logEvery, checkpointEvery, evaluators: evaluators.map(([name]) => name) },
+    steps,
+  );
+  const checkpointDir = options.checkpoint?.dir ?? run?.paths.checkpoint;
+  const loggers: TrainingLogger[] = [...(run === null ? [] : [run]), ...(options.loggers ?? [])];
+  const epochOffset = run?.epochOffset ?? 0;
+  const secondsOffset = run?.secondsOffset ?? 0;
   const progress = new Progress({ total: steps, label: host.label, mode: options.progress ?? 'auto' });
   const started = performance.now();
+  const seconds = () => secondsOffset + (performance.now() - started) / 1000;
   const history: EpochReport[] = [];
   let done = 0;
   let stoppedBy: FitReport['stoppedBy'] = 'completed';
   const epochs = Math.ceil(steps / perEpoch);
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const epochStart = performance.now();
-    const sums: Record<string, number> = {};
-    let reads = 0;
-    const inEpoch = Math.min(perEpoch, steps - done);
-    for (let i = 0; i < inEpoch; i++) {
-      options.signal?.throwIfAborted();
-      data.sampleInto(host.batch, host.samplerRng);
-      const read = (host.step + 1) % logEvery === 0 || i === inEpoch - 1;
-      const metrics = host.update(host.batch, read);
-      done++;
-      if (metrics !== null) {
-        reads++;
-        for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
-        progress.update(done, metrics);
+  let lastEvaluation: Metrics = {};
+  const checkpoint = () => {
+    if (checkpointDir === undefined) return;
+    host.saveCheckpoint(checkpointDir);
+    run?.checkpointed(host.step);
+  };
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      const sums: Record<string, number> = {};
+      let reads = 0;
+      const inEpoch = Math.min(perEpoch, steps - done);
+      for (let i = 0; i < inEpoch; i++) {
+        options.signal?.throwIfAborted();
+        data.sampleInto(host.batch, host.samplerRng);
+        const read = (host.step + 1) % logEvery === 0 || i === inEpoch - 1;
+        const metrics = host.update(host.batch, read);
+        done++;
+        if (metrics !== null) {
+          reads++;
+          for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
+          const row: LogRow = { step: host.step, epoch: epochOffset + epoch, seconds: seconds(), values: metrics };
+          for (const logger of loggers) logger.metrics(row);
+          if (progress.drawsBar) progress.update(done, { ...lastEvaluation, ...metrics });
+        }
+        await yieldToEventLoop();
       }
-      await yieldToEventLoop();
+      const metrics: Metrics = {};
+      for (const [k, v] of Object.entries(sums)) metrics[k] = v / Math.max(1, reads);
+      const evaluation: Metrics = {};
+      for (const [name, evaluate] of evaluators) evaluation[name] = await evaluate(host.agent);
+      const shownEvaluation: Metrics = {};
+      for (const [name, v] of Object.entries(evaluation)) shownEvaluation[`eval/${name}`] = v;
+      if (evaluators.length > 0) {
+        lastEvaluation = shownEvaluation;
+        // The bar redrawn under the epoch line shows the new evaluation.
+        if (progress.drawsBar) progress.update(done, { ...lastEvaluation, ...metrics });
+        const row: LogRow = {
+          step: host.step,
+          epoch: epochOffset + epoch,
+          seconds: seconds(),
+          values: shownEvaluation,
+        };
+        for (const logger of loggers) logger.evaluation(row);
+      }
+      const report: EpochReport = {
+        epoch,
+        step: host.step,
+        metrics,
+        evaluation,
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      history.push(report);
+      if (epoch % checkpointEvery === 0 || epoch === epochs) checkpoint();
+      const summary: EpochSummary = {
+        label: host.label,
+        epoch: epochOffset + epoch,
+        epochs: epochOffset + epochs,
+        step: host.step,
+        targetSteps: host.step + steps - done,
+        seconds: progress.elapsedSeconds,
+        etaSeconds: progress.etaSeconds(done),
+        values: { ...shownEvaluation, ...metrics },
+      };
+      for (const logger of loggers) logger.epoch?.(summary);
+      progress.log(formatEpochLine(summary));
+      const verdict = await options.onEpoch?.(report);
+      if (verdict && typeof verdict === 'object' && verdict.stop) {
+        stoppedBy = 'callback';
+        if (epoch % checkpointEvery !== 0 && epoch !== epochs) checkpoint();
+        break;
+      }
     }
-    const metrics: Metrics = {};
-    for (const [k, v] of Object.entries(sums)) metrics[k] = v / Math.max(1, reads);
-    const evaluation: Metrics = {};
-    for (const [name, evaluate] of Object.entries(options.evaluators ?? {}))
-      evaluation[name] = await evaluate(host.agent);
-    const report: EpochReport = {
-      epoch,
-      step: host.step,
-      metrics,
-      evaluation,
-      seconds: (performance.now() - epochStart) / 1000,
-    };
-    history.push(report);
-    if (options.checkpoint && (epoch % checkpointEvery === 0 || epoch === epochs))
-      host.saveCheckpoint(options.checkpoint.dir);
-    const verdict = await options.onEpoch?.(report);
-    if (verdict && typeof verdict === 'object' && verdict.stop) {
-      stoppedBy = 'callback';
-      if (options.checkpoint && epoch % checkpointEvery !== 0 && epoch !== epochs)
-        host.saveCheckpoint(options.checkpoint.dir);
-      break;
-    }
+  } catch (error) {
+    progress.done();
+    const aborted = options.signal?.aborted === true && error === options.signal.reason;
+    run?.finish(aborted ? 'stopped' : 'failed', host.step, `${aborted ? 'aborted: ' : ''}${messageOf(error)}`);
+    for (const logger of loggers) logger.close?.();
+    throw error;
   }
   progress.done();
+  run?.finish(
+    stoppedBy === 'completed' ? 'completed' : 'stopped',
+    host.step,
+    ...(stoppedBy === 'callback' ? ['stopped by the onEpoch callback'] : []),
+  );
+  for (const logger of loggers) logger.close?.();
   return {
     steps: done,
     totalSteps: host.step,
