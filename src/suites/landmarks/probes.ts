@@ -260,7 +260,7 @@ function solve(matrix: Float64Array, vector: Float64Array, n: number): Float64Ar
 
 /**
  * Fits a read-out from prompt features to goals on `train` and scores it on `test`.
- * @param kind - `'linear'` (ridge, λ = 1e-3) or `'mlp'` (two tanh layers of 32, 3000 Adam steps).
+ * @param kind - `'linear'` (ridge, λ = 1e-3) or `'mlp'` (two tanh layers of 32, 2000 Adam steps).
  */
 export function fitReadout(kind: 'linear' | 'mlp', train: ProbeData, test: ProbeData, seed = 0): ReadoutResult {
   if (train.inputDim !== test.inputDim || train.outputDim !== test.outputDim)
@@ -277,7 +277,7 @@ export function fitReadout(kind: 'linear' | 'mlp', train: ProbeData, test: Probe
   } else {
     const rng = new Rng(seed);
     const net = new TinyMlp([train.inputDim, 32, 32, train.outputDim], rng);
-    net.fit(train, { steps: 3000, batch: 32, lr: 3e-3, rng });
+    net.fit(train, { steps: 2000, batch: 32, lr: 3e-3, rng });
     predict = (x) => net.predict(x);
   }
   const mean = new Float64Array(train.outputDim);
