@@ -44,7 +44,7 @@ describe('the probes themselves', () => {
   test('TinyMlp fits a smooth function and fitReadout finds a goal that the features contain', () => {
     const rng = new Rng(1);
     const inputs = Array.from({ length: 400 }, () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)]);
-    const targets = inputs.map(([a, b, c]) => [0.5 * a! - 0.2 * b!, Math.sin(c!)]);
+    const targets = inputs.map(([a, b, c]) => [0.5 * a - 0.2 * b, Math.sin(c)]);
     const train = probeData(inputs.slice(0, 300), targets.slice(0, 300));
     const test = probeData(inputs.slice(300), targets.slice(300));
     expect(fitReadout('linear', train, test).r2).toBeGreaterThan(0.95);
@@ -61,7 +61,7 @@ describe('pointmass-landmarks prompts do not give the goal away', () => {
     const out: number[][] = [];
     for (let i = 0; i < episodes; i++) {
       const [, info] = env.reset({ seed: seed + i }) as [Float32Array, Record<string, number>];
-      out.push([info['goalX']!, info['goalY']!]);
+      out.push([info['goalX'], info['goalY']]);
     }
     void env.close();
     return out;
@@ -70,7 +70,7 @@ describe('pointmass-landmarks prompts do not give the goal away', () => {
   test('read-outs from the text embedding or the trajectory prompt to the goal are at chance on unseen tasks', async () => {
     const encoder = new HashedNgramTextEncoder({ dimension: 64 });
     const text = new Map<string, Float32Array>();
-    for (const t of suite.tasks) text.set(t.name, (await encoder.encode([t.text]))[0]!);
+    for (const t of suite.tasks) text.set(t.name, (await encoder.encode([t.text]))[0]);
     const features: Record<string, (t: LandmarkSuite['tasks'][number]) => number[]> = {
       text: (t) => Array.from(text.get(t.name)!),
       trajectory: (t) => Array.from(lastPositions(t.trajectoryPrompt)),
@@ -79,7 +79,11 @@ describe('pointmass-landmarks prompts do not give the goal away', () => {
       const rows = (tasks: LandmarkSuite['tasks'], seed: number) => {
         const x: number[][] = [];
         const y: number[][] = [];
-        for (const t of tasks) for (const g of goals(t, 20, seed)) (x.push(feature(t)), y.push(g));
+        for (const t of tasks)
+          for (const g of goals(t, 20, seed)) {
+            x.push(feature(t));
+            y.push(g);
+          }
         return probeData(x, y);
       };
       const train = rows(suite.seen, 100);
