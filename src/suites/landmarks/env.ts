@@ -69,7 +69,9 @@ const IDENTITY: ActuationMap = Object.freeze({
 function positive(value: unknown, fallback: number, where: string, ok: (v: number) => boolean, rule: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value))
-    throw new ConfigError(`${LANDMARK_ENV_ID} option ${where} must be ${rule}, got ${JSON.stringify(value) ?? typeof value}.`);
+    throw new ConfigError(
+      `${LANDMARK_ENV_ID} option ${where} must be ${rule}, got ${JSON.stringify(value) ?? typeof value}.`,
+    );
   return value;
 }
 

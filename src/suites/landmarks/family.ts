@@ -55,25 +55,49 @@ export const LANDMARK_MAX_OFFSET = 0.3;
 
 /** Compass directions an `offset` rule may use, with their unit vectors (north is +y). */
 export const OFFSET_DIRECTIONS = Object.freeze({
+  /** +y. */
   north: [0, 1],
+  /** -y. */
   south: [0, -1],
+  /** +x. */
   east: [1, 0],
+  /** -x. */
   west: [-1, 0],
 } as const);
 
 /** One of the keys of {@link OFFSET_DIRECTIONS}. */
 export type OffsetDirection = keyof typeof OFFSET_DIRECTIONS;
 
+/** Stop on one marker. */
+export interface OnRule {
+  /** The rule's kind. */
+  readonly kind: 'on';
+  /** The marker. */
+  readonly landmark: LandmarkColour;
+}
+
+/** Stop halfway between two different markers. */
+export interface BetweenRule {
+  /** The rule's kind. */
+  readonly kind: 'between';
+  /** The two markers. */
+  readonly landmarks: readonly [LandmarkColour, LandmarkColour];
+}
+
+/** Stop at a fixed offset from one marker. */
+export interface OffsetRule {
+  /** The rule's kind. */
+  readonly kind: 'offset';
+  /** The marker. */
+  readonly landmark: LandmarkColour;
+  /** Which way from the marker. */
+  readonly direction: OffsetDirection;
+  /** How far, in (0, {@link LANDMARK_MAX_OFFSET}]. */
+  readonly distance: number;
+}
+
 /** Where to stop, relative to the markers. */
-export type LandmarkRule =
-  | { readonly kind: 'on'; readonly landmark: LandmarkColour }
-  | { readonly kind: 'between'; readonly landmarks: readonly [LandmarkColour, LandmarkColour] }
-  | {
-      readonly kind: 'offset';
-      readonly landmark: LandmarkColour;
-      readonly direction: OffsetDirection;
-      readonly distance: number;
-    };
+export type LandmarkRule = OnRule | BetweenRule | OffsetRule;
 
 /** A named actuation map: `force = matrix · action`, row-major `[[m00, m01], [m10, m11]]`. */
 export interface ActuationMap {
