@@ -103,7 +103,7 @@ export interface TrajectoryPromptOptions extends TaskGenerationOptions {
 }
 
 /** 32-bit FNV-1a hash of a string's UTF-16 code units. */
-function fnv1a32(text: string): number {
+export function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -113,7 +113,7 @@ function fnv1a32(text: string): number {
 }
 
 /** The task's data and prompt streams (see the module notes). */
-function taskStreams(seed: number, taskName: string): { data: Rng; prompt: Rng } {
+export function taskStreams(seed: number, taskName: string): { data: Rng; prompt: Rng } {
   const root = new Rng(fnv1a32(`${seed}/${taskName}`));
   const data = root.split();
   const prompt = root.split();

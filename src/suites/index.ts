@@ -13,6 +13,13 @@
  * - {@link parseSuiteSpec}: user-defined tasks and splits from JSON.
  * - {@link scriptedPolicy}: the expert, medium and random behaviours as eval policies.
  *
+ * `pointmass-landmarks` ({@link makeLandmarkSuite}): the benchmark of generalisation without
+ * leaks. Three observed markers are re-drawn every episode; a hidden rule, stated only by the text
+ * prompt, places the goal relative to them; a hidden actuation map, shown only by probe-behaviour
+ * trajectory prompts, sits between action and motors. 12 seen tasks, 12 unseen combinations of seen
+ * rules and maps, and the same 12 with paraphrased texts (docs/suites/pointmass-landmarks.md).
+ * {@link fitReadout} and {@link trainReadoutCloner} are the leak probes.
+ *
  * @example
  * ```ts
  * import { makeSuite, scriptedPolicy } from 'llmdpd/suites';
@@ -122,3 +129,73 @@ export {
   type WriteSuiteOptions,
   type WriteSuiteResult,
 } from './write.js';
+export {
+  BUILTIN_ACTUATION_MAPS,
+  BUILTIN_RULES,
+  BUILTIN_SEEN_PAIRS,
+  builtinLandmarkSuite,
+  describeRule,
+  invertActuation,
+  LANDMARK_COLOURS,
+  LANDMARK_MAX_OFFSET,
+  LANDMARK_MIN_SEPARATION,
+  LANDMARK_OBSERVATION_DIM,
+  LANDMARK_RANGE,
+  OFFSET_DIRECTIONS,
+  parseActuationMap,
+  parseLandmarkRule,
+  parseLandmarkSuiteSpec,
+  POINTMASS_LANDMARKS,
+  ruleGoal,
+  ruleName,
+  type ActuationMap,
+  type BetweenRule,
+  type OffsetRule,
+  type OnRule,
+  type LandmarkColour,
+  type LandmarkRule,
+  type LandmarkSuccessSettings,
+  type LandmarkSuiteSpec,
+  type LandmarkTask,
+  type LandmarkTaskGroup,
+  type OffsetDirection,
+} from './landmarks/family.js';
+export {
+  drawLandmarks,
+  LANDMARK_ENV_ID,
+  LandmarkEnv,
+  registerLandmarkEnv,
+  type LandmarkEnvOptions,
+  type LandmarkStepInfo,
+} from './landmarks/env.js';
+export {
+  LANDMARK_BEHAVIOURS,
+  LandmarkController,
+  landmarkPolicy,
+  type LandmarkBehaviour,
+} from './landmarks/behaviours.js';
+export {
+  generateLandmarkDataset,
+  generateLandmarkPrompts,
+  landmarkStreamKey,
+  type LandmarkDatasetOptions,
+  type LandmarkPromptOptions,
+  type LandmarkPromptRecord,
+} from './landmarks/generate.js';
+export {
+  makeLandmarkSuite,
+  type LandmarkSuite,
+  type LandmarkSuiteTask,
+  type MakeLandmarkSuiteOptions,
+} from './landmarks/suite.js';
+export {
+  fitReadout,
+  lastPositions,
+  probeData,
+  TinyMlp,
+  trainReadoutCloner,
+  type ProbeData,
+  type ReadoutClonerOptions,
+  type ReadoutClonerTask,
+  type ReadoutResult,
+} from './landmarks/probes.js';
