@@ -77,7 +77,7 @@ export interface ResetReply {
 /** The result of a step request, one entry per env. */
 export interface StepReply {
   /** The observation after the operation (the reset observation after an autoreset); `undefined` for skipped envs. */
-  readonly observations: (unknown | undefined)[];
+  readonly observations: unknown[];
   /** Rewards, 0 for envs that were reset or skipped. */
   readonly rewards: Float64Array;
   /** 1 where the step terminated the episode. */
@@ -87,7 +87,7 @@ export interface StepReply {
   /** 1 where the env was reset within this request. */
   readonly autoreset: Uint8Array;
   /** The last observation of an episode that a same-step reset replaced, else `undefined`. */
-  readonly finalObservations: (unknown | undefined)[];
+  readonly finalObservations: unknown[];
   /** The info of the operation (the reset info after an autoreset). */
   readonly infos: Info[];
   /** The last step's info where a same-step reset happened, else `undefined`. */
@@ -244,7 +244,7 @@ export class BridgeConnection {
     const truncatedFlags = body.slice(at + n, at + 2 * n);
     const autoreset = body.slice(at + 2 * n, at + 3 * n);
     at += 3 * n;
-    const finalObservations: (unknown | undefined)[] = new Array<unknown>(n).fill(undefined);
+    const finalObservations: unknown[] = new Array<unknown>(n).fill(undefined);
     for (let i = 0; i < n; i++) {
       if (ops[i] === 2 && autoreset[i] === 1) {
         if (body.length < at + rowBytes + 4) throw truncated('final observations', at + rowBytes + 4, body.length);

@@ -194,7 +194,13 @@ export class PythonProcess {
    * did not come in time; {@link PythonProcessError} when the process is gone or breaks the
    * protocol; {@link EnvError} after `close()`.
    */
-  request(kind: number, body: Uint8Array, operation: PythonOperation, expect: number, timeoutMs: number): Promise<Reply> {
+  request(
+    kind: number,
+    body: Uint8Array,
+    operation: PythonOperation,
+    expect: number,
+    timeoutMs: number,
+  ): Promise<Reply> {
     const { bytes } = allocateFrame(kind, body.length);
     bytes.set(body, 5);
     return this.send(bytes, operation, expect, timeoutMs);
@@ -240,7 +246,7 @@ export class PythonProcess {
 
   private async shutDown(): Promise<void> {
     this.setActive(true);
-    let closeError: unknown;
+    let closeError: PythonEnvError | undefined;
     if (this.goneError('close') === undefined) {
       const answered = this.request(FrameKind.close, new Uint8Array(0), 'close', FrameKind.closed, Infinity).then(
         () => undefined,

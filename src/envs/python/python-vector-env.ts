@@ -11,12 +11,7 @@ import type { Space } from '../../core/spaces.js';
 import { batchSpace, stackBatch, unstackBatch, type Batched, type BatchedInput } from '../batching.js';
 import type { EnvMetadata, EnvSpec, Info } from '../env.js';
 import { validateSeed } from '../seeding.js';
-import type {
-  AutoresetMode,
-  VectorResetOptions,
-  VectorResetResult,
-  VectorStepResult,
-} from '../vector.js';
+import type { AutoresetMode, VectorResetOptions, VectorResetResult, VectorStepResult } from '../vector.js';
 import type { BridgeConnection, PythonEnvInfo } from './bridge-connection.js';
 import type { PythonExit } from './errors.js';
 import { StepOp } from './protocol.js';
@@ -182,7 +177,8 @@ export class PythonVectorEnv<Obs = unknown, Act = unknown> {
       const done = reply.terminated[i] === 1 || reply.truncated[i] === 1;
       if (!done) continue;
       if (this.autoresetMode !== 'same-step') this.pending[i] = true;
-      else infos[i] = { ...reply.infos[i], finalObservation: reply.finalObservations[i], finalInfo: reply.finalInfos[i] };
+      else
+        infos[i] = { ...reply.infos[i], finalObservation: reply.finalObservations[i], finalInfo: reply.finalInfos[i] };
     }
     return [this.batch(), rewards, terminations, truncations, infos];
   }

@@ -45,7 +45,11 @@ function boxCodec(box: Box<BoxDtype>): WireCodec {
   const set = setters[dtype];
   const get = getters[dtype];
   const make = (buffer: ArrayBuffer): BoxArray =>
-    dtype === 'float32' ? new Float32Array(buffer) : dtype === 'float64' ? new Float64Array(buffer) : new Int32Array(buffer);
+    dtype === 'float32'
+      ? new Float32Array(buffer)
+      : dtype === 'float64'
+        ? new Float64Array(buffer)
+        : new Int32Array(buffer);
   return {
     bytes,
     write(value, view, offset, what) {
@@ -62,8 +66,7 @@ function boxCodec(box: Box<BoxDtype>): WireCodec {
         );
       for (let i = 0; i < size; i++) {
         const v = arr[i];
-        if (typeof v !== 'number')
-          throw new ShapeError(`${what}[${i}] is ${describeValue(v)}, not a number.`);
+        if (typeof v !== 'number') throw new ShapeError(`${what}[${i}] is ${describeValue(v)}, not a number.`);
         if (dtype === 'int32' && !Number.isInteger(v))
           throw new ShapeError(`${what}[${i}] = ${v} is not an integer, but the space's dtype is int32.`);
         set(view, offset + i * element, v);
@@ -99,7 +102,7 @@ function discreteCodec(space: Discrete): WireCodec {
 }
 
 function dictCodec(space: Dict): WireCodec {
-  const entries = Object.entries(space.spaces).map(([key, sub]) => ({ key, codec: wireCodec(sub as Space) }));
+  const entries = Object.entries(space.spaces).map(([key, sub]) => ({ key, codec: wireCodec(sub) }));
   const bytes = entries.reduce((total, e) => total + e.codec.bytes, 0);
   return {
     bytes,
@@ -134,7 +137,7 @@ function dictCodec(space: Dict): WireCodec {
 export function wireCodec(space: Space): WireCodec {
   if (space instanceof Box) return boxCodec(space as Box<BoxDtype>);
   if (space instanceof Discrete) return discreteCodec(space);
-  if (space instanceof Dict) return dictCodec(space);
+  if (space instanceof Dict) return dictCodec(space as Dict);
   throw new ConfigError(
     `The Python bridge carries Box, Discrete and Dict spaces, not ${describeValue((space as { type?: unknown } | undefined)?.type)}.`,
   );

@@ -21,7 +21,11 @@ function probe(python: string, code: string): boolean {
 }
 
 function findPython(): string | undefined {
-  const candidates = [process.env['LLMDPD_TEST_PYTHON'], existsSync('/usr/bin/python3') ? '/usr/bin/python3' : undefined, 'python3'];
+  const candidates = [
+    process.env['LLMDPD_TEST_PYTHON'],
+    existsSync('/usr/bin/python3') ? '/usr/bin/python3' : undefined,
+    'python3',
+  ];
   for (const candidate of candidates) {
     if (candidate !== undefined && probe(candidate, 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)'))
       return candidate;
@@ -42,7 +46,8 @@ if (PYTHON === undefined) {
 }
 
 /** `describe` when a Python is available, else `describe.skip`. */
-export const describeWithPython = PYTHON === undefined ? describe.skip : describe;
+export const describeWithPython: (name: string, fn: () => void) => void =
+  PYTHON === undefined ? describe.skip : describe;
 
 /** True while a process with this pid exists (a zombie counts as existing). */
 export function pidExists(pid: number): boolean {
