@@ -713,19 +713,25 @@ def _send(fd, kind, body):
 
 
 def _error_body(error, where):
-    tb = error.__traceback__
-    # Leave out the bridge's own frames so the traceback starts in the user's code.
-    trimmed = tb
-    while trimmed is not None and trimmed.tb_frame.f_code.co_filename == __file__:
-        trimmed = trimmed.tb_next
-    if trimmed is None or isinstance(error, BridgeError):
+    if isinstance(error, BridgeError):
+        # The bridge's own check failed: its frames would only be noise.
+        text = "".join(traceback.format_exception_only(type(error), error))
+    else:
+        # Leave out the bridge's own frames so the traceback starts in the user's code.
+        tb = error.__traceback__
         trimmed = tb
-    text = "".join(traceback.format_exception(type(error), error, trimmed))
+        while trimmed is not None and trimmed.tb_frame.f_code.co_filename == __file__:
+            trimmed = trimmed.tb_next
+        text = "".join(traceback.format_exception(type(error), error, trimmed if trimmed is not None else tb))
+    try:
+        message = str(error)
+    except Exception:  # a broken __str__ must not lose the report
+        message = repr(error)
     return _dumps(
         {
             "type": type(error).__name__,
             "module": type(error).__module__,
-            "message": str(error),
+            "message": message,
             "traceback": text,
             "where": where,
         }

@@ -294,7 +294,9 @@ export class PythonProcess {
   private onTimeout(head: Pending): void {
     if (this.queue[0] !== head || this.failure !== undefined) return;
     const error = new PythonTimeoutError(
-      `${head.operation}() of ${this.options.target} got no answer from Python within ${head.timeoutMs} ms, so the process (pid ${this.pid}) was killed. The env is stuck (an endless loop, a deadlock, a read from a terminal) or slower than the limit: raise timeoutMs, or see where it hangs (py-spy dump --pid ${this.pid} while it runs). Make a new env to go on.`,
+      head.operation === 'make'
+        ? `Making ${this.options.target} got no answer from Python within ${head.timeoutMs} ms (startTimeoutMs), so the process (pid ${this.pid}) was killed. Imports or the env's constructor are stuck or slower than the limit: raise startTimeoutMs, or run the import in that Python by hand to see where it hangs.`
+        : `${head.operation}() of ${this.options.target} got no answer from Python within ${head.timeoutMs} ms, so the process (pid ${this.pid}) was killed. The env is stuck (an endless loop, a deadlock, a read from a terminal) or slower than the limit: raise timeoutMs, or see where it hangs (py-spy dump --pid ${this.pid} while it runs). Make a new env to go on.`,
       { ...this.details(head.operation), exitCode: null, signal: null },
       head.timeoutMs,
     );

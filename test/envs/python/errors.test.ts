@@ -111,6 +111,7 @@ describeWithPython('Python exceptions', () => {
     expect(step.pythonMessage).toMatch(
       /step\(\) returned 4 values; it must return \(observation, reward, terminated, truncated, info\)/,
     );
+    expect(step.traceback).toMatch(/^BridgeError: env 0: step\(\) returned 4 values/); // no bridge frames
 
     const wrongObs = await open('toy_envs:WrongObservationEnv');
     const reset = (await rejection(wrongObs.reset())) as PythonEnvError;
@@ -181,6 +182,18 @@ describeWithPython('a dead or hung Python process', () => {
     const later = (await rejection(env.step(Float32Array.of(0)))) as PythonProcessError;
     expect(later).toBeInstanceOf(PythonProcessError);
     expect(later.message).toMatch(/is gone, it was killed after reset\(\) timed out \(400 ms\)/);
+  });
+
+  it('that does not finish making the env is killed after startTimeoutMs', async () => {
+    const error = (await rejection(
+      open('toy_envs:HangingConstructorEnv', { startTimeoutMs: 500 }),
+    )) as PythonTimeoutError;
+    expect(error).toBeInstanceOf(PythonTimeoutError);
+    expect([error.operation, error.timeoutMs]).toEqual(['make', 500]);
+    expect(error.message).toMatch(
+      /^Making toy_envs:HangingConstructorEnv got no answer from Python within 500 ms \(startTimeoutMs\)/,
+    );
+    expect(await waitForPidGone(error.pid as number, 5000)).toBe(true);
   });
 
   it('that cannot be started names the interpreter and the fix', async () => {
