@@ -199,7 +199,7 @@ describeWithPython('makePythonEnv (pure-Python env, no numpy, no gymnasium)', ()
     const [obs, info] = await env.reset({ seed: 5, options: { print: 'hello from python' } });
     expect(obs).toHaveLength(3);
     expect(info).toMatchObject({ seed: 5 });
-    for (let i = 0; i < 50 && !stderr.includes('hello'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && !stderr.includes('hello'); i++) await new Promise((r) => setTimeout(r, 10));
     expect(stderr).toContain('hello from python');
   });
 
