@@ -10,6 +10,7 @@ import type { EnvMetadata, EnvSpec, Info } from '../env.js';
 import { isPlainObject } from '../values.js';
 import {
   FrameKind,
+  StepOp,
   RESET_ENTRY_BYTES,
   allocateFrame,
   encodeJson,
@@ -233,7 +234,7 @@ export class BridgeConnection {
     const fixed = n * rowBytes + n * 8 + 3 * n;
     if (body.length < fixed + 4) throw truncated('step result', fixed + 4, body.length);
     const observations = Array.from({ length: n }, (_, i) =>
-      ops[i] === 0 ? undefined : this.observationCodec.read(body, i * rowBytes),
+      ops[i] === StepOp.skip ? undefined : this.observationCodec.read(body, i * rowBytes),
     );
     const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
     const rewards = new Float64Array(n);
@@ -246,7 +247,7 @@ export class BridgeConnection {
     at += 3 * n;
     const finalObservations: unknown[] = new Array<unknown>(n).fill(undefined);
     for (let i = 0; i < n; i++) {
-      if (ops[i] === 2 && autoreset[i] === 1) {
+      if (ops[i] === StepOp.stepSameStepReset && autoreset[i] === 1) {
         if (body.length < at + rowBytes + 4) throw truncated('final observations', at + rowBytes + 4, body.length);
         finalObservations[i] = this.observationCodec.read(body, at);
         at += rowBytes;

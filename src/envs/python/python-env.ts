@@ -92,7 +92,7 @@ export class PythonEnv<Obs = unknown, Act = unknown> implements Env<Obs, Act> {
   /**
    * Calls the Python env's `close()` and ends the process; resolves once it has exited. Safe to
    * call more than once.
-   * @throws {@link PythonEnvError} when the env's `close()` raised (the process is ended anyway).
+   * @throws {@link PythonEnvError} from the first call when the env's `close()` raised (the process is ended anyway).
    */
   close(): Promise<void> {
     return this.connection.close();

@@ -230,12 +230,13 @@ export class PythonProcess {
   /**
    * Closes the envs and ends the process: a close request, end-of-file on stdin, then SIGTERM and
    * SIGKILL, each after `closeTimeoutMs`. Resolves once the process has exited and been reaped;
-   * safe to call more than once.
-   * @throws {@link PythonEnvError} when an env's `close()` raised in Python (the process is
-   * ended all the same).
+   * safe to call more than once (later calls resolve when the first is done).
+   * @throws {@link PythonEnvError} from the first call when an env's `close()` raised in Python
+   * (the process is ended all the same).
    */
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
+    if (this.closing !== undefined) return this.closing.catch(() => undefined);
+    this.closing = this.shutDown();
     return this.closing;
   }
 

@@ -107,6 +107,7 @@ describeWithPython('close()', () => {
     expect((error as PythonEnvError).operation).toBe('close');
     expect((error as PythonEnvError).pythonMessage).toBe('could not release the simulator');
     expect(pidExists(env.pid)).toBe(false);
+    await expect(env.close()).resolves.toBeUndefined(); // reported once
   });
 
   it('waits for calls in flight, then closes', async () => {
