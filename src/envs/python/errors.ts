@@ -29,7 +29,8 @@ export interface PythonExceptionReport {
 /**
  * Python raised an exception inside the env: in its constructor or `gymnasium.make` (operation
  * `'make'`), `reset`, `step` or `close`, or the env broke the bridge's contract (for example a
- * `step` that returns four values); those are reported with `pythonType` `'BridgeError'`.
+ * `step` that returns four values, gymnasium missing for an id); those are reported with
+ * `pythonType` `'BridgeError'` and a message that says what to change, without a traceback.
  */
 export class PythonEnvError extends EnvError {
   /** The exception's class name, e.g. `'ValueError'`. */
@@ -49,14 +50,17 @@ export class PythonEnvError extends EnvError {
    * @param target - the env's `module:Attribute` or Gymnasium id, for the message.
    */
   constructor(report: PythonExceptionReport, operation: PythonOperation, target: string) {
+    const where = `${operation === 'make' ? 'making' : `${operation}() of`} ${target}`;
+    // A BridgeError is the bridge's own check (a contract the env broke, gymnasium missing): its
+    // message says what to do, and its traceback would only repeat it.
     const fix =
-      report.type === 'BridgeError'
-        ? 'The env does not follow the contract the bridge expects (see docs/envs/python-bridge.md); fix it as the message says.'
-        : operation === 'make'
-          ? 'Check the module path, the class name and its arguments; the traceback shows where it failed.'
-          : 'The traceback shows where the env failed; the process is still running, so after fixing the cause you can reset and go on.';
+      operation === 'make'
+        ? 'Check the module path, the class name and its arguments; the traceback shows where it failed.'
+        : 'The traceback shows where the env failed; the process is still running, so after fixing the cause you can reset and go on.';
     super(
-      `Python raised ${report.type} in ${operation === 'make' ? 'making' : `${operation}() of`} ${target}: ${report.message}\n${fix}\n\n${report.traceback.trimEnd()}`,
+      report.type === 'BridgeError'
+        ? `The Python bridge refused ${where}: ${report.message}`
+        : `Python raised ${report.type} in ${where}: ${report.message}\n${fix}\n\n${report.traceback.trimEnd()}`,
     );
     this.pythonType = report.type;
     this.pythonModule = report.module;

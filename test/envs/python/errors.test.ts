@@ -112,6 +112,10 @@ describeWithPython('Python exceptions', () => {
       /step\(\) returned 4 values; it must return \(observation, reward, terminated, truncated, info\)/,
     );
     expect(step.traceback).toMatch(/^BridgeError: env 0: step\(\) returned 4 values/); // no bridge frames
+    expect(step.message).toMatch(
+      /^The Python bridge refused step\(\) of toy_envs:OldGymEnv: env 0: step\(\) returned 4/,
+    );
+    expect(step.message).not.toContain('Traceback');
 
     const wrongObs = await open('toy_envs:WrongObservationEnv');
     const reset = (await rejection(wrongObs.reset())) as PythonEnvError;
