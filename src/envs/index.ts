@@ -75,3 +75,4 @@ export {
   type PendulumOptions,
 } from './classic/pendulum.js';
 export * from './mujoco/index.js';
+export * from './python/index.js';
