@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readScalars } from '../../src/agents/common/training.js';
-import { initEngine } from '../../src/engine/index.js';
-import { expectNoLeakedTensors } from '../support/tensors.js';
+import { readScalars } from '../../../src/agents/common/metrics.js';
+import { initEngine } from '../../../src/engine/index.js';
+import { expectNoLeakedTensors } from '../../support/tensors.js';
 
 beforeAll(async () => {
   await initEngine({ backend: 'wasm' });
