@@ -41,7 +41,7 @@ import {
   type CriticConditioning,
   resolveConditionerConfig,
 } from './conditioning/config.js';
-import { assertSameTextEncoder } from './conditioning/prompts.js';
+import { assertSameTextEncoder, textEncoderFor } from './conditioning/prompts.js';
 import { type ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
 import { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
 import { selectActions } from './diffusion/candidates.js';
@@ -152,7 +152,8 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    * @throws {@link ConfigError} on an invalid option.
    */
   constructor(options: DiffusionQLOptions, dependencies: DiffusionQLDependencies = {}) {
-    this.config = resolveDiffusionQLConfig(options, dependencies.textEncoder?.dimension);
+    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
+    this.config = resolveDiffusionQLConfig(options, textEncoder?.dimension);
     const c = this.config;
     this.streams = createRandomStreams(c.seed);
     const init = this.streams.init;
@@ -164,7 +165,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       rng: this.streams.conditioner,
       ema: { schedule: emaSchedule, targets: this.targets },
       criticConditioning: c.criticConditioning,
-      ...(dependencies.textEncoder === undefined ? {} : { textEncoder: dependencies.textEncoder }),
+      ...(textEncoder === undefined ? {} : { textEncoder }),
     });
     const actorSizes = {
       actionDim: c.actionDim,
@@ -199,6 +200,12 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       targets: this.targets,
       conditioning: this.conditioning,
       normalizer: null,
+      hooks: {
+        agent: this,
+        update: (batch, read) => this.update(batch, read),
+        actWith: (observations, rows) => this.actWith(observations, rows),
+        save: (dir) => this.save(dir),
+      },
     });
   }
 
@@ -307,23 +314,17 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
 
   /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {
-    return this.scaffold.act(observation, context, (o, rows) => this.actWith(o, rows));
+    return this.scaffold.act(observation, context);
   }
 
-  /**
-   * Actions for N observations (`N * observationDim`, row-major) in one batched call.
-   * @throws {@link ShapeError} when the length is not a multiple of observationDim.
-   */
+  /** Actions for N observations (`N * observationDim`, row-major) in one batched call. */
   actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
-    return this.actWith(
-      this.scaffold.checkMany(observations),
-      this.conditioning.contextRows(context, `${this.scaffold.options.name}.actBatch`),
-    );
+    return this.scaffold.actBatch(observations, context);
   }
 
   /** A policy bound to `context`, its condition computed once (async: a new text needs the encoder). */
   policy(context: TaskContext = {}): Promise<BoundPolicy> {
-    return this.scaffold.policy(context, (o, rows) => this.actWith(o, rows));
+    return this.scaffold.policy(context);
   }
 
   /** Binds the conditioner to `data`'s tasks so `update` can take its batches (`fit` does this). */
@@ -336,13 +337,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    * @throws {@link ConfigError} when the data's dimensions differ from the agent's.
    */
   fit(data: TransitionSource, options: FitOptions<this>): Promise<FitReport> {
-    return this.scaffold.fit(
-      this,
-      data,
-      options,
-      (b, read) => this.update(b, read),
-      (dir) => this.save(dir),
-    );
+    return this.scaffold.fit(data, options);
   }
 
   /** Writes a resumable checkpoint (config, step, random streams, conditioner, weights, optimiser moments) atomically. */

@@ -10,7 +10,8 @@ import { DIFFUSION_QL_DEFAULTS, DiffusionQLAgent, resolveDiffusionQLConfig } fro
 import { criticLoss, tdTargets } from '../../src/agents/common/losses.js';
 import { qLoss } from '../../src/agents/diffusion/actor-loss.js';
 import { initEngine } from '../../src/engine/index.js';
-import { agentConformance } from '../support/agent-conformance.js';
+import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
+import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
 import { expectClose } from '../support/tensors.js';
 
 const SMALL = {
@@ -31,6 +32,30 @@ agentConformance('DiffusionQLAgent', {
   observationDim: 4,
   actionDim: 2,
   maxAction: 1,
+});
+
+const twoTasks = new MultiTaskDataset(
+  ['north', 'east'].map((name, i) => {
+    const buffer = randomBuffer(4, 2, 128, 20 + i);
+    return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 4 }) };
+  }),
+);
+
+agentConformance('DiffusionQLAgent with a task-id conditioner', {
+  create: (seed) =>
+    new DiffusionQLAgent({
+      ...SMALL,
+      seed,
+      conditioner: { kind: 'task-id', tasks: ['north', 'east'], embeddingDim: 4 },
+    }),
+  load: (dir) => DiffusionQLAgent.load(dir),
+  data: () => twoTasks,
+  prepare: (agent, data) => agent.bindTasks(data),
+  metricKeys: ['loss/critic', 'loss/actor', 'loss/bc', 'value/qMean'],
+  observationDim: 4,
+  actionDim: 2,
+  maxAction: 1,
+  context: { task: 'east' },
 });
 
 describe('Diffusion-QL losses (golden values)', () => {

@@ -52,6 +52,20 @@ export interface AgentScaffoldOptions {
   readonly conditioning: TaskConditioning;
   /** The agent's observation normaliser, or null when it uses raw observations. */
   readonly normalizer: ObservationNormalizer | null;
+  /** The agent's algorithm, which the scaffold calls. */
+  readonly hooks: AgentHooks;
+}
+
+/** The parts of an agent that are its algorithm: what the scaffold calls. */
+export interface AgentHooks {
+  /** The agent itself (handed to evaluators). */
+  readonly agent: unknown;
+  /** One gradient step (the agent's `update`). */
+  update(batch: Batch, readMetrics: boolean): Metrics | null;
+  /** Acting under one context's condition rows. */
+  actWith: ActWith;
+  /** Writes a resumable checkpoint (the agent's `save`). */
+  save(dir: string): void;
 }
 
 /** The standard fields of a checkpoint header. */
@@ -102,31 +116,26 @@ export class AgentScaffold {
   }
 
   /**
-   * `fit`: binds to `data`, then runs `options.steps` gradient steps of `update`.
+   * `fit`: binds to `data`, then runs `options.steps` gradient steps of the agent's `update`.
    * @throws {@link ConfigError} on invalid options or data; rejects with `signal.reason` when aborted.
    */
-  async fit<A>(
-    agent: A,
-    data: TransitionSource,
-    options: FitOptions<A>,
-    update: (batch: Batch, readMetrics: boolean) => Metrics | null,
-    saveCheckpoint: (dir: string) => void,
-  ): Promise<FitReport> {
+  async fit<A>(data: TransitionSource, options: FitOptions<A>): Promise<FitReport> {
     await this.bindTasks(data);
     const d = this.options.dims;
+    const hooks = this.options.hooks;
     this.batch ??= createBatch(d.batchSize, d.observationDim, d.actionDim);
     const stepOf = () => this.step;
     return runFit(
       {
-        agent,
+        agent: hooks.agent as A,
         get step() {
           return stepOf();
         },
         samplerRng: this.options.streams.sampler,
         batch: this.batch,
         label: this.options.label,
-        update,
-        saveCheckpoint,
+        update: (batch, read) => hooks.update(batch, read),
+        saveCheckpoint: (dir) => hooks.save(dir),
       },
       data,
       options,
@@ -165,17 +174,33 @@ export class AgentScaffold {
    * @throws {@link ShapeError} on a wrong length; a typed error when the context lacks what
    * the conditioner needs.
    */
-  act(observation: Float32Array, context: TaskContext, actWith: ActWith): Float32Array {
+  act(observation: Float32Array, context: TaskContext = {}): Float32Array {
     this.checkOne(observation);
-    return actWith(observation, this.options.conditioning.contextRows(context, `${this.options.name}.act`));
+    return this.options.hooks.actWith(
+      observation,
+      this.options.conditioning.contextRows(context, `${this.options.name}.act`),
+    );
+  }
+
+  /**
+   * `actBatch`: actions for N observations (`N * observationDim`, row-major) in one batched call.
+   * @throws {@link ShapeError} when the length is not a multiple of observationDim.
+   */
+  actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
+    this.checkMany(observations);
+    return this.options.hooks.actWith(
+      observations,
+      this.options.conditioning.contextRows(context, `${this.options.name}.actBatch`),
+    );
   }
 
   /**
    * `policy`: embeds the context once and returns a policy bound to its condition rows.
    * @throws a typed error when the context lacks what the conditioner needs.
    */
-  async policy(context: TaskContext, actWith: ActWith): Promise<BoundPolicy> {
+  async policy(context: TaskContext = {}): Promise<BoundPolicy> {
     const conditioning = this.options.conditioning;
+    const actWith = this.options.hooks.actWith;
     await conditioning.ready(context);
     const rows = conditioning.contextRows(context, `${this.options.name}.policy`);
     return {

@@ -247,3 +247,14 @@ export function assertSameTextEncoder(
     );
   }
 }
+
+/**
+ * The text encoder an agent uses: the one given, else, for a `prompts` conditioner, the
+ * zero-download default (hashed n-grams; not an LLM); undefined for other kinds.
+ */
+export function textEncoderFor(
+  conditioner: { readonly kind?: string } | undefined,
+  given: TextEncoder | undefined,
+): TextEncoder | undefined {
+  return given ?? (conditioner?.kind === 'prompts' ? new HashedNgramTextEncoder() : undefined);
+}
