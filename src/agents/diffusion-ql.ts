@@ -101,6 +101,14 @@ export function resolveDiffusionQLConfig(options: DiffusionQLOptions, textEmbedd
   });
 }
 
+/** A checkpoint header brought to today's format, and the older names of its variable groups. */
+export interface UpgradedHeader {
+  /** The header in today's format. */
+  readonly header: AgentCheckpointHeader;
+  /** Group name → the name it is stored under (see `restoreAgentCheckpoint`). */
+  readonly storedAs: Readonly<Record<string, string>>;
+}
+
 /** `DiffusionQLAgent` or a subclass, as `load` is called on it. */
 export interface DiffusionQLAgentClass<T extends DiffusionQLAgent> {
   /** Builds an agent from a resolved config. */
@@ -369,15 +377,16 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    * Turns a header of an older checkpoint format into today's (and names the variable groups
    * it stored under other names). A version-1 Diffusion-QL header needs nothing: its config lacks
    * only fields whose defaults reproduce 0.1.0's behaviour.
+   * @internal
    */
-  protected static upgradeHeader(header: AgentCheckpointHeader): {
-    header: AgentCheckpointHeader;
-    storedAs: Record<string, string>;
-  } {
+  protected static upgradeHeader(header: AgentCheckpointHeader): UpgradedHeader {
     return { header, storedAs: {} };
   }
 
-  /** The variables a checkpoint holds, by role. */
+  /**
+   * The variables a checkpoint holds, by role.
+   * @internal
+   */
   protected variableGroups(): Record<string, tf.Variable[]> {
     return {
       actor: this.actor.trainableVariables(),
@@ -388,8 +397,11 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     };
   }
 
-  /** The optimisers a checkpoint holds. */
-  protected optimizers() {
+  /**
+   * The optimisers a checkpoint holds.
+   * @internal
+   */
+  protected optimizers(): Record<string, Adam> {
     return { actor: this.actorOptimizer, critic: this.criticOptimizer };
   }
 

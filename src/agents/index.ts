@@ -24,6 +24,8 @@ export {
   AGENT_CHECKPOINT_FORMAT_VERSION,
   LIBRARY_VERSION,
   READABLE_AGENT_CHECKPOINT_VERSIONS,
+  type OptimizerGroups,
+  type VariableGroups,
 } from './common/checkpoint.js';
 export { validateConfig, type CustomRule, type FieldRule } from './common/config.js';
 export { criticLoss, minOf, tdTargets } from './common/losses.js';
@@ -35,9 +37,12 @@ export {
   ObservationNormalizer,
   NORMALIZER_EPSILON,
   type ObservationNormalizerState,
+  type ObservationStatisticsState,
 } from './common/observation-normalizer.js';
 export {
   AgentScaffold,
+  type AgentHooks,
+  type ScaffoldDims,
   type ActWith,
   type AgentCheckpointHeader,
   type AgentScaffoldOptions,
@@ -63,6 +68,7 @@ export {
 export type { ConditionerImplementation, ConditionNetwork, TrainingTask } from './conditioning/kind.js';
 export {
   TaskConditioning,
+  type ConditionerEma,
   type ContextRows,
   type TaskConditioningOptions,
   type TaskConditioningState,
@@ -72,7 +78,9 @@ export {
   PromptNetworks,
   PromptsConditioner,
   assertSameTextEncoder,
+  textEncoderFor,
   type PreparedPrompt,
+  type PromptsConditionerState,
 } from './conditioning/prompts.js';
 export { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig } from './diffusion/config.js';
 export { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
@@ -90,6 +98,8 @@ export {
   DIFFUSION_QL_DEFAULTS,
   DiffusionQLAgent,
   resolveDiffusionQLConfig,
+  type DiffusionQLAgentClass,
+  type UpgradedHeader,
   type DiffusionQLConfig,
   type DiffusionQLDependencies,
   type DiffusionQLOptions,
@@ -103,5 +113,23 @@ export {
   type LLMDPDConfig,
   type LLMDPDDependencies,
   type LLMDPDOptions,
+  type LLMDPDConditionerOptions,
   type LLMDPDPromptOptions,
 } from './llmdpd.js';
+export {
+  BC_DEFAULTS,
+  BCAgent,
+  likelihoodBcLoss,
+  mseBcLoss,
+  resolveBCConfig,
+  type BCConfig,
+  type BCDependencies,
+  type BCOptions,
+} from './bc.js';
+export {
+  DeterministicActor,
+  GaussianActor,
+  LOG_STD_BOUNDS,
+  gaussianLogProb,
+  type ActorOptions,
+} from './common/networks/actors.js';

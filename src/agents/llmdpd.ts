@@ -39,6 +39,7 @@ import {
   type DiffusionQLDependencies,
   type DiffusionQLOptions,
   resolveDiffusionQLConfig,
+  type UpgradedHeader,
 } from './diffusion-ql.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
@@ -61,8 +62,14 @@ export type LLMDPDOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDi
   Partial<Omit<DiffusionQLConfig, 'conditioner'>> &
   LLMDPDPromptOptions & {
     /** The prompt branches (any prompts field; another kind is a {@link ConfigError}). */
-    readonly conditioner?: ConditionerOptions | (LLMDPDPromptOptions & { readonly kind?: 'prompts' });
+    readonly conditioner?: ConditionerOptions | LLMDPDConditionerOptions;
   };
+
+/** The prompt fields under `conditioner`, with an optional kind tag. */
+export interface LLMDPDConditionerOptions extends LLMDPDPromptOptions {
+  /** Always `'prompts'` when given. */
+  readonly kind?: 'prompts';
+}
 
 /** Objects an LLMDPD agent uses but does not serialise: the frozen text encoder M. */
 export type LLMDPDDependencies = DiffusionQLDependencies;
@@ -72,7 +79,12 @@ export type LLMDPDDependencies = DiffusionQLDependencies;
  * code's value for new domains; `docs/algorithms/llmdpd.md`, "Defaults") and the prompts
  * conditioner's defaults.
  */
-export const LLMDPD_DEFAULTS = Object.freeze({
+export const LLMDPD_DEFAULTS: Readonly<
+  Omit<DiffusionQLConfig, 'observationDim' | 'actionDim' | 'conditioner'> & {
+    /** The prompts conditioner's defaults (`textEmbeddingDim` comes from the encoder). */
+    readonly conditioner: Omit<PromptsConditionerConfig, 'textEmbeddingDim'>;
+  }
+> = Object.freeze({
   ...DIFFUSION_QL_DEFAULTS,
   gradientClipNorm: 1.0,
   conditioner: Object.freeze({ kind: 'prompts' as const, ...PROMPTS_CONDITIONER_DEFAULTS }),
@@ -195,7 +207,7 @@ export class LLMDPDAgent extends DiffusionQLAgent {
    * the prompt networks' groups are read under their old names, and the embedded texts move
    * into the conditioner's state.
    */
-  protected static override upgradeHeader(header: AgentCheckpointHeader) {
+  protected static override upgradeHeader(header: AgentCheckpointHeader): UpgradedHeader {
     if (header['formatVersion'] !== 1) return super.upgradeHeader(header);
     const config = toDiffusionQLOptions({
       criticConditioning: 'ema',

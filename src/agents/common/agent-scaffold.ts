@@ -36,6 +36,12 @@ import type { ObservationNormalizer, ObservationNormalizerState } from './observ
 import { type RandomStreams, randomStreamStates, restoreRandomStreams } from './random-streams.js';
 import type { TargetNetworks } from './target-networks.js';
 
+/** The widths and batch size of an agent. */
+export interface ScaffoldDims extends AgentDims {
+  /** Transitions per gradient step. */
+  readonly batchSize: number;
+}
+
 /** What the scaffold is built from. */
 export interface AgentScaffoldOptions {
   /** Class name, written into checkpoints and checked on load (e.g. `'DiffusionQLAgent'`). */
@@ -43,7 +49,7 @@ export interface AgentScaffoldOptions {
   /** Label of the progress display (e.g. `'Diffusion-QL'`). */
   readonly label: string;
   /** Widths and batch size. */
-  readonly dims: AgentDims & { readonly batchSize: number };
+  readonly dims: ScaffoldDims;
   /** The agent's random streams. */
   readonly streams: RandomStreams;
   /** The agent's target networks. */

@@ -15,8 +15,16 @@ import type { TransitionSource } from '../../core/types.js';
 /** The ε added to σ (CORL's `eps`). */
 export const NORMALIZER_EPSILON = 1e-3;
 
+/** The statistics a checkpoint stores. */
+export interface ObservationStatisticsState {
+  /** Per-dimension mean μ. */
+  readonly mean: number[];
+  /** Per-dimension standard deviation σ (before ε is added). */
+  readonly std: number[];
+}
+
 /** What a checkpoint stores: null before the statistics were taken. */
-export type ObservationNormalizerState = { readonly mean: number[]; readonly std: number[] } | null;
+export type ObservationNormalizerState = ObservationStatisticsState | null;
 
 /** (s − μ) / (σ + ε), or the identity before {@link ObservationNormalizer.fitTo}. */
 export class ObservationNormalizer {

@@ -109,7 +109,9 @@ export const CRITIC_CONDITIONING_OPTIONS: readonly CriticConditioning[] = Object
 ]);
 
 /** Defaults of the task-id conditioner. */
-export const TASK_ID_CONDITIONER_DEFAULTS = Object.freeze({ embeddingDim: 16 });
+export const TASK_ID_CONDITIONER_DEFAULTS: Readonly<Pick<TaskIdConditionerConfig, 'embeddingDim'>> = Object.freeze({
+  embeddingDim: 16,
+});
 
 /** Defaults of the prompts conditioner (LLMDPD); `textEmbeddingDim` comes from the text encoder. */
 export const PROMPTS_CONDITIONER_DEFAULTS: Readonly<Omit<PromptsConditionerConfig, 'kind' | 'textEmbeddingDim'>> =

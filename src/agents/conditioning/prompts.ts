@@ -34,9 +34,12 @@ export interface PreparedPrompt {
 }
 
 /** What a checkpoint keeps of the prompts kind: the encoder it was trained with and every embedded text. */
-interface PromptsState {
+export interface PromptsConditionerState {
+  /** The text encoder's description. */
   readonly textEncoder: TextEncoderInfo;
+  /** Every text embedded so far. */
   readonly texts: readonly string[];
+  /** Their vectors, in the same order. */
   readonly textVectors: readonly (readonly number[])[];
 }
 
@@ -132,7 +135,9 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
 
   /** @param textEncoder - the frozen encoder M (not owned: the caller may share it). */
   constructor(
+    /** The resolved config. */
     readonly config: PromptsConditionerConfig,
+    /** The frozen text encoder M. */
     readonly textEncoder: TextEncoder,
     private readonly dims: { readonly observationDim: number; readonly actionDim: number },
   ) {
@@ -200,7 +205,7 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
   }
 
   /** The encoder's description and every embedded text with its vector. */
-  getState(): PromptsState {
+  getState(): PromptsConditionerState {
     const texts = [...this.textCache.keys()];
     return {
       textEncoder: textEncoderInfo(this.textEncoder),
@@ -211,7 +216,7 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
 
   /** @throws {@link ConfigError} when the checkpoint was trained with another text encoder. */
   setState(state: unknown, where: string): void {
-    const s = state as PromptsState;
+    const s = state as PromptsConditionerState;
     const saved = s.textEncoder;
     const encoder = this.textEncoder;
     if (encoder.id !== saved.id || encoder.dimension !== saved.dimension) {

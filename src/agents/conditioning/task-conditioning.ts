@@ -33,6 +33,14 @@ import type { ConditionerImplementation, ConditionNetwork } from './kind.js';
 import { PromptsConditioner } from './prompts.js';
 import { taskIdConditioner } from './task-id.js';
 
+/** The EMA copy of a conditioner: its schedule and where it is registered. */
+export interface ConditionerEma {
+  /** When the copy moves (the agent's target actor's schedule). */
+  readonly schedule: EmaSchedule;
+  /** The agent's target networks, which move the copy in `update(step)`. */
+  readonly targets: TargetNetworks;
+}
+
 /** How an agent uses its conditioner. */
 export interface TaskConditioningOptions {
   /** Observation width S (trajectory prompts). */
@@ -42,10 +50,10 @@ export interface TaskConditioningOptions {
   /** The agent's conditioner stream; split here into weights and prompt draws. */
   readonly rng: Rng;
   /**
-   * An EMA copy of the conditioner on this schedule, registered with `targets` (agents with an
+   * An EMA copy of the conditioner, registered with the agent's target networks (agents with an
    * EMA or Polyak target actor); null for none.
    */
-  readonly ema: { readonly schedule: EmaSchedule; readonly targets: TargetNetworks } | null;
+  readonly ema: ConditionerEma | null;
   /** What the critics see of the condition (`'none'` for agents without critics). */
   readonly criticConditioning: CriticConditioning;
   /** The frozen text encoder of the prompts kind. @defaultValue a {@link HashedNgramTextEncoder} */
@@ -124,7 +132,9 @@ export class TaskConditioning {
    * @throws {@link ConfigError} when `criticConditioning` is `'ema'` without an EMA copy.
    */
   constructor(
+    /** The resolved conditioner config. */
     readonly config: ConditionerConfig,
+    /** How the agent uses it. */
     readonly options: TaskConditioningOptions,
   ) {
     this.width = conditionerWidth(config);

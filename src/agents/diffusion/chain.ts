@@ -21,7 +21,10 @@ import {
 /** What the chain needs of ε_θ: a prediction of the noise in x_k at step k (see {@link NoiseNetwork}). */
 export interface NoisePredictor {
   /** Widths; only `actionDim` is read. */
-  readonly sizes: { readonly actionDim: number };
+  readonly sizes: {
+    /** Action width A. */
+    readonly actionDim: number;
+  };
   /**
    * ε_θ(x_k, k, s, c) for `[B, A]` noisy actions, one k for all rows or one per row.
    * @remarks Returns a new `[B, A]` tensor; the caller owns it.

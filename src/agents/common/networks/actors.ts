@@ -59,7 +59,10 @@ export class DeterministicActor implements NetModule {
   readonly net: ConditionedMlp;
 
   /** Draws f from `options.rng`. */
-  constructor(readonly options: ActorOptions) {
+  constructor(
+    /** The sizes it was built with. */
+    readonly options: ActorOptions,
+  ) {
     this.net = trunk(options);
   }
 
@@ -83,7 +86,12 @@ export class DeterministicActor implements NetModule {
 }
 
 /** Bounds of the Gaussian actor's log σ (CORL IQL's `LOG_STD_MIN`, `LOG_STD_MAX`). */
-export const LOG_STD_BOUNDS = Object.freeze({ min: -20, max: 2 });
+export const LOG_STD_BOUNDS: Readonly<{
+  /** Lowest log σ. */
+  min: number;
+  /** Highest log σ. */
+  max: number;
+}> = Object.freeze({ min: -20, max: 2 });
 
 /** π(·|s, c) = N(maxAction · tanh(f(s, c)), diag σ²), log σ learned and state-independent. */
 export class GaussianActor implements NetModule {
@@ -93,7 +101,10 @@ export class GaussianActor implements NetModule {
   readonly logStd: tf.Variable<tf.Rank.R1>;
 
   /** Draws f from `options.rng`; log σ starts at 0. */
-  constructor(readonly options: ActorOptions) {
+  constructor(
+    /** The sizes it was built with. */
+    readonly options: ActorOptions,
+  ) {
     this.net = new DeterministicActor(options);
     this.logStd = tf.tidy(() =>
       tf.variable(tf.zeros([options.actionDim]), options.trainable ?? true, `${options.name}_${uniqueId++}/log_std`),
