@@ -53,7 +53,7 @@ describe('architecture rules (CONTRIBUTING.md, docs/architecture.md)', () => {
       { path: 'src/buffers/bad.ts', text: "import * as tf from '@tensorflow/tfjs-core';" },
       { path: 'src/envs/bad.ts', text: "import { LLMDPDAgent } from '../agents/llmdpd.js';" },
       { path: 'src/nets/bad.ts', text: "import '@tensorflow/tfjs-backend-wasm';" },
-      { path: 'src/agents/llmdpd.ts', text: "import { DiffusionQLAgent } from './diffusion-ql.js';" },
+      { path: 'src/agents/bc.ts', text: "import { DiffusionQLAgent } from './diffusion-ql.js';" },
       {
         path: 'src/agents/diffusion-ql.ts',
         text: "import { mlp } from './common/networks.js';\nimport type { Agent } from './agent.js';",
@@ -65,7 +65,7 @@ describe('architecture rules (CONTRIBUTING.md, docs/architecture.md)', () => {
     expect(problems[0]).toMatch(/src\/buffers\/bad.ts imports @tensorflow\/tfjs-core; buffers must not depend on tfjs/);
     expect(problems[1]).toMatch(/src\/envs\/bad.ts \(envs\) imports .* from agents/);
     expect(problems[2]).toMatch(/only src\/engine may load tfjs backends/);
-    expect(problems[3]).toMatch(/src\/agents\/llmdpd.ts imports another agent/);
+    expect(problems[3]).toMatch(/src\/agents\/bc.ts imports another agent/);
     expect(problems[4]).toMatch(/src\/core\/bad.ts \(core\) imports .* from buffers/);
   });
 
@@ -77,5 +77,13 @@ describe('architecture rules (CONTRIBUTING.md, docs/architecture.md)', () => {
     }
     for (const area of Object.keys(documented)) documented[area] = [...documented[area]!].sort();
     expect(documented).toEqual(enforced);
+  });
+
+  test('a declared agent variant may import the agent it specialises, and nothing else', () => {
+    const variant = "import { DiffusionQLAgent } from './diffusion-ql.js';";
+    expect(checkImports([{ path: 'src/agents/llmdpd.ts', text: variant }])).toEqual([]);
+    expect(checkImports([{ path: 'src/agents/llmdpd.ts', text: "import { BCAgent } from './bc.js';" }])).toHaveLength(
+      1,
+    );
   });
 });

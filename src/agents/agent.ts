@@ -102,15 +102,24 @@ export interface FitReport {
 }
 
 /**
- * Prompt context of a multi-task agent: the task's text description and one trajectory from
- * it (LLMDPD's two prompts). Single-task agents ignore it.
+ * The task an agent acts in, as its task conditioner needs it: any of the task's name
+ * (`task-id`, or a `features` table entry), its known feature vector (`features`), its text
+ * description and one of its trajectories (`prompts`, LLMDPD's two prompts). Fields the agent's
+ * conditioner does not use are ignored; agents without a conditioner ignore the whole context.
  */
-export interface PromptContext {
-  /** The task description in words. */
+export interface TaskContext {
+  /** The task description in words (prompts conditioner). */
   readonly textPrompt?: string;
-  /** One trajectory of the task. */
+  /** One trajectory of the task (prompts conditioner). */
   readonly trajectoryPrompt?: Trajectory;
+  /** The task's name (task-id conditioner, or the features conditioner's table). */
+  readonly task?: string;
+  /** The task's feature vector (features conditioner). */
+  readonly features?: ArrayLike<number>;
 }
+
+/** The context of LLMDPD's two prompts: the name {@link TaskContext} had before other conditioners existed. */
+export type PromptContext = TaskContext;
 
 /** A policy bound to one context, with prompts embedded once. */
 export interface BoundPolicy {
@@ -130,14 +139,25 @@ export interface Agent<Config, Data extends TransitionSource = TransitionSource>
   readonly config: Readonly<Config>;
   /** Total gradient steps taken so far. */
   readonly step: number;
-  /** Trains on offline data. */
+  /** Trains on offline data (binds to it first, see `bindTasks`). */
   fit(data: Data, options: FitOptions<this>): Promise<FitReport>;
-  /** One gradient step on a batch; returns metrics when `readMetrics` is true, else null. */
+  /**
+   * Prepares the agent for `update` on batches drawn from `data`: a batch's task indices then
+   * refer to `data`'s tasks (the conditioner embeds their texts once, packs their trajectory
+   * prompts, looks up their ids or features), and normalising agents take the data's statistics.
+   * `fit` calls it; call it yourself before calling `update` directly. Agents without a
+   * conditioner accept any data.
+   */
+  bindTasks(data: Data): Promise<void>;
+  /**
+   * One gradient step on a batch; returns metrics when `readMetrics` is true, else null.
+   * Throws a typed error, never guesses, when the batch refers to tasks the agent is not bound to.
+   */
   update(batch: Batch, readMetrics?: boolean): Metrics | null;
   /** An action for one observation (plain arrays in and out; no tensor escapes). */
-  act(observation: Float32Array, context?: PromptContext): Float32Array;
-  /** A policy bound to `context`, embedding its prompts once (async: a text prompt may need the LLM). */
-  policy(context?: PromptContext): Promise<BoundPolicy>;
+  act(observation: Float32Array, context?: TaskContext): Float32Array;
+  /** A policy bound to `context`, embedding it once (async: a text prompt may need the LLM). */
+  policy(context?: TaskContext): Promise<BoundPolicy>;
   /** Writes config, weights, statistics and optimiser state to `dir`, atomically. */
   save(dir: string): void;
   /** Frees every tensor the agent owns. */

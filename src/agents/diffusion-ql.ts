@@ -1,6 +1,8 @@
 /**
  * Diffusion-QL (Wang, Hunt & Zhou, ICLR 2023, arXiv 2208.06193): a diffusion policy trained
- * with behaviour cloning plus a Q-learning term, and twin critics.
+ * with behaviour cloning plus a Q-learning term, and twin critics. With a task conditioner the
+ * actor and the critics also take a condition vector c; with the `prompts` conditioner this is
+ * LLMDPD (`llmdpd.ts`).
  *
  *   critic:  y = r + γ (1 − terminal) min(Q1′, Q2′)(s′, a′),  a′ ~ EMA actor (K-step chain)
  *            L_Q = MSE(Q1(s, a), y) + MSE(Q2(s, a), y)
@@ -9,55 +11,89 @@
  *   targets: EMA actor (decay 0.995 from step 1000, every 5 steps), Polyak critic (τ = 0.005)
  *   act:     50 candidates from the online actor, one drawn by softmax over min target Q
  *
- * Every number above is a config field; defaults follow algorithms.md §1 (the official code's
- * hopper-medium-replay settings). Sections: config → losses → class (build, update, act,
- * save/load), in the same order as `llmdpd.ts`.
+ * Every number above is a config field; the defaults are the official code's hopper-medium-replay
+ * settings and `DiffusionQLAgent.preset(dataset)` gives its per-dataset table. What is
+ * implemented and every choice the paper leaves open: `docs/algorithms/diffusion-ql.md`. The
+ * file reads config → networks → update → act → plumbing; the plumbing that every agent shares
+ * (fit, policy, checkpoints) is `common/agent-scaffold.ts`.
  *
  * @see https://arxiv.org/abs/2208.06193
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, ShapeError } from '../core/errors.js';
-import { Rng, type RngState } from '../core/rng.js';
-import { createBatch } from '../core/batch.js';
+import type { Rng } from '../core/rng.js';
 import type { Batch, TransitionSource } from '../core/types.js';
+import type { TextEncoder } from '../encoders/text/text-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
-import { EmaCopy, softUpdate, hardUpdate } from '../nets/target-updates.js';
-import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics } from './agent.js';
-import { writeAgentCheckpoint, readAgentCheckpointHeader, restoreAgentCheckpoint } from './common/checkpoint.js';
-import { TwinCritic } from './common/critic.js';
-import { selectActions } from './common/acting.js';
+import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
+import { type AgentCheckpointHeader, AgentScaffold } from './common/agent-scaffold.js';
+import { stageBatch } from './common/batch-tensors.js';
+import { type CustomRule, validateConfig } from './common/config.js';
+import { criticLoss, minOf, tdTargets } from './common/losses.js';
+import { LoggedScalars } from './common/metrics.js';
+import { CriticEnsemble } from './common/networks/critics.js';
+import { createRandomStreams, type RandomStreams } from './common/random-streams.js';
+import { TargetNetworks } from './common/target-networks.js';
 import {
-  DIFFUSION_POLICY_DEFAULTS,
-  DIFFUSION_POLICY_RULES,
-  type DiffusionPolicyConfig,
-  validateConfig,
-} from './common/config.js';
-import { bcLoss, DiffusionSchedule, sampleActions } from './common/diffusion.js';
-import { runFit } from './common/fit-loop.js';
-import { criticLoss, qLoss, tdTargets } from './common/losses.js';
-import { NoiseNetwork } from './common/noise-network.js';
-import { readScalars } from './common/training.js';
+  type ConditionerConfig,
+  type ConditionerOptions,
+  CRITIC_CONDITIONING_OPTIONS,
+  type CriticConditioning,
+  resolveConditionerConfig,
+} from './conditioning/config.js';
+import { assertSameTextEncoder, textEncoderFor } from './conditioning/prompts.js';
+import { type ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
+import { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
+import { selectActions } from './diffusion/candidates.js';
+import { bcLoss, DiffusionSchedule, sampleActions } from './diffusion/chain.js';
+import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig } from './diffusion/config.js';
+import { NoiseNetwork } from './diffusion/noise-network.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
-/** Diffusion-QL's configuration: the shared diffusion-policy fields, documented there. */
-export interface DiffusionQLConfig extends DiffusionPolicyConfig {}
+/** Diffusion-QL's configuration: the diffusion-policy fields plus the task conditioner's. JSON-serialisable. */
+export interface DiffusionQLConfig extends DiffusionPolicyConfig {
+  /** The task conditioner (`docs/algorithms/conditioning.md`). @defaultValue `{ kind: 'none' }` */
+  readonly conditioner: ConditionerConfig;
+  /** What the critics see of the condition. @defaultValue `'ema'` */
+  readonly criticConditioning: CriticConditioning;
+}
 
-/** Defaults of every optional field (algorithms.md §1, hopper-medium-replay). */
-export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observationDim' | 'actionDim'>> =
-  DIFFUSION_POLICY_DEFAULTS;
+/** Defaults of every optional field (Diffusion-QL's hopper-medium-replay settings, no conditioner). */
+export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observationDim' | 'actionDim'>> = Object.freeze({
+  ...DIFFUSION_POLICY_DEFAULTS,
+  conditioner: Object.freeze({ kind: 'none' }),
+  criticConditioning: 'ema',
+});
 
 /** The options `new DiffusionQLAgent(...)` takes: the dimensions, plus any field to override. */
-export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDim'> & Partial<DiffusionQLConfig>;
+export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDim'> &
+  Partial<Omit<DiffusionQLConfig, 'conditioner'>> & {
+    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
+    readonly conditioner?: ConditionerOptions;
+  };
+
+/** Objects an agent uses but does not serialise. */
+export interface DiffusionQLDependencies {
+  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` (not an LLM) */
+  readonly textEncoder?: TextEncoder;
+}
+
+const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'object', description: 'an object' };
 
 /**
  * Fills defaults and validates every field.
+ * @param textEmbeddingDim - the text encoder's dimension, for a `prompts` conditioner.
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
-export function resolveDiffusionQLConfig(options: DiffusionQLOptions): DiffusionQLConfig {
-  const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options };
-  validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, DIFFUSION_POLICY_RULES);
+export function resolveDiffusionQLConfig(options: DiffusionQLOptions, textEmbeddingDim?: number): DiffusionQLConfig {
+  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
+  const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options, conditioner };
+  validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, {
+    ...DIFFUSION_POLICY_RULES,
+    conditioner: ANY_OBJECT,
+    criticConditioning: CRITIC_CONDITIONING_OPTIONS,
+  });
   return Object.freeze({
     ...config,
     hiddenDims: Object.freeze([...config.hiddenDims]),
@@ -65,19 +101,26 @@ export function resolveDiffusionQLConfig(options: DiffusionQLOptions): Diffusion
   });
 }
 
-// ── 2. Losses (pure functions in ./common/losses.ts, shared with LLMDPD) ─────────────────────
-
-// ── 3. The agent ────────────────────────────────────────────────────────────────────────────
-
-/** Serialisable random-stream states of an agent. */
-interface RandomStates {
-  readonly sampler: RngState;
-  readonly noise: RngState;
-  readonly acting: RngState;
+/** A checkpoint header brought to today's format, and the older names of its variable groups. */
+export interface UpgradedHeader {
+  /** The header in today's format. */
+  readonly header: AgentCheckpointHeader;
+  /** Group name → the name it is stored under (see `restoreAgentCheckpoint`). */
+  readonly storedAs: Readonly<Record<string, string>>;
 }
 
+/** `DiffusionQLAgent` or a subclass, as `load` is called on it. */
+export interface DiffusionQLAgentClass<T extends DiffusionQLAgent> {
+  /** Builds an agent from a resolved config. */
+  new (options: never, dependencies?: DiffusionQLDependencies): T;
+  /** The class name its checkpoints record. */
+  readonly agentName: string;
+}
+
+// ── 2. The agent ────────────────────────────────────────────────────────────────────────────
+
 /**
- * Diffusion-QL on tfjs.
+ * Diffusion-QL on tfjs, with any task conditioner.
  *
  * @example
  * ```ts
@@ -88,68 +131,213 @@ interface RandomStates {
  * ```
  */
 export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
+  /** The class name checkpoints record (a subclass sets its own). */
+  static readonly agentName: string = 'DiffusionQLAgent';
+  /** The progress display's label. */
+  static readonly label: string = 'Diffusion-QL';
   /** Resolved configuration. */
   readonly config: DiffusionQLConfig;
   /** ε_θ, the online actor. */
   readonly actor: NoiseNetwork;
   /** EMA copy of the actor, used for target actions. */
   readonly actorEma: NoiseNetwork;
+  /** The task conditioner (its networks train with the actor; its EMA copy follows the actor's). */
+  readonly conditioning: TaskConditioning;
   /** Q1 and Q2. */
-  readonly critic: TwinCritic;
+  readonly critic: CriticEnsemble;
   /** Polyak copies of Q1 and Q2. */
-  readonly criticTarget: TwinCritic;
+  readonly criticTarget: CriticEnsemble;
+  /** Fit, act, policy and checkpoint plumbing shared by every agent. */
+  protected readonly scaffold: AgentScaffold;
+  private readonly streams: RandomStreams;
+  private readonly targets = new TargetNetworks();
   private readonly schedule: DiffusionSchedule;
-  private readonly ema: EmaCopy;
   private readonly actorOptimizer: Adam;
   private readonly criticOptimizer: Adam;
-  private readonly samplerRng: Rng;
-  private readonly noiseRng: Rng;
-  private readonly actingRng: Rng;
-  private stepCount = 0;
-  private batch: Batch | null = null;
 
-  /** Builds every network, copy and optimiser. @throws {@link ConfigError} on an invalid option. */
-  constructor(options: DiffusionQLOptions) {
-    this.config = resolveDiffusionQLConfig(options);
+  /**
+   * Builds every network, copy and optimiser.
+   * @throws {@link ConfigError} on an invalid option.
+   */
+  constructor(options: DiffusionQLOptions, dependencies: DiffusionQLDependencies = {}) {
+    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
+    this.config = resolveDiffusionQLConfig(options, textEncoder?.dimension);
     const c = this.config;
-    const root = new Rng(c.seed);
-    const initRng = root.split();
-    this.samplerRng = root.split();
-    this.noiseRng = root.split();
-    this.actingRng = root.split();
+    this.streams = createRandomStreams(c.seed);
+    const init = this.streams.init;
     this.schedule = new DiffusionSchedule(c.betaSchedule, c.diffusionSteps);
+    const emaSchedule = { decay: c.emaDecay, startStep: c.emaStartStep, every: c.emaEvery };
+    this.conditioning = new TaskConditioning(c.conditioner, {
+      observationDim: c.observationDim,
+      actionDim: c.actionDim,
+      rng: this.streams.conditioner,
+      ema: { schedule: emaSchedule, targets: this.targets },
+      criticConditioning: c.criticConditioning,
+      ...(textEncoder === undefined ? {} : { textEncoder }),
+    });
     const actorSizes = {
       actionDim: c.actionDim,
       observationDim: c.observationDim,
-      conditionDim: 0,
+      conditionDim: this.conditioning.width,
       hiddenDims: c.hiddenDims,
       timeEmbeddingDim: c.timeEmbeddingDim,
     };
-    this.actor = new NoiseNetwork({ ...actorSizes, rng: initRng, name: 'actor', trainable: true });
-    this.actorEma = new NoiseNetwork({ ...actorSizes, rng: initRng, name: 'actor_ema', trainable: false });
-    this.ema = new EmaCopy(this.actor, {
-      decay: c.emaDecay,
-      startStep: c.emaStartStep,
-      every: c.emaEvery,
-      into: this.actorEma,
-    });
+    this.actor = new NoiseNetwork({ ...actorSizes, rng: init, name: 'actor', trainable: true });
+    this.actorEma = new NoiseNetwork({ ...actorSizes, rng: init, name: 'actor_ema', trainable: false });
+    this.targets.ema(this.actor, this.actorEma, emaSchedule);
     const criticSizes = {
       observationDim: c.observationDim,
       actionDim: c.actionDim,
-      conditionDim: 0,
+      conditionDim: this.conditioning.criticWidth,
       hiddenDims: c.criticHiddenDims,
       activation: 'mish' as const,
     };
-    this.critic = new TwinCritic({ ...criticSizes, rng: initRng, name: 'critic', trainable: true });
-    this.criticTarget = new TwinCritic({ ...criticSizes, rng: initRng, name: 'critic_target', trainable: false });
-    hardUpdate(this.criticTarget.trainableVariables(), this.critic.trainableVariables());
-    this.actorOptimizer = new Adam(this.actor.trainableVariables(), { learningRate: c.actorLearningRate });
+    this.critic = new CriticEnsemble({ ...criticSizes, rng: init, name: 'critic', trainable: true });
+    this.criticTarget = new CriticEnsemble({ ...criticSizes, rng: init, name: 'critic_target', trainable: false });
+    this.targets.polyak(this.criticTarget, this.critic, c.tau);
+    this.actorOptimizer = new Adam([...this.actor.trainableVariables(), ...this.conditioning.trainableVariables()], {
+      learningRate: c.actorLearningRate,
+    });
     this.criticOptimizer = new Adam(this.critic.trainableVariables(), { learningRate: c.criticLearningRate });
+    const kind = this.constructor as typeof DiffusionQLAgent;
+    this.scaffold = new AgentScaffold({
+      name: kind.agentName,
+      label: kind.label,
+      dims: c,
+      streams: this.streams,
+      targets: this.targets,
+      conditioning: this.conditioning,
+      normalizer: null,
+      hooks: {
+        agent: this,
+        update: (batch, read) => this.update(batch, read),
+        actWith: (observations, rows) => this.actWith(observations, rows),
+        save: (dir) => this.save(dir),
+      },
+    });
   }
 
   /** Total gradient steps taken. */
   get step(): number {
-    return this.stepCount;
+    return this.scaffold.step;
+  }
+
+  // ── 3. Update ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One gradient step: critic, then actor (with the conditioner), then EMA and Polyak updates
+   * (the official order).
+   * @returns metrics when `readMetrics` is true (forces a device sync), else null.
+   * @throws {@link ShapeError} when the batch dimensions differ from the agent's;
+   * {@link ConfigError} when the batch refers to tasks the agent is not bound to (`bindTasks`).
+   */
+  update(batch: Batch, readMetrics = false): Metrics | null {
+    const c = this.config;
+    const tasks = this.conditioning.select(batch);
+    const [i, j] = drawCriticPair(this.streams.noise.float());
+    const logged = new LoggedScalars(readMetrics);
+    let metrics: Metrics | null = null;
+    tf.tidy(() => {
+      const { observations: s, actions: a, rewards: r, nextObservations: s2, terminals } = stageBatch(batch, c);
+      const targetCondition = this.conditioning.targetRows(tasks);
+      const criticCondition = this.conditioning.criticRows(tasks);
+
+      // Critic step (Eq. 6): targets from the EMA actor and the target critics, no gradient.
+      const nextActions = this.sample(this.actorEma, s2, targetCondition, this.streams.noise, true);
+      const y = tdTargets(r, terminals, this.criticTarget.values(s2, nextActions, criticCondition, true), c.discount);
+      const critic = gradientsOf(
+        () => criticLoss(this.critic.values(s, a, criticCondition), y),
+        this.criticOptimizer.variables,
+      );
+      this.criticOptimizer.applyGradients(critic.grads, { clipNorm: c.gradientClipNorm });
+
+      // Actor step (Eq. 8): L_d + η · L_q through ε_θ and the conditioner (c recomputed inside the tape).
+      const actor = gradientsOf(() => {
+        const condition = this.conditioning.actorRows(tasks);
+        const bc = bcLoss({
+          network: this.actor,
+          schedule: this.schedule,
+          actions: a,
+          observations: s,
+          condition,
+          rng: this.streams.noise,
+        });
+        const proposed = this.sample(this.actor, s, condition, this.streams.noise, false);
+        const q = this.critic.values(s, proposed, criticCondition, true);
+        logged.keep('loss/bc', bc);
+        logged.keep('value/qMean', q[0]);
+        return tf.add(bc, tf.mul(qLoss(q[i], q[j]), c.eta));
+      }, this.actorOptimizer.variables);
+      this.actorOptimizer.applyGradients(actor.grads, { clipNorm: c.gradientClipNorm });
+      metrics = logged.read({ 'loss/critic': critic.value, 'loss/actor': actor.value });
+    });
+    this.targets.update(this.scaffold.step);
+    this.scaffold.step += 1;
+    return metrics;
+  }
+
+  /** The K-step reverse chain of `network` at `observations` under `condition`, with noise from `rng`. */
+  private sample(
+    network: NoiseNetwork,
+    observations: tf.Tensor2D,
+    condition: tf.Tensor2D | null,
+    rng: Rng,
+    frozen: boolean,
+  ): tf.Tensor2D {
+    return sampleActions({
+      network,
+      schedule: this.schedule,
+      observations,
+      condition,
+      maxAction: this.config.maxAction,
+      rng,
+      frozen,
+    });
+  }
+
+  // ── 4. Act ────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Actions for N observations under one context's condition rows: for each, `actionCandidates`
+   * samples from the online actor, one drawn with probabilities softmax(min target Q / temperature).
+   */
+  private actWith(observations: Float32Array, rows: ContextRows): Float32Array {
+    const c = this.config;
+    const settings = {
+      observationDim: c.observationDim,
+      actionDim: c.actionDim,
+      candidates: c.actionCandidates,
+      temperature: c.actionTemperature,
+      rng: this.streams.acting,
+    };
+    return selectActions(observations, settings, (s) => {
+      const row = (v: Float32Array | null, width: number) => (v === null ? null : tf.tensor2d(v, [1, width]));
+      const proposed = this.sample(this.actor, s, row(rows.actor, this.conditioning.width), this.streams.acting, true);
+      const q = this.criticTarget.values(s, proposed, row(rows.critic, this.conditioning.criticWidth), true);
+      return [proposed, minOf(q)];
+    });
+  }
+
+  // ── 5. Plumbing (common/agent-scaffold.ts) ────────────────────────────────────────────────
+
+  /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
+  act(observation: Float32Array, context: TaskContext = {}): Float32Array {
+    return this.scaffold.act(observation, context);
+  }
+
+  /** Actions for N observations (`N * observationDim`, row-major) in one batched call. */
+  actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
+    return this.scaffold.actBatch(observations, context);
+  }
+
+  /** A policy bound to `context`, its condition computed once (async: a new text needs the encoder). */
+  policy(context: TaskContext = {}): Promise<BoundPolicy> {
+    return this.scaffold.policy(context);
+  }
+
+  /** Binds the conditioner to `data`'s tasks so `update` can take its batches (`fit` does this). */
+  bindTasks(data: TransitionSource): Promise<void> {
+    return this.scaffold.bindTasks(data);
   }
 
   /**
@@ -157,213 +345,71 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    * @throws {@link ConfigError} when the data's dimensions differ from the agent's.
    */
   fit(data: TransitionSource, options: FitOptions<this>): Promise<FitReport> {
-    this.batch ??= createBatch(this.config.batchSize, this.config.observationDim, this.config.actionDim);
-    return runFit(
-      {
-        agent: this,
-        get step() {
-          return (this.agent as DiffusionQLAgent).step;
-        },
-        samplerRng: this.samplerRng,
-        batch: this.batch,
-        label: 'Diffusion-QL',
-        update: (b, read) => this.update(b, read),
-        saveCheckpoint: (dir) => this.save(dir),
-      },
-      data,
-      options,
-    );
+    return this.scaffold.fit(data, options);
   }
 
-  /**
-   * One gradient step: critic, then actor, then EMA and Polyak updates (the official order).
-   * @returns metrics when `readMetrics` is true (forces a device sync), else null.
-   * @throws {@link ShapeError} when the batch dimensions differ from the agent's.
-   */
-  update(batch: Batch, readMetrics = false): Metrics | null {
-    const c = this.config;
-    if (batch.observationDim !== c.observationDim || batch.actionDim !== c.actionDim) {
-      throw new ShapeError(
-        `Batch has observationDim ${batch.observationDim}, actionDim ${batch.actionDim}; the agent expects ${c.observationDim} and ${c.actionDim}.`,
-      );
-    }
-    const useFirstCritic = this.noiseRng.float() > 0.5;
-    let metrics: Metrics | null = null;
-    tf.tidy(() => {
-      const B = batch.size;
-      const s = tf.tensor2d(batch.observations, [B, c.observationDim]);
-      const a = tf.tensor2d(batch.actions, [B, c.actionDim]);
-      const r = tf.tensor2d(batch.rewards, [B, 1]);
-      const s2 = tf.tensor2d(batch.nextObservations, [B, c.observationDim]);
-      const done = tf.tensor2d(batch.terminals, [B, 1]);
-
-      // Critic step: targets from the EMA actor and the target critics (no gradient).
-      const nextActions = sampleActions({
-        network: this.actorEma,
-        schedule: this.schedule,
-        observations: s2,
-        condition: null,
-        maxAction: c.maxAction,
-        rng: this.noiseRng,
-        frozen: true,
-      });
-      const [tq1, tq2] = this.criticTarget.values(s2, nextActions, null, true);
-      const y = tdTargets(r, done, tq1, tq2, c.discount);
-      const critic = gradientsOf(() => {
-        const [q1, q2] = this.critic.values(s, a, null);
-        return criticLoss(q1, q2, y);
-      }, this.criticOptimizer.variables);
-      this.criticOptimizer.applyGradients(critic.grads, { clipNorm: c.gradientClipNorm });
-
-      // Actor step: BC loss + η · normalised Q of one critic on the actor's own actions.
-      let bcValue: tf.Scalar | null = null;
-      let qValue: tf.Scalar | null = null;
-      const actor = gradientsOf(() => {
-        const bc = bcLoss({
-          network: this.actor,
-          schedule: this.schedule,
-          actions: a,
-          observations: s,
-          condition: null,
-          rng: this.noiseRng,
-        });
-        const proposed = sampleActions({
-          network: this.actor,
-          schedule: this.schedule,
-          observations: s,
-          condition: null,
-          maxAction: c.maxAction,
-          rng: this.noiseRng,
-          frozen: false,
-        });
-        const [n1, n2] = this.critic.values(s, proposed, null, true);
-        const q = useFirstCritic ? qLoss(n1, n2) : qLoss(n2, n1);
-        if (readMetrics) {
-          // kept past the gradient's forward scope, disposed below after reading
-          bcValue = tf.keep(tf.clone(bc));
-          qValue = tf.keep(tf.mean(n1) as tf.Scalar);
-        }
-        return tf.add(bc, tf.mul(q, c.eta)) as tf.Scalar;
-      }, this.actorOptimizer.variables);
-      this.actorOptimizer.applyGradients(actor.grads, { clipNorm: c.gradientClipNorm });
-
-      if (!readMetrics) return;
-      metrics = readScalars({
-        'loss/critic': critic.value,
-        'loss/actor': actor.value,
-        'loss/bc': bcValue,
-        'value/qMean': qValue,
-      });
-      (bcValue as tf.Scalar | null)?.dispose();
-      (qValue as tf.Scalar | null)?.dispose();
-    });
-    this.ema.update(this.stepCount);
-    softUpdate(this.criticTarget.trainableVariables(), this.critic.trainableVariables(), c.tau);
-    this.stepCount += 1;
-    return metrics;
-  }
-
-  /**
-   * Actions for N observations (`N * observationDim`, row-major): for each, `actionCandidates`
-   * samples from the online actor, one drawn with probabilities softmax(min target Q).
-   * @throws {@link ShapeError} when the length is not a multiple of observationDim.
-   */
-  actBatch(observations: Float32Array): Float32Array {
-    const c = this.config;
-    return selectActions(
-      observations,
-      {
-        observationDim: c.observationDim,
-        actionDim: c.actionDim,
-        candidates: c.actionCandidates,
-        temperature: c.actionTemperature,
-        rng: this.actingRng,
-      },
-      (s) => {
-        const proposed = sampleActions({
-          network: this.actor,
-          schedule: this.schedule,
-          observations: s,
-          condition: null,
-          maxAction: c.maxAction,
-          rng: this.actingRng,
-          frozen: true,
-        });
-        const [q1, q2] = this.criticTarget.values(s, proposed, null, true);
-        return [proposed, tf.minimum(q1, q2) as tf.Tensor2D];
-      },
-    );
-  }
-
-  /** One action for one observation. @throws {@link ShapeError} on a wrong length. */
-  act(observation: Float32Array): Float32Array {
-    if (observation.length !== this.config.observationDim) {
-      throw new ShapeError(
-        `act expects one observation of length ${this.config.observationDim}, got ${observation.length}; use actBatch for several.`,
-      );
-    }
-    return this.actBatch(observation);
-  }
-
-  /** A bound policy (Diffusion-QL has no prompts, so the context is ignored). */
-  async policy(): Promise<BoundPolicy> {
-    return { act: (o) => this.act(o), actBatch: (o) => this.actBatch(o) };
-  }
-
-  /** Writes a resumable checkpoint (config, step, random streams, all weights, optimiser moments) atomically. */
+  /** Writes a resumable checkpoint (config, step, random streams, conditioner, weights, optimiser moments) atomically. */
   save(dir: string): void {
-    const rng: RandomStates = {
-      sampler: this.samplerRng.getState(),
-      noise: this.noiseRng.getState(),
-      acting: this.actingRng.getState(),
-    };
-    writeAgentCheckpoint(
-      dir,
-      { agent: 'DiffusionQLAgent', config: this.config, step: this.stepCount, rng },
-      this.variableGroups(),
-      this.optimizers(),
-    );
+    this.scaffold.save(dir, this.config, this.variableGroups(), this.optimizers());
   }
 
   /**
-   * Restores an agent saved with {@link DiffusionQLAgent.save}; training resumes exactly.
-   * @throws {@link DatasetError} on a missing, corrupted or foreign checkpoint.
+   * Restores an agent saved with `save` (also 0.1.0 checkpoints); training resumes exactly.
+   * Called on a subclass (`LLMDPDAgent.load`), it restores that subclass's checkpoints.
+   * @throws {@link DatasetError} on a missing or corrupted checkpoint; {@link ConfigError} when
+   * another agent wrote it, or a `prompts` conditioner gets another text encoder than it was trained with.
    */
-  static load(dir: string): DiffusionQLAgent {
-    const header = readAgentCheckpointHeader(dir, 'DiffusionQLAgent.load');
-    if (header['agent'] !== 'DiffusionQLAgent') {
-      throw new ConfigError(
-        `${dir} holds a ${String(header['agent'])} checkpoint, not a DiffusionQLAgent one; load it with that agent's class.`,
-      );
-    }
-    const agent = new DiffusionQLAgent(header['config'] as DiffusionQLOptions);
-    restoreAgentCheckpoint(dir, 'DiffusionQLAgent.load', agent.variableGroups(), agent.optimizers());
-    agent.stepCount = header['step'] as number;
-    const rng = header['rng'] as RandomStates;
-    agent.samplerRng.setState(rng.sampler);
-    agent.noiseRng.setState(rng.noise);
-    agent.actingRng.setState(rng.acting);
+  static load<T extends DiffusionQLAgent>(
+    this: DiffusionQLAgentClass<T>,
+    dir: string,
+    dependencies: DiffusionQLDependencies = {},
+  ): T {
+    const kind = this as unknown as typeof DiffusionQLAgent;
+    const { header, storedAs } = kind.upgradeHeader(AgentScaffold.readHeader(dir, this.agentName));
+    const config = header.config as DiffusionQLConfig;
+    if (config.conditioner?.kind === 'prompts') assertSameTextEncoder(header, dependencies.textEncoder, dir);
+    const agent = new this(config as never, dependencies);
+    agent.scaffold.restore(dir, header, agent.variableGroups(), agent.optimizers(), storedAs);
     return agent;
   }
 
-  private variableGroups() {
+  /**
+   * Turns a header of an older checkpoint format into today's (and names the variable groups
+   * it stored under other names). A version-1 Diffusion-QL header needs nothing: its config lacks
+   * only fields whose defaults reproduce 0.1.0's behaviour.
+   * @internal
+   */
+  protected static upgradeHeader(header: AgentCheckpointHeader): UpgradedHeader {
+    return { header, storedAs: {} };
+  }
+
+  /**
+   * The variables a checkpoint holds, by role.
+   * @internal
+   */
+  protected variableGroups(): Record<string, tf.Variable[]> {
     return {
       actor: this.actor.trainableVariables(),
       actorEma: this.actorEma.trainableVariables(),
+      ...this.conditioning.variableGroups(),
       critic: this.critic.trainableVariables(),
       criticTarget: this.criticTarget.trainableVariables(),
     };
   }
 
-  private optimizers() {
+  /**
+   * The optimisers a checkpoint holds.
+   * @internal
+   */
+  protected optimizers(): Record<string, Adam> {
     return { actor: this.actorOptimizer, critic: this.criticOptimizer };
   }
 
-  /** Frees every tensor the agent owns. */
+  /** Frees every tensor the agent owns (not the text encoder, which the caller may share). */
   dispose(): void {
     this.actorOptimizer.dispose();
     this.criticOptimizer.dispose();
-    this.ema.dispose();
+    this.scaffold.dispose();
     for (const m of [this.actor, this.actorEma, this.critic, this.criticTarget]) m.dispose();
   }
 }

@@ -1,6 +1,8 @@
 /**
- * Offline-RL agents behind one {@link Agent} interface: {@link DiffusionQLAgent} and
- * {@link LLMDPDAgent}, with their configs, defaults, losses and the shared pieces.
+ * Offline-RL agents behind one {@link Agent} interface: {@link DiffusionQLAgent},
+ * {@link LLMDPDAgent} (Diffusion-QL with the prompts conditioner) and {@link BCAgent}, with their
+ * configs, defaults and losses, the task conditioners any agent takes, and the shared scaffold
+ * new agents are built on (`docs/algorithms/README.md`).
  *
  * @module agents
  */
@@ -15,25 +17,91 @@ export type {
   FitReport,
   Metrics,
   PromptContext,
+  TaskContext,
 } from './agent.js';
-export { AGENT_CHECKPOINT_FORMAT, AGENT_CHECKPOINT_FORMAT_VERSION, LIBRARY_VERSION } from './common/checkpoint.js';
-export { criticLoss, qLoss, tdTargets } from './common/losses.js';
 export {
-  DIFFUSION_POLICY_DEFAULTS,
-  DIFFUSION_POLICY_RULES,
-  pickBySoftmax,
-  validateConfig,
-  type DiffusionPolicyConfig,
-  type FieldRule,
-} from './common/config.js';
-export { bcLoss, DiffusionSchedule, sampleActions, type BcLossInputs, type SampleInputs } from './common/diffusion.js';
-export { NoiseNetwork, type NoiseNetworkOptions } from './common/noise-network.js';
-export { TwinCritic, type TwinCriticOptions } from './common/critic.js';
+  AGENT_CHECKPOINT_FORMAT,
+  AGENT_CHECKPOINT_FORMAT_VERSION,
+  LIBRARY_VERSION,
+  READABLE_AGENT_CHECKPOINT_VERSIONS,
+  type OptimizerGroups,
+  type VariableGroups,
+} from './common/checkpoint.js';
+export { validateConfig, type CustomRule, type FieldRule } from './common/config.js';
+export { criticLoss, minOf, tdTargets } from './common/losses.js';
+export { LoggedScalars, readScalars } from './common/metrics.js';
+export { createRandomStreams, type RandomStreams, type RandomStreamStates } from './common/random-streams.js';
+export { TargetNetworks, type EmaSchedule } from './common/target-networks.js';
+export { stageBatch, checkBatchDims, type AgentDims, type BatchTensors } from './common/batch-tensors.js';
+export {
+  ObservationNormalizer,
+  NORMALIZER_EPSILON,
+  type ObservationNormalizerState,
+  type ObservationStatisticsState,
+} from './common/observation-normalizer.js';
+export {
+  AgentScaffold,
+  type AgentHooks,
+  type ScaffoldDims,
+  type ActWith,
+  type AgentCheckpointHeader,
+  type AgentScaffoldOptions,
+} from './common/agent-scaffold.js';
+export { ConditionedMlp, type ConditionedMlpOptions } from './common/networks/conditioned-mlp.js';
+export { CriticEnsemble, type CriticEnsembleOptions } from './common/networks/critics.js';
+export {
+  CRITIC_CONDITIONING_OPTIONS,
+  PROMPTS_CONDITIONER_DEFAULTS,
+  TASK_ID_CONDITIONER_DEFAULTS,
+  UnseenTaskError,
+  conditionerWidth,
+  resolveConditionerConfig,
+  type ConditionerConfig,
+  type ConditionerKind,
+  type ConditionerOptions,
+  type CriticConditioning,
+  type FeaturesConditionerConfig,
+  type NoConditionerConfig,
+  type PromptsConditionerConfig,
+  type TaskIdConditionerConfig,
+} from './conditioning/config.js';
+export type { ConditionerImplementation, ConditionNetwork, TrainingTask } from './conditioning/kind.js';
+export {
+  TaskConditioning,
+  type ConditionerEma,
+  type ContextRows,
+  type TaskConditioningOptions,
+  type TaskConditioningState,
+  type TaskSelection,
+} from './conditioning/task-conditioning.js';
+export {
+  PromptNetworks,
+  PromptsConditioner,
+  assertSameTextEncoder,
+  textEncoderFor,
+  type PreparedPrompt,
+  type PromptsConditionerState,
+} from './conditioning/prompts.js';
+export { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig } from './diffusion/config.js';
+export { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
+export { pickBySoftmax, selectActions, type SelectionSettings } from './diffusion/candidates.js';
+export {
+  bcLoss,
+  DiffusionSchedule,
+  sampleActions,
+  type BcLossInputs,
+  type NoisePredictor,
+  type SampleInputs,
+} from './diffusion/chain.js';
+export { NoiseNetwork, type NoiseNetworkOptions } from './diffusion/noise-network.js';
 export {
   DIFFUSION_QL_DEFAULTS,
   DiffusionQLAgent,
   resolveDiffusionQLConfig,
+  type DiffusionQLAgentClass,
+  type UpgradedHeader,
   type DiffusionQLConfig,
+  type DiffusionQLDependencies,
   type DiffusionQLOptions,
 } from './diffusion-ql.js';
 export {
@@ -41,8 +109,27 @@ export {
   LLMDPD_DEFAULTS,
   LLMDPDAgent,
   resolveLLMDPDConfig,
+  toDiffusionQLOptions,
   type LLMDPDConfig,
   type LLMDPDDependencies,
   type LLMDPDOptions,
-  type PromptNetworks,
+  type LLMDPDConditionerOptions,
+  type LLMDPDPromptOptions,
 } from './llmdpd.js';
+export {
+  BC_DEFAULTS,
+  BCAgent,
+  likelihoodBcLoss,
+  mseBcLoss,
+  resolveBCConfig,
+  type BCConfig,
+  type BCDependencies,
+  type BCOptions,
+} from './bc.js';
+export {
+  DeterministicActor,
+  GaussianActor,
+  LOG_STD_BOUNDS,
+  gaussianLogProb,
+  type ActorOptions,
+} from './common/networks/actors.js';

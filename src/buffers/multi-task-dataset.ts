@@ -1,7 +1,8 @@
 /**
  * {@link MultiTaskDataset}: the offline data LLMDPD trains on. Each named task holds its own
- * {@link ReplayBuffer} of transitions, a text prompt (the task description fed to the LLM), a
- * trajectory prompt (one episode of states and actions) and optional free-form parameters.
+ * {@link ReplayBuffer} of transitions, a text prompt (the task description fed to the LLM), one
+ * or several trajectory prompts (episodes of states and actions; an agent draws one per step, as
+ * Prompt-DT and MTDiff do) and optional free-form parameters.
  *
  * Sampling follows the paper's Algorithm 1 by default (`mode: 'per-task'`): draw a task
  * uniformly, then a batch from that task only, so every row of a batch shares one text and one
@@ -57,6 +58,12 @@ export interface TaskSpec {
    */
   readonly trajectoryPrompt: Trajectory;
   /**
+   * Further trajectory prompts of the task, besides `trajectoryPrompt` (agents draw one of all
+   * of them per training step, as Prompt-DT and MTDiff do). Copied by the constructor.
+   * @defaultValue `[]`
+   */
+  readonly extraTrajectoryPrompts?: readonly Trajectory[];
+  /**
    * Free-form parameters, stored in the manifest; must be plain JSON.
    * @defaultValue `{}`
    */
@@ -73,8 +80,10 @@ export interface DatasetTask {
   readonly buffer: ReplayBuffer;
   /** The task description given to the language model. */
   readonly textPrompt: string;
-  /** The task's trajectory prompt (the dataset's own copy; do not modify). */
+  /** The task's (first) trajectory prompt (the dataset's own copy; do not modify). */
   readonly trajectoryPrompt: Trajectory;
+  /** Every trajectory prompt of the task, the first being `trajectoryPrompt` (copies; do not modify). */
+  readonly trajectoryPrompts: readonly Trajectory[];
   /** Free-form parameters (a frozen copy). */
   readonly params: TaskParams;
 }
@@ -101,6 +110,14 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** Every prompt a task spec gives: `trajectoryPrompt`, then `extraTrajectoryPrompts`. */
+function trajectoryPromptsOf(ctx: string, spec: TaskSpec): readonly Trajectory[] {
+  const extra: unknown = spec.extraTrajectoryPrompts ?? [];
+  if (!Array.isArray(extra))
+    throw new ConfigError(`${ctx}: extraTrajectoryPrompts must be an array of trajectories (or left out).`);
+  return [spec.trajectoryPrompt, ...(extra as readonly Trajectory[])];
 }
 
 /** Checks and copies a trajectory prompt. */
@@ -212,7 +229,14 @@ export class MultiTaskDataset {
         throw new DatasetError(`${at}: its buffer has no transitions; every task needs data to sample.`);
       if (typeof spec.textPrompt !== 'string')
         throw new ConfigError(`${at}: textPrompt must be a string, got ${typeof spec.textPrompt}.`);
-      const trajectoryPrompt = copyTrajectoryPrompt(at, spec.trajectoryPrompt, this.observationDim, this.actionDim);
+      const trajectoryPrompts = trajectoryPromptsOf(at, spec).map((t, j) =>
+        copyTrajectoryPrompt(
+          j > 0 ? `${at}: extraTrajectoryPrompts[${j - 1}]` : at,
+          t,
+          this.observationDim,
+          this.actionDim,
+        ),
+      );
       const params = spec.params ?? {};
       if (params === null || typeof params !== 'object' || Array.isArray(params)) {
         throw new ConfigError(
@@ -227,7 +251,8 @@ export class MultiTaskDataset {
           index,
           buffer: spec.buffer,
           textPrompt: spec.textPrompt,
-          trajectoryPrompt,
+          trajectoryPrompt: trajectoryPrompts[0],
+          trajectoryPrompts: Object.freeze(trajectoryPrompts),
           params: deepFreeze(JSON.parse(JSON.stringify(params)) as TaskParams),
         }),
       );
@@ -415,9 +440,11 @@ export class MultiTaskDataset {
    * Saves the dataset into directory `dir`, atomically (see {@link ReplayBuffer.save}): one
    * `manifest.json` (format {@link MULTI_TASK_DATASET_FORMAT}, version
    * {@link MULTI_TASK_DATASET_FORMAT_VERSION}, dims, and per task its name, text prompt, params,
-   * size, capacity and prompt length, plus the column list) and one `data-<hash>.bin` holding,
-   * for task i, the buffer columns `tasks/<i>/observations`, ... (as a replay buffer's) and the
-   * prompt columns `tasks/<i>/prompt/observations`, `.../actions`, `.../rewards`.
+   * size, capacity, prompt length and, with several prompts, `extraPromptLengths`, plus the
+   * column list) and one `data-<hash>.bin` holding, for task i, the buffer columns
+   * `tasks/<i>/observations`, ... (as a replay buffer's), the first prompt's columns
+   * `tasks/<i>/prompt/observations`, `.../actions`, `.../rewards`, and prompt j ≥ 1's under
+   * `tasks/<i>/prompts/<j>/`. A dataset with one prompt per task is saved exactly as before.
    *
    * @throws {@link DatasetError} wrapping the file system error when writing fails; the
    *   previous save in `dir` stays in force.
@@ -440,19 +467,24 @@ export class MultiTaskDataset {
         { name: `${base}/episodeEnds`, dtype: 'uint8', shape: [n], data: c.episodeEnds },
         { name: `${base}/taskIndices`, dtype: 'int32', shape: [n], data: c.taskIndices },
       );
-      const p = e.trajectoryPrompt;
-      columns.push(
-        { name: `${base}/prompt/observations`, dtype: 'float32', shape: [p.length, od], data: p.observations },
-        { name: `${base}/prompt/actions`, dtype: 'float32', shape: [p.length, ad], data: p.actions },
-        { name: `${base}/prompt/rewards`, dtype: 'float32', shape: [p.length], data: p.rewards },
-      );
+      e.trajectoryPrompts.forEach((p, j) => {
+        const at = j === 0 ? `${base}/prompt` : `${base}/prompts/${j}`;
+        columns.push(
+          { name: `${at}/observations`, dtype: 'float32', shape: [p.length, od], data: p.observations },
+          { name: `${at}/actions`, dtype: 'float32', shape: [p.length, ad], data: p.actions },
+          { name: `${at}/rewards`, dtype: 'float32', shape: [p.length], data: p.rewards },
+        );
+      });
       return {
         name: e.name,
         textPrompt: e.textPrompt,
         params: e.params,
         size: n,
         capacity: e.buffer.capacity,
-        promptLength: p.length,
+        promptLength: e.trajectoryPrompt.length,
+        ...(e.trajectoryPrompts.length > 1
+          ? { extraPromptLengths: e.trajectoryPrompts.slice(1).map((p) => p.length) }
+          : {}),
       };
     });
     writeColumnStore(
@@ -513,6 +545,12 @@ export class MultiTaskDataset {
           }
           const n = manifestInteger(t, 'size', 0, at);
           const promptLength = manifestInteger(t, 'promptLength', 1, at);
+          const extra = t['extraPromptLengths'] ?? [];
+          if (!Array.isArray(extra))
+            throw new DatasetError(`${at}.extraPromptLengths is not an array. The manifest is corrupted; re-save.`);
+          const extraPromptLengths = extra.map((_, j) =>
+            manifestInteger(extra as unknown as Record<string, unknown>, String(j), 1, `${at}.extraPromptLengths`),
+          );
           const capacity =
             t['capacity'] === null || t['capacity'] === undefined
               ? null
@@ -531,6 +569,17 @@ export class MultiTaskDataset {
             episodeEnds: reader.column(`${base}/episodeEnds`, 'uint8', [n]),
             taskIndices: reader.column(`${base}/taskIndices`, 'int32', [n]),
           };
+          const prompts = [promptLength, ...extraPromptLengths].map((length, j): Trajectory => {
+            const at = j === 0 ? `${base}/prompt` : `${base}/prompts/${j}`;
+            return {
+              length,
+              observationDim: od,
+              actionDim: ad,
+              observations: reader.column(`${at}/observations`, 'float32', [length, od]),
+              actions: reader.column(`${at}/actions`, 'float32', [length, ad]),
+              rewards: reader.column(`${at}/rewards`, 'float32', [length]),
+            };
+          });
           let buffer: ReplayBuffer;
           try {
             buffer = ReplayBuffer.fromColumns(columns, { capacity });
@@ -544,14 +593,8 @@ export class MultiTaskDataset {
             textPrompt: t['textPrompt'],
             buffer,
             params: (t['params'] ?? {}) as TaskParams,
-            trajectoryPrompt: {
-              length: promptLength,
-              observationDim: od,
-              actionDim: ad,
-              observations: reader.column(`${base}/prompt/observations`, 'float32', [promptLength, od]),
-              actions: reader.column(`${base}/prompt/actions`, 'float32', [promptLength, ad]),
-              rewards: reader.column(`${base}/prompt/rewards`, 'float32', [promptLength]),
-            },
+            trajectoryPrompt: prompts[0],
+            extraTrajectoryPrompts: prompts.slice(1),
           };
         });
         try {

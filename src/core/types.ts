@@ -96,8 +96,15 @@ export interface TaskPrompts {
   readonly name: string;
   /** The task description in words. */
   readonly textPrompt: string;
-  /** One trajectory of the task's states and actions. */
+  /** One trajectory of the task's states and actions (the first of `trajectoryPrompts`). */
   readonly trajectoryPrompt: Trajectory;
+  /**
+   * Every trajectory prompt of the task, when it has several (Prompt-DT and MTDiff draw one per
+   * step); absent means `[trajectoryPrompt]`.
+   */
+  readonly trajectoryPrompts?: readonly Trajectory[];
+  /** Free-form task parameters (e.g. the goal), for conditioners that read known task features. */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 /** Multi-task training data with prompts per task (`MultiTaskDataset` satisfies it). */

@@ -1,11 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LIBRARY_VERSION } from '../../src/agents/common/checkpoint.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { ReplayBuffer } from '../../src/buffers/replay-buffer.js';
 import { DIFFUSION_QL_DEFAULTS, DiffusionQLAgent, resolveDiffusionQLConfig } from '../../src/agents/diffusion-ql.js';
-import { criticLoss, qLoss, tdTargets } from '../../src/agents/common/losses.js';
+import { criticLoss, tdTargets } from '../../src/agents/common/losses.js';
+import { qLoss } from '../../src/agents/diffusion/actor-loss.js';
 import { initEngine } from '../../src/engine/index.js';
-import { agentConformance } from '../support/agent-conformance.js';
+import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
+import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
 import { expectClose } from '../support/tensors.js';
 
 const SMALL = {
@@ -28,6 +34,30 @@ agentConformance('DiffusionQLAgent', {
   maxAction: 1,
 });
 
+const twoTasks = new MultiTaskDataset(
+  ['north', 'east'].map((name, i) => {
+    const buffer = randomBuffer(4, 2, 128, 20 + i);
+    return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 4 }) };
+  }),
+);
+
+agentConformance('DiffusionQLAgent with a task-id conditioner', {
+  create: (seed) =>
+    new DiffusionQLAgent({
+      ...SMALL,
+      seed,
+      conditioner: { kind: 'task-id', tasks: ['north', 'east'], embeddingDim: 4 },
+    }),
+  load: (dir) => DiffusionQLAgent.load(dir),
+  data: () => twoTasks,
+  prepare: (agent, data) => agent.bindTasks(data),
+  metricKeys: ['loss/critic', 'loss/actor', 'loss/bc', 'value/qMean'],
+  observationDim: 4,
+  actionDim: 2,
+  maxAction: 1,
+  context: { task: 'east' },
+});
+
 describe('Diffusion-QL losses (golden values)', () => {
   beforeAll(async () => {
     await initEngine({ backend: 'wasm' });
@@ -38,8 +68,7 @@ describe('Diffusion-QL losses (golden values)', () => {
       tdTargets(
         tf.tensor2d([[1], [0.5], [-2]]),
         tf.tensor2d([[0], [1], [0]]),
-        tf.tensor2d([[10], [3], [-1]]),
-        tf.tensor2d([[8], [4], [-3]]),
+        [tf.tensor2d([[10], [3], [-1]]), tf.tensor2d([[8], [4], [-3]])],
         0.99,
       ).dataSync(),
     );
@@ -48,7 +77,7 @@ describe('Diffusion-QL losses (golden values)', () => {
 
   test('critic loss: MSE(Q1, y) + MSE(Q2, y)', () => {
     const l = tf.tidy(
-      () => criticLoss(tf.tensor2d([[1], [2]]), tf.tensor2d([[0], [4]]), tf.tensor2d([[1], [3]])).dataSync()[0],
+      () => criticLoss([tf.tensor2d([[1], [2]]), tf.tensor2d([[0], [4]])], tf.tensor2d([[1], [3]])).dataSync()[0],
     );
     // (0 + 1)/2 + (1 + 1)/2 = 1.5
     expect(l).toBeCloseTo(1.5, 6);
@@ -148,25 +177,21 @@ describe('DiffusionQLAgent learns', () => {
 describe('DiffusionQLAgent checkpoints', () => {
   test('record the library and tfjs versions and the config', async () => {
     await initEngine({ backend: 'wasm' });
-    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { LIBRARY_VERSION } = await import('../../src/agents/common/checkpoint.js');
     const dir = mkdtempSync(join(tmpdir(), 'llmdpd-ckpt-'));
     const agent = new DiffusionQLAgent({ observationDim: 3, actionDim: 1, hiddenDims: [8], criticHiddenDims: [8] });
     agent.save(dir);
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(LIBRARY_VERSION).toBe(pkg.version);
     expect(manifest).toMatchObject({
       format: 'llmdpd.agent',
-      formatVersion: 1,
+      formatVersion: 2,
       libraryVersion: pkg.version,
       tfjsVersion: tf.version_core,
       agent: 'DiffusionQLAgent',
       step: 0,
     });
-    expect(manifest.config).toEqual(agent.config);
+    expect(manifest['config']).toEqual(agent.config);
     agent.dispose();
     rmSync(dir, { recursive: true, force: true });
   });

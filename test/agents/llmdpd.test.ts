@@ -56,6 +56,13 @@ describe('LLMDPDAgent', () => {
     await initEngine({ backend: 'wasm' });
   });
 
+  test('builds with the default text encoder and the README options (no dependencies given)', () => {
+    const agent = new LLMDPDAgent({ ...SMALL });
+    expect(agent.textEncoderInfo?.dimension).toBe(agent.config.conditioner.textEmbeddingDim);
+    expect(agent.config.conditioner.trajectoryDropout).toBe(0.1);
+    agent.dispose();
+  });
+
   test('the condition width follows the ablation switches', () => {
     const base = { ...SMALL, textEmbeddingDim: 64 };
     expect(conditionDim(resolveLLMDPDConfig(base))).toBe(16);
@@ -98,6 +105,15 @@ describe('LLMDPDAgent', () => {
     expect(() => LLMDPDAgent.load(dir, { textEncoder: new HashedNgramTextEncoder({ dimension: 32 }) })).toThrow(
       /trained with text encoder/,
     );
+    agent.dispose();
+  });
+
+  test('update on a batch of tasks the agent is not bound to says to call bindTasks', async () => {
+    const agent = new LLMDPDAgent({ ...SMALL }, { textEncoder: encoder });
+    const batch = dataset.sample(16, new (await import('../../src/core/rng.js')).Rng(0));
+    expect(() => agent.update(batch)).toThrow(/call `await agent.bindTasks\(data\)`/);
+    await agent.bindTasks(dataset);
+    expect(agent.update(batch, true)).not.toBeNull();
     agent.dispose();
   });
 

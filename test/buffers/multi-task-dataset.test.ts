@@ -300,3 +300,37 @@ describe('MultiTaskDataset save/load', () => {
     expect(() => MultiTaskDataset.load(dir)).toThrow(/is 100 bytes but the manifest says \d+: it is truncated/);
   });
 });
+
+describe('MultiTaskDataset with several trajectory prompts per task', () => {
+  test('lists every prompt (the first is trajectoryPrompt), checks each, and saves and loads them', () => {
+    const buffer = taskBuffer(0, 20);
+    const prompts = [buffer.trajectory(0), buffer.trajectory(1), buffer.trajectory({ start: 12, length: 3 })];
+    const d = new MultiTaskDataset([
+      { name: 'a', buffer, textPrompt: 'A.', trajectoryPrompt: prompts[0], extraTrajectoryPrompts: prompts.slice(1) },
+      spec('b', 1, 10),
+    ]);
+    expect(d.task('a').trajectoryPrompts.map((p) => p.length)).toEqual([5, 5, 3]);
+    expect(d.task('a').trajectoryPrompt).toBe(d.task('a').trajectoryPrompts[0]);
+    expect(d.task('b').trajectoryPrompts).toHaveLength(1);
+    const bad = { ...prompts[1], actionDim: 4 };
+    expect(
+      () =>
+        new MultiTaskDataset([
+          { name: 'a', buffer, textPrompt: 'A.', trajectoryPrompt: prompts[0], extraTrajectoryPrompts: [bad] },
+        ]),
+    ).toThrow(/extraTrajectoryPrompts\[0\]: trajectoryPrompt has observationDim 2 and actionDim 4/);
+    const dir = makeTempDir();
+    try {
+      d.save(dir);
+      const loaded = MultiTaskDataset.load(dir);
+      const lengths = (name: string) => loaded.task(name).trajectoryPrompts.map((p) => p.length);
+      expect(lengths('a')).toEqual([5, 5, 3]);
+      expect(lengths('b')).toEqual([5]);
+      expect(Array.from(loaded.task('a').trajectoryPrompts[2].observations)).toEqual(
+        Array.from(prompts[2].observations),
+      );
+    } finally {
+      removeDir(dir);
+    }
+  });
+});

@@ -69,6 +69,18 @@ export function areaOf(path: string): Area {
   return parts.length === 2 ? 'root' : (parts[1] as Area);
 }
 
+/**
+ * The one kind of agent-to-agent import allowed: an agent that *is* another agent with a fixed
+ * part, and says so. Each entry names the file and the only agent it may import, with the reason.
+ */
+export const AGENT_VARIANTS: Readonly<Record<string, { readonly of: string; readonly reason: string }>> = {
+  'src/agents/llmdpd.ts': {
+    of: 'src/agents/diffusion-ql.ts',
+    reason:
+      "LLMDPD is Diffusion-QL with the 'prompts' conditioner (paper §3.2, Algorithm 1): it narrows the config and adds prompt helpers, and never redefines the update",
+  },
+};
+
 /** True for an agent implementation file: directly in src/agents/, except the shared interface and index. */
 function isAgentFile(path: string): boolean {
   return /^src\/agents\/[^/]+\.ts$/.test(path) && !/\/(index|agent|types)\.ts$/.test(path);
@@ -92,10 +104,12 @@ export function checkImports(files: readonly SourceFile[]): string[] {
             `${file.path} (${area}) imports ${spec} from ${targetArea}; ${area} may import only ${[area, ...ALLOWED_AREAS[area]].join(', ')}`,
           );
         }
+        const targetFile = target.replace(/\.js$/, '.ts');
         if (
           isAgentFile(file.path) &&
-          isAgentFile(target.replace(/\.js$/, '.ts')) &&
-          target.replace(/\.js$/, '.ts') !== file.path
+          isAgentFile(targetFile) &&
+          targetFile !== file.path &&
+          AGENT_VARIANTS[file.path]?.of !== targetFile
         ) {
           problems.push(
             `${file.path} imports another agent (${spec}); share code through src/nets or src/agents/common instead`,

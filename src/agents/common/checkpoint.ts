@@ -1,22 +1,44 @@
 /**
- * Agent checkpoints: a header (config, step, random-stream states, optimiser steps, library
- * version) plus every variable's values, written with the core column store (a manifest and
- * one checksummed binary file, saved atomically: a failed save leaves the previous one intact).
- * Variables are stored by role and position (`actor/0`, `critic/3`, ...), not by tfjs's
- * process-unique names, so a checkpoint loads into a freshly built agent.
+ * Agent checkpoints: a header (agent name, config, step, random-stream states, conditioner state,
+ * optimiser steps, library version) plus every variable's values, written with the core column
+ * store (a manifest and one checksummed binary file, saved atomically: a failed save leaves the
+ * previous one intact). Variables are stored by role and position (`actor/0`, `critic/3`, ...),
+ * not by tfjs's process-unique names, so a checkpoint loads into a freshly built agent. The
+ * layout is described in `docs/formats.md`, "Agent checkpoints".
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
-import { type ColumnToWrite, readColumnStore, writeColumnStore } from '../../core/column-store.js';
-import { ShapeError } from '../../core/errors.js';
+import { join } from 'node:path';
+import { type ColumnToWrite, MANIFEST_FILE, readColumnStore, writeColumnStore } from '../../core/column-store.js';
+import { ConfigError, ShapeError } from '../../core/errors.js';
 import { type Adam, type AdamState } from '../../nets/adam.js';
 
 /** Format name of agent checkpoints. */
 export const AGENT_CHECKPOINT_FORMAT = 'llmdpd.agent';
-/** The checkpoint format version this code writes and reads. */
-export const AGENT_CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * The checkpoint format version this code writes. Version 1 (library 0.1.0: prompt networks
+ * under `prompt`/`promptEma`, text embeddings at the top of the header) is still read.
+ */
+export const AGENT_CHECKPOINT_FORMAT_VERSION = 2;
+
+/** Format versions this code reads. */
+export const READABLE_AGENT_CHECKPOINT_VERSIONS: readonly number[] = Object.freeze([1, 2]);
+
+/**
+ * The format version of the checkpoint in `dir`, when it is one this code reads; otherwise the
+ * current version, so that the column store's reader reports the mismatch in its usual words.
+ */
+function versionToRead(dir: string): number {
+  try {
+    const v = (JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { formatVersion?: unknown }).formatVersion;
+    if (typeof v === 'number' && READABLE_AGENT_CHECKPOINT_VERSIONS.includes(v)) return v;
+  } catch {
+    // the reader below reports a missing or damaged manifest
+  }
+  return AGENT_CHECKPOINT_FORMAT_VERSION;
+}
 
 /**
  * The library's version, recorded in every checkpoint (read from the package's own
@@ -24,10 +46,10 @@ export const AGENT_CHECKPOINT_FORMAT_VERSION = 1;
  */
 export const LIBRARY_VERSION: string = (() => {
   try {
-    return String(
-      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown })
-        .version ?? 'unknown',
-    );
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
   } catch {
     return 'unknown';
   }
@@ -109,7 +131,7 @@ export function readAgentCheckpointHeader(dir: string, loader: string): Readonly
     dir,
     {
       format: AGENT_CHECKPOINT_FORMAT,
-      formatVersion: AGENT_CHECKPOINT_FORMAT_VERSION,
+      formatVersion: versionToRead(dir),
       what: 'agent checkpoint',
       loader,
     },
@@ -119,7 +141,22 @@ export function readAgentCheckpointHeader(dir: string, loader: string): Readonly
 }
 
 /**
+ * Checks that a checkpoint header was written by the expected agent class.
+ * @throws {@link ConfigError} naming the class that wrote it.
+ */
+export function expectAgent(header: Readonly<Record<string, unknown>>, agent: string, dir: string): void {
+  if (header['agent'] !== agent) {
+    const other = String(header['agent']);
+    throw new ConfigError(
+      `${dir} holds a ${other} checkpoint, not ${/^[AEIOU]/.test(agent) ? 'an' : 'a'} ${agent} one; load it with ${other}.load.`,
+    );
+  }
+}
+
+/**
  * Assigns saved values to the variables of a freshly built agent and restores optimiser state.
+ * @param storedAs - group names under which older checkpoints stored a group (e.g. the 0.1.0
+ * LLMDPD's `prompt` for today's `conditioner`).
  * @throws {@link ShapeError} when a saved shape differs from the agent's.
  */
 export function restoreAgentCheckpoint(
@@ -127,12 +164,13 @@ export function restoreAgentCheckpoint(
   loader: string,
   groups: VariableGroups,
   optimizers: OptimizerGroups,
+  storedAs: Readonly<Record<string, string>> = {},
 ): void {
   readColumnStore(
     dir,
     {
       format: AGENT_CHECKPOINT_FORMAT,
-      formatVersion: AGENT_CHECKPOINT_FORMAT_VERSION,
+      formatVersion: versionToRead(dir),
       what: 'agent checkpoint',
       loader,
     },
@@ -141,7 +179,8 @@ export function restoreAgentCheckpoint(
       const steps = (r.manifest['optimizerSteps'] ?? {}) as Record<string, number>;
       tf.tidy(() => {
         for (const [group, vars] of Object.entries(groups)) {
-          vars.forEach((v, i) => v.assign(tf.tensor(r.column(`${group}/${i}`, 'float32', v.shape), v.shape)));
+          const stored = storedAs[group] ?? group;
+          vars.forEach((v, i) => v.assign(tf.tensor(r.column(`${stored}/${i}`, 'float32', v.shape), v.shape)));
         }
       });
       for (const [name, opt] of Object.entries(optimizers)) {

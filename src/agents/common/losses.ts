@@ -1,45 +1,43 @@
 /**
- * The losses of Diffusion-QL-style actor-critics as pure functions, golden-tested on their own
- * (algorithms.md §1.6-1.7). The diffusion (behaviour-cloning) loss is in `diffusion.ts`.
+ * The critic side shared by offline actor-critics, as pure functions golden-tested on their own:
+ * the clipped double-Q target over any number of critics and the summed MSE critic loss.
+ * Agent-specific losses (the diffusion actor loss, CQL's regulariser, IQL's expectile) live with
+ * their agents.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { stopGradient } from '../../nets/stop-gradient.js';
+import { ShapeError } from '../../core/errors.js';
 
 /**
- * Critic loss MSE(Q1, y) + MSE(Q2, y) for fixed targets y.
- * @remarks Returns a new scalar; the caller owns it.
+ * Elementwise minimum over critics: min(Q1, …, QN).
+ * @throws {@link ShapeError} on an empty list.
+ * @remarks Returns a new `[B, 1]` tensor (or the only input when N = 1).
  */
-export function criticLoss(q1: tf.Tensor2D, q2: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(
-    () => tf.add(tf.mean(tf.square(tf.sub(q1, targets))), tf.mean(tf.square(tf.sub(q2, targets)))) as tf.Scalar,
-  );
+export function minOf(values: readonly tf.Tensor2D[]): tf.Tensor2D {
+  if (values.length === 0) throw new ShapeError('minOf needs at least one critic value.');
+  return values.slice(1).reduce((m, q) => tf.minimum(m, q), values[0]);
 }
 
 /**
- * TD targets y = r + γ (1 − terminal) min(Q1′, Q2′). Time-outs bootstrap as usual: only
- * terminals stop it.
+ * Critic loss Σᵢ MSE(Qᵢ, y) for fixed targets y (Diffusion-QL, TD3+BC, SAC-N: summed over the
+ * critics, each a mean over the batch).
+ * @remarks Returns a new scalar; the caller owns it.
+ */
+export function criticLoss(values: readonly tf.Tensor2D[], targets: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.addN(values.map((q) => tf.mean(tf.square(tf.sub(q, targets))))) as tf.Scalar);
+}
+
+/**
+ * TD targets y = r + γ (1 − terminal) minᵢ Qᵢ′. Time-outs bootstrap as usual: only terminals
+ * stop it.
  * @remarks Returns a new `[B, 1]` tensor; the caller owns it.
  */
 export function tdTargets(
   rewards: tf.Tensor2D,
   terminals: tf.Tensor2D,
-  targetQ1: tf.Tensor2D,
-  targetQ2: tf.Tensor2D,
+  targetValues: readonly tf.Tensor2D[],
   discount: number,
 ): tf.Tensor2D {
-  return tf.tidy(
-    () =>
-      tf.add(rewards, tf.mul(tf.mul(tf.sub(1, terminals), discount), tf.minimum(targetQ1, targetQ2))) as tf.Tensor2D,
-  );
-}
-
-/**
- * The normalised Q term L_q = −mean Q_i / sg(mean |Q_j|) for the critic `i` a coin chose (the
- * other critic only scales it). In LLMDPD's notation this is −λ L_r with λ = η / mean|Q|.
- * @remarks Returns a new scalar; the caller owns it. Differentiable through `qi` only.
- */
-export function qLoss(qi: tf.Tensor2D, qj: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.div(tf.neg(tf.mean(qi)), stopGradient(tf.mean(tf.abs(qj)))) as tf.Scalar);
+  return tf.tidy(() => tf.add(rewards, tf.mul(tf.mul(tf.sub(1, terminals), discount), minOf(targetValues))));
 }

@@ -328,7 +328,12 @@ export class TrajectoryEncoder implements NetModule {
   private readonly blocks: readonly EncoderBlock[];
   private readonly finalNorm: LayerNorm;
   private readonly head: Mlp;
-  private readonly dropoutRng: Rng;
+  /**
+   * The stream the dropout masks are drawn from (split from the initialisation stream). Agents
+   * save and restore its state with their checkpoints, so that resumed training draws the same
+   * masks as an uninterrupted run.
+   */
+  readonly dropoutRng: Rng;
   private disposed = false;
 
   /** @throws {@link ConfigError} on invalid options. */

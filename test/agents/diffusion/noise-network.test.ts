@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../src/core/rng.js';
 import { initEngine } from '../../../src/engine/index.js';
-import { NoiseNetwork } from '../../../src/agents/common/noise-network.js';
+import { NoiseNetwork } from '../../../src/agents/diffusion/noise-network.js';
 import { Adam, gradientsOf } from '../../../src/nets/adam.js';
 import { expectClose, expectNoLeakedTensors } from '../../support/tensors.js';
 
@@ -38,7 +38,7 @@ describe('NoiseNetwork', () => {
     // One Adam step on every weight, the time MLP included: a stale cache would now disagree.
     const opt = new Adam(net.trainableVariables(), { learningRate: 0.05 });
     tf.tidy(() =>
-      opt.applyGradients(gradientsOf(() => tf.sum(net.predict(x, 3, s, null)) as tf.Scalar, opt.variables).grads),
+      opt.applyGradients(gradientsOf(() => tf.sum<tf.Scalar>(net.predict(x, 3, s, null)), opt.variables).grads),
     );
     compare();
     const after = tf.tidy(() => net.predict(x, 3, s, null, true).dataSync());
@@ -49,8 +49,8 @@ describe('NoiseNetwork', () => {
   });
 
   test('repeated frozen calls allocate nothing new, and dispose frees the cache', async () => {
-    const x = tf.zeros([4, 2]) as tf.Tensor2D;
-    const s = tf.zeros([4, 3]) as tf.Tensor2D;
+    const x = tf.zeros<tf.Rank.R2>([4, 2]);
+    const s = tf.zeros<tf.Rank.R2>([4, 3]);
     const count = tf.memory().numTensors;
     const net = build();
     tf.tidy(() => {

@@ -1,8 +1,11 @@
 /**
- * The DDPM machinery of a diffusion policy over actions (Diffusion-QL, algorithms.md §1.3-1.5):
- * the forward noising used by the behaviour-cloning loss and the clipped reverse chain that
- * samples actions. Noise is drawn on the host from the agent's {@link Rng} and uploaded, so
- * results depend only on the seed, never on tfjs's global random state.
+ * The DDPM machinery of a diffusion policy over actions (`docs/algorithms/diffusion-ql.md`,
+ * "Diffusion chain"): the forward noising used by the behaviour-cloning loss L_d and the clipped
+ * reverse chain that samples actions. Noise is drawn on the host from the agent's {@link Rng} and
+ * uploaded, so results depend only on the seed, never on tfjs's global random state.
+ *
+ * Both functions take any {@link NoisePredictor}: the agents pass a {@link NoiseNetwork}, the
+ * golden tests a closed-form predictor whose chain they recompute in float64.
  *
  * @module
  */
@@ -14,7 +17,26 @@ import {
   type DiffusionCoefficients,
   diffusionCoefficients,
 } from '../../nets/schedules.js';
-import type { NoiseNetwork } from './noise-network.js';
+
+/** What the chain needs of ε_θ: a prediction of the noise in x_k at step k (see {@link NoiseNetwork}). */
+export interface NoisePredictor {
+  /** Widths; only `actionDim` is read. */
+  readonly sizes: {
+    /** Action width A. */
+    readonly actionDim: number;
+  };
+  /**
+   * ε_θ(x_k, k, s, c) for `[B, A]` noisy actions, one k for all rows or one per row.
+   * @remarks Returns a new `[B, A]` tensor; the caller owns it.
+   */
+  predict(
+    noisyActions: tf.Tensor2D,
+    steps: Int32Array | number,
+    observations: tf.Tensor2D,
+    condition: tf.Tensor2D | null,
+    frozen?: boolean,
+  ): tf.Tensor2D;
+}
 
 /** Host-side constants of a K-step schedule, as float32-ready numbers. */
 export class DiffusionSchedule {
@@ -36,14 +58,14 @@ export class DiffusionSchedule {
 /** Inputs to {@link bcLoss}. */
 export interface BcLossInputs {
   /** The noise network being trained. */
-  readonly network: NoiseNetwork;
+  readonly network: NoisePredictor;
   /** Schedule constants. */
   readonly schedule: DiffusionSchedule;
   /** Clean actions a, `[B, A]`. */
   readonly actions: tf.Tensor2D;
   /** Observations s, `[B, S]`. */
   readonly observations: tf.Tensor2D;
-  /** Condition c, `[B, C]`, or null. */
+  /** Condition c, `[1, C]` (shared) or `[B, C]`, or null. */
   readonly condition: tf.Tensor2D | null;
   /** Source of k ~ U{0..K−1} and ε ~ N(0, I). */
   readonly rng: Rng;
@@ -51,7 +73,7 @@ export interface BcLossInputs {
 
 /**
  * Diffusion (behaviour-cloning) loss L_d = mean over B×A of (ε_θ(√ᾱ_k a + √(1−ᾱ_k) ε, k, s, c) − ε)²,
- * with k drawn per row (algorithms.md §1.4; LLMDPD Eq. 5).
+ * with k drawn per row, then ε (row-major), from `rng` (LLMDPD's Eq. 5 with c the condition).
  * @remarks Returns a new scalar; the caller owns it. Differentiable.
  */
 export function bcLoss(inputs: BcLossInputs): tf.Scalar {
@@ -70,19 +92,19 @@ export function bcLoss(inputs: BcLossInputs): tf.Scalar {
   const eps = rng.fillNormal(new Float32Array(rows * actionDim));
   return tf.tidy(() => {
     const noise = tf.tensor2d(eps, [rows, actionDim]);
-    const noisy = tf.add(
+    const noisy = tf.add<tf.Tensor2D>(
       tf.mul(actions, tf.tensor2d(signal, [rows, 1])),
       tf.mul(noise, tf.tensor2d(noiseScale, [rows, 1])),
-    ) as tf.Tensor2D;
+    );
     const predicted = network.predict(noisy, k, observations, condition);
-    return tf.mean(tf.square(tf.sub(predicted, noise))) as tf.Scalar;
+    return tf.mean<tf.Scalar>(tf.square(tf.sub(predicted, noise)));
   });
 }
 
 /** Inputs to {@link sampleActions}. */
 export interface SampleInputs {
   /** The network that denoises. */
-  readonly network: NoiseNetwork;
+  readonly network: NoisePredictor;
   /** Schedule constants. */
   readonly schedule: DiffusionSchedule;
   /** Observations s, `[B, S]`. */
@@ -98,7 +120,7 @@ export interface SampleInputs {
 }
 
 /**
- * The reverse chain (algorithms.md §1.5): x_K ~ N(0, I); for k = K−1 … 0:
+ * The reverse chain: x_K ~ N(0, I); for k = K−1 … 0:
  * x̂0 = clip(√(1/ᾱ_k)·x − √(1/ᾱ_k − 1)·ε_θ(x, k, s, c)), μ = c1_k·x̂0 + c2_k·x, x ← μ + [k > 0]·σ_k·z;
  * output clip(x). Differentiable through every step (the actor loss needs that).
  * @remarks Returns a new `[B, A]` tensor; the caller owns it.
@@ -119,7 +141,7 @@ export function sampleActions(inputs: SampleInputs): tf.Tensor2D {
         -maxAction,
         maxAction,
       );
-      let next = tf.add(tf.mul(x0, posteriorMeanCoef1[k]), tf.mul(x, posteriorMeanCoef2[k])) as tf.Tensor2D;
+      let next = tf.add<tf.Tensor2D>(tf.mul(x0, posteriorMeanCoef1[k]), tf.mul(x, posteriorMeanCoef2[k]));
       if (k > 0) {
         const offset = (k * rows * actionDim) % noise.length;
         const z = tf.tensor2d(noise.subarray(offset, offset + rows * actionDim), [rows, actionDim]);
@@ -127,6 +149,6 @@ export function sampleActions(inputs: SampleInputs): tf.Tensor2D {
       }
       x = next;
     }
-    return tf.clipByValue(x, -maxAction, maxAction) as tf.Tensor2D;
+    return tf.clipByValue<tf.Tensor2D>(x, -maxAction, maxAction);
   });
 }

@@ -1,6 +1,7 @@
 /**
  * The noise-prediction network ε_θ(x_k, k, s, c) of Diffusion-QL, with an optional condition
- * vector c (LLMDPD's prompt embeddings). Layout as in Diffusion-QL (algorithms.md §1.1):
+ * vector c (a task conditioner's output, e.g. LLMDPD's prompt embeddings). Layout as in
+ * Diffusion-QL (`docs/algorithms/diffusion-ql.md`, "Networks"):
  * the step index k goes through a 16-dim sinusoidal embedding and a time MLP
  * (16 → 32, Mish, → 16); the trunk takes [x_k, time features, s, c] through three 256-wide Mish
  * layers to a linear output of the action width.
@@ -139,7 +140,7 @@ export class NoiseNetwork implements NetModule {
       if (condition !== null) {
         if (this.conditionProjection === null)
           throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
-        extra = tf.add(extra, this.conditionProjection.apply(condition, frozen)) as tf.Tensor2D;
+        extra = tf.add<tf.Tensor2D>(extra, this.conditionProjection.apply(condition, frozen));
       }
       return this.trunk.apply(tf.concat([noisyActions, observations], 1), { frozen, extraBias: extra });
     });

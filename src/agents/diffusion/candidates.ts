@@ -1,14 +1,13 @@
 /**
- * Diffusion-QL's action selection, shared by the diffusion agents: each observation is repeated
- * `candidates` times, the policy proposes one action per copy, the critics score them, and one
- * is drawn with probabilities softmax(Q / temperature) (algorithms.md §1.11).
+ * Diffusion-QL's candidate selection at acting time: each observation is repeated `candidates`
+ * times, the policy proposes one action per copy, the critics score them, and one is drawn with
+ * probabilities softmax(Q / temperature) (`docs/algorithms/diffusion-ql.md`, "Acting").
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import { pickBySoftmax } from './config.js';
 
 /** Sizes and sampling settings of {@link selectActions}. */
 export interface SelectionSettings {
@@ -57,4 +56,32 @@ export function selectActions(
     out.set(proposed.subarray((i * m + pick) * A, (i * m + pick + 1) * A), i * A);
   }
   return out;
+}
+
+/**
+ * Draws an index with probabilities softmax(values / temperature), computed stably in float64
+ * on the host; temperature 0 picks the largest value (ties: the first).
+ */
+export function pickBySoftmax(values: ArrayLike<number>, rng: Rng, temperature = 1): number {
+  let max = -Infinity;
+  let best = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] > max) {
+      max = values[i]!;
+      best = i;
+    }
+  }
+  if (temperature === 0) return best;
+  let total = 0;
+  const weights = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    weights[i] = Math.exp((values[i] - max) / temperature);
+    total += weights[i];
+  }
+  let u = rng.float() * total;
+  for (let i = 0; i < values.length; i++) {
+    u -= weights[i];
+    if (u < 0) return i;
+  }
+  return values.length - 1;
 }

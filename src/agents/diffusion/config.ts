@@ -1,0 +1,117 @@
+/**
+ * The configuration fields of a Diffusion-QL-style diffusion policy and its twin critics, with
+ * their defaults (the official code's hopper-medium-replay settings; see
+ * `docs/algorithms/diffusion-ql.md`, "Defaults") and validation rules. `DiffusionQLConfig`
+ * (and so `LLMDPDConfig`) is these fields plus the task conditioner's.
+ *
+ * @module
+ */
+import type { BetaScheduleName } from '../../nets/schedules.js';
+import type { FieldRule } from '../common/config.js';
+
+/** The fields of a Diffusion-QL-style agent. JSON-serialisable; saved with every checkpoint. */
+export interface DiffusionPolicyConfig {
+  /** Observation width S (required). */
+  readonly observationDim: number;
+  /** Action width A (required). */
+  readonly actionDim: number;
+  /** Seed of every random stream (initial weights, batch sampling, diffusion noise, acting). @defaultValue 0 */
+  readonly seed: number;
+  /** Transitions per gradient step. @defaultValue 256 */
+  readonly batchSize: number;
+  /** Discount γ. @defaultValue 0.99 */
+  readonly discount: number;
+  /** Polyak rate τ of the target critics, every step. @defaultValue 0.005 */
+  readonly tau: number;
+  /**
+   * Weight η of the Q term in the actor loss (per-dataset values in the presets,
+   * `DiffusionQLAgent.preset`). @defaultValue 1.0
+   */
+  readonly eta: number;
+  /** Actor (noise network and conditioner) Adam learning rate. @defaultValue 3e-4 */
+  readonly actorLearningRate: number;
+  /** Critic Adam learning rate (fixed at 3e-4 in the official code). @defaultValue 3e-4 */
+  readonly criticLearningRate: number;
+  /**
+   * Global-norm gradient clip for actor and critic; 0 disables. The official code tunes it per
+   * dataset (1.0 for walker2d-medium, 2.0 for halfcheetah-medium-replay, 9.0 for
+   * hopper-medium, ...): use `DiffusionQLAgent.preset(dataset)`. @defaultValue 4.0 (hopper- and
+   * walker2d-medium-replay)
+   */
+  readonly gradientClipNorm: number;
+  /** Diffusion steps K. @defaultValue 5 */
+  readonly diffusionSteps: number;
+  /** Noise schedule. @defaultValue `'vp'` */
+  readonly betaSchedule: BetaScheduleName;
+  /** Noise-network trunk widths. @defaultValue [256, 256, 256] */
+  readonly hiddenDims: readonly number[];
+  /** Critic widths (each of Q1, Q2). @defaultValue [256, 256, 256] */
+  readonly criticHiddenDims: readonly number[];
+  /** Sinusoidal step-embedding width. @defaultValue 16 */
+  readonly timeEmbeddingDim: number;
+  /** Action bound: x̂0 and sampled actions are clipped to [−maxAction, maxAction]. @defaultValue 1.0 */
+  readonly maxAction: number;
+  /** EMA decay of the target actor. @defaultValue 0.995 */
+  readonly emaDecay: number;
+  /** First step at which the EMA actor moves (it stays at the initial weights before). @defaultValue 1000 */
+  readonly emaStartStep: number;
+  /** The EMA actor moves every this many steps. @defaultValue 5 */
+  readonly emaEvery: number;
+  /** Candidate actions sampled per state by `act`, ranked by softmax over min target Q. @defaultValue 50 */
+  readonly actionCandidates: number;
+  /**
+   * Temperature of that softmax; 0 picks the best candidate. Diffusion-QL uses 1, which is close
+   * to greedy when Q values are in the tens or hundreds (D4RL) but close to a uniform pick when
+   * they differ by less than one (short or low-reward tasks). @defaultValue 1
+   */
+  readonly actionTemperature: number;
+}
+
+/** Defaults of every optional field (Diffusion-QL's hopper-medium-replay settings). */
+export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'observationDim' | 'actionDim'>> =
+  Object.freeze({
+    seed: 0,
+    batchSize: 256,
+    discount: 0.99,
+    tau: 0.005,
+    eta: 1.0,
+    actorLearningRate: 3e-4,
+    criticLearningRate: 3e-4,
+    gradientClipNorm: 4.0,
+    diffusionSteps: 5,
+    betaSchedule: 'vp',
+    hiddenDims: Object.freeze([256, 256, 256]),
+    criticHiddenDims: Object.freeze([256, 256, 256]),
+    timeEmbeddingDim: 16,
+    maxAction: 1.0,
+    emaDecay: 0.995,
+    emaStartStep: 1000,
+    emaEvery: 5,
+    actionCandidates: 50,
+    actionTemperature: 1,
+  });
+
+/** Validation rules of {@link DiffusionPolicyConfig}'s fields. */
+export const DIFFUSION_POLICY_RULES: Readonly<Record<keyof DiffusionPolicyConfig, FieldRule>> = Object.freeze({
+  observationDim: 'positiveInt',
+  actionDim: 'positiveInt',
+  seed: 'int',
+  batchSize: 'positiveInt',
+  discount: 'unit',
+  tau: 'unit',
+  eta: 'nonNegative',
+  actorLearningRate: 'positive',
+  criticLearningRate: 'positive',
+  gradientClipNorm: 'nonNegative',
+  diffusionSteps: 'positiveInt',
+  betaSchedule: ['vp', 'linear', 'cosine'],
+  hiddenDims: 'dims',
+  criticHiddenDims: 'dims',
+  timeEmbeddingDim: 'evenPositiveInt',
+  maxAction: 'positive',
+  emaDecay: 'unit',
+  emaStartStep: 'nonNegativeInt',
+  emaEvery: 'positiveInt',
+  actionCandidates: 'positiveInt',
+  actionTemperature: 'nonNegative',
+});
