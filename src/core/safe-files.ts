@@ -95,14 +95,17 @@ export function formatBytes(n: number): string {
 }
 
 function notRegular(options: SafeOpenOptions, file: string, kind: FileKind): DatasetError {
+  if (kind === 'directory') {
+    return new DatasetError(
+      `${options.context}: ${options.what} ${file} is a directory; expected a file. Fix: pass the path of the file itself.`,
+    );
+  }
   const why =
     kind === 'FIFO (named pipe)'
       ? 'reading it would wait for a writer, possibly forever'
       : kind === 'character device' || kind === 'block device'
         ? 'reading it may never end'
-        : kind === 'directory'
-          ? 'a file was expected'
-          : 'only regular files are read';
+        : 'only regular files are read';
   return new DatasetError(
     `${options.context}: ${options.what} ${file} is a ${kind}, not a regular file; ${why}. Fix: pass the path of a regular file (copy the data into one first).`,
   );
