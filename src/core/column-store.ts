@@ -365,7 +365,7 @@ export function manifestInteger(
   const v = manifest[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new DatasetError(
-      `${where}: manifest field '${key}' must be an integer >= ${min}, found ${JSON.stringify(v)}. The manifest is corrupted; re-save.`,
+      `${where}: manifest field '${key}' must be an integer >= ${min}, found ${typeof v === 'number' || v === undefined ? String(v) : JSON.stringify(v)}. The manifest is corrupted; re-save.`,
     );
   }
   return v;

@@ -503,7 +503,7 @@ export function readRows(
         );
       } catch (err) {
         throw new DatasetError(
-          `${context}: reading ${key} rows ${r}..${e - 1} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`,
+          `${context}: reading ${key} rows ${r}..${e - 1} of ${file.filename} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`,
         );
       }
       // Take the heap's buffer after the call: a read that grew the heap replaced it.
