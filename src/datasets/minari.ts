@@ -1,6 +1,7 @@
 /**
  * Minari datasets: {@link loadMinari} reads a dataset folder (`data/main_data.hdf5` plus
- * `data/metadata.json`, shared/facts/envs-and-data.md section 4) into a {@link ReplayBuffer}.
+ * `data/metadata.json`; reading rules in `docs/formats.md`, "Minari datasets") into a
+ * {@link ReplayBuffer}.
  *
  * Layout read:
  *
