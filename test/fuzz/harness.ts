@@ -27,11 +27,18 @@ export class Tally {
   refused = 0;
   slowestMs = 0;
   readonly errorClasses = new Map<string, number>();
+  private readonly startedAt = performance.now();
+  private readonly cpuAtStart = process.cpuUsage();
 
-  /** `loaded N, refused M (DatasetError 12, ...), slowest case X ms`. */
+  /** `loaded N, refused M (DatasetError 12, ...), slowest case X ms, W s wall, C s CPU`. */
   summary(): string {
     const classes = [...this.errorClasses.entries()].map(([k, v]) => `${k} ${v}`).join(', ');
-    return `loaded ${this.loaded}, refused ${this.refused} (${classes}), slowest case ${this.slowestMs.toFixed(0)} ms`;
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    const wall = (performance.now() - this.startedAt) / 1000;
+    return (
+      `loaded ${this.loaded}, refused ${this.refused} (${classes}), slowest case ${this.slowestMs.toFixed(0)} ms, ` +
+      `${wall.toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`
+    );
   }
 }
 
