@@ -43,7 +43,7 @@ describe('loadD4rl', () => {
             loadD4rl(path, { timeouts }),
           );
         }),
-        { seed: FUZZ_SEED + 10, numRuns: runs(300) },
+        { seed: FUZZ_SEED + 10, numRuns: runs(150) },
       );
       console.log(`fuzz D4RL (${bytes.length} bytes): ${tally.summary()}`);
       expect(tally.refused).toBeGreaterThan(0);
@@ -86,7 +86,7 @@ describe('loadMinari', () => {
           const target = minariCase(applyBytes(hdf5, m), JSON.stringify(metadata));
           await expectLoadOrTypedError(tally, `Minari HDF5 ${JSON.stringify(m)}`, () => loadMinari(target));
         }),
-        { seed: FUZZ_SEED + 20, numRuns: runs(250) },
+        { seed: FUZZ_SEED + 20, numRuns: runs(120) },
       );
       console.log(`fuzz Minari HDF5 (${hdf5.length} bytes): ${tally.summary()}`);
       expect(tally.refused).toBeGreaterThan(0);
