@@ -1,7 +1,7 @@
 /**
  * The on-disk container shared by {@link ReplayBuffer} and {@link MultiTaskDataset}: a
  * directory holding a JSON manifest and one binary file of little-endian columns. The layout is
- * specified in `src/buffers/FORMAT.md`; in short:
+ * specified in `docs/formats.md` ("Buffer saves"); in short:
  *
  * ```text
  * <dir>/manifest.json          format, formatVersion, library, format-specific header,
@@ -14,9 +14,10 @@
  * a temporary file that is flushed and renamed to a content-addressed name that no earlier save
  * uses, then the manifest goes to a temporary file that is flushed and renamed over
  * `manifest.json`. The manifest rename is the commit point, so a crash or error at any moment
- * leaves either the previous save or the new one, each complete and loadable. Files of older
- * saves are removed only after the commit. Two processes must not save into the same
- * directory at the same time.
+ * leaves either the previous save or the new one, each complete and loadable. A save refuses a
+ * folder that holds a save of another kind (`src/core/save-folder.ts`), and after the commit it
+ * removes only the data file of the save it replaced and what interrupted saves of the same kind
+ * left there. Two processes must not save into the same directory at the same time.
  *
  * @module
  */
@@ -25,6 +26,8 @@ import * as fs from 'node:fs';
 import { endianness } from 'node:os';
 import * as path from 'node:path';
 import { DatasetError, RlError } from './errors.js';
+import { checkSaveFolder } from './save-folder.js';
+import { MANIFEST_MAX_BYTES, openRegularFileSync, readRegularTextSync, resolveInsideFolder } from './safe-files.js';
 
 /** Name of the library written into every manifest. */
 export const LIBRARY_NAME = 'llmdpd';
@@ -122,6 +125,8 @@ const ALIGN = 8;
 const HOST_IS_LITTLE_ENDIAN = endianness() === 'LE';
 const DATA_FILE_PATTERN = /^data-[0-9a-f]{16}\.bin$/;
 const TEMP_PREFIX = '.tmp-';
+/** The exact names of this module's temporary files: `.tmp-<pid>-<ms>-<n>-data.bin` or `-manifest.json`. */
+const TEMP_FILE_PATTERN = /^\.tmp-\d+-\d+-\d+-(data\.bin|manifest\.json)$/;
 let tempCounter = 0;
 
 function dtypeOf(data: ColumnArray): ColumnDtype {
@@ -184,7 +189,12 @@ function removeQuietly(file: string): void {
 /** The data file the manifest currently in `dir` points to, or null. */
 function committedDataFile(dir: string): string | null {
   try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as { dataFile?: unknown };
+    const text = readRegularTextSync(path.join(dir, MANIFEST_FILE), {
+      what: 'the manifest',
+      context: 'writeColumnStore',
+      maxBytes: MANIFEST_MAX_BYTES,
+    });
+    const m = JSON.parse(text) as { dataFile?: unknown };
     return typeof m.dataFile === 'string' ? m.dataFile : null;
   } catch {
     return null;
@@ -204,13 +214,15 @@ function wrapIo(err: unknown, message: string): unknown {
 /**
  * Writes `columns` and a manifest made of `header` plus the column list into `dir`, atomically
  * (see the module comment). `dir` is created if needed. Only `manifest.json`, `data-*.bin`
- * and `.tmp-*` files in `dir` are ever touched.
+ * and this module's `.tmp-*` files in `dir` are ever touched, and old data files are removed
+ * only when `dir` already held a save of the same format.
  *
  * @param dir - the save directory.
  * @param header - the manifest's leading fields: at least `format` and `formatVersion`.
  * @param columns - the columns, written in this order.
  * @param options - see {@link BufferSaveOptions}.
  * @param what - what is being saved, for messages.
+ * @throws {@link SaveConflictError} when `dir` holds a save of another kind (nothing is written).
  * @throws {@link DatasetError} wrapping the file system error when a file cannot be written;
  *   the previous save is left in force.
  */
@@ -231,6 +243,14 @@ export function writeColumnStore(
     }
     names.add(c.name);
   }
+  const folder = checkSaveFolder(dir, {
+    format: header.format,
+    marker: MANIFEST_FILE,
+    what,
+    context: `Saving ${what}`,
+  });
+  const previousDataFile = folder.previous?.['dataFile'];
+  const sameKindBefore = folder.previous !== null;
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
@@ -306,14 +326,19 @@ export function writeColumnStore(
     if (!committed && dataFile !== null && committedDataFile(dir) !== dataFile) removeQuietly(path.join(dir, dataFile));
     throw wrapIo(err, `Could not save ${what} to ${dir} (the previous save there, if any, is unchanged)`);
   }
-  // 5. Remove what older or interrupted saves left behind.
-  try {
-    for (const entry of fs.readdirSync(dir)) {
-      if (entry.startsWith(TEMP_PREFIX) || (DATA_FILE_PATTERN.test(entry) && entry !== dataFile))
-        removeQuietly(path.join(dir, entry));
+  // 5. Remove the replaced save's data file, and what interrupted saves of this same kind left
+  //    behind; in a folder that held no save of this kind, only the replaced data file can exist.
+  if (typeof previousDataFile === 'string' && DATA_FILE_PATTERN.test(previousDataFile) && previousDataFile !== dataFile)
+    removeQuietly(path.join(dir, previousDataFile));
+  if (sameKindBefore) {
+    try {
+      for (const entry of fs.readdirSync(dir)) {
+        if (TEMP_FILE_PATTERN.test(entry) || (DATA_FILE_PATTERN.test(entry) && entry !== dataFile))
+          removeQuietly(path.join(dir, entry));
+      }
+    } catch {
+      /* best effort: leftovers are harmless */
     }
-  } catch {
-    /* best effort: leftovers are harmless */
   }
   options.onProgress?.('committed');
 }
@@ -340,7 +365,7 @@ export function manifestInteger(
   const v = manifest[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
     throw new DatasetError(
-      `${where}: manifest field '${key}' must be an integer >= ${min}, found ${JSON.stringify(v)}. The manifest is corrupted; re-save.`,
+      `${where}: manifest field '${key}' must be an integer >= ${min}, found ${typeof v === 'number' || v === undefined ? String(v) : JSON.stringify(v)}. The manifest is corrupted; re-save.`,
     );
   }
   return v;
@@ -361,14 +386,15 @@ export function readColumnStore<T>(
 ): T {
   const what = expected.what;
   const manifestPath = path.join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(manifestPath, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(dir, what, `there is no ${MANIFEST_FILE}. Pass the directory given to save().`);
-    throw wrapIo(err, `Cannot load ${what} from ${dir}`);
-  }
+  const text = readRegularTextSync(manifestPath, {
+    what: MANIFEST_FILE,
+    context: `Cannot load ${what} from ${dir}`,
+    maxBytes: MANIFEST_MAX_BYTES,
+    missing: () =>
+      new DatasetError(
+        `Cannot load ${what} from ${dir}: there is no ${MANIFEST_FILE}. Pass the directory given to save().`,
+      ),
+  });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -434,22 +460,16 @@ export function readColumnStore<T>(
       );
     records.set(r.name as string, r as unknown as ColumnRecord);
   });
-  const dataPath = path.join(dir, dataFile);
-  let fd: number;
+  const dataPath = resolveInsideFolder(dir, dataFile, { context: where, field: `${MANIFEST_FILE} field 'dataFile'` });
+  const { fd, size: actualBytes } = openRegularFileSync(dataPath, {
+    what: `the data file`,
+    context: where,
+    missing: () =>
+      new DatasetError(
+        `${where}: the data file ${dataFile} named by ${MANIFEST_FILE} is missing. Copy the whole directory, not only the manifest.`,
+      ),
+  });
   try {
-    fd = fs.openSync(dataPath, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      fail(
-        dir,
-        what,
-        `the data file ${dataFile} named by ${MANIFEST_FILE} is missing. Copy the whole directory, not only the manifest.`,
-      );
-    }
-    throw wrapIo(err, where);
-  }
-  try {
-    const actualBytes = fs.fstatSync(fd).size;
     if (actualBytes !== dataBytes) {
       fail(
         dir,

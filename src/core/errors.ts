@@ -24,6 +24,24 @@ export class ShapeError extends RlError {}
 /** A dataset, buffer file or transition is malformed (NaN, wrong version, missing key, ...). */
 export class DatasetError extends RlError {}
 
+/**
+ * A save was refused because its folder already holds a save of another kind (a replay buffer, an
+ * agent checkpoint, a run folder, ...) or a file the save would overwrite without owning it.
+ * Nothing on disk was changed.
+ */
+export class SaveConflictError extends DatasetError {
+  /**
+   * @param message - what is in the folder, what the save would have done, and how to fix it.
+   * @param found - a short name of what the folder holds, e.g. `a ReplayBuffer save`.
+   */
+  constructor(
+    message: string,
+    readonly found: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An environment broke the Gymnasium contract or was used out of order. */
 export class EnvError extends RlError {}
 

@@ -2,7 +2,7 @@
  * D4RL HDF5 files: {@link loadD4rl} reads one into a {@link ReplayBuffer} with the semantics of
  * D4RL's `qlearning_dataset`, and {@link writeD4rl} writes a buffer in the same layout.
  *
- * File layout (shared/facts/envs-and-data.md section 3.1), `N` rows:
+ * File layout (D4RL's HDF5 files; reading rules in `docs/formats.md`, "D4RL files"), `N` rows:
  *
  * | key | shape | dtype read | dtype written |
  * |---|---|---|---|
@@ -30,9 +30,11 @@ import {
   type ColumnInfo,
   type H5File,
   type H5Lib,
+  checkDeclaredSize,
   columnInfo,
   finiteCheck,
   flagCheck,
+  hdf5Section,
   loadH5,
   openHdf5,
   readRows,
@@ -164,7 +166,7 @@ const REQUIRED = ['observations', 'actions', 'rewards', 'terminals'] as const;
  * {@link ReplayBuffer}. Nothing is downloaded.
  *
  * **`timeouts: 'drop'` (default)** is D4RL's `qlearning_dataset(env, terminate_on_end=False)`
- * exactly (d4rl/__init__.py; facts section 3.3):
+ * exactly (d4rl/__init__.py):
  *
  * - row t becomes (s[t], a[t], r[t], s' = s[t+1], terminal[t]); `next_observations` is ignored;
  * - a final timestep (timeouts[t] or explicit_ends[t], or the step counter at `maxEpisodeSteps - 1` without a
@@ -208,19 +210,21 @@ export async function loadD4rl(path: string, options: D4rlLoadOptions = {}): Pro
     throw new ConfigError(`${CTX}: maxEpisodeSteps must be an integer >= 1, got ${String(maxEpisodeSteps)}.`);
   }
   const lib = await loadH5();
-  const file = openHdf5(lib, path, CTX);
-  try {
-    return readD4rl(lib, file, path, mode, maxEpisodeSteps, options);
-  } finally {
-    file.close();
-  }
+  return hdf5Section(lib, CTX, path, () => {
+    const { file, bytes } = openHdf5(lib, path, CTX);
+    try {
+      return readD4rl(lib, file, path, bytes, mode, maxEpisodeSteps, options);
+    } finally {
+      file.close();
+    }
+  });
 }
 
 /** Every dataset path of a file, sorted. */
 function datasetPaths(lib: H5Lib, file: H5File): string[] {
   return file
     .paths()
-    .filter((p) => safeGet(file, p) instanceof lib.api.Dataset)
+    .filter((p) => safeGet(file, p, CTX) instanceof lib.api.Dataset)
     .sort();
 }
 
@@ -235,9 +239,17 @@ function checkColumn(
   rows: number | undefined,
   keys: readonly string[],
 ): ColumnInfo {
-  const info = columnInfo(lib, file, key);
+  const info = columnInfo(lib, file, key, CTX);
   if (info === undefined) {
-    const where = safeGet(file, key) === undefined ? 'has no' : 'has a group, not a dataset, at';
+    const entity = safeGet(file, key, CTX);
+    const where =
+      entity === undefined
+        ? 'has no'
+        : entity instanceof lib.api.Group
+          ? 'has a group, not a dataset, at'
+          : entity instanceof lib.api.Datatype
+            ? 'has a named datatype, not a dataset, at'
+            : 'has a broken link, not a dataset, at';
     throw new DatasetError(
       `${CTX}: ${path} ${where} "${key}" (datasets: ${keys.join(', ') || 'none'}). ` +
         `Fix: D4RL files need ${REQUIRED.join(', ')}; check that this is a D4RL dataset file.`,
@@ -306,6 +318,7 @@ function readD4rl(
   lib: H5Lib,
   file: H5File,
   path: string,
+  fileBytes: number,
   mode: D4rlTimeoutMode,
   maxEpisodeSteps: number,
   options: D4rlLoadOptions,
@@ -342,6 +355,14 @@ function readD4rl(
   const qvelInfo =
     readInfos && has('infos/qvel') ? checkColumn(lib, file, path, 'infos/qvel', real, 'matrix', n, keys) : undefined;
   if (n === 0) throw new DatasetError(`${CTX}: "observations" has 0 rows; the file holds no data.`);
+  checkDeclaredSize(
+    CTX,
+    path,
+    fileBytes,
+    [obsInfo, actInfo, rewInfo, termInfo, toutInfo, nextInfo, explicitInfo, taskInfo, qposInfo, qvelInfo]
+      .filter((c) => c !== undefined)
+      .map((c) => ({ key: c.key, values: n * rowSize(c.shape), elementBytes: c.elementBytes })),
+  );
   if (mode === 'keep' && nextInfo === undefined) {
     throw new DatasetError(
       `${CTX}: timeouts 'keep' needs "next_observations" (the real s' of a time-out row), and ${path} has none. ` +
@@ -547,7 +568,7 @@ function readMetadata(lib: H5Lib, file: H5File, keys: readonly string[]): Record
   const out: Record<string, string | number> = {};
   for (const key of keys) {
     if (!key.startsWith('metadata/')) continue;
-    const ds = safeGet(file, key);
+    const ds = safeGet(file, key, CTX);
     if (!(ds instanceof lib.api.Dataset)) continue;
     const shape = ds.metadata.shape ?? [];
     if (shape.length !== 0) continue;
@@ -560,7 +581,7 @@ function readMetadata(lib: H5Lib, file: H5File, keys: readonly string[]): Record
 /** The dataset id: the option, else `metadata/dataset_id`, else parsed from the file name. */
 function resolveDatasetId(lib: H5Lib, file: H5File, path: string, given: string | undefined): string | undefined {
   if (given !== undefined) return given;
-  const stored = safeGet(file, 'metadata/dataset_id');
+  const stored = safeGet(file, 'metadata/dataset_id', CTX);
   if (stored instanceof lib.api.Dataset) {
     const v = smallValue(stored);
     if (typeof v === 'string' && v.length > 0) return v;

@@ -12,9 +12,13 @@
  *
  * @module
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import h5wasm from 'h5wasm/node';
-import { DatasetError, NotFoundError } from '../core/errors.js';
+import { DatasetError, NotFoundError, RlError } from '../core/errors.js';
+import { formatBytes, openRegularFileSync } from '../core/safe-files.js';
 
 /** h5wasm's high-level API (File, Group, Dataset). */
 export type H5Api = typeof h5wasm;
@@ -36,103 +40,280 @@ export interface H5Lib {
 }
 
 let loading: Promise<H5Lib> | undefined;
+let current: H5Lib | undefined;
+let instances = 0;
 
 /**
- * Loads h5wasm once per process. HDF5 errors are switched to thrown exceptions (h5wasm's
- * `activate_throwing_error_handler`) instead of diagnostics printed to stderr and a negative
- * id, so every failure reaches our error mapping.
+ * Loads h5wasm (once, or again after {@link discardH5}). HDF5 errors are switched to thrown
+ * exceptions (h5wasm's `activate_throwing_error_handler`) instead of diagnostics printed to
+ * stderr and a negative id, so every failure reaches our error mapping.
  */
 export function loadH5(): Promise<H5Lib> {
-  loading ??= h5wasm.ready.then((module) => {
-    module.activate_throwing_error_handler();
-    return { api: h5wasm, module };
-  });
+  loading ??= instantiate();
   return loading;
 }
 
-/** Bytes per block when reading or writing a big column: big enough to amortise calls, small for the WASM heap. */
-export const BLOCK_BYTES = 4 << 20;
+async function instantiate(): Promise<H5Lib> {
+  const api = instances === 0 ? h5wasm : await freshApi(instances);
+  instances++;
+  const module = await api.ready;
+  module.activate_throwing_error_handler();
+  current = { api, module };
+  return current;
+}
 
-/** The HDF5 format signature, found at byte 0 or at 512, 1024, 2048, ... after a user block. */
-const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Path of h5wasm's Node entry point, found the way Node resolves the package. */
+function h5wasmEntryPath(): string {
+  const dirs = createRequire(import.meta.url).resolve.paths('h5wasm') ?? [];
+  for (const dir of dirs) {
+    const candidate = join(dir, 'h5wasm', 'dist', 'node', 'hdf5_hl.js');
+    try {
+      closeSync(openRegularFileSync(candidate, { what: 'h5wasm', context: 'loadH5' }).fd);
+      return candidate;
+    } catch {
+      /* try the next folder */
+    }
+  }
+  throw new DatasetError('loadH5: cannot find h5wasm/dist/node/hdf5_hl.js to restart HDF5. Fix: reinstall h5wasm.');
+}
+
+/**
+ * A new copy of h5wasm, with its own WebAssembly memory: the same entry file imported under a
+ * query string, which Node (and Jest) treat as a new module, so its factory runs again.
+ */
+async function freshApi(n: number): Promise<H5Api> {
+  const file = h5wasmEntryPath();
+  const specifier =
+    process.platform === 'win32' ? `${pathToFileURL(file).href}?instance=${n}` : `${file}?instance=${n}`;
+  const fresh = (await import(specifier)) as { default: H5Api };
+  return fresh.default;
+}
+
+/** The Emscripten file system of an h5wasm module, as far as {@link discardH5} needs it. */
+interface EmscriptenStreams {
+  readonly streams: readonly ({ readonly fd?: number } | null | undefined)[];
+  close(stream: object): void;
+}
+
+/** The files HDF5 still holds open in `lib` (standard streams excluded). */
+function openStreams(lib: H5Lib): object[] {
+  const fs = (lib.module as unknown as { FS?: EmscriptenStreams }).FS;
+  if (fs === undefined || !Array.isArray(fs.streams)) return [];
+  return fs.streams.filter((s, i): s is { readonly fd?: number } => i > 2 && s !== null && s !== undefined);
+}
+
+/**
+ * Drops an h5wasm instance after a failure that may have left it unusable or holding files: an
+ * HDF5 error raised in the middle of an h5wasm call skips the call's clean-up, so the objects
+ * it opened keep the file (and its descriptor) open after `close()`, and a WebAssembly trap or
+ * abort leaves the instance dead. Every file it still holds is closed, and the next
+ * {@link loadH5} starts a fresh instance.
+ */
+export function discardH5(lib: H5Lib): void {
+  const fs = (lib.module as unknown as { FS?: EmscriptenStreams }).FS;
+  for (const stream of openStreams(lib)) {
+    try {
+      fs?.close(stream);
+    } catch {
+      /* already closed or the instance is dead: nothing more to release */
+    }
+  }
+  if (current === lib) {
+    current = undefined;
+    loading = undefined;
+  }
+}
+
+/** True for a WebAssembly trap or an Emscripten abort (`RuntimeError`), after which an instance is dead. */
+function isWasmCrash(error: unknown): boolean {
+  // Duck-typed: the error may come from another realm (Jest runs modules in a vm context).
+  const e = error as { name?: unknown; message?: unknown } | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    (e.name === 'RuntimeError' || (typeof e.message === 'string' && e.message.startsWith('Aborted(')))
+  );
+}
+
+/** `error.name` and `error.message` of any thrown value, realm-independent. */
+function describeError(error: unknown): { name: string; message: string } {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  if (typeof e === 'object' && e !== null && typeof e.message === 'string')
+    return { name: typeof e.name === 'string' ? e.name : 'Error', message: e.message };
+  return { name: typeof error, message: String(error) };
+}
 
 /** The deepest HDF5 diagnostic line of an h5wasm error (`H5F__super_read(): truncated file: ...`). */
 export function hdf5Reason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = describeError(error).message;
   const lines = [...text.matchAll(/ in ([A-Za-z0-9_]+\(\)): ([^\n]+)/g)];
   const last = lines[lines.length - 1];
   return last === undefined ? text.split('\n')[0].trim() : `${last[1]}: ${last[2].trim()}`;
 }
 
 /**
- * Checks that `path` is a complete HDF5 file, then opens it read-only.
+ * Runs `work` (all the HDF5 calls of one load, synchronous, files closed at its end) and turns
+ * every failure into a typed error: errors of the library pass through; a WebAssembly trap or
+ * abort, an HDF5 diagnostic, an allocation failure (`RangeError`) or any other error of h5wasm
+ * becomes a {@link DatasetError} that names the file. When the failure left the instance dead or
+ * holding files, the instance is discarded ({@link discardH5}).
+ *
+ * @param context - the calling API, for messages.
+ * @param path - the file being read, for messages.
+ */
+export function hdf5Section<T>(lib: H5Lib, context: string, path: string, work: () => T): T {
+  try {
+    const result = work();
+    if (openStreams(lib).length > 0) discardH5(lib);
+    return result;
+  } catch (error) {
+    const crashed = isWasmCrash(error);
+    if (crashed || openStreams(lib).length > 0) discardH5(lib);
+    if (error instanceof RlError) throw error;
+    const fix = 'Fix: the file is damaged; fetch or write it again.';
+    const { name, message } = describeError(error);
+    if (crashed) {
+      throw new DatasetError(
+        `${context}: HDF5 crashed while reading ${path} (${message}); its structure is damaged. ${fix}`,
+        { cause: error },
+      );
+    }
+    if (message.includes('HDF5-DIAG')) {
+      throw new DatasetError(`${context}: HDF5 cannot read ${path}: ${hdf5Reason(error)}. ${fix}`, { cause: error });
+    }
+    if (name === 'RangeError') {
+      throw new DatasetError(`${context}: ${path} declares more data than can be held in memory (${message}). ${fix}`, {
+        cause: error,
+      });
+    }
+    throw new DatasetError(
+      `${context}: cannot read ${path}; its HDF5 structure is not as expected (${name}: ${message}). ${fix}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Bytes per block when reading or writing a big column: big enough to amortise calls, small for the WASM heap. */
+export const BLOCK_BYTES = 4 << 20;
+
+/**
+ * How many times its size a file may declare in datasets. Deflate, HDF5's usual filter, cannot
+ * compress by more than about 1032:1, so a file that declares more is damaged (or made of
+ * never-written chunks), and its declared sizes are not allocated.
+ */
+export const MAX_DECLARED_RATIO = 1100;
+
+/** The HDF5 format signature, found at byte 0 or at 512, 1024, 2048, ... after a user block. */
+const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** An HDF5 file opened by {@link openHdf5}. */
+export interface OpenedHdf5 {
+  /** The open file; close it. */
+  readonly file: H5File;
+  /** Its size in bytes when it was checked. */
+  readonly bytes: number;
+}
+
+/**
+ * Checks that `path` is a regular, complete HDF5 file, then opens it read-only. The check opens
+ * the file without blocking, so a FIFO or a device is refused before HDF5 sees it.
  *
  * @param context - the calling API, for messages.
  * @throws {@link NotFoundError} when nothing is at `path`.
- * @throws {@link DatasetError} when it is a directory, not HDF5 (no signature), truncated (the
- *   superblock's end-of-file address lies beyond the file's size), or HDF5 cannot open it.
+ * @throws {@link DatasetError} when it is a directory or another special file, not HDF5 (no
+ *   signature), truncated (the superblock's end-of-file address lies beyond the file's size),
+ *   or HDF5 cannot open it.
  */
-export function openHdf5(lib: H5Lib, path: string, context: string): H5File {
-  let size: number;
+export function openHdf5(lib: H5Lib, path: string, context: string): OpenedHdf5 {
+  const { fd, size } = openRegularFileSync(path, {
+    what: 'the HDF5 file',
+    context,
+    missing: (p) => new NotFoundError(`${context}: no file at ${p}. Fix: check the path; nothing is downloaded.`),
+  });
   try {
-    const st = statSync(path);
-    if (st.isDirectory())
-      throw new DatasetError(
-        `${context}: ${path} is a directory; expected an HDF5 file. Fix: pass the path of the .hdf5 file.`,
-      );
-    size = st.size;
-  } catch (e) {
-    if (e instanceof DatasetError) throw e;
-    throw new NotFoundError(
-      `${context}: no file at ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}). Fix: check the path; nothing is downloaded.`,
-    );
+    checkSignature(fd, path, size, context);
+  } finally {
+    closeSync(fd);
   }
-  checkSignature(path, size, context);
   try {
-    return new lib.api.File(path, 'r');
+    return { file: new lib.api.File(path, 'r'), bytes: size };
   } catch (e) {
+    if (isWasmCrash(e)) throw e;
     const reason = hdf5Reason(e);
     const trunc = /eof = (\d+).*stored_eof = (\d+)/.exec(reason);
     if (trunc !== null) {
       throw new DatasetError(
         `${context}: ${path} is truncated: it has ${trunc[1]} bytes but its HDF5 superblock says ${trunc[2]}. ` +
           'Fix: the download or copy was interrupted; fetch or write the file again.',
+        { cause: e },
       );
     }
     throw new DatasetError(
       `${context}: HDF5 cannot open ${path}: ${reason}. Fix: check that the file is a complete HDF5 file.`,
+      { cause: e },
     );
   }
 }
 
 /** Throws unless the HDF5 signature sits at byte 0 or at a user-block boundary (512, 1024, ...). */
-function checkSignature(path: string, size: number, context: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(8);
-    for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
-      readSync(fd, head, 0, 8, at);
-      if (head.equals(SIGNATURE)) return;
-    }
-  } finally {
-    closeSync(fd);
+function checkSignature(fd: number, path: string, size: number, context: string): void {
+  const head = Buffer.alloc(8);
+  for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+    readSync(fd, head, 0, 8, at);
+    if (head.equals(SIGNATURE)) return;
   }
-  const first = size === 0 ? 'it is empty' : `it starts with ${JSON.stringify(readStart(path, Math.min(size, 16)))}`;
+  const start = Buffer.alloc(Math.min(size, 16));
+  readSync(fd, start, 0, start.length, 0);
+  const first = size === 0 ? 'it is empty' : `it starts with ${JSON.stringify(start.toString('latin1'))}`;
   throw new DatasetError(
     `${context}: ${path} is not an HDF5 file: it has no HDF5 signature (${size} bytes; ${first}). ` +
       'Fix: pass a D4RL/Minari .hdf5 file; an HTML error page or a cut download also looks like this.',
   );
 }
 
-/** The first `n` bytes of a file as text with control characters escaped, for messages. */
-function readStart(path: string, n: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(n);
-    readSync(fd, b, 0, n, 0);
-    return b.toString('latin1');
-  } finally {
-    closeSync(fd);
+/** One dataset a reader is about to load, for {@link checkDeclaredSize}. */
+export interface DeclaredColumn {
+  /** The dataset's key. */
+  readonly key: string;
+  /** Values it declares (rows times values per row). */
+  readonly values: number;
+  /** Bytes per value in the file. */
+  readonly elementBytes: number;
+}
+
+/**
+ * Refuses a file whose datasets declare more data than it can hold: more than
+ * {@link MAX_DECLARED_RATIO} times the file's size (no compression gets there, so the header is
+ * damaged), or a count that is not a safe integer. Runs before anything is allocated, so an
+ * absurd row count is a {@link DatasetError} rather than a `RangeError` or an out-of-memory crash.
+ *
+ * @param fileBytes - the file's size.
+ * @throws {@link DatasetError} naming the largest dataset and the sizes.
+ */
+export function checkDeclaredSize(
+  context: string,
+  path: string,
+  fileBytes: number,
+  columns: readonly DeclaredColumn[],
+): void {
+  let total = 0;
+  let largest: DeclaredColumn | undefined;
+  for (const c of columns) {
+    const bytes = c.values * c.elementBytes;
+    if (!Number.isSafeInteger(c.values) || !Number.isSafeInteger(bytes)) {
+      throw new DatasetError(
+        `${context}: "${c.key}" in ${path} declares ${String(c.values)} values, which no file can hold; its header is damaged. Fix: fetch or write the file again.`,
+      );
+    }
+    total += bytes;
+    if (largest === undefined || bytes > largest.values * largest.elementBytes) largest = c;
+  }
+  if (largest !== undefined && total > fileBytes * MAX_DECLARED_RATIO + (1 << 20)) {
+    throw new DatasetError(
+      `${context}: ${path} declares ${formatBytes(total)} of data (the largest, "${largest.key}", ${largest.values} values) ` +
+        `but the file is ${formatBytes(fileBytes)}: no HDF5 compression reaches that ratio, so its header is damaged. ` +
+        'Fix: fetch or write the file again.',
+    );
   }
 }
 
@@ -154,13 +335,20 @@ export interface ColumnInfo {
 }
 
 /** Describes the dataset at `key`, or returns `undefined` when the file has no dataset there. */
-export function columnInfo(lib: H5Lib, file: H5File, key: string): ColumnInfo | undefined {
-  const entity = safeGet(file, key);
+export function columnInfo(lib: H5Lib, file: H5File, key: string, context = 'HDF5'): ColumnInfo | undefined {
+  const entity = safeGet(file, key, context);
   if (!(entity instanceof lib.api.Dataset)) return undefined;
   const m = entity.metadata;
+  if (m.virtual_sources !== undefined && m.virtual_sources.length > 0) {
+    const source = m.virtual_sources[0];
+    throw new DatasetError(
+      `${context}: "${key}" is a virtual dataset mapped from ${JSON.stringify(source.file_name)}:${source.dset_name}; ` +
+        'this reader does not read data from other files. Fix: store the values in this file (h5py: f.create_dataset with the data).',
+    );
+  }
   const classes = lib.module.H5T_class_t;
   let kind: ColumnKind = 'other';
-  let dtype = 'unknown';
+  let dtype: string;
   if (m.type === classes.H5T_FLOAT.value) {
     kind = 'float';
     dtype = `float${m.size * 8}`;
@@ -183,8 +371,33 @@ export function columnInfo(lib: H5Lib, file: H5File, key: string): ColumnInfo | 
   return { key, shape: m.shape ?? [], kind, dtype, elementBytes: m.size };
 }
 
-/** `file.get(key)` that returns `undefined` instead of throwing for a missing intermediate group. */
-export function safeGet(group: H5Group, key: string): ReturnType<H5Group['get']> | undefined {
+/**
+ * `group.get(key)` that never leaves the file: each link along `key` is checked, without being
+ * followed, before the next is looked at, and an external link (into another file, which HDF5
+ * would open by its stored name) is refused. Returns `undefined` for a missing key or a missing
+ * intermediate group.
+ *
+ * @param context - the calling API, for messages.
+ * @throws {@link DatasetError} when a link along `key` leads into another file.
+ */
+export function safeGet(group: H5Group, key: string, context = 'HDF5'): ReturnType<H5Group['get']> | undefined {
+  let prefix = group.path === '/' ? '' : group.path;
+  for (const part of key.split('/')) {
+    if (part === '') continue;
+    prefix = `${prefix}/${part}`;
+    let link: { filename?: string; obj_path?: string } | undefined;
+    try {
+      link = group.get_external_link(prefix);
+    } catch {
+      return undefined;
+    }
+    if (link !== undefined && link !== null && typeof link.filename === 'string') {
+      throw new DatasetError(
+        `${context}: "${prefix.slice(1)}" is an external link to ${JSON.stringify(link.filename)}:${String(link.obj_path)}; ` +
+          'this reader does not follow links into other files. Fix: copy the data into this file (h5py: f.copy) and remove the link.',
+      );
+    }
+  }
   try {
     return group.get(key) ?? undefined;
   } catch {
@@ -265,7 +478,7 @@ export function readRows(
   check?: (block: ArrayLike<number>, firstRow: number) => void,
 ): void {
   if (end <= start) return;
-  const ds = file.get(key) as H5Dataset;
+  const ds = safeGet(file, key, context) as H5Dataset;
   const m = ds.metadata;
   const shape = m.shape ?? [];
   const dim = rowSize(shape);
@@ -290,7 +503,7 @@ export function readRows(
         );
       } catch (err) {
         throw new DatasetError(
-          `${context}: reading ${key} rows ${r}..${e - 1} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`,
+          `${context}: reading ${key} rows ${r}..${e - 1} of ${file.filename} failed: ${hdf5Reason(err)}. Fix: the file is damaged; fetch or write it again.`,
         );
       }
       // Take the heap's buffer after the call: a read that grew the heap replaced it.

@@ -1,6 +1,7 @@
 /**
  * Minari datasets: {@link loadMinari} reads a dataset folder (`data/main_data.hdf5` plus
- * `data/metadata.json`, shared/facts/envs-and-data.md section 4) into a {@link ReplayBuffer}.
+ * `data/metadata.json`; reading rules in `docs/formats.md`, "Minari datasets") into a
+ * {@link ReplayBuffer}.
  *
  * Layout read:
  *
@@ -20,20 +21,22 @@
  *
  * @module
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
 import { closeMatches } from '../buffers/suggest.js';
 import { DatasetError, NotFoundError } from '../core/errors.js';
+import { MANIFEST_MAX_BYTES, readRegularTextSync } from '../core/safe-files.js';
 import { Box, type BoxDtype, Dict, Discrete, type Space } from '../core/spaces.js';
 import {
   type H5File,
-  type H5Group,
   type H5Lib,
   columnInfo,
   finiteCheck,
+  checkDeclaredSize,
   flagCheck,
+  hdf5Section,
   loadH5,
   openHdf5,
   readRows,
@@ -199,7 +202,7 @@ export function spaceFromMinari(json: unknown, where: string): Space | undefined
         const shape = o['shape'];
         if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d)))
           throw new Error(`shape ${JSON.stringify(shape)} is not a list of integers`);
-        const dtype = String(o['dtype'] ?? 'float32');
+        const dtype = typeof o['dtype'] === 'string' ? o['dtype'] : 'float32';
         const boxDtype: BoxDtype = dtype === 'float64' ? 'float64' : dtype.startsWith('float') ? 'float32' : 'int32';
         const low = flatNumbers(o['low']);
         const high = flatNumbers(o['high']);
@@ -329,7 +332,7 @@ function layoutOf(lib: H5Lib, file: H5File, base: string): { leaves: FlatLeaf[];
   let rows = -1;
   let offset = 0;
   const visit = (path: string, rel: string): void => {
-    const entity = safeGet(file, path);
+    const entity = safeGet(file, path, CTX);
     if (entity instanceof lib.api.Group) {
       const keys = sortedKeys(entity.keys());
       if (keys.length === 0)
@@ -337,10 +340,10 @@ function layoutOf(lib: H5Lib, file: H5File, base: string): { leaves: FlatLeaf[];
       for (const k of keys) visit(`${path}/${k}`, rel === '' ? k : `${rel}/${k}`);
       return;
     }
-    const info = columnInfo(lib, file, path);
+    const info = columnInfo(lib, file, path, CTX);
     if (info === undefined)
       throw new DatasetError(
-        `${CTX}: the file has no "${path}". Fix: every episode needs observations, actions, rewards, terminations and truncations.`,
+        `${CTX}: the file has no dataset "${path}"${entity === undefined ? '' : ' (something else is there)'}. Fix: every episode needs observations, actions, rewards, terminations and truncations.`,
       );
     if (info.kind !== 'float' && info.kind !== 'int' && info.kind !== 'bool') {
       throw new DatasetError(
@@ -371,6 +374,52 @@ function sameLayout(a: readonly FlatLeaf[], b: readonly FlatLeaf[], what: string
     );
 }
 
+/** The leaves a space flattens to (key and shape per leaf), or `undefined` for space types without a core equivalent. */
+function spaceLeaves(space: Space, prefix: string): { key: string; shape: readonly number[] }[] | undefined {
+  if (space instanceof Dict) {
+    const out: { key: string; shape: readonly number[] }[] = [];
+    const spaces: Readonly<Record<string, Space>> = space.spaces;
+    for (const k of sortedKeys(Object.keys(spaces))) {
+      const inner = spaceLeaves(spaces[k], prefix === '' ? k : `${prefix}/${k}`);
+      if (inner === undefined) return undefined;
+      out.push(...inner);
+    }
+    return out;
+  }
+  if (space instanceof Box) return [{ key: prefix, shape: space.shape }];
+  if (space instanceof Discrete) return [{ key: prefix, shape: [] }];
+  return undefined;
+}
+
+/**
+ * Throws unless the metadata's space describes the data: the same leaves (Dict keys), each with
+ * as many values per step as the data holds. A space the reader cannot map (Tuple, Text, ...)
+ * is not compared.
+ */
+function checkSpaceAgrees(
+  space: Space | undefined,
+  layout: readonly FlatLeaf[],
+  metaKey: string,
+  dataKey: string,
+): void {
+  if (space === undefined) return;
+  const expected = spaceLeaves(space, '');
+  if (expected === undefined) return;
+  const shape = (s: readonly number[]) => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
+  const describe = (leaves: readonly { key: string; shape: readonly number[] }[]) =>
+    leaves.map((l) => `${l.key === '' ? '' : `${l.key} `}${shape(l.shape)}`).join(', ');
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const agree =
+    expected.length === layout.length &&
+    expected.every((e, i) => e.key === layout[i].key && size(e.shape) === layout[i].size);
+  if (!agree) {
+    throw new DatasetError(
+      `${CTX}: metadata ${metaKey} describes ${describe(expected)} per step, but the data's "${dataKey}" hold ${describe(layout)} per step. ` +
+        'Fix: the metadata does not belong to this data; regenerate the dataset (or its metadata.json) with Minari.',
+    );
+  }
+}
+
 /** One episode's group name, id and number of steps. */
 interface EpisodeEntry {
   readonly name: string;
@@ -387,7 +436,8 @@ function readMetadata(
   let metadata: Record<string, unknown>;
   let source: MinariInfo['metadataSource'];
   if (existsSync(jsonPath)) {
-    const parsed = parsePythonJson(readFileSync(jsonPath, 'utf8'), jsonPath);
+    const text = readRegularTextSync(jsonPath, { what: 'the metadata', context: CTX, maxBytes: MANIFEST_MAX_BYTES });
+    const parsed = parsePythonJson(text, jsonPath);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new DatasetError(`${CTX}: ${jsonPath} holds ${typeof parsed}; expected a JSON object.`);
     metadata = { ...(parsed as Record<string, unknown>) };
@@ -436,8 +486,27 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
   const dataDir = join(dir, 'data');
   const dataFile = join(dataDir, 'main_data.hdf5');
   const lib = await loadH5();
-  const file = openHdf5(lib, dataFile, CTX);
-  try {
+  return hdf5Section(lib, CTX, dataFile, () => {
+    const { file, bytes } = openHdf5(lib, dataFile, CTX);
+    try {
+      return readMinari(lib, file, bytes, dir, id, dataDir, dataFile);
+    } finally {
+      file.close();
+    }
+  });
+}
+
+/** The body of {@link loadMinari} once the file is open. */
+function readMinari(
+  lib: H5Lib,
+  file: H5File,
+  fileBytes: number,
+  dir: string,
+  id: string | undefined,
+  dataDir: string,
+  dataFile: string,
+): MinariDataset {
+  {
     const { metadata, source } = readMetadata(file, dataDir);
     const episodes: EpisodeEntry[] = file
       .keys()
@@ -462,7 +531,10 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
       sameLayout(obsLayout, obs.leaves, `${ep.name}/observations`);
       sameLayout(actLayout, act.leaves, `${ep.name}/actions`);
       const steps = act.rows;
-      const attr = (file.get(ep.name) as H5Group).attrs['total_steps']?.json_value;
+      const group = safeGet(file, ep.name, CTX);
+      if (!(group instanceof lib.api.Group))
+        throw new DatasetError(`${CTX}: "${ep.name}" is not a group; an episode is a group of datasets.`);
+      const attr = group.attrs['total_steps']?.json_value;
       if (typeof attr === 'number' && attr !== steps) {
         throw new DatasetError(
           `${CTX}: ${ep.name} has total_steps ${attr} but "${ep.name}/actions" has ${steps} rows. Fix: the episode is inconsistent; regenerate it.`,
@@ -477,7 +549,7 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
       if (steps === 0)
         throw new DatasetError(`${CTX}: ${ep.name} has 0 steps; an episode needs at least one transition.`);
       for (const key of ['rewards', 'terminations', 'truncations']) {
-        const info = columnInfo(lib, file, `${ep.name}/${key}`);
+        const info = columnInfo(lib, file, `${ep.name}/${key}`, CTX);
         if (info === undefined)
           throw new DatasetError(
             `${CTX}: the file has no "${ep.name}/${key}". Fix: every episode needs observations, actions, rewards, terminations and truncations.`,
@@ -498,6 +570,22 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
     }
     const od = obsLayout.reduce((a, l) => a + l.size, 0);
     const ad = actLayout.reduce((a, l) => a + l.size, 0);
+    // Before anything is allocated: the declared sizes must fit in the file.
+    checkDeclaredSize(CTX, dataFile, fileBytes, [
+      { key: 'observations (all episodes)', values: (total + episodes.length) * od, elementBytes: 4 },
+      { key: 'actions (all episodes)', values: total * ad, elementBytes: 4 },
+      { key: 'rewards, terminations, truncations (all episodes)', values: total * 3, elementBytes: 1 },
+    ]);
+    const observationSpace =
+      metadata['observation_space'] === undefined
+        ? undefined
+        : spaceFromMinari(metadata['observation_space'], 'metadata observation_space');
+    const actionSpace =
+      metadata['action_space'] === undefined
+        ? undefined
+        : spaceFromMinari(metadata['action_space'], 'metadata action_space');
+    checkSpaceAgrees(observationSpace, obsLayout, 'observation_space', 'observations');
+    checkSpaceAgrees(actionSpace, actLayout, 'action_space', 'actions');
 
     // Pass 2: read straight into the buffer's columns.
     const observations = new Float32Array(total * od);
@@ -591,21 +679,13 @@ export async function loadMinari(datasetIdOrPath: string, options: MinariLoadOpt
         actionDim: ad,
         observationLayout: obsLayout,
         actionLayout: actLayout,
-        observationSpace:
-          metadata['observation_space'] === undefined
-            ? undefined
-            : spaceFromMinari(metadata['observation_space'], 'metadata observation_space'),
-        actionSpace:
-          metadata['action_space'] === undefined
-            ? undefined
-            : spaceFromMinari(metadata['action_space'], 'metadata action_space'),
+        observationSpace,
+        actionSpace,
         refMinScore: num('ref_min_score'),
         refMaxScore: num('ref_max_score'),
         metadataSource: source,
         metadata,
       },
     };
-  } finally {
-    file.close();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * D4RL dataset ids, the environments they were collected on, and D4RL's normalised score.
  *
- * Facts (shared/facts/envs-and-data.md, sections 1.5, 1.6, 3.4 and 4.4):
+ * Where the mappings and reference scores come from (D4RL's and Minari's published sources):
  *
  * - The locomotion `-v2` datasets (`<env>-<dataset>-v2`) were collected on gym's `-v2` env
  *   classes through mujoco-py. Gymnasium's `-v4` envs have the same observation, reward,

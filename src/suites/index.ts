@@ -33,7 +33,7 @@
  *
  * @module suites
  */
-export { ConfigError, DatasetError, EnvError, NotFoundError, ShapeError } from '../core/errors.js';
+export { ConfigError, DatasetError, EnvError, NotFoundError, SaveConflictError, ShapeError } from '../core/errors.js';
 export {
   POINT_MASS_ENV_ID,
   POINT_MASS_EPISODE_STEPS,
@@ -61,7 +61,9 @@ export {
   POINTMASS_REACH,
   POINTMASS_REACH_DEFAULT_SPLIT,
   builtinSuiteSpec,
+  checkTaskFeasible,
   describeReachTask,
+  earliestSuccessStep,
   distanceWords,
   formatDescription,
   isSuiteSpec,
@@ -110,6 +112,7 @@ export {
 } from './generate.js';
 export {
   makeSuite,
+  readSuiteSpecFile,
   resolveSuiteSpec,
   type MakeSuiteOptions,
   type SplitRole,

@@ -7,6 +7,7 @@
  */
 import { MultiTaskDataset } from '../buffers/multi-task-dataset.js';
 import { ConfigError, NotFoundError } from '../core/errors.js';
+import { MANIFEST_MAX_BYTES, readRegularTextSync } from '../core/safe-files.js';
 import type { Trajectory } from '../core/types.js';
 import type { Env } from '../envs/env.js';
 import { makeEnv } from '../envs/registry.js';
@@ -136,11 +137,39 @@ export interface Suite {
 }
 
 /**
- * Resolves a suite given by built-in name, validated spec or JSON spec.
- * @throws {@link NotFoundError} for an unknown built-in name; {@link ConfigError} for an invalid spec.
+ * Reads and validates a suite spec from a JSON file (see `SuiteSpecInput` for the format). The
+ * file must be a regular file of at most 64 MB.
+ *
+ * @param path - the `.json` file.
+ * @throws {@link NotFoundError} when there is no file; {@link DatasetError} when it is a FIFO, a
+ *   device or too large; {@link ConfigError} naming the file and the field when the spec is invalid.
+ */
+export function readSuiteSpecFile(path: string): SuiteSpec {
+  const text = readRegularTextSync(path, {
+    what: 'the suite spec',
+    context: 'readSuiteSpecFile',
+    maxBytes: MANIFEST_MAX_BYTES,
+  });
+  try {
+    return parseSuiteSpec(text);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Resolves a suite given by built-in name, path of a `.json` spec file, validated spec or JSON
+ * spec (object or string).
+ * @throws {@link NotFoundError} for an unknown built-in name or a missing file; {@link ConfigError}
+ *   for an invalid spec; {@link DatasetError} for a spec file that is not a regular file.
  */
 export function resolveSuiteSpec(suite: string | SuiteSpec | unknown): SuiteSpec {
-  if (typeof suite === 'string') return suite.trim().startsWith('{') ? parseSuiteSpec(suite) : builtinSuiteSpec(suite);
+  if (typeof suite === 'string') {
+    if (suite.trim().startsWith('{')) return parseSuiteSpec(suite);
+    if (/\.json$/i.test(suite.trim())) return readSuiteSpecFile(suite.trim());
+    return builtinSuiteSpec(suite);
+  }
   if (isSuiteSpec(suite)) return suite;
   return parseSuiteSpec(suite);
 }

@@ -17,7 +17,12 @@
  * @module
  */
 import { ConfigError, NotFoundError } from '../core/errors.js';
-import { POINT_MASS_DEFAULTS, POINT_MASS_EPISODE_STEPS, POINT_MASS_MAX_GOAL_COORDINATE } from './point-mass-env.js';
+import {
+  POINT_MASS_DEFAULTS,
+  POINT_MASS_EPISODE_STEPS,
+  POINT_MASS_FRAME_SKIP,
+  POINT_MASS_MAX_GOAL_COORDINATE,
+} from './point-mass-env.js';
 
 /** The eight compass directions, counter-clockwise from east (north is +y, east is +x). */
 export const COMPASS_DIRECTIONS = Object.freeze([
@@ -363,6 +368,53 @@ function normalizeAngle(deg: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Feasibility
+// ---------------------------------------------------------------------------------------------
+
+/** Seconds per env step: {@link POINT_MASS_FRAME_SKIP} physics steps of 0.05 s (assets/mujoco/suite-pointmass.xml). */
+const STEP_SECONDS = POINT_MASS_FRAME_SKIP * 0.05;
+
+/**
+ * An upper bound on the speed along one axis, units/s. Full control settles at 1 unit/s (gear 2
+ * over damping 2, and the implicit Euler update never overshoots it); the bound allows 50% more
+ * for pushes off the arena walls, so the feasibility check below never refuses a task that
+ * some policy could succeed at.
+ */
+const SPEED_BOUND_PER_AXIS = 1.5;
+
+/**
+ * A lower bound on the first step (1-based) at which `info.success` can be true for a task:
+ * the mass starts within the reset noise of the centre, needs at least
+ * `(distance - tolerance - noise·√2) / (bound·√2·dt)` steps to come within the tolerance, and then
+ * `holdSteps` consecutive steps there. A task whose bound exceeds the episode length cannot be
+ * succeeded at by any policy.
+ */
+export function earliestSuccessStep(params: ReachTaskParams): number {
+  const startOffset = POINT_MASS_DEFAULTS.resetNoiseScale * Math.SQRT2;
+  const perStep = SPEED_BOUND_PER_AXIS * Math.SQRT2 * STEP_SECONDS;
+  const gap = params.distance - params.tolerance - startOffset;
+  const firstOnTarget = gap <= 0 ? 1 : Math.floor(gap / perStep) + 1;
+  return firstOnTarget + params.holdSteps - 1;
+}
+
+/**
+ * Throws unless some policy could succeed at the task within `episodeSteps` (see
+ * {@link earliestSuccessStep}).
+ * @param where - the task's field path, e.g. `tasks[2]`.
+ * @throws {@link ConfigError} naming the task, the bound and what to change.
+ */
+export function checkTaskFeasible(params: ReachTaskParams, episodeSteps: number, where: string): void {
+  const earliest = earliestSuccessStep(params);
+  if (earliest <= episodeSteps) return;
+  const travel = earliest - params.holdSteps + 1;
+  throw new ConfigError(
+    `${where}: no policy can succeed at this task within episodeSteps ${episodeSteps}: reaching the goal (distance ${num(params.distance)}, tolerance ${num(params.tolerance)}) takes at least ${travel} step(s) ` +
+      `and success then needs ${params.holdSteps} consecutive step(s) on it (holdSteps), so the earliest success is step ${earliest}. ` +
+      'Fix: lower params.holdSteps, raise episodeSteps (up to 1000), or move the goal closer.',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // The built-in suite
 // ---------------------------------------------------------------------------------------------
 
@@ -607,7 +659,8 @@ function parseDescription(
  * task's parameters and text. See {@link SuiteSpecInput} for the format.
  *
  * @throws {@link ConfigError} naming the offending field (`tasks[1].params.distance`,
- * `split.unseen[0]`, ...) and what would be valid.
+ * `split.unseen[0]`, ...) and what would be valid, or a task that no policy could succeed at
+ * within `episodeSteps` ({@link checkTaskFeasible}).
  */
 export function parseSuiteSpec(input: unknown): SuiteSpec {
   let raw = input;
@@ -673,6 +726,7 @@ export function parseSuiteSpec(input: unknown): SuiteSpec {
       `Suite spec episodeSteps must be an integer from 10 to 1000, got ${show(raw.episodeSteps)}. Leave it out for ${POINT_MASS_EPISODE_STEPS}.`,
     );
   }
+  tasks.forEach((t, i) => checkTaskFeasible(t.params, steps, `tasks[${i}] (${t.name})`));
   const spec: SuiteSpec = Object.freeze({ name: raw.name, tasks: Object.freeze(tasks), split, episodeSteps: steps });
   validated.add(spec);
   return spec;

@@ -18,12 +18,14 @@
  *
  * @module
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MultiTaskDataset } from '../buffers/multi-task-dataset.js';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
 import { writeFileAtomicAsync } from '../core/atomic-file.js';
 import { ConfigError, DatasetError } from '../core/errors.js';
+import { MANIFEST_MAX_BYTES, readRegularText, resolveInsideFolder } from '../core/safe-files.js';
+import { checkSaveFolder } from '../core/save-folder.js';
 import type { Trajectory } from '../core/types.js';
 import { loadD4rl, writeD4rl } from '../datasets/d4rl.js';
 import type { BehaviourMix } from './generate.js';
@@ -166,6 +168,9 @@ function trajectoryBuffer(task: SuiteTask): ReplayBuffer {
  * @param suite - a built-in name, a spec (validated or JSON), or a {@link Suite} from `makeSuite`
  *   (then `options.seed` and the generation options are ignored).
  * @throws {@link ConfigError} (as a rejection) on bad options or specs, naming the field.
+ * @throws {@link core!SaveConflictError} (as a rejection) when `dir` holds another kind of save (a
+ *   replay buffer, a checkpoint, a run folder) or a `suite.json` that is not a suite manifest;
+ *   nothing is written.
  */
 export async function writeSuiteDatasets(
   suite: string | SuiteSpec | Suite | unknown,
@@ -179,6 +184,12 @@ export async function writeSuiteDatasets(
     throw new ConfigError(
       `writeSuiteDatasets options.compression must be 'none' or 'gzip', got ${JSON.stringify(compression)}.`,
     );
+  checkSaveFolder(dir, {
+    format: SUITE_MANIFEST_FORMAT,
+    marker: 'suite.json',
+    what: "a suite's datasets",
+    context: 'writeSuiteDatasets',
+  });
   let made: Suite;
   if (isSuite(suite)) made = suite;
   else {
@@ -252,6 +263,24 @@ export async function writeSuiteDatasets(
   return Object.freeze({ dir, manifestPath, files: Object.freeze(files), manifest, suite: made });
 }
 
+/** Throws unless `t` has the fields of a {@link SuiteManifestTask} that the reader uses. */
+function checkManifestTask(t: unknown, i: number, manifestPath: string): void {
+  const at = `loadSuiteDatasets: ${manifestPath} tasks[${i}]`;
+  const o = t as Partial<Record<keyof SuiteManifestTask, unknown>> | null;
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw new DatasetError(`${at} is ${JSON.stringify(t)}; expected a task object. The file is damaged.`);
+  const bad = (field: string, want: string): never => {
+    throw new DatasetError(
+      `${at}.${field} is ${JSON.stringify(o[field as keyof SuiteManifestTask])}; expected ${want}. The file is damaged.`,
+    );
+  };
+  if (typeof o.name !== 'string' || o.name === '') bad('name', 'a task name');
+  if (o.role !== 'seen' && o.role !== 'unseen') bad('role', '"seen" or "unseen"');
+  if (typeof o.text !== 'string' || o.text.trim() === '') bad('text', 'the text prompt');
+  if (typeof o.promptFile !== 'string') bad('promptFile', 'the prompt file, relative to the folder');
+  if (o.dataFile !== null && typeof o.dataFile !== 'string') bad('dataFile', 'a file relative to the folder, or null');
+}
+
 /** What {@link loadSuiteDatasets} returns. */
 export interface LoadedSuiteDatasets {
   /** The manifest read from `suite.json`. */
@@ -269,32 +298,55 @@ export interface LoadedSuiteDatasets {
  * trajectory prompt, and the seen tasks' data as a {@link MultiTaskDataset} equal to the one
  * `makeSuite` built (same transitions, texts, prompts and params).
  *
- * @throws {@link DatasetError} (as a rejection) when `suite.json` is missing, not a suite
- *   manifest, or of another version; whatever `loadD4rl` throws for a damaged file.
+ * @throws {@link DatasetError} (as a rejection) when `suite.json` is missing, not a regular
+ *   file, larger than 64 MB, not a suite manifest, of another version, or names a file outside
+ *   the folder; whatever `loadD4rl` throws for a damaged file.
  */
 export async function loadSuiteDatasets(dir: string): Promise<LoadedSuiteDatasets> {
+  const context = 'loadSuiteDatasets';
   const manifestPath = join(dir, 'suite.json');
-  let manifest: SuiteManifest;
+  const text = await readRegularText(manifestPath, {
+    what: 'the suite manifest',
+    context,
+    maxBytes: MANIFEST_MAX_BYTES,
+    missing: (p) =>
+      new DatasetError(
+        `${context}: cannot read ${p}: there is no such file. Give a folder written by writeSuiteDatasets (or \`llmdpd suite write\`).`,
+      ),
+  });
+  let parsed: unknown;
   try {
-    manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as SuiteManifest;
+    parsed = JSON.parse(text);
   } catch (cause) {
     throw new DatasetError(
-      `loadSuiteDatasets: cannot read ${manifestPath} (${String(cause)}). Give a folder written by writeSuiteDatasets (or \`llmdpd suite write\`).`,
+      `${context}: ${manifestPath} is not valid JSON (${String(cause)}); the file is damaged. Rewrite the folder with writeSuiteDatasets.`,
       { cause },
     );
   }
-  if (manifest?.format !== SUITE_MANIFEST_FORMAT || manifest.version !== SUITE_MANIFEST_FORMAT_VERSION) {
+  const manifest = parsed as SuiteManifest;
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    manifest.format !== SUITE_MANIFEST_FORMAT ||
+    manifest.version !== SUITE_MANIFEST_FORMAT_VERSION
+  ) {
     throw new DatasetError(
-      `loadSuiteDatasets: ${manifestPath} has format ${JSON.stringify(manifest?.format)} version ${JSON.stringify(manifest?.version)}; ` +
+      `${context}: ${manifestPath} has format ${JSON.stringify(manifest?.format)} version ${JSON.stringify(manifest?.version)}; ` +
         `expected ${SUITE_MANIFEST_FORMAT} version ${SUITE_MANIFEST_FORMAT_VERSION}. Rewrite the folder with this version of llmdpd.`,
     );
   }
+  const taskList: unknown = manifest.tasks;
+  if (!Array.isArray(taskList) || taskList.length === 0)
+    throw new DatasetError(`${context}: ${manifestPath} field "tasks" is missing or empty; the file is damaged.`);
+  taskList.forEach((t: unknown, i) => checkManifestTask(t, i, manifestPath));
   const spec = parseSuiteSpec(manifest.spec);
   const prompts = new Map<string, Trajectory>();
   const seen: { name: string; buffer: ReplayBuffer; text: string; params: ReachTaskParams }[] = [];
   for (const [i, task] of manifest.tasks.entries()) {
     const params = reachParams(task.params, `${manifestPath} tasks[${i}].params`);
-    const prompt = await loadD4rl(join(dir, task.promptFile), { timeouts: 'keep' });
+    const inside = (name: string, field: string): string =>
+      resolveInsideFolder(dir, name, { context, field: `${manifestPath} tasks[${i}].${field}` });
+    const prompt = await loadD4rl(inside(task.promptFile, 'promptFile'), { timeouts: 'keep' });
     const c = prompt.buffer.columns();
     prompts.set(task.name, {
       length: c.size,
@@ -305,7 +357,7 @@ export async function loadSuiteDatasets(dir: string): Promise<LoadedSuiteDataset
       rewards: c.rewards,
     });
     if (task.dataFile !== null) {
-      const data = await loadD4rl(join(dir, task.dataFile), { timeouts: 'keep' });
+      const data = await loadD4rl(inside(task.dataFile, 'dataFile'), { timeouts: 'keep' });
       seen.push({ name: task.name, buffer: data.buffer, text: task.text, params });
     }
   }

@@ -182,7 +182,7 @@ describe('loadD4rl: qlearning_dataset semantics (timeouts "drop")', () => {
   test("h5py's bool enum (read from h5wasm's own h5py-written fixture) is a flag column", async () => {
     const lib = await loadH5();
     const fixture = join(process.cwd(), 'node_modules/h5wasm/test/array.h5');
-    const f = openHdf5(lib, fixture, 'test');
+    const { file: f } = openHdf5(lib, fixture, 'test');
     try {
       const info = columnInfo(lib, f, 'bool')!;
       expect([info.kind, info.dtype]).toEqual(['bool', 'bool']);
@@ -277,7 +277,7 @@ describe('writeD4rl', () => {
   test('writes D4RL dtypes, and timeouts mark every non-terminal episode end for D4RL readers', async () => {
     const path = await writeD4rl(join(dir, 'layout.hdf5'), sampleBuffer());
     const lib = await loadH5();
-    const f = openHdf5(lib, path, 'test');
+    const { file: f } = openHdf5(lib, path, 'test');
     try {
       const dt = (k: string) => columnInfo(lib, f, k)?.dtype;
       expect(
@@ -463,7 +463,7 @@ describe('loadD4rl: bad files raise DatasetError naming the key and the problem'
     writeFileSync(empty, '');
     await expect(loadD4rl(empty)).rejects.toThrow(/not an HDF5 file.*it is empty/);
     await expect(loadD4rl(join(dir, 'nope.hdf5'))).rejects.toThrow(NotFoundError);
-    await expect(loadD4rl(dir)).rejects.toThrow(/is a directory; expected an HDF5 file/);
+    await expect(loadD4rl(dir)).rejects.toThrow(/the HDF5 file .* is a directory; expected a file/);
   });
 
   test('no transition left, bad options', async () => {

@@ -164,7 +164,13 @@ describe('loadMinari: Dict observations', () => {
       '{"type": "Dict", "subspaces": {"velocity": {"type": "Box", "dtype": "float32", "shape": [2], "low": [-Infinity, -Infinity], "high": [Infinity, Infinity]}, ' +
       '"position": {"type": "Box", "dtype": "float32", "shape": [3], "low": -Infinity, "high": Infinity}, ' +
       '"goal": {"type": "Dict", "subspaces": {"xy": {"type": "Box", "dtype": "float32", "shape": [2], "low": [0, 0], "high": [1, 1]}, "angle": {"type": "Box", "dtype": "float32", "shape": [], "low": -3.14, "high": 3.14}}}}}';
-    const path = await minariFolder(join(dir, 'dict'), 'd', cols, metadataJson({}, dictSpace));
+    const actionSpace = '{"type": "Box", "dtype": "float32", "shape": [2], "low": -1.0, "high": 1.0}';
+    const path = await minariFolder(
+      join(dir, 'dict'),
+      'd',
+      cols,
+      metadataJson({}, dictSpace).replace(JSON.stringify(ACT_SPACE), JSON.stringify(actionSpace)),
+    );
     const { buffer, info } = await loadMinari(path);
     expect(info.observationLayout.map((l) => [l.key, l.offset, l.size, l.shape])).toEqual([
       ['goal/angle', 0, 1, []],

@@ -23,16 +23,18 @@
  * renamed over `<key>.json`, so a reader sees the old file, the new file or none, never a partial
  * one, and concurrent runs that embed the same prompt simply both write the same content. On
  * read, the stored encoder id, instruction, prompt and dimension must match the request; a file
- * that does not parse or does not match counts as a miss (and in
+ * that does not parse or does not match, is not a regular file, or is larger than
+ * {@link CACHE_ENTRY_MAX_BYTES} counts as a miss (and in
  * {@link CachedTextEncoderStats.invalidEntries}) and is rewritten.
  *
  * @module
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomicAsync } from '../../core/atomic-file.js';
-import { ConfigError, ShapeError } from '../../core/errors.js';
+import { ConfigError, DatasetError, NotFoundError, ShapeError } from '../../core/errors.js';
+import { readRegularText } from '../../core/safe-files.js';
 import { checkPrompts } from './prompt-format.js';
 import type { TextEncoder } from './text-encoder.js';
 
@@ -40,6 +42,9 @@ import type { TextEncoder } from './text-encoder.js';
 export const EMBEDDING_CACHE_FORMAT = 'llmdpd-text-embedding';
 /** `version` field of the cache entry files this code writes and reads. */
 export const EMBEDDING_CACHE_VERSION = 1;
+
+/** Largest cache entry file read (a 16k-dimensional vector as JSON is about 400 kB). */
+export const CACHE_ENTRY_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * The default cache root: `$LLMDPD_CACHE_DIR/text-embeddings` when that variable is set, else
@@ -139,9 +144,16 @@ export class EmbeddingCache {
   async read(key: EmbeddingCacheKey, dimension: number): Promise<EmbeddingCacheRead> {
     let text: string;
     try {
-      text = await readFile(this.pathFor(key), 'utf8');
+      text = await readRegularText(this.pathFor(key), {
+        what: 'the cache entry',
+        context: 'EmbeddingCache.read',
+        maxBytes: CACHE_ENTRY_MAX_BYTES,
+      });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'miss' };
+      if (e instanceof NotFoundError) return { status: 'miss' };
+      // A special file (FIFO, device) or an oversized file is not a usable entry; writing the
+      // entry replaces it.
+      if (e instanceof DatasetError) return { status: 'invalid', reason: e.message };
       throw e;
     }
     let entry: Partial<CacheEntryFile>;

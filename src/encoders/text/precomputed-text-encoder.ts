@@ -4,10 +4,16 @@
  *
  * @module
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomicAsync } from '../../core/atomic-file.js';
 import { ConfigError, DatasetError, NotFoundError } from '../../core/errors.js';
+import {
+  JSON_DOCUMENT_MAX_BYTES,
+  readRegularFile,
+  readRegularText,
+  resolveInsideFolder,
+} from '../../core/safe-files.js';
 import { checkPrompts, normalizePrompt } from './prompt-format.js';
 import type { TextEncoder } from './text-encoder.js';
 
@@ -183,19 +189,23 @@ export class PrecomputedTextEncoder implements TextEncoder {
    * @throws {@link core!NotFoundError} when the file (or its data file) does not exist;
    *   {@link core!DatasetError} when it is malformed (wrong format/version, a vector of the wrong
    *   length or with non-finite values, a data file of the wrong size, one prompt with two
-   *   different vectors); {@link core!ConfigError} when no entry has the requested instruction.
+   *   different vectors), when the file or its data file is not a regular file (a FIFO, a
+   *   device) or is larger than its limit (256 MB for the JSON; for the data file, one row per
+   *   entry), or when `data` names a file outside the index's folder;
+   *   {@link core!ConfigError} when no entry has the requested instruction.
    */
   static async load(path: string, options: PrecomputedTextEncoderOptions = {}): Promise<PrecomputedTextEncoder> {
     const file = resolve(path);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw new NotFoundError(
-        `PrecomputedTextEncoder: cannot read ${file} (${(e as Error).message}). Write it with the Python snippet in the PrecomputedTextEncoder docs, or with writePrecomputedEmbeddings().`,
-        { cause: e },
-      );
-    }
+    const context = 'PrecomputedTextEncoder.load';
+    const text = await readRegularText(file, {
+      what: 'the embeddings file',
+      context,
+      maxBytes: JSON_DOCUMENT_MAX_BYTES,
+      missing: (p) =>
+        new NotFoundError(
+          `PrecomputedTextEncoder: cannot read ${p}: it does not exist. Write it with the Python snippet in the PrecomputedTextEncoder docs, or with writePrecomputedEmbeddings().`,
+        ),
+    });
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -204,27 +214,40 @@ export class PrecomputedTextEncoder implements TextEncoder {
         cause: e,
       });
     }
-    let data: Float32Array | undefined;
-    const dataName = (doc as { data?: unknown }).data;
-    if (typeof dataName === 'string') {
-      const dataFile = isAbsolute(dataName) ? dataName : join(dirname(file), dataName);
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(dataFile);
-      } catch (e) {
-        throw new NotFoundError(
-          `PrecomputedTextEncoder: the index ${file} names data file ${dataFile}, which cannot be read (${(e as Error).message}).`,
-          { cause: e },
-        );
-      }
-      if (bytes.byteLength % 4 !== 0)
-        throw new DatasetError(
-          `PrecomputedTextEncoder: data file ${dataFile} has ${bytes.byteLength} bytes, not a whole number of float32 values.`,
-        );
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      data = new Float32Array(bytes.byteLength / 4);
-      for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
-    }
+    const index = doc as Partial<PrecomputedEmbeddingsFile> | null;
+    const dataName = index !== null && typeof index === 'object' ? index.data : undefined;
+    const dim = index?.dimension;
+    const entries = index?.entries;
+    // Only a well-formed index gets its data file read; fromFile names what is wrong otherwise.
+    if (typeof dataName !== 'string' || !Number.isInteger(dim) || (dim as number) < 1 || !Array.isArray(entries))
+      return PrecomputedTextEncoder.fromFile(doc, { ...options, source: file });
+    const dataFile = resolveInsideFolder(dirname(file), dataName, {
+      context,
+      field: `the index ${file} field "data"`,
+    });
+    // The data file holds at most one row per entry (or up to the highest row an entry names).
+    const maxRow = entries.reduce((a: number, e: unknown) => {
+      const row = (e as { row?: unknown } | null)?.row;
+      return typeof row === 'number' && Number.isSafeInteger(row) && row >= 0 ? Math.max(a, row) : a;
+    }, -1);
+    const rowBytes = (dim as number) * 4;
+    const maxBytes = Math.max(entries.length, maxRow + 1) * rowBytes;
+    const bytes = await readRegularFile(dataFile, {
+      what: 'the embeddings data file',
+      context,
+      maxBytes: Number.isSafeInteger(maxBytes) ? maxBytes : Number.MAX_SAFE_INTEGER,
+      missing: (p) =>
+        new NotFoundError(
+          `PrecomputedTextEncoder: the index ${file} names data file ${p}, which does not exist. Copy the data file next to the index.`,
+        ),
+    });
+    if (bytes.byteLength % 4 !== 0)
+      throw new DatasetError(
+        `PrecomputedTextEncoder: data file ${dataFile} has ${bytes.byteLength} bytes, not a whole number of float32 values.`,
+      );
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const data = new Float32Array(bytes.byteLength / 4);
+    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(i * 4, true);
     return PrecomputedTextEncoder.fromFile(doc, { ...options, source: file, data });
   }
 
@@ -260,6 +283,8 @@ export class PrecomputedTextEncoder implements TextEncoder {
     if (typeof d.instruction !== 'string')
       bad('"instruction" must be a string ("" when the vectors were computed without one)');
     if (!Array.isArray(d.entries) || d.entries.length === 0) bad('"entries" must be a non-empty array');
+    if (d.data !== undefined && typeof d.data !== 'string')
+      bad(`"data" is ${JSON.stringify(d.data)}; it must name the float32 data file next to the index (or be left out)`);
     const dim = d.dimension!;
     const binary = typeof d.data === 'string';
     if (binary && !options.data)

@@ -12,10 +12,11 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { ConfigError, NotFoundError, RlError, ShapeError } from '../../core/errors.js';
+import { checkRegularFile, readRegularFileSync } from '../../core/safe-files.js';
 import { checkPrompts, composeEncoderInput, DEFAULT_TEXT_INSTRUCTION } from './prompt-format.js';
 import type { TextEncoder } from './text-encoder.js';
 
@@ -217,6 +218,9 @@ function onnxFilesIn(dir: string): string[] {
   }
 }
 
+/** Byte limit of a model folder's JSON files (tokenizer.json of large vocabularies is tens of MB). */
+const MODEL_JSON_MAX_BYTES = 512 * 1024 * 1024;
+
 /** Checks the files a local model folder needs, and fingerprints it for the id. */
 function checkLocalFolder(dir: string, dtype: TextEncoderDtype): string {
   const need = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
@@ -238,9 +242,15 @@ function checkLocalFolder(dir: string, dtype: TextEncoderDtype): string {
         `Present: ${present.length > 0 ? present.join(', ') : 'no .onnx files'}${hints.length > 0 ? ` (use ${hints.join(' or ')})` : ''}.`,
     );
   }
+  // Every file the runtime will open must be a regular file: a FIFO or a device would hang it.
+  const context = 'TransformersTextEncoder';
   const hash = createHash('sha256');
-  for (const f of need) hash.update(readFileSync(join(dir, f)));
-  hash.update(`${onnxName}:${statSync(onnxPath).size}`);
+  for (const f of need)
+    hash.update(
+      readRegularFileSync(join(dir, f), { what: `the model file ${f}`, context, maxBytes: MODEL_JSON_MAX_BYTES }),
+    );
+  const onnxBytes = checkRegularFile(onnxPath, { what: 'the ONNX model', context });
+  hash.update(`${onnxName}:${onnxBytes}`);
   return hash.digest('hex').slice(0, 12);
 }
 

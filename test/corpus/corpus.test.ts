@@ -1,0 +1,60 @@
+/**
+ * The project's corpus of bad inputs (see test/corpus/README.md): every case must end in the
+ * expected typed error, with the expected fragment in its message, or in a correct load. The
+ * corpus must keep at least 100 cases and cover issue classes 1, 2, 5, 6 and 7.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RlError } from '../../src/core/errors.js';
+import { BUFFER_HEADER_CASES } from './cases-buffer-headers.js';
+import { PATH_ESCAPE_CASES } from './cases-path-escapes.js';
+import { SAVE_FOLDER_CASES } from './cases-save-folders.js';
+import { SMALLER_CASES } from './cases-smaller.js';
+import { SPECIAL_FILE_CASES } from './cases-special-files.js';
+import { type CorpusCase, HAS_POSIX_SPECIAL_FILES } from './corpus-case.js';
+
+const CASES: readonly CorpusCase[] = [
+  ...SAVE_FOLDER_CASES,
+  ...BUFFER_HEADER_CASES,
+  ...SPECIAL_FILE_CASES,
+  ...PATH_ESCAPE_CASES,
+  ...SMALLER_CASES,
+];
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'llmdpd-corpus-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+test('the corpus has at least 100 cases with unique ids, covering classes 1, 2, 5, 6 and 7', () => {
+  expect(CASES.length).toBeGreaterThanOrEqual(100);
+  expect(new Set(CASES.map((c) => c.id)).size).toBe(CASES.length);
+  for (const c of CASES) expect(c.id.startsWith(`${c.issueClass}-`)).toBe(true);
+  const perClass = new Map<number, number>();
+  for (const c of CASES) perClass.set(c.issueClass, (perClass.get(c.issueClass) ?? 0) + 1);
+  for (const cls of [1, 2, 5, 6, 7]) expect(perClass.get(cls) ?? 0).toBeGreaterThanOrEqual(10);
+  // Every class has both refusals and correct loads of valid variants.
+  for (const cls of [1, 5, 6, 7]) expect(CASES.some((c) => c.issueClass === cls && 'loads' in c.expected)).toBe(true);
+});
+
+const runnable = CASES.filter((c) => HAS_POSIX_SPECIAL_FILES || c.posixOnly !== true);
+
+test.each(runnable.map((c) => [c.id, c] as const))('%s', async (id, c) => {
+  const dir = mkdtempSync(join(root, `${id}-`));
+  let error: unknown;
+  try {
+    await c.run(dir);
+  } catch (e) {
+    error = e;
+  }
+  if ('loads' in c.expected) {
+    expect(error).toBeUndefined();
+    return;
+  }
+  if (error === undefined) throw new Error(`${id}: loaded, expected ${c.expected.error.name}`);
+  expect(error).toBeInstanceOf(RlError);
+  expect(error).toBeInstanceOf(c.expected.error);
+  expect((error as Error).message).toMatch(c.expected.message);
+});
