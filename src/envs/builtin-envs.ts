@@ -27,8 +27,11 @@ export interface BuiltinEnv {
   readonly factory: (options: Record<string, unknown>) => Env;
   /** Step limit applied by `makeEnv`. */
   readonly maxEpisodeSteps?: number;
-  /** Async prerequisite awaited by `makeEnvAsync` (the MuJoCo runtime for the locomotion envs). */
-  readonly prepare?: () => Promise<unknown>;
+  /**
+   * Async prerequisite awaited by `makeEnvAsync` with the env's merged options (the MuJoCo
+   * runtime for the locomotion envs; the runtime and the model folder for Meta-World).
+   */
+  readonly prepare?: (options: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** The factory of a locomotion id: pins the version that the id names. */
