@@ -78,7 +78,7 @@ function clip1(x: number): number {
 }
 
 function planar(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!);
+  return Math.hypot(a[0] - b[0], a[1] - b[1]);
 }
 
 /** The action that moves the hand towards `target` with gripper command `grip`. */
@@ -102,11 +102,11 @@ interface Reading {
 
 function read(o: ArrayLike<number>): Reading {
   return {
-    hand: [o[0]!, o[1]!, o[2]!],
-    grip: o[3]!,
-    obj: [o[4]!, o[5]!, o[6]!],
-    goal: [o[36]!, o[37]!, o[38]!],
-    tcpZ: o[2]! - TCP_OFFSET,
+    hand: [o[0], o[1], o[2]],
+    grip: o[3],
+    obj: [o[4], o[5], o[6]],
+    goal: [o[36], o[37], o[38]],
+    tcpZ: o[2] - TCP_OFFSET,
   };
 }
 
@@ -175,7 +175,7 @@ function coffeePush(o: ArrayLike<number>): Float32Array {
 function disassemble(o: ArrayLike<number>): Float32Array {
   const r = read(o);
   const { hand, obj, goal } = r;
-  const [w, x, y, z] = [o[7]!, o[8]!, o[9]!, o[10]!];
+  const [w, x, y, z] = [o[7], o[8], o[9], o[10]];
   // The handle points along the nut frame's -y axis.
   const dx = -2 * (x * y - w * z);
   const dy = -(1 - 2 * (x * x + z * z));
@@ -347,7 +347,7 @@ export function metaWorldBehaviour(
       for (let i = 0; i < 4; i++) action[i] = rng.uniform(-1, 1);
       return action;
     }
-    if (s.actionNoise > 0) for (let i = 0; i < 4; i++) action[i] = clip1(action[i]! + s.actionNoise * rng.normal());
+    if (s.actionNoise > 0) for (let i = 0; i < 4; i++) action[i] = clip1(action[i] + s.actionNoise * rng.normal());
     return action;
   };
 }

@@ -14,15 +14,15 @@
  * negative.
  */
 export function matrixToQuatXyzw(m: ArrayLike<number>, offset: number, out: Float64Array, at: number): void {
-  const m00 = m[offset]!;
-  const m01 = m[offset + 1]!;
-  const m02 = m[offset + 2]!;
-  const m10 = m[offset + 3]!;
-  const m11 = m[offset + 4]!;
-  const m12 = m[offset + 5]!;
-  const m20 = m[offset + 6]!;
-  const m21 = m[offset + 7]!;
-  const m22 = m[offset + 8]!;
+  const m00 = m[offset];
+  const m01 = m[offset + 1];
+  const m02 = m[offset + 2];
+  const m10 = m[offset + 3];
+  const m11 = m[offset + 4];
+  const m12 = m[offset + 5];
+  const m20 = m[offset + 6];
+  const m21 = m[offset + 7];
+  const m22 = m[offset + 8];
   const trace = m00 + m11 + m22;
   let x: number;
   let y: number;

@@ -48,7 +48,8 @@ import { hamacherProduct, tolerance } from './reward-utils.js';
 export type Vec3 = readonly [x: number, y: number, z: number];
 
 /** The six Meta-World tasks implemented here (Meta-World's names without the version). */
-export type MetaWorldTaskName = 'sweep-into' | 'coffee-push' | 'disassemble' | 'box-close' | 'hand-insert' | 'bin-picking';
+export type MetaWorldTaskName =
+  'sweep-into' | 'coffee-push' | 'disassemble' | 'box-close' | 'hand-insert' | 'bin-picking';
 
 /** Every {@link MetaWorldTaskName}: the paper's seen tasks, then its unseen ones. */
 export const METAWORLD_TASKS: readonly MetaWorldTaskName[] = Object.freeze([
@@ -284,7 +285,9 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
       );
     }
     if (goalIndex !== undefined && goalIndex >= numGoals) {
-      throw new ConfigError(`${id}: goalIndex ${goalIndex} is outside the MT goal set of ${numGoals} goals (0..${numGoals - 1}).`);
+      throw new ConfigError(
+        `${id}: goalIndex ${goalIndex} is outside the MT goal set of ${numGoals} goals (0..${numGoals - 1}).`,
+      );
     }
     this.id = id;
     this.task = definition.name;
@@ -299,7 +302,8 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
       mujocoModelFromFolder(folder, definition.modelFile, {
         arenaBytes: METAWORLD_ARENA_BYTES,
         variant: 'metaworld-weld',
-        prepare: (model) => resetMocapWelds(model as unknown as { neq: number; eq_type: Int32Array; eq_data: Float64Array }),
+        prepare: (model) =>
+          resetMocapWelds(model),
       }),
       id,
     );
@@ -327,7 +331,11 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
       const half = [...HAND_SPACE_LOW, -1, ...new Array<number>(14).fill(-Infinity)];
       const halfHigh = [...HAND_SPACE_HIGH, 1, ...new Array<number>(14).fill(Infinity)];
       this.obsLow = Float64Array.from([...half, ...half, ...(this.partiallyObservable ? [0, 0, 0] : goalLow)]);
-      this.obsHigh = Float64Array.from([...halfHigh, ...halfHigh, ...(this.partiallyObservable ? [0, 0, 0] : goalHigh)]);
+      this.obsHigh = Float64Array.from([
+        ...halfHigh,
+        ...halfHigh,
+        ...(this.partiallyObservable ? [0, 0, 0] : goalHigh),
+      ]);
       this.observationSpace = new Box({ low: this.obsLow, high: this.obsHigh, dtype: 'float32' });
       this.actionSpace = new Box({ low: -1, high: 1, shape: [4], dtype: 'float32' });
       this.metadata = Object.freeze({ renderModes: [], renderFps: Math.round(1 / this.dt) });
@@ -375,11 +383,18 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
     let goalIndex: number | undefined;
     if (requested !== undefined) {
       if (this.goalSet === null) {
-        throw new ConfigError(`${this.id}: reset option goalIndex needs the MT goal set; make the env with { goals: 'mt' }.`);
-      }
-      if (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 0 || requested >= this.goalSet.length) {
         throw new ConfigError(
-          `${this.id}: reset option goalIndex must be an integer in 0..${this.goalSet.length - 1}, got ${String(requested)}.`,
+          `${this.id}: reset option goalIndex needs the MT goal set; make the env with { goals: 'mt' }.`,
+        );
+      }
+      if (
+        typeof requested !== 'number' ||
+        !Number.isInteger(requested) ||
+        requested < 0 ||
+        requested >= this.goalSet.length
+      ) {
+        throw new ConfigError(
+          `${this.id}: reset option goalIndex must be an integer in 0..${this.goalSet.length - 1}, got ${JSON.stringify(requested)}.`,
         );
       }
       goalIndex = requested;
@@ -388,7 +403,7 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
     const rng = this.rng;
     if (this.goalSet !== null) goalIndex ??= this.goalIndex ?? rng.int(this.goalSet.length);
     const draw = (): Float64Array => {
-      if (goalIndex !== undefined) return this.goalSet![goalIndex]!;
+      if (goalIndex !== undefined) return this.goalSet![goalIndex];
       return this.drawAccepted(rng);
     };
     this.pathLength = 0;
@@ -414,7 +429,8 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
    *   non-finite action; {@link ShapeError} when the action does not have 4 values.
    */
   step(action: Float32Array): StepResult<Float32Array> {
-    if (!this.hasState) throw new EnvError(`${this.id} step() was called before reset(); call env.reset({ seed }) first.`);
+    if (!this.hasState)
+      throw new EnvError(`${this.id} step() was called before reset(); call env.reset({ seed }) first.`);
     if (this.pathLength >= this.maxPathLength) {
       throw new EnvError(
         `${this.id}: the episode was truncated after ${this.maxPathLength} steps; call env.reset() before stepping again.`,
@@ -427,20 +443,22 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
     }
     for (let i = 0; i < 4; i++) {
       if (!Number.isFinite(action[i])) {
-        throw new EnvError(`${this.id} action[${i}] is ${action[i]}; check the policy output for NaN/Infinity before stepping.`);
+        throw new EnvError(
+          `${this.id} action[${i}] is ${action[i]}; check the policy output for NaN/Infinity before stepping.`,
+        );
       }
     }
     const sim = this.sim;
     const mocapPos = sim.dataView('mocap_pos');
     for (let k = 0; k < 3; k++) {
-      const a = Math.min(1, Math.max(-1, action[k]!));
-      const target = mocapPos[k]! + a * METAWORLD_ACTION_SCALE;
-      mocapPos[k] = Math.min(this.mocapHigh[k]!, Math.max(this.mocapLow[k]!, target));
+      const a = Math.min(1, Math.max(-1, action[k]));
+      const target = mocapPos[k] + a * METAWORLD_ACTION_SCALE;
+      mocapPos[k] = Math.min(this.mocapHigh[k], Math.max(this.mocapLow[k], target));
     }
     sim.dataView('mocap_quat').set(MOCAP_QUAT);
     const ctrl = sim.views().ctrl;
     ctrl[0] = action[3]!;
-    ctrl[1] = -action[3]!;
+    ctrl[1] = -action[3];
     this.physics(this.frameSkip);
     this.pathLength++;
     this.forward();
@@ -448,8 +466,8 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
     this.assemble(this.obs64);
     const obs = this.obs64;
     for (let i = 0; i < METAWORLD_OBSERVATION_DIM; i++) {
-      const v = obs[i]!;
-      obs[i] = v < this.obsLow[i]! ? this.obsLow[i]! : v > this.obsHigh[i]! ? this.obsHigh[i]! : v;
+      const v = obs[i];
+      obs[i] = v < this.obsLow[i] ? this.obsLow[i] : v > this.obsHigh[i] ? this.obsHigh[i] : v;
     }
     const { reward, info } = this.evaluate(obs, action);
     const truncated = this.pathLength === this.maxPathLength;
@@ -518,7 +536,7 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
     const xpos = this.sim.dataView('site_xpos');
     const r = 3 * this.rightTipSiteId;
     const l = 3 * this.leftTipSiteId;
-    for (let k = 0; k < 3; k++) out[k] = (xpos[r + k]! + xpos[l + k]!) / 2;
+    for (let k = 0; k < 3; k++) out[k] = (xpos[r + k] + xpos[l + k]) / 2;
     return out;
   }
 
@@ -586,8 +604,8 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
     for (const c of contacts) {
       const withObject = c.geom1 === geomId || c.geom2 === geomId;
       if (!withObject || c.efcAddress < 0) continue;
-      if (c.geom1 === this.leftPadGeomId || c.geom2 === this.leftPadGeomId) left += force[c.efcAddress]!;
-      if (c.geom1 === this.rightPadGeomId || c.geom2 === this.rightPadGeomId) right += force[c.efcAddress]!;
+      if (c.geom1 === this.leftPadGeomId || c.geom2 === this.leftPadGeomId) left += force[c.efcAddress];
+      if (c.geom1 === this.rightPadGeomId || c.geom2 === this.rightPadGeomId) right += force[c.efcAddress];
     }
     return left > 0 && right > 0;
   }
@@ -606,31 +624,31 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
   protected gripperCagingReward(action: Float32Array, objPos: Float64Array, p: CagingParameters): number {
     const left = this.leftPad(scratchA);
     const right = this.rightPad(scratchB);
-    const padY = [left[1]!, right[1]!];
+    const padY = [left[1], right[1]];
     const caging = [0, 0];
     for (let i = 0; i < 2; i++) {
-      const toObj = Math.abs(padY[i]! - objPos[1]!);
-      const toObjInit = Math.abs(padY[i]! - this.objInitPos[1]!);
+      const toObj = Math.abs(padY[i] - objPos[1]);
+      const toObjInit = Math.abs(padY[i] - this.objInitPos[1]);
       const margin = Math.abs(toObjInit - p.padSuccessThresh);
       caging[i] = tolerance(toObj, p.objRadius, p.padSuccessThresh, margin);
     }
-    const cagingY = hamacherProduct(caging[0]!, caging[1]!);
+    const cagingY = hamacherProduct(caging[0], caging[1]);
     const tcp = this.tcpCenter(scratchC);
     const xzMargin =
-      Math.hypot(this.objInitPos[0]! - this.initTcp[0]!, this.objInitPos[2]! - this.initTcp[2]!) - p.xzThresh;
-    const cagingXz = tolerance(Math.hypot(tcp[0]! - objPos[0]!, tcp[2]! - objPos[2]!), 0, p.xzThresh, xzMargin);
+      Math.hypot(this.objInitPos[0] - this.initTcp[0], this.objInitPos[2] - this.initTcp[2]) - p.xzThresh;
+    const cagingXz = tolerance(Math.hypot(tcp[0] - objPos[0], tcp[2] - objPos[2]), 0, p.xzThresh, xzMargin);
     const effort = p.desiredGripperEffort ?? 1;
-    const gripperClosed = Math.min(Math.max(0, action[3]!), effort) / effort;
+    const gripperClosed = Math.min(Math.max(0, action[3]), effort) / effort;
     const cagingAll = hamacherProduct(cagingY, cagingXz);
     const gripping = cagingAll > 0.97 ? gripperClosed : 0;
     let result = hamacherProduct(cagingAll, gripping);
     if (p.highDensity === true) result = (result + cagingAll) / 2;
     if (p.mediumDensity === true) {
-      const tcpToObj = Math.hypot(objPos[0]! - tcp[0]!, objPos[1]! - tcp[1]!, objPos[2]! - tcp[2]!);
+      const tcpToObj = Math.hypot(objPos[0] - tcp[0], objPos[1] - tcp[1], objPos[2] - tcp[2]);
       const tcpToObjInit = Math.hypot(
-        this.objInitPos[0]! - this.initTcp[0]!,
-        this.objInitPos[1]! - this.initTcp[1]!,
-        this.objInitPos[2]! - this.initTcp[2]!,
+        this.objInitPos[0] - this.initTcp[0],
+        this.objInitPos[1] - this.initTcp[1],
+        this.objInitPos[2] - this.initTcp[2],
       );
       const reachMargin = Math.abs(tcpToObjInit - p.objectReachRadius);
       const reach = tolerance(tcpToObj, 0, p.objectReachRadius, reachMargin);
@@ -675,7 +693,9 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
       }
       if (this.acceptDraw(vec)) return vec;
     }
-    throw new EnvError(`${this.id}: no acceptable object and goal positions in 10000 draws; the task's ranges are inconsistent.`);
+    throw new EnvError(
+      `${this.id}: no acceptable object and goal positions in 10000 draws; the task's ranges are inconsistent.`,
+    );
   }
 
   private makeGoalSet(taskSeed: number, numGoals: number): Float64Array[] {
@@ -694,7 +714,7 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
     out[2] = xpos[h + 2]!;
     const r = 3 * this.rightClawId;
     const l = 3 * this.leftClawId;
-    const apart = Math.hypot(xpos[r]! - xpos[l]!, xpos[r + 1]! - xpos[l + 1]!, xpos[r + 2]! - xpos[l + 2]!);
+    const apart = Math.hypot(xpos[r] - xpos[l], xpos[r + 1] - xpos[l + 1], xpos[r + 2] - xpos[l + 2]);
     out[3] = Math.min(1, Math.max(0, apart / 0.1));
     out.fill(0, 4);
     this.objectPose(out, 4);

@@ -174,9 +174,9 @@ export async function mountMujocoModelFolder(
   await loadMujocoRuntime();
   const rt = requireMujocoRuntime('mountMujocoModelFolder()');
   const { fileURLToPath } = await import('node:url');
-  const { resolve, join } = await import('node:path');
+  const path = await import('node:path');
   const { stat } = await import('node:fs/promises');
-  const root = resolve(typeof dir === 'string' && !dir.startsWith('file:') ? dir : fileURLToPath(dir));
+  const root = path.resolve(typeof dir === 'string' && !dir.startsWith('file:') ? dir : fileURLToPath(dir));
   const owner = options.owner ?? 'MuJoCo';
   const hint = options.missingHint === undefined ? '' : ` ${options.missingHint}`;
   const strip = options.stripTextures ?? true;
@@ -216,12 +216,12 @@ export async function mountMujocoModelFolder(
     state.bytes += size;
   };
   const read = async (relative: string, neededBy: string): Promise<Uint8Array> => {
-    const path = join(root, ...relative.split('/'));
+    const file = path.join(root, ...relative.split('/'));
     try {
-      return await readBytes(path);
+      return await readBytes(file);
     } catch (cause) {
       throw new EnvError(
-        `${owner}: cannot read ${path}${neededBy === '' ? '' : `, which ${neededBy} needs`} (${String(cause)}). The folder ${root} looks incomplete.${hint}`,
+        `${owner}: cannot read ${file}${neededBy === '' ? '' : `, which ${neededBy} needs`} (${String(cause)}). The folder ${root} looks incomplete.${hint}`,
         { cause },
       );
     }

@@ -61,8 +61,8 @@ export class BinPickingEnv extends SawyerEnv {
 
   /** Cube to the drawn x-y at its settled height; goal at the right bin. */
   protected resetTask(vec: Float64Array): void {
-    const settledZ = this.bodyPosition(this.objId)[2]!;
-    this.objInitPos.set([vec[0]!, vec[1]!, settledZ]);
+    const settledZ = this.bodyPosition(this.objId)[2];
+    this.objInitPos.set([vec[0], vec[1], settledZ]);
     this.setObjectPosition(this.objInitPos);
     this.bodyPosition(this.binGoalId, this.targetPos);
     this.targetToObjInit = null;
@@ -78,16 +78,19 @@ export class BinPickingEnv extends SawyerEnv {
   protected evaluate(obs: Float64Array, action: Float32Array): TaskEvaluation {
     const obj = this.obj;
     obj.set(obs.subarray(4, 7));
-    const hx = obs[0]!;
-    const hy = obs[1]!;
-    const hz = obs[2]!;
+    const hx = obs[0];
+    const hy = obs[1];
+    const hz = obs[2];
     const t = this.targetPos;
     const init = this.objInitPos;
-    const targetToObj = Math.hypot(obj[0]! - t[0]!, obj[1]! - t[1]!, obj[2]! - t[2]!);
+    const targetToObj = Math.hypot(obj[0] - t[0], obj[1] - t[1], obj[2] - t[2]);
     this.targetToObjInit ??= targetToObj;
     const inPlace = tolerance(targetToObj, 0, TARGET_RADIUS, this.targetToObjInit);
     const funnel = (r: number): number => (r > 0.03 ? 0.02 * Math.log(r - 0.03) + 0.2 : 0);
-    const floor = Math.min(funnel(Math.hypot(hx - init[0]!, hy - init[1]!)), funnel(Math.hypot(hx - t[0]!, hy - t[1]!)));
+    const floor = Math.min(
+      funnel(Math.hypot(hx - init[0], hy - init[1])),
+      funnel(Math.hypot(hx - t[0], hy - t[1])),
+    );
     const aboveFloor = hz >= floor ? 1 : tolerance(Math.max(floor - hz, 0), 0, 0.01, 0.05);
     const grasped = this.gripperCagingReward(action, obj, {
       objRadius: 0.015,
@@ -98,9 +101,9 @@ export class BinPickingEnv extends SawyerEnv {
       highDensity: true,
     });
     let reward = hamacherProduct(grasped, inPlace);
-    const nearObject = Math.hypot(obj[0]! - hx, obj[1]! - hy, obj[2]! - hz) < 0.04;
-    const pinchedWithoutObject = obs[3]! < 0.43;
-    const lifted = obj[2]! - 0.02 > init[2]!;
+    const nearObject = Math.hypot(obj[0] - hx, obj[1] - hy, obj[2] - hz) < 0.04;
+    const pinchedWithoutObject = obs[3] < 0.43;
+    const lifted = obj[2] - 0.02 > init[2];
     const graspSuccess = nearObject && lifted && !pinchedWithoutObject;
     if (graspSuccess) reward += 1 + 5 * hamacherProduct(aboveFloor, inPlace);
     if (targetToObj < TARGET_RADIUS) reward = 10;

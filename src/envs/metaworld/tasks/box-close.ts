@@ -18,7 +18,13 @@
  */
 import type { Info } from '../../env.js';
 import { hamacherProduct, tolerance } from '../reward-utils.js';
-import { SawyerEnv, float32Vec, type MetaWorldOptions, type SawyerTaskDefinition, type TaskEvaluation } from '../sawyer-env.js';
+import {
+  SawyerEnv,
+  float32Vec,
+  type MetaWorldOptions,
+  type SawyerTaskDefinition,
+  type TaskEvaluation,
+} from '../sawyer-env.js';
 
 /** The fixed facts of box-close (Meta-World v3). */
 export const BOX_CLOSE: SawyerTaskDefinition = Object.freeze<SawyerTaskDefinition>({
@@ -56,17 +62,17 @@ export class BoxCloseEnv extends SawyerEnv {
 
   /** Lid and box at least 0.25 apart in x-y. */
   protected acceptDraw(vec: Float64Array): boolean {
-    return Math.hypot(vec[0]! - vec[3]!, vec[1]! - vec[4]!) >= 0.25;
+    return Math.hypot(vec[0] - vec[3], vec[1] - vec[4]) >= 0.25;
   }
 
   /** The box stands under the goal. */
   protected placeFixtures(vec: Float64Array): void {
-    this.setFixture(this.boxId, [vec[3]!, vec[4]!, this.boxHeight]);
+    this.setFixture(this.boxId, [vec[3], vec[4], this.boxHeight]);
   }
 
   /** Box under the goal, 5 physics steps, lid to its start. */
   protected resetTask(vec: Float64Array): void {
-    this.objInitPos.set([vec[0]!, vec[1]!, LID_START_Z]);
+    this.objInitPos.set([vec[0], vec[1], LID_START_Z]);
     this.targetPos.set(vec.subarray(3, 6));
     this.placeFixtures(vec);
     this.physics(this.frameSkip);
@@ -81,25 +87,30 @@ export class BoxCloseEnv extends SawyerEnv {
 
   /** Meta-World's box-close "v2" reward. */
   protected evaluate(obs: Float64Array, action: Float32Array): TaskEvaluation {
-    const grab = (Math.min(1, Math.max(-1, action[3]!)) + 1) / 2;
-    const quatError = Math.hypot(obs[7]! - UPRIGHT[0], obs[8]! - UPRIGHT[1], obs[9]! - UPRIGHT[2], obs[10]! - UPRIGHT[3]);
+    const grab = (Math.min(1, Math.max(-1, action[3])) + 1) / 2;
+    const quatError = Math.hypot(
+      obs[7] - UPRIGHT[0],
+      obs[8] - UPRIGHT[1],
+      obs[9] - UPRIGHT[2],
+      obs[10] - UPRIGHT[3],
+    );
     const upright = Math.max(1 - quatError / 0.2, 0);
-    const hx = obs[0]!;
-    const hy = obs[1]!;
-    const hz = obs[2]!;
-    const lx = obs[4]!;
-    const ly = obs[5]!;
-    const lz = obs[6]! + 0.02;
+    const hx = obs[0];
+    const hy = obs[1];
+    const hz = obs[2];
+    const lx = obs[4];
+    const ly = obs[5];
+    const lz = obs[6] + 0.02;
     const radius = Math.hypot(hx - lx, hy - ly);
     const floor = radius <= 0.02 ? 0 : 0.04 * Math.log(radius - 0.02) + 0.4;
     const aboveFloor = hz >= floor ? 1 : tolerance(floor - hz, 0, 0.01, floor / 2);
     const inPlace = tolerance(Math.hypot(hx - lx, hy - ly, hz - lz), 0, 0.02, 0.5);
     const ready = hamacherProduct(aboveFloor, inPlace);
     const t = this.targetPos;
-    const error = Math.hypot(t[0]! - lx, t[1]! - ly, 3 * (t[2]! - lz));
+    const error = Math.hypot(t[0] - lx, t[1] - ly, 3 * (t[2] - lz));
     const lifted = 0.2 * (lz > 0.04 ? 1 : 0) + 0.8 * tolerance(error, 0, 0.05, 0.25);
     let reward = 2 * hamacherProduct(grab, ready) + 8 * lifted;
-    const success = Math.hypot(obs[4]! - t[0]!, obs[5]! - t[1]!, obs[6]! - t[2]!) < 0.08;
+    const success = Math.hypot(obs[4] - t[0], obs[5] - t[1], obs[6] - t[2]) < 0.08;
     if (success) reward = 10;
     reward *= upright;
     const info: Info = {

@@ -58,12 +58,12 @@ export class CoffeePushEnv extends SawyerEnv {
 
   /** Mug at least 0.15 from the goal in x-y. */
   protected acceptDraw(vec: Float64Array): boolean {
-    return Math.hypot(vec[0]! - vec[3]!, vec[1]! - vec[4]!) >= 0.15;
+    return Math.hypot(vec[0] - vec[3], vec[1] - vec[4]) >= 0.15;
   }
 
   /** The machine stands 0.22 behind the goal. */
   protected placeFixtures(vec: Float64Array): void {
-    this.setFixture(this.machineId, [vec[3]!, vec[4]! + MACHINE_OFFSET_Y, vec[5]!]);
+    this.setFixture(this.machineId, [vec[3], vec[4] + MACHINE_OFFSET_Y, vec[5]]);
   }
 
   /** Mug to its start, then machine behind the goal. */
@@ -86,12 +86,12 @@ export class CoffeePushEnv extends SawyerEnv {
     obj.set(obs.subarray(4, 7));
     const t = this.targetPos;
     const init = this.objInitPos;
-    const scaledToTarget = Math.hypot(2 * (obj[0]! - t[0]!), 2 * (obj[1]! - t[1]!), obj[2]! - t[2]!);
-    const scaledInitToTarget = Math.hypot(2 * (init[0]! - t[0]!), 2 * (init[1]! - t[1]!), init[2]! - t[2]!);
+    const scaledToTarget = Math.hypot(2 * (obj[0] - t[0]), 2 * (obj[1] - t[1]), obj[2] - t[2]);
+    const scaledInitToTarget = Math.hypot(2 * (init[0] - t[0]), 2 * (init[1] - t[1]), init[2] - t[2]);
     const inPlace = tolerance(scaledToTarget, 0, 0.05, scaledInitToTarget);
-    const tcpOpened = obs[3]!;
+    const tcpOpened = obs[3];
     const tcp = this.tcpCenter(this.tcp);
-    const tcpToObj = Math.hypot(obj[0]! - tcp[0]!, obj[1]! - tcp[1]!, obj[2]! - tcp[2]!);
+    const tcpToObj = Math.hypot(obj[0] - tcp[0], obj[1] - tcp[1], obj[2] - tcp[2]);
     const grasped = this.gripperCagingReward(action, obj, {
       objectReachRadius: 0.04,
       objRadius: 0.02,
@@ -103,7 +103,7 @@ export class CoffeePushEnv extends SawyerEnv {
     let reward = hamacherProduct(grasped, inPlace);
     if (tcpToObj < 0.04 && tcpOpened > 0) reward += 1 + 5 * inPlace;
     if (scaledToTarget < 0.05) reward = 10;
-    const objToTarget = Math.hypot(obj[0]! - t[0]!, obj[1]! - t[1]!, obj[2]! - t[2]!);
+    const objToTarget = Math.hypot(obj[0] - t[0], obj[1] - t[1], obj[2] - t[2]);
     const info: Info = {
       success: objToTarget <= 0.07 ? 1 : 0,
       near_object: tcpToObj <= 0.03 ? 1 : 0,

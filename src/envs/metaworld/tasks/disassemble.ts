@@ -65,18 +65,18 @@ export class DisassembleEnv extends SawyerEnv {
 
   /** Wrench and drawn goal at least 0.1 apart in x-y. */
   protected acceptDraw(vec: Float64Array): boolean {
-    return Math.hypot(vec[0]! - vec[3]!, vec[1]! - vec[4]!) >= 0.1;
+    return Math.hypot(vec[0] - vec[3], vec[1] - vec[4]) >= 0.1;
   }
 
   /** The peg stands 0.03 above the wrench's start. */
   protected placeFixtures(vec: Float64Array): void {
-    this.setFixture(this.pegId, [vec[0]!, vec[1]!, vec[2]! + 0.03]);
+    this.setFixture(this.pegId, [vec[0], vec[1], vec[2] + 0.03]);
   }
 
   /** Peg under the wrench's start, goal 0.15 above it, wrench to its start. */
   protected resetTask(vec: Float64Array): void {
     this.objInitPos.set(vec.subarray(0, 3));
-    this.targetPos.set([vec[0]!, vec[1]!, vec[2]! + 0.15]);
+    this.targetPos.set([vec[0], vec[1], vec[2] + 0.15]);
     this.placeFixtures(vec);
     this.forward();
     this.setObjectPosition(this.objInitPos);
@@ -92,8 +92,8 @@ export class DisassembleEnv extends SawyerEnv {
   protected evaluate(obs: Float64Array, action: Float32Array): TaskEvaluation {
     const wrench = this.wrench;
     wrench.set(obs.subarray(4, 7));
-    if (Math.abs(wrench[0]! - obs[0]!) < WRENCH_HANDLE_LENGTH / 2) wrench[0] = obs[0]!;
-    const quatError = Math.hypot(obs[7]! - FLAT[0], obs[8]! - FLAT[1], obs[9]! - FLAT[2], obs[10]! - FLAT[3]);
+    if (Math.abs(wrench[0] - obs[0]) < WRENCH_HANDLE_LENGTH / 2) wrench[0] = obs[0]!;
+    const quatError = Math.hypot(obs[7] - FLAT[0], obs[8] - FLAT[1], obs[9] - FLAT[2], obs[10] - FLAT[3]);
     const flat = Math.max(1 - quatError / 0.4, 0);
     const grab = this.gripperCagingReward(action, wrench, {
       objectReachRadius: 0.01,
@@ -104,10 +104,10 @@ export class DisassembleEnv extends SawyerEnv {
     });
     const ring = this.sitePosition(this.ringSiteId, this.ring);
     const t = this.targetPos;
-    const error = Math.hypot(t[0]! - ring[0]!, t[1]! - ring[1]!, t[2]! + 0.1 - ring[2]!);
-    const inPlace = 0.1 * (ring[2]! > 0.02 ? 1 : 0) + 0.9 * tolerance(error, 0, 0.02, 0.2);
+    const error = Math.hypot(t[0] - ring[0], t[1] - ring[1], t[2] + 0.1 - ring[2]);
+    const inPlace = 0.1 * (ring[2] > 0.02 ? 1 : 0) + 0.9 * tolerance(error, 0, 0.02, 0.2);
     let reward = (2 * grab + 6 * inPlace) * flat;
-    const success = obs[6]! > t[2]!;
+    const success = obs[6] > t[2];
     if (success) reward = 10;
     const info: Info = {
       success: success ? 1 : 0,

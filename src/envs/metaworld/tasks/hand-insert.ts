@@ -58,7 +58,7 @@ export class HandInsertEnv extends SawyerEnv {
 
   /** Block at least 0.15 from the goal in x-y. */
   protected acceptDraw(vec: Float64Array): boolean {
-    return Math.hypot(vec[0]! - vec[3]!, vec[1]! - vec[4]!) >= 0.15;
+    return Math.hypot(vec[0] - vec[3], vec[1] - vec[4]) >= 0.15;
   }
 
   /** No fixtures move. */
@@ -66,7 +66,7 @@ export class HandInsertEnv extends SawyerEnv {
 
   /** Block to its start, goal in the hole. */
   protected resetTask(vec: Float64Array): void {
-    this.objInitPos.set([vec[0]!, vec[1]!, BLOCK_START_Z]);
+    this.objInitPos.set([vec[0], vec[1], BLOCK_START_Z]);
     this.targetPos.set(vec.subarray(3, 6));
     this.setObjectPosition(this.objInitPos);
   }
@@ -83,8 +83,8 @@ export class HandInsertEnv extends SawyerEnv {
     obj.set(obs.subarray(4, 7));
     const t = this.targetPos;
     const init = this.objInitPos;
-    const objToTarget = Math.hypot(obj[0]! - t[0]!, obj[1]! - t[1]!, obj[2]! - t[2]!);
-    const initToTarget = Math.hypot(init[0]! - t[0]!, init[1]! - t[1]!, init[2]! - t[2]!);
+    const objToTarget = Math.hypot(obj[0] - t[0], obj[1] - t[1], obj[2] - t[2]);
+    const initToTarget = Math.hypot(init[0] - t[0], init[1] - t[1], init[2] - t[2]);
     const inPlace = tolerance(objToTarget, 0, TARGET_RADIUS, initToTarget);
     const grasped = this.gripperCagingReward(action, obj, {
       objectReachRadius: 0.01,
@@ -94,12 +94,12 @@ export class HandInsertEnv extends SawyerEnv {
       highDensity: true,
     });
     let reward = hamacherProduct(grasped, inPlace);
-    const tcpOpened = obs[3]!;
+    const tcpOpened = obs[3];
     const tcp = this.tcpCenter(this.tcp);
-    const tcpToObj = Math.hypot(obj[0]! - tcp[0]!, obj[1]! - tcp[1]!, obj[2]! - tcp[2]!);
+    const tcpToObj = Math.hypot(obj[0] - tcp[0], obj[1] - tcp[1], obj[2] - tcp[2]);
     if (tcpToObj < 0.02 && tcpOpened > 0) reward += 1 + 7 * inPlace;
     if (objToTarget < TARGET_RADIUS) reward = 10;
-    const lifted = obj[2]! - 0.02 > init[2]!;
+    const lifted = obj[2] - 0.02 > init[2];
     const info: Info = {
       success: objToTarget <= 0.05 ? 1 : 0,
       near_object: tcpToObj <= 0.03 ? 1 : 0,

@@ -55,7 +55,7 @@ export class SweepIntoEnv extends SawyerEnv {
 
   /** Puck at least 0.15 from the hole in x-y. */
   protected acceptDraw(vec: Float64Array): boolean {
-    return Math.hypot(vec[0]! - HOLE[0], vec[1]! - HOLE[1]) >= 0.15;
+    return Math.hypot(vec[0] - HOLE[0], vec[1] - HOLE[1]) >= 0.15;
   }
 
   /** No fixtures move. */
@@ -64,8 +64,8 @@ export class SweepIntoEnv extends SawyerEnv {
   /** Goal at the hole, puck to the drawn x-y at its settled height. */
   protected resetTask(vec: Float64Array): void {
     this.targetPos.set(HOLE);
-    const settledZ = this.bodyPosition(this.objId)[2]!;
-    this.objInitPos.set([vec[0]!, vec[1]!, settledZ]);
+    const settledZ = this.bodyPosition(this.objId)[2];
+    this.objInitPos.set([vec[0], vec[1], settledZ]);
     this.setObjectPosition(this.objInitPos);
   }
 
@@ -80,13 +80,13 @@ export class SweepIntoEnv extends SawyerEnv {
     const tcp = this.tcpCenter(this.tcp);
     const obj = this.obj;
     obj.set(obs.subarray(4, 7));
-    const tcpOpened = obs[3]!;
-    const tx = this.targetPos[0]!;
-    const ty = this.targetPos[1]!;
-    const objToTarget = Math.hypot(obj[0]! - tx, obj[1]! - ty);
-    const tcpToObj = Math.hypot(obj[0]! - tcp[0]!, obj[1]! - tcp[1]!, obj[2]! - tcp[2]!);
+    const tcpOpened = obs[3];
+    const tx = this.targetPos[0];
+    const ty = this.targetPos[1];
+    const objToTarget = Math.hypot(obj[0] - tx, obj[1] - ty);
+    const tcpToObj = Math.hypot(obj[0] - tcp[0], obj[1] - tcp[1], obj[2] - tcp[2]);
     const init = this.objInitPos;
-    const inPlaceMargin = Math.hypot(init[0]! - tx, init[1]! - ty, init[2]! - obj[2]!);
+    const inPlaceMargin = Math.hypot(init[0] - tx, init[1] - ty, init[2] - obj[2]);
     const inPlace = tolerance(objToTarget, 0, 0.05, inPlaceMargin);
     const grasped = this.sweepCaging(obj, tcp);
     let reward = 2 * grasped + 6 * hamacherProduct(grasped, inPlace);
@@ -108,12 +108,12 @@ export class SweepIntoEnv extends SawyerEnv {
     const padSuccessMargin = 0.05;
     const gripSuccessMargin = OBJ_RADIUS + 0.005;
     const xzSuccessMargin = 0.01;
-    const leftY = this.leftPad(this.pad)[1]!;
-    const rightY = this.rightPad(this.pad)[1]!;
-    const toLeft = leftY - obj[1]!;
-    const toRight = obj[1]! - rightY;
-    const rightMargin = Math.abs(Math.abs(obj[1]! - this.initRightPad[1]!) - padSuccessMargin);
-    const leftMargin = Math.abs(Math.abs(obj[1]! - this.initLeftPad[1]!) - padSuccessMargin);
+    const leftY = this.leftPad(this.pad)[1];
+    const rightY = this.rightPad(this.pad)[1];
+    const toLeft = leftY - obj[1];
+    const toRight = obj[1] - rightY;
+    const rightMargin = Math.abs(Math.abs(obj[1] - this.initRightPad[1]) - padSuccessMargin);
+    const leftMargin = Math.abs(Math.abs(obj[1] - this.initLeftPad[1]) - padSuccessMargin);
     const rightCaging = tolerance(toRight, OBJ_RADIUS, padSuccessMargin, rightMargin);
     const leftCaging = tolerance(toLeft, OBJ_RADIUS, padSuccessMargin, leftMargin);
     const rightGripping = tolerance(toRight, OBJ_RADIUS, gripSuccessMargin, rightMargin);
@@ -121,8 +121,8 @@ export class SweepIntoEnv extends SawyerEnv {
     const yCaging = hamacherProduct(rightCaging, leftCaging);
     const yGripping = hamacherProduct(rightGripping, leftGripping);
     const init = this.objInitPos;
-    const xzMargin = Math.hypot(init[0]! - this.initTcp[0]!, init[2]! - this.initTcp[2]!) - xzSuccessMargin;
-    const xzCaging = tolerance(Math.hypot(tcp[0]! - obj[0]!, tcp[2]! - obj[2]!), 0, xzSuccessMargin, xzMargin);
+    const xzMargin = Math.hypot(init[0] - this.initTcp[0], init[2] - this.initTcp[2]) - xzSuccessMargin;
+    const xzCaging = tolerance(Math.hypot(tcp[0] - obj[0], tcp[2] - obj[2]), 0, xzSuccessMargin, xzMargin);
     const caging = hamacherProduct(yCaging, xzCaging);
     const gripping = caging > 0.95 ? yGripping : 0;
     return (caging + gripping) / 2;
