@@ -302,8 +302,7 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
       mujocoModelFromFolder(folder, definition.modelFile, {
         arenaBytes: METAWORLD_ARENA_BYTES,
         variant: 'metaworld-weld',
-        prepare: (model) =>
-          resetMocapWelds(model),
+        prepare: (model) => resetMocapWelds(model),
       }),
       id,
     );

@@ -21,5 +21,4 @@ if (METAWORLD_TEST_ASSETS === null) {
 }
 
 /** `describe` when the assets are present, `describe.skip` otherwise. */
-export const describeWithAssets: jest.Describe =
-  METAWORLD_TEST_ASSETS === null ? (describe.skip) : describe;
+export const describeWithAssets: jest.Describe = METAWORLD_TEST_ASSETS === null ? describe.skip : describe;

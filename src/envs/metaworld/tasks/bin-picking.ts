@@ -87,10 +87,7 @@ export class BinPickingEnv extends SawyerEnv {
     this.targetToObjInit ??= targetToObj;
     const inPlace = tolerance(targetToObj, 0, TARGET_RADIUS, this.targetToObjInit);
     const funnel = (r: number): number => (r > 0.03 ? 0.02 * Math.log(r - 0.03) + 0.2 : 0);
-    const floor = Math.min(
-      funnel(Math.hypot(hx - init[0], hy - init[1])),
-      funnel(Math.hypot(hx - t[0], hy - t[1])),
-    );
+    const floor = Math.min(funnel(Math.hypot(hx - init[0], hy - init[1])), funnel(Math.hypot(hx - t[0], hy - t[1])));
     const aboveFloor = hz >= floor ? 1 : tolerance(Math.max(floor - hz, 0), 0, 0.01, 0.05);
     const grasped = this.gripperCagingReward(action, obj, {
       objRadius: 0.015,

@@ -88,12 +88,7 @@ export class BoxCloseEnv extends SawyerEnv {
   /** Meta-World's box-close "v2" reward. */
   protected evaluate(obs: Float64Array, action: Float32Array): TaskEvaluation {
     const grab = (Math.min(1, Math.max(-1, action[3])) + 1) / 2;
-    const quatError = Math.hypot(
-      obs[7] - UPRIGHT[0],
-      obs[8] - UPRIGHT[1],
-      obs[9] - UPRIGHT[2],
-      obs[10] - UPRIGHT[3],
-    );
+    const quatError = Math.hypot(obs[7] - UPRIGHT[0], obs[8] - UPRIGHT[1], obs[9] - UPRIGHT[2], obs[10] - UPRIGHT[3]);
     const upright = Math.max(1 - quatError / 0.2, 0);
     const hx = obs[0];
     const hy = obs[1];
