@@ -135,7 +135,7 @@ export async function writeMinari(
   }
   // Episode bounds: an episode ends at a terminal, a timeout or an explicit end; a last open run is an episode too.
   const ends: number[] = [];
-  for (let i = 0; i < n; i++) if ((c.episodeEnds[i]! | c.terminals[i]! | c.timeouts[i]!) === 1) ends.push(i + 1);
+  for (let i = 0; i < n; i++) if ((c.episodeEnds[i] | c.terminals[i] | c.timeouts[i]) === 1) ends.push(i + 1);
   if (ends.length === 0 || ends[ends.length - 1] !== n) ends.push(n);
   if (options.episodeSeeds !== undefined && options.episodeSeeds.length !== ends.length) {
     throw new ConfigError(
@@ -168,7 +168,7 @@ export async function writeMinari(
       const rewards = Float64Array.from(c.rewards.subarray(start, end));
       const terminations = c.terminals.slice(start, end);
       const truncations = new Uint8Array(T);
-      for (let t = 0; t < T; t++) truncations[t] = c.timeouts[start + t]! & (terminations[t]! ^ 1);
+      for (let t = 0; t < T; t++) truncations[t] = c.timeouts[start + t] & (terminations[t] ^ 1);
       const group = file.create_group(`episode_${e}`);
       const f4 = { gzip: false, dtype: '<f' } as const;
       writeColumn(group, 'observations', obs, T + 1, od, f4);
