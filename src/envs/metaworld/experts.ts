@@ -230,13 +230,17 @@ function boxClose(o: ArrayLike<number>): Float32Array {
   return reachAndClose(r, grasp, grasp[2] + 0.015 + TCP_OFFSET + 0.05);
 }
 
-/** hand-insert: pick the block up, carry it over the goal, lower it into the hole. */
+/** hand-insert: pick the block up, carry it over the goal, lower it into the hole and hold it there. */
 function handInsert(o: ArrayLike<number>): Float32Array {
   const r = read(o);
   const { hand, obj, goal } = r;
-  if (planar(obj, goal) < 0.01 && obj[2] < 0.03) return moveTo(hand, [hand[0], hand[1], 0.2], OPEN);
   const grasp: V3 = [obj[0], obj[1], obj[2]];
-  if (holding(r, grasp, 0.03, 0.03)) {
+  const held = holding(r, grasp, 0.03, 0.03);
+  if (planar(obj, goal) < 0.02 && obj[2] < 0.03) {
+    // In the hole at the goal: keep holding it there; if it was let go, withdraw.
+    return held ? moveTo(hand, hand, CLOSE) : moveTo(hand, [hand[0], hand[1], 0.2], OPEN);
+  }
+  if (held) {
     if (r.grip > 0.6 && obj[2] < 0.08) return moveTo(hand, tcpAt(grasp[0], grasp[1], grasp[2]), CLOSE);
     const offsetX = hand[0] - obj[0];
     const offsetY = hand[1] - obj[1];
