@@ -219,6 +219,8 @@ export {
   type WriteMetaWorldOptions,
   type MetaWorldManifest,
   type MetaWorldManifestTask,
+  type MetaWorldManifestEnv,
+  type MetaWorldSplit,
   type WriteMetaWorldResult,
   type LoadedMetaWorldDatasets,
 } from './metaworld.js';

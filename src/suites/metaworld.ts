@@ -62,11 +62,16 @@ export const METAWORLD_DATASETS_FORMAT_VERSION = 1;
 /** Episodes per task unless told otherwise (10,000 transitions at 500 steps each). */
 export const DEFAULT_METAWORLD_EPISODES = 20;
 
+/** Seen and unseen Meta-World tasks. */
+export interface MetaWorldSplit {
+  /** Tasks with training data. */
+  readonly seen: readonly MetaWorldTaskName[];
+  /** Tasks held out for zero-shot evaluation. */
+  readonly unseen: readonly MetaWorldTaskName[];
+}
+
 /** The LLMDPD paper's Meta-World split (section 4.1): trained on three tasks, evaluated zero-shot on three. */
-export const METAWORLD_LLMDPD_SPLIT: Readonly<{
-  seen: readonly MetaWorldTaskName[];
-  unseen: readonly MetaWorldTaskName[];
-}> = Object.freeze({
+export const METAWORLD_LLMDPD_SPLIT: MetaWorldSplit = Object.freeze({
   seen: Object.freeze(['sweep-into', 'coffee-push', 'disassemble'] as MetaWorldTaskName[]),
   unseen: Object.freeze(['box-close', 'hand-insert', 'bin-picking'] as MetaWorldTaskName[]),
 });
@@ -295,12 +300,20 @@ export interface WriteMetaWorldOptions extends MetaWorldDataOptions {
   readonly minari?: boolean;
 }
 
+/** The env of a task in `metaworld.json`: `makeEnv(id, { ...options, assetsDir })`. */
+export interface MetaWorldManifestEnv {
+  /** The registry id, e.g. `MetaWorld/box-close-v3`. */
+  readonly id: string;
+  /** The env options the data was collected with (goal mode, episode length). */
+  readonly options: Readonly<Record<string, string | number>>;
+}
+
 /** One task's entry in `metaworld.json`. */
 export interface MetaWorldManifestTask {
   /** The task. */
   readonly task: MetaWorldTaskName;
-  /** The env that evaluates it: `makeEnv(id, { ...options, assetsDir })`. */
-  readonly env: { readonly id: string; readonly options: Readonly<Record<string, string | number>> };
+  /** The env that evaluates it. */
+  readonly env: MetaWorldManifestEnv;
   /** The text prompt. */
   readonly text: string;
   /** The D4RL file, relative to the folder. */

@@ -38,6 +38,7 @@ import { Rng } from '../../core/rng.js';
 import { Box } from '../../core/spaces.js';
 import type { Env, EnvMetadata, Info, ResetOptions, ResetResult, StepResult } from '../env.js';
 import { mujocoModelFromFolder } from '../mujoco/model-folder.js';
+import type { MujocoState } from '../mujoco/locomotion-env.js';
 import { OptionReader } from '../mujoco/options.js';
 import { MujocoSimulation } from '../mujoco/simulation.js';
 import { resolveResetRng, validateSeed } from '../seeding.js';
@@ -499,7 +500,7 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
   }
 
   /** Copies of `qpos` and `qvel` (float64). @throws {@link EnvError} after `close()`. */
-  getState(): { readonly qpos: Float64Array; readonly qvel: Float64Array } {
+  getState(): MujocoState {
     const { qpos, qvel } = this.sim.views();
     return { qpos: Float64Array.from(qpos), qvel: Float64Array.from(qvel) };
   }

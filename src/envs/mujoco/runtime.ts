@@ -205,7 +205,7 @@ export interface MujocoModelSource {
   compile(rt: MujocoRuntime): MjModel;
 }
 
-/** What {@link acquireMujocoModel} accepts: a package model name or a {@link MujocoModelSource}. */
+/** A model to run: a package model name (`assets/mujoco/`) or a {@link MujocoModelSource}. */
 export type MujocoModelRef = MujocoAsset | MujocoModelSource;
 
 function modelKey(ref: MujocoModelRef): string {
