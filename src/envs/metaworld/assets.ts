@@ -4,7 +4,8 @@
  * `metaworld` Python package keeps in `<package>/assets`. The library ships no copy.
  *
  * The folder is named by the env option `assetsDir` or the environment variable
- * `METAWORLD_ASSETS`; {@link loadMetaWorldAssets} reads the model files the tasks need (with
+ * `METAWORLD_ASSETS` (or, when neither is given, it is the one folder already loaded);
+ * {@link loadMetaWorldAssets} reads the model files the tasks need (with
  * their includes and meshes) into the MuJoCo runtime once, after which Meta-World envs are made
  * synchronously. A missing folder is a {@link MetaWorldAssetsError} that says how to find one.
  *
@@ -51,7 +52,8 @@ function environmentValue(): string | undefined {
 }
 
 /**
- * The asset folder an env should use: `assetsDir` when given, else `METAWORLD_ASSETS`.
+ * The asset folder an env should use: `assetsDir` when given, else `METAWORLD_ASSETS`, else the
+ * one folder {@link loadMetaWorldAssets} has loaded in this process (when it loaded exactly one).
  * @throws {@link MetaWorldAssetsError} when neither is set, saying where an installed
  *   `metaworld` keeps its assets.
  */
@@ -67,6 +69,8 @@ export function resolveMetaWorldAssetsDir(options: MetaWorldAssetsOptions = {}, 
   }
   const fromEnv = environmentValue();
   if (fromEnv !== undefined) return fromEnv;
+  // A process that loaded exactly one folder means that one (so `evaluatePolicy(policy, id)` works).
+  if (loaded.size === 1) return [...loaded.keys()][0];
   throw new MetaWorldAssetsError(
     `${who} needs Meta-World's robot and object models, which llmdpd does not ship, and no folder was given ` +
       `(neither the option assetsDir nor the environment variable ${METAWORLD_ASSETS_ENV} is set). ${METAWORLD_ASSETS_HINT}`,

@@ -356,7 +356,11 @@ export abstract class SawyerEnv implements Env<Float32Array, Float32Array> {
 
   // ----- what a task supplies -------------------------------------------------------------
 
-  /** Whether a draw is acceptable (Meta-World redraws until it is, e.g. object far enough from the goal). */
+  /**
+   * Whether a draw is acceptable (Meta-World redraws until it is, e.g. object far enough from the
+   * goal). Called from the base constructor for the MT goal set: it must use only `vec` and
+   * constants, not instance fields.
+   */
   protected abstract acceptDraw(vec: Float64Array): boolean;
 
   /** Places the fixtures a draw decides (box, coffee machine, peg), without touching the state. */

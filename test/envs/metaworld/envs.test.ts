@@ -378,6 +378,18 @@ describeWithAssets('Meta-World envs on the real models', () => {
     }
   });
 
+  test('with no folder named, the one loaded folder is used', () => {
+    const saved = process.env['METAWORLD_ASSETS'];
+    delete process.env['METAWORLD_ASSETS'];
+    try {
+      const env = makeEnv('MetaWorld/bin-picking-v3');
+      expect((env.unwrapped as unknown as SawyerEnv).assetsDir).toBe(assetsDir);
+      void env.close();
+    } finally {
+      if (saved !== undefined) process.env['METAWORLD_ASSETS'] = saved;
+    }
+  });
+
   test('registry: MetaWorld/<task>-v3 and -v2 aliases with a 500-step limit', async () => {
     const spec = envSpec('MetaWorld/box-close-v3');
     expect(spec).toMatchObject({ namespace: 'MetaWorld', name: 'box-close', version: 3, maxEpisodeSteps: 500 });
