@@ -51,12 +51,12 @@ describeWithAssets('the scripted experts on the real models', () => {
   }, 120_000);
 
   test.each(METAWORLD_TASKS.map((t) => [t]))(
-    '%s: the expert succeeds on seeds 0-2 within 300 steps and keeps the task solved',
+    '%s: the expert succeeds on seeds 0-1 within 300 steps and keeps the task solved',
     (task) => {
       const env = new METAWORLD_ENV_CLASSES[task]({ assetsDir }) as unknown as SawyerEnv;
       const expert = metaWorldExpert(task);
       try {
-        for (let seed = 0; seed < 3; seed++) {
+        for (let seed = 0; seed < 2; seed++) {
           let [obs] = env.reset({ seed });
           let first = -1;
           let last = 0;
