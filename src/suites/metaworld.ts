@@ -227,7 +227,7 @@ export async function collectMetaWorldTaskData(
   const env = new METAWORLD_ENV_CLASSES[task]({
     ...(options.assetsDir === undefined ? {} : { assetsDir: options.assetsDir }),
     ...envOptions,
-  }) as unknown as SawyerEnv;
+  });
   try {
     const recorder = new SuccessRecorder(env);
     const root = new Rng(fnv1a32(`${seed}/metaworld/${task}`));
@@ -461,7 +461,7 @@ export async function writeMetaWorldDatasets(
       const env = new METAWORLD_ENV_CLASSES[task]({
         ...(options.assetsDir === undefined ? {} : { assetsDir: options.assetsDir }),
         ...d.envOptions,
-      }) as unknown as SawyerEnv;
+      });
       try {
         minariId = `metaworld/${task}/mixed-v0`;
         minariDir = `minari/${minariId}`;

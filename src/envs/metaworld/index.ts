@@ -36,7 +36,6 @@ export {
   METAWORLD_ARENA_BYTES,
   METAWORLD_OBSERVATION_DIM,
   METAWORLD_OPTION_KEYS,
-  float32Vec,
   type MetaWorldTaskName,
   type MetaWorldGoalMode,
   type MetaWorldOptions,
@@ -78,5 +77,3 @@ export {
   metaWorldPromptText,
   type MetaWorldTaskText,
 } from './texts.js';
-export { tolerance, hamacherProduct, VALUE_AT_MARGIN } from './reward-utils.js';
-export { matrixToQuatXyzw } from './rotation.js';

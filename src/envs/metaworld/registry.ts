@@ -14,6 +14,7 @@ import {
   METAWORLD_TASKS,
   type MetaWorldOptions,
   type MetaWorldTaskName,
+  type SawyerEnv,
 } from './sawyer-env.js';
 import { BinPickingEnv } from './tasks/bin-picking.js';
 import { BoxCloseEnv } from './tasks/box-close.js';
@@ -23,7 +24,7 @@ import { HandInsertEnv } from './tasks/hand-insert.js';
 import { SweepIntoEnv } from './tasks/sweep-into.js';
 
 /** The env class of each task. */
-export const METAWORLD_ENV_CLASSES: Readonly<Record<MetaWorldTaskName, new (options?: MetaWorldOptions) => Env>> =
+export const METAWORLD_ENV_CLASSES: Readonly<Record<MetaWorldTaskName, new (options?: MetaWorldOptions) => SawyerEnv>> =
   Object.freeze({
     'sweep-into': SweepIntoEnv,
     'coffee-push': CoffeePushEnv,

@@ -21,7 +21,7 @@ import { METAWORLD_TEST_ASSETS, describeWithAssets } from './assets-dir.js';
 const assetsDir = METAWORLD_TEST_ASSETS ?? '';
 
 function make(task: MetaWorldTaskName, options: Record<string, unknown> = {}): SawyerEnv {
-  return new METAWORLD_ENV_CLASSES[task]({ assetsDir, ...options }) as unknown as SawyerEnv;
+  return new METAWORLD_ENV_CLASSES[task]({ assetsDir, ...options });
 }
 
 const STILL = Float32Array.of(0, 0, 0, -1);

@@ -14,7 +14,7 @@ import {
   metaWorldExpert,
 } from '../../../src/envs/metaworld/experts.js';
 import { METAWORLD_ENV_CLASSES } from '../../../src/envs/metaworld/registry.js';
-import { METAWORLD_TASKS, type MetaWorldTaskName, type SawyerEnv } from '../../../src/envs/metaworld/sawyer-env.js';
+import { METAWORLD_TASKS, type MetaWorldTaskName } from '../../../src/envs/metaworld/sawyer-env.js';
 import { METAWORLD_TEST_ASSETS, describeWithAssets } from './assets-dir.js';
 
 const assetsDir = METAWORLD_TEST_ASSETS ?? '';
@@ -53,7 +53,7 @@ describeWithAssets('the scripted experts on the real models', () => {
   test.each(METAWORLD_TASKS.map((t) => [t]))(
     '%s: the expert succeeds on seeds 0-1 within 300 steps and keeps the task solved',
     (task) => {
-      const env = new METAWORLD_ENV_CLASSES[task]({ assetsDir }) as unknown as SawyerEnv;
+      const env = new METAWORLD_ENV_CLASSES[task]({ assetsDir });
       const expert = metaWorldExpert(task);
       try {
         for (let seed = 0; seed < 2; seed++) {
