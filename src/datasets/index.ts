@@ -7,7 +7,8 @@
  *   block straight into the buffer's arrays.
  * - {@link loadMinari}: Minari dataset folders (`data/main_data.hdf5` + `data/metadata.json`)
  *   by path or by id under `MINARI_DATASETS_PATH`; Dict observations are flattened in
- *   sorted-key order and the layout is returned.
+ *   sorted-key order and the layout is returned. {@link writeMinari} writes a buffer's
+ *   episodes in that layout.
  * - {@link d4rlNormalizedScore}, {@link referenceScores}, {@link envIdForDataset}: D4RL's
  *   reference table, the normalised score `100 (R - min) / (max - min)`, and the env each
  *   dataset was collected on.
@@ -63,3 +64,11 @@ export {
   resolveMinariDataset,
   spaceFromMinari,
 } from './minari.js';
+export {
+  MINARI_LAYOUT_VERSION,
+  minariSpaceJson,
+  writeMinari,
+  type MinariEnvSpec,
+  type MinariWriteOptions,
+  type MinariWriteResult,
+} from './minari-write.js';

@@ -6,7 +6,10 @@
  * The MuJoCo locomotion envs (`HalfCheetah`, `Hopper`, `Walker2d`, each `-v4` and `-v5`, with a
  * 1000-step limit) are registered with an async `prepare` step that loads the WebAssembly
  * runtime: make them with `await makeEnvAsync(id)`, or `await loadMujocoRuntime()` once and then
- * `makeEnv(id)`.
+ * `makeEnv(id)`. The Meta-World envs (`MetaWorld/<task>-v3`, `-v2` aliases, 500-step limit) read
+ * the user's Meta-World asset folder: `await makeEnvAsync(id, { assetsDir })`, or
+ * `await loadMetaWorldAssets({ assetsDir })` once and then `makeEnv(id, { assetsDir })` (the folder
+ * may also come from `METAWORLD_ASSETS`).
  *
  * @module
  */
@@ -18,6 +21,7 @@ import { HopperEnv } from './mujoco/hopper.js';
 import type { LocomotionOptions, LocomotionVersion } from './mujoco/locomotion-env.js';
 import { loadMujocoRuntime } from './mujoco/runtime.js';
 import { Walker2dEnv } from './mujoco/walker2d.js';
+import { METAWORLD_REGISTRATIONS } from './metaworld/registry.js';
 
 /** One built-in env: its id, factory and registry options. */
 export interface BuiltinEnv {
@@ -27,8 +31,11 @@ export interface BuiltinEnv {
   readonly factory: (options: Record<string, unknown>) => Env;
   /** Step limit applied by `makeEnv`. */
   readonly maxEpisodeSteps?: number;
-  /** Async prerequisite awaited by `makeEnvAsync` (the MuJoCo runtime for the locomotion envs). */
-  readonly prepare?: () => Promise<unknown>;
+  /**
+   * Async prerequisite awaited by `makeEnvAsync` with the env's merged options (the MuJoCo
+   * runtime for the locomotion envs; the runtime and the model folder for Meta-World).
+   */
+  readonly prepare?: (options: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** The factory of a locomotion id: pins the version that the id names. */
@@ -66,4 +73,5 @@ export const BUILTIN_ENVS: readonly BuiltinEnv[] = Object.freeze([
   locomotion('Hopper', 5, HopperEnv),
   locomotion('Walker2d', 4, Walker2dEnv),
   locomotion('Walker2d', 5, Walker2dEnv),
+  ...METAWORLD_REGISTRATIONS,
 ]);

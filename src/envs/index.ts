@@ -1,8 +1,9 @@
 /**
  * Gymnasium-shaped environments: the {@link Env} interface, wrappers, a registry with
  * {@link makeEnv}, {@link checkEnv}, an adapter for plain Gymnasium-like objects,
- * {@link SyncVectorEnv}, the classic `Pendulum-v1`, and the MuJoCo locomotion envs
- * `HalfCheetah`, `Hopper` and `Walker2d` (`-v4` and `-v5`).
+ * {@link SyncVectorEnv}, the classic `Pendulum-v1`, the MuJoCo locomotion envs
+ * `HalfCheetah`, `Hopper` and `Walker2d` (`-v4` and `-v5`), and six Meta-World tasks
+ * (`MetaWorld/<task>-v3`) on the user's Meta-World models.
  *
  * Nothing here imports tfjs, agents or buffers; values are typed arrays and numbers. Built-in
  * envs are registered lazily on the first registry call, so
@@ -76,3 +77,4 @@ export {
 } from './classic/pendulum.js';
 export * from './mujoco/index.js';
 export * from './python/index.js';
+export * from './metaworld/index.js';

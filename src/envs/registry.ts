@@ -35,11 +35,12 @@ export interface RegisterEnvOptions {
   readonly override?: boolean;
   /**
    * Asynchronous prerequisite of the factory (loading wasm, model files, ...), awaited by
-   * {@link makeEnvAsync} before it calls the factory. It should cache its work, since it runs on
-   * every `makeEnvAsync` call. {@link makeEnv} does not run it: until it has finished, the
-   * factory should throw an {@link EnvError} that says what to await.
+   * {@link makeEnvAsync} before it calls the factory, with the same merged options the factory
+   * will get (so it can load, say, the model folder an option names). It should cache its work,
+   * since it runs on every `makeEnvAsync` call. {@link makeEnv} does not run it: until it has
+   * finished, the factory should throw an {@link EnvError} that says what to await.
    */
-  readonly prepare?: () => Promise<unknown>;
+  readonly prepare?: (options: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** Options of {@link makeEnv}: factory options, plus `maxEpisodeSteps` which is not passed on. */
@@ -66,7 +67,7 @@ export interface EnvRegistration {
 
 interface Entry extends EnvRegistration {
   readonly factory: EnvFactory;
-  readonly prepare: (() => Promise<unknown>) | undefined;
+  readonly prepare: ((options: Record<string, unknown>) => Promise<unknown>) | undefined;
 }
 
 /** `[namespace/]Name-vN`; the name may contain letters, digits, `_`, `.`, `:` and `-`. */
@@ -187,7 +188,7 @@ export function registerEnv<Obs, Act>(
     maxEpisodeSteps,
     defaultOptions: Object.freeze({ ...defaults }),
     factory: factory,
-    prepare: options.prepare as (() => Promise<unknown>) | undefined,
+    prepare: options.prepare as ((options: Record<string, unknown>) => Promise<unknown>) | undefined,
   });
 }
 
@@ -270,7 +271,12 @@ export async function makeEnvAsync<Obs = unknown, Act = unknown>(
   options: MakeEnvOptions = {},
 ): Promise<Wrapper<Obs, Act>> {
   const entry = lookup(id);
-  if (entry.prepare !== undefined) await entry.prepare();
+  if (entry.prepare !== undefined) {
+    if (!isPlainObject(options))
+      throw new ConfigError(`makeEnvAsync(${JSON.stringify(id)}) options must be an object, got ${typeof options}.`);
+    const { maxEpisodeSteps: _limit, ...factoryOptions } = options;
+    await entry.prepare({ ...entry.defaultOptions, ...factoryOptions });
+  }
   return makeEnv<Obs, Act>(id, options);
 }
 

@@ -12,6 +12,9 @@
  * - {@link writeSuiteDatasets}: the same on disk, in the D4RL layout; {@link loadSuiteDatasets} reads it back.
  * - {@link parseSuiteSpec}: user-defined tasks and splits from JSON.
  * - {@link scriptedPolicy}: the expert, medium and random behaviours as eval policies.
+ * - {@link writeMetaWorldDatasets}: offline data for the Meta-World tasks (scripted behaviours on
+ *   the user's Meta-World models) in the D4RL layout and as Minari datasets, with the LLMDPD
+ *   paper's split ({@link METAWORLD_LLMDPD_SPLIT}); {@link loadMetaWorldDatasets} reads it back.
  *
  * `pointmass-landmarks` ({@link makeLandmarkSuite}): the benchmark of generalisation without
  * leaks. Three observed markers are re-drawn every episode; a hidden rule, stated only by the text
@@ -202,3 +205,22 @@ export {
   type ReadoutClonerTask,
   type ReadoutResult,
 } from './landmarks/probes.js';
+export {
+  METAWORLD_DATASETS_FORMAT,
+  METAWORLD_DATASETS_FORMAT_VERSION,
+  DEFAULT_METAWORLD_EPISODES,
+  METAWORLD_LLMDPD_SPLIT,
+  collectMetaWorldTaskData,
+  writeMetaWorldDatasets,
+  loadMetaWorldDatasets,
+  type MetaWorldDataOptions,
+  type MetaWorldPromptRecord,
+  type MetaWorldTaskData,
+  type WriteMetaWorldOptions,
+  type MetaWorldManifest,
+  type MetaWorldManifestTask,
+  type MetaWorldManifestEnv,
+  type MetaWorldSplit,
+  type WriteMetaWorldResult,
+  type LoadedMetaWorldDatasets,
+} from './metaworld.js';

@@ -14,7 +14,19 @@ export {
   type LoadMujocoRuntimeOptions,
   type MujocoRuntimeInfo,
   type MujocoMemoryStats,
+  type MujocoModelSource,
+  type MujocoModelRef,
+  type MujocoRuntime,
 } from './runtime.js';
+export {
+  mountMujocoModelFolder,
+  mujocoModelFromFolder,
+  normalizeRelativePath,
+  stripTexturesFromXml,
+  type MujocoModelFolder,
+  type MountMujocoFolderOptions,
+  type MujocoFolderModelOptions,
+} from './model-folder.js';
 export {
   MujocoLocomotionEnv,
   openLocomotionOptions,
@@ -26,7 +38,16 @@ export {
   type MujocoState,
 } from './locomotion-env.js';
 export { OptionReader, type RangeOption } from './options.js';
-export { MujocoSimulation, type MujocoViews, type MujocoDataField, type MujocoModelField } from './simulation.js';
+export {
+  MujocoSimulation,
+  type MujocoViews,
+  type MujocoDataField,
+  type MujocoModelField,
+  type MujocoLiveDataField,
+  type MujocoLiveModelField,
+  type MujocoElementKind,
+  type MujocoContact,
+} from './simulation.js';
 export { HalfCheetahEnv, HALF_CHEETAH, type HalfCheetahOptions } from './half-cheetah.js';
 export { HopperEnv, HOPPER, type HopperOptions } from './hopper.js';
 export { Walker2dEnv, WALKER2D, type Walker2dOptions } from './walker2d.js';

@@ -93,7 +93,8 @@ interface SharedModel {
   readonly model: MjModel;
   refs: number;
 }
-const sharedModels = new Map<MujocoAsset, SharedModel>();
+/** Shared models by key: the asset name for package models, {@link MujocoModelSource.key} for others. */
+const sharedModels = new Map<string, SharedModel>();
 let liveData = 0;
 
 const DEFAULT_ASSET_BASE = new URL('../../../assets/mujoco/', import.meta.url);
@@ -188,29 +189,56 @@ export function requireMujocoRuntime(envId: string): MujocoRuntime {
 }
 
 /**
- * The shared compiled model of `asset`, compiling it on first use. Each call must be paired with
- * one {@link releaseMujocoModel}; the model is deleted when the count drops to zero.
+ * A model that does not ship with the package: how to compile it, and the key under which envs
+ * share the compiled result. Made by `mujocoModelFromFolder` (model-folder.ts) for models read
+ * from a user's folder (includes, meshes), or written by hand for other sources.
+ */
+export interface MujocoModelSource {
+  /** Identity of the compiled model: sources with equal keys share one `MjModel`. */
+  readonly key: string;
+  /** A short name for messages, e.g. the model file. */
+  readonly label: string;
+  /**
+   * Compiles the model on the loaded runtime. Called once per key while any env holds it.
+   * @throws {@link EnvError} when the model does not compile, saying why and how to fix it.
+   */
+  compile(rt: MujocoRuntime): MjModel;
+}
+
+/** A model to run: a package model name (`assets/mujoco/`) or a {@link MujocoModelSource}. */
+export type MujocoModelRef = MujocoAsset | MujocoModelSource;
+
+function modelKey(ref: MujocoModelRef): string {
+  return typeof ref === 'string' ? `asset:${ref}` : `source:${ref.key}`;
+}
+
+/**
+ * The shared compiled model of `ref` (a package asset or a {@link MujocoModelSource}), compiling
+ * it on first use. Each call must be paired with one {@link releaseMujocoModel}; the model is
+ * deleted when the count drops to zero.
  * @throws {@link EnvError} when the runtime is not loaded or the model does not compile.
  */
-export function acquireMujocoModel(asset: MujocoAsset, envId: string): MjModel {
+export function acquireMujocoModel(ref: MujocoModelRef, envId: string): MjModel {
   const rt = requireMujocoRuntime(envId);
-  const shared = sharedModels.get(asset);
+  const key = modelKey(ref);
+  const shared = sharedModels.get(key);
   if (shared !== undefined) {
     shared.refs++;
     return shared.model;
   }
-  const model = compile(rt, asset);
-  sharedModels.set(asset, { model, refs: 1 });
+  const model = typeof ref === 'string' ? compile(rt, ref) : ref.compile(rt);
+  sharedModels.set(key, { model, refs: 1 });
   return model;
 }
 
 /** Releases one reference taken by {@link acquireMujocoModel}; deletes the model at zero. */
-export function releaseMujocoModel(asset: MujocoAsset): void {
-  const shared = sharedModels.get(asset);
+export function releaseMujocoModel(ref: MujocoModelRef): void {
+  const key = modelKey(ref);
+  const shared = sharedModels.get(key);
   if (shared === undefined) return;
   shared.refs--;
   if (shared.refs <= 0) {
-    sharedModels.delete(asset);
+    sharedModels.delete(key);
     shared.model.delete();
   }
 }

@@ -20,7 +20,7 @@ import {
   deleteMujocoData,
   releaseMujocoModel,
   requireMujocoRuntime,
-  type MujocoAsset,
+  type MujocoModelRef,
   type MujocoRuntime,
 } from './runtime.js';
 
@@ -71,6 +71,74 @@ export type MujocoModelField =
   | 'actuator_gear'
   | 'actuator_ctrlrange'
   | 'qpos0';
+
+/**
+ * `MjData` arrays that {@link MujocoSimulation.dataView} hands out as live views (float64): the
+ * state, the mocap targets, and the positions and frames that envs read on every step.
+ */
+export type MujocoLiveDataField =
+  | 'qpos'
+  | 'qvel'
+  | 'ctrl'
+  | 'mocap_pos'
+  | 'mocap_quat'
+  | 'xpos'
+  | 'xquat'
+  | 'xmat'
+  | 'site_xpos'
+  | 'geom_xpos'
+  | 'geom_xmat'
+  | 'efc_force';
+
+/**
+ * `MjModel` arrays that {@link MujocoSimulation.modelView} hands out as live, writable views:
+ * the poses of bodies and sites (moved by tasks that place fixtures per episode) and the
+ * equality-constraint data (mocap welds).
+ */
+export type MujocoLiveModelField = 'body_pos' | 'body_quat' | 'site_pos' | 'eq_data' | 'geom_size';
+
+/** The kinds of named element {@link MujocoSimulation.nameToId} looks up. */
+export type MujocoElementKind = 'body' | 'joint' | 'geom' | 'site' | 'actuator';
+
+/** One active contact of {@link MujocoSimulation.contacts}. */
+export interface MujocoContact {
+  /** The first geom's id. */
+  readonly geom1: number;
+  /** The second geom's id. */
+  readonly geom2: number;
+  /** Index of the contact's first constraint row in `efc_force` (its normal force), or -1 when excluded. */
+  readonly efcAddress: number;
+}
+
+const LIVE_DATA_FIELDS: ReadonlySet<string> = new Set<MujocoLiveDataField>([
+  'qpos',
+  'qvel',
+  'ctrl',
+  'mocap_pos',
+  'mocap_quat',
+  'xpos',
+  'xquat',
+  'xmat',
+  'site_xpos',
+  'geom_xpos',
+  'geom_xmat',
+  'efc_force',
+]);
+const LIVE_MODEL_FIELDS: ReadonlySet<string> = new Set<MujocoLiveModelField>([
+  'body_pos',
+  'body_quat',
+  'site_pos',
+  'eq_data',
+  'geom_size',
+]);
+/** `mjtObj` values of the element kinds. */
+const OBJECT_TYPES: Readonly<Record<MujocoElementKind, number>> = Object.freeze({
+  body: 1,
+  joint: 3,
+  geom: 5,
+  site: 6,
+  actuator: 19,
+});
 
 const DATA_FIELDS: ReadonlySet<string> = new Set<MujocoDataField>([
   'qpos',
@@ -140,8 +208,10 @@ export interface MujocoViews {
  * {@link MujocoSimulation.close}.
  */
 export class MujocoSimulation {
-  /** The model file this simulation runs. */
-  readonly asset: MujocoAsset;
+  /** The model this simulation runs: a package asset name or a {@link MujocoModelSource}. */
+  readonly asset: MujocoModelRef;
+  /** Number of mocap bodies (`nmocap`). */
+  readonly nmocap: number;
   /** Number of generalised coordinates. */
   readonly nq: number;
   /** Number of degrees of freedom. */
@@ -163,14 +233,17 @@ export class MujocoSimulation {
   private model: MjModel | undefined;
   private data: MjData | undefined;
   private cached: MujocoViews | undefined;
+  private readonly liveData = new Map<string, Float64Array>();
+  private readonly liveModel = new Map<string, Float64Array>();
   private rnePostStale = true;
 
   /**
-   * @param asset - which model file to run.
+   * @param asset - which model to run: a package asset name, or a {@link MujocoModelSource}
+   *   (e.g. from `mujocoModelFromFolder`); envs on equal sources share one compiled model.
    * @param envId - the env's id, for error messages.
    * @throws {@link EnvError} when the runtime is not loaded ({@link loadMujocoRuntime}).
    */
-  constructor(asset: MujocoAsset, envId: string) {
+  constructor(asset: MujocoModelRef, envId: string) {
     this.asset = asset;
     this.envId = envId;
     this.rt = requireMujocoRuntime(envId);
@@ -188,6 +261,7 @@ export class MujocoSimulation {
     this.nq = model.nq;
     this.nv = model.nv;
     this.nu = model.nu;
+    this.nmocap = model.nmocap;
     const opt = model.opt; // a new handle on every read: delete it
     try {
       this.timestep = opt.timestep;
@@ -220,6 +294,85 @@ export class MujocoSimulation {
     const data = this.live();
     this.cached = { qpos: data.qpos as Float64Array, qvel: data.qvel as Float64Array, ctrl: data.ctrl as Float64Array };
     return this.cached;
+  }
+
+  /**
+   * A live view of an `MjData` array, cached like {@link MujocoSimulation.views} and re-read
+   * after a heap growth. `efc_force` changes length with the number of constraints, so it is
+   * read fresh on every call.
+   * @throws {@link ConfigError} for a field that is not a {@link MujocoLiveDataField}.
+   */
+  dataView(field: MujocoLiveDataField): Float64Array {
+    if (!LIVE_DATA_FIELDS.has(field)) {
+      throw new ConfigError(
+        `${this.envId}: no live view of MjData field ${JSON.stringify(field)}; live fields are ${[...LIVE_DATA_FIELDS].join(', ')}.`,
+      );
+    }
+    const data = this.live();
+    if (field === 'efc_force') return (data as unknown as Record<string, Float64Array>)[field];
+    const cached = this.liveData.get(field);
+    if (cached !== undefined && cached.buffer.byteLength !== 0) return cached;
+    const view = (data as unknown as Record<string, Float64Array>)[field];
+    this.liveData.set(field, view);
+    return view;
+  }
+
+  /**
+   * A live, writable view of an `MjModel` array. The model is shared by every simulation of the
+   * same source: a task that moves a fixture writes its own values before each physics call
+   * (see `docs/envs/metaworld.md`).
+   * @throws {@link ConfigError} for a field that is not a {@link MujocoLiveModelField}.
+   */
+  modelView(field: MujocoLiveModelField): Float64Array {
+    if (!LIVE_MODEL_FIELDS.has(field)) {
+      throw new ConfigError(
+        `${this.envId}: no live view of MjModel field ${JSON.stringify(field)}; live fields are ${[...LIVE_MODEL_FIELDS].join(', ')}.`,
+      );
+    }
+    this.live();
+    const cached = this.liveModel.get(field);
+    if (cached !== undefined && cached.buffer.byteLength !== 0) return cached;
+    const view = (this.model as unknown as Record<string, Float64Array>)[field];
+    this.liveModel.set(field, view);
+    return view;
+  }
+
+  /**
+   * The id of a named element (`mj_name2id`).
+   * @throws {@link EnvError} when the model has no element of that kind and name.
+   */
+  nameToId(kind: MujocoElementKind, name: string): number {
+    this.live();
+    const id = this.rt.mujoco.mj_name2id(this.model!, OBJECT_TYPES[kind], name);
+    if (id < 0) {
+      throw new EnvError(
+        `${this.envId}: the model has no ${kind} named ${JSON.stringify(name)}. The model files may be from another version; use the files this env was written for.`,
+      );
+    }
+    return id;
+  }
+
+  /** The active contacts after the last physics call (`data.contact[0 .. ncon)`), copied out. */
+  contacts(): MujocoContact[] {
+    const data = this.live();
+    const n = data.ncon;
+    if (n === 0) return [];
+    const vec = data.contact;
+    const out: MujocoContact[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const c = vec.get(i);
+        if (c === undefined) break;
+        try {
+          out.push({ geom1: c.geom1, geom2: c.geom2, efcAddress: c.exclude === 0 ? c.efc_address : -1 });
+        } finally {
+          c.delete();
+        }
+      }
+    } finally {
+      vec.delete();
+    }
+    return out;
   }
 
   /** `mj_resetData`: time 0, `qpos = qpos0`, zero velocities, controls and warm starts. */
@@ -285,6 +438,8 @@ export class MujocoSimulation {
     this.data = undefined;
     this.model = undefined;
     this.cached = undefined;
+    this.liveData.clear();
+    this.liveModel.clear();
     deleteMujocoData(data);
     releaseMujocoModel(this.asset);
   }
