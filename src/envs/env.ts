@@ -46,7 +46,7 @@ export interface EnvMetadata {
   /** Render modes the env supports; empty when it cannot render. */
   readonly renderModes?: readonly string[];
   /** Frames per second of rendered output, when it renders. */
-  readonly renderFps?: number;
+  readonly renderFps?: number | undefined;
   /** Any other env-specific metadata. */
   readonly [key: string]: unknown;
 }
