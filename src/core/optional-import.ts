@@ -27,7 +27,12 @@ export function isMissingPackage(error: unknown, name: string): boolean {
  * @param advice - more to say after the install command (alternatives, environment variables).
  * @throws {@link BackendError} when `name` is not installed; any other error of `load` as is.
  */
-export async function importOptional<T>(name: string, load: () => Promise<T>, purpose: string, advice = ''): Promise<T> {
+export async function importOptional<T>(
+  name: string,
+  load: () => Promise<T>,
+  purpose: string,
+  advice = '',
+): Promise<T> {
   try {
     return await load();
   } catch (error) {
