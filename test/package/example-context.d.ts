@@ -7,6 +7,7 @@ import type {
   Adam,
   Env,
   Mlp,
+  Policy,
   MultiTaskDataset,
   ReplayBuffer,
   Rng,
@@ -46,5 +47,9 @@ declare global {
   const optimizer: Adam;
   const loss: () => tf.Scalar;
   const actorLoss: () => tf.Scalar;
+  const env: Env<Float32Array, Float32Array>;
+  const policy: Policy<Float32Array, Float32Array>;
+  const assetsDir: string;
+  const readMetrics: boolean;
   const Corridor: new (options: { readonly length?: number }) => Env<Float32Array, number>;
 }
