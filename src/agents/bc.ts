@@ -141,7 +141,7 @@ export function likelihoodBcLoss(logProb: tf.Tensor2D): tf.Scalar {
  * ```ts
  * const agent = new BCAgent({ observationDim: 4, actionDim: 2, conditioner: { kind: 'task-id', tasks: dataset.tasks } });
  * await agent.fit(dataset, { steps: 10_000 });
- * const action = agent.act(observation, { task: dataset.tasks[0] });
+ * const action = agent.act(observation, { task: dataset.tasks[0]! });
  * ```
  */
 export class BCAgent implements Agent<BCConfig> {

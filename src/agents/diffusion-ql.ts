@@ -125,7 +125,7 @@ export interface DiffusionQLAgentClass<T extends DiffusionQLAgent> {
  * @example
  * ```ts
  * const agent = new DiffusionQLAgent({ observationDim: 11, actionDim: 3 });
- * await agent.fit(buffer, { steps: 100_000, evaluators: { return: (a) => meanReturn(a) } });
+ * await agent.fit(buffer, { steps: 100_000, evaluators: { score: environmentEvaluator('Hopper-v4') }, logDir: 'runs/hopper' });
  * const action = agent.act(observation);
  * agent.save('checkpoints/hopper');
  * ```

@@ -152,7 +152,7 @@ export function conditionDim(config: LLMDPDConfig): number {
  * ```ts
  * const agent = new LLMDPDAgent({ observationDim: 4, actionDim: 2 });   // n-gram text encoder by default
  * await agent.fit(dataset, { steps: 20_000 });                          // a MultiTaskDataset of seen tasks
- * const policy = await agent.policy({ textPrompt: unseen.text, trajectoryPrompt: unseen.prompt });
+ * const policy = await agent.policy({ textPrompt: unseen.textPrompt, trajectoryPrompt: unseen.trajectoryPrompt });
  * const action = policy.act(observation);                               // zero-shot on the unseen task
  * ```
  */

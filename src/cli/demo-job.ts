@@ -109,7 +109,7 @@ export async function runDemoJob(job: DemoJob, onSteps: (steps: number) => void 
     const agent = new LLMDPDAgent({ ...DEMO_AGENT_CONFIG, ...DEMO_LLMDPD_PROMPT_CONFIG, seed: job.seed });
     const report = await agent.fit(suite.dataset, fitOptions);
     finalMetrics = { ...(report.history.at(-1)?.metrics ?? {}) };
-    policyFor = (task) => agent.policy({ textPrompt: task.text, trajectoryPrompt: task.trajectoryPrompt });
+    policyFor = (task) => agent.policy({ textPrompt: task.textPrompt, trajectoryPrompt: task.trajectoryPrompt });
     dispose = () => agent.dispose();
   } else {
     const agent = new DiffusionQLAgent({ ...DEMO_AGENT_CONFIG, seed: job.seed });

@@ -476,8 +476,7 @@ function readMetadata(
  *   truncation before an episode's last step, unreadable metadata, or a non-hdf5 data format.
  * @example
  * ```ts
- * process.env.MINARI_DATASETS_PATH = '/data/minari';
- * const { buffer, info } = await loadMinari('mujoco/hopper/expert-v0');
+ * const { buffer, info } = await loadMinari('mujoco/hopper/expert-v0', { root: '/data/minari' });
  * info.envId; // 'Hopper-v5'
  * ```
  */

@@ -12,6 +12,7 @@
  * @module
  */
 import { BackendError } from '../core/errors.js';
+import { registerLibraryGradients } from './gradients.js';
 
 /** A concrete backend that {@link initEngine} can select. */
 export type ConcreteBackend = 'tensorflow' | 'wasm' | 'cpu';
@@ -47,13 +48,16 @@ export async function loadTensorflowBackend(): Promise<string> {
 }
 
 /**
- * Registers tfjs's gradient functions for every op. `@tensorflow/tfjs-core`'s Node bundle ships
- * the ops without their gradients; the `@tensorflow/tfjs` bundle registers them on the same
- * tfjs-core instance when it loads. Without this, `tf.grad` fails with "gradient function not
- * found". Called by {@link initEngine}; safe to call more than once.
+ * Registers gradient functions for the ops the library differentiates through
+ * (`engine/gradients.ts`). `@tensorflow/tfjs-core`'s Node bundle ships the ops without their
+ * gradients; importing the whole `@tensorflow/tfjs` package would register them all, at about
+ * 240 MB of install, so the library registers its own (a user who imports `@tensorflow/tfjs`
+ * keeps tfjs's). Without them `tf.grad` fails with "gradient function not found". Called by
+ * {@link initEngine}; safe to call more than once.
  */
 export async function registerGradients(): Promise<void> {
-  await import('@tensorflow/tfjs');
+  registerLibraryGradients();
+  return Promise.resolve();
 }
 
 /** Loads the always-installed CPU backend (pure JavaScript). */

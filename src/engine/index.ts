@@ -27,6 +27,7 @@ import { loadWasmBackend, wasmThreadsInUse } from './wasm.js';
 
 export type { ConcreteBackend } from './backends.js';
 export { BackendError } from '../core/errors.js';
+export { backendReady, requireBackend } from './ready.js';
 
 /** A backend request: a concrete backend, or `'auto'` for the best one available. */
 export type BackendRequest = 'auto' | ConcreteBackend;

@@ -46,7 +46,7 @@ export interface EnvMetadata {
   /** Render modes the env supports; empty when it cannot render. */
   readonly renderModes?: readonly string[];
   /** Frames per second of rendered output, when it renders. */
-  readonly renderFps?: number;
+  readonly renderFps?: number | undefined;
   /** Any other env-specific metadata. */
   readonly [key: string]: unknown;
 }
@@ -84,10 +84,14 @@ export interface Env<Obs = unknown, Act = unknown> {
   readonly observationSpace: Space<Obs>;
   /** The space of valid actions. */
   readonly actionSpace: Space<Act>;
-  /** Render modes and other static information. */
-  readonly metadata?: EnvMetadata;
+  /**
+   * Render modes and other static information. (`| undefined` here and on `spec`: a wrapper
+   * forwards its inner env's, which may be absent; without it a wrapper would not be an `Env`
+   * for a consumer compiling with `exactOptionalPropertyTypes`.)
+   */
+  readonly metadata?: EnvMetadata | undefined;
   /** Set by the registry when the env was made with `makeEnv`. */
-  readonly spec?: EnvSpec;
+  readonly spec?: EnvSpec | undefined;
   /**
    * Starts a new episode and returns its first observation and an info object. With a
    * `seed`, the env's random stream is re-seeded first; without one it continues.

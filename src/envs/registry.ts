@@ -248,7 +248,11 @@ export function makeEnv<Obs = unknown, Act = unknown>(id: string, options: MakeE
   assertEnvLike(env, `makeEnv(${JSON.stringify(id)})`);
   let wrapped: Wrapper<Obs, Act> = new OrderEnforcing(env as Env<Obs, Act>);
   if (maxEpisodeSteps !== undefined) wrapped = new TimeLimit(wrapped, { maxEpisodeSteps });
-  const spec: EnvSpec = Object.freeze({ id, maxEpisodeSteps, options: Object.freeze(merged) });
+  const spec: EnvSpec = Object.freeze({
+    id,
+    ...(maxEpisodeSteps === undefined ? {} : { maxEpisodeSteps }),
+    options: Object.freeze(merged),
+  });
   wrapped.spec = spec;
   return wrapped;
 }
@@ -260,8 +264,8 @@ export function makeEnv<Obs = unknown, Act = unknown>(id: string, options: MakeE
  *
  * @example
  * ```ts
- * const env = await makeEnvAsync('Hopper-v4');
- * const [obs] = env.reset({ seed: 0 });   // synchronous from here on
+ * const env = await makeEnvAsync('Hopper-v4');   // loads the MuJoCo runtime first if needed
+ * const [obs] = await env.reset({ seed: 0 });
  * ```
  * @throws (as a rejection) whatever {@link makeEnv} throws, and the prerequisite's own error
  * (an {@link EnvError} when the MuJoCo runtime cannot be loaded).

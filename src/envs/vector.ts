@@ -212,7 +212,11 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
     const infos: Info[] = Array.from({ length: this.numEnvs }, () => ({}));
     const done = forEachMaybe(this.numEnvs, (i) => {
       if (!selected(i)) return undefined;
-      const args: ResetOptions = { seed: this.seedFor(seed, i), options: options.options };
+      const s = this.seedFor(seed, i);
+      const args: ResetOptions = {
+        ...(s === undefined ? {} : { seed: s }),
+        ...(options.options === undefined ? {} : { options: options.options }),
+      };
       return thenMaybe(this.envs[i].reset(args), ([obs, info]) => {
         this.observations[i] = obs;
         this.pending[i] = false;

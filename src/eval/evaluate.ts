@@ -21,12 +21,13 @@ import {
   type ProgressSetting,
 } from './env-source.js';
 import {
-  isBatchedPolicyInput,
+  resolvePolicyInput,
   toBatchedPolicy,
   type BatchedPolicy,
   type BatchedPolicyContext,
   type BatchedPolicyInput,
   type Policy,
+  type PolicyInput,
 } from './policy.js';
 import { EpisodeStreams, checkRunSeed, type EpisodeStream } from './seeding.js';
 import { checkReferenceScore, meanStd, normalizeScore, readSuccess } from './statistics.js';
@@ -34,8 +35,11 @@ import { checkReferenceScore, meanStd, normalizeScore, readSuccess } from './sta
 /** Number of envs a vectorised evaluation runs when `numEnvs` is not given (fewer when there are fewer episodes). */
 export const DEFAULT_EVAL_NUM_ENVS = 8;
 
-/** Options of {@link evaluatePolicy}. */
-export interface EvaluateOptions {
+/**
+ * Options of {@link evaluatePolicy}.
+ * @typeParam C - the context an agent's `policy(context)` takes (a multi-task agent's prompts).
+ */
+export interface EvaluateOptions<C = unknown> {
   /** Number of episodes to run, a positive integer. Exactly this many are counted. */
   readonly episodes: number;
   /**
@@ -82,6 +86,11 @@ export interface EvaluateOptions {
    * @defaultValue `'off'` (evaluation usually runs inside a training loop with its own bar)
    */
   readonly progress?: ProgressSetting;
+  /**
+   * When `policy` is an agent: the context its `policy(context)` is bound to, e.g. an unseen
+   * task's `{ textPrompt, trajectoryPrompt }` for LLMDPD. Ignored for other policies.
+   */
+  readonly context?: C;
 }
 
 /** What {@link evaluatePolicy} returns. Per-episode arrays are in episode order (index = episode). */
@@ -194,9 +203,18 @@ class SuccessTracker {
  * **Success.** An episode succeeds when any of its steps reports `info.success` truthy (true or
  * a non-zero number); `finalSuccessRate` uses the last step only.
  *
- * @param policy - a per-observation {@link Policy}, or `{ batched }` with a {@link BatchedPolicy}.
- *   Sequentially, a batched policy is called with one row; vectorised, a per-observation policy is
+ * @param input - the policy, one of:
+ *   - an agent of the library (anything with `policy(context)`, see {@link PolicyProvider}): its
+ *     policy for `options.context` is evaluated;
+ *   - a bound policy (`await agent.policy(context)`, anything with `act` and `actBatch`, see
+ *     {@link ActingPolicy}): called through `actBatch` with float32 rows;
+ *   - a per-observation {@link Policy} function;
+ *   - `{ batched }` with a {@link BatchedPolicy}.
+ *
+ *   Sequentially, batched forms are called with one row; vectorised, a per-observation policy is
  *   adapted with {@link toBatchedPolicy} (it then sees float32 copies of the observations).
+ *   Agents draw their sampling noise from their own random stream, not from the episode streams,
+ *   so their results depend on the agent's state as well as on `seed`.
  * @param source - an env instance (sequential only; left open), a factory or a registered id
  *   (envs made here are closed).
  * @throws {@link ConfigError} on bad options, a vectorised run given an env instance, or an
@@ -206,23 +224,22 @@ class SuccessTracker {
  * @throws {@link EnvError} when `info.success` is neither a boolean nor a number.
  * @example
  * ```ts
- * const result = await evaluatePolicy((obs) => Float32Array.of(-2 * obs[1]!), 'Pendulum-v1', { episodes: 10, seed: 0, vectorized: true });
+ * const result = await evaluatePolicy((obs: Float32Array) => Float32Array.of(-2 * obs[1]!), 'Pendulum-v1', { episodes: 10, seed: 0, vectorized: true });
  * console.log(result.meanReturn, result.stdReturn);
+ *
+ * const agent = new DiffusionQLAgent({ observationDim: 3, actionDim: 1 });   // any agent, trained or loaded
+ * const scored = await evaluatePolicy(agent, 'Pendulum-v1', { episodes: 10, seed: 0, vectorized: true });
  * ```
  */
-export async function evaluatePolicy<Obs, Act>(
-  policy: Policy<Obs, Act> | BatchedPolicyInput,
+export async function evaluatePolicy<Obs, Act, C = unknown>(
+  input: PolicyInput<Obs, Act, C>,
   source: EnvSource<Obs, Act>,
-  options: EvaluateOptions,
+  options: EvaluateOptions<C>,
 ): Promise<EvaluationResult> {
   const where = 'evaluatePolicy';
   if (typeof options !== 'object' || options === null)
     throw new ConfigError(`${where}: options must be an object like { episodes: 10, seed: 0 }.`);
-  if (typeof policy !== 'function' && !isBatchedPolicyInput(policy)) {
-    throw new ConfigError(
-      `${where}: policy must be a function (observation, context) => action or { batched: (observations, context) => actions }, got ${describeValue(policy)}.`,
-    );
-  }
+  const policy = await resolvePolicyInput(where, input, options.context);
   const episodes = positiveInteger(where, 'episodes', options.episodes, false)!;
   const streams = new EpisodeStreams(checkRunSeed(where, options.seed));
   const maxEpisodeSteps = positiveInteger(where, 'maxEpisodeSteps', options.maxEpisodeSteps, true);

@@ -10,7 +10,9 @@
  * same seed gives the same dataset, and vectorised and sequential evaluation give the same
  * per-episode returns. Envs and policies may be synchronous or return promises.
  *
- * Nothing here imports tfjs or agents: policies are plain functions.
+ * Nothing here imports tfjs or agents: policies are plain functions, and the library's agents
+ * and bound policies are accepted by their shape ({@link PolicyProvider}, {@link ActingPolicy}).
+ * {@link environmentEvaluator} turns an env into an evaluator for `fit`.
  *
  * @example
  * ```ts
@@ -32,8 +34,20 @@ export {
 } from './collect.js';
 export { evaluatePolicy, DEFAULT_EVAL_NUM_ENVS, type EvaluateOptions, type EvaluationResult } from './evaluate.js';
 export {
+  environmentEvaluator,
+  pickMetric,
+  type EnvironmentEvaluatorOptions,
+  type EvaluatorMetric,
+} from './environment-evaluator.js';
+export {
   toBatchedPolicy,
   isBatchedPolicyInput,
+  isActingPolicy,
+  isPolicyProvider,
+  resolvePolicyInput,
+  type ActingPolicy,
+  type PolicyInput,
+  type PolicyProvider,
   type Policy,
   type PolicyContext,
   type BatchedPolicy,

@@ -1,11 +1,14 @@
 /**
  * The policy shapes that {@link collectDataset} and {@link evaluatePolicy} call: a
  * per-observation {@link Policy}, a {@link BatchedPolicy} that acts for N envs in one call, and
- * {@link toBatchedPolicy}, which turns the first into the second.
+ * {@link toBatchedPolicy}, which turns the first into the second; and the shapes of the
+ * library's agents ({@link PolicyProvider}) and bound policies ({@link ActingPolicy}), which
+ * {@link evaluatePolicy} accepts directly. The last two are structural types, so this area does
+ * not import the agents (nor tfjs).
  *
  * @module
  */
-import { ShapeError } from '../core/errors.js';
+import { ConfigError, ShapeError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import { describeValue } from '../core/spaces.js';
 import type { MaybePromise } from '../core/types.js';
@@ -188,4 +191,73 @@ export function toBatchedPolicy<Act extends ArrayLike<number> | number>(
     };
     return run(0);
   };
+}
+
+/**
+ * A policy object that acts on float32 rows: the library's bound policies (`agent.policy()`)
+ * have this shape. Typed here by its shape, so the eval area does not depend on the agents.
+ */
+export interface ActingPolicy {
+  /** One action for one observation. */
+  act(observation: Float32Array): Float32Array;
+  /** Actions for N observations given row-major as one array, in one call. */
+  actBatch(observations: Float32Array): Float32Array;
+}
+
+/**
+ * Anything that hands out an {@link ActingPolicy} for a context: the library's agents
+ * (`agent.policy(context)`, where a multi-task agent's context holds the task's prompts).
+ * @typeParam C - the context the provider takes.
+ */
+export interface PolicyProvider<C = unknown> {
+  /** A policy bound to `context`. */
+  policy(context?: C): Promise<ActingPolicy>;
+}
+
+/** True when `x` is an {@link ActingPolicy} (an object with `act` and `actBatch` methods). */
+export function isActingPolicy(x: unknown): x is ActingPolicy {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as ActingPolicy).act === 'function' &&
+    typeof (x as ActingPolicy).actBatch === 'function'
+  );
+}
+
+/** True when `x` is a {@link PolicyProvider} (an object with a `policy` method, such as an agent). */
+export function isPolicyProvider(x: unknown): x is PolicyProvider {
+  return typeof x === 'object' && x !== null && typeof (x as PolicyProvider).policy === 'function';
+}
+
+/** Every form of policy {@link evaluatePolicy} accepts. */
+export type PolicyInput<Obs = unknown, Act = unknown, C = unknown> =
+  Policy<Obs, Act> | BatchedPolicyInput | ActingPolicy | PolicyProvider<C>;
+
+/**
+ * Reduces any {@link PolicyInput} to a per-observation policy or a batched one: an agent is
+ * asked for its policy (with `context`), a bound policy becomes a batched policy over its
+ * `actBatch` (one network call per vector step).
+ * @throws {@link ConfigError} when `policy` has none of the accepted shapes.
+ */
+export async function resolvePolicyInput<Obs, Act, C>(
+  where: string,
+  policy: PolicyInput<Obs, Act, C>,
+  context: C | undefined,
+): Promise<Policy<Obs, Act> | BatchedPolicyInput> {
+  if (typeof policy === 'function' || isBatchedPolicyInput(policy)) return policy;
+  let acting: unknown = policy;
+  if (isPolicyProvider(policy)) {
+    acting = await (context === undefined ? policy.policy() : policy.policy(context));
+    if (!isActingPolicy(acting))
+      throw new ConfigError(
+        `${where}: policy.policy() returned ${describeValue(acting)}; expected an object with act(observation) and actBatch(observations).`,
+      );
+  }
+  if (isActingPolicy(acting)) {
+    const bound = acting;
+    return { batched: (observations) => bound.actBatch(observations) };
+  }
+  throw new ConfigError(
+    `${where}: policy must be an agent (with policy()), a bound policy (with act and actBatch), a function (observation, context) => action or { batched: (observations, context) => actions }; got ${describeValue(policy)}.`,
+  );
 }

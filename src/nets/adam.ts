@@ -51,7 +51,7 @@ export interface AdamState {
  * ```ts
  * const opt = new Adam(actor.trainableVariables(), { learningRate: 3e-4 });
  * tf.tidy(() => {
- *   const { value, grads } = tf.variableGrads(() => loss(), opt.variables);
+ *   const { grads } = tf.variableGrads(() => loss(), [...opt.variables]);
  *   opt.applyGradients(opt.variables.map((v) => grads[v.name]!));
  * });
  * ```

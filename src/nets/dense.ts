@@ -23,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../core/errors.js';
 import { customKernelsActive, wasmColumnSums, wasmMatMul } from '../engine/kernels.js';
+import { requireBackend } from '../engine/ready.js';
 import type { Rng } from '../core/rng.js';
 import { type Activation, mishBackward, mishForward } from './activations.js';
 import { type Initializer, initDense } from './init.js';
@@ -242,6 +243,7 @@ export class Dense implements NetModule {
 
   /** @throws {@link ConfigError} on invalid sizes, activation or initializer. */
   constructor(options: DenseOptions) {
+    requireBackend('A network layer (Dense)');
     const init = initDense(
       options.inputDim,
       options.outputDim,

@@ -63,9 +63,9 @@ export function globalNorm(grads: Gradients): tf.Scalar {
  *
  * @example
  * ```ts
- * const { value, grads } = tf.variableGrads(() => actorLoss(), actor.trainableVariables());
+ * const { value, grads } = tf.variableGrads(() => actorLoss(), [...optimizer.variables]);
  * const clipped = clipByGlobalNorm(grads, 1.0);
- * optimizer.applyGradients(clipped.grads);
+ * optimizer.applyGradients(optimizer.variables.map((v) => clipped.grads[v.name]!));
  * tf.dispose([value, grads, clipped.grads, clipped.globalNorm]);
  * ```
  * @param grads - a list of tensors or a name → tensor map (returned in the same form).

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
+import { requireBackend } from '../engine/ready.js';
 import { denseApply, denseApplyFrozen } from './dense.js';
 import { initDense, type Initializer } from './init.js';
 import type { NetModule } from './module.js';
@@ -45,6 +46,7 @@ export class Projection implements NetModule {
 
   /** Draws W like the matching block of a wider PyTorch `Linear`. */
   constructor(options: ProjectionOptions) {
+    requireBackend('A network layer (Projection)');
     this.inputDim = options.inputDim;
     this.outputDim = options.outputDim;
     const init = initDense(

@@ -30,7 +30,7 @@
  * const suite = await makeSuite('pointmass-reach', { seed: 0 });
  * console.log(suite.dataset.numTasks, suite.dataset.totalSize);   // 12 240000
  * const task = suite.unseen[0]!;
- * console.log(task.text);
+ * console.log(task.textPrompt);
  * const r = await evaluatePolicy(scriptedPolicy('expert', task.params), task.makeEnv, { episodes: 10, seed: 1 });
  * ```
  *

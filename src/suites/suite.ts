@@ -83,7 +83,7 @@ export interface SuiteTask {
   /** The structured description, or `null` when the spec gave a free text. */
   readonly description: StructuredDescription | null;
   /** The text prompt (Task / Objective / Constraints). */
-  readonly text: string;
+  readonly textPrompt: string;
   /** The registered env id ({@link POINT_MASS_ENV_ID}). */
   readonly envId: string;
   /** The options that make the env this task's (`makeEnv(envId, envOptions)`). */
@@ -213,7 +213,7 @@ function checkOptions(options: MakeSuiteOptions): void {
  * const agent = new LLMDPDAgent({ observationDim: 4, actionDim: 2 });
  * await agent.fit(suite.dataset, { steps: 12_000 });          // seen tasks only
  * for (const task of suite.unseen) {
- *   const policy = await agent.policy({ textPrompt: task.text, trajectoryPrompt: task.trajectoryPrompt });
+ *   const policy = await agent.policy({ textPrompt: task.textPrompt, trajectoryPrompt: task.trajectoryPrompt });
  *   const result = await evaluatePolicy({ batched: (o) => policy.actBatch(o) }, () => task.makeEnv(), { episodes: 10, seed: 1, vectorized: true });
  *   console.log(task.name, result.successRate);
  * }
@@ -266,7 +266,7 @@ export async function makeSuite(suite: string | SuiteSpec | unknown, options: Ma
           datasetIndex: role === 'seen' ? i : -1,
           params: t.params,
           description: t.description,
-          text: t.text,
+          textPrompt: t.textPrompt,
           envId: POINT_MASS_ENV_ID,
           envOptions,
           episodeSteps,
@@ -285,7 +285,7 @@ export async function makeSuite(suite: string | SuiteSpec | unknown, options: Ma
     seen.map((t) => ({
       name: t.name,
       buffer: t.data!.buffer,
-      textPrompt: t.text,
+      textPrompt: t.textPrompt,
       trajectoryPrompt: t.trajectoryPrompt,
       params: { ...t.params },
     })),

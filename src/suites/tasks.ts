@@ -99,7 +99,7 @@ export interface SuiteTaskSpec {
   /** The structured description, when the task has one (built-in and generated texts do). */
   readonly description: StructuredDescription | null;
   /** The text prompt: the rendered description, or the user's own text. */
-  readonly text: string;
+  readonly textPrompt: string;
 }
 
 /** Seen and unseen task names of a suite. */
@@ -421,7 +421,12 @@ export function checkTaskFeasible(params: ReachTaskParams, episodeSteps: number,
 function builtinTask(direction: CompassDirection, distance: DistanceName): SuiteTaskSpec {
   const params = reachParams({ direction, distance });
   const description = describeReachTask(params);
-  return Object.freeze({ name: reachTaskName(params), params, description, text: formatDescription(description) });
+  return Object.freeze({
+    name: reachTaskName(params),
+    params,
+    description,
+    textPrompt: formatDescription(description),
+  });
 }
 
 /**
@@ -617,17 +622,17 @@ function parseDescription(
   input: unknown,
   params: ReachTaskParams,
   where: string,
-): { description: StructuredDescription | null; text: string } {
+): { description: StructuredDescription | null; textPrompt: string } {
   if (input === undefined) {
     const description = describeReachTask(params);
-    return { description, text: formatDescription(description) };
+    return { description, textPrompt: formatDescription(description) };
   }
   if (typeof input === 'string') {
     if (input.trim() === '')
       throw new ConfigError(
         `${where} is empty; give a text such as "Task: Reach north far.\\nObjective: ..." or leave it out to use the generated one.`,
       );
-    return { description: null, text: input.trim() };
+    return { description: null, textPrompt: input.trim() };
   }
   if (!isPlainObject(input))
     throw new ConfigError(`${where} must be a string or { "task", "objective", "constraints" }, got ${show(input)}.`);
@@ -651,7 +656,7 @@ function parseDescription(
     objective: input.objective as string,
     constraints: Object.freeze([...constraints]),
   });
-  return { description, text: formatDescription(description) };
+  return { description, textPrompt: formatDescription(description) };
 }
 
 /**
@@ -712,8 +717,8 @@ export function parseSuiteSpec(input: unknown): SuiteSpec {
         `${at}.name ${JSON.stringify(name)} repeats tasks[${before}].name; task names must be unique.`,
       );
     names.set(name, i);
-    const { description, text } = parseDescription(t.description, params, `${at}.description`);
-    tasks.push(Object.freeze({ name, params, description, text }));
+    const { description, textPrompt } = parseDescription(t.description, params, `${at}.description`);
+    tasks.push(Object.freeze({ name, params, description, textPrompt }));
   });
   const taskNames = tasks.map((t) => t.name);
   const split =
@@ -753,7 +758,7 @@ export function suiteSpecToJson(spec: SuiteSpec): SuiteSpecInput {
       },
       description:
         t.description === null
-          ? t.text
+          ? t.textPrompt
           : {
               task: t.description.task,
               objective: t.description.objective,

@@ -205,7 +205,7 @@ export async function writeSuiteDatasets(
       task: task.name,
       role: task.role,
       seed: made.seed,
-      text_prompt: task.text,
+      text_prompt: task.textPrompt,
       params_json: JSON.stringify(task.params),
     };
     let dataFile: string | null = null;
@@ -230,7 +230,7 @@ export async function writeSuiteDatasets(
     entries.push({
       name: task.name,
       role: task.role,
-      text: task.text,
+      text: task.textPrompt,
       params: task.params,
       env: {
         id: task.envId,

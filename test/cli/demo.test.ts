@@ -90,11 +90,12 @@ describe('demo', () => {
       so.mockRestore();
       se.mockRestore();
     }
-    expect(out.join('')).toContain('Usage: llmdpd <command>');
-    expect(err.join('')).toContain('Unknown command "frobnicate"');
-    expect(err.join('')).toContain("Unknown option '--stpes'");
-    expect(err.join('')).toContain('--steps must be a positive integer, got "many"');
-    expect(err.join('')).toContain('--seeds must be a comma-separated list of integers >= 0, got "0,x"');
+    expect(out.join('')).toContain('Usage: llmdpd [options] [command]');
+    expect(out.join('')).toContain('Usage: llmdpd demo [options]');
+    expect(err.join('')).toContain("unknown command 'frobnicate'");
+    expect(err.join('')).toContain("unknown option '--stpes' (Did you mean --steps?)");
+    expect(err.join('')).toContain('--steps must be an integer >= 1, got "many"');
+    expect(err.join('')).toContain('--seeds must be an integer >= 0, got "x"');
     expect(err.join('')).toContain('--seed must be an integer >= 0, got "-1"');
   });
 });

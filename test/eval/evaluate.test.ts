@@ -320,7 +320,7 @@ describe('vectorised evaluation', () => {
       /seed must be a non-negative integer/,
     );
     await expect(evaluatePolicy({} as never, toy, { episodes: 2, seed: 0 })).rejects.toThrow(
-      /policy must be a function/,
+      /policy must be an agent .* a function \(observation, context\) => action/,
     );
   });
 

@@ -48,7 +48,7 @@ describe('makeSuite("pointmass-reach") with the defaults', () => {
       expect(t.data!.buffer.numEpisodes).toBe(400);
       const d = suite.dataset.task(t.name);
       expect(d.index).toBe(t.datasetIndex);
-      expect(d.textPrompt).toBe(t.text);
+      expect(d.textPrompt).toBe(t.textPrompt);
       expect(d.params).toEqual(t.params);
       expect(Array.from(d.trajectoryPrompt.observations)).toEqual(Array.from(t.trajectoryPrompt.observations));
     }
@@ -188,7 +188,7 @@ describe('user specs and options', () => {
     expect(s.name).toBe('tilted');
     expect(s.task('a30').data!.buffer.size).toBe(400);
     expect(s.task('a150').trajectoryPrompt.length).toBe(40);
-    expect(s.task('a150').text).toContain('150 degrees counter-clockwise from east');
+    expect(s.task('a150').textPrompt).toContain('150 degrees counter-clockwise from east');
     const r = await evaluatePolicy(scriptedPolicy('expert', s.task('a150').params), s.task('a150').makeEnv, {
       episodes: 4,
       seed: 0,
@@ -273,7 +273,7 @@ describe('writeSuiteDatasets', () => {
       kind: 'data',
       seed: 7,
     });
-    expect(loaded.info.metadata.text_prompt).toBe(suite.task('reach-north-far').text);
+    expect(loaded.info.metadata.text_prompt).toBe(suite.task('reach-north-far').textPrompt);
     expect(JSON.parse(String(loaded.info.metadata.params_json))).toEqual(suite.task('reach-north-far').params);
 
     const prompt = await loadD4rl(join(dir, 'prompts/reach-north-east-far.hdf5'), { timeouts: 'keep' });

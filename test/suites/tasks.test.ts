@@ -46,20 +46,20 @@ describe('the built-in suite pointmass-reach', () => {
   });
 
   test('every text is structured (Task / Objective / Constraints), distinct, and names its direction and distance', () => {
-    const texts = spec.tasks.map((t) => t.text);
+    const texts = spec.tasks.map((t) => t.textPrompt);
     expect(new Set(texts).size).toBe(24);
     for (const t of spec.tasks) {
-      const lines = t.text.split('\n');
+      const lines = t.textPrompt.split('\n');
       expect(lines.map((l) => l.split(':')[0])).toEqual(['Task', 'Objective', 'Constraints']);
-      expect(t.text).toContain(t.params.direction!);
-      expect(t.text).toContain(`${t.params.distance} units`);
-      const w = new Set(words(t.text));
+      expect(t.textPrompt).toContain(t.params.direction!);
+      expect(t.textPrompt).toContain(`${t.params.distance} units`);
+      const w = new Set(words(t.textPrompt));
       if (t.params.distance === 0.4) expect([w.has('near'), w.has('far')]).toEqual([true, false]);
       if (t.params.distance === 0.8) expect([w.has('near'), w.has('far')]).toEqual([false, true]);
       if (t.params.distance === 0.6)
         expect([w.has('near'), w.has('far'), w.has('between')]).toEqual([true, true, true]);
     }
-    expect(spec.tasks.find((t) => t.name === 'reach-north-east-far')!.text).toBe(
+    expect(spec.tasks.find((t) => t.name === 'reach-north-east-far')!.textPrompt).toBe(
       'Task: Point-mass reach north-east far.\n' +
         'Objective: Move the point mass to a far target north-east of the centre and stop on it.\n' +
         'Constraints: The target is 0.8 units north-east of the centre; the target is not observed, only position and velocity are; ' +
@@ -73,7 +73,7 @@ describe('the built-in suite pointmass-reach', () => {
     expect(seen).toHaveLength(12);
     expect(unseen).toHaveLength(6);
     expect(seen.filter((s) => unseen.includes(s))).toEqual([]);
-    const text = new Map(spec.tasks.map((t) => [t.name, t.text]));
+    const text = new Map(spec.tasks.map((t) => [t.name, t.textPrompt]));
     const seenWords = new Set(seen.flatMap((n) => words(text.get(n)!)));
     for (const n of unseen)
       expect(words(text.get(n)!).filter((w) => !seenWords.has(w) && !/^\d+$/.test(w))).toEqual([]);
@@ -172,11 +172,11 @@ describe('parseSuiteSpec (user-defined tasks and splits)', () => {
     expect(spec.name).toBe('my-reach');
     expect(spec.episodeSteps).toBe(60);
     expect(spec.tasks.map((t) => t.name)).toEqual(['north', 'reach-east-d0.7', 'thirty']);
-    expect(spec.tasks[0].text).toContain('Task: Point-mass reach north far.');
-    expect(spec.tasks[1].text).toBe(
+    expect(spec.tasks[0].textPrompt).toContain('Task: Point-mass reach north far.');
+    expect(spec.tasks[1].textPrompt).toBe(
       'Task: Reach east.\nObjective: Stop 0.7 units east of the centre.\nConstraints: Be quick; be precise.',
     );
-    expect(spec.tasks[2].text).toBe('Go to the target at thirty degrees and stop.');
+    expect(spec.tasks[2].textPrompt).toBe('Go to the target at thirty degrees and stop.');
     expect(spec.tasks[2].description).toBeNull();
     expect(spec.split).toEqual({ seen: ['north', 'reach-east-d0.7'], unseen: ['thirty'] });
     expect(parseSuiteSpec(suiteSpecToJson(spec))).toEqual(spec);

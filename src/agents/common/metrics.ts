@@ -28,9 +28,14 @@ export function readScalars(scalars: Readonly<Record<string, tf.Scalar | null>>)
  *
  * @example
  * ```ts
- * const logged = new LoggedScalars(readMetrics);
- * const actor = gradientsOf(() => { ...; logged.keep('loss/bc', bc); return loss; }, vars);
- * const metrics = logged.read({ 'loss/actor': actor.value });   // null when not logging
+ * const logged = new LoggedScalars(readMetrics); // readMetrics: this step logs
+ * const { value, grads } = tf.variableGrads(() => {
+ *   const bc = loss();
+ *   logged.keep('loss/bc', bc);
+ *   return bc;
+ * }, actor.trainableVariables());
+ * const metrics = logged.read({ 'loss/actor': value }); // null when not logging
+ * tf.dispose([value, grads]);
  * ```
  */
 export class LoggedScalars {

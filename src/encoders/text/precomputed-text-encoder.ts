@@ -151,7 +151,7 @@ function wordSet(text: string): Set<string> {
  * @example
  * ```ts
  * const encoder = await PrecomputedTextEncoder.load('assets/text-embeddings.json');
- * const [z] = await encoder.encode([prompt]);
+ * const [z] = await encoder.encode(['Task: Meta-World push.']);
  * ```
  */
 export class PrecomputedTextEncoder implements TextEncoder {

@@ -16,6 +16,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { ConfigError, NotFoundError, RlError, ShapeError } from '../../core/errors.js';
+import { importOptional } from '../../core/optional-import.js';
 import { checkRegularFile, readRegularFileSync } from '../../core/safe-files.js';
 import { checkPrompts, composeEncoderInput, DEFAULT_TEXT_INSTRUCTION } from './prompt-format.js';
 import type { TextEncoder } from './text-encoder.js';
@@ -416,7 +417,12 @@ export class TransformersTextEncoder implements TextEncoder {
     const fingerprint = source.kind === 'local' ? checkLocalFolder(source.dir, dtype) : undefined;
     const where = source.kind === 'local' ? source.dir : source.id;
 
-    const hf = await import('@huggingface/transformers');
+    const hf = await importOptional(
+      '@huggingface/transformers',
+      () => import('@huggingface/transformers'),
+      'TransformersTextEncoder',
+      'It is an optional peer dependency (with onnxruntime-node and sharp, about 450 MB); set ONNXRUNTIME_NODE_INSTALL_CUDA=skip before installing to skip the CUDA download. HashedNgramTextEncoder and PrecomputedTextEncoder need nothing.',
+    );
     // Offline enforcement: transformers.js consults these process-wide flags on every file it
     // resolves, and `local_files_only` again per call. A local load therefore never fetches.
     hf.env.allowLocalModels = true;

@@ -63,7 +63,7 @@ export interface BuildPromptBatchOptions {
  *
  * @example
  * ```ts
- * const batch = buildPromptBatch([buffer.lastSteps(0, 20), someTrajectory], { maxSteps: 20 });
+ * const batch = buildPromptBatch([buffer.lastSteps(0, 20), trajectory], { maxSteps: 20 });
  * // batch.lengths = [real steps of each], batch.steps = the longest
  * ```
  * @throws {@link ShapeError} when a prompt's arrays do not match its length and widths, when

@@ -311,7 +311,7 @@ let uniqueId = 0;
  * // inside the actor's loss, so the gradient reaches the encoder:
  * const z = encoder.encode([buffer.lastSteps(episode, 20)], { training: true }); // [1, 64]
  * // outside training:
- * const [vector] = encoder.embed([prompt]); // Float32Array(64)
+ * const [vector] = encoder.embed([trajectory]); // Float32Array(64)
  * encoder.dispose();
  * ```
  */

@@ -303,8 +303,8 @@ function checkTask(task: unknown, where: string): MetaWorldTaskName {
  * @example
  * ```ts
  * const expert = metaWorldExpert('box-close');
- * let [obs] = env.reset({ seed: 0 });
- * const [next, reward, , , info] = env.step(expert(obs));
+ * const [obs] = await env.reset({ seed: 0 });
+ * const [next, reward, , , info] = await env.step(expert(obs));
  * ```
  * @throws {@link ConfigError} for a task that has no expert.
  */

@@ -8,10 +8,12 @@
  * @example
  * ```ts
  * import { makeEnvAsync, metaWorldExpert } from 'llmdpd/envs';
- * const env = await makeEnvAsync('MetaWorld/box-close-v3', { assetsDir: '/path/to/metaworld/assets' });
+ * const env = await makeEnvAsync<Float32Array, Float32Array>('MetaWorld/box-close-v3', {
+ *   assetsDir: '/path/to/metaworld/assets',
+ * });
  * const expert = metaWorldExpert('box-close');
- * let [obs] = env.reset({ seed: 0 });
- * const [next, reward, terminated, truncated, info] = env.step(expert(obs));
+ * const [obs] = await env.reset({ seed: 0 });
+ * const [next, reward, terminated, truncated, info] = await env.step(expert(obs));
  * ```
  *
  * @module

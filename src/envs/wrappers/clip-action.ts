@@ -16,7 +16,7 @@ import { Wrapper } from './wrapper.js';
  *
  * @example
  * ```ts
- * const env = new ClipAction(makeEnv('Pendulum-v1'));
+ * const env = new ClipAction(makeEnv<Float32Array, Float32Array>('Pendulum-v1'));
  * env.step(Float32Array.of(5)); // the pendulum receives 2
  * ```
  */

@@ -31,7 +31,7 @@ export interface RescaleActionOptions {
  *
  * @example
  * ```ts
- * const env = new RescaleAction(makeEnv('Pendulum-v1'), { min: -1, max: 1 });
+ * const env = new RescaleAction(makeEnv<Float32Array, Float32Array>('Pendulum-v1'), { min: -1, max: 1 });
  * env.step(Float32Array.of(0.5)); // the pendulum receives a torque of 1
  * ```
  */
