@@ -8,14 +8,14 @@ function contributingRules(): Record<string, string[]> {
   const table = /<!-- module-rules:start -->([\s\S]*?)<!-- module-rules:end -->/.exec(text);
   if (!table) throw new Error('CONTRIBUTING.md has no module-rules table between its markers');
   const rules: Record<string, string[]> = {};
-  for (const row of table[1]!.split('\n').filter((line) => /^\| `/.test(line))) {
+  for (const row of table[1].split('\n').filter((line) => /^\| `/.test(line))) {
     const [area, allowed] = row
       .split('|')
       .slice(1, 3)
       .map((cell) => cell.trim());
-    const name = area!.replace(/`/g, '');
+    const name = area.replace(/`/g, '');
     rules[name] =
-      allowed === '(nothing)' ? [] : allowed === 'every area' ? ['*'] : allowed!.split(',').map((a) => a.trim());
+      allowed === '(nothing)' ? [] : allowed === 'every area' ? ['*'] : allowed.split(',').map((a) => a.trim());
   }
   return rules;
 }
@@ -77,7 +77,7 @@ describe('architecture rules (CONTRIBUTING.md, docs/architecture.md)', () => {
     for (const [area, allowed] of Object.entries(ALLOWED_AREAS)) {
       enforced[area] = area === 'root' ? ['*'] : [...allowed].sort();
     }
-    for (const area of Object.keys(documented)) documented[area] = [...documented[area]!].sort();
+    for (const area of Object.keys(documented)) documented[area] = [...documented[area]].sort();
     expect(documented).toEqual(enforced);
   });
 

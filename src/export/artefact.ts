@@ -8,7 +8,6 @@
  * @module
  */
 import { readColumnStore, writeColumnStore, type ColumnToWrite } from '../core/column-store.js';
-import { DatasetError } from '../core/errors.js';
 import {
   createPolicy,
   POLICY_FORMAT,
@@ -91,8 +90,8 @@ export function loadExportedPolicy(dir: string): RuntimePolicy {
     },
     {},
     (r) => {
+      // The column store has checked the columns list and the data file's size.
       const m = r.manifest as unknown as PolicyManifest;
-      if (!Array.isArray(m.columns)) throw new DatasetError(`${dir}: the exported policy's manifest has no columns.`);
       const out = new Uint8Array(m.dataBytes);
       for (const c of m.columns) {
         const values = r.column(c.name, 'float32', c.shape);

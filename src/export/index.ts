@@ -16,7 +16,6 @@ export {
 export {
   createPolicy,
   loadPolicy,
-  pickBySoftmax,
   PolicyRandom,
   PolicyRuntimeError,
   POLICY_FORMAT,

@@ -472,10 +472,19 @@ const f32 = Math.fround;
 interface DenseWeights {
   readonly inputDim: number;
   readonly outputDim: number;
-  readonly kernel: Float32Array;
+  /** Wᵀ, `[out, in]` row-major, so each output is one contiguous dot product. */
+  readonly kernelT: Float64Array;
   /** `[out]`, or `[K, out]` for a per-step first bias. */
   readonly bias: Float32Array;
   readonly activation: PolicyActivation;
+}
+
+/** Wᵀ in float64 from W `[in, out]` row-major. */
+function transposed(kernel: Float32Array, inputDim: number, outputDim: number): Float64Array {
+  const out = new Float64Array(kernel.length);
+  for (let i = 0; i < inputDim; i++)
+    for (let j = 0; j < outputDim; j++) out[j * inputDim + i] = kernel[i * outputDim + j];
+  return out;
 }
 
 function activate(z: number, activation: PolicyActivation): number {
@@ -494,26 +503,48 @@ function activate(z: number, activation: PolicyActivation): number {
 }
 
 /**
- * act(x·W + b) for `rows` rows of x; `biasRow` picks the row of a per-step bias. Sums run in
- * float64 and the result is rounded to float32, like the agents' float32 layers up to the order
- * of the sum.
+ * act(x·W + b) for `rows` rows of x; `biasRow` picks the row of a per-step bias. Each output is
+ * a dot product summed in float64 (four rows at a time, sharing the loads of Wᵀ's row) and
+ * rounded to float32, like the agents' float32 layers up to the order of the sum.
  */
 function dense(layer: DenseWeights, x: Float32Array, rows: number, biasRow = 0): Float32Array {
-  const { inputDim: n, outputDim: m, kernel, activation } = layer;
+  const { inputDim: n, outputDim: m, kernelT: k, activation } = layer;
   const bias = layer.bias.subarray(biasRow * m, (biasRow + 1) * m);
   const out = new Float32Array(rows * m);
-  const acc = new Float64Array(m);
-  for (let r = 0; r < rows; r++) {
-    acc.fill(0);
-    const xr = r * n;
-    for (let i = 0; i < n; i++) {
-      const xv = x[xr + i];
-      if (xv === 0) continue;
-      const w = i * m;
-      for (let j = 0; j < m; j++) acc[j] += xv * kernel[w + j];
+  const finish = (z: number, j: number) => activate(f32(f32(z) + bias[j]), activation);
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const x0 = r * n;
+    const x1 = x0 + n;
+    const x2 = x1 + n;
+    const x3 = x2 + n;
+    for (let j = 0; j < m; j++) {
+      const w = j * n;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const kv = k[w + i];
+        s0 += x[x0 + i] * kv;
+        s1 += x[x1 + i] * kv;
+        s2 += x[x2 + i] * kv;
+        s3 += x[x3 + i] * kv;
+      }
+      out[r * m + j] = finish(s0, j);
+      out[(r + 1) * m + j] = finish(s1, j);
+      out[(r + 2) * m + j] = finish(s2, j);
+      out[(r + 3) * m + j] = finish(s3, j);
     }
-    const o = r * m;
-    for (let j = 0; j < m; j++) out[o + j] = activate(f32(f32(acc[j]) + bias[j]), activation);
+  }
+  for (; r < rows; r++) {
+    const xr = r * n;
+    for (let j = 0; j < m; j++) {
+      const w = j * n;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += x[xr + i] * k[w + i];
+      out[r * m + j] = finish(sum, j);
+    }
   }
   return out;
 }
@@ -637,7 +668,7 @@ export function createPolicy(manifestJson: unknown, data: ArrayBuffer | ArrayBuf
       const weights: DenseWeights = {
         inputDim,
         outputDim,
-        kernel: tensor(layer.kernel, [inputDim, outputDim]),
+        kernelT: transposed(tensor(layer.kernel, [inputDim, outputDim]), inputDim, outputDim),
         bias: tensor(layer.bias, i === 0 && biasRows > 1 ? [biasRows, outputDim] : [outputDim]),
         activation: layer.activation,
       };

@@ -181,7 +181,7 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, readonly str
 type Json = Record<string, unknown>;
 
 function checkScaler(what: string, field: string, value: unknown, dims: Readonly<Record<string, number>>): Json {
-  const kinds = KNOWN_FIELDS[field]!;
+  const kinds = KNOWN_FIELDS[field];
   const show = (v: unknown) => JSON.stringify(v) ?? String(v);
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new ConfigError(
@@ -197,7 +197,7 @@ function checkScaler(what: string, field: string, value: unknown, dims: Readonly
         .map((k) => `'${k}'`)
         .join(', ')}, got ${show(kind)}.`,
     );
-  const allowed = kinds[kind]!;
+  const allowed = kinds[kind];
   for (const key of Object.keys(v))
     if (key !== 'kind' && !allowed.includes(key))
       throw new ConfigError(
@@ -225,7 +225,7 @@ function checkScaler(what: string, field: string, value: unknown, dims: Readonly
         `${what}.${field} gives ${v[a] === undefined ? b : a} without ${v[a] === undefined ? a : b}; give both to fix the scaler, or neither to fit it from the data.`,
       );
   };
-  const width = field === 'actionScaler' ? dims['actionDim']! : dims['observationDim']!;
+  const width = field === 'actionScaler' ? dims['actionDim'] : dims['observationDim'];
   for (const key of ['mean', 'std', 'minimum', 'maximum'])
     if (field === 'rewardScaler') number(key, key === 'std' ? 'nonNegative' : 'finite');
     else vector(key, width);
@@ -586,8 +586,8 @@ export class AgentScalers {
     check('action', s.action, c.actionScaler.kind, this.dims.actionDim);
     check('reward', s.reward, c.rewardScaler.kind, 1);
     // A scaler saved before it was fitted keeps what its config fixes.
-    this.observation = (s.observation as ObservationScalerState | null | undefined) ?? this.fromConfig('observation');
-    this.action = (s.action as ActionScalerState | null | undefined) ?? this.fromConfig('action');
-    this.reward = (s.reward as RewardScalerState | null | undefined) ?? this.fromConfig('reward');
+    this.observation = s.observation ?? this.fromConfig('observation');
+    this.action = s.action ?? this.fromConfig('action');
+    this.reward = s.reward ?? this.fromConfig('reward');
   }
 }

@@ -161,7 +161,7 @@ export class NoiseNetwork implements NetModule {
           throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
         extra = tf.add<tf.Tensor2D>(extra, this.conditionProjection.apply(condition, true));
       }
-      return tf.add(this.trunk.layers[0]!.bias, extra);
+      return tf.add(this.trunk.layers[0].bias, extra);
     });
   }
 

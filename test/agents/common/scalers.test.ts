@@ -122,10 +122,10 @@ describe('scaler formulas (d3rlpy), fitted from the data', () => {
       return [t.observations, t.nextObservations, t.actions, t.rewards].map((x) => Array.from(x.dataSync()));
     });
     expect(s.staged).toBe(staged + 1);
-    expectClose(values[0]!, [1, 0, -1, 0], 1e-6);
-    expectClose(values[1]!, [0, 0, -0.5, 0], 1e-6);
-    expectClose(values[2]!, [1, -1], 1e-6);
-    expectClose(values[3]!, [3, -3], 1e-6);
+    expectClose(values[0], [1, 0, -1, 0], 1e-6);
+    expectClose(values[1], [0, 0, -0.5, 0], 1e-6);
+    expectClose(values[2], [1, -1], 1e-6);
+    expectClose(values[3], [3, -3], 1e-6);
   });
 });
 

@@ -96,11 +96,11 @@ export class ConditionedMlp implements NetModule {
    * @remarks Returns a new `[1, hidden]` tensor; the caller owns it.
    */
   firstLayerBias(condition: tf.Tensor2D | null): tf.Tensor2D {
-    const first = this.mlp.layers[0]!;
+    const first = this.mlp.layers[0];
     if (condition === null || this.condition === null) {
       if (condition !== null)
         throw new ShapeError('ConditionedMlp was built without a condition (conditionDim 0) but received one.');
-      return first.bias.reshape([1, first.outputDim]);
+      return tf.reshape(first.bias, [1, first.outputDim]);
     }
     const cond = this.condition;
     return tf.tidy(() => tf.add(first.bias, cond.apply(condition, true)));
