@@ -47,6 +47,7 @@ export {
   SCALER_EPSILON,
   SCALER_RULES,
   type ActionScalerConfig,
+  type ExportedScalers,
   type ObservationScalerConfig,
   type RewardScalerConfig,
   type ScalerConfig,

@@ -30,6 +30,7 @@ export {
   type DeterministicActing,
   type DiffusionActing,
   type FetchLike,
+  type FetchResponseLike,
   type LoadPolicyOptions,
   type ObservationScalerState,
   type PolicyActing,

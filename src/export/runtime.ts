@@ -103,8 +103,12 @@ export type PolicyActing = DeterministicActing | DiffusionActing;
 
 /** Observation scaling: none, (s − μ)/(σ + ε), or the range [min, max] mapped to [−1, 1]. */
 export type ObservationScalerState =
-  | { readonly kind: 'none' }
   | {
+      /** No scaling. */
+      readonly kind: 'none';
+    }
+  | {
+      /** The scaler's kind. */
       readonly kind: 'standard';
       /** Per-dimension mean μ. */
       readonly mean: readonly number[];
@@ -114,6 +118,7 @@ export type ObservationScalerState =
       readonly epsilon: number;
     }
   | {
+      /** The scaler's kind. */
       readonly kind: 'min-max';
       /** Per-dimension minimum. */
       readonly minimum: readonly number[];
@@ -123,8 +128,12 @@ export type ObservationScalerState =
 
 /** Action scaling: none, or the range [min, max] mapped to [−bound, bound] (the policy's own range). */
 export type ActionScalerState =
-  | { readonly kind: 'none' }
   | {
+      /** No scaling. */
+      readonly kind: 'none';
+    }
+  | {
+      /** The scaler's kind. */
       readonly kind: 'min-max';
       /** Per-dimension minimum of the actions. */
       readonly minimum: readonly number[];
@@ -136,13 +145,18 @@ export type ActionScalerState =
 
 /** Reward scaling (training only; an exported policy never sees rewards). */
 export type RewardScalerState =
-  | { readonly kind: 'none' }
   | {
+      /** No scaling. */
+      readonly kind: 'none';
+    }
+  | {
+      /** The scaler's kind. */
       readonly kind: 'multiply';
       /** r' = multiplier · r. */
       readonly multiplier: number;
     }
   | {
+      /** The scaler's kind. */
       readonly kind: 'clip';
       /** Lower clip (null: none). */
       readonly low: number | null;
@@ -152,6 +166,7 @@ export type RewardScalerState =
       readonly multiplier: number;
     }
   | {
+      /** The scaler's kind. */
       readonly kind: 'standard';
       /** Mean of the rewards. */
       readonly mean: number;
@@ -163,6 +178,7 @@ export type RewardScalerState =
       readonly multiplier: number;
     }
   | {
+      /** The scaler's kind. */
       readonly kind: 'min-max';
       /** Smallest reward. */
       readonly minimum: number;
@@ -172,6 +188,7 @@ export type RewardScalerState =
       readonly multiplier: number;
     }
   | {
+      /** The scaler's kind. */
       readonly kind: 'return';
       /** Smallest episode return. */
       readonly returnMin: number;
@@ -181,6 +198,7 @@ export type RewardScalerState =
       readonly multiplier: number;
     }
   | {
+      /** The scaler's kind. */
       readonly kind: 'shift';
       /** Added first. */
       readonly shift: number;
@@ -780,13 +798,20 @@ function actDiffusion(
   return out;
 }
 
-/** The part of the Fetch API {@link loadPolicy} uses. */
-export type FetchLike = (url: string) => Promise<{
+/** The part of a fetch `Response` {@link loadPolicy} reads. */
+export interface FetchResponseLike {
+  /** True for a 2xx status. */
   readonly ok: boolean;
+  /** The HTTP status. */
   readonly status: number;
+  /** The body as JSON. */
   json(): Promise<unknown>;
+  /** The body as bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
-}>;
+}
+
+/** The part of the Fetch API {@link loadPolicy} uses. */
+export type FetchLike = (url: string) => Promise<FetchResponseLike>;
 
 /** Options of {@link loadPolicy}. */
 export interface LoadPolicyOptions {

@@ -36,7 +36,7 @@ export class PolicyTensors {
 
   /**
    * Copies `tensor`'s values under `name` and returns the name.
-   * @throws {@link Error} on a repeated name (a bug in the caller).
+   * @throws `Error` on a repeated name (a bug in the caller).
    */
   add(name: string, tensor: tf.Tensor): string {
     if (name in this.record) throw new Error(`PolicyTensors: '${name}' was added twice.`);

@@ -39,7 +39,10 @@ export const SCALER_EPSILON = 1e-3;
 
 /** The observation scaler an agent asks for. */
 export type ObservationScalerConfig =
-  | { readonly kind: 'none' }
+  | {
+      /** No scaling. */
+      readonly kind: 'none';
+    }
   | {
       /** (s − μ)/(σ + ε), d3rlpy's `StandardObservationScaler`, CORL's normalisation. */
       readonly kind: 'standard';
@@ -61,7 +64,10 @@ export type ObservationScalerConfig =
 
 /** The action scaler an agent asks for. */
 export type ActionScalerConfig =
-  | { readonly kind: 'none' }
+  | {
+      /** No scaling. */
+      readonly kind: 'none';
+    }
   | {
       /**
        * [min, max] of each action dimension onto the policy's range [−maxAction, maxAction]
@@ -77,7 +83,10 @@ export type ActionScalerConfig =
 
 /** The reward scaler an agent asks for (d3rlpy's reward scalers; training only). */
 export type RewardScalerConfig =
-  | { readonly kind: 'none' }
+  | {
+      /** No scaling. */
+      readonly kind: 'none';
+    }
   | {
       /** r · multiplier. */
       readonly kind: 'multiply';
@@ -290,6 +299,14 @@ export interface ScalersState {
   readonly action: ActionScalerState | null;
   /** Reward scaler. */
   readonly reward: RewardScalerState | null;
+}
+
+/** The scalers an exported policy applies (`PolicyManifest.scalers`). */
+export interface ExportedScalers {
+  /** Observation scaling. */
+  observation: ObservationScalerState;
+  /** Action scaling. */
+  action: ActionScalerState;
 }
 
 /** A buffer as the reward scalers read it (`ReplayBuffer` fits). */
@@ -543,7 +560,7 @@ export class AgentScalers {
   }
 
   /** What an exported policy applies: the fitted observation and action scalers (an unfitted one is the identity). */
-  exportState(): { observation: ObservationScalerState; action: ActionScalerState } {
+  exportState(): ExportedScalers {
     return { observation: this.observation ?? { kind: 'none' }, action: this.action ?? { kind: 'none' } };
   }
 
