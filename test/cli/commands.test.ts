@@ -39,6 +39,10 @@ describe('llmdpd usage', () => {
     expect(evaluate.out).toMatch(/^Usage: llmdpd eval \[options\] <checkpoint>/);
     expect(evaluate.out).not.toContain('--eval-env');
     expect((await cli('plot', '--help')).out).toMatch(/^Usage: llmdpd plot \[options\] <runs\.\.\.>/);
+    const exportHelp = (await cli('export', '--help')).out;
+    expect(exportHelp).toMatch(/^Usage: llmdpd export \[options\] <checkpoint> <dir>/);
+    expect(exportHelp).toContain('--task <name>');
+    expect(train.out).toContain('--preset <dataset>');
     expect((await cli()).out).toMatch(/Commands:[\s\S]*train[\s\S]*eval[\s\S]*plot[\s\S]*export[\s\S]*demo/);
   });
 

@@ -89,3 +89,10 @@ test('fit refuses an agent whose update ignores the scalers, after its first ste
   await ok.scaffold.fit(randomBuffer(3, 2, 64, 1), { steps: 3, progress: 'off' });
   expect(staged).toBe(3);
 });
+
+test('exportPolicy refuses an agent without an exportActing hook, naming what to use instead', async () => {
+  const { scaffold } = scaffoldWith(() => null);
+  await expect(scaffold.exportPolicy('/nonexistent/never-written')).rejects.toThrow(
+    /TestAgent cannot export its policy yet \(it has no exportActing hook\); use save\(dir\) and load it with TestAgent.load/,
+  );
+});
