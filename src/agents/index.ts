@@ -59,6 +59,7 @@ export {
   exportConditionedMlp,
   exportMlp,
   PolicyTensors,
+  tanhActing,
   type ActingExport,
 } from './common/policy-export.js';
 export { diffusionActing, type DiffusionActingParts } from './diffusion/export.js';
