@@ -3,7 +3,8 @@
 # install the tarball in an empty project (its dependencies come from the npm registry), then
 # write a small D4RL-layout file with the installed API and run
 #   llmdpd train -> llmdpd plot -> llmdpd eval -> llmdpd export
-# through npx. Fails on any npm warning during the install, an install above 150 MB, a
+# through npx, then act with the exported policy through llmdpd/export and the standalone
+# llmdpd/runtime module. Fails on any npm warning during the install, an install above 150 MB, a
 # dependency with an install script, or a command that does not do what it says.
 #
 # Usage: scripts/e2e-tarball.sh [WORKDIR]   (default: a new temporary folder, removed at the end)
@@ -95,19 +96,37 @@ node -e '
 ' || fail "eval.json is not the expected report"
 
 step "llmdpd export"
-set +e
-npx llmdpd export runs/dql/seed0 >export.out 2>export.err
-code=$?
-set -e
-if grep -q 'not available yet' export.err; then
-  [ "$code" -eq 1 ] || fail "the export stub should exit with 1, got $code"
-  step "export: not available yet (stub), as expected until policy export lands"
-else
-  [ "$code" -eq 0 ] || {
-    cat export.err >&2
-    fail "llmdpd export failed"
-  }
-fi
+npx llmdpd export runs/dql/seed0 policy --json >export.json 2>export.err || {
+  cat export.err >&2
+  fail "llmdpd export failed"
+}
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("export.json", "utf8"));
+  if (r.agent !== "DiffusionQLAgent" || r.acting !== "diffusion" || r.step !== 300 || !(r.tensors > 0))
+    throw new Error("unexpected export report: " + JSON.stringify(r));
+' || fail "export.json is not the expected report"
+[ -f policy/manifest.json ] || fail "the export wrote no manifest"
+
+step "acting with the exported policy: the Node loader and the standalone runtime"
+cat >act.mjs <<'JS'
+import { readFileSync } from 'node:fs';
+import { loadExportedPolicy } from 'llmdpd/export';
+import { createPolicy } from 'llmdpd/runtime';
+// The runtime is one module with no imports, as a web page would load it.
+const runtime = readFileSync(new URL('./node_modules/llmdpd/dist/export/runtime.js', import.meta.url), 'utf8');
+if (/^\s*import\s/m.test(runtime)) throw new Error('dist/export/runtime.js imports something');
+const manifest = JSON.parse(readFileSync('policy/manifest.json', 'utf8'));
+const a = loadExportedPolicy('policy');
+const b = createPolicy(manifest, readFileSync(`policy/${manifest.dataFile}`));
+const observations = [1, 0, 0.5, 0.6, -0.8, -1.2, -1, 0, 3];
+const x = a.actBatch(observations);
+const y = b.actBatch(observations);
+if (x.length !== 3 || x.some((v, i) => v !== y[i] || !(Math.abs(v) <= 2)))
+  throw new Error(`unexpected actions ${Array.from(x)} / ${Array.from(y)}`);
+console.log(Array.from(x).map((v) => v.toFixed(3)).join(' '));
+JS
+node act.mjs >act.out || fail "the exported policy did not act"
+cat act.out
 
 step "usage errors exit with 2 on one line"
 set +e

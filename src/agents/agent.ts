@@ -9,6 +9,7 @@
 import type { Batch, Trajectory, TransitionSource } from '../core/types.js';
 import type { ProgressOptions } from '../core/progress.js';
 import type { TrainingLogger } from '../core/run/loggers.js';
+import type { PolicyExportSummary } from '../export/artefact.js';
 
 /** Mean training metrics of an epoch, keyed by namespaced names such as `loss/critic`. */
 export type Metrics = Record<string, number>;
@@ -121,6 +122,16 @@ export interface TaskContext {
 /** The context of LLMDPD's two prompts: the name {@link TaskContext} had before other conditioners existed. */
 export type PromptContext = TaskContext;
 
+/** Options of {@link Agent.exportPolicy}. */
+export interface ExportPolicyOptions {
+  /**
+   * The task to export the policy for: its condition (prompt embeddings, task code) is computed
+   * once and stored, so the runtime needs no text encoder or trajectory transformer. Required
+   * for agents with a task conditioner. @defaultValue `{}`
+   */
+  readonly context?: TaskContext;
+}
+
 /** A policy bound to one context, with prompts embedded once. */
 export interface BoundPolicy {
   /** One action for one observation. */
@@ -160,6 +171,12 @@ export interface Agent<Config, Data extends TransitionSource = TransitionSource>
   policy(context?: TaskContext): Promise<BoundPolicy>;
   /** Writes config, weights, statistics and optimiser state to `dir`, atomically. */
   save(dir: string): void;
+  /**
+   * Writes the policy for one context as a small artefact (the acting path's weights, the
+   * scalers, the context's condition, the action-selection rule; `docs/export.md`) that the
+   * dependency-free runtime (`llmdpd/runtime`) acts with in Node and in browsers.
+   */
+  exportPolicy(dir: string, options?: ExportPolicyOptions): Promise<PolicyExportSummary>;
   /** Frees every tensor the agent owns. */
   dispose(): void;
 }

@@ -8,23 +8,33 @@
  *   gaussian:       π(·|s, c) = N(maxAction · tanh(f(s, c)), diag σ²), log σ learned, state-independent
  *                   L = −mean_B Σ_A log π(a|s, c)   (maximum likelihood; CORL IQL's Gaussian actor)
  *   act:            the mean action
- *   observations:   normalised with the data's statistics, (s − μ)/(σ + 1e-3), as CORL does
+ *   observations:   standardised with the data's statistics, (s − μ)/(σ + 1e-3), as CORL does
+ *                   (the default `observationScaler`; `common/scalers.ts`)
  *
  * Every number above is a config field. Choices: `docs/algorithms/README.md`, "BC".
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ConfigError } from '../core/errors.js';
 import type { Batch, TransitionSource } from '../core/types.js';
 import type { TextEncoder } from '../encoders/text/text-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
-import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
+import type { PolicyExportSummary } from '../export/artefact.js';
+import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
 import { AgentScaffold } from './common/agent-scaffold.js';
 import { stageBatch } from './common/batch-tensors.js';
 import { type CustomRule, validateConfig } from './common/config.js';
 import { LoggedScalars } from './common/metrics.js';
 import { DeterministicActor, GaussianActor } from './common/networks/actors.js';
-import { ObservationNormalizer } from './common/observation-normalizer.js';
+import { deterministicActing } from './common/policy-export.js';
+import {
+  resolveScalerConfig,
+  SCALER_DEFAULTS,
+  SCALER_RULES,
+  SCALER_EPSILON,
+  type ScalerConfig,
+} from './common/scalers.js';
 import { createRandomStreams } from './common/random-streams.js';
 import { TargetNetworks } from './common/target-networks.js';
 import { type ConditionerConfig, type ConditionerOptions, resolveConditionerConfig } from './conditioning/config.js';
@@ -34,7 +44,7 @@ import { type ContextRows, TaskConditioning } from './conditioning/task-conditio
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
 /** BC's configuration. JSON-serialisable; saved with every checkpoint. */
-export interface BCConfig {
+export interface BCConfig extends ScalerConfig {
   /** Observation width S (required). */
   readonly observationDim: number;
   /** Action width A (required). */
@@ -55,8 +65,6 @@ export interface BCConfig {
   readonly maxAction: number;
   /** Global-norm gradient clip; 0 disables. @defaultValue 0 */
   readonly gradientClipNorm: number;
-  /** Normalise observations with the training data's statistics. @defaultValue true */
-  readonly normalizeObservations: boolean;
   /** The task conditioner. @defaultValue `{ kind: 'none' }` */
   readonly conditioner: ConditionerConfig;
 }
@@ -71,7 +79,8 @@ export const BC_DEFAULTS: Readonly<Omit<BCConfig, 'observationDim' | 'actionDim'
   activation: 'relu',
   maxAction: 1,
   gradientClipNorm: 0,
-  normalizeObservations: true,
+  ...SCALER_DEFAULTS,
+  observationScaler: Object.freeze({ kind: 'standard' as const, epsilon: SCALER_EPSILON }),
   conditioner: Object.freeze({ kind: 'none' }),
 });
 
@@ -80,6 +89,8 @@ export type BCOptions = Pick<BCConfig, 'observationDim' | 'actionDim'> &
   Partial<Omit<BCConfig, 'conditioner'>> & {
     /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
     readonly conditioner?: ConditionerOptions;
+    /** The 0.1 switch for `observationScaler`: true is `{ kind: 'standard' }`, false `{ kind: 'none' }`. @deprecated use observationScaler */
+    readonly normalizeObservations?: boolean;
   };
 
 /** Objects a BC agent uses but does not serialise. */
@@ -96,7 +107,12 @@ const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'objec
  */
 export function resolveBCConfig(options: BCOptions, textEmbeddingDim?: number): BCConfig {
   const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
-  const config: BCConfig = { ...BC_DEFAULTS, ...options, conditioner };
+  const { normalizeObservations, ...rest } = options;
+  if (normalizeObservations !== undefined && options.observationScaler !== undefined)
+    throw new ConfigError('BCConfig: give observationScaler or the older normalizeObservations, not both.');
+  const legacy = normalizeObservations === false ? { observationScaler: SCALER_DEFAULTS.observationScaler } : {};
+  const scalers = resolveScalerConfig('BCConfig', { ...rest, ...legacy }, BC_DEFAULTS);
+  const config: BCConfig = { ...BC_DEFAULTS, ...rest, ...scalers, conditioner };
   validateConfig('BCConfig', config as unknown as Record<string, unknown>, {
     observationDim: 'positiveInt',
     actionDim: 'positiveInt',
@@ -108,7 +124,7 @@ export function resolveBCConfig(options: BCOptions, textEmbeddingDim?: number): 
     activation: ['relu', 'mish'],
     maxAction: 'positive',
     gradientClipNorm: 'nonNegative',
-    normalizeObservations: 'boolean',
+    ...SCALER_RULES,
     conditioner: ANY_OBJECT,
   });
   return Object.freeze({ ...config, hiddenDims: Object.freeze([...config.hiddenDims]) });
@@ -153,7 +169,6 @@ export class BCAgent implements Agent<BCConfig> {
   readonly conditioning: TaskConditioning;
   /** Fit, act, policy and checkpoint plumbing shared by every agent. */
   private readonly scaffold: AgentScaffold;
-  private readonly normalizer: ObservationNormalizer | null;
   private readonly optimizer: Adam;
 
   /**
@@ -166,7 +181,6 @@ export class BCAgent implements Agent<BCConfig> {
     const c = this.config;
     const streams = createRandomStreams(c.seed);
     const targets = new TargetNetworks();
-    this.normalizer = c.normalizeObservations ? new ObservationNormalizer(c.observationDim) : null;
     this.conditioning = new TaskConditioning(c.conditioner, {
       observationDim: c.observationDim,
       actionDim: c.actionDim,
@@ -187,12 +201,14 @@ export class BCAgent implements Agent<BCConfig> {
       streams,
       targets,
       conditioning: this.conditioning,
-      normalizer: this.normalizer,
+      normalizer: null,
+      scalers: c,
       hooks: {
         agent: this,
         update: (batch, read) => this.update(batch, read),
         actWith: (observations, rows) => this.actWith(observations, rows),
         save: (dir) => this.save(dir),
+        exportActing: (rows) => deterministicActing(this.actor, rows.actor),
       },
     });
   }
@@ -216,7 +232,7 @@ export class BCAgent implements Agent<BCConfig> {
     const logged = new LoggedScalars(readMetrics);
     let metrics: Metrics | null = null;
     tf.tidy(() => {
-      const { observations: s, actions: a } = stageBatch(batch, c, this.normalizer);
+      const { observations: s, actions: a } = stageBatch(batch, c, this.scaffold.scalers);
       const actor = gradientsOf(() => {
         const condition = this.conditioning.actorRows(tasks);
         const policy = this.actor;
@@ -238,8 +254,7 @@ export class BCAgent implements Agent<BCConfig> {
     const c = this.config;
     const n = observations.length / c.observationDim;
     return tf.tidy(() => {
-      let s = tf.tensor2d(observations, [n, c.observationDim]);
-      if (this.normalizer !== null) s = this.normalizer.apply(s);
+      const s = tf.tensor2d(observations, [n, c.observationDim]);
       const condition = rows.actor === null ? null : tf.tensor2d(rows.actor, [1, this.conditioning.width]);
       const policy = this.actor;
       const mean = policy instanceof GaussianActor ? policy.mean(s, condition) : policy.apply(s, condition);
@@ -264,7 +279,15 @@ export class BCAgent implements Agent<BCConfig> {
     return this.scaffold.policy(context);
   }
 
-  /** Binds the conditioner (and the normaliser) to `data` so `update` can take its batches. */
+  /**
+   * Writes the policy for `options.context` as a small artefact a dependency-free runtime acts
+   * with, in Node or a browser (`docs/export.md`).
+   */
+  exportPolicy(dir: string, options: ExportPolicyOptions = {}): Promise<PolicyExportSummary> {
+    return this.scaffold.exportPolicy(dir, options);
+  }
+
+  /** Binds the conditioner (and fits the scalers) to `data` so `update` can take its batches. */
   bindTasks(data: TransitionSource): Promise<void> {
     return this.scaffold.bindTasks(data);
   }

@@ -25,7 +25,8 @@ import type { Rng } from '../core/rng.js';
 import type { Batch, TransitionSource } from '../core/types.js';
 import type { TextEncoder } from '../encoders/text/text-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
-import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
+import type { PolicyExportSummary } from '../export/artefact.js';
+import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
 import { type AgentCheckpointHeader, AgentScaffold } from './common/agent-scaffold.js';
 import { stageBatch } from './common/batch-tensors.js';
 import { type CustomRule, validateConfig } from './common/config.js';
@@ -47,6 +48,8 @@ import { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
 import { selectActions } from './diffusion/candidates.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './diffusion/chain.js';
 import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig } from './diffusion/config.js';
+import { diffusionActing } from './diffusion/export.js';
+import { resolveScalerConfig } from './common/scalers.js';
 import { NoiseNetwork } from './diffusion/noise-network.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
@@ -88,7 +91,8 @@ const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'objec
  */
 export function resolveDiffusionQLConfig(options: DiffusionQLOptions, textEmbeddingDim?: number): DiffusionQLConfig {
   const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
-  const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options, conditioner };
+  const scalers = resolveScalerConfig('DiffusionQLConfig', options);
+  const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options, ...scalers, conditioner };
   validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, {
     ...DIFFUSION_POLICY_RULES,
     conditioner: ANY_OBJECT,
@@ -99,6 +103,11 @@ export function resolveDiffusionQLConfig(options: DiffusionQLOptions, textEmbedd
     hiddenDims: Object.freeze([...config.hiddenDims]),
     criticHiddenDims: Object.freeze([...config.criticHiddenDims]),
   });
+}
+
+/** The candidate count, temperature and bound acting uses (and an export records). */
+function actingSettings(c: DiffusionQLConfig): { candidates: number; temperature: number; maxAction: number } {
+  return { candidates: c.actionCandidates, temperature: c.actionTemperature, maxAction: c.maxAction };
 }
 
 /** A checkpoint header brought to today's format, and the older names of its variable groups. */
@@ -208,11 +217,17 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       targets: this.targets,
       conditioning: this.conditioning,
       normalizer: null,
+      scalers: c,
       hooks: {
         agent: this,
         update: (batch, read) => this.update(batch, read),
         actWith: (observations, rows) => this.actWith(observations, rows),
         save: (dir) => this.save(dir),
+        exportActing: (rows) =>
+          diffusionActing(
+            { actor: this.actor, critics: this.criticTarget, schedule: this.schedule, ...actingSettings(c) },
+            rows,
+          ),
       },
     });
   }
@@ -238,7 +253,13 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     const logged = new LoggedScalars(readMetrics);
     let metrics: Metrics | null = null;
     tf.tidy(() => {
-      const { observations: s, actions: a, rewards: r, nextObservations: s2, terminals } = stageBatch(batch, c);
+      const {
+        observations: s,
+        actions: a,
+        rewards: r,
+        nextObservations: s2,
+        terminals,
+      } = stageBatch(batch, c, this.scaffold.scalers);
       const targetCondition = this.conditioning.targetRows(tasks);
       const criticCondition = this.conditioning.criticRows(tasks);
 
@@ -333,6 +354,15 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   /** A policy bound to `context`, its condition computed once (async: a new text needs the encoder). */
   policy(context: TaskContext = {}): Promise<BoundPolicy> {
     return this.scaffold.policy(context);
+  }
+
+  /**
+   * Writes the policy for `options.context` (required with a conditioner: its prompts are
+   * embedded once and folded in) as a small artefact a dependency-free runtime acts with, in Node
+   * or a browser (`docs/export.md`).
+   */
+  exportPolicy(dir: string, options: ExportPolicyOptions = {}): Promise<PolicyExportSummary> {
+    return this.scaffold.exportPolicy(dir, options);
   }
 
   /** Binds the conditioner to `data`'s tasks so `update` can take its batches (`fit` does this). */

@@ -13,6 +13,7 @@ export type {
   EpochReport,
   EpochVerdict,
   Evaluator,
+  ExportPolicyOptions,
   FitOptions,
   FitReport,
   Metrics,
@@ -39,6 +40,29 @@ export {
   type ObservationNormalizerState,
   type ObservationStatisticsState,
 } from './common/observation-normalizer.js';
+export {
+  AgentScalers,
+  resolveScalerConfig,
+  SCALER_DEFAULTS,
+  SCALER_EPSILON,
+  SCALER_RULES,
+  type ActionScalerConfig,
+  type ExportedScalers,
+  type ObservationScalerConfig,
+  type RewardScalerConfig,
+  type ScalerConfig,
+  type ScalerDims,
+  type ScalersState,
+} from './common/scalers.js';
+export {
+  deterministicActing,
+  exportConditionedMlp,
+  exportMlp,
+  PolicyTensors,
+  tanhActing,
+  type ActingExport,
+} from './common/policy-export.js';
+export { diffusionActing, type DiffusionActingParts } from './diffusion/export.js';
 export {
   AgentScaffold,
   type AgentHooks,

@@ -5,14 +5,11 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { MANIFEST_FILE } from '../core/column-store.js';
 import { formatMetric } from '../core/progress.js';
-import { isRunFolder, readRunFolder } from '../core/run/reader.js';
 import { initEngine, type BackendRequest } from '../engine/index.js';
 import { evaluatePolicy, type EvaluationResult } from '../eval/evaluate.js';
 import { algorithmOfCheckpoint } from './algorithms.js';
+import { checkpointSource } from './checkpoint-source.js';
 import { tasksOfRun, type EvalTask } from './data.js';
 import { UsageError } from './options.js';
 
@@ -121,15 +118,7 @@ function selectTasks(tasks: readonly EvalTask[], wanted: readonly string[]): Eva
  * @throws {@link UsageError} when the checkpoint or env cannot be found from the options.
  */
 export async function runEval(options: EvalOptions): Promise<EvalReport> {
-  if (!existsSync(options.checkpoint)) throw new UsageError(`${options.checkpoint} does not exist.`);
-  const run = isRunFolder(options.checkpoint) ? readRunFolder(options.checkpoint) : null;
-  const dir = run === null ? options.checkpoint : options.best ? run.paths.best : run.paths.checkpoint;
-  if (options.best && run === null)
-    throw new UsageError(`--best needs a run folder; ${options.checkpoint} is not one.`);
-  if (!existsSync(join(dir, MANIFEST_FILE)))
-    throw new UsageError(
-      `${dir} holds no checkpoint${run !== null ? ` (the run is ${run.state} at step ${run.status?.step ?? 0})` : ''}; give a run folder with a checkpoint or a folder written by agent.save().`,
-    );
+  const { dir, run } = checkpointSource(options.checkpoint, options.best);
   const algorithm = algorithmOfCheckpoint(dir);
   const data = run?.params.data ?? {};
   const tasks = options.env === undefined ? await tasksOfRun(data) : null;

@@ -17,6 +17,7 @@ import { ALGORITHMS } from './algorithms.js';
 import { BUILTIN_SUITES } from './data.js';
 import { runDemo } from './demo.js';
 import { runEval } from './evaluate-command.js';
+import { runExport } from './export-command.js';
 import { parseInteger, parseNameList, parseSeedList, UsageError } from './options.js';
 import { runPlot } from './plot.js';
 import { runTrain } from './train.js';
@@ -116,6 +117,14 @@ LLMDPD_KERNELS=auto|tfjs chooses llmdpd's wasm kernels or the stock tfjs ops.`,
       'run folder (with several seeds: a folder of seed<N> run folders); default runs/<algorithm>-<data>-<time>',
     )
     .option('--config <json>', 'agent config fields as JSON or a .json file, e.g. \'{"batchSize": 128}\'')
+    .option(
+      '--preset <dataset>',
+      `the algorithm's tuned values for a dataset (then --config's fields); algorithms with presets: ${
+        ALGORITHMS.filter((a) => a.hasPresets)
+          .map((a) => a.name)
+          .join(', ') || 'none yet'
+      }`,
+    )
     .option('--eval-env <id>', "env to evaluate on (default: the dataset's env, when registered)")
     .option(
       '--eval-episodes <n>',
@@ -157,6 +166,7 @@ Examples:
             logEvery: o['logEvery'] as number | undefined,
             out: o['out'] as string | undefined,
             config: o['config'] as string | undefined,
+            preset: o['preset'] as string | undefined,
             evalEnv: o['evalEnv'] as string | undefined,
             backend: o['backend'] as BackendRequest | undefined,
           }),
@@ -230,13 +240,36 @@ Examples:
 
   program
     .command('export')
-    .description('Export a policy for a minimal runtime (not available yet)')
-    .argument('[checkpoint]', 'a run folder or a checkpoint folder')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new RlError(
-        'llmdpd export is not available yet: it arrives with policy export (agent.exportPolicy). Until then, load the checkpoint with DiffusionQLAgent.load(dir) or LLMDPDAgent.load(dir).',
-      );
+    .description(
+      'Export a policy (weights, scalers, the task condition, the action-selection rule) for the dependency-free runtime, in Node or a browser',
+    )
+    .argument('<checkpoint>', 'a run folder or a checkpoint folder')
+    .argument('<dir>', 'output folder (new or empty; an earlier export there is replaced with --force)')
+    .option('--task <name>', "the task to export for (needed by multi-task agents: a task of the run's suite)")
+    .option('--best', "use the run folder's best/ checkpoint", false)
+    .option('--force', 'replace an earlier export in <dir>', false)
+    .option('--json', 'print what was written as JSON', false)
+    .addOption(backendOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  llmdpd export runs/hopper policies/hopper
+  llmdpd export runs/llmdpd/seed0 policies/ne-far --task reach-ne-far
+
+In Node: import { loadExportedPolicy } from 'llmdpd/export'; in a page: import { loadPolicy } from
+'./runtime.js' (node_modules/llmdpd/dist/export/runtime.js, one file with no imports). See docs/export.md.`,
+    )
+    .action(async (checkpoint: string, dir: string, o: Record<string, unknown>) => {
+      await runExport({
+        checkpoint,
+        dir,
+        best: o['best'] === true,
+        force: o['force'] === true,
+        json: o['json'] === true,
+        stdout: io.stdout,
+        ...defined({ task: o['task'] as string | undefined, backend: o['backend'] as BackendRequest | undefined }),
+      });
     });
 
   program

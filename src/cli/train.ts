@@ -40,6 +40,8 @@ export interface TrainOptions {
   readonly out?: string;
   /** JSON text or a JSON file of agent config fields. */
   readonly config?: string;
+  /** A per-dataset preset of the algorithm (its values first, then `config`'s fields). */
+  readonly preset?: string;
   /** Env id to evaluate single-task data on (default: the dataset's env, when registered). */
   readonly evalEnv?: string;
   /** Episodes per evaluation (per task for a suite); 0 turns evaluation off. */
@@ -140,6 +142,12 @@ async function meanSuccess(agent: CliAgent, tasks: readonly EvalTask[], episodes
 
 /** Checks everything that can be checked before loading data. @returns the run folders. */
 function preflight(options: TrainOptions, algorithm: CliAlgorithm): string[] {
+  if (options.preset !== undefined && !algorithm.hasPresets)
+    throw new UsageError(
+      `--preset: ${algorithm.name} has no per-dataset presets; set its fields with --config instead.`,
+    );
+  if (options.preset !== undefined && options.resume)
+    throw new UsageError('--preset builds a new agent; a resumed run keeps the config it was started with.');
   const out = options.out ?? defaultOutDir(algorithm.name, options.data);
   const dirs = runDirs(out, options.seeds);
   if (options.resume) {
@@ -188,12 +196,10 @@ export async function runTrain(options: TrainOptions): Promise<TrainRunResult[]>
       if (!run.hasCheckpoint) throw new UsageError(`--resume: ${dir} has no checkpoint yet; start a new run instead.`);
       agent = algorithm.load(run.paths.checkpoint);
     } else {
-      agent = algorithm.create({
-        ...config,
-        observationDim: loaded.data.observationDim,
-        actionDim: loaded.data.actionDim,
-        seed,
-      });
+      agent = algorithm.create(
+        { ...config, observationDim: loaded.data.observationDim, actionDim: loaded.data.actionDim, seed },
+        options.preset,
+      );
     }
     try {
       const remaining = options.steps - agent.step;

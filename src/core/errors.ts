@@ -62,3 +62,25 @@ export class NotFoundError extends RlError {}
 export function unreachable(value: never, what: string): never {
   throw new ConfigError(`Unknown ${what}: ${JSON.stringify(value)}.`);
 }
+
+/**
+ * A dataset's actions leave the policy's action range [−maxAction, maxAction] (after any action
+ * scaling): training would clip them silently, so `fit` refuses the data. The message gives the
+ * range found and the fixes (action scaling, or a larger maxAction).
+ */
+export class ActionRangeError extends DatasetError {
+  /**
+   * @param message - the range found, the bound, and how to fix it.
+   * @param minimum - the data's smallest action per dimension.
+   * @param maximum - the data's largest action per dimension.
+   * @param bound - the policy's maxAction.
+   */
+  constructor(
+    message: string,
+    readonly minimum: readonly number[],
+    readonly maximum: readonly number[],
+    readonly bound: number,
+  ) {
+    super(message);
+  }
+}

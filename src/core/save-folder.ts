@@ -7,7 +7,8 @@
  * replaces or deletes another's files.
  *
  * Each kind of save is recognised by its marker file: `manifest.json` for the column-store saves
- * (replay buffers, multi-task datasets, agent checkpoints; the `format` field tells them apart),
+ * (replay buffers, multi-task datasets, agent checkpoints, exported policies; the `format` field
+ * tells them apart),
  * `params.json` with format `llmdpd-run` for run folders, `suite.json` with format
  * `llmdpd.suite-datasets` for suite folders, and `data/main_data.hdf5` for Minari datasets.
  * Other files in the folder are left alone and do not block a save. The rules are documented
@@ -42,6 +43,7 @@ export const SAVE_KINDS: readonly SaveKind[] = Object.freeze([
     reader: 'MultiTaskDataset.load',
   },
   { marker: 'manifest.json', format: 'llmdpd.agent', name: 'an agent checkpoint', reader: "the agent class's load" },
+  { marker: 'manifest.json', format: 'llmdpd.policy', name: 'an exported policy', reader: 'loadExportedPolicy' },
   { marker: 'params.json', format: 'llmdpd-run', name: 'a training run folder', reader: 'the run folder reader' },
   {
     marker: 'suite.json',

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { formatMetric } from '../../src/core/progress.js';
 import { readRunFolder, RunFolderWriter } from '../../src/core/run/index.js';
 import { findPngConverter } from '../../src/cli/plot.js';
+import { DiffusionQLAgent } from '../../src/agents/diffusion-ql.js';
+import { loadExportedPolicy } from '../../src/export/artefact.js';
+import { expectClose } from '../support/tensors.js';
 import { cli, SMALL_CONFIG, writePendulumD4rl } from './helpers.js';
 
 const RUN = {
@@ -36,6 +39,10 @@ describe('llmdpd usage', () => {
     expect(evaluate.out).toMatch(/^Usage: llmdpd eval \[options\] <checkpoint>/);
     expect(evaluate.out).not.toContain('--eval-env');
     expect((await cli('plot', '--help')).out).toMatch(/^Usage: llmdpd plot \[options\] <runs\.\.\.>/);
+    const exportHelp = (await cli('export', '--help')).out;
+    expect(exportHelp).toMatch(/^Usage: llmdpd export \[options\] <checkpoint> <dir>/);
+    expect(exportHelp).toContain('--task <name>');
+    expect(train.out).toContain('--preset <dataset>');
     expect((await cli()).out).toMatch(/Commands:[\s\S]*train[\s\S]*eval[\s\S]*plot[\s\S]*export[\s\S]*demo/);
   });
 
@@ -50,7 +57,10 @@ describe('llmdpd usage', () => {
       [['train', 'diffusion-ql', '--data', data, '--seeds', '0,1,0'], /lists 0 more than once/],
       [['train', 'diffusion-ql', '--data', data, '--seeds', ''], /no empty item/],
       [['train', 'diffusion-ql', '--data', data, '--steps', '-5'], /--steps must be an integer >= 1, got "-5"/],
-      [['train', 'sac', '--data', data], /Unknown algorithm "sac"; choose one of diffusion-ql, llmdpd/],
+      [['train', 'sac', '--data', data], /Unknown algorithm "sac"; choose one of bc, diffusion-ql, llmdpd/],
+      [['train', 'bc', '--data', data, '--preset', 'hopper-medium-v2'], /--preset: bc has no per-dataset presets/],
+      [['export', join(root, 'nothing-here'), join(root, 'p')], /nothing-here does not exist/],
+      [['export', join(root, 'nothing-here')], /missing required argument 'dir'/],
       [
         ['train', 'llmdpd', '--data', data, '--out', join(root, 'never')],
         /llmdpd trains on multi-task data with prompts/,
@@ -99,12 +109,19 @@ describe('llmdpd usage', () => {
     const debug = await cli('train', 'diffusion-ql', '--data', broken, '--out', join(root, 'broken-run2'), '--debug');
     expect(debug.code).toBe(1);
     expect(debug.err).toMatch(/\n\s+at /);
-    const exp = await cli('export', join(root, 'x'));
-    expect(exp.code).toBe(1);
-    expect(exp.err).toBe(
-      'error: llmdpd export is not available yet: it arrives with policy export (agent.exportPolicy). Until then, load the checkpoint with DiffusionQLAgent.load(dir) or LLMDPDAgent.load(dir).\n',
-    );
   });
+
+  test('data whose actions leave maxAction is refused at fit with the fix; action scaling trains on it', async () => {
+    // The Pendulum file's actions reach ±2 and the default maxAction is 1.
+    const refused = await cli('train', 'bc', '--data', data, '--steps', '5', '--eval-episodes', '0', '--out', join(root, 'runs', 'bc-refused'), '--progress', 'off'); // prettier-ignore
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(
+      /^error: ActionRangeError: The data's actions reach from -2 to 2 .*beyond the policy's range \[-1, 1\].*--config '\{"actionScaler":\{"kind":"min-max"\}\}'/,
+    );
+    const scaled = await cli('train', 'bc', '--data', data, '--steps', '5', '--eval-episodes', '0', '--config', '{"actionScaler":{"kind":"min-max"},"hiddenDims":[16]}', '--out', join(root, 'runs', 'bc-scaled'), '--progress', 'off'); // prettier-ignore
+    expect(scaled.err).toBe('');
+    expect(scaled.code).toBe(0);
+  }, 60_000);
 });
 
 describe('llmdpd train, eval and plot on a D4RL-layout file', () => {
@@ -159,6 +176,24 @@ describe('llmdpd train, eval and plot on a D4RL-layout file', () => {
     expect((await cli('plot', out, '--metric', 'eval/score', '--out', svg, '--force')).err).toMatch(
       /--metric eval\/score is in none of the runs; they have eval\/return, loss\/actor/,
     );
+
+    const policyDir = join(root, 'policies', 'dql');
+    const exported = await cli('export', join(out, 'seed0'), policyDir, '--json');
+    expect(exported.err).toBe('');
+    expect(exported.code).toBe(0);
+    const summary = JSON.parse(exported.out) as Record<string, unknown>;
+    expect(summary).toMatchObject({ agent: 'DiffusionQLAgent', acting: 'diffusion', step: 40, task: null });
+    // The exported random state is the checkpoint's acting stream, so a loaded agent acts the same.
+    const agent = DiffusionQLAgent.load(join(out, 'seed0', 'checkpoint'));
+    const observations = Float32Array.of(1, 0, 0.5, 0.6, -0.8, -1.2);
+    expectClose(loadExportedPolicy(policyDir).actBatch(observations), agent.actBatch(observations), 1e-4, 1e-4);
+    agent.dispose();
+    expect((await cli('export', join(out, 'seed0'), policyDir)).err).toMatch(/already holds an export; pass --force/);
+    const again = await cli('export', join(out, 'seed0'), policyDir, '--force');
+    expect(again.out).toMatch(
+      /^Exported DiffusionQLAgent at step 40 to .*dql: diffusion acting, \d+ weight tensors, [\d.]+ KiB\./,
+    );
+    expect((await cli('export', join(out, 'seed0'), policyDir, '--best')).err).toMatch(/holds no checkpoint/);
   }, 120_000);
 
   test('--resume continues a run to a larger --steps; a run already there does nothing', async () => {

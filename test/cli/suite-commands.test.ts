@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LLMDPDAgent } from '../../src/agents/llmdpd.js';
 import { tasksOfRun } from '../../src/cli/data.js';
+import { HashedNgramTextEncoder } from '../../src/encoders/text/hashed-text-encoder.js';
+import { loadExportedPolicy } from '../../src/export/artefact.js';
+import { expectClose } from '../support/tensors.js';
 import { readRunFolder } from '../../src/core/run/index.js';
 import { makeSuite } from '../../src/suites/suite.js';
 import { cli } from './helpers.js';
@@ -74,5 +78,30 @@ test('llmdpd train llmdpd on the built-in suite scores unseen tasks every epoch;
   ).toEqual(['reach-north-far', 'reach-east-near']);
   expect((await cli('eval', out, '--tasks', 'reach-nowhere')).err).toMatch(
     /no task "reach-nowhere" in this run's suite/,
+  );
+
+  // Export for an unseen task: its prompts are embedded into the artefact, which acts as the agent does.
+  const missing = await cli('export', out, join(root, 'no-task'));
+  expect(missing.code).toBe(2);
+  expect(missing.err).toMatch(
+    /LLMDPDAgent is conditioned on the task \('prompts' conditioner\): pass --task with one of reach-north-near, /,
+  );
+  const policyDir = join(root, 'policy-ne-far');
+  const exported = await cli('export', out, policyDir, '--task', 'reach-north-east-far', '--json');
+  expect(exported.err).toBe('');
+  expect(exported.code).toBe(0);
+  const summary = JSON.parse(exported.out) as { agent: string; acting: string; task: string; step: number };
+  expect(summary).toMatchObject({ agent: 'LLMDPDAgent', acting: 'diffusion', task: 'reach-north-east-far', step: 4 });
+  const policy = loadExportedPolicy(policyDir);
+  expect(policy.manifest.context?.['task']).toBe('reach-north-east-far');
+  expect(String(policy.manifest.context?.['textPrompt'])).toMatch(/north-east far/);
+  const task = (await tasksOfRun(run.params.data))!.find((t) => t.name === 'reach-north-east-far')!;
+  const agent = LLMDPDAgent.load(run.paths.checkpoint, { textEncoder: new HashedNgramTextEncoder() });
+  const bound = await agent.policy({ textPrompt: task.textPrompt, trajectoryPrompt: task.trajectoryPrompt });
+  const observations = Float32Array.of(0.1, -0.2, 0, 0, 0.5, 0.5, 0.1, -0.1);
+  expectClose(policy.actBatch(observations), bound.actBatch(observations), 1e-4, 1e-4);
+  agent.dispose();
+  expect((await cli('export', out, join(root, 'bad-task'), '--task', 'reach-nowhere')).err).toMatch(
+    /--task: no task "reach-nowhere" in this run's suite/,
   );
 }, 120_000);

@@ -44,6 +44,16 @@ await vec.close();
 await env.close();
 `;
 
+/** Acting with an exported policy, through the Node loader and the standalone runtime. */
+const EXPORT_STEPS = `import { loadExportedPolicy } from 'llmdpd/export';
+import { createPolicy, loadPolicy, type RuntimePolicy } from 'llmdpd/runtime';
+const inNode: RuntimePolicy = loadExportedPolicy('policies/pendulum');
+const fetched: RuntimePolicy = await loadPolicy('https://example.org/policies/pendulum/', { verify: true });
+const fromBytes = createPolicy(JSON.parse('{}') as unknown, new Uint8Array(0));
+const action: Float32Array = inNode.act([1, 0, 0]);
+console.log(action, fetched.actionDim, fromBytes.observationDim, inNode.getRandomState().words);
+`;
+
 let tmp: string;
 let consumer: string;
 const host = ts.sys;
@@ -206,6 +216,13 @@ test('every TSDoc @example compiles under tsc --init defaults (with the exports 
 test('what a new user writes first compiles: checkEnv(makeEnv(id)), SyncVectorEnv of makeEnv, wrappers as Env', () => {
   const files = writeExamples(join(consumer, 'first'), [{ origin: 'first-steps:0', code: FIRST_STEPS }], null);
   expect(typeErrors(files)).toEqual([]);
+}, 120_000);
+
+test('llmdpd/export and llmdpd/runtime compile as written; the built runtime is one module with no imports', () => {
+  const files = writeExamples(join(consumer, 'export'), [{ origin: 'export-steps:0', code: EXPORT_STEPS }], null);
+  expect(typeErrors(files)).toEqual([]);
+  const runtime = readFileSync(join(tmp, 'pkg', 'dist', 'export', 'runtime.js'), 'utf8');
+  expect(ts.preProcessFile(runtime, true, true).importedFiles).toEqual([]);
 }, 120_000);
 
 test('the README main example runs as written (fewer steps)', () => {

@@ -2,7 +2,8 @@
  * The conformance suite every agent passes (issue #6): finite metrics with the declared keys,
  * action shape and bounds, same seed → same losses and actions, save → load → same actions,
  * resuming from a checkpoint equals an uninterrupted run, AbortSignal stops cleanly and keeps
- * the last checkpoint, no tensor leaks, dispose frees everything.
+ * the last checkpoint, no tensor leaks, dispose frees everything, and the exported policy
+ * (`exportPolicy`, run by the dependency-free runtime) returns the agent's actions.
  *
  * Call `agentConformance(name, factory)` from an agent's test file.
  */
@@ -15,7 +16,8 @@ import { Rng } from '../../src/core/rng.js';
 import type { Batch, TransitionSource } from '../../src/core/types.js';
 import type { Agent, FitOptions, FitReport, Metrics, PromptContext } from '../../src/agents/agent.js';
 import { initEngine } from '../../src/engine/index.js';
-import { expectNoLeakedTensors } from './tensors.js';
+import { loadExportedPolicy } from '../../src/export/artefact.js';
+import { expectClose, expectNoLeakedTensors } from './tensors.js';
 
 /** What the suite needs to know about an agent class. */
 export interface ConformanceSubject<A extends Agent<unknown, never>> {
@@ -182,6 +184,21 @@ export function agentConformance<A extends Agent<unknown, never>>(name: string, 
       expect(report.stoppedBy).toBe('callback');
       expect(report.epochs).toBe(3);
       expect(agent.step).toBe(6);
+      agent.dispose();
+    });
+
+    test('the exported policy acts as the agent: same scalers, condition and noise', async () => {
+      const agent = subject.create(8);
+      await fitQuiet(agent, data(), { steps: 4 });
+      const dir = tempDir();
+      const summary = await agent.exportPolicy(dir, subject.context === undefined ? {} : { context: subject.context });
+      expect(summary.values).toBeGreaterThan(0);
+      const policy = loadExportedPolicy(dir);
+      const many = new Rng(3).fillNormal(new Float32Array(5 * subject.observationDim));
+      // The export starts from the agent's acting stream, so both draw the same noise from here on.
+      const bound = await agent.policy(subject.context);
+      expectClose(policy.actBatch(many), bound.actBatch(many), 1e-4, 1e-4);
+      expectClose(policy.act(obs), bound.act(obs), 1e-4, 1e-4);
       agent.dispose();
     });
 

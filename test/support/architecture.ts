@@ -19,6 +19,7 @@ export type Area =
   | 'agents'
   | 'suites'
   | 'eval'
+  | 'export'
   | 'cli';
 
 /** Which areas each area may import from (its own area is always allowed). */
@@ -30,11 +31,27 @@ export const ALLOWED_AREAS: Record<Area, readonly Area[]> = {
   datasets: ['core', 'buffers'],
   nets: ['core', 'engine'],
   encoders: ['core', 'engine', 'nets'],
-  agents: ['core', 'engine', 'nets', 'encoders'],
+  // Agents write exported policies and scale with the runtime's formulas, so both match exactly.
+  agents: ['core', 'engine', 'nets', 'encoders', 'export'],
   eval: ['core', 'envs', 'buffers', 'datasets'],
   suites: ['core', 'envs', 'buffers', 'datasets', 'eval'],
-  cli: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval'],
-  root: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'cli'],
+  // Exported policies: the artefact's files (on core's column store) and the runtime that acts with them.
+  export: ['core'],
+  cli: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'export'],
+  root: [
+    'core',
+    'engine',
+    'envs',
+    'buffers',
+    'datasets',
+    'nets',
+    'encoders',
+    'agents',
+    'suites',
+    'eval',
+    'export',
+    'cli',
+  ],
 };
 
 /** Packages that select or provide a tfjs backend: only src/engine may import them. */
@@ -42,7 +59,13 @@ export const BACKEND_PACKAGE = /^@tensorflow\/(tfjs|tfjs-node|tfjs-node-gpu|tfjs
 /** Any tfjs package. */
 export const TFJS_PACKAGE = /^@tensorflow\//;
 /** Areas that must not import any tfjs package (they run without a backend). */
-export const TFJS_FREE: readonly Area[] = ['core', 'envs', 'buffers', 'datasets', 'eval', 'suites'];
+export const TFJS_FREE: readonly Area[] = ['core', 'envs', 'buffers', 'datasets', 'eval', 'suites', 'export'];
+
+/**
+ * Files that must import nothing at all: the exported-policy runtime is published as one
+ * standalone ES module that a web page loads without a bundler (`docs/export.md`).
+ */
+export const STANDALONE_FILES: readonly string[] = ['src/export/runtime.ts'];
 
 /** One source file: path relative to the repository root (posix separators) and its text. */
 export interface SourceFile {
@@ -91,6 +114,11 @@ export function checkImports(files: readonly SourceFile[]): string[] {
   const problems: string[] = [];
   for (const file of files) {
     const area = areaOf(file.path);
+    if (STANDALONE_FILES.includes(file.path)) {
+      for (const spec of importSpecifiers(file.text))
+        problems.push(`${file.path} imports ${spec}; it must stay a standalone module that imports nothing`);
+      continue;
+    }
     for (const spec of importSpecifiers(file.text)) {
       if (spec.startsWith('.')) {
         const target = posix.normalize(posix.join(posix.dirname(file.path), spec));

@@ -1,16 +1,18 @@
 /**
  * {@link AgentScaffold}: everything an offline agent does that is not its algorithm, in one
  * object each agent owns (composition, not a base class). It holds the agent's step count, the
- * reused batch, references to its random streams, target networks, task conditioning and
- * observation normaliser, and implements the parts of the `Agent` contract that are the same
- * for every agent:
+ * reused batch, its scalers, references to its random streams, target networks, task
+ * conditioning and observation normaliser, and implements the parts of the `Agent` contract that
+ * are the same for every agent:
  *
- * - `bindTasks` / `fit`: binds the conditioner (and normaliser) to the data, then runs the shared
- *   training loop with the agent's own `update`;
- * - `act` / `actBatch` / `policy`: checks observations, computes a context's condition rows once
- *   and hands them to the agent's `actWith`;
+ * - `bindTasks` / `fit`: binds the conditioner to the data, fits the scalers (and normaliser)
+ *   once and refuses actions outside the policy's bound, then runs the shared training loop with
+ *   the agent's own `update` (which stages batches through the scalers, `stageBatch`);
+ * - `act` / `actBatch` / `policy`: checks observations, scales them, computes a context's
+ *   condition rows once, hands both to the agent's `actWith` and maps its actions back;
  * - `save` / `restore`: the checkpoint header (agent name, config, step, streams, conditioner,
- *   normaliser) and every variable group and optimiser the agent lists.
+ *   scalers, normaliser) and every variable group and optimiser the agent lists;
+ * - `exportPolicy`: the artefact of `docs/export.md`, from the agent's `exportActing` hook.
  *
  * An agent file then holds only its config, networks, `update` and `actWith`
  * (`docs/algorithms/README.md`, "How an agent is built here").
@@ -21,7 +23,7 @@ import { ConfigError, ShapeError } from '../../core/errors.js';
 import { createBatch } from '../../core/batch.js';
 import type { Batch, TransitionSource } from '../../core/types.js';
 import type { Adam } from '../../nets/adam.js';
-import type { BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
+import type { BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
 import type { ContextRows, TaskConditioning, TaskConditioningState } from '../conditioning/task-conditioning.js';
 import type { AgentDims } from './batch-tensors.js';
 import {
@@ -31,8 +33,12 @@ import {
   type VariableGroups,
   writeAgentCheckpoint,
 } from './checkpoint.js';
+import { type PolicyExportSummary, writePolicyArtefact } from '../../export/artefact.js';
 import { runFit } from './fit-loop.js';
 import type { ObservationNormalizer, ObservationNormalizerState } from './observation-normalizer.js';
+import type { ActingExport } from './policy-export.js';
+import { AgentScalers, SCALER_DEFAULTS, type ScalerConfig, type ScalersState } from './scalers.js';
+import { LIBRARY_VERSION } from './checkpoint.js';
 import { type RandomStreams, randomStreamStates, restoreRandomStreams } from './random-streams.js';
 import type { TargetNetworks } from './target-networks.js';
 
@@ -40,6 +46,8 @@ import type { TargetNetworks } from './target-networks.js';
 export interface ScaffoldDims extends AgentDims {
   /** Transitions per gradient step. */
   readonly batchSize: number;
+  /** The policy's action bound; data whose actions leave [−maxAction, maxAction] is refused at `fit`. */
+  readonly maxAction?: number;
 }
 
 /** What the scaffold is built from. */
@@ -56,8 +64,14 @@ export interface AgentScaffoldOptions {
   readonly targets: TargetNetworks;
   /** The agent's task conditioning. */
   readonly conditioning: TaskConditioning;
-  /** The agent's observation normaliser, or null when it uses raw observations. */
+  /**
+   * An observation normaliser the agent applies itself (in `stageBatch` and `actWith`), which the
+   * scaffold fits and saves; null for none. Agents on the scaffold's scalers pass null and ask
+   * for `observationScaler: { kind: 'standard' }` instead.
+   */
   readonly normalizer: ObservationNormalizer | null;
+  /** The agent's scaler config fields (`scalers.ts`). @defaultValue no scaling */
+  readonly scalers?: ScalerConfig;
   /** The agent's algorithm, which the scaffold calls. */
   readonly hooks: AgentHooks;
 }
@@ -72,6 +86,11 @@ export interface AgentHooks {
   actWith: ActWith;
   /** Writes a resumable checkpoint (the agent's `save`). */
   save(dir: string): void;
+  /**
+   * The agent's acting rule and weights under one context's condition rows, for `exportPolicy`
+   * (`common/policy-export.ts`); absent when the agent cannot export its policy yet.
+   */
+  exportActing?: (rows: ContextRows) => ActingExport;
 }
 
 /** The standard fields of a checkpoint header. */
@@ -88,6 +107,8 @@ export interface AgentCheckpointHeader {
   readonly conditioning?: Partial<TaskConditioningState>;
   /** Normaliser statistics (absent when the agent has none). */
   readonly normalizer?: ObservationNormalizerState;
+  /** Fitted scalers (absent in checkpoints written before scalers existed). */
+  readonly scalers?: ScalersState;
   /** Any other field the manifest holds. */
   readonly [field: string]: unknown;
 }
@@ -99,16 +120,22 @@ export type ActWith = (observations: Float32Array, rows: ContextRows) => Float32
 export class AgentScaffold {
   /** Gradient steps taken. */
   step = 0;
+  /** The agent's observation, action and reward scalers (`scalers.ts`). */
+  readonly scalers: AgentScalers;
   private batch: Batch | null = null;
 
-  /** @param options - references to the agent's parts (the scaffold owns none of them but the batch). */
-  constructor(readonly options: AgentScaffoldOptions) {}
+  /** @param options - references to the agent's parts (the scaffold owns none of them but the batch and the scalers). */
+  constructor(readonly options: AgentScaffoldOptions) {
+    this.scalers = new AgentScalers(options.scalers ?? SCALER_DEFAULTS, options.dims);
+  }
 
   /**
-   * Prepares the agent for `update` on batches of `data`: binds the conditioner to its tasks and
-   * takes the normaliser's statistics (on the first call only).
+   * Prepares the agent for `update` on batches of `data`: binds the conditioner to its tasks,
+   * fits the scalers and takes the normaliser's statistics (on the first call only), and checks
+   * the data's actions against the policy's bound.
    * @throws {@link ConfigError} when the data's widths differ from the agent's, or the
-   * conditioner cannot use its tasks.
+   * conditioner cannot use its tasks; {@link ActionRangeError} when the (scaled) actions leave
+   * [−maxAction, maxAction].
    */
   async bindTasks(data: TransitionSource): Promise<void> {
     const d = this.options.dims;
@@ -117,6 +144,7 @@ export class AgentScaffold {
         `The data has observationDim ${data.observationDim} and actionDim ${data.actionDim}, but the agent was built for ${d.observationDim} and ${d.actionDim}; build the agent with the data's dimensions.`,
       );
     }
+    this.scalers.fitTo(data);
     await this.options.conditioning.bind(data);
     this.options.normalizer?.fitTo(data);
   }
@@ -131,6 +159,9 @@ export class AgentScaffold {
     const hooks = this.options.hooks;
     this.batch ??= createBatch(d.batchSize, d.observationDim, d.actionDim);
     const stepOf = () => this.step;
+    const scalers = this.scalers;
+    let checkStaging = scalers.configured;
+    const name = this.options.name;
     return runFit(
       {
         agent: hooks.agent as A,
@@ -140,7 +171,18 @@ export class AgentScaffold {
         samplerRng: this.options.streams.sampler,
         batch: this.batch,
         label: this.options.label,
-        update: (batch, read) => hooks.update(batch, read),
+        update: (batch, read) => {
+          const staged = scalers.staged;
+          const metrics = hooks.update(batch, read);
+          if (checkStaging) {
+            checkStaging = false;
+            if (scalers.staged === staged)
+              throw new ConfigError(
+                `${name}.update did not stage its batch through the scaffold's scalers, so training would ignore the observationScaler, actionScaler and rewardScaler it is configured with; the agent must call stageBatch(batch, dims, scaffold.scalers).`,
+              );
+          }
+          return metrics;
+        },
         saveCheckpoint: (dir) => hooks.save(dir),
       },
       data,
@@ -182,10 +224,13 @@ export class AgentScaffold {
    */
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {
     this.checkOne(observation);
-    return this.options.hooks.actWith(
-      observation,
-      this.options.conditioning.contextRows(context, `${this.options.name}.act`),
-    );
+    return this.actScaled(observation, this.options.conditioning.contextRows(context, `${this.options.name}.act`));
+  }
+
+  /** The agent's `actWith` between the scalers: observations scaled in, actions mapped back out. */
+  private actScaled(observations: Float32Array, rows: ContextRows): Float32Array {
+    const s = this.scalers;
+    return s.unscaleActions(this.options.hooks.actWith(s.scaleObservations(observations), rows));
   }
 
   /**
@@ -194,7 +239,7 @@ export class AgentScaffold {
    */
   actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
     this.checkMany(observations);
-    return this.options.hooks.actWith(
+    return this.actScaled(
       observations,
       this.options.conditioning.contextRows(context, `${this.options.name}.actBatch`),
     );
@@ -206,13 +251,60 @@ export class AgentScaffold {
    */
   async policy(context: TaskContext = {}): Promise<BoundPolicy> {
     const conditioning = this.options.conditioning;
-    const actWith = this.options.hooks.actWith;
     await conditioning.ready(context);
     const rows = conditioning.contextRows(context, `${this.options.name}.policy`);
     return {
-      act: (o) => actWith(this.checkOne(o), rows),
-      actBatch: (o) => actWith(this.checkMany(o), rows),
+      act: (o) => this.actScaled(this.checkOne(o), rows),
+      actBatch: (o) => this.actScaled(this.checkMany(o), rows),
     };
+  }
+
+  /**
+   * `exportPolicy`: writes the artefact a minimal runtime acts with (`docs/export.md`): the
+   * weights of the agent's acting path, the fitted scalers, the context's condition folded in,
+   * the action-selection rule, and the acting stream's state (so the runtime's first actions
+   * equal the agent's next ones). Atomic, like checkpoints.
+   * @throws {@link ConfigError} when the agent has no exportable acting path, or the context
+   * lacks what the conditioner needs; {@link SaveConflictError} when `dir` holds another kind of save.
+   */
+  async exportPolicy(dir: string, options: ExportPolicyOptions = {}): Promise<PolicyExportSummary> {
+    const o = this.options;
+    if (o.hooks.exportActing === undefined)
+      throw new ConfigError(
+        `${o.name} cannot export its policy yet (it has no exportActing hook); use save(dir) and load it with ${o.name}.load.`,
+      );
+    const context = options.context ?? {};
+    await o.conditioning.ready(context);
+    const rows = o.conditioning.contextRows(context, `${o.name}.exportPolicy`);
+    const { acting, tensors } = o.hooks.exportActing(rows);
+    const scalers = this.scalers.exportState();
+    if (o.normalizer !== null) {
+      const state = o.normalizer.scalerState();
+      if (state.kind !== 'none') {
+        if (scalers.observation.kind !== 'none')
+          throw new ConfigError(`${o.name} has both a normaliser and an observation scaler; use one of them.`);
+        scalers.observation = state;
+      }
+    }
+    return writePolicyArtefact(
+      dir,
+      {
+        agent: o.name,
+        libraryVersion: LIBRARY_VERSION,
+        step: this.step,
+        observationDim: o.dims.observationDim,
+        actionDim: o.dims.actionDim,
+        scalers,
+        context: describeContext(context),
+        condition: {
+          actor: rows.actor === null ? null : Array.from(rows.actor),
+          critic: rows.critic === null ? null : Array.from(rows.critic),
+        },
+        acting,
+        random: o.streams.acting.getState(),
+      },
+      tensors,
+    );
   }
 
   /**
@@ -235,6 +327,7 @@ export class AgentScaffold {
         step: this.step,
         rng: randomStreamStates(o.streams),
         conditioning: o.conditioning.getState(),
+        scalers: this.scalers.getState(),
         ...(o.normalizer === null ? {} : { normalizer: o.normalizer.getState() }),
         ...extra,
       },
@@ -276,6 +369,10 @@ export class AgentScaffold {
     restoreRandomStreams(o.streams, header.rng, where);
     if (header.conditioning !== undefined) o.conditioning.setState(header.conditioning, dir);
     if (o.normalizer !== null && header.normalizer !== undefined) o.normalizer.setState(header.normalizer);
+    if (header.scalers !== undefined) this.scalers.setState(header.scalers, where);
+    else if (o.normalizer === null && header.normalizer && this.scalers.config.observationScaler.kind === 'standard')
+      // A checkpoint written before scalers existed, by an agent whose normaliser is now its standard observation scaler.
+      this.scalers.setState({ observation: { kind: 'standard', epsilon: 1e-3, ...header.normalizer } }, where);
   }
 
   /** Frees the target bookkeeping and the conditioner (the agent frees its own networks). */
@@ -283,4 +380,14 @@ export class AgentScaffold {
     this.options.targets.dispose();
     this.options.conditioning.dispose();
   }
+}
+
+/** What an exported policy records of its context: the task name, the text, the trajectory's length. */
+function describeContext(context: TaskContext): Readonly<Record<string, unknown>> | null {
+  const out: Record<string, unknown> = {};
+  if (context.task !== undefined) out['task'] = context.task;
+  if (context.textPrompt !== undefined) out['textPrompt'] = context.textPrompt;
+  if (context.trajectoryPrompt !== undefined) out['trajectoryPromptLength'] = context.trajectoryPrompt.length;
+  if (context.features !== undefined) out['features'] = Array.from(context.features, Number);
+  return Object.keys(out).length === 0 ? null : out;
 }

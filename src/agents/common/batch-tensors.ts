@@ -1,15 +1,17 @@
 /**
  * The host-to-tensor boundary of an update: a {@link Batch} of typed arrays becomes the five
  * tensors every offline actor-critic reads (s, a, r, s′, terminal), after a dimension check that
- * says what was expected. Observations can be normalised on the way (TD3+BC, BC), with the
- * agent's saved statistics.
+ * says what was expected. On the way, the agent's scalers (`scalers.ts`) scale observations,
+ * actions and rewards on the host, or a standalone {@link ObservationNormalizer} normalises the
+ * observations on the device.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../core/errors.js';
 import type { Batch } from '../../core/types.js';
-import type { ObservationNormalizer } from './observation-normalizer.js';
+import { ObservationNormalizer } from './observation-normalizer.js';
+import type { AgentScalers } from './scalers.js';
 
 /** The widths an agent was built for. */
 export interface AgentDims {
@@ -21,11 +23,11 @@ export interface AgentDims {
 
 /** A batch as tensors; all are `[B, ·]` and owned by the surrounding `tf.tidy`. */
 export interface BatchTensors {
-  /** s, `[B, S]` (normalised when a normaliser was given). */
+  /** s, `[B, S]` (scaled or normalised when scalers or a normaliser were given). */
   readonly observations: tf.Tensor2D;
-  /** a, `[B, A]`. */
+  /** a, `[B, A]` (in the policy's range when an action scaler is on). */
   readonly actions: tf.Tensor2D;
-  /** r, `[B, 1]`. */
+  /** r, `[B, 1]` (scaled when a reward scaler is on). */
   readonly rewards: tf.Tensor2D;
   /** s′, `[B, S]` (normalised like s). */
   readonly nextObservations: tf.Tensor2D;
@@ -46,25 +48,38 @@ export function checkBatchDims(batch: Batch, dims: AgentDims): void {
 }
 
 /**
- * Uploads a batch. Call inside a `tf.tidy`.
+ * Uploads a batch, scaled by the agent's scalers (or its observation normaliser). Call inside a
+ * `tf.tidy`.
+ * @param scaling - the scaffold's {@link AgentScalers} (observations, actions and rewards, on the
+ * host), an {@link ObservationNormalizer} (observations only, on the device) or null.
  * @throws {@link ShapeError} when the widths differ from the agent's.
  * @remarks Returns new tensors; the surrounding tidy frees them.
  */
 export function stageBatch(
   batch: Batch,
   dims: AgentDims,
-  normalizer: ObservationNormalizer | null = null,
+  scaling: ObservationNormalizer | AgentScalers | null = null,
 ): BatchTensors {
   checkBatchDims(batch, dims);
   const B = batch.size;
   const S = dims.observationDim;
+  if (scaling !== null && !(scaling instanceof ObservationNormalizer)) {
+    scaling.staged += 1;
+    return {
+      observations: tf.tensor2d(scaling.scaleObservations(batch.observations), [B, S]),
+      actions: tf.tensor2d(scaling.scaleActions(batch.actions), [B, dims.actionDim]),
+      rewards: tf.tensor2d(scaling.scaleRewards(batch.rewards), [B, 1]),
+      nextObservations: tf.tensor2d(scaling.scaleObservations(batch.nextObservations), [B, S]),
+      terminals: tf.tensor2d(batch.terminals, [B, 1]),
+    };
+  }
   const observations = tf.tensor2d(batch.observations, [B, S]);
   const nextObservations = tf.tensor2d(batch.nextObservations, [B, S]);
   return {
-    observations: normalizer === null ? observations : normalizer.apply(observations),
+    observations: scaling === null ? observations : scaling.apply(observations),
     actions: tf.tensor2d(batch.actions, [B, dims.actionDim]),
     rewards: tf.tensor2d(batch.rewards, [B, 1]),
-    nextObservations: normalizer === null ? nextObservations : normalizer.apply(nextObservations),
+    nextObservations: scaling === null ? nextObservations : scaling.apply(nextObservations),
     terminals: tf.tensor2d(batch.terminals, [B, 1]),
   };
 }

@@ -1,19 +1,26 @@
 /**
- * Observation normalisation as CORL's TD3+BC, IQL, CQL and BC do it: s ↦ (s − μ) / (σ + ε)
- * with the dataset's per-dimension mean μ and standard deviation σ and ε = 1e-3
- * (`compute_mean_std(..., eps=1e-3)`). The statistics are taken from the training data the first
- * time an agent binds to it, kept for the agent's life (a second `fit` on other data does not
- * move them, so acting stays consistent) and saved in checkpoints. Until then the map is the
- * identity.
+ * The standard observation scaler of `scalers.ts`, (s − μ) / (σ + ε) with the dataset's
+ * per-dimension mean μ, standard deviation σ and ε = 1e-3 (CORL's `compute_mean_std(...,
+ * eps=1e-3)`, d3rlpy's `StandardObservationScaler`), as a standalone object for an agent that
+ * applies it inside its own `update` and `actWith` (pass it to `stageBatch` and as the scaffold's
+ * `normalizer`). Agents on the scaffold's scalers (`observationScaler: { kind: 'standard' }`)
+ * need none of that: the scaffold applies them. Both use the same state and formula
+ * (`scaleObservations` of `src/export/runtime.ts`).
+ *
+ * The statistics are taken from the training data the first time an agent binds to it, kept for
+ * the agent's life (a second `fit` on other data does not move them, so acting stays consistent)
+ * and saved in checkpoints. Until then the map is the identity.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../../core/errors.js';
 import type { TransitionSource } from '../../core/types.js';
+import { type ObservationScalerState, scaleObservations } from '../../export/runtime.js';
+import { SCALER_EPSILON } from './scalers.js';
 
 /** The ε added to σ (CORL's `eps`). */
-export const NORMALIZER_EPSILON = 1e-3;
+export const NORMALIZER_EPSILON = SCALER_EPSILON;
 
 /** The statistics a checkpoint stores. */
 export interface ObservationStatisticsState {
@@ -28,33 +35,29 @@ export type ObservationNormalizerState = ObservationStatisticsState | null;
 
 /** (s − μ) / (σ + ε), or the identity before {@link ObservationNormalizer.fitTo}. */
 export class ObservationNormalizer {
-  private mean: Float32Array | null = null;
-  private std: Float32Array | null = null;
-  private scale: Float32Array | null = null;
+  private state: Extract<ObservationScalerState, { kind: 'standard' }> | null = null;
 
   /** @param observationDim - width S. */
   constructor(readonly observationDim: number) {}
 
   /** Whether statistics have been taken. */
   get ready(): boolean {
-    return this.mean !== null;
+    return this.state !== null;
   }
 
   /** Takes the statistics of `data` unless already set. */
   fitTo(data: TransitionSource): void {
-    if (this.mean !== null) return;
+    if (this.state !== null) return;
     const stats = data.observationStatistics();
-    this.set(Float32Array.from(stats.mean), Float32Array.from(stats.std));
+    this.set(Array.from(stats.mean), Array.from(stats.std));
   }
 
-  private set(mean: Float32Array, std: Float32Array): void {
+  private set(mean: number[], std: number[]): void {
     if (mean.length !== this.observationDim || std.length !== this.observationDim)
       throw new ConfigError(
         `ObservationNormalizer: statistics have ${mean.length} and ${std.length} values; expected ${this.observationDim}.`,
       );
-    this.mean = mean;
-    this.std = std;
-    this.scale = std.map((s) => 1 / (s + NORMALIZER_EPSILON));
+    this.state = { kind: 'standard', mean, std, epsilon: NORMALIZER_EPSILON };
   }
 
   /**
@@ -62,32 +65,29 @@ export class ObservationNormalizer {
    * @remarks Returns a new tensor (or `x` itself before the statistics are set); call inside a tidy.
    */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    if (this.mean === null || this.scale === null) return x;
-    return tf.mul(tf.sub(x, tf.tensor1d(this.mean)), tf.tensor1d(this.scale));
+    const s = this.state;
+    if (s === null) return x;
+    return tf.div(tf.sub(x, tf.tensor1d([...s.mean])), tf.tensor1d(s.std.map((v) => v + s.epsilon)));
   }
 
   /** Normalises host rows (`N * S` values) into a new array. */
   applyHost(observations: Float32Array): Float32Array {
-    const { mean, scale } = this;
-    if (mean === null || scale === null) return observations;
-    const S = this.observationDim;
-    return observations.map((v, i) => (v - mean[i % S]) * scale[i % S]);
+    return this.state === null ? observations : scaleObservations(this.state, observations);
+  }
+
+  /** The scaler state (as the scaffold's scalers and exported policies hold it), or the identity. */
+  scalerState(): ObservationScalerState {
+    return this.state ?? { kind: 'none' };
   }
 
   /** The saved form. */
   getState(): ObservationNormalizerState {
-    if (this.mean === null || this.std === null) return null;
-    return { mean: Array.from(this.mean), std: Array.from(this.std) };
+    return this.state === null ? null : { mean: [...this.state.mean], std: [...this.state.std] };
   }
 
   /** Restores {@link ObservationNormalizer.getState}'s output. */
   setState(state: ObservationNormalizerState): void {
-    if (state === null) {
-      this.mean = null;
-      this.std = null;
-      this.scale = null;
-      return;
-    }
-    this.set(Float32Array.from(state.mean), Float32Array.from(state.std));
+    if (state === null) this.state = null;
+    else this.set([...state.mean], [...state.std]);
   }
 }

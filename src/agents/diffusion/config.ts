@@ -8,9 +8,13 @@
  */
 import type { BetaScheduleName } from '../../nets/schedules.js';
 import type { FieldRule } from '../common/config.js';
+import { SCALER_DEFAULTS, SCALER_RULES, type ScalerConfig } from '../common/scalers.js';
 
-/** The fields of a Diffusion-QL-style agent. JSON-serialisable; saved with every checkpoint. */
-export interface DiffusionPolicyConfig {
+/**
+ * The fields of a Diffusion-QL-style agent, with the scalers (`common/scalers.ts`; none by
+ * default). JSON-serialisable; saved with every checkpoint.
+ */
+export interface DiffusionPolicyConfig extends ScalerConfig {
   /** Observation width S (required). */
   readonly observationDim: number;
   /** Action width A (required). */
@@ -89,6 +93,7 @@ export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'ob
     emaEvery: 5,
     actionCandidates: 50,
     actionTemperature: 1,
+    ...SCALER_DEFAULTS,
   });
 
 /** Validation rules of {@link DiffusionPolicyConfig}'s fields. */
@@ -114,4 +119,5 @@ export const DIFFUSION_POLICY_RULES: Readonly<Record<keyof DiffusionPolicyConfig
   emaEvery: 'positiveInt',
   actionCandidates: 'positiveInt',
   actionTemperature: 'nonNegative',
+  ...SCALER_RULES,
 });

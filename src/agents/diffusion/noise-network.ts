@@ -146,6 +146,25 @@ export class NoiseNetwork implements NetModule {
     });
   }
 
+  /**
+   * The trunk's first-layer bias at step k under a condition, b + t(k)·W_t + c·W_c, computed by
+   * the same ops as a frozen {@link NoiseNetwork.predict} (what an exported policy stores, one
+   * row per step, instead of the time MLP and c).
+   * @param condition - c as `[1, C]`, or null.
+   * @remarks Returns a new `[1, hidden]` tensor; the caller owns it.
+   */
+  firstLayerBias(step: number, condition: tf.Tensor2D | null): tf.Tensor2D {
+    return tf.tidy(() => {
+      let extra = this.stepTerm(step, true);
+      if (condition !== null) {
+        if (this.conditionProjection === null)
+          throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
+        extra = tf.add<tf.Tensor2D>(extra, this.conditionProjection.apply(condition, true));
+      }
+      return tf.add(this.trunk.layers[0].bias, extra);
+    });
+  }
+
   /** The time features' contribution to the first layer: time block (time MLP (embedding)). */
   private stepTerm(steps: Int32Array | number, frozen: boolean): tf.Tensor2D {
     return this.timeProjection.apply(this.timeMlp.apply(this.stepFeatures(steps), { frozen }), frozen);

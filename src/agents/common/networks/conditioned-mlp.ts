@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../../core/errors.js';
 import type { Rng } from '../../../core/rng.js';
 import type { Activation } from '../../../nets/activations.js';
@@ -87,6 +87,23 @@ export class ConditionedMlp implements NetModule {
       return this.mlp.apply(x, { frozen });
     }
     return this.mlp.apply(x, { frozen, extraBias: this.condition.apply(condition, frozen) });
+  }
+
+  /**
+   * The first layer's bias with a condition folded in, b + c·W_c, computed by the same ops as
+   * {@link ConditionedMlp.apply} (what an exported policy stores instead of c).
+   * @param condition - c as `[1, C]`, or null (then b itself).
+   * @remarks Returns a new `[1, hidden]` tensor; the caller owns it.
+   */
+  firstLayerBias(condition: tf.Tensor2D | null): tf.Tensor2D {
+    const first = this.mlp.layers[0];
+    if (condition === null || this.condition === null) {
+      if (condition !== null)
+        throw new ShapeError('ConditionedMlp was built without a condition (conditionDim 0) but received one.');
+      return tf.reshape(first.bias, [1, first.outputDim]);
+    }
+    const cond = this.condition;
+    return tf.tidy(() => tf.add(first.bias, cond.apply(condition, true)));
   }
 
   /** The condition block's kernel (if any), then the MLP's layers. */
