@@ -48,6 +48,7 @@ import { selectActions } from './diffusion/candidates.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './diffusion/chain.js';
 import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig } from './diffusion/config.js';
 import { NoiseNetwork } from './diffusion/noise-network.js';
+import { presetOptions } from './presets/presets.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -124,7 +125,7 @@ export interface DiffusionQLAgentClass<T extends DiffusionQLAgent> {
  *
  * @example
  * ```ts
- * const agent = new DiffusionQLAgent({ observationDim: 11, actionDim: 3 });
+ * const agent = DiffusionQLAgent.preset('hopper-medium-replay-v2', { observationDim: 11, actionDim: 3 });
  * await agent.fit(buffer, { steps: 100_000, evaluators: { score: environmentEvaluator('Hopper-v4') }, logDir: 'runs/hopper' });
  * const action = agent.act(observation);
  * agent.save('checkpoints/hopper');
@@ -217,6 +218,23 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     });
   }
 
+  /**
+   * An agent with the official code's hyperparameters for a D4RL dataset (η, gradient clip,
+   * actor learning rate, max-Q backup; `assets/presets/diffusion-ql.json`), then `overrides`.
+   * The defaults are hopper-medium-replay's; on other datasets they are wrong (e.g. a gradient
+   * clip of 4.0 where halfcheetah-medium-replay needs 2.0 and walker2d-medium 1.0), so use this.
+   * Called on `LLMDPDAgent`, it builds an LLMDPD agent with the same values.
+   * @throws {@link NotFoundError} for a dataset without a preset, naming the close ones.
+   */
+  static preset<T extends DiffusionQLAgent, O extends object>(
+    this: new (options: O, dependencies?: DiffusionQLDependencies) => T,
+    dataset: string,
+    overrides: O,
+    dependencies: DiffusionQLDependencies = {},
+  ): T {
+    return new this(presetOptions('diffusion-ql', dataset, overrides), dependencies);
+  }
+
   /** Total gradient steps taken. */
   get step(): number {
     return this.scaffold.step;
@@ -243,8 +261,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       const criticCondition = this.conditioning.criticRows(tasks);
 
       // Critic step (Eq. 6): targets from the EMA actor and the target critics, no gradient.
-      const nextActions = this.sample(this.actorEma, s2, targetCondition, this.streams.noise, true);
-      const y = tdTargets(r, terminals, this.criticTarget.values(s2, nextActions, criticCondition, true), c.discount);
+      const y = tdTargets(r, terminals, this.backupValues(s2, targetCondition, criticCondition), c.discount);
       const critic = gradientsOf(
         () => criticLoss(this.critic.values(s, a, criticCondition), y),
         this.criticOptimizer.variables,
@@ -274,6 +291,35 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     this.targets.update(this.scaffold.step);
     this.scaffold.step += 1;
     return metrics;
+  }
+
+  /**
+   * Q′ᵢ(s′, a′) for the backup, a′ from the EMA actor; with `maxQBackup`, each Q′ᵢ is the max over
+   * `maxQBackupSamples` actions per next state (the official code's `repeat_interleave`, then
+   * `view(B, n).max(1)`).
+   */
+  private backupValues(
+    s2: tf.Tensor2D,
+    targetCondition: tf.Tensor2D | null,
+    criticCondition: tf.Tensor2D | null,
+  ): tf.Tensor2D[] {
+    const c = this.config;
+    if (!c.maxQBackup) {
+      const nextActions = this.sample(this.actorEma, s2, targetCondition, this.streams.noise, true);
+      return this.criticTarget.values(s2, nextActions, criticCondition, true);
+    }
+    const [B] = s2.shape;
+    const n = c.maxQBackupSamples;
+    const rows = tf.tensor1d(
+      Int32Array.from({ length: B * n }, (_, i) => Math.floor(i / n)),
+      'int32',
+    );
+    const repeat = (t: tf.Tensor2D | null) => (t === null || t.shape[0] === 1 ? t : tf.gather(t, rows));
+    const repeated = tf.gather(s2, rows);
+    const nextActions = this.sample(this.actorEma, repeated, repeat(targetCondition), this.streams.noise, true);
+    return this.criticTarget
+      .values(repeated, nextActions, repeat(criticCondition), true)
+      .map((q) => tf.max(tf.reshape(q, [B, n]), 1, true));
   }
 
   /** The K-step reverse chain of `network` at `observations` under `condition`, with noise from `rng`. */
