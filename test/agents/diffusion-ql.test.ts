@@ -236,7 +236,7 @@ describe('DiffusionQLAgent max-Q backup (AntMaze)', () => {
         return [0, 1, 2, 3, 4].map((r) => Math.max(v[3 * r], v[3 * r + 1], v[3 * r + 2]));
       });
     });
-    got.forEach((q, i) => expectClose(q, want[i]!, 1e-6));
+    got.forEach((q, i) => expectClose(q, want[i], 1e-6));
     agent.dispose();
     const one = new DiffusionQLAgent({ ...options, maxQBackupSamples: 1 });
     const plain = new DiffusionQLAgent({ ...options, maxQBackup: false });
