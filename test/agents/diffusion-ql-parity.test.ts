@@ -53,14 +53,14 @@ const TORCH_PARAMS: TorchParam[] = [
 
 /** Parameter t's values in PyTorch's layout: bound · sin(1.618 f + 0.5 t + 0.1). */
 function torchValues(t: number): Float32Array {
-  const { shape, fanIn } = TORCH_PARAMS[t]!;
+  const { shape, fanIn } = TORCH_PARAMS[t];
   const n = shape.reduce((x, y) => x * y, 1);
   return Float32Array.from({ length: n }, (_, f) => Math.sin(1.618 * f + 0.5 * t + 0.1) / Math.sqrt(fanIn));
 }
 
 /** W `[out, in]` in PyTorch's layout to a kernel `[in, out]`, keeping input columns `columns`. */
 function kernel(t: number, columns?: number[]): Float32Array {
-  const [out, inp] = TORCH_PARAMS[t]!.shape as [number, number];
+  const [out, inp] = TORCH_PARAMS[t].shape as [number, number];
   const w = torchValues(t);
   const cols = columns ?? Array.from({ length: inp }, (_, i) => i);
   const k = new Float32Array(cols.length * out);
@@ -97,7 +97,7 @@ function criticValues(): Float32Array[] {
 
 function assign(vars: tf.Variable[], values: Float32Array[]): void {
   expect(vars).toHaveLength(values.length);
-  tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i]!, v.shape))));
+  tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(values[i], v.shape))));
 }
 
 function parityBatch() {
@@ -117,8 +117,8 @@ function parityBatch() {
 /** |got − want| ≤ 1e-4 · max(|want|, scale) for every sampled element. */
 function expectSampled(name: string, got: Float32Array, indices: number[], want: number[], scale: number): void {
   indices.forEach((index, j) => {
-    const tolerance = 1e-4 * Math.max(Math.abs(want[j]!), scale);
-    if (!(Math.abs(got[index]! - want[j]!) <= tolerance))
+    const tolerance = 1e-4 * Math.max(Math.abs(want[j]), scale);
+    if (!(Math.abs(got[index] - want[j]) <= tolerance))
       throw new Error(
         `${name}[${index}]: got ${got[index]}, PyTorch ${want[j]} (tolerance ${tolerance.toExponential(2)})`,
       );
@@ -143,7 +143,7 @@ test('one update step matches the PyTorch reference: losses, weights, Adam momen
   internals.streams.noise.setState({ words: fixture.noiseWords, spareNormal: null });
   const metrics = agent.update(parityBatch(), true)!;
   for (const [name, want] of Object.entries(fixture.losses)) {
-    expect(Math.abs(metrics[name]! - want)).toBeLessThanOrEqual(1e-4 * Math.abs(want));
+    expect(Math.abs(metrics[name] - want)).toBeLessThanOrEqual(1e-4 * Math.abs(want));
   }
   const groups: Record<string, { vars: tf.Variable[]; moments: Float32Array[] | null }> = {
     actor: { vars: agent.actor.trainableVariables(), moments: internals.actorOptimizer.getState().firstMoments },
@@ -153,14 +153,14 @@ test('one update step matches the PyTorch reference: losses, weights, Adam momen
   let checked = 0;
   for (const [key, want] of Object.entries(fixture.tensors)) {
     const [group, i] = key.split('/') as [string, string];
-    const { vars, moments } = groups[group]!;
-    const v = vars[Number(i)]!;
+    const { vars, moments } = groups[group];
+    const v = vars[Number(i)];
     expect(v.shape).toEqual(want.shape);
     const values = v.dataSync() as Float32Array;
     expectSampled(key, values, want.indices, want.values, Math.max(...values.map(Math.abs)));
     if (moments !== null && want.firstMoments !== undefined) {
       const scale = Math.max(...moments.map((m) => Math.max(...m.map(Math.abs))));
-      expectSampled(`${key} (Adam m)`, moments[Number(i)]!, want.indices, want.firstMoments, scale);
+      expectSampled(`${key} (Adam m)`, moments[Number(i)], want.indices, want.firstMoments, scale);
     }
     checked++;
   }
