@@ -98,7 +98,7 @@ describe('Diffusion-QL losses (golden values)', () => {
 });
 
 describe('DiffusionQLAgent config', () => {
-  test('defaults follow the fact sheet and every field is validated', () => {
+  test('defaults are the official hopper-medium-replay settings and every field is validated', () => {
     const c = resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3 });
     expect(c).toMatchObject({
       diffusionSteps: 5,
