@@ -16,18 +16,22 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, TransitionSource } from '../core/types.js';
-import type { TextEncoder } from '../encoders/text/text-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
-import { AgentScaffold } from './common/agent-scaffold.js';
+import { AgentScaffold, hooksOf } from './common/agent-scaffold.js';
 import { stageBatch } from './common/batch-tensors.js';
-import { type CustomRule, validateConfig } from './common/config.js';
+import {
+  type AgentDependencies,
+  type AgentOptions,
+  type AgentRules,
+  resolveAgentConfig,
+} from './common/agent-config.js';
 import { LoggedScalars } from './common/metrics.js';
 import { DeterministicActor, GaussianActor } from './common/networks/actors.js';
 import { ObservationNormalizer } from './common/observation-normalizer.js';
 import { createRandomStreams } from './common/random-streams.js';
 import { TargetNetworks } from './common/target-networks.js';
-import { type ConditionerConfig, type ConditionerOptions, resolveConditionerConfig } from './conditioning/config.js';
+import type { ConditionerConfig } from './conditioning/config.js';
 import { assertSameTextEncoder, textEncoderFor } from './conditioning/prompts.js';
 import { type ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
 
@@ -76,42 +80,32 @@ export const BC_DEFAULTS: Readonly<Omit<BCConfig, 'observationDim' | 'actionDim'
 });
 
 /** Options of `new BCAgent(...)`: the dimensions plus any field to override. */
-export type BCOptions = Pick<BCConfig, 'observationDim' | 'actionDim'> &
-  Partial<Omit<BCConfig, 'conditioner'>> & {
-    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
-    readonly conditioner?: ConditionerOptions;
-  };
+export type BCOptions = AgentOptions<BCConfig>;
 
-/** Objects a BC agent uses but does not serialise. */
-export interface BCDependencies {
-  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` */
-  readonly textEncoder?: TextEncoder;
-}
+/** Objects a BC agent uses but does not serialise (the text encoder of a `prompts` conditioner). */
+export type BCDependencies = AgentDependencies;
 
-const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'object', description: 'an object' };
+/** Validation rules of {@link BCConfig}'s fields. */
+export const BC_RULES: AgentRules<BCConfig> = Object.freeze({
+  observationDim: 'positiveInt',
+  actionDim: 'positiveInt',
+  seed: 'int',
+  policy: ['deterministic', 'gaussian'],
+  batchSize: 'positiveInt',
+  learningRate: 'positive',
+  hiddenDims: 'dims',
+  activation: ['relu', 'mish'],
+  maxAction: 'positive',
+  gradientClipNorm: 'nonNegative',
+  normalizeObservations: 'boolean',
+});
 
 /**
  * Fills defaults and validates every field.
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveBCConfig(options: BCOptions, textEmbeddingDim?: number): BCConfig {
-  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
-  const config: BCConfig = { ...BC_DEFAULTS, ...options, conditioner };
-  validateConfig('BCConfig', config as unknown as Record<string, unknown>, {
-    observationDim: 'positiveInt',
-    actionDim: 'positiveInt',
-    seed: 'int',
-    policy: ['deterministic', 'gaussian'],
-    batchSize: 'positiveInt',
-    learningRate: 'positive',
-    hiddenDims: 'dims',
-    activation: ['relu', 'mish'],
-    maxAction: 'positive',
-    gradientClipNorm: 'nonNegative',
-    normalizeObservations: 'boolean',
-    conditioner: ANY_OBJECT,
-  });
-  return Object.freeze({ ...config, hiddenDims: Object.freeze([...config.hiddenDims]) });
+  return resolveAgentConfig('BCConfig', BC_DEFAULTS, BC_RULES, options, textEmbeddingDim);
 }
 
 // ── 2. Losses ───────────────────────────────────────────────────────────────────────────────
@@ -188,18 +182,8 @@ export class BCAgent implements Agent<BCConfig> {
       targets,
       conditioning: this.conditioning,
       normalizer: this.normalizer,
-      hooks: {
-        agent: this,
-        update: (batch, read) => this.update(batch, read),
-        actWith: (observations, rows) => this.actWith(observations, rows),
-        save: (dir) => this.save(dir),
-      },
+      hooks: hooksOf(this, (observations, rows) => this.actWith(observations, rows)),
     });
-  }
-
-  /** Total gradient steps taken. */
-  get step(): number {
-    return this.scaffold.step;
   }
 
   // ── 4. Update ─────────────────────────────────────────────────────────────────────────────
@@ -248,6 +232,11 @@ export class BCAgent implements Agent<BCConfig> {
   }
 
   // ── 6. Plumbing (common/agent-scaffold.ts) ────────────────────────────────────────────────
+
+  /** Total gradient steps taken. */
+  get step(): number {
+    return this.scaffold.step;
+  }
 
   /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {

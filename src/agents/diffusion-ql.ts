@@ -23,24 +23,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
 import type { Batch, TransitionSource } from '../core/types.js';
-import type { TextEncoder } from '../encoders/text/text-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
-import { type AgentCheckpointHeader, AgentScaffold } from './common/agent-scaffold.js';
+import { type AgentCheckpointHeader, AgentScaffold, hooksOf } from './common/agent-scaffold.js';
 import { stageBatch } from './common/batch-tensors.js';
-import { type CustomRule, validateConfig } from './common/config.js';
+import { type AgentDependencies, type AgentOptions, resolveAgentConfig } from './common/agent-config.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import { LoggedScalars } from './common/metrics.js';
 import { CriticEnsemble } from './common/networks/critics.js';
 import { createRandomStreams, type RandomStreams } from './common/random-streams.js';
 import { TargetNetworks } from './common/target-networks.js';
-import {
-  type ConditionerConfig,
-  type ConditionerOptions,
-  CRITIC_CONDITIONING_OPTIONS,
-  type CriticConditioning,
-  resolveConditionerConfig,
-} from './conditioning/config.js';
+import { type ConditionerConfig, CRITIC_CONDITIONING_OPTIONS, type CriticConditioning } from './conditioning/config.js';
 import { assertSameTextEncoder, textEncoderFor } from './conditioning/prompts.js';
 import { type ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
 import { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
@@ -68,19 +61,10 @@ export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observatio
 });
 
 /** The options `new DiffusionQLAgent(...)` takes: the dimensions, plus any field to override. */
-export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDim'> &
-  Partial<Omit<DiffusionQLConfig, 'conditioner'>> & {
-    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
-    readonly conditioner?: ConditionerOptions;
-  };
+export type DiffusionQLOptions = AgentOptions<DiffusionQLConfig>;
 
-/** Objects an agent uses but does not serialise. */
-export interface DiffusionQLDependencies {
-  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` (not an LLM) */
-  readonly textEncoder?: TextEncoder;
-}
-
-const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'object', description: 'an object' };
+/** Objects a Diffusion-QL agent uses but does not serialise (the text encoder of a `prompts` conditioner). */
+export type DiffusionQLDependencies = AgentDependencies;
 
 /**
  * Fills defaults and validates every field.
@@ -88,18 +72,8 @@ const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'objec
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveDiffusionQLConfig(options: DiffusionQLOptions, textEmbeddingDim?: number): DiffusionQLConfig {
-  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
-  const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options, conditioner };
-  validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, {
-    ...DIFFUSION_POLICY_RULES,
-    conditioner: ANY_OBJECT,
-    criticConditioning: CRITIC_CONDITIONING_OPTIONS,
-  });
-  return Object.freeze({
-    ...config,
-    hiddenDims: Object.freeze([...config.hiddenDims]),
-    criticHiddenDims: Object.freeze([...config.criticHiddenDims]),
-  });
+  const rules = { ...DIFFUSION_POLICY_RULES, criticConditioning: CRITIC_CONDITIONING_OPTIONS };
+  return resolveAgentConfig('DiffusionQLConfig', DIFFUSION_QL_DEFAULTS, rules, options, textEmbeddingDim);
 }
 
 /** A checkpoint header brought to today's format, and the older names of its variable groups. */
@@ -209,12 +183,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       targets: this.targets,
       conditioning: this.conditioning,
       normalizer: null,
-      hooks: {
-        agent: this,
-        update: (batch, read) => this.update(batch, read),
-        actWith: (observations, rows) => this.actWith(observations, rows),
-        save: (dir) => this.save(dir),
-      },
+      hooks: hooksOf(this, (observations, rows) => this.actWith(observations, rows)),
     });
   }
 
@@ -233,11 +202,6 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     dependencies: DiffusionQLDependencies = {},
   ): T {
     return new this(presetOptions('diffusion-ql', dataset, overrides), dependencies);
-  }
-
-  /** Total gradient steps taken. */
-  get step(): number {
-    return this.scaffold.step;
   }
 
   // ── 3. Update ─────────────────────────────────────────────────────────────────────────────
@@ -365,6 +329,11 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   }
 
   // ── 5. Plumbing (common/agent-scaffold.ts) ────────────────────────────────────────────────
+
+  /** Total gradient steps taken. */
+  get step(): number {
+    return this.scaffold.step;
+  }
 
   /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {

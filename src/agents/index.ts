@@ -43,7 +43,15 @@ export {
   type ObservationStatisticsState,
 } from './common/observation-normalizer.js';
 export {
+  resolveAgentConfig,
+  type AgentDependencies,
+  type AgentOptions,
+  type AgentRules,
+  type ConditionedAgentConfig,
+} from './common/agent-config.js';
+export {
   AgentScaffold,
+  hooksOf,
   type AgentHooks,
   type ScaffoldDims,
   type ActWith,
@@ -121,6 +129,7 @@ export {
 } from './llmdpd.js';
 export {
   BC_DEFAULTS,
+  BC_RULES,
   BCAgent,
   likelihoodBcLoss,
   mseBcLoss,

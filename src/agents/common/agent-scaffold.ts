@@ -92,6 +92,25 @@ export interface AgentCheckpointHeader {
   readonly [field: string]: unknown;
 }
 
+/**
+ * The hooks of an agent whose `update` and `save` are its public methods, plus its `actWith`.
+ * @param agent - the agent (handed to evaluators too).
+ */
+export function hooksOf(
+  agent: {
+    update(batch: Batch, readMetrics: boolean): Metrics | null;
+    save(dir: string): void;
+  },
+  actWith: ActWith,
+): AgentHooks {
+  return {
+    agent,
+    update: (batch, readMetrics) => agent.update(batch, readMetrics),
+    actWith,
+    save: (dir) => agent.save(dir),
+  };
+}
+
 /** Acting under one context's condition rows: `N * observationDim` observations in, `N * actionDim` actions out. */
 export type ActWith = (observations: Float32Array, rows: ContextRows) => Float32Array;
 
