@@ -49,7 +49,7 @@ function build(option, seed) {
 
 function contextOf(task) {
   return {
-    textPrompt: task.text,
+    textPrompt: task.textPrompt,
     trajectoryPrompt: task.trajectoryPrompt,
     task: task.name,
     features: [task.params.goalX, task.params.goalY],
