@@ -5,6 +5,7 @@
 // The measurement behind docs/algorithms/conditioning.md, "Critic conditioning".
 // Options: --options none,ema,online-detached  --seeds 0,1,2  --steps 12000  --episodes 10
 //          --conditioner prompts|task-id|features (to compare conditioners with one option)
+//          --dropout 0.1 (the prompts conditioner's trajectory dropout; its default when absent)
 import { parseArgs } from 'node:util';
 import { initEngine } from '../dist/engine/index.js';
 import { makeSuite } from '../dist/suites/index.js';
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '12000' },
     episodes: { type: 'string', default: '10' },
     conditioner: { type: 'string', default: 'prompts' },
+    dropout: { type: 'string' },
   },
 });
 const engine = await initEngine();
@@ -31,7 +33,11 @@ function build(option, seed) {
   const common = { ...DEMO_AGENT_CONFIG, seed, criticConditioning: option };
   switch (args.conditioner) {
     case 'prompts':
-      return new LLMDPDAgent({ ...common, ...DEMO_LLMDPD_PROMPT_CONFIG });
+      return new LLMDPDAgent({
+        ...common,
+        ...DEMO_LLMDPD_PROMPT_CONFIG,
+        ...(args.dropout === undefined ? {} : { trajectoryDropout: Number(args.dropout) }),
+      });
     case 'task-id':
       return new DiffusionQLAgent({ ...common, conditioner: { kind: 'task-id', tasks: suite.dataset.tasks } });
     case 'features':
@@ -43,7 +49,7 @@ function build(option, seed) {
 
 function contextOf(task) {
   return {
-    textPrompt: task.text,
+    textPrompt: task.textPrompt,
     trajectoryPrompt: task.trajectoryPrompt,
     task: task.name,
     features: [task.params.goalX, task.params.goalY],
@@ -80,6 +86,7 @@ for (const option of args.options.split(',')) {
       case: 'critic-conditioning-run',
       conditioner: args.conditioner,
       criticConditioning: option,
+      ...(args.dropout === undefined ? {} : { trajectoryDropout: Number(args.dropout) }),
       seed,
       steps,
       seenSuccess: mean(success.seen),

@@ -70,6 +70,53 @@ export interface FitOptions<A = unknown> {
    * file it was loaded from). @defaultValue the data's class name, size and dimensions
    */
   readonly dataInfo?: Readonly<Record<string, unknown>>;
+  /**
+   * Keep the checkpoint of the best epoch by one evaluator (Diffusion-QL's "online" model
+   * selection): after each epoch whose value beats the best so far, the agent is saved to
+   * `keepBest.dir`; the report's `best` says which epoch that was.
+   */
+  readonly keepBest?: KeepBestOptions;
+}
+
+/** Options of {@link FitOptions.keepBest}. */
+export interface KeepBestOptions {
+  /** The evaluator (a key of `evaluators`) whose value ranks the epochs. */
+  readonly evaluator: string;
+  /** Folder of the best checkpoint (overwritten atomically). @defaultValue `logDir/best` with a run folder; required without one */
+  readonly dir?: string;
+  /** `'max'` for a return or success rate, `'min'` for a loss. @defaultValue `'max'` */
+  readonly mode?: 'max' | 'min';
+  /**
+   * The value to beat, e.g. the best of an earlier `fit` call of the same run (epochs are
+   * compared within one call otherwise). @defaultValue none
+   */
+  readonly toBeat?: number;
+}
+
+/** The best epoch by the `keepBest` evaluator, and where its checkpoint is. */
+export interface BestEpoch {
+  /** The evaluator. */
+  readonly evaluator: string;
+  /** Its value at that epoch. */
+  readonly value: number;
+  /** The epoch (1-based within the `fit` call). */
+  readonly epoch: number;
+  /** The agent's total step count then. */
+  readonly step: number;
+  /** Every evaluator's value at that epoch. */
+  readonly evaluation: Metrics;
+  /** The folder holding its checkpoint. */
+  readonly dir: string;
+}
+
+/** Where training ended: the last epoch's step and evaluation. */
+export interface FinalEpoch {
+  /** The last epoch run (1-based within the `fit` call). */
+  readonly epoch: number;
+  /** The agent's total step count. */
+  readonly step: number;
+  /** The evaluators' values at the last epoch (empty without evaluators). */
+  readonly evaluation: Metrics;
 }
 
 /** Where and how often `fit` writes checkpoints. */
@@ -98,6 +145,10 @@ export interface FitReport {
   readonly stoppedBy: 'completed' | 'callback';
   /** One report per epoch. */
   readonly history: readonly EpochReport[];
+  /** The last epoch (null when no epoch finished). */
+  readonly final: FinalEpoch | null;
+  /** The best epoch by `keepBest`'s evaluator (null without `keepBest`, or when no value beat `toBeat`). */
+  readonly best: BestEpoch | null;
   /** Wall time in seconds. */
   readonly seconds: number;
 }

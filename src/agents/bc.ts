@@ -18,26 +18,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../core/errors.js';
 import type { Batch, TransitionSource } from '../core/types.js';
-import type { TextEncoder } from '../encoders/text/text-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
 import type { PolicyExportSummary } from '../export/artefact.js';
 import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
-import { AgentScaffold } from './common/agent-scaffold.js';
+import { AgentScaffold, hooksOf } from './common/agent-scaffold.js';
 import { stageBatch } from './common/batch-tensors.js';
-import { type CustomRule, validateConfig } from './common/config.js';
+import {
+  type AgentDependencies,
+  type AgentOptions,
+  type AgentRules,
+  resolveAgentConfig,
+} from './common/agent-config.js';
 import { LoggedScalars } from './common/metrics.js';
 import { DeterministicActor, GaussianActor } from './common/networks/actors.js';
 import { deterministicActing } from './common/policy-export.js';
-import {
-  resolveScalerConfig,
-  SCALER_DEFAULTS,
-  SCALER_RULES,
-  SCALER_EPSILON,
-  type ScalerConfig,
-} from './common/scalers.js';
+import { SCALER_DEFAULTS, SCALER_EPSILON, type ScalerConfig } from './common/scalers.js';
 import { createRandomStreams } from './common/random-streams.js';
 import { TargetNetworks } from './common/target-networks.js';
-import { type ConditionerConfig, type ConditionerOptions, resolveConditionerConfig } from './conditioning/config.js';
+import type { ConditionerConfig } from './conditioning/config.js';
 import { assertSameTextEncoder, textEncoderFor } from './conditioning/prompts.js';
 import { type ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
 
@@ -85,49 +83,38 @@ export const BC_DEFAULTS: Readonly<Omit<BCConfig, 'observationDim' | 'actionDim'
 });
 
 /** Options of `new BCAgent(...)`: the dimensions plus any field to override. */
-export type BCOptions = Pick<BCConfig, 'observationDim' | 'actionDim'> &
-  Partial<Omit<BCConfig, 'conditioner'>> & {
-    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
-    readonly conditioner?: ConditionerOptions;
-    /** The 0.1 switch for `observationScaler`: true is `{ kind: 'standard' }`, false `{ kind: 'none' }`. @deprecated use observationScaler */
-    readonly normalizeObservations?: boolean;
-  };
+export type BCOptions = AgentOptions<BCConfig> & {
+  /** The 0.1 switch for `observationScaler`: true is `{ kind: 'standard' }`, false `{ kind: 'none' }`. @deprecated use observationScaler */
+  readonly normalizeObservations?: boolean;
+};
 
-/** Objects a BC agent uses but does not serialise. */
-export interface BCDependencies {
-  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` */
-  readonly textEncoder?: TextEncoder;
-}
+/** Objects a BC agent uses but does not serialise (the text encoder of a `prompts` conditioner). */
+export type BCDependencies = AgentDependencies;
 
-const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'object', description: 'an object' };
+/** Validation rules of {@link BCConfig}'s fields. */
+export const BC_RULES: AgentRules<BCConfig> = Object.freeze({
+  observationDim: 'positiveInt',
+  actionDim: 'positiveInt',
+  seed: 'int',
+  policy: ['deterministic', 'gaussian'],
+  batchSize: 'positiveInt',
+  learningRate: 'positive',
+  hiddenDims: 'dims',
+  activation: ['relu', 'mish'],
+  maxAction: 'positive',
+  gradientClipNorm: 'nonNegative',
+});
 
 /**
  * Fills defaults and validates every field.
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveBCConfig(options: BCOptions, textEmbeddingDim?: number): BCConfig {
-  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
   const { normalizeObservations, ...rest } = options;
   if (normalizeObservations !== undefined && options.observationScaler !== undefined)
     throw new ConfigError('BCConfig: give observationScaler or the older normalizeObservations, not both.');
   const legacy = normalizeObservations === false ? { observationScaler: SCALER_DEFAULTS.observationScaler } : {};
-  const scalers = resolveScalerConfig('BCConfig', { ...rest, ...legacy }, BC_DEFAULTS);
-  const config: BCConfig = { ...BC_DEFAULTS, ...rest, ...scalers, conditioner };
-  validateConfig('BCConfig', config as unknown as Record<string, unknown>, {
-    observationDim: 'positiveInt',
-    actionDim: 'positiveInt',
-    seed: 'int',
-    policy: ['deterministic', 'gaussian'],
-    batchSize: 'positiveInt',
-    learningRate: 'positive',
-    hiddenDims: 'dims',
-    activation: ['relu', 'mish'],
-    maxAction: 'positive',
-    gradientClipNorm: 'nonNegative',
-    ...SCALER_RULES,
-    conditioner: ANY_OBJECT,
-  });
-  return Object.freeze({ ...config, hiddenDims: Object.freeze([...config.hiddenDims]) });
+  return resolveAgentConfig('BCConfig', BC_DEFAULTS, BC_RULES, { ...rest, ...legacy }, textEmbeddingDim);
 }
 
 // ── 2. Losses ───────────────────────────────────────────────────────────────────────────────
@@ -203,19 +190,12 @@ export class BCAgent implements Agent<BCConfig> {
       conditioning: this.conditioning,
       normalizer: null,
       scalers: c,
-      hooks: {
-        agent: this,
-        update: (batch, read) => this.update(batch, read),
-        actWith: (observations, rows) => this.actWith(observations, rows),
-        save: (dir) => this.save(dir),
-        exportActing: (rows) => deterministicActing(this.actor, rows.actor),
-      },
+      hooks: hooksOf(
+        this,
+        (observations, rows) => this.actWith(observations, rows),
+        (rows) => deterministicActing(this.actor, rows.actor),
+      ),
     });
-  }
-
-  /** Total gradient steps taken. */
-  get step(): number {
-    return this.scaffold.step;
   }
 
   // ── 4. Update ─────────────────────────────────────────────────────────────────────────────
@@ -263,6 +243,11 @@ export class BCAgent implements Agent<BCConfig> {
   }
 
   // ── 6. Plumbing (common/agent-scaffold.ts) ────────────────────────────────────────────────
+
+  /** Total gradient steps taken. */
+  get step(): number {
+    return this.scaffold.step;
+  }
 
   /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {

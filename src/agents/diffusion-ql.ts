@@ -23,25 +23,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
 import type { Batch, TransitionSource } from '../core/types.js';
-import type { TextEncoder } from '../encoders/text/text-encoder.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
 import type { PolicyExportSummary } from '../export/artefact.js';
 import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
-import { type AgentCheckpointHeader, AgentScaffold } from './common/agent-scaffold.js';
+import { type AgentCheckpointHeader, AgentScaffold, hooksOf } from './common/agent-scaffold.js';
 import { stageBatch } from './common/batch-tensors.js';
-import { type CustomRule, validateConfig } from './common/config.js';
+import { type AgentDependencies, type AgentOptions, resolveAgentConfig } from './common/agent-config.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import { LoggedScalars } from './common/metrics.js';
 import { CriticEnsemble } from './common/networks/critics.js';
 import { createRandomStreams, type RandomStreams } from './common/random-streams.js';
 import { TargetNetworks } from './common/target-networks.js';
-import {
-  type ConditionerConfig,
-  type ConditionerOptions,
-  CRITIC_CONDITIONING_OPTIONS,
-  type CriticConditioning,
-  resolveConditionerConfig,
-} from './conditioning/config.js';
+import { type ConditionerConfig, CRITIC_CONDITIONING_OPTIONS, type CriticConditioning } from './conditioning/config.js';
 import { assertSameTextEncoder, textEncoderFor } from './conditioning/prompts.js';
 import { type ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
 import { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
@@ -49,8 +42,8 @@ import { selectActions } from './diffusion/candidates.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './diffusion/chain.js';
 import { DIFFUSION_POLICY_DEFAULTS, DIFFUSION_POLICY_RULES, type DiffusionPolicyConfig } from './diffusion/config.js';
 import { diffusionActing } from './diffusion/export.js';
-import { resolveScalerConfig } from './common/scalers.js';
 import { NoiseNetwork } from './diffusion/noise-network.js';
+import { presetOptions } from './presets/presets.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -70,19 +63,10 @@ export const DIFFUSION_QL_DEFAULTS: Readonly<Omit<DiffusionQLConfig, 'observatio
 });
 
 /** The options `new DiffusionQLAgent(...)` takes: the dimensions, plus any field to override. */
-export type DiffusionQLOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDim'> &
-  Partial<Omit<DiffusionQLConfig, 'conditioner'>> & {
-    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
-    readonly conditioner?: ConditionerOptions;
-  };
+export type DiffusionQLOptions = AgentOptions<DiffusionQLConfig>;
 
-/** Objects an agent uses but does not serialise. */
-export interface DiffusionQLDependencies {
-  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` (not an LLM) */
-  readonly textEncoder?: TextEncoder;
-}
-
-const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'object', description: 'an object' };
+/** Objects a Diffusion-QL agent uses but does not serialise (the text encoder of a `prompts` conditioner). */
+export type DiffusionQLDependencies = AgentDependencies;
 
 /**
  * Fills defaults and validates every field.
@@ -90,19 +74,8 @@ const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'objec
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveDiffusionQLConfig(options: DiffusionQLOptions, textEmbeddingDim?: number): DiffusionQLConfig {
-  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
-  const scalers = resolveScalerConfig('DiffusionQLConfig', options);
-  const config: DiffusionQLConfig = { ...DIFFUSION_QL_DEFAULTS, ...options, ...scalers, conditioner };
-  validateConfig('DiffusionQLConfig', config as unknown as Record<string, unknown>, {
-    ...DIFFUSION_POLICY_RULES,
-    conditioner: ANY_OBJECT,
-    criticConditioning: CRITIC_CONDITIONING_OPTIONS,
-  });
-  return Object.freeze({
-    ...config,
-    hiddenDims: Object.freeze([...config.hiddenDims]),
-    criticHiddenDims: Object.freeze([...config.criticHiddenDims]),
-  });
+  const rules = { ...DIFFUSION_POLICY_RULES, criticConditioning: CRITIC_CONDITIONING_OPTIONS };
+  return resolveAgentConfig('DiffusionQLConfig', DIFFUSION_QL_DEFAULTS, rules, options, textEmbeddingDim);
 }
 
 /** The candidate count, temperature and bound acting uses (and an export records). */
@@ -133,7 +106,7 @@ export interface DiffusionQLAgentClass<T extends DiffusionQLAgent> {
  *
  * @example
  * ```ts
- * const agent = new DiffusionQLAgent({ observationDim: 11, actionDim: 3 });
+ * const agent = DiffusionQLAgent.preset('hopper-medium-replay-v2', { observationDim: 11, actionDim: 3 });
  * await agent.fit(buffer, { steps: 100_000, evaluators: { score: environmentEvaluator('Hopper-v4') }, logDir: 'runs/hopper' });
  * const action = agent.act(observation);
  * agent.save('checkpoints/hopper');
@@ -218,23 +191,33 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       conditioning: this.conditioning,
       normalizer: null,
       scalers: c,
-      hooks: {
-        agent: this,
-        update: (batch, read) => this.update(batch, read),
-        actWith: (observations, rows) => this.actWith(observations, rows),
-        save: (dir) => this.save(dir),
-        exportActing: (rows) =>
+      hooks: hooksOf(
+        this,
+        (observations, rows) => this.actWith(observations, rows),
+        (rows) =>
           diffusionActing(
             { actor: this.actor, critics: this.criticTarget, schedule: this.schedule, ...actingSettings(c) },
             rows,
           ),
-      },
+      ),
     });
   }
 
-  /** Total gradient steps taken. */
-  get step(): number {
-    return this.scaffold.step;
+  /**
+   * An agent with the official code's hyperparameters for a D4RL dataset (η, gradient clip,
+   * actor learning rate, max-Q backup; `assets/presets/diffusion-ql.json`), then `overrides`.
+   * The defaults are hopper-medium-replay's; on other datasets they are wrong (e.g. a gradient
+   * clip of 4.0 where halfcheetah-medium-replay needs 2.0 and walker2d-medium 1.0), so use this.
+   * Called on `LLMDPDAgent`, it builds an LLMDPD agent with the same values.
+   * @throws {@link NotFoundError} for a dataset without a preset, naming the close ones.
+   */
+  static preset<T extends DiffusionQLAgent, O extends object>(
+    this: new (options: O, dependencies?: DiffusionQLDependencies) => T,
+    dataset: string,
+    overrides: O,
+    dependencies: DiffusionQLDependencies = {},
+  ): T {
+    return new this(presetOptions('diffusion-ql', dataset, overrides), dependencies);
   }
 
   // ── 3. Update ─────────────────────────────────────────────────────────────────────────────
@@ -264,8 +247,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
       const criticCondition = this.conditioning.criticRows(tasks);
 
       // Critic step (Eq. 6): targets from the EMA actor and the target critics, no gradient.
-      const nextActions = this.sample(this.actorEma, s2, targetCondition, this.streams.noise, true);
-      const y = tdTargets(r, terminals, this.criticTarget.values(s2, nextActions, criticCondition, true), c.discount);
+      const y = tdTargets(r, terminals, this.backupValues(s2, targetCondition, criticCondition), c.discount);
       const critic = gradientsOf(
         () => criticLoss(this.critic.values(s, a, criticCondition), y),
         this.criticOptimizer.variables,
@@ -295,6 +277,35 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     this.targets.update(this.scaffold.step);
     this.scaffold.step += 1;
     return metrics;
+  }
+
+  /**
+   * Q′ᵢ(s′, a′) for the backup, a′ from the EMA actor; with `maxQBackup`, each Q′ᵢ is the max over
+   * `maxQBackupSamples` actions per next state (the official code's `repeat_interleave`, then
+   * `view(B, n).max(1)`).
+   */
+  private backupValues(
+    s2: tf.Tensor2D,
+    targetCondition: tf.Tensor2D | null,
+    criticCondition: tf.Tensor2D | null,
+  ): tf.Tensor2D[] {
+    const c = this.config;
+    if (!c.maxQBackup) {
+      const nextActions = this.sample(this.actorEma, s2, targetCondition, this.streams.noise, true);
+      return this.criticTarget.values(s2, nextActions, criticCondition, true);
+    }
+    const [B] = s2.shape;
+    const n = c.maxQBackupSamples;
+    const rows = tf.tensor1d(
+      Int32Array.from({ length: B * n }, (_, i) => Math.floor(i / n)),
+      'int32',
+    );
+    const repeat = (t: tf.Tensor2D | null) => (t === null || t.shape[0] === 1 ? t : tf.gather(t, rows));
+    const repeated = tf.gather(s2, rows);
+    const nextActions = this.sample(this.actorEma, repeated, repeat(targetCondition), this.streams.noise, true);
+    return this.criticTarget
+      .values(repeated, nextActions, repeat(criticCondition), true)
+      .map((q) => tf.max(tf.reshape(q, [B, n]), 1, true));
   }
 
   /** The K-step reverse chain of `network` at `observations` under `condition`, with noise from `rng`. */
@@ -340,6 +351,11 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   }
 
   // ── 5. Plumbing (common/agent-scaffold.ts) ────────────────────────────────────────────────
+
+  /** Total gradient steps taken. */
+  get step(): number {
+    return this.scaffold.step;
+  }
 
   /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {

@@ -16,6 +16,9 @@ export type {
   ExportPolicyOptions,
   FitOptions,
   FitReport,
+  BestEpoch,
+  FinalEpoch,
+  KeepBestOptions,
   Metrics,
   PromptContext,
   TaskContext,
@@ -64,7 +67,15 @@ export {
 } from './common/policy-export.js';
 export { diffusionActing, type DiffusionActingParts } from './diffusion/export.js';
 export {
+  resolveAgentConfig,
+  type AgentDependencies,
+  type AgentOptions,
+  type AgentRules,
+  type ConditionedAgentConfig,
+} from './common/agent-config.js';
+export {
   AgentScaffold,
+  hooksOf,
   type AgentHooks,
   type ScaffoldDims,
   type ActWith,
@@ -142,6 +153,7 @@ export {
 } from './llmdpd.js';
 export {
   BC_DEFAULTS,
+  BC_RULES,
   BCAgent,
   likelihoodBcLoss,
   mseBcLoss,

@@ -9,6 +9,7 @@ import { ReplayBuffer } from '../../src/buffers/replay-buffer.js';
 import { DIFFUSION_QL_DEFAULTS, DiffusionQLAgent, resolveDiffusionQLConfig } from '../../src/agents/diffusion-ql.js';
 import { criticLoss, tdTargets } from '../../src/agents/common/losses.js';
 import { qLoss } from '../../src/agents/diffusion/actor-loss.js';
+import { DiffusionSchedule, sampleActions } from '../../src/agents/diffusion/chain.js';
 import { initEngine } from '../../src/engine/index.js';
 import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
 import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
@@ -97,7 +98,7 @@ describe('Diffusion-QL losses (golden values)', () => {
 });
 
 describe('DiffusionQLAgent config', () => {
-  test('defaults follow the fact sheet and every field is validated', () => {
+  test('defaults are the official hopper-medium-replay settings and every field is validated', () => {
     const c = resolveDiffusionQLConfig({ observationDim: 11, actionDim: 3 });
     expect(c).toMatchObject({
       diffusionSteps: 5,
@@ -194,5 +195,57 @@ describe('DiffusionQLAgent checkpoints', () => {
     expect(manifest['config']).toEqual(agent.config);
     agent.dispose();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('DiffusionQLAgent max-Q backup (AntMaze)', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  type Backup = { backupValues(s2: tf.Tensor2D, c: null, q: null): tf.Tensor2D[] };
+  const noiseOf = (agent: DiffusionQLAgent) => (agent as unknown as { streams: { noise: Rng } }).streams.noise;
+
+  test('each critic takes the max over n EMA-actor actions per next state; n = 1 is the plain backup', () => {
+    const options = { ...SMALL, maxQBackup: true, maxQBackupSamples: 3, seed: 4 };
+    const agent = new DiffusionQLAgent(options);
+    const s2 = new Rng(8).fillNormal(new Float32Array(5 * 4));
+    const state = noiseOf(agent).getState();
+    const got = tf.tidy(() =>
+      (agent as unknown as Backup)
+        .backupValues(tf.tensor2d(s2, [5, 4]), null, null)
+        .map((q) => Array.from(q.dataSync())),
+    );
+    // Recompute: repeat each state 3 times, sample with the same noise, evaluate, max over each state's 3 rows.
+    noiseOf(agent).setState(state);
+    const repeated = new Float32Array(15 * 4);
+    for (let i = 0; i < 15; i++) repeated.set(s2.subarray(Math.floor(i / 3) * 4, Math.floor(i / 3) * 4 + 4), i * 4);
+    const want = tf.tidy(() => {
+      const s = tf.tensor2d(repeated, [15, 4]);
+      const a = sampleActions({
+        network: agent.actorEma,
+        schedule: new DiffusionSchedule('vp', 5),
+        observations: s,
+        condition: null,
+        maxAction: 1,
+        rng: noiseOf(agent),
+        frozen: true,
+      });
+      return agent.criticTarget.values(s, a, null, true).map((q) => {
+        const v = q.dataSync();
+        return [0, 1, 2, 3, 4].map((r) => Math.max(v[3 * r], v[3 * r + 1], v[3 * r + 2]));
+      });
+    });
+    got.forEach((q, i) => expectClose(q, want[i], 1e-6));
+    agent.dispose();
+    const one = new DiffusionQLAgent({ ...options, maxQBackupSamples: 1 });
+    const plain = new DiffusionQLAgent({ ...options, maxQBackup: false });
+    const values = (a: DiffusionQLAgent) =>
+      tf.tidy(() =>
+        (a as unknown as Backup).backupValues(tf.tensor2d(s2, [5, 4]), null, null).map((q) => Array.from(q.dataSync())),
+      );
+    expect(values(one)).toEqual(values(plain));
+    one.dispose();
+    plain.dispose();
   });
 });

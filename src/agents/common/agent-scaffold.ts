@@ -113,6 +113,29 @@ export interface AgentCheckpointHeader {
   readonly [field: string]: unknown;
 }
 
+/**
+ * The hooks of an agent whose `update` and `save` are its public methods, plus its `actWith`.
+ * @param agent - the agent (handed to evaluators too).
+ * @param actWith - acting under one context's condition rows.
+ * @param exportActing - what `exportPolicy` writes of the acting path (`policy-export.ts`); without it the agent cannot export.
+ */
+export function hooksOf(
+  agent: {
+    update(batch: Batch, readMetrics: boolean): Metrics | null;
+    save(dir: string): void;
+  },
+  actWith: ActWith,
+  exportActing?: (rows: ContextRows) => ActingExport,
+): AgentHooks {
+  return {
+    agent,
+    update: (batch, readMetrics) => agent.update(batch, readMetrics),
+    actWith,
+    save: (dir) => agent.save(dir),
+    ...(exportActing === undefined ? {} : { exportActing }),
+  };
+}
+
 /** Acting under one context's condition rows: `N * observationDim` observations in, `N * actionDim` actions out. */
 export type ActWith = (observations: Float32Array, rows: ContextRows) => Float32Array;
 

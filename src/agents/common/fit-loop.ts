@@ -14,7 +14,7 @@ import { formatEpochLine, type EpochSummary, type TrainingLogger } from '../../c
 import { RunFolderWriter } from '../../core/run/writer.js';
 import type { Batch, TransitionSource } from '../../core/types.js';
 import { engineInfo } from '../../engine/index.js';
-import type { EpochReport, FitOptions, FitReport, Metrics } from '../agent.js';
+import type { BestEpoch, EpochReport, FinalEpoch, FitOptions, FitReport, Metrics } from '../agent.js';
 
 /** What the loop needs from an agent. */
 export interface FitHost<A> {
@@ -130,6 +130,7 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
     host.saveCheckpoint(checkpointDir);
     run?.checkpointed(host.step);
   };
+  const keepBest = bestKeeper(options, evaluators, run?.paths.best);
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
@@ -177,6 +178,7 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(report);
+      keepBest?.consider(report, (dir) => host.saveCheckpoint(dir));
       if (epoch % checkpointEvery === 0 || epoch === epochs) checkpoint();
       const summary: EpochSummary = {
         label: host.label,
@@ -217,6 +219,67 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
     epochs: history.length,
     stoppedBy,
     history,
+    final: history.length === 0 ? null : finalOf(history[history.length - 1]),
+    best: keepBest?.best ?? null,
     seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function finalOf(report: EpochReport): FinalEpoch {
+  return { epoch: report.epoch, step: report.step, evaluation: report.evaluation };
+}
+
+/** Keeps the best epoch's checkpoint by one evaluator (`FitOptions.keepBest`). */
+interface BestKeeper {
+  /** The best epoch so far. */
+  readonly best: BestEpoch | null;
+  /** Saves the agent through `save` when `report` beats the best so far. */
+  consider(report: EpochReport, save: (dir: string) => void): void;
+}
+
+/**
+ * Validates `keepBest` and returns its keeper, or null without one.
+ * @throws {@link ConfigError} for an unknown evaluator, a bad mode, or no folder.
+ */
+function bestKeeper<A>(
+  options: FitOptions<A>,
+  evaluators: readonly (readonly [string, unknown])[],
+  runBestDir: string | undefined,
+): BestKeeper | null {
+  const spec = options.keepBest;
+  if (spec === undefined) return null;
+  const names = evaluators.map(([name]) => name);
+  if (!names.includes(spec.evaluator))
+    throw new ConfigError(
+      `fit option keepBest.evaluator is ${JSON.stringify(spec.evaluator)}, which is not among the evaluators (${names.length > 0 ? names.join(', ') : 'none given'}); name one of options.evaluators.`,
+    );
+  const mode = spec.mode ?? 'max';
+  if (mode !== 'max' && mode !== 'min')
+    throw new ConfigError(`fit option keepBest.mode must be 'max' or 'min', got ${JSON.stringify(mode)}.`);
+  const dir = spec.dir ?? runBestDir;
+  if (dir === undefined || dir === '')
+    throw new ConfigError(
+      'fit option keepBest needs a folder: keepBest.dir, or a run folder (logDir) whose best/ it uses.',
+    );
+  let best: BestEpoch | null = null;
+  const beats = (value: number, than: number | undefined) =>
+    than === undefined || (mode === 'max' ? value > than : value < than);
+  return {
+    get best() {
+      return best;
+    },
+    consider(report, save) {
+      const value = report.evaluation[spec.evaluator];
+      if (value === undefined || !Number.isFinite(value) || !beats(value, best?.value ?? spec.toBeat)) return;
+      save(dir);
+      best = {
+        evaluator: spec.evaluator,
+        value,
+        epoch: report.epoch,
+        step: report.step,
+        evaluation: report.evaluation,
+        dir,
+      };
+    },
   };
 }

@@ -43,6 +43,13 @@ export interface DiffusionPolicyConfig extends ScalerConfig {
    * walker2d-medium-replay)
    */
   readonly gradientClipNorm: number;
+  /**
+   * Max-Q backup (the official code's AntMaze option): the target takes, per critic, the max
+   * over `maxQBackupSamples` EMA-actor actions at s′, then the min over critics. @defaultValue false
+   */
+  readonly maxQBackup: boolean;
+  /** Actions sampled per next state by the max-Q backup. @defaultValue 10 */
+  readonly maxQBackupSamples: number;
   /** Diffusion steps K. @defaultValue 5 */
   readonly diffusionSteps: number;
   /** Noise schedule. @defaultValue `'vp'` */
@@ -82,6 +89,8 @@ export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'ob
     actorLearningRate: 3e-4,
     criticLearningRate: 3e-4,
     gradientClipNorm: 4.0,
+    maxQBackup: false,
+    maxQBackupSamples: 10,
     diffusionSteps: 5,
     betaSchedule: 'vp',
     hiddenDims: Object.freeze([256, 256, 256]),
@@ -108,6 +117,8 @@ export const DIFFUSION_POLICY_RULES: Readonly<Record<keyof DiffusionPolicyConfig
   actorLearningRate: 'positive',
   criticLearningRate: 'positive',
   gradientClipNorm: 'nonNegative',
+  maxQBackup: 'boolean',
+  maxQBackupSamples: 'positiveInt',
   diffusionSteps: 'positiveInt',
   betaSchedule: ['vp', 'linear', 'cosine'],
   hiddenDims: 'dims',
