@@ -5,8 +5,9 @@
  * BC: deterministic acting with standardised observations and action scaling) and acts, and its
  * actions equal the agents' for the same observations and random state.
  *
- * Needs Debian's `chromium` (`apt-get install -y chromium`) or `LLMDPD_CHROMIUM`; skipped, with
- * the reason printed, when there is none.
+ * Needs Debian's `chromium` (`apt-get install -y chromium`) or `LLMDPD_CHROMIUM`. Without one it
+ * is skipped with the reason printed, except where `LLMDPD_REQUIRE_CHROMIUM=1` (CI sets it), where
+ * a missing browser fails the run instead of hiding the check.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -29,6 +30,8 @@ const skipReason =
   executable === null
     ? "no Chromium found (install Debian's chromium with `apt-get install -y chromium`, or set LLMDPD_CHROMIUM)"
     : null;
+if (skipReason !== null && process.env['LLMDPD_REQUIRE_CHROMIUM'] === '1')
+  throw new Error(`test/export/browser.test.ts: LLMDPD_REQUIRE_CHROMIUM=1 but ${skipReason}`);
 if (skipReason !== null) console.warn(`test/export/browser.test.ts skipped: ${skipReason}`);
 
 /** What the page computes for one exported policy. */
