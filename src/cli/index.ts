@@ -133,6 +133,11 @@ LLMDPD_KERNELS=auto|tfjs chooses llmdpd's wasm kernels or the stock tfjs ops.`,
       10,
     )
     .option('--resume', 'continue the runs in --out from their checkpoints', false)
+    .option(
+      '--keep-best',
+      "keep the best epoch's checkpoint in <run>/best (a suite ranks epochs by seen-task success, never unseen)",
+      false,
+    )
     .addOption(progressOption())
     .addOption(backendOption())
     .addHelpText(
@@ -158,6 +163,7 @@ Examples:
           seeds: o['seeds'] as number[],
           evalEpisodes: o['evalEpisodes'] as number,
           resume: o['resume'] === true,
+          keepBest: o['keepBest'] === true,
           progress: o['progress'] as 'auto',
           stdout: io.stdout,
           signal: controller.signal,

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import type { Evaluator } from '../agents/agent.js';
+import type { Evaluator, KeepBestOptions } from '../agents/agent.js';
 import type { ProgressOptions } from '../core/progress.js';
 import { formatMetric } from '../core/progress.js';
 import { isRunFolder, readRunFolder } from '../core/run/reader.js';
@@ -48,6 +48,13 @@ export interface TrainOptions {
   readonly evalEpisodes: number;
   /** Continue the runs in `out` from their checkpoints. */
   readonly resume: boolean;
+  /**
+   * Keep the checkpoint of the best epoch in each run folder's `best/` (Diffusion-QL's online
+   * model selection). Single-task data ranks epochs by the env evaluation; a suite ranks them by
+   * the success rate on its seen tasks (an extra `seenSuccess` evaluation), never on the unseen
+   * tasks, so the unseen-task numbers stay a held-out measurement.
+   */
+  readonly keepBest?: boolean;
   /** Backend request. */
   readonly backend?: BackendRequest;
   /** Progress display. */
@@ -108,6 +115,9 @@ export function parseConfig(text: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The evaluation `--keep-best` ranks a suite's epochs by: success on the seen tasks. */
+const SEEN_SUCCESS = 'seenSuccess';
+
 /** The evaluators of a run, by name (without the `eval/` prefix). */
 function evaluatorsFor(
   loaded: TrainingData,
@@ -120,7 +130,14 @@ function evaluatorsFor(
     const unseen = loaded.tasks.filter((t) => t.role === 'unseen');
     const tasks = unseen.length > 0 ? unseen : loaded.tasks;
     const name = unseen.length > 0 ? 'unseenSuccess' : 'success';
-    return { [name]: (agent) => meanSuccess(agent, tasks, episodes, 1000 + seed) };
+    const evaluators: Record<string, Evaluator<CliAgent>> = {
+      [name]: (agent) => meanSuccess(agent, tasks, episodes, 1000 + seed),
+    };
+    if (options.keepBest === true && unseen.length > 0) {
+      const seen = loaded.tasks.filter((t) => t.role === 'seen');
+      evaluators[SEEN_SUCCESS] = (agent) => meanSuccess(agent, seen, episodes, 2000 + seed);
+    }
+    return evaluators;
   }
   const envId = options.evalEnv ?? loaded.envId;
   if (envId === undefined) return {};
@@ -128,6 +145,25 @@ function evaluatorsFor(
   return {
     [metric]: environmentEvaluator(envId, { episodes, seed: 1000 + seed, vectorized: true, metric }),
   };
+}
+
+/**
+ * `fit`'s `keepBest` for `--keep-best`: the evaluator to rank by (the seen-task success for a
+ * suite, the only evaluation otherwise) and, on resume, the best value logged so far to beat.
+ */
+function keepBestFor(
+  evaluators: Readonly<Record<string, Evaluator<CliAgent>>>,
+  dir: string,
+  resume: boolean,
+): KeepBestOptions | undefined {
+  const names = Object.keys(evaluators);
+  const evaluator = names.includes(SEEN_SUCCESS) ? SEEN_SUCCESS : names[0];
+  if (evaluator === undefined) return undefined;
+  if (!resume) return { evaluator };
+  const logged = readRunFolder(dir)
+    .evaluations.map((row) => row.values[`eval/${evaluator}`])
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return logged.length === 0 ? { evaluator } : { evaluator, toBeat: Math.max(...logged) };
 }
 
 async function meanSuccess(agent: CliAgent, tasks: readonly EvalTask[], episodes: number, seed: number) {
@@ -146,6 +182,8 @@ function preflight(options: TrainOptions, algorithm: CliAlgorithm): string[] {
     throw new UsageError(
       `--preset: ${algorithm.name} has no per-dataset presets; set its fields with --config instead.`,
     );
+  if (options.keepBest === true && options.evalEpisodes === 0)
+    throw new UsageError('--keep-best ranks epochs by their evaluation; give --eval-episodes at least 1.');
   if (options.preset !== undefined && options.resume)
     throw new UsageError('--preset builds a new agent; a resumed run keeps the config it was started with.');
   const out = options.out ?? defaultOutDir(algorithm.name, options.data);
@@ -208,11 +246,18 @@ export async function runTrain(options: TrainOptions): Promise<TrainRunResult[]>
         results.push({ dir, seed, step: agent.step, evaluation: {} });
         continue;
       }
+      const evaluators = evaluatorsFor(loaded, options, seed);
+      const keepBest = options.keepBest === true ? keepBestFor(evaluators, dir, options.resume) : undefined;
+      if (options.keepBest === true && keepBest === undefined)
+        throw new UsageError(
+          `--keep-best: ${options.data} has no env to evaluate on; give --eval-env, or drop --keep-best.`,
+        );
       const report = await agent.fit(loaded.data as never, {
         steps: remaining,
         ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
         ...(options.logEvery === undefined ? {} : { logEvery: options.logEvery }),
-        evaluators: evaluatorsFor(loaded, options, seed),
+        evaluators,
+        ...(keepBest === undefined ? {} : { keepBest }),
         logDir: dir,
         dataInfo: options.evalEnv === undefined ? loaded.info : { ...loaded.info, evalEnv: options.evalEnv },
         progress: options.progress,
@@ -225,6 +270,10 @@ export async function runTrain(options: TrainOptions): Promise<TrainRunResult[]>
         .map(([k, v]) => ` ${k}=${formatMetric(v)}`)
         .join('');
       options.stdout.write(`Run folder ${dir}: completed at step ${agent.step}${shown}\n`);
+      if (report.best !== null)
+        options.stdout.write(
+          `  best epoch by ${report.best.evaluator}: ${formatMetric(report.best.value)} at step ${report.best.step} (checkpoint ${report.best.dir})\n`,
+        );
     } finally {
       agent.dispose();
     }

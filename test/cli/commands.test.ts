@@ -196,6 +196,27 @@ describe('llmdpd train, eval and plot on a D4RL-layout file', () => {
     expect((await cli('export', join(out, 'seed0'), policyDir, '--best')).err).toMatch(/holds no checkpoint/);
   }, 120_000);
 
+  test('--keep-best keeps the best epoch by the env evaluation in best/; eval and export --best use it', async () => {
+    const out = join(root, 'runs', 'bc-best');
+    const args = ['--data', data, '--steps-per-epoch', '10', '--eval-env', 'Pendulum-v1', '--eval-episodes', '1', '--config', '{"hiddenDims":[16],"maxAction":2}', '--out', out, '--progress', 'off']; // prettier-ignore
+    const train = await cli('train', 'bc', '--steps', '30', '--keep-best', ...args);
+    expect(train.err).toBe('');
+    expect(train.out).toMatch(/best epoch by return: -?[\d.]+ at step (10|20|30) \(checkpoint .*best\)/);
+    const returns = readRunFolder(out).evaluations.map((r) => r.values['eval/return']!);
+    const bestStep = (10 * (returns.indexOf(Math.max(...returns)) + 1)).toString();
+    expect(train.out).toContain(`at step ${bestStep} `);
+    const evaluated = JSON.parse((await cli('eval', out, '--best', '--episodes', '1', '--json')).out) as {
+      step: number;
+    };
+    expect(evaluated.step).toBe(Number(bestStep));
+    expect((await cli('export', out, join(root, 'policies', 'bc-best'), '--best')).code).toBe(0);
+    const resumed = await cli('train', 'bc', '--steps', '40', '--keep-best', '--resume', ...args);
+    expect(resumed.code).toBe(0); // ranks the new epoch against the best logged before the resume
+    expect(
+      (await cli('train', 'bc', '--steps', '5', '--keep-best', ...args.slice(0, 6), '--eval-episodes', '0')).err,
+    ).toMatch(/--keep-best ranks epochs by their evaluation; give --eval-episodes at least 1/);
+  }, 120_000);
+
   test('--resume continues a run to a larger --steps; a run already there does nothing', async () => {
     const out = join(root, 'runs', 'resumed');
     const common = [

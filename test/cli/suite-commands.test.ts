@@ -105,3 +105,23 @@ test('llmdpd train llmdpd on the built-in suite scores unseen tasks every epoch;
     /--task: no task "reach-nowhere" in this run's suite/,
   );
 }, 120_000);
+
+test('--keep-best on a suite ranks epochs by seen-task success, never unseen; eval --best reads best/', async () => {
+  const out = join(root, 'bc-best');
+  const config = JSON.stringify({ hiddenDims: [16], batchSize: 16 });
+  const train = await cli(
+    'train', 'bc', '--data', 'pointmass-reach', '--steps', '4', '--steps-per-epoch', '2',
+    '--eval-episodes', '1', '--config', config, '--keep-best', '--out', out, '--progress', 'off',
+  ); // prettier-ignore
+  expect(train.err).toBe('');
+  expect(train.code).toBe(0);
+  expect(train.out).toMatch(/best epoch by seenSuccess: \S+ at step [24] \(checkpoint .*best\)/);
+  const run = readRunFolder(out);
+  expect(run.evaluations.map((r) => Object.keys(r.values).sort())).toEqual([
+    ['eval/seenSuccess', 'eval/unseenSuccess'],
+    ['eval/seenSuccess', 'eval/unseenSuccess'],
+  ]);
+  const best = await cli('eval', out, '--best', '--episodes', '1', '--tasks', 'reach-north-far', '--json');
+  expect(best.err).toBe('');
+  expect(JSON.parse(best.out)).toMatchObject({ agent: 'BCAgent' });
+}, 120_000);
