@@ -45,14 +45,16 @@ let active: ActiveBudget | null = null;
  * {@link MAX_WEIGHTS_PER_ARRAY}; the active budget's error when it would be exceeded.
  */
 export function reserveWeights(count: number, what: string): void {
+  if (active !== null && count > 0) {
+    // The budget first: its error says more (what the checkpoint holds, which config size is off).
+    active.reserved += count;
+    if (active.reserved > active.budget.limit) throw active.budget.exceeded(what, active.reserved);
+  }
   if (!Number.isSafeInteger(count) || count < 0 || count > MAX_WEIGHTS_PER_ARRAY) {
     throw new ConfigError(
       `${what} would hold ${String(count)} values; one weight array may hold at most ${MAX_WEIGHTS_PER_ARRAY} (1 GiB of float32). Check the sizes in the config (hidden widths, embedding sizes, prompt lengths, diffusion steps).`,
     );
   }
-  if (active === null) return;
-  active.reserved += count;
-  if (active.reserved > active.budget.limit) throw active.budget.exceeded(what, active.reserved);
 }
 
 /**

@@ -36,7 +36,8 @@ export function showValue(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
   if (typeof value === 'number') return String(value);
   const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (text.length <= 80) return text;
+  return Array.isArray(value) ? `an array of ${value.length} values (${text.slice(0, 60)}...)` : `${text.slice(0, 77)}...`;
 }
 
 /** Throws the {@link CheckpointError} of one header field. */
@@ -54,13 +55,12 @@ function checkInteger(where: string, field: string, value: unknown, min: number,
 }
 
 function checkRngState(where: string, field: string, value: unknown): void {
-  if (!isRngState(value))
-    fail(
-      where,
-      field,
-      'a random-stream state { words: four unsigned 32-bit integers, not all zero; spareNormal: a finite number or null }',
-      value,
-    );
+  if (isRngState(value)) return;
+  if (!isPlainObject(value)) fail(where, field, 'a random-stream state { words, spareNormal }', value);
+  const words = value['words'];
+  if (!isRngState({ words, spareNormal: null }))
+    fail(where, `${field}.words`, 'four unsigned 32-bit integers, not all zero', words);
+  fail(where, `${field}.spareNormal`, 'a finite number or null', value['spareNormal']);
 }
 
 /** Every number in `value` (deep) must be finite: JSON's `1e999` reads as Infinity. */
