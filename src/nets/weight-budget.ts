@@ -7,8 +7,8 @@
  * - **Always**: one array of more than {@link MAX_WEIGHTS_PER_ARRAY} values (or a size that is not
  *   a safe integer) is a {@link ConfigError} naming the array, instead of a `RangeError` from the
  *   typed-array constructor or an allocation of gigabytes that ends in an out-of-memory abort.
- * - **Inside {@link withWeightBudget}**: the values reserved so far are counted against a budget,
- *   and the call that would exceed it throws the budget's own error. Loading a checkpoint builds
+ * - **Inside {@link withWeightBudget}**: the values and the reservations made so far are counted
+ *   against a budget, and the call that would exceed it throws the budget's own error. Loading a checkpoint builds
  *   the agent this way, with the number of values the checkpoint stores as the budget, so a
  *   header whose config asks for larger networks (an absurd hidden size) is refused before those
  *   networks are allocated (`src/agents/common/agent-scaffold.ts`, `buildFromHeader`).
@@ -25,16 +25,23 @@ export interface WeightBudget {
   /** The most values the networks built inside may allocate in all. */
   readonly limit: number;
   /**
-   * The error thrown by the reservation that would exceed `limit`.
-   * @param what - the array being allocated (e.g. `actor_3/layer1/kernel`).
-   * @param total - the values reserved so far, that reservation included.
+   * The most reservations (one per layer, layer norm or table) they may make: a config with an
+   * absurd layer count builds many small layers, each cheap, all together slow.
    */
-  readonly exceeded: (what: string, total: number) => RlError;
+  readonly maxReservations: number;
+  /**
+   * The error thrown by the reservation that would exceed `limit` or `maxReservations`.
+   * @param what - the array being allocated (e.g. `a dense layer of 256 x 256`).
+   * @param total - the values reserved so far, that reservation included.
+   * @param reservations - the reservations made so far, that one included.
+   */
+  readonly exceeded: (what: string, total: number, reservations: number) => RlError;
 }
 
 interface ActiveBudget {
   readonly budget: WeightBudget;
   reserved: number;
+  reservations: number;
 }
 
 let active: ActiveBudget | null = null;
@@ -45,10 +52,13 @@ let active: ActiveBudget | null = null;
  * {@link MAX_WEIGHTS_PER_ARRAY}; the active budget's error when it would be exceeded.
  */
 export function reserveWeights(count: number, what: string): void {
-  if (active !== null && count > 0) {
+  if (active !== null) {
     // The budget first: its error says more (what the checkpoint holds, which config size is off).
-    active.reserved += count;
-    if (active.reserved > active.budget.limit) throw active.budget.exceeded(what, active.reserved);
+    active.reserved += Math.max(0, count);
+    active.reservations += 1;
+    const b = active.budget;
+    if (active.reserved > b.limit || active.reservations > b.maxReservations)
+      throw b.exceeded(what, active.reserved, active.reservations);
   }
   if (!Number.isSafeInteger(count) || count < 0 || count > MAX_WEIGHTS_PER_ARRAY) {
     throw new ConfigError(
@@ -65,7 +75,7 @@ export function reserveWeights(count: number, what: string): void {
  */
 export function withWeightBudget<T>(budget: WeightBudget, build: () => T): T {
   const outer = active;
-  active = { budget, reserved: 0 };
+  active = { budget, reserved: 0, reservations: 0 };
   try {
     return build();
   } finally {

@@ -8,7 +8,15 @@
  */
 import { CheckpointError, ConfigError } from '../../src/core/errors.js';
 import { type CheckpointKind, loadCheckpoint, savedStep, writeValidCheckpoint } from '../support/valid-checkpoints.js';
-import { type CorpusCase, type Manifest, LOADS, editColumn, fails, readManifest, writeManifest } from './corpus-case.js';
+import {
+  type CorpusCase,
+  type Manifest,
+  LOADS,
+  editColumn,
+  fails,
+  readManifest,
+  writeManifest,
+} from './corpus-case.js';
 
 type Json = Record<string, unknown>;
 const obj = (m: Json, key: string): Json => m[key] as Json;
@@ -324,7 +332,13 @@ export const CHECKPOINT_HEADER_CASES: readonly CorpusCase[] = [
     /stores 1 column\(s\) that no variable .* takes \(actor\/99\)/,
   ),
   // values (checksums recomputed)
-  column('weight-nan', 'diffusion-ql', 'actor/0', (v) => v.setFloat32(0, NaN, true), /'actor\/0' holds NaN at \[0, 0\]/),
+  column(
+    'weight-nan',
+    'diffusion-ql',
+    'actor/0',
+    (v) => v.setFloat32(0, NaN, true),
+    /'actor\/0' holds NaN at \[0, 0\]/,
+  ),
   column(
     'weight-infinite',
     'bc',

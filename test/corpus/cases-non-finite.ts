@@ -6,7 +6,7 @@
  * `fit` stops with a DivergenceError when a metric or the weights stop being finite, writes no
  * checkpoint holding them, and marks its run folder `failed`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DiffusionQLAgent } from '../../src/agents/diffusion-ql.js';
@@ -169,7 +169,10 @@ export const NON_FINITE_CASES: readonly CorpusCase[] = [
     id: '3-act-string',
     issueClass: 3,
     run: () => withAgent((a) => a.act('0.5,0.1,0' as unknown as Float32Array)),
-    expected: fails(ShapeError, /expects one observation of 3 numbers as a Float32Array \(or an array of numbers\), got a string/),
+    expected: fails(
+      ShapeError,
+      /expects one observation of 3 numbers as a Float32Array \(or an array of numbers\), got a string/,
+    ),
   },
   {
     id: '3-act-undefined',
@@ -195,8 +198,10 @@ export const NON_FINITE_CASES: readonly CorpusCase[] = [
           (await again.policy()).act(Float64Array.of(0.5, -0.25, 1) as unknown as Float32Array),
         );
         again.dispose();
-        if (fromArray.some((v, i) => v !== fromTyped[i])) throw new Error(`${fromArray} vs ${fromTyped}`);
-        if (fromFloat64.length !== 2 || !fromFloat64.every(Number.isFinite)) throw new Error(`${fromFloat64}`);
+        if (fromArray.some((v, i) => v !== fromTyped[i]))
+          throw new Error(`${JSON.stringify(fromArray)} vs ${JSON.stringify(fromTyped)}`);
+        if (fromFloat64.length !== 2 || !fromFloat64.every(Number.isFinite))
+          throw new Error(JSON.stringify(fromFloat64));
       }),
     expected: LOADS,
   },
@@ -215,30 +220,27 @@ export const NON_FINITE_CASES: readonly CorpusCase[] = [
     issueClass: 3,
     run: async (dir) => {
       const logDir = join(dir, 'run');
-      try {
-        await withAgent(
-          (a) => a.fit(randomBuffer(3, 2, 64, 3), { ...fitFast, steps: 1, stepsPerEpoch: 1, logDir }),
-          { actorLearningRate: 1e6, criticLearningRate: 1e6 },
-        );
-        // Step 1 still has finite weights: its checkpoint is written. Now diverge from it.
-        const resumed = DiffusionQLAgent.load(join(logDir, 'checkpoint'));
-        try {
-          await resumed.fit(randomBuffer(3, 2, 64, 3), { ...fitFast, logDir });
-        } finally {
-          resumed.dispose();
-        }
-      } catch (error) {
-        const status = JSON.parse(readFileSync(join(logDir, 'status.json'), 'utf8')) as Record<string, unknown>;
-        if (status['state'] !== 'failed' || !String(status['error']).startsWith('DivergenceError: Training diverged'))
-          throw new Error(`status.json: ${JSON.stringify(status)}`);
-        if (status['checkpointStep'] !== 1) throw new Error(`checkpointStep ${String(status['checkpointStep'])}`);
-        // The last good checkpoint is still there and loads.
-        const good = DiffusionQLAgent.load(join(logDir, 'checkpoint'));
-        const step = good.step;
-        good.dispose();
-        if (step !== 1) throw new Error(`checkpoint at step ${step}`);
-        throw error;
-      }
+      await withAgent((a) => a.fit(randomBuffer(3, 2, 64, 3), { ...fitFast, steps: 1, stepsPerEpoch: 1, logDir }), {
+        actorLearningRate: 1e6,
+        criticLearningRate: 1e6,
+      });
+      // Step 1 still has finite weights: its checkpoint is written. Now diverge from it.
+      const resumed = DiffusionQLAgent.load(join(logDir, 'checkpoint'));
+      const error = await resumed.fit(randomBuffer(3, 2, 64, 3), { ...fitFast, logDir }).then(
+        () => new Error('fit completed'),
+        (e: unknown) => e as Error,
+      );
+      resumed.dispose();
+      const status = JSON.parse(readFileSync(join(logDir, 'status.json'), 'utf8')) as Record<string, unknown>;
+      if (status['state'] !== 'failed' || !String(status['error']).startsWith('DivergenceError: Training diverged'))
+        throw new Error(`status.json: ${JSON.stringify(status)}`);
+      if (status['checkpointStep'] !== 1) throw new Error(`checkpointStep ${String(status['checkpointStep'])}`);
+      // The last good checkpoint is still there and loads.
+      const good = DiffusionQLAgent.load(join(logDir, 'checkpoint'));
+      const step = good.step;
+      good.dispose();
+      if (step !== 1) throw new Error(`checkpoint at step ${step}`);
+      throw error;
     },
     expected: fails(DivergenceError, /the last good checkpoint|no checkpoint was written by this fit call/),
   },
@@ -250,13 +252,21 @@ export const NON_FINITE_CASES: readonly CorpusCase[] = [
         a.save(dir);
         const before = readFileSync(join(dir, 'manifest.json'), 'utf8');
         tf.tidy(() => a.critic.trainableVariables()[2].assign(tf.fill([8, 1], NaN)));
-        try {
-          a.save(dir);
-        } finally {
-          if (readFileSync(join(dir, 'manifest.json'), 'utf8') !== before || !existsSync(join(dir, 'manifest.json')))
-            throw new Error('the checkpoint on disk changed');
-        }
+        const error = (() => {
+          try {
+            a.save(dir);
+            return new Error('saved');
+          } catch (e) {
+            return e as Error;
+          }
+        })();
+        if (readFileSync(join(dir, 'manifest.json'), 'utf8') !== before)
+          throw new Error('the checkpoint on disk changed');
+        throw error;
       }),
-    expected: fails(DivergenceError, /Refusing to save a checkpoint of step 0 .*critic\/2 holds NaN at \[0, 0\] of \[8, 1\]/),
+    expected: fails(
+      DivergenceError,
+      /Refusing to save a checkpoint of step 0 .*critic\/2 holds NaN at \[0, 0\] of \[8, 1\]/,
+    ),
   },
 ];

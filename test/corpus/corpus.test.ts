@@ -42,7 +42,8 @@ test('the corpus has at least 100 cases with unique ids, covering classes 1, 2, 
   // Agent checkpoints alone keep at least 30 cases.
   expect(CASES.filter((c) => c.id.startsWith('2-checkpoint-')).length).toBeGreaterThanOrEqual(30);
   // Every class has both refusals and correct loads of valid variants.
-  for (const cls of [1, 2, 3, 5, 6, 7]) expect(CASES.some((c) => c.issueClass === cls && 'loads' in c.expected)).toBe(true);
+  for (const cls of [1, 2, 3, 5, 6, 7])
+    expect(CASES.some((c) => c.issueClass === cls && 'loads' in c.expected)).toBe(true);
 });
 
 const runnable = CASES.filter((c) => HAS_POSIX_SPECIAL_FILES || c.posixOnly !== true);

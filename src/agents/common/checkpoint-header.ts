@@ -19,7 +19,10 @@ import type { WeightBudget } from '../../nets/weight-budget.js';
 import { checkPromptsConditionerState } from '../conditioning/prompts.js';
 
 /** Values the networks built from a checkpoint may allocate beyond what it stores (schedules, small unsaved tables). */
-export const WEIGHT_BUDGET_SLACK = 2 ** 20;
+export const WEIGHT_BUDGET_SLACK = 2 ** 16;
+
+/** Reservations (layers, norms, tables) a build may make beyond the columns the checkpoint stores. */
+export const RESERVATION_SLACK = 16;
 
 /** The largest step count a header may record (the largest integer a float64 holds exactly). */
 const MAX_STEP = Number.MAX_SAFE_INTEGER;
@@ -35,9 +38,11 @@ const isPlainObject = (v: unknown): v is Json => v !== null && typeof v === 'obj
 export function showValue(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
   if (typeof value === 'number') return String(value);
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? typeof value;
   if (text.length <= 80) return text;
-  return Array.isArray(value) ? `an array of ${value.length} values (${text.slice(0, 60)}...)` : `${text.slice(0, 77)}...`;
+  return Array.isArray(value)
+    ? `an array of ${value.length} values (${text.slice(0, 60)}...)`
+    : `${text.slice(0, 77)}...`;
 }
 
 /** Throws the {@link CheckpointError} of one header field. */
@@ -92,11 +97,9 @@ function checkConditioning(where: string, state: unknown, config: Json): void {
   const trajectoryBranch = prompts !== null && prompts['useTrajectoryPrompt'] !== false;
   // The prompts kind keeps its embedded texts, unless both branches are off (no conditioner then).
   if (textBranch || trajectoryBranch) {
-    const dim = prompts!['textEmbeddingDim'];
-    checkPromptsConditionerState(
-      state['kind'],
-      typeof dim === 'number' ? dim : null,
-      (field, mustBe, found) => fail(where, field === '' ? 'conditioning.kind' : `conditioning.kind.${field}`, mustBe, found),
+    const dim = prompts?.['textEmbeddingDim'];
+    checkPromptsConditionerState(state['kind'], typeof dim === 'number' ? dim : null, (field, mustBe, found) =>
+      fail(where, field === '' ? 'conditioning.kind' : `conditioning.kind.${field}`, mustBe, found),
     );
   } else if (state['kind'] !== null) {
     fail(where, 'conditioning.kind', `null (a '${String(kind)}' conditioner keeps no state)`, state['kind']);
@@ -156,8 +159,7 @@ export function validateCheckpointHeader(header: Readonly<Json>, where: string):
   const optimizerSteps = header['optimizerSteps'];
   if (!isPlainObject(optimizerSteps))
     fail(where, 'optimizerSteps', 'an object of optimiser name -> steps taken', optimizerSteps);
-  for (const [name, steps] of Object.entries(optimizerSteps))
-    checkInteger(where, `optimizerSteps.${name}`, steps, 0);
+  for (const [name, steps] of Object.entries(optimizerSteps)) checkInteger(where, `optimizerSteps.${name}`, steps, 0);
   if (header['formatVersion'] === 1) {
     if (header['conditioning'] !== undefined)
       fail(where, 'conditioning', 'absent in a format-1 checkpoint', header['conditioning']);
@@ -196,9 +198,9 @@ function sizesAbove(config: unknown, limit: number): string[] {
 
 /**
  * The budget an agent built from `header` runs under: the float32 values the checkpoint stores
- * (weights and optimiser moments, at most its data file's size), plus
- * {@link WEIGHT_BUDGET_SLACK}. Its error names the config's sizes that exceed every stored
- * dimension, the likely culprits.
+ * (weights and optimiser moments, at most its data file's size) plus {@link WEIGHT_BUDGET_SLACK},
+ * and as many reservations as it stores columns plus {@link RESERVATION_SLACK}. Its error names
+ * the config's sizes far above every stored dimension, the likely culprits.
  */
 export function checkpointWeightBudget(header: Readonly<Json>, where: string): WeightBudget {
   const columns = (Array.isArray(header['columns']) ? header['columns'] : []) as StoredColumn[];
@@ -213,10 +215,15 @@ export function checkpointWeightBudget(header: Readonly<Json>, where: string): W
   stored = Math.min(stored, Math.floor(dataBytes / 4));
   return {
     limit: stored + WEIGHT_BUDGET_SLACK,
-    exceeded: (what: string, total: number): RlError => {
+    maxReservations: columns.length + RESERVATION_SLACK,
+    exceeded: (what: string, total: number, reservations: number): RlError => {
       const suspects = sizesAbove(header['config'], Math.max(largestDim, SUSPECT_SIZE));
+      const size =
+        total > stored + WEIGHT_BUDGET_SLACK
+          ? `building ${what} brings them to ${total} values, but the checkpoint stores ${stored} values in all (weights and optimiser moments).`
+          : `building ${what} makes ${reservations} weight arrays, but the checkpoint stores ${columns.length} in all (weights and optimiser moments).`;
       return new CheckpointError(
-        `${where}: the header's config asks for larger networks than the checkpoint holds: building ${what} brings them to ${total} values, but the checkpoint stores ${stored} values in all (weights and optimiser moments).` +
+        `${where}: the header's config asks for larger networks than the checkpoint holds: ${size}` +
           (suspects.length > 0
             ? ` Config sizes larger than any stored dimension (${largestDim}): ${suspects.map((s) => `config.${s}`).join(', ')}.`
             : '') +

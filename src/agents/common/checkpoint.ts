@@ -305,13 +305,28 @@ export function restoreAgentCheckpoint(
       const named: NamedValues[] = [];
       Object.entries(groups).forEach(([group, vars], g) =>
         vars.forEach((v, i) =>
-          named.push({ name: `${storedAs[group] ?? group}/${i}`, shape: v.shape, values: weights[g][i], nonNegative: false }),
+          named.push({
+            name: `${storedAs[group] ?? group}/${i}`,
+            shape: v.shape,
+            values: weights[g][i],
+            nonNegative: false,
+          }),
         ),
       );
       Object.entries(optimizers).forEach(([name, opt], o) =>
         opt.variables.forEach((v, i) => {
-          named.push({ name: `optimizer/${name}/m/${i}`, shape: v.shape, values: states[o].firstMoments[i], nonNegative: false });
-          named.push({ name: `optimizer/${name}/v/${i}`, shape: v.shape, values: states[o].secondMoments[i], nonNegative: true });
+          named.push({
+            name: `optimizer/${name}/m/${i}`,
+            shape: v.shape,
+            values: states[o].firstMoments[i],
+            nonNegative: false,
+          });
+          named.push({
+            name: `optimizer/${name}/v/${i}`,
+            shape: v.shape,
+            values: states[o].secondMoments[i],
+            nonNegative: true,
+          });
         }),
       );
       const bad = findBadColumn(named);

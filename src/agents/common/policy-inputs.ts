@@ -50,7 +50,7 @@ export function checkFinite(values: ArrayLike<number>, width: number, input: str
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
+  if (typeof value === 'object') return `a ${value.constructor?.name ?? 'object'}`;
   return `a ${typeof value}`;
 }
 

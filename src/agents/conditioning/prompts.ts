@@ -84,8 +84,8 @@ export function checkPromptsConditionerState(
   const seen = new Set<string>();
   texts.forEach((t: unknown, i) => {
     if (typeof t !== 'string') fail(`texts[${i}]`, 'a string', t);
-    if (seen.has(t as string)) fail(`texts[${i}]`, 'a text not listed before', t);
-    seen.add(t as string);
+    if (seen.has(t)) fail(`texts[${i}]`, 'a text not listed before', t);
+    seen.add(t);
   });
   const vectors = state['textVectors'];
   if (!Array.isArray(vectors) || vectors.length !== texts.length)

@@ -25,7 +25,10 @@ class TaskEmbedding implements ConditionNetwork<number> {
     trainable: boolean,
   ) {
     // nn.Embedding's initialisation: N(0, 1).
-    reserveWeights(config.tasks.length * config.embeddingDim, `${name}/table (${config.tasks.length} x ${config.embeddingDim})`);
+    reserveWeights(
+      config.tasks.length * config.embeddingDim,
+      `${name}/table (${config.tasks.length} x ${config.embeddingDim})`,
+    );
     const values = rng.fillNormal(new Float32Array(config.tasks.length * config.embeddingDim));
     this.table = tf.tidy(() =>
       tf.variable(
