@@ -281,8 +281,8 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
 
   /**
    * @throws {@link CheckpointError} naming the field when the state is malformed (see
-   * {@link checkPromptsConditionerState}); {@link ConfigError} when the checkpoint was trained
-   * with another text encoder.
+   * `checkPromptsConditionerState`); {@link ConfigError} when the checkpoint was trained with
+   * another text encoder.
    */
   setState(state: unknown, where: string): void {
     const s = checkPromptsConditionerState(state, this.config.textEmbeddingDim, (field, mustBe, found) => {
