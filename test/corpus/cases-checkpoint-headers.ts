@@ -105,7 +105,7 @@ export const CHECKPOINT_HEADER_CASES: readonly CorpusCase[] = [
     'optimizer-step-missing',
     'diffusion-ql',
     (m) => delete obj(m, 'optimizerSteps')['critic'],
-    /'optimizerSteps.critic' is missing; the agent has an optimiser 'critic'/,
+    /'optimizerSteps.critic' must be an integer >= 0 \(updates the agent's optimiser 'critic' has applied\), found nothing/,
   ),
   header('optimizer-steps-not-object', 'bc', (m) => (m['optimizerSteps'] = [2]), /'optimizerSteps' must be an object/),
   // random streams
@@ -145,6 +145,13 @@ export const CHECKPOINT_HEADER_CASES: readonly CorpusCase[] = [
     (m) => (config(m)['discount'] = 'INF'),
     /'config.discount' must be a finite number, found Infinity/,
     INF,
+  ),
+  header(
+    'config-nested-too-deep',
+    'diffusion-ql',
+    (m) => (config(m)['betaSchedule'] = 'DEEP'),
+    /'config.betaSchedule(\[0\])+' nests deeper than the 32 levels a config may have/,
+    { DEEP: `${'['.repeat(100_000)}${']'.repeat(100_000)}` },
   ),
   header(
     'config-observation-dim-zero',

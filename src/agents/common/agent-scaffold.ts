@@ -429,8 +429,7 @@ export class AgentScaffold {
           `${where}: checkpoint header field 'normalizer' is missing; this agent normalises observations and needs the statistics it was trained with. The manifest was damaged or edited after saving; restore the checkpoint from a good copy.`,
           'normalizer',
         );
-      const steps = (header['optimizerSteps'] ?? {}) as Readonly<Record<string, number>>;
-      restoreAgentCheckpoint(dir, `${o.name}.load`, groups, optimizers, storedAs, steps);
+      restoreAgentCheckpoint(dir, `${o.name}.load`, groups, optimizers, storedAs);
       if (!Number.isSafeInteger(header.step) || header.step < 0)
         throw new CheckpointError(
           `${where}: checkpoint header field 'step' must be an integer >= 0, found ${String(header.step)}.`,

@@ -68,15 +68,27 @@ function checkRngState(where: string, field: string, value: unknown): void {
   fail(where, `${field}.spareNormal`, 'a finite number or null', value['spareNormal']);
 }
 
-/** Every number in `value` (deep) must be finite: JSON's `1e999` reads as Infinity. */
-function checkFiniteNumbers(where: string, path: string, value: unknown): void {
+/** How deep a config may nest (agent configs nest two or three levels). */
+const MAX_CONFIG_DEPTH = 32;
+
+/**
+ * Every number in `value` (deep) must be finite (JSON's `1e999` reads as Infinity), and it may
+ * nest at most {@link MAX_CONFIG_DEPTH} levels (deeper would only exhaust the stack of the code
+ * that walks it).
+ */
+function checkFiniteNumbers(where: string, path: string, value: unknown, depth = 0): void {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) fail(where, path, 'a finite number', value);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => checkFiniteNumbers(where, `${path}[${i}]`, v));
-  } else if (isPlainObject(value)) {
-    for (const [k, v] of Object.entries(value)) checkFiniteNumbers(where, `${path}.${k}`, v);
+    return;
   }
+  if (value === null || typeof value !== 'object') return;
+  if (depth >= MAX_CONFIG_DEPTH)
+    throw new CheckpointError(
+      `${where}: checkpoint header field '${path}' nests deeper than the ${MAX_CONFIG_DEPTH} levels a config may have. ${DAMAGED}`,
+      path,
+    );
+  if (Array.isArray(value)) value.forEach((v, i) => checkFiniteNumbers(where, `${path}[${i}]`, v, depth + 1));
+  else for (const [k, v] of Object.entries(value)) checkFiniteNumbers(where, `${path}.${k}`, v, depth + 1);
 }
 
 function checkConfig(where: string, config: unknown): Json {

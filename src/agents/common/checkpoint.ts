@@ -232,7 +232,6 @@ function findBadColumn(columns: readonly NamedValues[]): { name: string; detail:
  * may be left over), every weight and moment must be finite and every Adam second moment >= 0.
  * @param storedAs - group names under which older checkpoints stored a group (e.g. the 0.1.0
  * LLMDPD's `prompt` for today's `conditioner`).
- * @param optimizerSteps - the header's validated step count per optimiser.
  * @throws {@link CheckpointError} naming the column (or the optimiser step) at fault;
  * {@link DatasetError} when the column store cannot be read.
  */
@@ -242,7 +241,6 @@ export function restoreAgentCheckpoint(
   groups: VariableGroups,
   optimizers: OptimizerGroups,
   storedAs: Readonly<Record<string, string>> = {},
-  optimizerSteps: Readonly<Record<string, number>> = {},
 ): void {
   const where = `${loader}(${dir})`;
   const damaged =
@@ -265,10 +263,13 @@ export function restoreAgentCheckpoint(
         const prefix = storedAs[group] ?? group;
         vars.forEach((v, i) => wanted.push({ name: `${prefix}/${i}`, shape: v.shape }));
       }
+      const steps = r.manifest['optimizerSteps'];
+      const optimizerSteps = (steps !== null && typeof steps === 'object' ? steps : {}) as Record<string, unknown>;
       for (const [name, opt] of Object.entries(optimizers)) {
-        if (typeof optimizerSteps[name] !== 'number')
+        const count = optimizerSteps[name];
+        if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
           throw new CheckpointError(
-            `${where}: checkpoint header field 'optimizerSteps.${name}' is missing; the agent has an optimiser '${name}'. ${damaged}`,
+            `${where}: checkpoint header field 'optimizerSteps.${name}' must be an integer >= 0 (updates the agent's optimiser '${name}' has applied), found ${count === undefined ? 'nothing (the field is missing)' : JSON.stringify(count)}. ${damaged}`,
             `optimizerSteps.${name}`,
           );
         opt.variables.forEach((v, i) => {
@@ -297,7 +298,7 @@ export function restoreAgentCheckpoint(
         vars.map((v, i) => r.column(`${storedAs[group] ?? group}/${i}`, 'float32', v.shape)),
       );
       const states: AdamState[] = Object.entries(optimizers).map(([name, opt]) => ({
-        step: optimizerSteps[name],
+        step: optimizerSteps[name] as number,
         options: opt.options,
         firstMoments: opt.variables.map((v, i) => r.column(`optimizer/${name}/m/${i}`, 'float32', v.shape)),
         secondMoments: opt.variables.map((v, i) => r.column(`optimizer/${name}/v/${i}`, 'float32', v.shape)),
