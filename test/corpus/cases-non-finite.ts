@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DiffusionQLAgent } from '../../src/agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../../src/agents/llmdpd.js';
-import { DivergenceError, NonFiniteInputError, ShapeError } from '../../src/core/errors.js';
+import { ConfigError, DivergenceError, NonFiniteInputError, ShapeError } from '../../src/core/errors.js';
 import type { Trajectory } from '../../src/core/types.js';
 import type { TextEncoder } from '../../src/encoders/text/text-encoder.js';
 import { initEngine } from '../../src/engine/index.js';
@@ -185,6 +185,15 @@ export const NON_FINITE_CASES: readonly CorpusCase[] = [
     issueClass: 3,
     run: () => withAgent((a) => a.act([0, '1', 2] as unknown as Float32Array)),
     expected: fails(ShapeError, /element 1 is a string \("1"\)/),
+  },
+  {
+    id: '3-act-context-string',
+    issueClass: 3,
+    run: () => withPromptAgent((a) => a.act(OBSERVATION, 'north' as never)),
+    expected: fails(
+      ConfigError,
+      /LLMDPDAgent.act: the context must be an object \{ textPrompt\?, trajectoryPrompt\?, task\?, features\? \}, got a string/,
+    ),
   },
   {
     id: '3-act-plain-array-converts',

@@ -147,6 +147,19 @@ export function hooksOf(
 /** Acting under one context's condition rows: `N * observationDim` observations in, `N * actionDim` actions out. */
 export type ActWith = (observations: Float32Array, rows: ContextRows) => Float32Array;
 
+/**
+ * `context` as a {@link TaskContext}: null reads as no context.
+ * @throws {@link ConfigError} when it is not an object.
+ */
+function contextOf(context: TaskContext | null | undefined, what: string): TaskContext {
+  if (context === null || context === undefined) return {};
+  if (typeof context !== 'object' || Array.isArray(context))
+    throw new ConfigError(
+      `${what}: the context must be an object { textPrompt?, trajectoryPrompt?, task?, features? }, got ${Array.isArray(context) ? 'an array' : `a ${typeof context}`}.`,
+    );
+  return context;
+}
+
 /** The non-algorithmic half of an agent; see the module comment. */
 export class AgentScaffold {
   /** Gradient steps taken. */
@@ -249,7 +262,7 @@ export class AgentScaffold {
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {
     const what = `${this.options.name}.act`;
     const o = this.checkOne(observation, what);
-    return this.actScaled(o, this.options.conditioning.contextRows(context, what));
+    return this.actScaled(o, this.options.conditioning.contextRows(contextOf(context, what), what));
   }
 
   /** The agent's `actWith` between the scalers: observations scaled in, actions mapped back out. */
@@ -266,7 +279,7 @@ export class AgentScaffold {
   actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
     const what = `${this.options.name}.actBatch`;
     const o = this.checkMany(observations, what);
-    return this.actScaled(o, this.options.conditioning.contextRows(context, what));
+    return this.actScaled(o, this.options.conditioning.contextRows(contextOf(context, what), what));
   }
 
   /**
@@ -278,8 +291,9 @@ export class AgentScaffold {
   async policy(context: TaskContext = {}): Promise<BoundPolicy> {
     const conditioning = this.options.conditioning;
     const name = this.options.name;
-    await conditioning.ready(context);
-    const rows = conditioning.contextRows(context, `${name}.policy`);
+    const checked = contextOf(context, `${name}.policy`);
+    await conditioning.ready(checked);
+    const rows = conditioning.contextRows(checked, `${name}.policy`);
     return {
       act: (o) => this.actScaled(this.checkOne(o, `${name}.policy(...).act`), rows),
       actBatch: (o) => this.actScaled(this.checkMany(o, `${name}.policy(...).actBatch`), rows),
