@@ -286,23 +286,72 @@ export const CHECKPOINT_HEADER_CASES: readonly CorpusCase[] = [
     (m) => (obj(m, 'conditioning')['network'] = null),
     /'conditioning.network' must be a random-stream state \{ words, spareNormal \}, found null/,
   ),
-  // normaliser statistics
+  // fitted scalers (BC standardises observations by default; Diffusion-QL scales nothing)
   header(
-    'normalizer-missing',
+    'scalers-not-object',
     'bc',
-    (m) => delete m['normalizer'],
-    /'normalizer' is missing; this agent normalises observations/,
+    (m) => (m['scalers'] = 'standard'),
+    /'scalers' must be an object \{ observation, action, reward \}, found "standard"/,
+  ),
+  header(
+    'scaler-std-infinite',
+    'bc',
+    (m) => (obj(obj(m, 'scalers'), 'observation')['std'] = [1, 'INF', 1]),
+    /'scalers.observation.std\[1\]' must be a finite number >= 0, found Infinity/,
+    INF,
+  ),
+  header(
+    'scaler-std-negative',
+    'bc',
+    (m) => ((obj(obj(m, 'scalers'), 'observation')['std'] as number[])[2] = -1),
+    /'scalers.observation.std\[2\]' must be a finite number >= 0, found -1/,
+  ),
+  header(
+    'scaler-mean-short',
+    'bc',
+    (m) => (obj(obj(m, 'scalers'), 'observation')['mean'] as number[]).pop(),
+    /'scalers.observation.mean' must be a number or an array of 3 numbers/,
+  ),
+  header(
+    'scaler-epsilon-zero',
+    'bc',
+    (m) => (obj(obj(m, 'scalers'), 'observation')['epsilon'] = 0),
+    /'scalers.observation.epsilon' must be a finite number > 0, found 0/,
+  ),
+  header(
+    'scaler-kind-not-config',
+    'diffusion-ql',
+    (m) => (obj(m, 'scalers')['action'] = { kind: 'min-max', minimum: [-1, -1], maximum: [1, 1], bound: 1 }),
+    /'scalers.action.kind' must be "none" \(config.actionScaler.kind\), found "min-max"/,
+  ),
+  header('scalers-unfitted-loads', 'diffusion-ql', (m) => (obj(m, 'scalers')['observation'] = null), null),
+  // normaliser statistics (a BC checkpoint written before scalers existed: read as its standard observation scaler)
+  header(
+    'pre-scaler-normalizer-loads',
+    'bc',
+    (m) => {
+      const o = obj(obj(m, 'scalers'), 'observation');
+      m['normalizer'] = { mean: o['mean'], std: o['std'] };
+      delete m['scalers'];
+    },
+    null,
   ),
   header(
     'normalizer-std-negative',
     'bc',
-    (m) => ((obj(m, 'normalizer')['std'] as number[])[2] = -1),
+    (m) => {
+      delete m['scalers'];
+      m['normalizer'] = { mean: [0, 0, 0], std: [1, 1, -1] };
+    },
     /'normalizer.std\[2\]' must be a finite number >= 0, found -1/,
   ),
   header(
     'normalizer-mean-short',
     'bc',
-    (m) => (obj(m, 'normalizer')['mean'] as number[]).pop(),
+    (m) => {
+      delete m['scalers'];
+      m['normalizer'] = { mean: [0, 0], std: [1, 1, 1] };
+    },
     /'normalizer.mean' must be an array of 3 numbers \(config.observationDim\)/,
   ),
   // format 1 (library 0.1.0)

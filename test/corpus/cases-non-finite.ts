@@ -1,14 +1,17 @@
 /**
  * Class 3, non-finite values in and out: a NaN or infinite observation, trajectory prompt,
- * feature vector or text vector given to a policy is a NonFiniteInputError naming the input, row
- * and column (a network would turn it into a confident-looking action); `act` given a plain array
- * converts it, and anything that is not an array of numbers is a ShapeError saying what to pass;
+ * feature vector or text vector given to a policy (or to `exportPolicy`) is a NonFiniteInputError
+ * naming the input, row and column as the user gave them, before any observation scaler (a
+ * network would turn it into a confident-looking action); `act` given a plain array converts it,
+ * anything that is not an array of numbers is a ShapeError saying what to pass, and a context
+ * that is not an object is a ConfigError;
  * `fit` stops with a DivergenceError when a metric or the weights stop being finite, writes no
  * checkpoint holding them, and marks its run folder `failed`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { BCAgent } from '../../src/agents/bc.js';
 import { DiffusionQLAgent } from '../../src/agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../../src/agents/llmdpd.js';
 import { ConfigError, DivergenceError, NonFiniteInputError, ShapeError } from '../../src/core/errors.js';
@@ -195,6 +198,56 @@ export const NON_FINITE_CASES: readonly CorpusCase[] = [
       /LLMDPDAgent.act: the context must be an object \{ textPrompt\?, trajectoryPrompt\?, task\?, features\? \}, got a string/,
     ),
   },
+  nonFinite(
+    'act-nan-before-observation-scaler',
+    async () => {
+      await initEngine({ backend: 'wasm' });
+      // BC standardises observations: the check reads what the user gave, before the scaler.
+      const agent = new BCAgent({ observationDim: 3, actionDim: 2, batchSize: 8, hiddenDims: [8] });
+      try {
+        await agent.bindTasks(randomBuffer(3, 2, 64, 3));
+        return (await agent.policy()).actBatch([0, 0, 0, 0.5, 1e30, -Infinity] as unknown as Float32Array);
+      } finally {
+        agent.dispose();
+      }
+    },
+    /BCAgent.policy\(\.\.\.\).actBatch: observations row 1, column 2 is -Infinity/,
+  ),
+  {
+    id: '3-act-plain-array-through-observation-scaler',
+    issueClass: 3,
+    run: async () => {
+      await initEngine({ backend: 'wasm' });
+      const agent = new BCAgent({ observationDim: 3, actionDim: 2, batchSize: 8, hiddenDims: [8] });
+      try {
+        await agent.bindTasks(randomBuffer(3, 2, 64, 3));
+        const typed = Array.from(agent.act(OBSERVATION));
+        const plain = Array.from(agent.act([0.5, -0.25, 1] as unknown as Float32Array));
+        if (typed.some((v, i) => v !== plain[i]))
+          throw new Error(`${JSON.stringify(plain)} vs ${JSON.stringify(typed)}`);
+      } finally {
+        agent.dispose();
+      }
+    },
+    expected: LOADS,
+  },
+  {
+    id: '3-export-context-array',
+    issueClass: 3,
+    run: (dir) => withAgent((a) => a.exportPolicy(join(dir, 'policy'), { context: [1, 2] as never })),
+    expected: fails(
+      ConfigError,
+      /DiffusionQLAgent.exportPolicy: the context must be an object \{ textPrompt\?, trajectoryPrompt\?, task\?, features\? \}, got an array/,
+    ),
+  },
+  nonFinite(
+    'export-features-infinite',
+    (dir) =>
+      withAgent((a) => a.exportPolicy(join(dir, 'policy'), { context: { features: [Infinity, 0] } }), {
+        conditioner: { kind: 'features', dim: 2, table: { a: [0, 1] } },
+      }),
+    /features row 0, column 0 is Infinity/,
+  ),
   {
     id: '3-act-plain-array-converts',
     issueClass: 3,

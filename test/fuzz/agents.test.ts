@@ -1,5 +1,5 @@
 /**
- * Fuzzing agent checkpoints (Diffusion-QL, LLMDPD with its prompt state, BC with its normaliser):
+ * Fuzzing agent checkpoints (Diffusion-QL, LLMDPD with its prompt state, BC with its fitted observation scaler):
  * manifest field edits (header fields, config sizes, conditioner state, column records), damaged
  * manifest bytes, and damaged data files whose checksums are recomputed, so the damage reaches
  * the value checks instead of stopping at the checksum. Every case must load or raise an RlError

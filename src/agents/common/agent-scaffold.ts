@@ -314,7 +314,7 @@ export class AgentScaffold {
       throw new ConfigError(
         `${o.name} cannot export its policy yet (it has no exportActing hook); use save(dir) and load it with ${o.name}.load.`,
       );
-    const context = options.context ?? {};
+    const context = contextOf(options.context, `${o.name}.exportPolicy`);
     await o.conditioning.ready(context);
     const rows = o.conditioning.contextRows(context, `${o.name}.exportPolicy`);
     const { acting, tensors } = o.hooks.exportActing(rows);

@@ -1,9 +1,9 @@
 /**
  * Validation of an agent checkpoint's header, before anything is built from it. The column
  * store checks the manifest's container fields and the columns' checksums; the header fields
- * (step, random-stream states, optimiser steps, conditioner and normaliser state, config) are
- * not covered by any checksum, so each is checked here for type, range, finiteness and
- * consistency with the config, and a failure is a {@link CheckpointError} naming the field.
+ * (step, random-stream states, optimiser steps, conditioner, normaliser and scaler states,
+ * config) are not covered by any checksum, so each is checked here for type, range, finiteness
+ * and consistency with the config, and a failure is a {@link CheckpointError} naming the field.
  *
  * The weights are checked later, when they are read (`checkpoint.ts`), and the config's sizes
  * while the agent is built: {@link checkpointWeightBudget} is the budget the build runs under,
@@ -151,6 +151,63 @@ function checkNormalizer(where: string, state: unknown, observationDim: number):
   }
 }
 
+/** The kind a config gives one scaler (`config.observationScaler.kind`), or null when the config predates scalers. */
+function scalerKind(config: Json, field: string): unknown {
+  const scaler = config[field];
+  return isPlainObject(scaler) ? scaler['kind'] : null;
+}
+
+/**
+ * The fitted scalers (`scalers.ts`): each of `observation`, `action`, `reward` is null (not
+ * fitted) or a state of the kind its config field names, whose numbers are finite, whose
+ * per-dimension arrays are as wide as the config's dimensions, whose standard deviations are
+ * >= 0 and whose ε is > 0 (a scaler divides by σ + ε, and by its half range).
+ */
+function checkScalers(where: string, state: unknown, config: Json): void {
+  if (!isPlainObject(state)) fail(where, 'scalers', 'an object { observation, action, reward }', state);
+  const widths = {
+    observation: config['observationDim'] as number,
+    action: config['actionDim'] as number,
+    reward: 1,
+  } as const;
+  for (const which of ['observation', 'action', 'reward'] as const) {
+    const field = `scalers.${which}`;
+    const value = state[which];
+    if (value === null || value === undefined) continue;
+    if (!isPlainObject(value)) fail(where, field, 'null or an object { kind, ... }', value);
+    const kind = scalerKind(config, `${which}Scaler`);
+    if (kind !== null && value['kind'] !== kind)
+      fail(where, `${field}.kind`, `${JSON.stringify(kind)} (config.${which}Scaler.kind)`, value['kind']);
+    if (typeof value['kind'] !== 'string') fail(where, `${field}.kind`, 'a scaler kind', value['kind']);
+    for (const [key, x] of Object.entries(value)) {
+      if (key === 'kind') continue;
+      const path = `${field}.${key}`;
+      if (Array.isArray(x)) {
+        if (which === 'reward' || x.length !== widths[which])
+          fail(where, path, `a number${which === 'reward' ? '' : ` or an array of ${widths[which]} numbers`}`, x);
+        x.forEach((e: unknown, i) => {
+          if (typeof e !== 'number' || !Number.isFinite(e) || (key === 'std' && e < 0))
+            fail(where, `${path}[${i}]`, key === 'std' ? 'a finite number >= 0' : 'a finite number', e);
+        });
+      } else if (x === null) {
+        // A clip scaler's open end.
+        if (key !== 'low' && key !== 'high') fail(where, path, 'a finite number', x);
+      } else if (
+        typeof x !== 'number' ||
+        !Number.isFinite(x) ||
+        (key === 'std' && x < 0) ||
+        (key === 'epsilon' && x <= 0)
+      )
+        fail(
+          where,
+          path,
+          key === 'std' ? 'a finite number >= 0' : key === 'epsilon' ? 'a finite number > 0' : 'a finite number',
+          x,
+        );
+    }
+  }
+}
+
 /**
  * Checks every header field of a checkpoint read by `readAgentCheckpointHeader` (the column
  * store's container fields are already checked).
@@ -181,6 +238,7 @@ export function validateCheckpointHeader(header: Readonly<Json>, where: string):
   }
   if (header['normalizer'] !== undefined)
     checkNormalizer(where, header['normalizer'], config['observationDim'] as number);
+  if (header['scalers'] !== undefined) checkScalers(where, header['scalers'], config);
 }
 
 /** A column record as the column store has validated it. */

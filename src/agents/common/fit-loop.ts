@@ -7,7 +7,8 @@
  * Divergence stops training: a metric read that is NaN or infinite is a {@link DivergenceError}
  * naming the step and the metric, raised before anything else sees the row, and a checkpoint
  * whose weights are not finite is refused by the checkpoint writer (checked only when one is
- * due, on the host copy it writes), so the last good checkpoint stays on disk. With a run folder
+ * due, on the host copy it writes; the same for `keepBest`'s best checkpoint), so the last good
+ * checkpoint stays on disk. With a run folder
  * the run is marked `failed` with the reason.
  *
  * @module
@@ -154,18 +155,23 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
       : lastCheckpointStep === null
         ? `no checkpoint was written by this fit call (${checkpointDir} keeps what it held).`
         : `the last good checkpoint (step ${lastCheckpointStep}) stays in ${checkpointDir}.`;
-  const checkpoint = () => {
-    if (checkpointDir === undefined) return;
+  /** Saves into `dir`; the writer's refusal of non-finite weights becomes the run's divergence. */
+  const save = (dir: string) => {
     try {
-      host.saveCheckpoint(checkpointDir);
+      host.saveCheckpoint(dir);
     } catch (error) {
       if (!(error instanceof DivergenceError)) throw error;
+      const what = dir === checkpointDir ? 'no checkpoint was written' : `no best checkpoint was written to ${dir}`;
       throw new DivergenceError(
-        `Training diverged: the weights are not finite at step ${host.step}, so no checkpoint was written; ${lastCheckpoint()} ${error.message}`,
+        `Training diverged: the weights are not finite at step ${host.step}, so ${what}; ${lastCheckpoint()} ${error.message}`,
         host.step,
         error.metric,
       );
     }
+  };
+  const checkpoint = () => {
+    if (checkpointDir === undefined) return;
+    save(checkpointDir);
     lastCheckpointStep = host.step;
     run?.checkpointed(host.step);
   };
@@ -218,7 +224,7 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(report);
-      keepBest?.consider(report, (dir) => host.saveCheckpoint(dir));
+      keepBest?.consider(report, save);
       if (epoch % checkpointEvery === 0 || epoch === epochs) checkpoint();
       const summary: EpochSummary = {
         label: host.label,

@@ -18,8 +18,11 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-/** A host whose update returns `metricsAt(step)` and whose checkpoint writer calls `save(step)`. */
-function host(metricsAt: (step: number) => Metrics, save: (step: number) => void = () => {}): FitHost<object> {
+/** A host whose update returns `metricsAt(step)` and whose checkpoint writer calls `save(step, dir)`. */
+function host(
+  metricsAt: (step: number) => Metrics,
+  save: (step: number, dir: string) => void = () => {},
+): FitHost<object> {
   let step = 0;
   return {
     agent: { config: { seed: 0 } },
@@ -33,7 +36,7 @@ function host(metricsAt: (step: number) => Metrics, save: (step: number) => void
       step += 1;
       return read ? metricsAt(step) : null;
     },
-    saveCheckpoint: () => save(step),
+    saveCheckpoint: (dir) => save(step, dir),
   };
 }
 
@@ -113,4 +116,38 @@ test('weights found non-finite at a checkpoint: fit stops, status.json says fail
   expect(status['state']).toBe('failed');
   expect(status['checkpointStep']).toBe(5);
   expect(String(status['error'])).toMatch(/^DivergenceError: Training diverged: the weights are not finite at step 10/);
+});
+
+test("keepBest's best checkpoint is refused the same way: fit stops, naming the folder it did not write", async () => {
+  const best = join(root, 'best');
+  const saved: number[] = [];
+  const save = (step: number, dir: string) => {
+    expect(dir).toBe(best);
+    if (step >= 10)
+      throw new DivergenceError(
+        `Refusing to save a checkpoint of step ${step}: critic/1 holds NaN.`,
+        step,
+        'weights critic/1',
+      );
+    saved.push(step);
+  };
+  let epochs = 0;
+  const error = await rejection(
+    runFit(
+      host(() => ({ 'loss/actor': 1 }), save),
+      randomBuffer(3, 2, 32),
+      {
+        steps: 20,
+        stepsPerEpoch: 5,
+        progress: 'off',
+        evaluators: { score: () => ++epochs },
+        keepBest: { evaluator: 'score', dir: best },
+      },
+    ),
+  );
+  expect(saved).toEqual([5]);
+  expect([error.step, error.metric]).toEqual([10, 'weights critic/1']);
+  expect(error.message).toMatch(
+    /^Training diverged: the weights are not finite at step 10, so no best checkpoint was written to .*best; no checkpoint was being written\. Refusing to save/,
+  );
 });
