@@ -289,14 +289,14 @@ export class BCAgent implements Agent<BCConfig> {
 
   /**
    * Restores an agent saved with `save`; training resumes exactly.
-   * @throws {@link DatasetError} on a missing or corrupted checkpoint; {@link ConfigError} when
-   * another agent wrote it.
+   * @throws {@link DatasetError} on a missing or corrupted checkpoint ({@link CheckpointError}
+   * naming the field or column it cannot trust); {@link ConfigError} when another agent wrote it.
    */
   static load(dir: string, dependencies: BCDependencies = {}): BCAgent {
     const header = AgentScaffold.readHeader(dir, 'BCAgent');
     const config = header.config as BCConfig;
     if (config.conditioner?.kind === 'prompts') assertSameTextEncoder(header, dependencies.textEncoder, dir);
-    const agent = new BCAgent(config, dependencies);
+    const agent = AgentScaffold.buildFromHeader(dir, header, () => new BCAgent(config, dependencies));
     agent.scaffold.restore(dir, header, agent.variableGroups(), { actor: agent.optimizer });
     return agent;
   }

@@ -402,8 +402,9 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   /**
    * Restores an agent saved with `save` (also 0.1.0 checkpoints); training resumes exactly.
    * Called on a subclass (`LLMDPDAgent.load`), it restores that subclass's checkpoints.
-   * @throws {@link DatasetError} on a missing or corrupted checkpoint; {@link ConfigError} when
-   * another agent wrote it, or a `prompts` conditioner gets another text encoder than it was trained with.
+   * @throws {@link DatasetError} on a missing or corrupted checkpoint ({@link CheckpointError}
+   * naming the field or column it cannot trust); {@link ConfigError} when another agent wrote it,
+   * or a `prompts` conditioner gets another text encoder than it was trained with.
    */
   static load<T extends DiffusionQLAgent>(
     this: DiffusionQLAgentClass<T>,
@@ -411,10 +412,11 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     dependencies: DiffusionQLDependencies = {},
   ): T {
     const kind = this as unknown as typeof DiffusionQLAgent;
-    const { header, storedAs } = kind.upgradeHeader(AgentScaffold.readHeader(dir, this.agentName));
+    const read = AgentScaffold.readHeader(dir, this.agentName);
+    const { header, storedAs } = AgentScaffold.buildFromHeader(dir, read, () => kind.upgradeHeader(read));
     const config = header.config as DiffusionQLConfig;
     if (config.conditioner?.kind === 'prompts') assertSameTextEncoder(header, dependencies.textEncoder, dir);
-    const agent = new this(config as never, dependencies);
+    const agent = AgentScaffold.buildFromHeader(dir, header, () => new this(config as never, dependencies));
     agent.scaffold.restore(dir, header, agent.variableGroups(), agent.optimizers(), storedAs);
     return agent;
   }

@@ -42,6 +42,71 @@ export class SaveConflictError extends DatasetError {
   }
 }
 
+/**
+ * An agent checkpoint whose bytes pass their checksums but whose content cannot be trusted: a
+ * header field of the wrong type, range or finiteness, a config that does not match the stored
+ * weights, or weights and optimiser moments that are not finite. Nothing was built from it (or
+ * what was built was freed).
+ */
+export class CheckpointError extends DatasetError {
+  /**
+   * @param message - what was expected, what was found, and how to fix it.
+   * @param field - the header field or column at fault, e.g. `step`, `rng.noise.words`,
+   * `conditioning.kind.textVectors[1]` or `column critic/3`.
+   */
+  constructor(
+    message: string,
+    readonly field: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An input to a policy (an observation, a trajectory prompt, a feature vector, a text vector) holds
+ * NaN or an infinite value. A network would turn it into a confident-looking action, so it is
+ * refused; the message names the input, the row and the column.
+ */
+export class NonFiniteInputError extends RlError {
+  /**
+   * @param message - which input, where, and how to fix it.
+   * @param input - the input at fault, e.g. `observation` or `context.trajectoryPrompt.actions`.
+   * @param row - its row (0 for a single vector).
+   * @param column - its column.
+   * @param value - the value found (NaN, Infinity or -Infinity).
+   */
+  constructor(
+    message: string,
+    readonly input: string,
+    readonly row: number,
+    readonly column: number,
+    readonly value: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Training diverged: a loss or value read during `fit` is not finite, or the weights are not when a
+ * checkpoint is due. Training stops; no checkpoint holding non-finite values is written, so the
+ * last good one stays on disk.
+ */
+export class DivergenceError extends RlError {
+  /**
+   * @param message - the step, the metric or variable, the value, and what to change.
+   * @param step - the agent's step count when it was detected.
+   * @param metric - the metric (`loss/critic`) or variable (`weights actor/3`) found non-finite.
+   */
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly metric: string,
+  ) {
+    super(message);
+  }
+}
+
 /** An environment broke the Gymnasium contract or was used out of order. */
 export class EnvError extends RlError {}
 

@@ -44,6 +44,22 @@ function splitmix32(x: number): number {
 }
 
 /**
+ * Whether `value` is a valid {@link RngState}: `words` four integers in [0, 2^32), not all zero,
+ * and `spareNormal` a finite number or null. Checkpoint readers use it on untrusted JSON.
+ */
+export function isRngState(value: unknown): value is RngState {
+  if (value === null || typeof value !== 'object') return false;
+  const { words: w, spareNormal: spare } = value as { words?: unknown; spareNormal?: unknown };
+  return (
+    Array.isArray(w) &&
+    w.length === 4 &&
+    w.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < TWO_POW_32) &&
+    !w.every((v) => v === 0) &&
+    (spare === null || (typeof spare === 'number' && Number.isFinite(spare)))
+  );
+}
+
+/**
  * Seeded random number generator (xoshiro128**).
  *
  * @example
@@ -98,16 +114,15 @@ export class Rng {
 
   /**
    * Replaces the state with a saved one.
-   * @throws {@link ConfigError} if the state is malformed or all zero.
+   * @throws {@link ConfigError} if the state is malformed (see {@link isRngState}).
    */
   setState(state: RngState): void {
-    const w = state.words;
-    if (w.length !== 4 || !w.every((v) => Number.isInteger(v) && v >= 0 && v < TWO_POW_32) || w.every((v) => v === 0)) {
+    if (!isRngState(state)) {
       throw new ConfigError(
-        'Rng state must be four unsigned 32-bit integers, not all zero (as returned by getState()).',
+        `Rng state must be { words: four unsigned 32-bit integers, not all zero; spareNormal: a finite number or null } (as returned by getState()), got ${JSON.stringify(state) ?? String(state)}.`,
       );
     }
-    [this.s0, this.s1, this.s2, this.s3] = w;
+    [this.s0, this.s1, this.s2, this.s3] = state.words;
     this.spare = state.spareNormal;
   }
 

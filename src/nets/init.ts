@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
+import { reserveWeights } from './weight-budget.js';
 
 /**
  * How a dense layer's weights start.
@@ -41,6 +42,7 @@ export function initDense(
   if (!Number.isInteger(fanIn) || fanIn <= 0 || !Number.isInteger(fanOut) || fanOut <= 0) {
     throw new ConfigError(`Dense layer sizes must be positive integers, got fanIn=${fanIn}, fanOut=${fanOut}.`);
   }
+  reserveWeights(fanIn * fanOut + fanOut, `a dense layer of ${fanIn} x ${fanOut}`);
   const kernel = new Float32Array(fanIn * fanOut);
   const bias = new Float32Array(fanOut);
   switch (initializer) {

@@ -5,7 +5,9 @@
  */
 import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DiffusionQLAgent } from '../../src/agents/diffusion-ql.js';
 import { MultiTaskDataset, ReplayBuffer } from '../../src/buffers/index.js';
+import { readRunFolder } from '../../src/core/run/reader.js';
 import { DatasetError } from '../../src/core/errors.js';
 import { loadD4rl, loadMinari } from '../../src/datasets/index.js';
 import { EmbeddingCache, CachedTextEncoder } from '../../src/encoders/text/embedding-cache.js';
@@ -20,6 +22,7 @@ import {
   writeValidMinari,
   writeValidSuiteFolder,
 } from '../support/valid-files.js';
+import { writeValidCheckpoint } from '../support/valid-checkpoints.js';
 import { type CorpusCase, LOADS, fails, linkToDevZero, mkfifo, readManifest } from './corpus-case.js';
 
 type Special = 'fifo' | 'dev-zero';
@@ -29,6 +32,14 @@ function makeSpecial(path: string, kind: Special): void {
   rmSync(path, { force: true });
   if (kind === 'fifo') mkfifo(path);
   else linkToDevZero(path);
+}
+
+/** The smallest valid `params.json` of a run folder. */
+function writeRunParams(dir: string): void {
+  writeFileSync(
+    join(dir, 'params.json'),
+    JSON.stringify({ format: 'llmdpd-run', version: 1, agent: 'BCAgent', config: {}, createdAt: '2025-01-01' }),
+  );
 }
 
 const KIND_MESSAGE: Record<Special, RegExp> = {
@@ -116,6 +127,51 @@ export const SPECIAL_FILE_CASES: readonly CorpusCase[] = [
     },
     (p) => MultiTaskDataset.load(p),
     true,
+  ),
+  ...special(
+    'checkpoint-manifest',
+    async (dir, kind) => {
+      await writeValidCheckpoint('diffusion-ql', dir);
+      makeSpecial(join(dir, 'manifest.json'), kind);
+      return dir;
+    },
+    (p) => DiffusionQLAgent.load(p),
+  ),
+  ...special(
+    'checkpoint-data-file',
+    async (dir, kind) => {
+      await writeValidCheckpoint('diffusion-ql', dir);
+      makeSpecial(join(dir, readManifest(dir).dataFile), kind);
+      return dir;
+    },
+    (p) => DiffusionQLAgent.load(p),
+    true,
+  ),
+  ...special(
+    'run-params',
+    (dir, kind) => {
+      makeSpecial(join(dir, 'params.json'), kind);
+      return dir;
+    },
+    (p) => readRunFolder(p),
+  ),
+  ...special(
+    'run-status',
+    (dir, kind) => {
+      writeRunParams(dir);
+      makeSpecial(join(dir, 'status.json'), kind);
+      return dir;
+    },
+    (p) => readRunFolder(p),
+  ),
+  ...special(
+    'run-metrics-log',
+    (dir, kind) => {
+      writeRunParams(dir);
+      makeSpecial(join(dir, 'metrics.jsonl'), kind);
+      return dir;
+    },
+    (p) => readRunFolder(p),
   ),
   ...special(
     'embeddings-index',
@@ -219,6 +275,17 @@ export const SPECIAL_FILE_CASES: readonly CorpusCase[] = [
       return loadMinari(dir);
     },
     expected: fails(DatasetError, /the metadata .* is 104857600 bytes .* more than the 67108864 bytes/),
+  },
+  {
+    id: '5-oversized-run-metrics-log',
+    issueClass: 5,
+    run: (dir) => {
+      writeRunParams(dir);
+      writeFileSync(join(dir, 'metrics.jsonl'), '');
+      truncateSync(join(dir, 'metrics.jsonl'), 300 * 1024 * 1024); // sparse: nothing is written
+      return readRunFolder(dir);
+    },
+    expected: fails(DatasetError, /metrics.jsonl .* is 314572800 bytes .* more than the 268435456 bytes/),
   },
   {
     id: '5-d4rl-directory',

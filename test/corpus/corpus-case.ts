@@ -3,8 +3,9 @@
  * from a valid file in a fresh folder, runs one library call on it, and states the outcome:
  * an error of a given class whose message contains a given fragment, or a correct load
  * (checked by the case). The issue classes are those of the reliability issue: 1 data loss
- * between saves, 2 trusted headers (buffer saves here), 5 special files, 6 path escapes,
- * 7 smaller (HDF5 sizes and headers, Minari spaces, infeasible suite tasks, wrong messages).
+ * between saves, 2 trusted headers (buffer saves and agent checkpoints), 3 non-finite values in
+ * and out (act, policy, fit), 5 special files, 6 path escapes, 7 smaller (HDF5 sizes and headers,
+ * Minari spaces, infeasible suite tasks, wrong messages).
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import type { RlError } from '../../src/core/errors.js';
 import { MANIFEST_FILE } from '../../src/core/column-store.js';
 
 /** The issue class a case belongs to. */
-export type IssueClass = 1 | 2 | 5 | 6 | 7;
+export type IssueClass = 1 | 2 | 3 | 5 | 6 | 7;
 
 /** What a case must end in. */
 export type Expected =

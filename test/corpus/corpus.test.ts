@@ -1,13 +1,15 @@
 /**
  * The project's corpus of bad inputs (see test/corpus/README.md): every case must end in the
  * expected typed error, with the expected fragment in its message, or in a correct load. The
- * corpus must keep at least 100 cases and cover issue classes 1, 2, 5, 6 and 7.
+ * corpus must keep at least 100 cases and cover issue classes 1, 2, 3, 5, 6 and 7.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RlError } from '../../src/core/errors.js';
 import { BUFFER_HEADER_CASES } from './cases-buffer-headers.js';
+import { CHECKPOINT_HEADER_CASES } from './cases-checkpoint-headers.js';
+import { NON_FINITE_CASES } from './cases-non-finite.js';
 import { PATH_ESCAPE_CASES } from './cases-path-escapes.js';
 import { SAVE_FOLDER_CASES } from './cases-save-folders.js';
 import { SMALLER_CASES } from './cases-smaller.js';
@@ -17,6 +19,8 @@ import { type CorpusCase, HAS_POSIX_SPECIAL_FILES } from './corpus-case.js';
 const CASES: readonly CorpusCase[] = [
   ...SAVE_FOLDER_CASES,
   ...BUFFER_HEADER_CASES,
+  ...CHECKPOINT_HEADER_CASES,
+  ...NON_FINITE_CASES,
   ...SPECIAL_FILE_CASES,
   ...PATH_ESCAPE_CASES,
   ...SMALLER_CASES,
@@ -28,15 +32,18 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-test('the corpus has at least 100 cases with unique ids, covering classes 1, 2, 5, 6 and 7', () => {
+test('the corpus has at least 100 cases with unique ids, covering classes 1, 2, 3, 5, 6 and 7', () => {
   expect(CASES.length).toBeGreaterThanOrEqual(100);
   expect(new Set(CASES.map((c) => c.id)).size).toBe(CASES.length);
   for (const c of CASES) expect(c.id.startsWith(`${c.issueClass}-`)).toBe(true);
   const perClass = new Map<number, number>();
   for (const c of CASES) perClass.set(c.issueClass, (perClass.get(c.issueClass) ?? 0) + 1);
-  for (const cls of [1, 2, 5, 6, 7]) expect(perClass.get(cls) ?? 0).toBeGreaterThanOrEqual(10);
+  for (const cls of [1, 2, 3, 5, 6, 7]) expect(perClass.get(cls) ?? 0).toBeGreaterThanOrEqual(10);
+  // Agent checkpoints alone keep at least 30 cases.
+  expect(CASES.filter((c) => c.id.startsWith('2-checkpoint-')).length).toBeGreaterThanOrEqual(30);
   // Every class has both refusals and correct loads of valid variants.
-  for (const cls of [1, 5, 6, 7]) expect(CASES.some((c) => c.issueClass === cls && 'loads' in c.expected)).toBe(true);
+  for (const cls of [1, 2, 3, 5, 6, 7])
+    expect(CASES.some((c) => c.issueClass === cls && 'loads' in c.expected)).toBe(true);
 });
 
 const runnable = CASES.filter((c) => HAS_POSIX_SPECIAL_FILES || c.posixOnly !== true);

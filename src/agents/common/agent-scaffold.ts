@@ -8,10 +8,14 @@
  * - `bindTasks` / `fit`: binds the conditioner to the data, fits the scalers (and normaliser)
  *   once and refuses actions outside the policy's bound, then runs the shared training loop with
  *   the agent's own `update` (which stages batches through the scalers, `stageBatch`);
- * - `act` / `actBatch` / `policy`: checks observations, scales them, computes a context's
- *   condition rows once, hands both to the agent's `actWith` and maps its actions back;
+ * - `act` / `actBatch` / `policy`: checks observations as the user gave them (any array of
+ *   numbers, finite, whole rows), scales them, computes a context's condition rows once, hands
+ *   both to the agent's `actWith` and maps its actions back;
  * - `save` / `restore`: the checkpoint header (agent name, config, step, streams, conditioner,
- *   scalers, normaliser) and every variable group and optimiser the agent lists;
+ *   scalers, normaliser) and every variable group and optimiser the agent lists; `readHeader`
+ *   validates every header field and `buildFromHeader` builds the agent under the checkpoint's
+ *   weight budget, so nothing is built from a header that cannot be trusted (`docs/formats.md`,
+ *   "Agent checkpoints");
  * - `exportPolicy`: the artefact of `docs/export.md`, from the agent's `exportActing` hook.
  *
  * An agent file then holds only its config, networks, `update` and `actWith`
@@ -19,8 +23,10 @@
  *
  * @module
  */
-import { ConfigError, ShapeError } from '../../core/errors.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { CheckpointError, ConfigError, ShapeError } from '../../core/errors.js';
 import { createBatch } from '../../core/batch.js';
+import { withWeightBudget } from '../../nets/weight-budget.js';
 import type { Batch, TransitionSource } from '../../core/types.js';
 import type { Adam } from '../../nets/adam.js';
 import type { BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
@@ -34,12 +40,14 @@ import {
   writeAgentCheckpoint,
 } from './checkpoint.js';
 import { type PolicyExportSummary, writePolicyArtefact } from '../../export/artefact.js';
+import { checkpointWeightBudget, validateCheckpointHeader } from './checkpoint-header.js';
 import { runFit } from './fit-loop.js';
 import type { ObservationNormalizer, ObservationNormalizerState } from './observation-normalizer.js';
 import type { ActingExport } from './policy-export.js';
 import { AgentScalers, SCALER_DEFAULTS, type ScalerConfig, type ScalersState } from './scalers.js';
 import { LIBRARY_VERSION } from './checkpoint.js';
 import { type RandomStreams, randomStreamStates, restoreRandomStreams } from './random-streams.js';
+import { manyObservations, oneObservation } from './policy-inputs.js';
 import type { TargetNetworks } from './target-networks.js';
 
 /** The widths and batch size of an agent. */
@@ -139,6 +147,19 @@ export function hooksOf(
 /** Acting under one context's condition rows: `N * observationDim` observations in, `N * actionDim` actions out. */
 export type ActWith = (observations: Float32Array, rows: ContextRows) => Float32Array;
 
+/**
+ * `context` as a {@link TaskContext}: null reads as no context.
+ * @throws {@link ConfigError} when it is not an object.
+ */
+function contextOf(context: TaskContext | null | undefined, what: string): TaskContext {
+  if (context === null || context === undefined) return {};
+  if (typeof context !== 'object' || Array.isArray(context))
+    throw new ConfigError(
+      `${what}: the context must be an object { textPrompt?, trajectoryPrompt?, task?, features? }, got ${Array.isArray(context) ? 'an array' : `a ${typeof context}`}.`,
+    );
+  return context;
+}
+
 /** The non-algorithmic half of an agent; see the module comment. */
 export class AgentScaffold {
   /** Gradient steps taken. */
@@ -214,40 +235,34 @@ export class AgentScaffold {
   }
 
   /**
-   * Checks that `observation` is one observation.
-   * @throws {@link ShapeError} on a wrong length.
+   * Checks that `observation` is one observation of finite values, converting a plain array.
+   * @throws {@link ShapeError} on a wrong length or a value that is not an array of numbers;
+   * {@link NonFiniteInputError} naming the column of a NaN or infinite value.
    */
-  checkOne(observation: Float32Array): Float32Array {
-    const S = this.options.dims.observationDim;
-    if (observation.length !== S)
-      throw new ShapeError(
-        `act expects one observation of length ${S}, got ${observation.length}; use policy(context).actBatch for several.`,
-      );
-    return observation;
+  checkOne(observation: Float32Array, what = `${this.options.name}.act`): Float32Array {
+    return oneObservation(observation, this.options.dims.observationDim, what);
   }
 
   /**
-   * Checks that `observations` is N ≥ 1 whole observations.
-   * @throws {@link ShapeError} when the length is not a positive multiple of observationDim.
+   * Checks that `observations` is N ≥ 1 whole observations of finite values, converting a plain array.
+   * @throws {@link ShapeError} when the length is not a positive multiple of observationDim or the
+   * value is not an array of numbers; {@link NonFiniteInputError} naming the row and column of a
+   * NaN or infinite value.
    */
-  checkMany(observations: Float32Array): Float32Array {
-    const S = this.options.dims.observationDim;
-    if (observations.length === 0 || observations.length % S !== 0)
-      throw new ShapeError(
-        `act expects observations of length observationDim (${S}) or a multiple of it, got ${observations.length}.`,
-      );
-    return observations;
+  checkMany(observations: Float32Array, what = `${this.options.name}.actBatch`): Float32Array {
+    return manyObservations(observations, this.options.dims.observationDim, what);
   }
 
   /**
    * `act`: one action under `context` (whose text, if any, must already be embedded; `policy`
-   * does that).
-   * @throws {@link ShapeError} on a wrong length; a typed error when the context lacks what
-   * the conditioner needs.
+   * does that). A plain array of numbers is accepted in place of a `Float32Array`.
+   * @throws {@link ShapeError} on a wrong length; {@link NonFiniteInputError} on a NaN or infinite
+   * observation or prompt value; a typed error when the context lacks what the conditioner needs.
    */
   act(observation: Float32Array, context: TaskContext = {}): Float32Array {
-    this.checkOne(observation);
-    return this.actScaled(observation, this.options.conditioning.contextRows(context, `${this.options.name}.act`));
+    const what = `${this.options.name}.act`;
+    const o = this.checkOne(observation, what);
+    return this.actScaled(o, this.options.conditioning.contextRows(contextOf(context, what), what));
   }
 
   /** The agent's `actWith` between the scalers: observations scaled in, actions mapped back out. */
@@ -258,27 +273,30 @@ export class AgentScaffold {
 
   /**
    * `actBatch`: actions for N observations (`N * observationDim`, row-major) in one batched call.
-   * @throws {@link ShapeError} when the length is not a multiple of observationDim.
+   * @throws {@link ShapeError} when the length is not a multiple of observationDim;
+   * {@link NonFiniteInputError} on a NaN or infinite value.
    */
   actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
-    this.checkMany(observations);
-    return this.actScaled(
-      observations,
-      this.options.conditioning.contextRows(context, `${this.options.name}.actBatch`),
-    );
+    const what = `${this.options.name}.actBatch`;
+    const o = this.checkMany(observations, what);
+    return this.actScaled(o, this.options.conditioning.contextRows(contextOf(context, what), what));
   }
 
   /**
-   * `policy`: embeds the context once and returns a policy bound to its condition rows.
-   * @throws a typed error when the context lacks what the conditioner needs.
+   * `policy`: embeds the context once and returns a policy bound to its condition rows. Its
+   * `act` and `actBatch` check observations as {@link AgentScaffold.act} does.
+   * @throws a typed error when the context lacks what the conditioner needs;
+   * {@link NonFiniteInputError} on a NaN or infinite prompt or feature value.
    */
   async policy(context: TaskContext = {}): Promise<BoundPolicy> {
     const conditioning = this.options.conditioning;
-    await conditioning.ready(context);
-    const rows = conditioning.contextRows(context, `${this.options.name}.policy`);
+    const name = this.options.name;
+    const checked = contextOf(context, `${name}.policy`);
+    await conditioning.ready(checked);
+    const rows = conditioning.contextRows(checked, `${name}.policy`);
     return {
-      act: (o) => this.actScaled(this.checkOne(o), rows),
-      actBatch: (o) => this.actScaled(this.checkMany(o), rows),
+      act: (o) => this.actScaled(this.checkOne(o, `${name}.policy(...).act`), rows),
+      actBatch: (o) => this.actScaled(this.checkMany(o, `${name}.policy(...).actBatch`), rows),
     };
   }
 
@@ -296,7 +314,7 @@ export class AgentScaffold {
       throw new ConfigError(
         `${o.name} cannot export its policy yet (it has no exportActing hook); use save(dir) and load it with ${o.name}.load.`,
       );
-    const context = options.context ?? {};
+    const context = contextOf(options.context, `${o.name}.exportPolicy`);
     await o.conditioning.ready(context);
     const rows = o.conditioning.contextRows(context, `${o.name}.exportPolicy`);
     const { acting, tensors } = o.hooks.exportActing(rows);
@@ -360,21 +378,55 @@ export class AgentScaffold {
   }
 
   /**
-   * Reads a checkpoint header written by the agent class `name`.
-   * @throws {@link DatasetError} on a missing or damaged checkpoint; {@link ConfigError} when
-   * another agent class wrote it.
+   * Reads a checkpoint header written by the agent class `name` and validates every field
+   * (`docs/formats.md`, "Agent checkpoints") before anything is built from it.
+   * @throws {@link DatasetError} on a missing or damaged checkpoint; {@link CheckpointError}
+   * (a DatasetError) naming a header field of the wrong type, range or finiteness;
+   * {@link ConfigError} when another agent class wrote it.
    */
   static readHeader(dir: string, name: string): AgentCheckpointHeader {
-    const header = readAgentCheckpointHeader(dir, `${name}.load`) as AgentCheckpointHeader;
-    expectAgent(header, name, dir);
-    return header;
+    const header = readAgentCheckpointHeader(dir, `${name}.load`);
+    if (typeof header['agent'] === 'string') expectAgent(header, name, dir);
+    validateCheckpointHeader(header, `${name}.load(${dir})`);
+    return header as AgentCheckpointHeader;
   }
 
   /**
-   * Restores a freshly built agent from a checkpoint: weights and optimiser moments, step,
-   * random streams, conditioner state and normaliser.
+   * Builds an agent from a checkpoint header: `build` (the agent's constructor, given
+   * `header.config`) runs under the checkpoint's weight budget, so a config that asks for larger
+   * networks than the checkpoint stores is refused before they are allocated, and a config the
+   * agent's validation refuses is reported as a damaged header. Variables built before a failure
+   * are freed.
+   * @param dir - the checkpoint's folder, for messages.
+   * @returns what `build` returns.
+   * @throws {@link CheckpointError} naming the config field when the config is invalid or asks
+   * for more weights than are stored.
+   */
+  static buildFromHeader<T>(dir: string, header: AgentCheckpointHeader, build: () => T): T {
+    const where = `${header.agent}.load(${dir})`;
+    const before = new Set(Object.keys(tf.engine().registeredVariables));
+    try {
+      return withWeightBudget(checkpointWeightBudget(header, where), build);
+    } catch (error) {
+      const variables = tf.engine().registeredVariables;
+      for (const key of Object.keys(variables)) if (!before.has(key)) variables[key].dispose();
+      if (error instanceof ConfigError || error instanceof ShapeError || error instanceof RangeError)
+        throw new CheckpointError(
+          `${where}: the checkpoint's config cannot be built: ${error.message} The manifest was damaged or edited after saving (its header is not covered by the checksums); restore the checkpoint from a good copy.`,
+          'config',
+          { cause: error },
+        );
+      throw error;
+    }
+  }
+
+  /**
+   * Restores a freshly built agent from a checkpoint: weights and optimiser moments (all checked
+   * before any is assigned), step, random streams, conditioner state and normaliser. On failure
+   * the agent is disposed: it was half restored and is never handed out.
    * @param storedAs - older group names (see `restoreAgentCheckpoint`).
-   * @throws {@link ShapeError} when a saved shape differs; {@link ConfigError} on a damaged header.
+   * @throws {@link CheckpointError} naming the column or header field at fault;
+   * {@link ConfigError} when the conditioner's state does not fit (another text encoder).
    */
   restore(
     dir: string,
@@ -385,17 +437,30 @@ export class AgentScaffold {
   ): void {
     const o = this.options;
     const where = `${o.name}.load(${dir})`;
-    restoreAgentCheckpoint(dir, `${o.name}.load`, groups, optimizers, storedAs);
-    if (!Number.isInteger(header.step) || header.step < 0)
-      throw new ConfigError(`${where}: the header's step is ${String(header.step)}; expected an integer >= 0.`);
-    this.step = header.step;
-    restoreRandomStreams(o.streams, header.rng, where);
-    if (header.conditioning !== undefined) o.conditioning.setState(header.conditioning, dir);
-    if (o.normalizer !== null && header.normalizer !== undefined) o.normalizer.setState(header.normalizer);
-    if (header.scalers !== undefined) this.scalers.setState(header.scalers, where);
-    else if (o.normalizer === null && header.normalizer && this.scalers.config.observationScaler.kind === 'standard')
-      // A checkpoint written before scalers existed, by an agent whose normaliser is now its standard observation scaler.
-      this.scalers.setState({ observation: { kind: 'standard', epsilon: 1e-3, ...header.normalizer } }, where);
+    try {
+      if (o.normalizer !== null && header.normalizer === undefined)
+        throw new CheckpointError(
+          `${where}: checkpoint header field 'normalizer' is missing; this agent normalises observations and needs the statistics it was trained with. The manifest was damaged or edited after saving; restore the checkpoint from a good copy.`,
+          'normalizer',
+        );
+      restoreAgentCheckpoint(dir, `${o.name}.load`, groups, optimizers, storedAs);
+      if (!Number.isSafeInteger(header.step) || header.step < 0)
+        throw new CheckpointError(
+          `${where}: checkpoint header field 'step' must be an integer >= 0, found ${String(header.step)}.`,
+          'step',
+        );
+      this.step = header.step;
+      restoreRandomStreams(o.streams, header.rng, where);
+      if (header.conditioning !== undefined) o.conditioning.setState(header.conditioning, dir);
+      if (o.normalizer !== null && header.normalizer !== undefined) o.normalizer.setState(header.normalizer);
+      if (header.scalers !== undefined) this.scalers.setState(header.scalers, where);
+      else if (o.normalizer === null && header.normalizer && this.scalers.config.observationScaler.kind === 'standard')
+        // A checkpoint written before scalers existed, by an agent whose normaliser is now its standard observation scaler.
+        this.scalers.setState({ observation: { kind: 'standard', epsilon: 1e-3, ...header.normalizer } }, where);
+    } catch (error) {
+      (o.hooks.agent as { dispose?: () => void } | null)?.dispose?.();
+      throw error;
+    }
   }
 
   /** Frees the target bookkeeping and the conditioner (the agent frees its own networks). */

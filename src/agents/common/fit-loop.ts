@@ -4,9 +4,16 @@
  * cancellation through an `AbortSignal`, atomic checkpoints, and the run folder and loggers
  * (`logDir`, `loggers`). Agents supply only the update.
  *
+ * Divergence stops training: a metric read that is NaN or infinite is a {@link DivergenceError}
+ * naming the step and the metric, raised before anything else sees the row, and a checkpoint
+ * whose weights are not finite is refused by the checkpoint writer (checked only when one is
+ * due, on the host copy it writes; the same for `keepBest`'s best checkpoint), so the last good
+ * checkpoint stays on disk. With a run folder
+ * the run is marked `failed` with the reason.
+ *
  * @module
  */
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, DivergenceError } from '../../core/errors.js';
 import { Progress } from '../../core/progress.js';
 import type { Rng } from '../../core/rng.js';
 import type { JsonObject, LogRow } from '../../core/run/format.js';
@@ -83,6 +90,22 @@ function openRunFolder<A>(
   });
 }
 
+/**
+ * Checks the metrics of one read.
+ * @throws {@link DivergenceError} naming the first metric that is NaN or infinite.
+ */
+function checkMetrics(metrics: Metrics, step: number, lastCheckpoint: () => string): void {
+  for (const [name, value] of Object.entries(metrics)) {
+    // value - value is 0 for every finite number, NaN for NaN and ±Infinity.
+    if (value - value !== 0)
+      throw new DivergenceError(
+        `Training diverged: metric '${name}' is ${String(value)} at step ${step}. fit stopped; ${lastCheckpoint()} Fix: lower the learning rates, clip gradients (gradientClipNorm), or check the data's scale (rewards, observations), then resume from the last checkpoint.`,
+        step,
+        name,
+      );
+  }
+}
+
 function messageOf(reason: unknown): string {
   return reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason);
 }
@@ -125,9 +148,31 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
   let stoppedBy: FitReport['stoppedBy'] = 'completed';
   const epochs = Math.ceil(steps / perEpoch);
   let lastEvaluation: Metrics = {};
+  let lastCheckpointStep: number | null = null;
+  const lastCheckpoint = () =>
+    checkpointDir === undefined
+      ? 'no checkpoint was being written.'
+      : lastCheckpointStep === null
+        ? `no checkpoint was written by this fit call (${checkpointDir} keeps what it held).`
+        : `the last good checkpoint (step ${lastCheckpointStep}) stays in ${checkpointDir}.`;
+  /** Saves into `dir`; the writer's refusal of non-finite weights becomes the run's divergence. */
+  const save = (dir: string) => {
+    try {
+      host.saveCheckpoint(dir);
+    } catch (error) {
+      if (!(error instanceof DivergenceError)) throw error;
+      const what = dir === checkpointDir ? 'no checkpoint was written' : `no best checkpoint was written to ${dir}`;
+      throw new DivergenceError(
+        `Training diverged: the weights are not finite at step ${host.step}, so ${what}; ${lastCheckpoint()} ${error.message}`,
+        host.step,
+        error.metric,
+      );
+    }
+  };
   const checkpoint = () => {
     if (checkpointDir === undefined) return;
-    host.saveCheckpoint(checkpointDir);
+    save(checkpointDir);
+    lastCheckpointStep = host.step;
     run?.checkpointed(host.step);
   };
   const keepBest = bestKeeper(options, evaluators, run?.paths.best);
@@ -144,6 +189,7 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
         const metrics = host.update(host.batch, read);
         done++;
         if (metrics !== null) {
+          checkMetrics(metrics, host.step, lastCheckpoint);
           reads++;
           for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
           const row: LogRow = { step: host.step, epoch: epochOffset + epoch, seconds: seconds(), values: metrics };
@@ -178,7 +224,7 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(report);
-      keepBest?.consider(report, (dir) => host.saveCheckpoint(dir));
+      keepBest?.consider(report, save);
       if (epoch % checkpointEvery === 0 || epoch === epochs) checkpoint();
       const summary: EpochSummary = {
         label: host.label,

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../../core/errors.js';
+import { checkFinite } from '../common/policy-inputs.js';
 import type { FeaturesConditionerConfig } from './config.js';
 import type { TaskContext } from '../agent.js';
 import type { ConditionerImplementation, ConditionNetwork, TrainingTask } from './kind.js';
@@ -39,10 +40,17 @@ class FeatureRows implements ConditionNetwork<Float32Array> {
 export function featuresConditioner(config: FeaturesConditionerConfig): ConditionerImplementation<Float32Array> {
   const vector = (values: ArrayLike<unknown>, what: string): Float32Array => {
     const v = Float32Array.from(values as ArrayLike<number>);
-    if (v.length !== config.dim || !v.every(Number.isFinite))
+    if (v.length !== config.dim)
       throw new ShapeError(
         `${what}: expected ${config.dim} finite numbers, got ${JSON.stringify(Array.from(values))}.`,
       );
+    checkFinite(
+      v,
+      config.dim,
+      'features',
+      what,
+      `Fix: pass ${config.dim} finite numbers (the task's feature vector, as in conditioner.table).`,
+    );
     return v;
   };
   const fromTable = (name: string | undefined) => (name === undefined ? undefined : config.table[name]);

@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError } from '../../core/errors.js';
+import { CheckpointError, ConfigError, NonFiniteInputError, ShapeError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { Trajectory } from '../../core/types.js';
 import { HashedNgramTextEncoder } from '../../encoders/text/hashed-text-encoder.js';
@@ -21,6 +21,7 @@ import { textEncoderInfo, type TextEncoder, type TextEncoderInfo } from '../../e
 import { buildPromptBatch, type PromptBatch } from '../../encoders/trajectory/prompt-batch.js';
 import { TrajectoryEncoder } from '../../encoders/trajectory/trajectory-encoder.js';
 import { Mlp } from '../../nets/mlp.js';
+import { checkFinite } from '../common/policy-inputs.js';
 import type { PromptsConditionerConfig } from './config.js';
 import type { TaskContext } from '../agent.js';
 import type { ConditionerImplementation, ConditionNetwork, TrainingTask } from './kind.js';
@@ -41,6 +42,61 @@ export interface PromptsConditionerState {
   readonly texts: readonly string[];
   /** Their vectors, in the same order. */
   readonly textVectors: readonly (readonly number[])[];
+}
+
+/**
+ * Reports one bad field of a saved state: `field` relative to the state (`textVectors[1][3]`),
+ * what it must be, and the value found. It throws.
+ */
+export type StateFieldFailure = (field: string, mustBe: string, found: unknown) => never;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Checks a saved {@link PromptsConditionerState} (untrusted JSON from a checkpoint) field by field:
+ * the encoder's `id` (a non-empty string), `dimension` (an integer >= 1, equal to
+ * `textEmbeddingDim` when given) and `instruction` (a string), `texts` (distinct strings) and
+ * `textVectors` (one per text, each `dimension` finite numbers).
+ * @param textEmbeddingDim - the width the agent's text head expects, or null when unknown.
+ * @param fail - called with the first bad field; it throws.
+ * @returns the state, typed.
+ */
+export function checkPromptsConditionerState(
+  state: unknown,
+  textEmbeddingDim: number | null,
+  fail: StateFieldFailure,
+): PromptsConditionerState {
+  if (!isPlainObject(state)) return fail('', 'an object { textEncoder, texts, textVectors }', state);
+  const encoder = state['textEncoder'];
+  if (!isPlainObject(encoder)) return fail('textEncoder', 'an object { id, dimension, instruction }', encoder);
+  if (typeof encoder['id'] !== 'string' || encoder['id'] === '')
+    return fail('textEncoder.id', 'a non-empty string', encoder['id']);
+  const dim = encoder['dimension'];
+  if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 1)
+    return fail('textEncoder.dimension', 'an integer >= 1', dim);
+  if (textEmbeddingDim !== null && dim !== textEmbeddingDim)
+    return fail('textEncoder.dimension', `${textEmbeddingDim}, the config's textEmbeddingDim`, dim);
+  if (typeof encoder['instruction'] !== 'string')
+    return fail('textEncoder.instruction', 'a string', encoder['instruction']);
+  const texts = state['texts'];
+  if (!Array.isArray(texts)) return fail('texts', 'an array of strings', texts);
+  const seen = new Set<string>();
+  texts.forEach((t: unknown, i) => {
+    if (typeof t !== 'string') fail(`texts[${i}]`, 'a string', t);
+    if (seen.has(t)) fail(`texts[${i}]`, 'a text not listed before', t);
+    seen.add(t);
+  });
+  const vectors = state['textVectors'];
+  if (!Array.isArray(vectors) || vectors.length !== texts.length)
+    return fail('textVectors', `an array of ${texts.length} vectors (one per text)`, vectors);
+  vectors.forEach((v: unknown, i) => {
+    if (!Array.isArray(v) || v.length !== dim) fail(`textVectors[${i}]`, `an array of ${dim} numbers`, v);
+    (v as unknown[]).forEach((x, j) => {
+      if (typeof x !== 'number' || !Number.isFinite(x)) fail(`textVectors[${i}][${j}]`, 'a finite number', x);
+    });
+  });
+  return state as unknown as PromptsConditionerState;
 }
 
 /** h_ψ and g_φ (either may be off). */
@@ -151,7 +207,13 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
     const missing = [...new Set(texts)].filter((t) => !this.textCache.has(t));
     if (missing.length === 0) return;
     const vectors = await this.textEncoder.encode(missing);
-    missing.forEach((t, i) => this.textCache.set(t, vectors[i]));
+    const id = this.textEncoder.id;
+    if (!Array.isArray(vectors) || vectors.length !== missing.length)
+      throw new ShapeError(
+        `Text encoder ${id} returned ${Array.isArray(vectors) ? vectors.length : 'no'} vectors for ${missing.length} texts; a text encoder returns one vector per text.`,
+      );
+    missing.forEach((text, i) => checkTextVector(vectors[i], this.config.textEmbeddingDim, id, text));
+    missing.forEach((t, i) => this.textCache.set(t, Float32Array.from(vectors[i])));
   }
 
   private prepare(text: string | undefined, trajectory: Trajectory | undefined, what: string): PreparedPrompt {
@@ -176,6 +238,9 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
         observationDim: this.dims.observationDim,
         actionDim: this.dims.actionDim,
       });
+      const fix = 'Fix: take the trajectory prompt from an episode with finite observations and actions.';
+      checkFinite(trajectory.observations, this.dims.observationDim, 'trajectoryPrompt.observations', what, fix);
+      checkFinite(trajectory.actions, this.dims.actionDim, 'trajectoryPrompt.actions', what, fix);
     }
     return { text: vector, trajectory: packed };
   }
@@ -214,9 +279,19 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
     };
   }
 
-  /** @throws {@link ConfigError} when the checkpoint was trained with another text encoder. */
+  /**
+   * @throws {@link CheckpointError} naming the field when the state is malformed (see
+   * `checkPromptsConditionerState`); {@link ConfigError} when the checkpoint was trained with
+   * another text encoder.
+   */
   setState(state: unknown, where: string): void {
-    const s = state as PromptsConditionerState;
+    const s = checkPromptsConditionerState(state, this.config.textEmbeddingDim, (field, mustBe, found) => {
+      const path = field === '' ? 'conditioning.kind' : `conditioning.kind.${field}`;
+      throw new CheckpointError(
+        `${where}: the prompts conditioner's saved ${path} must be ${mustBe}, found ${JSON.stringify(found) ?? 'nothing'}. The checkpoint was damaged; restore it from a good copy.`,
+        path,
+      );
+    });
     const saved = s.textEncoder;
     const encoder = this.textEncoder;
     if (encoder.id !== saved.id || encoder.dimension !== saved.dimension) {
@@ -226,6 +301,30 @@ export class PromptsConditioner implements ConditionerImplementation<PreparedPro
     }
     this.textCache.clear();
     s.texts.forEach((t, i) => this.textCache.set(t, Float32Array.from(s.textVectors[i])));
+  }
+}
+
+/**
+ * Checks a vector a text encoder returned: `dimension` finite values.
+ * @throws {@link ShapeError} on a wrong length; {@link NonFiniteInputError} naming the text and
+ * the column of the first NaN or infinite value.
+ */
+function checkTextVector(vector: ArrayLike<number>, dimension: number, encoderId: string, text: string): void {
+  const shown = JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+  if (vector === null || typeof vector !== 'object' || vector.length !== dimension)
+    throw new ShapeError(
+      `Text encoder ${encoderId} returned a vector of ${String((vector as { length?: unknown } | null)?.length)} values for the text ${shown}; expected ${dimension} (the agent's textEmbeddingDim). Pass the encoder the agent was built with.`,
+    );
+  for (let j = 0; j < dimension; j++) {
+    const v = vector[j];
+    if (!Number.isFinite(v))
+      throw new NonFiniteInputError(
+        `Text encoder ${encoderId} returned ${String(v)} at column ${j} of the vector for the text ${shown}; a text vector must be finite. Check the encoder (or the precomputed embeddings file it reads).`,
+        'text vector',
+        0,
+        j,
+        v,
+      );
   }
 }
 

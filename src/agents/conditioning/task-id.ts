@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../core/rng.js';
+import { reserveWeights } from '../../nets/weight-budget.js';
 import { type TaskIdConditionerConfig, UnseenTaskError } from './config.js';
 import type { TaskContext } from '../agent.js';
 import type { ConditionerImplementation, ConditionNetwork, TrainingTask } from './kind.js';
@@ -24,6 +25,10 @@ class TaskEmbedding implements ConditionNetwork<number> {
     trainable: boolean,
   ) {
     // nn.Embedding's initialisation: N(0, 1).
+    reserveWeights(
+      config.tasks.length * config.embeddingDim,
+      `${name}/table (${config.tasks.length} x ${config.embeddingDim})`,
+    );
     const values = rng.fillNormal(new Float32Array(config.tasks.length * config.embeddingDim));
     this.table = tf.tidy(() =>
       tf.variable(

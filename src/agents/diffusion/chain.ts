@@ -17,6 +17,10 @@ import {
   type DiffusionCoefficients,
   diffusionCoefficients,
 } from '../../nets/schedules.js';
+import { reserveWeights } from '../../nets/weight-budget.js';
+
+/** Host values the schedule keeps per diffusion step (its coefficient arrays, float64). */
+const SCHEDULE_VALUES_PER_STEP = 24;
 
 /** What the chain needs of ε_θ: a prediction of the noise in x_k at step k (see {@link NoiseNetwork}). */
 export interface NoisePredictor {
@@ -50,6 +54,7 @@ export class DiffusionSchedule {
   /** @param name - schedule name; @param steps - K. */
   constructor(name: BetaScheduleName, steps: number) {
     this.steps = steps;
+    reserveWeights(SCHEDULE_VALUES_PER_STEP * steps, `the ${steps}-step diffusion schedule`);
     this.coefficients = diffusionCoefficients(betaSchedule(name, steps));
     this.sigma = this.coefficients.posteriorLogVarianceClipped.map((v) => Math.exp(0.5 * v));
   }

@@ -3,13 +3,17 @@
  * the runs under a folder. A folder left by a killed process is still read (its status says
  * `running` and a cut-off last log line is reported in `warnings`); a folder that is not a run
  * or whose files are damaged beyond that raises a typed error that names the file and line.
+ * Every file is read through `../safe-files.ts`: a FIFO or a device in place of a file is refused
+ * at once, and `params.json`, `status.json` and the logs are read with a size limit
+ * ({@link RUN_JSON_MAX_BYTES}, {@link RUN_LOG_MAX_BYTES}).
  *
  * @module
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_FILE } from '../column-store.js';
 import { DatasetError, NotFoundError } from '../errors.js';
+import { JSON_DOCUMENT_MAX_BYTES, MANIFEST_MAX_BYTES, readRegularTextSync } from '../safe-files.js';
 import {
   RUN_FOLDER_FORMAT,
   RUN_FOLDER_VERSION,
@@ -43,15 +47,29 @@ export interface RunFolderContents {
   readonly warnings: readonly string[];
 }
 
+/** Byte limit of `params.json` and `status.json`. */
+export const RUN_JSON_MAX_BYTES = MANIFEST_MAX_BYTES;
+
+/**
+ * Byte limit of `metrics.jsonl` and `evaluations.jsonl`: 256 MB, about 1.5 million rows of ten
+ * metrics (a run logging every step for a million steps fits).
+ */
+export const RUN_LOG_MAX_BYTES = JSON_DOCUMENT_MAX_BYTES;
+
 const STATES: readonly RunState[] = ['running', 'completed', 'stopped', 'failed'];
 
+/** Reads a whole file of a run folder through safe-files (regular files only, at most `maxBytes`). */
+function readRunFile(path: string, what: string, maxBytes: number): string {
+  return readRegularTextSync(path, {
+    what,
+    context: 'readRunFolder',
+    maxBytes,
+    missing: (p) => new DatasetError(`readRunFolder: ${what} ${p} is missing; the run folder is incomplete.`),
+  });
+}
+
 function parseJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new DatasetError(`Cannot read ${what} ${path}: ${(error as Error).message}.`, { cause: error });
-  }
+  const text = readRunFile(path, what, RUN_JSON_MAX_BYTES);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -128,7 +146,7 @@ function readRows(path: string, name: string, warnings: string[]): LogRow[] {
     warnings.push(`${name} is missing; no rows read.`);
     return [];
   }
-  const text = readFileSync(path, 'utf8');
+  const text = readRunFile(path, name, RUN_LOG_MAX_BYTES);
   const lines = text.split('\n');
   const complete = text.endsWith('\n') || text === '';
   const rows: LogRow[] = [];

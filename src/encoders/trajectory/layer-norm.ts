@@ -23,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../../core/errors.js';
 import type { NetModule } from '../../nets/module.js';
+import { reserveWeights } from '../../nets/weight-budget.js';
 
 /** ε of {@link layerNorm} unless told otherwise (PyTorch's and GPT-2's value). */
 export const LAYER_NORM_EPSILON = 1e-5;
@@ -123,6 +124,7 @@ export class LayerNorm implements NetModule {
     this.epsilon = epsilon;
     const trainable = options.trainable ?? true;
     const name = `${options.name ?? 'layer_norm'}_${uniqueId++}`;
+    reserveWeights(2 * this.width, `${name} (width ${this.width})`);
     this.gamma = tf.tidy(() => tf.variable(tf.ones([this.width]) as tf.Tensor1D, trainable, `${name}/gamma`));
     this.beta = tf.tidy(() => tf.variable(tf.zeros([this.width]) as tf.Tensor1D, trainable, `${name}/beta`));
   }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../core/rng.js';
+import { reserveWeights } from '../../nets/weight-budget.js';
 
 /** A dense projection's kernel `[rows, cols]` and bias `[cols]`. */
 export interface DenseVariables {
@@ -21,6 +22,7 @@ export interface DenseVariables {
  * @remarks The caller owns the variables and disposes them.
  */
 export function normalDenseVariables(rows: number, cols: number, std: number, rng: Rng, name: string): DenseVariables {
+  reserveWeights(rows * cols + cols, `${name} (${rows} x ${cols})`);
   const values = rng.fillNormal(new Float32Array(rows * cols), 0, std);
   return tf.tidy(() => ({
     kernel: tf.variable(tf.tensor2d(values, [rows, cols]), true, `${name}/kernel`),

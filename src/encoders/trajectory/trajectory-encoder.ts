@@ -45,6 +45,7 @@ import { ConfigError, RlError, ShapeError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import { denseApply } from '../../nets/dense.js';
 import { Mlp } from '../../nets/mlp.js';
+import { reserveWeights } from '../../nets/weight-budget.js';
 import type { NetModule } from '../../nets/module.js';
 import { MASKED_SCORE, MultiHeadSelfAttention } from './attention.js';
 import { LayerNorm } from './layer-norm.js';
@@ -344,6 +345,7 @@ export class TrajectoryEncoder implements NetModule {
     const rng = options.rng;
     const name = `${options.name ?? 'trajectory_encoder'}_${uniqueId++}`;
     const { observationDim: S, actionDim: A, width: d, maxPromptLength: T } = config;
+    reserveWeights((S + A + 1 + T) * d + d, `${name}/embedding (${S + A + 1 + T} x ${d})`);
     const kernel = new Float32Array((S + A + 1 + T) * d);
     rng.fillUniform(kernel.subarray(0, S * d), -1 / Math.sqrt(S), 1 / Math.sqrt(S));
     rng.fillUniform(kernel.subarray(S * d, (S + A) * d), -1 / Math.sqrt(A), 1 / Math.sqrt(A));

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../../core/rng.js';
 import type { Activation } from '../../../nets/activations.js';
 import type { NetModule } from '../../../nets/module.js';
+import { reserveWeights } from '../../../nets/weight-budget.js';
 import { ConditionedMlp } from './conditioned-mlp.js';
 
 /** Sizes of an actor. */
@@ -106,6 +107,7 @@ export class GaussianActor implements NetModule {
     readonly options: ActorOptions,
   ) {
     this.net = new DeterministicActor(options);
+    reserveWeights(options.actionDim, `${options.name}/log_std`);
     this.logStd = tf.tidy(() =>
       tf.variable(tf.zeros([options.actionDim]), options.trainable ?? true, `${options.name}_${uniqueId++}/log_std`),
     );
