@@ -1,0 +1,396 @@
+/**
+ * Reads a comparison's run folders and aggregates them: per run the final and the best
+ * evaluation; per agent × task and per agent × split (seen / unseen) the mean ± std over
+ * seeds, the interquartile mean and 95 % stratified-bootstrap confidence intervals of both;
+ * learning curves with a confidence band; and, when several D4RL-style sources report
+ * normalised scores, the same over sources. Only completed runs count. Definitions:
+ * `docs/compare.md`, "Statistics".
+ *
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunFolder, type RunParams, type RunRow, type RunState } from './run-folder.js';
+import {
+  aggregateIqm,
+  aggregateMean,
+  interquartileMean,
+  mean,
+  std,
+  stratifiedBootstrapCi,
+  type BootstrapOptions,
+} from './stats.js';
+
+/** A task as a run folder's params describe it. */
+export interface TaskInfo {
+  /** Task name. */
+  readonly name: string;
+  /** Seen (trained on) or unseen (held out). */
+  readonly split: 'seen' | 'unseen';
+  /** The metric the task is ranked by (`success`, `normalized` or `return`). */
+  readonly metric: string;
+}
+
+/** One run folder, read. */
+export interface RunRecord {
+  /** Folder name. */
+  readonly id: string;
+  /** Agent name. */
+  readonly agent: string;
+  /** Data source name. */
+  readonly data: string;
+  /** Seed. */
+  readonly seed: number;
+  /** State from `status.json` (`missing` when the folder or its status is absent). */
+  readonly state: RunState | 'missing';
+  /** Steps done and targeted. */
+  readonly step: number;
+  /** Target steps. */
+  readonly targetSteps: number;
+  /** Evaluated tasks. */
+  readonly tasks: readonly TaskInfo[];
+  /** Every evaluation row. */
+  readonly evaluations: readonly RunRow[];
+  /** The last evaluation (at the final step), or null. */
+  readonly final: RunRow | null;
+  /** The evaluation with the best mean seen-task score, or null. */
+  readonly best: RunRow | null;
+  /** Training seconds (the last metrics row's `seconds`). */
+  readonly trainSeconds: number;
+  /** The error of a failed run. */
+  readonly error?: string;
+}
+
+/** Mean ± std, IQM and their confidence intervals over seeds (and tasks). */
+export interface Estimate {
+  /** Runs (seeds) aggregated. */
+  readonly seeds: number;
+  /** Tasks aggregated. */
+  readonly tasks: number;
+  /** Mean over all cells. */
+  readonly mean: number;
+  /** Population std over seeds of each seed's mean over the tasks. */
+  readonly std: number;
+  /** Interquartile mean over all cells. */
+  readonly iqm: number;
+  /** Stratified-bootstrap interval of the mean. */
+  readonly meanCi: readonly [number, number];
+  /** Stratified-bootstrap interval of the IQM. */
+  readonly iqmCi: readonly [number, number];
+}
+
+/** One line of the summary: an agent's estimate on a task, a split, or a group of sources. */
+export interface SummaryRow extends Estimate {
+  /** Data source (or group) name. */
+  readonly data: string;
+  /** Agent name. */
+  readonly agent: string;
+  /** What the line aggregates. */
+  readonly scope: 'task' | 'split' | 'group';
+  /** Task name, split name (`seen`, `unseen`) or group name. */
+  readonly name: string;
+  /** The split of the task(s). */
+  readonly split: 'seen' | 'unseen';
+  /** The metric (`success`, `normalized`, `return`). */
+  readonly metric: string;
+  /** Final or best evaluation. */
+  readonly which: 'final' | 'best';
+}
+
+/** A learning curve: one agent's split mean at each evaluation step, with a confidence band. */
+export interface Curve {
+  /** Data source. */
+  readonly data: string;
+  /** Split. */
+  readonly split: 'seen' | 'unseen';
+  /** Metric. */
+  readonly metric: string;
+  /** Agent. */
+  readonly agent: string;
+  /** Points: step, mean over seeds and tasks, and the stratified-bootstrap interval of the mean. */
+  readonly points: readonly {
+    readonly step: number;
+    readonly mean: number;
+    readonly low: number;
+    readonly high: number;
+  }[];
+}
+
+/** Everything the report shows. */
+export interface Aggregation {
+  /** Every run read (all states). */
+  readonly runs: readonly RunRecord[];
+  /** Agents in spec order. */
+  readonly agents: readonly string[];
+  /** Data sources in spec order, with their tasks. */
+  readonly data: readonly { readonly name: string; readonly tasks: readonly TaskInfo[] }[];
+  /** Summary rows. */
+  readonly summary: readonly SummaryRow[];
+  /** Learning curves. */
+  readonly curves: readonly Curve[];
+  /** The bootstrap settings used. */
+  readonly bootstrap: Required<BootstrapOptions>;
+}
+
+/** What `comparison.json` holds (written by the runner). */
+export interface ComparisonFile {
+  /** Always `llmdpd-comparison`. */
+  readonly format: 'llmdpd-comparison';
+  /** Format version. */
+  readonly version: number;
+  /** The validated spec. */
+  readonly spec: {
+    readonly name: string;
+    readonly description?: string;
+    readonly agents: readonly { readonly name: string }[];
+    readonly data: readonly { readonly name: string }[];
+    readonly bootstrap: Required<BootstrapOptions>;
+    readonly [key: string]: unknown;
+  };
+  /** The planned runs. */
+  readonly runs: readonly {
+    readonly id: string;
+    readonly key: string;
+    readonly agent: string;
+    readonly data: string;
+    readonly seed: number;
+  }[];
+}
+
+/** Reads `comparison.json` in `dir`, or null. */
+export function readComparisonFile(dir: string): ComparisonFile | null {
+  const path = join(dir, 'comparison.json');
+  if (!existsSync(path)) return null;
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as ComparisonFile;
+    return value.format === 'llmdpd-comparison' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function seenScore(row: RunRow, tasks: readonly TaskInfo[]): number {
+  const values = tasks
+    .filter((t) => t.split === 'seen')
+    .map((t) => row[`eval/${t.name}/${t.metric}`])
+    .filter((v) => v !== undefined);
+  return values.length === 0 ? NaN : mean(values);
+}
+
+function tasksFromRows(rows: readonly RunRow[]): TaskInfo[] {
+  const names = new Map<string, Set<string>>();
+  for (const key of Object.keys(rows[0] ?? {})) {
+    const m = /^eval\/(.+)\/([^/]+)$/.exec(key);
+    if (m === null) continue;
+    if (!names.has(m[1])) names.set(m[1], new Set());
+    names.get(m[1])!.add(m[2]);
+  }
+  return [...names].map(([name, metrics]) => ({
+    name,
+    split: 'seen',
+    metric: metrics.has('success') ? 'success' : metrics.has('normalized') ? 'normalized' : 'return',
+  }));
+}
+
+function dataNameOf(params: RunParams | null): string {
+  const name = (params?.data as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? name : '?';
+}
+
+/** Reads one run folder. */
+export function readRun(dir: string, id: string, expected?: { agent: string; data: string; seed: number }): RunRecord {
+  const folder = new RunFolder(dir);
+  const params: RunParams | null = existsSync(dir) ? folder.readParams() : null;
+  const status = existsSync(dir) ? folder.readStatus() : null;
+  const comparison = (params?.comparison ?? {}) as { dataName?: string; tasks?: TaskInfo[] };
+  const evaluations = existsSync(dir) ? folder.readRows('evaluations').rows : [];
+  const metrics = existsSync(dir) ? folder.readRows('metrics').rows : [];
+  const tasks = comparison.tasks ?? tasksFromRows(evaluations);
+  const targetSteps = status?.targetSteps ?? Number((params?.fit as { steps?: number } | undefined)?.steps ?? NaN);
+  const completed = status?.state === 'completed';
+  const final = completed ? (evaluations.find((r) => r.step === targetSteps) ?? null) : null;
+  let best: RunRow | null = null;
+  if (completed)
+    for (const row of evaluations) if (best === null || seenScore(row, tasks) > seenScore(best, tasks)) best = row;
+  return {
+    id,
+    agent: expected?.agent ?? params?.agent ?? '?',
+    data: expected?.data ?? comparison.dataName ?? dataNameOf(params),
+    seed: expected?.seed ?? params?.seed ?? NaN,
+    state: status?.state ?? 'missing',
+    step: status?.step ?? 0,
+    targetSteps,
+    tasks,
+    evaluations,
+    final,
+    best,
+    trainSeconds: metrics.at(-1)?.seconds ?? 0,
+    ...(status?.error !== undefined ? { error: status.error } : {}),
+  };
+}
+
+/** Reads every run of the comparison in `dir` (planned runs from `comparison.json`, else every folder under `runs/`). */
+export function readRuns(dir: string): { runs: RunRecord[]; file: ComparisonFile | null } {
+  const file = readComparisonFile(dir);
+  const runsDir = join(dir, 'runs');
+  if (file !== null)
+    return {
+      file,
+      runs: file.runs.map((r) => readRun(join(runsDir, r.id), r.id, { agent: r.agent, data: r.data, seed: r.seed })),
+    };
+  const ids = existsSync(runsDir)
+    ? readdirSync(runsDir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && existsSync(join(runsDir, e.name, 'params.json')))
+        .map((e) => e.name)
+        .sort()
+    : [];
+  return { file: null, runs: ids.map((id) => readRun(join(runsDir, id), id)) };
+}
+
+function estimate(matrix: number[][], bootstrap: Required<BootstrapOptions>): Estimate {
+  const cells = matrix.flat();
+  const mi = stratifiedBootstrapCi(matrix, aggregateMean, bootstrap);
+  const qi = stratifiedBootstrapCi(matrix, aggregateIqm, bootstrap);
+  return {
+    seeds: matrix.length,
+    tasks: matrix[0].length,
+    mean: mean(cells),
+    std: std(matrix.map((row) => mean(row))),
+    iqm: interquartileMean(cells),
+    meanCi: [mi.low, mi.high],
+    iqmCi: [qi.low, qi.high],
+  };
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+/** Options of {@link aggregateRuns}. */
+export interface AggregateOptions {
+  /** Agents in display order (default: order of first appearance). */
+  readonly agents?: readonly string[];
+  /** Data sources in display order. */
+  readonly data?: readonly string[];
+  /** Bootstrap settings. @defaultValue reps 50000, confidence 0.95, seed 0 */
+  readonly bootstrap?: BootstrapOptions;
+  /** Replicates for the bands of learning curves (one interval per point). @defaultValue min(reps, 2000) */
+  readonly curveReps?: number;
+}
+
+/** Aggregates runs (only completed ones count). */
+export function aggregateRuns(runs: readonly RunRecord[], options: AggregateOptions = {}): Aggregation {
+  const bootstrap = {
+    reps: options.bootstrap?.reps ?? 50000,
+    confidence: options.bootstrap?.confidence ?? 0.95,
+    seed: options.bootstrap?.seed ?? 0,
+  };
+  const curveReps = options.curveReps ?? Math.min(bootstrap.reps, 2000);
+  const done = runs.filter((r) => r.state === 'completed' && r.final !== null);
+  const agents = options.agents ?? unique(runs.map((r) => r.agent));
+  const dataNames = options.data ?? unique(runs.map((r) => r.data));
+  const data = dataNames.map((name) => ({
+    name,
+    tasks: runs.find((r) => r.data === name && r.tasks.length > 0)?.tasks ?? [],
+  }));
+  const summary: SummaryRow[] = [];
+  const curves: Curve[] = [];
+  for (const d of data) {
+    const metrics = unique(d.tasks.flatMap((t) => [t.metric, 'return']));
+    for (const agent of agents) {
+      const mine = done.filter((r) => r.data === d.name && r.agent === agent).sort((a, b) => a.seed - b.seed);
+      if (mine.length === 0) continue;
+      for (const metric of metrics)
+        for (const which of ['final', 'best'] as const) {
+          const value = (r: RunRecord, t: TaskInfo) =>
+            (which === 'final' ? r.final : r.best)?.[`eval/${t.name}/${metric}`];
+          const usable = d.tasks.filter((t) => mine.every((r) => value(r, t) !== undefined));
+          for (const t of usable)
+            summary.push({
+              data: d.name,
+              agent,
+              scope: 'task',
+              name: t.name,
+              split: t.split,
+              metric,
+              which,
+              ...estimate(
+                mine.map((r) => [value(r, t)!]),
+                bootstrap,
+              ),
+            });
+          for (const split of ['seen', 'unseen'] as const) {
+            const tasks = usable.filter((t) => t.split === split);
+            if (tasks.length === 0) continue;
+            summary.push({
+              data: d.name,
+              agent,
+              scope: 'split',
+              name: split,
+              split,
+              metric,
+              which,
+              ...estimate(
+                mine.map((r) => tasks.map((t) => value(r, t)!)),
+                bootstrap,
+              ),
+            });
+          }
+        }
+      // Learning curves of each split's primary metric: steps every run of the agent evaluated.
+      for (const split of ['seen', 'unseen'] as const) {
+        const tasks = d.tasks.filter((t) => t.split === split);
+        if (tasks.length === 0) continue;
+        const metric = tasks[0].metric;
+        const steps = unique(mine.flatMap((r) => r.evaluations.map((e) => e.step)))
+          .filter((s) => mine.every((r) => r.evaluations.some((e) => e.step === s)))
+          .sort((a, b) => a - b);
+        const points = steps.map((step) => {
+          const matrix = mine.map((r) => {
+            const row = r.evaluations.find((e) => e.step === step)!;
+            return tasks.map((t) => row[`eval/${t.name}/${metric}`] ?? NaN);
+          });
+          if (matrix.some((row) => row.some((v) => !Number.isFinite(v)))) return null;
+          const ci = stratifiedBootstrapCi(matrix, aggregateMean, { ...bootstrap, reps: curveReps });
+          return { step, mean: ci.point, low: ci.low, high: ci.high };
+        });
+        curves.push({
+          data: d.name,
+          split,
+          metric,
+          agent,
+          points: points.filter((p): p is NonNullable<typeof p> => p !== null),
+        });
+      }
+    }
+  }
+  // Sources that report normalised scores (D4RL), aggregated over sources: tasks = sources.
+  const normalised = data.filter((d) => d.tasks.length === 1 && d.tasks[0].metric === 'normalized');
+  if (normalised.length >= 2) {
+    for (const agent of agents)
+      for (const which of ['final', 'best'] as const) {
+        const seeds = unique(done.filter((r) => r.agent === agent).map((r) => r.seed)).filter((seed) =>
+          normalised.every((d) => done.some((r) => r.agent === agent && r.data === d.name && r.seed === seed)),
+        );
+        if (seeds.length === 0) continue;
+        const matrix = seeds.map((seed) =>
+          normalised.map((d) => {
+            const r = done.find((x) => x.agent === agent && x.data === d.name && x.seed === seed)!;
+            return (which === 'final' ? r.final : r.best)?.[`eval/${d.tasks[0].name}/normalized`] ?? NaN;
+          }),
+        );
+        if (matrix.some((row) => row.some((v) => !Number.isFinite(v)))) continue;
+        summary.push({
+          data: 'all normalised sources',
+          agent,
+          scope: 'group',
+          name: normalised.map((d) => d.name).join(' + '),
+          split: 'seen',
+          metric: 'normalized',
+          which,
+          ...estimate(matrix, bootstrap),
+        });
+      }
+  }
+  return { runs, agents, data, summary, curves, bootstrap };
+}

@@ -1,0 +1,131 @@
+/**
+ * Baseline comparisons: declare agents × data sources × seeds once in a JSON spec, run every
+ * run on local worker threads or on a cluster of queue workers (BullMQ on Redis), resume
+ * after interruptions, and aggregate honestly (rliable's interquartile mean and stratified
+ * bootstrap intervals) into Markdown, CSV, JSON and SVG reports.
+ *
+ * - {@link parseComparisonSpec} / {@link loadComparisonSpec}: the spec, validated with field
+ *   paths; {@link comparisonJsonSchema} is its JSON Schema (also in
+ *   `assets/schema/comparison.schema.json`).
+ * - {@link runComparison}: runs a spec (local threads, or `queue: 'redis://...'`) and writes
+ *   the report; {@link runQueueWorker} is the other end of the queue.
+ * - {@link writeReport}: the report of a comparison folder; {@link stratifiedBootstrapCi} and
+ *   {@link interquartileMean} are the statistics.
+ * - {@link registerAgentClass}: makes a new agent available to specs.
+ *
+ * @example
+ * ```ts
+ * import { loadComparisonSpec, runComparison } from 'llmdpd/compare';
+ * const result = await runComparison(loadComparisonSpec('compare.json'), { outDir: 'runs/llmdpd-vs-dql' });
+ * for (const verdict of result.report!.verdicts) console.log(verdict.line);
+ * ```
+ *
+ * @module compare
+ */
+export {
+  agentClass,
+  agentClassNames,
+  registerAgentClass,
+  LLMDPD_EXTRA_RULES,
+  type AgentBuildOptions,
+  type AgentClass,
+  type ComparableAgent,
+} from './agent-registry.js';
+export {
+  aggregateRuns,
+  readComparisonFile,
+  readRun,
+  readRuns,
+  type AggregateOptions,
+  type Aggregation,
+  type ComparisonFile,
+  type Curve,
+  type Estimate,
+  type RunRecord,
+  type SummaryRow,
+  type TaskInfo,
+} from './aggregate.js';
+export { BUNDLE_FORMAT, packFolder, unpackFolder } from './bundle.js';
+export {
+  escapeXml,
+  groupedBarChart,
+  lineChart,
+  type Bar,
+  type GroupedBars,
+  type LineChartData,
+  type LinePoint,
+} from './charts.js';
+export { DataCache, openDataSource, type EvalTask, type OpenedData } from './data-sources.js';
+export {
+  executeRun,
+  primaryMetric,
+  seenScore,
+  type ExecuteRunOptions,
+  type RunOutcome,
+  type RunProgress,
+} from './execute-run.js';
+export { GridProgress, type GridProgressOptions } from './grid-progress.js';
+export { canonicalJson, planRuns, runKey, type RunPlan } from './plan.js';
+export { gitCommit, libraryInfo, LIBRARY_ROOT } from './provenance.js';
+export {
+  BUNDLE_TTL_SECONDS,
+  bundleKey,
+  checkRedisUrl,
+  jobIdOf,
+  lockKey,
+  type RunJobData,
+  type RunJobProgress,
+  type RunJobResult,
+} from './queue-common.js';
+export { runQueueWorker, type QueueWorkerOptions, type QueueWorkerSummary } from './queue-worker.js';
+export { verdicts, writeReport, type ComparisonReport, type ReportOptions, type Verdict } from './report.js';
+export { expectedEvaluationSteps, expectedRowSteps, inspectRun, moveAside, type RunInspection } from './run-check.js';
+export {
+  RUN_FOLDER_FORMAT,
+  RUN_FOLDER_VERSION,
+  RunFolder,
+  type RowFile,
+  type RowsRead,
+  type RunParams,
+  type RunRow,
+  type RunState,
+  type RunStatus,
+} from './run-folder.js';
+export { RunPool, type RunPoolOptions } from './run-pool.js';
+export {
+  prepareComparison,
+  runComparison,
+  type CompareOptions,
+  type ComparisonResult,
+  type RunExecutor,
+  type RunRecordOfComparison,
+} from './runner.js';
+export {
+  COMPARISON_SCHEMA_ID,
+  comparisonJsonSchema,
+  isComparisonSpec,
+  loadComparisonSpec,
+  parseComparisonSpec,
+  type AgentSpec,
+  type BootstrapSpec,
+  type ComparisonSpec,
+  type D4rlDataSpec,
+  type DataSpec,
+  type EvaluationSpec,
+  type MinariDataSpec,
+  type ParseSpecOptions,
+  type SuiteDataSpec,
+} from './spec.js';
+export {
+  aggregateIqm,
+  aggregateMean,
+  interquartileMean,
+  mean,
+  percentileOfSorted,
+  std,
+  stratifiedBootstrapCi,
+  type Aggregate,
+  type BootstrapOptions,
+  type IntervalEstimate,
+  type ScoreMatrix,
+} from './stats.js';
