@@ -18,7 +18,7 @@ export interface RunPoolOptions {
   readonly threads: number;
   /**
    * Node flags for the worker threads, e.g. `['--import', loader]` to run from TypeScript
-   * sources (needed when this module itself is a `.ts` file).
+   * sources (needed when this module itself is a `.ts` file). @defaultValue `process.execArgv`
    */
   readonly execArgv?: readonly string[];
   /** Progress of any run. */
@@ -58,6 +58,7 @@ export class RunPool {
   private inlineRunning: string | null = null;
   private stopped = false;
   private readonly workerUrl: URL;
+  private readonly execArgv: string[];
 
   /** @throws {@link ConfigError} for a bad thread count, or `.ts` sources without `execArgv`. */
   constructor(private readonly options: RunPoolOptions) {
@@ -65,7 +66,9 @@ export class RunPool {
       throw new ConfigError(`threads must be an integer >= 0, got ${String(options.threads)}.`);
     const fromSources = import.meta.url.endsWith('.ts');
     this.workerUrl = new URL(fromSources ? './worker-thread.ts' : './worker-thread.js', import.meta.url);
-    if (fromSources && options.threads > 0 && (options.execArgv ?? []).length === 0)
+    this.execArgv = [...(options.execArgv ?? process.execArgv)];
+    const loads = (flag: string) => /^--(import|loader|experimental-loader|experimental-strip-types)/.test(flag);
+    if (fromSources && options.threads > 0 && !this.execArgv.some(loads))
       throw new ConfigError(
         'The comparison runner is running from TypeScript sources, so its worker threads need a TypeScript loader: pass execArgv (e.g. ["--import", "./test/support/ts-register.mjs"]), use the compiled build, or pass threads: 0.',
       );
@@ -147,7 +150,7 @@ export class RunPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.workerUrl, { execArgv: [...(this.options.execArgv ?? [])] });
+    const worker = new Worker(this.workerUrl, { execArgv: this.execArgv });
     const slot: Slot = { worker, task: null };
     this.slots.push(slot);
     worker.on('message', (message: FromRunThread) => {

@@ -27,7 +27,7 @@ import {
 } from './schema.js';
 
 /** The `$id` of the published JSON Schema. */
-export const COMPARISON_SCHEMA_ID = 'https://llmdpd.dev/schema/comparison.schema.json';
+export const COMPARISON_SCHEMA_ID = 'urn:llmdpd:comparison-spec:v1';
 
 /** One agent of a comparison. */
 export interface AgentSpec {

@@ -1,0 +1,299 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LLMDPD_DEFAULTS, resolveLLMDPDConfig } from '../../src/agents/index.js';
+import { agentClass, LLMDPD_EXTRA_RULES } from '../../src/compare/agent-registry.js';
+import { planRuns } from '../../src/compare/plan.js';
+import { comparisonJsonSchema, loadComparisonSpec, parseComparisonSpec } from '../../src/compare/spec.js';
+import { ConfigError, NotFoundError } from '../../src/core/errors.js';
+import { REPO_ROOT } from '../support/architecture.js';
+
+const SCHEMA_FILE = join(REPO_ROOT, 'assets', 'schema', 'comparison.schema.json');
+
+const minimal = () => ({
+  agents: [{ class: 'LLMDPD' }, { class: 'DiffusionQL', name: 'DQL' }],
+  data: [{ kind: 'suite', suite: 'pointmass-reach' }],
+  steps: 1000,
+});
+
+function problems(input: unknown): string[] {
+  try {
+    parseComparisonSpec(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const lines = (error as Error).message.split('\n');
+    return lines.length === 1 ? lines : lines.slice(1).map((l) => l.trim());
+  }
+  return [];
+}
+
+describe('comparison spec validation', () => {
+  test('fills every default', () => {
+    const spec = parseComparisonSpec(minimal());
+    expect(spec.name).toBe('comparison');
+    expect(spec.seeds).toEqual([0, 1, 2]);
+    expect(spec.evaluation).toEqual({ every: 1000, episodes: 10, seed: 1000 });
+    expect(spec.logEvery).toBe(1000);
+    expect(spec.checkpointEvery).toBe(1000);
+    expect(spec.bootstrap).toEqual({ reps: 50000, confidence: 0.95, seed: 0 });
+    expect(spec.keepBest).toBe(false);
+    expect(spec.agents.map((a) => a.name)).toEqual(['LLMDPD', 'DQL']);
+    expect(spec.data[0]).toEqual({
+      kind: 'suite',
+      name: 'pointmass-reach',
+      suite: 'pointmass-reach',
+      seed: 0,
+      split: 'default',
+    });
+  });
+
+  test('logEvery defaults to the largest divisor of evaluation.every up to 1000', () => {
+    expect(parseComparisonSpec({ ...minimal(), steps: 9000, evaluation: { every: 4500 } }).logEvery).toBe(900);
+    expect(parseComparisonSpec({ ...minimal(), steps: 300, evaluation: { every: 150 } }).logEvery).toBe(150);
+  });
+
+  test('reports every problem with its field path', () => {
+    const input = {
+      agents: [
+        { class: 'LLMDPD', config: { trajectoryLayers: 0 } },
+        { class: 'DiffusionQL', config: { eta: 'x', seed: 3, hiddenDim: [3] } },
+        { class: 'CQL' },
+        { class: 'LLMDPD', preset: 'huge' },
+      ],
+      data: [{ kind: 'suite', suite: 'pointmass-reach', split: 'mine' }, { kind: 'd4rl' }, { kind: 'hdf5' }],
+      seeds: [0, 0],
+      steps: 0,
+      evaluation: { episodes: 1.5 },
+      extra: true,
+    };
+    const expected = [
+      'agents[0].config.trajectoryLayers: expected an integer >= 1, got 0',
+      'agents[1].config.eta: expected a number >= 0, got "x"',
+      "agents[1].config.seed: each run's seed comes from the spec's `seeds` list; leave it out",
+      expect.stringMatching(/^agents\[1\]\.config\.hiddenDim: unknown field \(did you mean "hiddenDims"/),
+      'agents[2].class: expected one of "DiffusionQL", "LLMDPD", got "CQL"',
+      'agents[3].preset: expected one of "pointmass-small", "tiny", got "huge"',
+      'data[0].split: expected one of "default" or an object { seen, unseen }, got "mine"',
+      'data[1].path: required (a non-empty string)',
+      'data[2].kind: expected one of "suite", "d4rl", "minari", got "hdf5"',
+      'seeds[1]: 0 repeats seeds[0]; items must differ',
+      'steps: expected an integer >= 1, got 0',
+      'evaluation.episodes: expected an integer >= 1, got 1.5',
+      expect.stringMatching(/^extra: unknown field; known fields: \$schema, name, description, agents/),
+    ];
+    const found = problems(input);
+    expect(found).toEqual(expect.arrayContaining(expected));
+    expect(found).toHaveLength(expected.length);
+  });
+
+  test('the example of the docs: a number where a string was given', () => {
+    const input = minimal();
+    (input.agents[1] as Record<string, unknown>).config = { eta: 'x' };
+    expect(problems(input)).toEqual(['agents[1].config.eta: expected a number >= 0, got "x"']);
+  });
+
+  test('cross-field rules: agent configs, unique names, schedule divisibility', () => {
+    expect(
+      problems({ ...minimal(), agents: [{ class: 'LLMDPD', config: { trajectoryWidth: 32, trajectoryHeads: 3 } }] }),
+    ).toEqual([
+      expect.stringMatching(/^agents\[0\]\.config: LLMDPDConfig\.trajectoryHeads \(3\) must divide trajectoryWidth/),
+    ]);
+    expect(problems({ ...minimal(), agents: [{ class: 'LLMDPD' }, { class: 'LLMDPD' }] })).toEqual([
+      'agents[1].name: "LLMDPD" is already the name of agents[0]; give each agent a unique "name"',
+    ]);
+    expect(
+      problems({
+        ...minimal(),
+        data: [
+          { kind: 'suite', suite: 'pointmass-reach' },
+          { kind: 'suite', suite: 'pointmass-reach', seed: 1 },
+        ],
+      }),
+    ).toEqual([
+      'data[1].name: "pointmass-reach" is already the name of data[0]; give each data source a unique "name"',
+    ]);
+    expect(problems({ ...minimal(), logEvery: 300, checkpointEvery: 500, evaluation: { every: 600 } })).toEqual([
+      'checkpointEvery: expected a multiple of logEvery (300), got 500',
+    ]);
+    expect(problems({ ...minimal(), logEvery: 400, evaluation: { every: 600 } })).toEqual([
+      'logEvery: expected a divisor of evaluation.every (600), got 400',
+      'checkpointEvery: expected a multiple of logEvery (400), got 600',
+    ]);
+    expect(problems({ ...minimal(), evaluation: { every: 2000 } })).toEqual([
+      'evaluation.every: expected at most steps (1000), got 2000',
+    ]);
+  });
+
+  test('presets merge under the config; data paths resolve against the spec file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmdpd-spec-'));
+    const path = join(dir, 'compare.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        agents: [{ class: 'DiffusionQL', preset: 'tiny', config: { batchSize: 8 } }],
+        data: [{ kind: 'd4rl', path: 'data/hopper_medium-v2.hdf5' }],
+        steps: 10,
+      }),
+    );
+    const spec = loadComparisonSpec(path);
+    expect(spec.agents[0].resolvedConfig).toMatchObject({ batchSize: 8, hiddenDims: [16, 16], diffusionSteps: 2 });
+    expect(spec.agents[0].config).toEqual({ batchSize: 8 });
+    expect(spec.data[0]).toMatchObject({
+      kind: 'd4rl',
+      name: 'hopper_medium-v2',
+      path: join(dir, 'data/hopper_medium-v2.hdf5'),
+    });
+    expect(() => loadComparisonSpec(join(dir, 'missing.json'))).toThrow(NotFoundError);
+    writeFileSync(path, '{ "agents": [');
+    expect(() => loadComparisonSpec(path)).toThrow(/not valid JSON/);
+  });
+
+  test('runs: one per agent, data source and seed, with stable identity hashes', () => {
+    const spec = parseComparisonSpec({ ...minimal(), seeds: [3, 4] });
+    const runs = planRuns(spec);
+    expect(runs.map((r) => r.id)).toEqual([
+      'LLMDPD__pointmass-reach__s3',
+      'DQL__pointmass-reach__s3',
+      'LLMDPD__pointmass-reach__s4',
+      'DQL__pointmass-reach__s4',
+    ]);
+    expect(new Set(runs.map((r) => r.key)).size).toBe(4);
+    // The key depends on what defines the run, not on key order or unrelated fields.
+    const again = planRuns(
+      parseComparisonSpec({
+        steps: 1000,
+        seeds: [3, 4],
+        data: minimal().data,
+        agents: minimal().agents,
+        name: 'other',
+      }),
+    );
+    expect(again.map((r) => r.key)).toEqual(runs.map((r) => r.key));
+    const longer = planRuns(parseComparisonSpec({ ...minimal(), seeds: [3, 4], steps: 2000 }));
+    expect(longer.map((r) => r.key)).not.toContain(runs[0].key);
+  });
+
+  test("LLMDPD's rules here are the agent's own (every field, every rule enforced)", () => {
+    const cls = agentClass('LLMDPD');
+    const expected = Object.keys(LLMDPD_DEFAULTS).filter((k) => k !== 'seed');
+    expect(Object.keys(cls.configRules).sort()).toEqual(expected.sort());
+    const bad: Record<string, unknown> = {
+      positiveInt: 0,
+      unit: 1.5,
+      boolean: 'yes',
+      dims: [],
+      nonNegative: -1,
+      positive: 0,
+      nonNegativeInt: -1,
+      evenPositiveInt: 3,
+      int: 0.5,
+    };
+    for (const [field, rule] of Object.entries(LLMDPD_EXTRA_RULES)) {
+      const value = Array.isArray(rule) ? 'nope' : bad[rule as string];
+      expect(() =>
+        resolveLLMDPDConfig({ observationDim: 1, actionDim: 1, textEmbeddingDim: 8, [field]: value } as never),
+      ).toThrow(ConfigError);
+      expect(problems({ ...minimal(), agents: [{ class: 'LLMDPD', config: { [field]: value } }] })).toHaveLength(1);
+    }
+  });
+});
+
+// ── The published JSON Schema ──────────────────────────────────────────────────────────────
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A JSON Schema check of the keywords the generated schema uses (draft 2020-12 semantics). */
+function conforms(schema: Record<string, Json>, value: Json): boolean {
+  if ('const' in schema && JSON.stringify(schema.const) !== JSON.stringify(value)) return false;
+  if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) return false;
+  if (schema.not !== undefined && conforms(schema.not as Record<string, Json>, value)) return false;
+  if (
+    Array.isArray(schema.oneOf) &&
+    schema.oneOf.filter((s) => conforms(s as Record<string, Json>, value)).length !== 1
+  )
+    return false;
+  if (Array.isArray(schema.anyOf) && !schema.anyOf.some((s) => conforms(s as Record<string, Json>, value)))
+    return false;
+  const type = schema.type;
+  if (type === 'object') {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const props = (schema.properties ?? {}) as Record<string, Record<string, Json>>;
+    for (const r of (schema.required ?? []) as string[]) if (!(r in value)) return false;
+    for (const [k, v] of Object.entries(value)) {
+      if (k in props) {
+        if (!conforms(props[k], v)) return false;
+      } else if (schema.additionalProperties === false) return false;
+    }
+  } else if (type === 'array') {
+    if (!Array.isArray(value)) return false;
+    if (typeof schema.minItems === 'number' && value.length < schema.minItems) return false;
+    if (schema.uniqueItems === true && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) return false;
+    if (!value.every((v) => conforms(schema.items as Record<string, Json>, v))) return false;
+  } else if (type === 'string') {
+    if (typeof value !== 'string') return false;
+    if (typeof schema.minLength === 'number' && value.length < schema.minLength) return false;
+    if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) return false;
+  } else if (type === 'number' || type === 'integer') {
+    if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) return false;
+    if (typeof schema.minimum === 'number' && value < schema.minimum) return false;
+    if (typeof schema.maximum === 'number' && value > schema.maximum) return false;
+    if (typeof schema.exclusiveMinimum === 'number' && value <= schema.exclusiveMinimum) return false;
+    if (typeof schema.exclusiveMaximum === 'number' && value >= schema.exclusiveMaximum) return false;
+    if (typeof schema.multipleOf === 'number' && value % schema.multipleOf !== 0) return false;
+  } else if (type === 'boolean' && typeof value !== 'boolean') return false;
+  return true;
+}
+
+describe('the published JSON Schema', () => {
+  test('assets/schema/comparison.schema.json is the schema the validator is built from', () => {
+    const generated = `${JSON.stringify(comparisonJsonSchema(), null, 2)}\n`;
+    if (process.env.UPDATE_SCHEMA === '1') writeFileSync(SCHEMA_FILE, generated);
+    expect(existsSync(SCHEMA_FILE)).toBe(true);
+    // On a mismatch: UPDATE_SCHEMA=1 npm run test:jest -- test/compare/spec.test.ts
+    expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(generated);
+  });
+
+  test('the schema and the validator accept and refuse the same specs', () => {
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Record<string, Json>;
+    const base = minimal() as unknown as Record<string, Json>;
+    const cases: Json[] = [
+      base,
+      { ...base, $schema: './node_modules/llmdpd/assets/schema/comparison.schema.json', name: 'a.b-c' },
+      { ...base, agents: [{ class: 'LLMDPD', preset: 'pointmass-small', config: { eta: 2.5, hiddenDims: [8, 8] } }] },
+      { ...base, agents: [{ class: 'LLMDPD', config: { eta: -1 } }] },
+      { ...base, agents: [{ class: 'LLMDPD', config: { timeEmbeddingDim: 7 } }] },
+      { ...base, agents: [{ class: 'LLMDPD', config: { betaSchedule: 'cosine' } }] },
+      { ...base, agents: [{ class: 'LLMDPD', config: { betaSchedule: 'sigmoid' } }] },
+      { ...base, agents: [{ class: 'LLMDPD', config: { observationDim: 4 } }] },
+      { ...base, agents: [{ class: 'DiffusionQL', config: { useTextPrompt: false } }] },
+      { ...base, agents: [] },
+      { ...base, agents: [{ name: 'bad name', class: 'LLMDPD' }] },
+      { ...base, data: [{ kind: 'suite', suite: 'pointmass-reach', split: { seen: ['a'], unseen: ['b'] } }] },
+      { ...base, data: [{ kind: 'suite', suite: 'pointmass-reach', split: { seen: [], unseen: ['b'] } }] },
+      { ...base, data: [{ kind: 'suite', suite: 'other-suite' }] },
+      { ...base, data: [{ kind: 'd4rl', path: 'x.hdf5', datasetId: 'hopper-medium-v2', env: 'Hopper-v4' }] },
+      { ...base, data: [{ kind: 'minari', dataset: 'mujoco/hopper/medium-v0', env: 'Hopper-v5', text: 'hop' }] },
+      { ...base, data: [{ kind: 'minari' }] },
+      { ...base, seeds: [0, 1, 1] },
+      { ...base, seeds: [-1] },
+      { ...base, steps: 2.5 },
+      { ...base, evaluation: { every: 500, episodes: 5, seed: 0, maxEpisodeSteps: 100 } },
+      { ...base, evaluation: { every: 500, repeat: 2 } },
+      { ...base, bootstrap: { reps: 1000, confidence: 0.9, seed: 1 } },
+      { ...base, bootstrap: { confidence: 1 } },
+      { ...base, keepBest: true },
+      { ...base, keepBest: 'yes' },
+      { ...base, colour: 'blue' },
+      42,
+      [base],
+    ];
+    for (const c of cases) {
+      const accepted = problems(c).length === 0;
+      expect({ spec: c, accepted: conforms(schema, c) }).toEqual({ spec: c, accepted });
+    }
+    // Both verdicts occur, so the comparison means something.
+    const verdicts = cases.map((c) => problems(c).length === 0);
+    expect(verdicts.filter(Boolean).length).toBeGreaterThan(5);
+    expect(verdicts.filter((v) => !v).length).toBeGreaterThan(5);
+  });
+});
