@@ -12,6 +12,7 @@
  * @module
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { initEngine, type EngineInfo } from '../engine/index.js';
 import { evaluatePolicy } from '../eval/index.js';
 import { agentClass, type ComparableAgent } from './agent-registry.js';
@@ -45,6 +46,8 @@ export interface RunOutcome {
   readonly resumedFrom: number | null;
   /** Wall time of this execution: all of it, and the parts spent training and evaluating. */
   readonly seconds: { readonly total: number; readonly training: number; readonly evaluation: number };
+  /** The worker thread that executed it (`threadId` of `node:worker_threads`; 0 for the main thread). */
+  readonly threadId: number;
   /** What went wrong (failed runs). */
   readonly error?: string;
 }
@@ -161,6 +164,7 @@ export async function executeRun(plan: RunPlan, dir: string, options: ExecuteRun
     step,
     resumedFrom,
     seconds: { total: (performance.now() - started) / 1000, training, evaluation },
+    threadId,
     ...(error !== undefined ? { error } : {}),
   });
   const status = (state: 'running' | 'completed' | 'stopped' | 'failed', step: number, error?: string) =>

@@ -51,6 +51,7 @@ function outcomeOf(plan: RunPlan, state: RunOutcome['state'], error?: string): R
     step: 0,
     resumedFrom: null,
     seconds: { total: 0, training: 0, evaluation: 0 },
+    threadId: -1,
     ...(error !== undefined ? { error } : {}),
   };
 }

@@ -45,6 +45,7 @@ function stoppedBeforeStart(plan: RunPlan): RunOutcome {
     step: 0,
     resumedFrom: null,
     seconds: { total: 0, training: 0, evaluation: 0 },
+    threadId: -1,
   };
 }
 
@@ -178,6 +179,7 @@ export class RunPool {
         step: 0,
         resumedFrom: null,
         seconds: { total: 0, training: 0, evaluation: 0 },
+        threadId: slot.worker.threadId,
         error: `The worker thread running it ended: ${why}`,
       });
       this.dispatch();

@@ -191,7 +191,7 @@ describe('comparison spec validation', () => {
     for (const [field, rule] of Object.entries(LLMDPD_EXTRA_RULES)) {
       const value = Array.isArray(rule) ? 'nope' : bad[rule as string];
       expect(() =>
-        resolveLLMDPDConfig({ observationDim: 1, actionDim: 1, textEmbeddingDim: 8, [field]: value } as never),
+        resolveLLMDPDConfig({ observationDim: 1, actionDim: 1, textEmbeddingDim: 8, [field]: value }),
       ).toThrow(ConfigError);
       expect(problems({ ...minimal(), agents: [{ class: 'LLMDPD', config: { [field]: value } }] })).toHaveLength(1);
     }
