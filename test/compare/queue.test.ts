@@ -23,7 +23,6 @@ jest.setTimeout(300_000);
 
 const HAVE_REDIS = hasRedisServer();
 if (!HAVE_REDIS)
-   
   console.warn('test/compare/queue.test.ts skipped: redis-server is not installed (apt-get install -y redis-server).');
 const describeWithRedis = HAVE_REDIS ? describe : describe.skip;
 
