@@ -10,7 +10,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunFolder, type RunParams, type RunRow, type RunState } from './run-folder.js';
+import type { RunState } from '../core/run/format.js';
+import { readRunFolder, type RunFolderContents } from '../core/run/reader.js';
+import { seenScore, type RecordedTask } from './run-identity.js';
 import {
   aggregateIqm,
   aggregateMean,
@@ -21,15 +23,8 @@ import {
   type BootstrapOptions,
 } from './stats.js';
 
-/** A task as a run folder's params describe it. */
-export interface TaskInfo {
-  /** Task name. */
-  readonly name: string;
-  /** Seen (trained on) or unseen (held out). */
-  readonly split: 'seen' | 'unseen';
-  /** The metric the task is ranked by (`success`, `normalized` or `return`). */
-  readonly metric: string;
-}
+/** A task as a run folder's params describe it (name, split, optional subset, ranking metric). */
+export type TaskInfo = RecordedTask;
 
 /** One run folder, read. */
 export interface RunRecord {
@@ -50,11 +45,11 @@ export interface RunRecord {
   /** Evaluated tasks. */
   readonly tasks: readonly TaskInfo[];
   /** Every evaluation row. */
-  readonly evaluations: readonly RunRow[];
+  readonly evaluations: readonly EvaluationRow[];
   /** The last evaluation (at the final step), or null. */
-  readonly final: RunRow | null;
+  readonly final: EvaluationRow | null;
   /** The evaluation with the best mean seen-task score, or null. */
-  readonly best: RunRow | null;
+  readonly best: EvaluationRow | null;
   /** Training seconds (the last metrics row's `seconds`). */
   readonly trainSeconds: number;
   /** The error of a failed run. */
@@ -86,8 +81,8 @@ export interface SummaryRow extends Estimate {
   /** Agent name. */
   readonly agent: string;
   /** What the line aggregates. */
-  readonly scope: 'task' | 'split' | 'group';
-  /** Task name, split name (`seen`, `unseen`) or group name. */
+  readonly scope: 'task' | 'split' | 'subset' | 'group';
+  /** Task name, split name (`seen`, `unseen`), subset name (`unseen-paraphrase`) or group name. */
   readonly name: string;
   /** The split of the task(s). */
   readonly split: 'seen' | 'unseen';
@@ -169,15 +164,10 @@ export function readComparisonFile(dir: string): ComparisonFile | null {
   }
 }
 
-function seenScore(row: RunRow, tasks: readonly TaskInfo[]): number {
-  const values = tasks
-    .filter((t) => t.split === 'seen')
-    .map((t) => row[`eval/${t.name}/${t.metric}`])
-    .filter((v) => v !== undefined);
-  return values.length === 0 ? NaN : mean(values);
-}
+/** An evaluation row flattened: `step` plus the `eval/<task>/<metric>` values. */
+export type EvaluationRow = Readonly<Record<string, number>> & { readonly step: number };
 
-function tasksFromRows(rows: readonly RunRow[]): TaskInfo[] {
+function tasksFromRows(rows: readonly EvaluationRow[]): TaskInfo[] {
   const names = new Map<string, Set<string>>();
   for (const key of Object.keys(rows[0] ?? {})) {
     const m = /^eval\/(.+)\/([^/]+)$/.exec(key);
@@ -192,40 +182,64 @@ function tasksFromRows(rows: readonly RunRow[]): TaskInfo[] {
   }));
 }
 
-function dataNameOf(params: RunParams | null): string {
-  const name = (params?.data as { name?: unknown } | undefined)?.name;
-  return typeof name === 'string' ? name : '?';
+function missing(
+  id: string,
+  expected: { agent: string; data: string; seed: number } | undefined,
+  why?: string,
+): RunRecord {
+  return {
+    id,
+    agent: expected?.agent ?? '?',
+    data: expected?.data ?? '?',
+    seed: expected?.seed ?? NaN,
+    state: 'missing',
+    step: 0,
+    targetSteps: NaN,
+    tasks: [],
+    evaluations: [],
+    final: null,
+    best: null,
+    trainSeconds: 0,
+    ...(why !== undefined ? { error: why } : {}),
+  };
 }
 
-/** Reads one run folder. */
+/** Reads one run folder (a missing or unreadable one is a record in state `missing`). */
 export function readRun(dir: string, id: string, expected?: { agent: string; data: string; seed: number }): RunRecord {
-  const folder = new RunFolder(dir);
-  const params: RunParams | null = existsSync(dir) ? folder.readParams() : null;
-  const status = existsSync(dir) ? folder.readStatus() : null;
-  const comparison = (params?.comparison ?? {}) as { dataName?: string; tasks?: TaskInfo[] };
-  const evaluations = existsSync(dir) ? folder.readRows('evaluations').rows : [];
-  const metrics = existsSync(dir) ? folder.readRows('metrics').rows : [];
-  const tasks = comparison.tasks ?? tasksFromRows(evaluations);
-  const targetSteps = status?.targetSteps ?? Number((params?.fit as { steps?: number } | undefined)?.steps ?? NaN);
-  const completed = status?.state === 'completed';
+  if (!existsSync(dir)) return missing(id, expected);
+  let run: RunFolderContents;
+  try {
+    run = readRunFolder(dir);
+  } catch (error) {
+    return missing(id, expected, (error as Error).message);
+  }
+  const data = run.params.data as {
+    tasks?: TaskInfo[];
+    comparison?: { agent?: string; data?: string };
+    name?: unknown;
+  };
+  const evaluations: EvaluationRow[] = run.evaluations.map((r) => ({ ...r.values, step: r.step }));
+  const tasks = data.tasks ?? tasksFromRows(evaluations);
+  const targetSteps = run.status?.targetSteps ?? NaN;
+  const completed = run.state === 'completed';
   const final = completed ? (evaluations.find((r) => r.step === targetSteps) ?? null) : null;
-  let best: RunRow | null = null;
+  let best: EvaluationRow | null = null;
   if (completed)
     for (const row of evaluations) if (best === null || seenScore(row, tasks) > seenScore(best, tasks)) best = row;
   return {
     id,
-    agent: expected?.agent ?? params?.agent ?? '?',
-    data: expected?.data ?? comparison.dataName ?? dataNameOf(params),
-    seed: expected?.seed ?? params?.seed ?? NaN,
-    state: status?.state ?? 'missing',
-    step: status?.step ?? 0,
+    agent: expected?.agent ?? data.comparison?.agent ?? run.params.agent,
+    data: expected?.data ?? data.comparison?.data ?? (typeof data.name === 'string' ? data.name : '?'),
+    seed: expected?.seed ?? run.params.seed ?? NaN,
+    state: run.state === 'unknown' ? 'missing' : run.state,
+    step: run.status?.step ?? 0,
     targetSteps,
     tasks,
     evaluations,
     final,
     best,
-    trainSeconds: metrics.at(-1)?.seconds ?? 0,
-    ...(status?.error !== undefined ? { error: status.error } : {}),
+    trainSeconds: run.metrics.at(-1)?.seconds ?? 0,
+    ...(run.status?.error !== undefined ? { error: run.status.error } : {}),
   };
 }
 
@@ -264,6 +278,32 @@ function estimate(matrix: number[][], bootstrap: Required<BootstrapOptions>): Es
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** A set of tasks aggregated together: a split, or a subset of one. */
+export interface TaskPartition {
+  /** `split` or `subset`. */
+  readonly scope: 'split' | 'subset';
+  /** Split or subset name. */
+  readonly name: string;
+  /** The split its tasks belong to. */
+  readonly split: 'seen' | 'unseen';
+  /** Its tasks. */
+  readonly tasks: readonly TaskInfo[];
+}
+
+/** The splits of `tasks` (seen, unseen), then the subsets some tasks carry, in order of appearance. */
+export function partitions(tasks: readonly TaskInfo[]): TaskPartition[] {
+  const out: TaskPartition[] = [];
+  for (const split of ['seen', 'unseen'] as const) {
+    const inSplit = tasks.filter((t) => t.split === split);
+    if (inSplit.length > 0) out.push({ scope: 'split', name: split, split, tasks: inSplit });
+  }
+  for (const subset of unique(tasks.map((t) => t.subset).filter((s): s is string => s !== undefined))) {
+    const inSubset = tasks.filter((t) => t.subset === subset);
+    out.push({ scope: 'subset', name: subset, split: inSubset[0].split, tasks: inSubset });
+  }
+  return out;
 }
 
 /** Options of {@link aggregateRuns}. */
@@ -319,15 +359,14 @@ export function aggregateRuns(runs: readonly RunRecord[], options: AggregateOpti
                 bootstrap,
               ),
             });
-          for (const split of ['seen', 'unseen'] as const) {
-            const tasks = usable.filter((t) => t.split === split);
-            if (tasks.length === 0) continue;
+          for (const part of partitions(usable)) {
+            const tasks = part.tasks;
             summary.push({
               data: d.name,
               agent,
-              scope: 'split',
-              name: split,
-              split,
+              scope: part.scope,
+              name: part.name,
+              split: part.split,
               metric,
               which,
               ...estimate(

@@ -4,7 +4,9 @@
  * with its split (`seen` = trained on, `unseen` = held out), env factory, prompts and, for
  * D4RL data, the reference scores of the normalised score.
  *
- * - `suite`: a built-in suite (`makeSuite`): trains on the seen tasks, evaluates on all.
+ * - `suite`: a built-in suite (`pointmass-reach` from `makeSuite`, `pointmass-landmarks` from
+ *   `makeLandmarkSuite`): trains on the seen tasks, evaluates on all of them, seen and unseen
+ *   (the landmark suite's unseen groups are kept as subsets).
  * - `d4rl`: a local D4RL HDF5 file: trains on it, evaluates on the env it was collected on.
  * - `minari`: a local Minari dataset folder: the same.
  *
@@ -22,7 +24,7 @@ import { envIdForDataset, loadD4rl, loadMinari, referenceScores, type ReferenceS
 import type { Env } from '../envs/env.js';
 import { makeEnv, makeEnvAsync } from '../envs/registry.js';
 import type { PromptContext } from '../agents/index.js';
-import { makeSuite } from '../suites/index.js';
+import { makeLandmarkSuite, makeSuite, POINTMASS_LANDMARKS } from '../suites/index.js';
 import type { DataSpec } from './spec.js';
 
 /** One task a run is evaluated on. */
@@ -31,6 +33,8 @@ export interface EvalTask {
   readonly name: string;
   /** `seen` when the run trained on it, `unseen` when held out. */
   readonly split: 'seen' | 'unseen';
+  /** A finer group within the split (e.g. `unseen-paraphrase`), reported on its own too. */
+  readonly subset?: string;
   /** Builds the task's env. */
   readonly makeEnv: () => Env<Float32Array, Float32Array>;
   /** The task's prompts, for prompted agents. */
@@ -109,6 +113,35 @@ function describeDataset(id: string | undefined, fallback: string): string {
 export async function openDataSource(spec: DataSpec): Promise<OpenedData> {
   switch (spec.kind) {
     case 'suite': {
+      if (spec.suite === POINTMASS_LANDMARKS) {
+        const suite = await makeLandmarkSuite(spec.suite, {
+          seed: spec.seed,
+          ...(spec.transitionsPerTask !== undefined ? { transitionsPerTask: spec.transitionsPerTask } : {}),
+        });
+        return {
+          name: spec.name,
+          observationDim: suite.dataset.observationDim,
+          actionDim: suite.dataset.actionDim,
+          transitions: suite.dataset,
+          prompted: suite.dataset,
+          tasks: suite.tasks.map((t) => ({
+            name: t.name,
+            split: t.role,
+            ...(t.group !== 'seen' ? { subset: t.group } : {}),
+            makeEnv: t.makeEnv,
+            context: { textPrompt: t.text, trajectoryPrompt: t.trajectoryPrompt },
+            referenceScore: null,
+            hasSuccess: true,
+          })),
+          description: {
+            kind: 'suite',
+            name: spec.name,
+            suite: spec.suite,
+            seed: spec.seed,
+            transitionsPerTask: suite.transitionsPerTask,
+          },
+        };
+      }
       const suite = await makeSuite(spec.suite, {
         seed: spec.seed,
         ...(spec.transitionsPerTask !== undefined ? { transitionsPerTask: spec.transitionsPerTask } : {}),

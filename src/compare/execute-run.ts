@@ -1,26 +1,31 @@
 /**
  * Executes one run of a comparison in the calling thread: opens its data, builds the agent (or
- * loads it from the run's checkpoint to resume), trains, evaluates on every task of the data
- * source on the spec's schedule, and writes the run folder as it goes.
+ * loads it from the run folder's checkpoint to resume), and trains it with
+ * `fit(data, { logDir })`, which writes the run folder (`docs/formats.md`, "Run folders").
+ * Evaluation on every task of the data source happens at the end of each epoch (one epoch per
+ * `evaluation.every` steps) through `fit`'s evaluators, one per task and metric, so the rows land
+ * in `evaluations.jsonl` as `eval/<task>/<metric>`.
  *
- * Resuming gives the same numbers as never stopping: epochs are `logEvery` steps long and
- * checkpoints fall on epoch ends after that epoch's rows and evaluation, so a resumed run
- * restarts at an epoch boundary with the agent's saved random streams and optimiser state;
- * rows written after the checkpoint (the steps that are redone) are dropped first, so no row
- * is counted twice. Details: `docs/compare.md`, "Runs, checkpoints and resuming".
+ * Resuming gives the same numbers as never stopping: checkpoints fall on epoch ends, after that
+ * epoch's evaluation, and hold the agent's random streams and optimiser state; `fit` drops the
+ * rows logged after the checkpoint (the steps that are replayed), so no row is counted twice.
+ * Details: `docs/compare.md`, "Runs, checkpoints and resuming".
  *
  * @module
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { initEngine, type EngineInfo } from '../engine/index.js';
+import type { LogRow } from '../core/run/format.js';
+import { readRunFolder } from '../core/run/reader.js';
+import { RunFolderWriter } from '../core/run/writer.js';
+import { initEngine } from '../engine/index.js';
 import { evaluatePolicy } from '../eval/index.js';
 import { agentClass, type ComparableAgent } from './agent-registry.js';
-import { DataCache, type OpenedData } from './data-sources.js';
+import { DataCache, type EvalTask } from './data-sources.js';
 import type { RunPlan } from './plan.js';
-import { gitCommit, libraryInfo } from './provenance.js';
-import { expectedEvaluationSteps, expectedRowSteps } from './run-check.js';
-import { RunFolder, RUN_FOLDER_FORMAT, RUN_FOLDER_VERSION, type RunParams, type RunRow } from './run-folder.js';
+import { moveAside } from './run-check.js';
+import { identityOf, primaryMetric, seenScore, type RecordedTask, type RunIdentity } from './run-identity.js';
 
 /** What a run is doing, for progress displays. */
 export interface RunProgress {
@@ -40,11 +45,11 @@ export interface RunOutcome {
   readonly id: string;
   /** `completed`; `stopped` (cancelled, resumable); `failed` (see `error`). */
   readonly state: 'completed' | 'stopped' | 'failed';
-  /** Steps done (at the last checkpoint for a stopped run). */
+  /** Steps done (for a stopped run: the step of its last checkpoint, where it resumes). */
   readonly step: number;
   /** The step it resumed from, or null for a fresh start. */
   readonly resumedFrom: number | null;
-  /** Wall time of this execution: all of it, and the parts spent training and evaluating. */
+  /** Wall time of this execution: all of it, and the part spent evaluating. */
   readonly seconds: { readonly total: number; readonly training: number; readonly evaluation: number };
   /** The worker thread that executed it (`threadId` of `node:worker_threads`; 0 for the main thread). */
   readonly threadId: number;
@@ -56,216 +61,182 @@ export interface RunOutcome {
 export interface ExecuteRunOptions {
   /** Stops the run cleanly between steps (status `stopped`, resumable from its last checkpoint). */
   readonly signal?: AbortSignal;
-  /** Progress, at every log interval. */
+  /** Progress, at every log row. */
   readonly onProgress?: (progress: RunProgress) => void;
-  /** Called after each checkpoint is on disk (the queue worker uploads the folder then). */
+  /** Called after each checkpoint is on disk; training waits for it (the queue worker uploads the folder). */
   readonly onCheckpoint?: (step: number) => void | Promise<void>;
   /** Opened data sources shared by the runs of this thread. */
   readonly cache?: DataCache;
 }
 
-/** The score a run's best checkpoint is chosen by: mean of a row's seen-task primary metric. */
-export function seenScore(row: RunRow, data: Pick<OpenedData, 'tasks'>): number {
-  const seen = data.tasks.filter((t) => t.split === 'seen');
-  const values = seen.map((t) => row[`eval/${t.name}/${primaryMetric(t)}`]).filter((v) => v !== undefined);
-  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/** The metric a task is ranked by: success rate, else normalised score, else return. */
-export function primaryMetric(task: { readonly hasSuccess: boolean; readonly referenceScore: unknown }): string {
-  return task.hasSuccess ? 'success' : task.referenceScore !== null ? 'normalized' : 'return';
-}
-
-function runParams(plan: RunPlan, data: OpenedData, engine: EngineInfo, createdAt: string): RunParams {
-  return {
-    format: RUN_FOLDER_FORMAT,
-    version: RUN_FOLDER_VERSION,
-    agent: plan.agent.name,
-    config: plan.agent.resolvedConfig,
-    seed: plan.seed,
-    data: data.description,
-    fit: {
-      steps: plan.steps,
-      stepsPerEpoch: plan.logEvery,
-      logEvery: plan.logEvery,
-      checkpointEvery: plan.checkpointEvery,
-      evaluation: plan.evaluation,
-      keepBest: plan.keepBest,
-    },
-    library: libraryInfo(),
-    commit: gitCommit(),
-    engine,
-    createdAt,
-    comparison: {
-      name: plan.comparison,
-      run: plan.id,
-      key: plan.key,
-      agentClass: plan.agent.class,
-      preset: plan.agent.preset ?? null,
-      dataName: data.name,
-      tasks: data.tasks.map((t) => ({ name: t.name, split: t.split, metric: primaryMetric(t) })),
-    },
-  };
-}
-
-/** Rows up to `step` all present (so a resume continues a complete history). */
-function historyComplete(folder: RunFolder, plan: RunPlan, step: number): boolean {
-  const check = (rows: readonly RunRow[], expected: readonly number[]) => {
-    const want = expected.filter((s) => s <= step);
-    const have = rows.filter((r) => r.step <= step).map((r) => r.step);
-    return have.length === want.length && have.every((s, i) => s === want[i]);
-  };
-  return (
-    check(folder.readRows('metrics').rows, expectedRowSteps(plan)) &&
-    check(folder.readRows('evaluations').rows, expectedEvaluationSteps(plan))
-  );
-}
-
-async function evaluateAll(
-  agent: ComparableAgent,
-  data: OpenedData,
-  plan: RunPlan,
-  row: Record<string, number>,
-): Promise<void> {
-  for (const task of data.tasks) {
-    const policy = await agent.policy(task.context);
-    const result = await evaluatePolicy({ batched: (o: Float32Array) => policy.actBatch(o) }, task.makeEnv, {
-      episodes: plan.evaluation.episodes,
-      seed: plan.evaluation.seed + plan.seed,
-      vectorized: true,
-      numEnvs: Math.min(plan.evaluation.episodes, 16),
-      ...(task.referenceScore !== null ? { referenceScore: task.referenceScore } : {}),
-      ...(plan.evaluation.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: plan.evaluation.maxEpisodeSteps } : {}),
-    });
-    row[`eval/${task.name}/return`] = result.meanReturn;
-    if (task.hasSuccess) row[`eval/${task.name}/success`] = result.successRate ?? 0;
-    if (task.referenceScore !== null && result.normalizedScore !== null)
-      row[`eval/${task.name}/normalized`] = result.normalizedScore;
-  }
+/** The metrics measured on a task, primary first. */
+function taskMetrics(task: EvalTask): string[] {
+  return [primaryMetric(task), ...(primaryMetric(task) === 'return' ? [] : ['return'])];
 }
 
 /**
- * Runs (or resumes) `plan` in the folder `dir`. Never throws for a failure of the run itself:
- * the outcome says `failed` and `status.json` holds the error.
+ * Runs (or resumes) `plan` in the folder `dir`. A folder holding anything but this run's
+ * resumable state is moved aside first. Never throws for a failure of the run itself: the
+ * outcome says `failed` (and `status.json` holds the error when training had started).
  */
 export async function executeRun(plan: RunPlan, dir: string, options: ExecuteRunOptions = {}): Promise<RunOutcome> {
   const started = performance.now();
-  let training = 0;
-  let evaluation = 0;
-  const folder = new RunFolder(dir);
-  const previous = folder.readStatus();
-  const startedAt = previous?.startedAt ?? new Date().toISOString();
-  let checkpointStep = 0;
+  let evaluationSeconds = 0;
   let resumedFrom: number | null = null;
+  let checkpointStep = 0;
   let agent: ComparableAgent | null = null;
-  const outcome = (state: RunOutcome['state'], step: number, error?: string): RunOutcome => ({
-    id: plan.id,
-    state,
-    step,
-    resumedFrom,
-    seconds: { total: (performance.now() - started) / 1000, training, evaluation },
-    threadId,
-    ...(error !== undefined ? { error } : {}),
-  });
-  const status = (state: 'running' | 'completed' | 'stopped' | 'failed', step: number, error?: string) =>
-    folder.writeStatus({
+  const outcome = (state: RunOutcome['state'], step: number, error?: string): RunOutcome => {
+    const total = (performance.now() - started) / 1000;
+    return {
+      id: plan.id,
       state,
       step,
-      targetSteps: plan.steps,
-      startedAt,
-      updatedAt: new Date().toISOString(),
+      resumedFrom,
+      seconds: { total, training: total - evaluationSeconds, evaluation: evaluationSeconds },
+      threadId,
       ...(error !== undefined ? { error } : {}),
-    });
+    };
+  };
   try {
     options.onProgress?.({ id: plan.id, step: 0, targetSteps: plan.steps, phase: 'loading' });
-    const engine = await initEngine();
+    await initEngine();
     const data = await (options.cache ?? new DataCache()).open(plan.data);
     const cls = agentClass(plan.agent.class);
-    const existing = folder.readParams();
-    const sameRun = (existing?.comparison as { key?: unknown } | undefined)?.key === plan.key;
-    if (sameRun && existsSync(folder.checkpointDir) && readdirSync(folder.checkpointDir).length > 0) {
+    if (existsSync(dir) && readdirSync(dir).length > 0) {
       try {
-        const loaded = cls.load(folder.checkpointDir);
-        if (loaded.step <= plan.steps && historyComplete(folder, plan, loaded.step)) {
-          agent = loaded;
-          resumedFrom = loaded.step;
-        } else loaded.dispose();
+        const run = readRunFolder(dir);
+        if (identityOf(run.params.data)?.key === plan.key && run.hasCheckpoint) {
+          const loaded = cls.load(run.paths.checkpoint);
+          if (loaded.step <= plan.steps) {
+            agent = loaded;
+            resumedFrom = loaded.step;
+          } else loaded.dispose();
+        }
       } catch {
-        agent = null; // an unreadable checkpoint: start again below
+        agent = null; // damaged: moved aside below
       }
+      if (agent === null) moveAside(dir, 'unusable');
     }
-    if (agent === null) {
-      for (const part of ['checkpoint', 'best']) rmSync(`${dir}/${part}`, { recursive: true, force: true });
-      folder.rewrite('metrics', []);
-      folder.rewrite('evaluations', []);
-      folder.writeParams(runParams(plan, data, engine, new Date().toISOString()));
+    if (agent === null)
       agent = cls.create({
         observationDim: data.observationDim,
         actionDim: data.actionDim,
         seed: plan.seed,
         config: plan.agent.resolvedConfig,
       });
-    }
     const current = agent;
     checkpointStep = current.step;
-    folder.truncateAfter(checkpointStep);
-    status('running', checkpointStep);
-    const earlier = folder.readRows('evaluations').rows;
-    let best = Math.max(-Infinity, ...earlier.map((r) => seenScore(r, data)).filter((v) => !Number.isNaN(v)));
-    let trainedSeconds = folder.readRows('metrics').rows.at(-1)?.seconds ?? 0;
+    const tasks: RecordedTask[] = data.tasks.map((t) => ({
+      name: t.name,
+      split: t.split,
+      ...(t.subset !== undefined ? { subset: t.subset } : {}),
+      metric: primaryMetric(t),
+    }));
+    const identity: RunIdentity = {
+      name: plan.comparison,
+      run: plan.id,
+      key: plan.key,
+      agent: plan.agent.name,
+      agentClass: plan.agent.class,
+      preset: plan.agent.preset ?? null,
+      data: data.name,
+    };
+    const dataInfo = {
+      ...data.description,
+      tasks,
+      evaluation: plan.evaluation,
+      comparison: identity,
+    };
     const remaining = plan.steps - current.step;
-    options.onProgress?.({ id: plan.id, step: current.step, targetSteps: plan.steps, phase: 'training' });
-    if (remaining > 0) {
-      let epochStarted = performance.now();
-      await current.fit(cls.prompted ? data.prompted : data.transitions, {
-        steps: remaining,
-        stepsPerEpoch: plan.logEvery,
-        logEvery: Math.max(1, Math.round(plan.logEvery / 10)),
-        progress: 'off',
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-        onEpoch: async (report) => {
-          const step = report.step;
-          const epochSeconds = (performance.now() - epochStarted) / 1000;
-          training += epochSeconds;
-          trainedSeconds += epochSeconds;
-          folder.appendMetrics({
-            step,
-            epoch: Math.ceil(step / plan.logEvery),
-            seconds: trainedSeconds,
-            ...report.metrics,
-          });
-          if (step % plan.evaluation.every === 0 || step === plan.steps) {
-            options.onProgress?.({ id: plan.id, step, targetSteps: plan.steps, phase: 'evaluating' });
-            const evalStart = performance.now();
-            const row: Record<string, number> = { step, epoch: Math.ceil(step / plan.logEvery) };
-            await evaluateAll(current, data, plan, row);
-            evaluation += (performance.now() - evalStart) / 1000;
-            folder.appendEvaluation(row);
-            const score = seenScore(row, data);
-            if (plan.keepBest && score > best) current.save(folder.bestDir);
-            if (score > best) best = score;
-          }
-          if (step % plan.checkpointEvery === 0 || step === plan.steps) {
-            current.save(folder.checkpointDir);
-            checkpointStep = step;
-            status('running', step);
-            await options.onCheckpoint?.(step);
-          }
-          options.onProgress?.({ id: plan.id, step, targetSteps: plan.steps, phase: 'training' });
-          epochStarted = performance.now();
-        },
+    if (remaining === 0) {
+      // Killed after its last checkpoint but before its final status: nothing left to train.
+      const writer = RunFolderWriter.open(dir, {
+        agent: (current as object).constructor.name,
+        config: (current as unknown as { config: Record<string, unknown> }).config,
+        seed: plan.seed,
+        data: dataInfo,
+        fit: {},
+        engine: null,
+        startStep: current.step,
+        targetSteps: plan.steps,
       });
+      writer.finish('completed', current.step);
+      return outcome('completed', current.step);
     }
-    status('completed', plan.steps);
+
+    // One evaluation pass per epoch end, shared by the per-task, per-metric evaluators.
+    let evaluated: { step: number; values: Record<string, number> } | null = null;
+    let best = Number.NEGATIVE_INFINITY;
+    if (resumedFrom !== null) {
+      for (const row of readRunFolder(dir).evaluations)
+        if (row.step <= resumedFrom) best = Math.max(best, seenScore(row.values, tasks));
+    }
+    const evaluate = async (step: number): Promise<Record<string, number>> => {
+      if (evaluated?.step === step) return evaluated.values;
+      options.onProgress?.({ id: plan.id, step, targetSteps: plan.steps, phase: 'evaluating' });
+      const evalStarted = performance.now();
+      const values: Record<string, number> = {};
+      for (const task of data.tasks) {
+        const policy = await current.policy(task.context);
+        const result = await evaluatePolicy({ batched: (o: Float32Array) => policy.actBatch(o) }, task.makeEnv, {
+          episodes: plan.evaluation.episodes,
+          seed: plan.evaluation.seed + plan.seed,
+          vectorized: true,
+          numEnvs: Math.min(plan.evaluation.episodes, 16),
+          ...(task.referenceScore !== null ? { referenceScore: task.referenceScore } : {}),
+          ...(plan.evaluation.maxEpisodeSteps !== undefined
+            ? { maxEpisodeSteps: plan.evaluation.maxEpisodeSteps }
+            : {}),
+        });
+        values[`${task.name}/return`] = result.meanReturn;
+        if (task.hasSuccess) values[`${task.name}/success`] = result.successRate ?? 0;
+        if (task.referenceScore !== null) values[`${task.name}/normalized`] = result.normalizedScore ?? NaN;
+      }
+      evaluationSeconds += (performance.now() - evalStarted) / 1000;
+      const score = seenScore(Object.fromEntries(Object.entries(values).map(([k, v]) => [`eval/${k}`, v])), tasks);
+      if (score > best) {
+        best = score;
+        if (plan.keepBest) current.save(join(dir, 'best'));
+      }
+      evaluated = { step, values };
+      return values;
+    };
+    const evaluators: Record<string, (a: ComparableAgent) => Promise<number>> = {};
+    for (const task of data.tasks)
+      for (const metric of taskMetrics(task))
+        evaluators[`${task.name}/${metric}`] = async (a) => (await evaluate(a.step))[`${task.name}/${metric}`];
+
+    const progressLogger = {
+      metrics: (row: LogRow) =>
+        options.onProgress?.({ id: plan.id, step: row.step, targetSteps: plan.steps, phase: 'training' }),
+      evaluation: () => {},
+    };
+    await current.fit(cls.prompted ? data.prompted : data.transitions, {
+      steps: remaining,
+      stepsPerEpoch: plan.evaluation.every,
+      logEvery: plan.logEvery,
+      progress: 'off',
+      evaluators: evaluators,
+      checkpoint: { dir: join(dir, 'checkpoint'), every: plan.checkpointEvery / plan.evaluation.every },
+      logDir: dir,
+      dataInfo,
+      loggers: [progressLogger],
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      onEpoch: async (report) => {
+        if (report.step % plan.checkpointEvery === 0 || report.step === plan.steps) {
+          checkpointStep = report.step;
+          await options.onCheckpoint?.(report.step);
+        }
+      },
+    });
     return outcome('completed', plan.steps);
   } catch (error) {
-    if (options.signal?.aborted === true) {
-      status('stopped', checkpointStep);
-      return outcome('stopped', checkpointStep);
-    }
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    status('failed', checkpointStep, message);
-    return outcome('failed', checkpointStep, message);
+    if (options.signal?.aborted === true) return outcome('stopped', checkpointStep);
+    return outcome(
+      'failed',
+      checkpointStep,
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    );
   } finally {
     agent?.dispose();
   }

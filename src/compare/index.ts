@@ -40,6 +40,7 @@ export {
   type Aggregation,
   type ComparisonFile,
   type Curve,
+  type EvaluationRow,
   type Estimate,
   type RunRecord,
   type SummaryRow,
@@ -56,17 +57,10 @@ export {
   type LinePoint,
 } from './charts.js';
 export { DataCache, openDataSource, type EvalTask, type OpenedData } from './data-sources.js';
-export {
-  executeRun,
-  primaryMetric,
-  seenScore,
-  type ExecuteRunOptions,
-  type RunOutcome,
-  type RunProgress,
-} from './execute-run.js';
+export { executeRun, type ExecuteRunOptions, type RunOutcome, type RunProgress } from './execute-run.js';
+export { identityOf, primaryMetric, seenScore, type RecordedTask, type RunIdentity } from './run-identity.js';
 export { GridProgress, type GridProgressOptions } from './grid-progress.js';
 export { canonicalJson, planRuns, runKey, type RunPlan } from './plan.js';
-export { gitCommit, libraryInfo, LIBRARY_ROOT } from './provenance.js';
 export {
   BUNDLE_TTL_SECONDS,
   bundleKey,
@@ -80,17 +74,6 @@ export {
 export { runQueueWorker, type QueueWorkerOptions, type QueueWorkerSummary } from './queue-worker.js';
 export { verdicts, writeReport, type ComparisonReport, type ReportOptions, type Verdict } from './report.js';
 export { expectedEvaluationSteps, expectedRowSteps, inspectRun, moveAside, type RunInspection } from './run-check.js';
-export {
-  RUN_FOLDER_FORMAT,
-  RUN_FOLDER_VERSION,
-  RunFolder,
-  type RowFile,
-  type RowsRead,
-  type RunParams,
-  type RunRow,
-  type RunState,
-  type RunStatus,
-} from './run-folder.js';
 export { RunPool, type RunPoolOptions } from './run-pool.js';
 export {
   prepareComparison,

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import {
   aggregateRuns,
+  partitions,
   readRuns,
   type Aggregation,
   type Curve,
@@ -22,7 +23,7 @@ import {
   type SummaryRow,
 } from './aggregate.js';
 import { groupedBarChart, lineChart } from './charts.js';
-import { RunFolder } from './run-folder.js';
+import { readRunFolder } from '../core/run/reader.js';
 import type { BootstrapOptions } from './stats.js';
 
 /** One pairwise verdict on a split's primary metric at the end of training (IQM and its interval). */
@@ -129,14 +130,12 @@ export function verdicts(aggregation: Aggregation): Verdict[] {
   const out: Verdict[] = [];
   const targets = [
     ...aggregation.data.flatMap((d) =>
-      (['seen', 'unseen'] as const)
-        .filter((split) => d.tasks.some((t) => t.split === split))
-        .map((split) => ({
-          data: d.name,
-          split,
-          metric: d.tasks.find((t) => t.split === split)!.metric,
-          scope: 'split',
-        })),
+      partitions(d.tasks).map((part) => ({
+        data: d.name,
+        split: part.name,
+        metric: part.tasks[0].metric,
+        scope: part.scope,
+      })),
     ),
     ...unique(aggregation.summary.filter((r) => r.scope === 'group').map((r) => `${r.data}\u0000${r.name}`)).map(
       (k) => {
@@ -163,7 +162,12 @@ export function verdicts(aggregation: Aggregation): Verdict[] {
         const rb = row(agents[j]);
         if (ra === undefined || rb === undefined) continue;
         const higher = ra.iqmCi[0] > rb.iqmCi[1] ? agents[i] : rb.iqmCi[0] > ra.iqmCi[1] ? agents[j] : 'none';
-        const where = t.scope === 'split' ? `${t.data}, ${t.split} tasks` : `${t.data} (${t.split})`;
+        const where =
+          t.scope === 'split'
+            ? `${t.data}, ${t.split} tasks`
+            : t.scope === 'subset'
+              ? `${t.data}, ${t.split}`
+              : `${t.data} (${t.split})`;
         const label = METRIC_LABEL[t.metric] ?? t.metric;
         const pct = Math.round(aggregation.bootstrap.confidence * 100);
         const line = `${where}, ${label}, IQM at the end of training [${pct}% CI]: ${agents[i]} ${iqmCi(ra, t.metric)} vs ${agents[j]} ${iqmCi(rb, t.metric)}: ${
@@ -184,11 +188,15 @@ function unique<T>(values: readonly T[]): T[] {
 function runFacts(dir: string, runs: readonly RunRecord[]): string[] {
   const first = runs.find((r) => r.state === 'completed') ?? runs[0];
   if (first === undefined) return [];
-  const params = new RunFolder(join(dir, 'runs', first.id)).readParams();
-  if (params === null) return [];
-  const engine = params.engine;
+  let params;
+  try {
+    params = readRunFolder(join(dir, 'runs', first.id)).params;
+  } catch {
+    return [];
+  }
+  const engine = (params.engine ?? {}) as { backend?: string; tfjsVersion?: string; kernels?: string };
   return [
-    `Library ${params.library.name} ${params.library.version}, commit ${params.commit ?? 'unknown'}; engine ${engine?.backend ?? '?'} (tfjs ${engine?.tfjsVersion ?? '?'}, kernels ${engine?.kernels ?? '?'}).`,
+    `Library ${params.library.name} ${params.library.version}, commit ${params.commit ?? 'unknown'}; engine ${engine.backend ?? '?'} (tfjs ${engine.tfjsVersion ?? '?'}, kernels ${engine.kernels ?? '?'}).`,
   ];
 }
 
@@ -241,18 +249,19 @@ export function writeReport(dir: string, options: ReportOptions = {}): Compariso
 
   for (const d of aggregation.data) {
     md.push(`## ${d.name}`, '');
-    const splits = (['seen', 'unseen'] as const).filter((s) => d.tasks.some((t) => t.split === s));
+    const parts = partitions(d.tasks);
+    const splits = parts.filter((p) => p.scope === 'split').map((p) => p.name);
     const metrics = unique(d.tasks.flatMap((t) => [t.metric, 'return']));
     for (const metric of metrics)
       for (const which of ['final', 'best'] as const) {
         const rows = aggregation.agents.flatMap((agent) => {
-          const cells = splits.map((split) =>
+          const cells = parts.map((part) =>
             aggregation.summary.find(
               (r) =>
                 r.data === d.name &&
                 r.agent === agent &&
-                r.scope === 'split' &&
-                r.name === split &&
+                r.scope === part.scope &&
+                r.name === part.name &&
                 r.metric === metric &&
                 r.which === which,
             ),
@@ -271,7 +280,10 @@ export function writeReport(dir: string, options: ReportOptions = {}): Compariso
         md.push(
           `### ${METRIC_LABEL[metric] ?? metric}, ${which === 'final' ? 'at the end of training' : "at each run's best evaluation (chosen by the seen tasks' score)"}`,
           '',
-          ...table(['agent', 'seeds', ...splits.flatMap((s) => [`${s}: mean ± std`, `${s}: IQM [${pct}% CI]`])], rows),
+          ...table(
+            ['agent', 'seeds', ...parts.flatMap((p) => [`${p.name}: mean ± std`, `${p.name}: IQM [${pct}% CI]`])],
+            rows,
+          ),
           '',
         );
       }
@@ -306,23 +318,23 @@ export function writeReport(dir: string, options: ReportOptions = {}): Compariso
     const barAgents = aggregation.agents.filter((agent) =>
       aggregation.summary.some((r) => r.data === d.name && r.agent === agent && r.scope === 'split'),
     );
-    if (barAgents.length > 0 && splits.length > 0) {
+    if (barAgents.length > 0 && parts.length > 0) {
       const fileName = `bars-${slug(d.name)}.svg`;
       writeFileAtomic(
         join(reportDir, fileName),
         groupedBarChart({
           title: `${d.name}: ${METRIC_LABEL[primary] ?? primary} at the end of training`,
           yLabel: `${METRIC_LABEL[primary] ?? primary}, IQM`,
-          groups: splits.map((s) => `${s} tasks`),
+          groups: parts.map((p) => (p.scope === 'split' ? `${p.name} tasks` : p.name)),
           series: barAgents.map((agent) => ({
             name: agent,
-            bars: splits.map((split) => {
+            bars: parts.map((part) => {
               const r = aggregation.summary.find(
                 (x) =>
                   x.data === d.name &&
                   x.agent === agent &&
-                  x.scope === 'split' &&
-                  x.name === split &&
+                  x.scope === part.scope &&
+                  x.name === part.name &&
                   x.metric === primary &&
                   x.which === 'final',
               );
@@ -345,7 +357,7 @@ export function writeReport(dir: string, options: ReportOptions = {}): Compariso
     }
     const taskRows = d.tasks.map((t) => [
       t.name,
-      t.split,
+      t.subset !== undefined ? `${t.split} (${t.subset})` : t.split,
       ...aggregation.agents.map((agent) => {
         const r = aggregation.summary.find(
           (x) =>

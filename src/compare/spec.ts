@@ -128,9 +128,9 @@ export interface ComparisonSpec {
   readonly seeds: readonly number[];
   /** Gradient steps per run. */
   readonly steps: number;
-  /** Steps per metrics row (a multiple of it is where checkpoints and evaluations fall). */
+  /** Steps between metrics rows (rows also close every evaluation interval). */
   readonly logEvery: number;
-  /** Steps between checkpoints (a multiple of `logEvery`). */
+  /** Steps between checkpoints (a multiple of `evaluation.every`). */
   readonly checkpointEvery: number;
   /** Evaluation schedule. */
   readonly evaluation: EvaluationSpec;
@@ -281,7 +281,10 @@ const dataSchema: Schema<DataInput> = tagged<DataInput>(
       {
         kind: { schema: constant('suite', 'A built-in multi-task suite with a seen/unseen split.'), required: true },
         name: dataName,
-        suite: { schema: string({ enum: ['pointmass-reach'], description: 'The built-in suite.' }), required: true },
+        suite: {
+          schema: string({ enum: ['pointmass-reach', 'pointmass-landmarks'], description: 'The built-in suite.' }),
+          required: true,
+        },
         seed: {
           schema: number({ integer: true, minimum: 0, description: "Seed of the suite's data and prompts." }),
           default: 0,
@@ -387,10 +390,12 @@ export function comparisonSpecSchema(): Schema<SpecInput> {
       },
       steps: { schema: steps('Gradient steps per run.'), required: true },
       logEvery: {
-        schema: steps('Steps per metrics row (default: min(1000, evaluation.every), adjusted to divide it).'),
+        schema: steps('Steps between metrics rows (default: min(1000, evaluation.every)).'),
       },
       checkpointEvery: {
-        schema: steps('Steps between resumable checkpoints, a multiple of logEvery (default: evaluation.every).'),
+        schema: steps(
+          'Steps between resumable checkpoints, a multiple of evaluation.every (default: evaluation.every).',
+        ),
       },
       evaluation: {
         schema: object(
@@ -465,11 +470,6 @@ function defaultDataName(d: DataInput): string {
   }
 }
 
-function largestDivisorAtMost(n: number, limit: number): number {
-  for (let d = Math.max(1, Math.min(n, limit)); d > 1; d--) if (n % d === 0) return d;
-  return 1;
-}
-
 const VALIDATED = new WeakSet<object>();
 
 /** True for a spec returned by {@link parseComparisonSpec} (validated, defaults filled in). */
@@ -539,10 +539,14 @@ export function parseComparisonSpec(input: unknown, options: ParseSpecOptions = 
     else firstIndex.set(a.name, i);
   });
 
-  const data: DataSpec[] = raw.data.map((d) => {
+  const data: DataSpec[] = raw.data.map((d, i) => {
     const name = d.name ?? defaultDataName(d);
     switch (d.kind) {
       case 'suite':
+        if (d.suite === 'pointmass-landmarks' && d.split !== 'default')
+          errors.push(
+            `data[${i}].split: pointmass-landmarks has a fixed split (its seen and unseen groups); leave "split" out`,
+          );
         return { ...d, name };
       case 'd4rl':
         return { ...d, name, path: isAbsolute(d.path) ? d.path : resolve(baseDir, d.path) };
@@ -564,12 +568,12 @@ export function parseComparisonSpec(input: unknown, options: ParseSpecOptions = 
 
   const every = raw.evaluation.every ?? raw.steps;
   if (every > raw.steps) errors.push(`evaluation.every: expected at most steps (${raw.steps}), got ${every}`);
-  const logEvery = raw.logEvery ?? largestDivisorAtMost(every, 1000);
-  if (every % logEvery !== 0)
-    errors.push(`logEvery: expected a divisor of evaluation.every (${every}), got ${logEvery}`);
+  const logEvery = raw.logEvery ?? Math.min(1000, every);
   const checkpointEvery = raw.checkpointEvery ?? every;
-  if (checkpointEvery % logEvery !== 0)
-    errors.push(`checkpointEvery: expected a multiple of logEvery (${logEvery}), got ${checkpointEvery}`);
+  if (checkpointEvery % every !== 0)
+    errors.push(
+      `checkpointEvery: expected a multiple of evaluation.every (${every}; checkpoints fall after evaluations), got ${checkpointEvery}`,
+    );
 
   if (errors.length > 0)
     throw new ConfigError(

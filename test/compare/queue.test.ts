@@ -87,7 +87,7 @@ describeWithRedis('queue mode (BullMQ on Redis)', () => {
       agents: [SMALL_SPEC.agents[0]],
       data: [SMALL_SPEC.data[0]],
       steps: 60,
-      evaluation: { every: 30, episodes: 2 },
+      evaluation: { every: 10, episodes: 2 },
     };
     const local = await runComparison(spec, { outDir: tempDir('llmdpd-k-local-'), threads: 0, progress: 'off' });
     const plans = planRuns(parseComparisonSpec(spec));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { aggregateRuns, readRuns } from '../../src/compare/aggregate.js';
 import { groupedBarChart, lineChart } from '../../src/compare/charts.js';
 import { writeReport } from '../../src/compare/report.js';
-import { RUN_FOLDER_FORMAT, RunFolder } from '../../src/compare/run-folder.js';
+import { RunFolderWriter } from '../../src/core/run/writer.js';
 import { aggregateIqm, aggregateMean, stratifiedBootstrapCi } from '../../src/compare/stats.js';
 
 interface FakeRun {
@@ -42,39 +42,28 @@ function writeComparison(dir: string, runs: FakeRun[], agents: string[], data: s
     }),
   );
   runs.forEach((r, i) => {
-    const folder = new RunFolder(join(dir, 'runs', planned[i].id));
     const steps = Object.keys(r.scores).map(Number);
     const last = Math.max(...steps);
-    folder.writeParams({
-      format: RUN_FOLDER_FORMAT,
-      version: 1,
-      agent: r.agent,
+    const writer = RunFolderWriter.open(join(dir, 'runs', planned[i].id), {
+      agent: `${r.agent}Agent`,
       config: {},
       seed: r.seed,
-      data: { name: r.data },
-      fit: { steps: last },
-      library: { name: 'llmdpd', version: '0.0.0' },
-      commit: null,
+      data: { name: r.data, tasks: r.tasks, comparison: { key: 'k', agent: r.agent, data: r.data } },
+      fit: {},
       engine: null,
-      createdAt: 'now',
-      comparison: { key: 'k', dataName: r.data, tasks: r.tasks },
+      startStep: 0,
+      targetSteps: last,
     });
     for (const step of steps) {
-      const row: Record<string, number> = { step, epoch: step };
+      const values: Record<string, number> = {};
       r.tasks.forEach((t, j) => {
-        row[`eval/${t.name}/${t.metric}`] = r.scores[step][j];
-        if (t.metric !== 'return') row[`eval/${t.name}/return`] = r.scores[step][j] * 100 - 50;
+        values[`eval/${t.name}/${t.metric}`] = r.scores[step][j];
+        if (t.metric !== 'return') values[`eval/${t.name}/return`] = r.scores[step][j] * 100 - 50;
       });
-      folder.appendEvaluation(row);
+      writer.evaluation({ step, epoch: step, seconds: step, values });
     }
-    folder.appendMetrics({ step: last, epoch: last, seconds: 12.5 });
-    folder.writeStatus({
-      state: r.state ?? 'completed',
-      step: last,
-      targetSteps: last,
-      startedAt: 'a',
-      updatedAt: 'b',
-    });
+    writer.metrics({ step: last, epoch: last, seconds: 12.5, values: {} });
+    writer.finish(r.state ?? 'completed', last);
   });
 }
 

@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runComparison, type ComparisonResult } from '../../src/compare/runner.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { loadMujocoRuntime } from '../../src/envs/index.js';
+import { collectDataset } from '../../src/eval/index.js';
 import { numbers, SMALL_SPEC, tempDir, TS_EXEC_ARGV } from './support/grid.js';
 
 // 8 runs on 2 worker threads, then re-runs: about 30-60 s on 2 loaded cores, most of it the
@@ -45,13 +47,18 @@ describe('local comparison runs', () => {
     expect(params).toMatchObject({
       format: 'llmdpd-run',
       version: 1,
-      agent: 'LLMDPD',
+      agent: 'LLMDPDAgent',
       seed: 1,
+      data: {
+        kind: 'suite',
+        name: 'reach-a',
+        comparison: { agent: 'LLMDPD', data: 'reach-a', key: baseline.runs[2].plan.key },
+      },
       library: { name: 'llmdpd' },
     });
     expect(String(params.commit)).toMatch(/^[0-9a-f]{40}$|^null$/);
     expect(readFileSync(join(run, 'evaluations.csv'), 'utf8').split('\n')[0]).toBe(
-      'step,epoch,eval/reach-north-near/return,eval/reach-north-near/success,eval/reach-south-near/return,eval/reach-south-near/success',
+      'step,epoch,seconds,eval/reach-north-near/success,eval/reach-north-near/return,eval/reach-south-near/success,eval/reach-south-near/return',
     );
   });
 
@@ -80,7 +87,7 @@ describe('local comparison runs', () => {
       ['DiffusionQL__reach-b__s0', 'restart', 'completed', null],
     ]);
     expect(redone[0].before.reason).toMatch(/^marked completed but metrics.jsonl has rows at steps \[5, 10\]/);
-    expect(redone[1].before.reason).toMatch(/evaluations.jsonl ends with a partial line/);
+    expect(redone[1].before.reason).toMatch(/The last line of evaluations.jsonl \(line 2\) was cut off/);
     expect(redone[0].movedTo).toMatch(/LLMDPD__reach-a__s1\.corrupt-/);
     expect(readFileSync(join(redone[0].movedTo!, 'metrics.jsonl'), 'utf8').split('\n')).toHaveLength(3);
     expect(numbers(result.report!.summary)).toBe(numbers(baseline.report!.summary));
@@ -126,6 +133,51 @@ describe('local comparison runs', () => {
         });
     expect(rows(dir).map((r) => r.step)).toEqual([5, 10, 15, 20]);
     expect(rows(dir)).toEqual(rows(outDir));
+  });
+
+  test('other data sources: the landmark suite (with its unseen subsets) and a D4RL file (normalised scores)', async () => {
+    const dir = tempDir('llmdpd-compare-sources-');
+    await loadMujocoRuntime();
+    const hopper = join(dir, 'hopper_random-v2.hdf5');
+    await collectDataset('Hopper-v4', () => new Float32Array([0.1, -0.2, 0.3]), {
+      episodes: 3,
+      seed: 0,
+      maxEpisodeSteps: 40,
+      d4rlPath: hopper,
+    });
+    const result = await runComparison(
+      {
+        name: 'sources',
+        agents: [{ class: 'LLMDPD', preset: 'tiny' }],
+        data: [
+          { kind: 'suite', suite: 'pointmass-landmarks', transitionsPerTask: 100 },
+          { kind: 'd4rl', path: hopper, datasetId: 'hopper-random-v2' },
+        ],
+        seeds: [0],
+        steps: 10,
+        evaluation: { episodes: 1, maxEpisodeSteps: 30 },
+        bootstrap: { reps: 200 },
+      },
+      { outDir: dir, threads: 0, progress: 'off' },
+    );
+    expect(result.runs.map((r) => r.outcome?.state)).toEqual(['completed', 'completed']);
+    const rows = result.report!.summary.filter((r) => r.which === 'final' && r.scope !== 'task');
+    expect(
+      rows
+        .filter((r) => r.data === 'pointmass-landmarks' && r.metric === 'success')
+        .map((r) => [r.scope, r.name, r.tasks]),
+    ).toEqual([
+      ['split', 'seen', 12],
+      ['split', 'unseen', 24],
+      ['subset', 'unseen-combination', 12],
+      ['subset', 'unseen-paraphrase', 12],
+    ]);
+    const d4rl = rows.find((r) => r.data === 'hopper-random-v2' && r.metric === 'normalized')!;
+    expect(d4rl.tasks).toBe(1);
+    expect(Number.isFinite(d4rl.mean)).toBe(true);
+    const md = readFileSync(join(dir, 'report', 'report.md'), 'utf8');
+    expect(md).toContain('unseen-paraphrase: IQM');
+    expect(md).toContain('### normalised score, at the end of training');
   });
 
   test('running from sources without a loader for threads is refused with what to do', async () => {

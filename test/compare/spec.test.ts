@@ -47,8 +47,8 @@ describe('comparison spec validation', () => {
     });
   });
 
-  test('logEvery defaults to the largest divisor of evaluation.every up to 1000', () => {
-    expect(parseComparisonSpec({ ...minimal(), steps: 9000, evaluation: { every: 4500 } }).logEvery).toBe(900);
+  test('logEvery defaults to min(1000, evaluation.every)', () => {
+    expect(parseComparisonSpec({ ...minimal(), steps: 9000, evaluation: { every: 4500 } }).logEvery).toBe(1000);
     expect(parseComparisonSpec({ ...minimal(), steps: 300, evaluation: { every: 150 } }).logEvery).toBe(150);
   });
 
@@ -112,13 +112,15 @@ describe('comparison spec validation', () => {
     ).toEqual([
       'data[1].name: "pointmass-reach" is already the name of data[0]; give each data source a unique "name"',
     ]);
-    expect(problems({ ...minimal(), logEvery: 300, checkpointEvery: 500, evaluation: { every: 600 } })).toEqual([
-      'checkpointEvery: expected a multiple of logEvery (300), got 500',
+    expect(problems({ ...minimal(), checkpointEvery: 500, evaluation: { every: 200 } })).toEqual([
+      'checkpointEvery: expected a multiple of evaluation.every (200; checkpoints fall after evaluations), got 500',
     ]);
-    expect(problems({ ...minimal(), logEvery: 400, evaluation: { every: 600 } })).toEqual([
-      'logEvery: expected a divisor of evaluation.every (600), got 400',
-      'checkpointEvery: expected a multiple of logEvery (400), got 600',
-    ]);
+    expect(
+      problems({
+        ...minimal(),
+        data: [{ kind: 'suite', suite: 'pointmass-landmarks', split: { seen: ['a'], unseen: ['b'] } }],
+      }),
+    ).toEqual(['data[0].split: pointmass-landmarks has a fixed split (its seen and unseen groups); leave "split" out']);
     expect(problems({ ...minimal(), evaluation: { every: 2000 } })).toEqual([
       'evaluation.every: expected at most steps (1000), got 2000',
     ]);
