@@ -104,9 +104,13 @@ export interface Curve {
   readonly agent: string;
   /** Points: step, mean over seeds and tasks, and the stratified-bootstrap interval of the mean. */
   readonly points: readonly {
+    /** Gradient steps. */
     readonly step: number;
+    /** Mean over seeds and tasks. */
     readonly mean: number;
+    /** Lower end of the interval. */
     readonly low: number;
+    /** Upper end of the interval. */
     readonly high: number;
   }[];
 }
@@ -118,13 +122,24 @@ export interface Aggregation {
   /** Agents in spec order. */
   readonly agents: readonly string[];
   /** Data sources in spec order, with their tasks. */
-  readonly data: readonly { readonly name: string; readonly tasks: readonly TaskInfo[] }[];
+  readonly data: readonly {
+    /** Data source name. */
+    readonly name: string;
+    /** Its evaluated tasks. */
+    readonly tasks: readonly TaskInfo[];
+  }[];
   /** Summary rows. */
   readonly summary: readonly SummaryRow[];
   /** Learning curves. */
   readonly curves: readonly Curve[];
   /** The bootstrap settings used. */
   readonly bootstrap: Required<BootstrapOptions>;
+}
+
+/** An agent or data source of `comparison.json`, by name. */
+export interface NamedEntry {
+  /** Its name. */
+  readonly name: string;
 }
 
 /** What `comparison.json` holds (written by the runner). */
@@ -135,19 +150,30 @@ export interface ComparisonFile {
   readonly version: number;
   /** The validated spec. */
   readonly spec: {
+    /** The comparison's name. */
     readonly name: string;
+    /** Its description. */
     readonly description?: string;
-    readonly agents: readonly { readonly name: string }[];
-    readonly data: readonly { readonly name: string }[];
+    /** Its agents, in order. */
+    readonly agents: readonly NamedEntry[];
+    /** Its data sources, in order. */
+    readonly data: readonly NamedEntry[];
+    /** Its bootstrap settings. */
     readonly bootstrap: Required<BootstrapOptions>;
+    /** The other spec fields. */
     readonly [key: string]: unknown;
   };
   /** The planned runs. */
   readonly runs: readonly {
+    /** Folder name. */
     readonly id: string;
+    /** Identity hash. */
     readonly key: string;
+    /** Agent name. */
     readonly agent: string;
+    /** Data source name. */
     readonly data: string;
+    /** Seed. */
     readonly seed: number;
   }[];
 }
@@ -165,7 +191,10 @@ export function readComparisonFile(dir: string): ComparisonFile | null {
 }
 
 /** An evaluation row flattened: `step` plus the `eval/<task>/<metric>` values. */
-export type EvaluationRow = Readonly<Record<string, number>> & { readonly step: number };
+export type EvaluationRow = Readonly<Record<string, number>> & {
+  /** The agent's total gradient steps at the evaluation. */
+  readonly step: number;
+};
 
 function tasksFromRows(rows: readonly EvaluationRow[]): TaskInfo[] {
   const names = new Map<string, Set<string>>();
@@ -243,8 +272,16 @@ export function readRun(dir: string, id: string, expected?: { agent: string; dat
   };
 }
 
+/** What {@link readRuns} returns. */
+export interface ComparisonRuns {
+  /** The runs read. */
+  readonly runs: RunRecord[];
+  /** `comparison.json`, or null. */
+  readonly file: ComparisonFile | null;
+}
+
 /** Reads every run of the comparison in `dir` (planned runs from `comparison.json`, else every folder under `runs/`). */
-export function readRuns(dir: string): { runs: RunRecord[]; file: ComparisonFile | null } {
+export function readRuns(dir: string): ComparisonRuns {
   const file = readComparisonFile(dir);
   const runsDir = join(dir, 'runs');
   if (file !== null)

@@ -19,6 +19,14 @@ export interface Bar {
   readonly high?: number;
 }
 
+/** One legend entry of a bar chart: a name and one bar per group. */
+export interface BarSeries {
+  /** Legend entry. */
+  readonly name: string;
+  /** One bar per group. */
+  readonly bars: readonly Bar[];
+}
+
 /** Data of {@link groupedBarChart}. */
 export interface GroupedBars {
   /** Chart title. */
@@ -28,7 +36,7 @@ export interface GroupedBars {
   /** Group labels along the x axis (e.g. "seen tasks", "unseen tasks"). */
   readonly groups: readonly string[];
   /** One series per legend entry (e.g. each agent), each with one bar per group. */
-  readonly series: readonly { readonly name: string; readonly bars: readonly Bar[] }[];
+  readonly series: readonly BarSeries[];
   /** Top of the y axis. @defaultValue the largest value plus error, rounded up */
   readonly yMax?: number;
   /** A note under the plot (e.g. what the intervals are). */
@@ -47,6 +55,14 @@ export interface LinePoint {
   readonly high?: number;
 }
 
+/** One line of a line chart. */
+export interface LineSeries {
+  /** Legend entry. */
+  readonly name: string;
+  /** The points, in x order. */
+  readonly points: readonly LinePoint[];
+}
+
 /** Data of {@link lineChart}. */
 export interface LineChartData {
   /** Chart title. */
@@ -56,7 +72,7 @@ export interface LineChartData {
   /** Y-axis label. */
   readonly yLabel: string;
   /** One line per legend entry. */
-  readonly series: readonly { readonly name: string; readonly points: readonly LinePoint[] }[];
+  readonly series: readonly LineSeries[];
   /** Bottom of the y axis. @defaultValue the smallest value (0 when all values are >= 0) */
   readonly yMin?: number;
   /** Top of the y axis. @defaultValue the largest value, rounded up */

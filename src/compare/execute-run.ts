@@ -39,6 +39,16 @@ export interface RunProgress {
   readonly phase: 'loading' | 'training' | 'evaluating';
 }
 
+/** Where a run's wall time went. */
+export interface RunSeconds {
+  /** All of it. */
+  readonly total: number;
+  /** Training (and data loading). */
+  readonly training: number;
+  /** Evaluation. */
+  readonly evaluation: number;
+}
+
 /** How a run ended. */
 export interface RunOutcome {
   /** The run. */
@@ -50,7 +60,7 @@ export interface RunOutcome {
   /** The step it resumed from, or null for a fresh start. */
   readonly resumedFrom: number | null;
   /** Wall time of this execution: all of it, and the part spent evaluating. */
-  readonly seconds: { readonly total: number; readonly training: number; readonly evaluation: number };
+  readonly seconds: RunSeconds;
   /** The worker thread that executed it (`threadId` of `node:worker_threads`; 0 for the main thread). */
   readonly threadId: number;
   /** What went wrong (failed runs). */

@@ -9,10 +9,20 @@
 import { formatDuration, type ProgressStream } from '../core/progress.js';
 import type { RunOutcome, RunProgress } from './execute-run.js';
 
+/** A run of the grid as the display starts. */
+export interface GridRun {
+  /** Run id. */
+  readonly id: string;
+  /** Steps the run takes. */
+  readonly targetSteps: number;
+  /** Steps done before this session (finished or resumable runs). */
+  readonly doneSteps: number;
+}
+
 /** Options of {@link GridProgress}. */
 export interface GridProgressOptions {
   /** Every run of the grid with its target steps and the steps already done before this session. */
-  readonly runs: readonly { readonly id: string; readonly targetSteps: number; readonly doneSteps: number }[];
+  readonly runs: readonly GridRun[];
   /** `'auto'` (bar on a TTY, lines otherwise), `'bar'`, `'lines'` or `'off'`. @defaultValue `'auto'` */
   readonly mode?: 'auto' | 'bar' | 'lines' | 'off';
   /** Output. @defaultValue `process.stderr` */

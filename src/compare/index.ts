@@ -33,12 +33,16 @@ export {
 } from './agent-registry.js';
 export {
   aggregateRuns,
+  partitions,
   readComparisonFile,
   readRun,
   readRuns,
   type AggregateOptions,
   type Aggregation,
+  type NamedEntry,
+  type TaskPartition,
   type ComparisonFile,
+  type ComparisonRuns,
   type Curve,
   type EvaluationRow,
   type Estimate,
@@ -52,14 +56,22 @@ export {
   groupedBarChart,
   lineChart,
   type Bar,
+  type BarSeries,
   type GroupedBars,
+  type LineSeries,
   type LineChartData,
   type LinePoint,
 } from './charts.js';
 export { DataCache, openDataSource, type EvalTask, type OpenedData } from './data-sources.js';
-export { executeRun, type ExecuteRunOptions, type RunOutcome, type RunProgress } from './execute-run.js';
+export {
+  executeRun,
+  type ExecuteRunOptions,
+  type RunOutcome,
+  type RunProgress,
+  type RunSeconds,
+} from './execute-run.js';
 export { identityOf, primaryMetric, seenScore, type RecordedTask, type RunIdentity } from './run-identity.js';
-export { GridProgress, type GridProgressOptions } from './grid-progress.js';
+export { GridProgress, type GridProgressOptions, type GridRun } from './grid-progress.js';
 export { canonicalJson, planRuns, runKey, type RunPlan } from './plan.js';
 export {
   BUNDLE_TTL_SECONDS,
@@ -80,9 +92,12 @@ export {
   runComparison,
   type CompareOptions,
   type ComparisonResult,
+  type PreparedComparison,
   type RunExecutor,
+  type RunFound,
   type RunRecordOfComparison,
 } from './runner.js';
+export type { JsonSchema } from './schema.js';
 export {
   COMPARISON_SCHEMA_ID,
   comparisonJsonSchema,
@@ -98,6 +113,7 @@ export {
   type MinariDataSpec,
   type ParseSpecOptions,
   type SuiteDataSpec,
+  type TaskSplit,
 } from './spec.js';
 export {
   aggregateIqm,

@@ -56,16 +56,27 @@ export interface ComparisonReport {
   readonly counts: Readonly<Record<string, number>>;
   /** Per run: state, final and best evaluations. */
   readonly runs: readonly {
+    /** Folder name. */
     readonly id: string;
+    /** Agent name. */
     readonly agent: string;
+    /** Data source name. */
     readonly data: string;
+    /** Seed. */
     readonly seed: number;
+    /** State (`completed`, `failed`, `missing`, ...). */
     readonly state: string;
+    /** Steps done. */
     readonly step: number;
+    /** Steps targeted. */
     readonly targetSteps: number;
+    /** Training seconds logged. */
     readonly trainSeconds: number;
+    /** The final evaluation row. */
     readonly final: Readonly<Record<string, number>> | null;
+    /** The best evaluation row. */
     readonly best: Readonly<Record<string, number>> | null;
+    /** Error of a failed run. */
     readonly error?: string;
   }[];
   /** Every aggregate. */

@@ -112,25 +112,37 @@ function writeComparisonFile(outDir: string, spec: ComparisonSpec, plans: readon
   writeFileAtomic(path, content);
 }
 
+/** What was found for one run before a comparison starts. */
+export interface RunFound {
+  /** The inspection. */
+  readonly before: RunInspection;
+  /** Where an unusable folder was moved, if it was. */
+  readonly movedTo?: string;
+}
+
+/** What {@link prepareComparison} returns. */
+export interface PreparedComparison {
+  /** The validated spec. */
+  readonly spec: ComparisonSpec;
+  /** The absolute output folder. */
+  readonly outDir: string;
+  /** The runs. */
+  readonly plans: RunPlan[];
+  /** What was found for each run, by run id. */
+  readonly inspections: Map<string, RunFound>;
+}
+
 /**
  * Prepares the output folder of a comparison: validates the spec, writes `comparison.json`,
  * inspects every run's folder and moves unusable ones aside.
  */
-export function prepareComparison(
-  specInput: unknown,
-  outDirInput: string | undefined,
-): {
-  spec: ComparisonSpec;
-  outDir: string;
-  plans: RunPlan[];
-  inspections: Map<string, { before: RunInspection; movedTo?: string }>;
-} {
+export function prepareComparison(specInput: unknown, outDirInput: string | undefined): PreparedComparison {
   const spec = isComparisonSpec(specInput) ? specInput : parseComparisonSpec(specInput);
   const outDir = resolve(outDirInput ?? join('runs', spec.name));
   mkdirSync(join(outDir, 'runs'), { recursive: true });
   const plans = planRuns(spec);
   writeComparisonFile(outDir, spec, plans);
-  const inspections = new Map<string, { before: RunInspection; movedTo?: string }>();
+  const inspections = new Map<string, RunFound>();
   for (const plan of plans) {
     const dir = join(outDir, 'runs', plan.id);
     const before = inspectRun(plan, dir);

@@ -43,6 +43,14 @@ export interface AgentSpec {
   readonly resolvedConfig: Readonly<Record<string, unknown>>;
 }
 
+/** Seen and unseen task names of a suite. */
+export interface TaskSplit {
+  /** Names of the tasks trained on. */
+  readonly seen: readonly string[];
+  /** Names of the held-out tasks. */
+  readonly unseen: readonly string[];
+}
+
 /** A built-in suite: train on its seen tasks, evaluate on the seen and the unseen ones. */
 export interface SuiteDataSpec {
   /** Kind tag. */
@@ -56,7 +64,7 @@ export interface SuiteDataSpec {
   /** Transitions per seen task (the suite's default when absent). */
   readonly transitionsPerTask?: number;
   /** `'default'`, or lists of task names. */
-  readonly split: 'default' | { readonly seen: readonly string[]; readonly unseen: readonly string[] };
+  readonly split: 'default' | TaskSplit;
 }
 
 /** A D4RL HDF5 file: train on it, evaluate on the env it was collected on. */
