@@ -1,41 +1,13 @@
 /**
  * What the queue coordinator (`llmdpd compare --queue`) and queue workers (`llmdpd worker`)
- * share: loading BullMQ and ioredis (optional peer packages, imported only in queue mode),
- * the job format, idempotent job ids, and the Redis keys of run bundles. Semantics:
+ * share: the job format, idempotent job ids, and the Redis keys of run bundles. Semantics:
  * `docs/compare.md`, "Queue mode".
  *
  * @module
  */
-import type * as BullMQ from 'bullmq';
-import type * as IORedis from 'ioredis';
 import { ConfigError } from '../core/errors.js';
 import type { RunOutcome } from './execute-run.js';
 import type { RunPlan } from './plan.js';
-
-/** The BullMQ and ioredis modules. */
-export interface QueueModules {
-  /** `bullmq`. */
-  readonly bullmq: typeof BullMQ;
-  /** The ioredis client class. */
-  readonly Redis: typeof IORedis.Redis;
-}
-
-/**
- * Imports BullMQ and ioredis.
- * @throws {@link ConfigError} saying what to install when either is missing.
- */
-export async function loadQueueModules(): Promise<QueueModules> {
-  try {
-    const bullmq = await import('bullmq');
-    const ioredis = await import('ioredis');
-    return { bullmq, Redis: ioredis.Redis };
-  } catch (error) {
-    throw new ConfigError(
-      `Queue mode needs the optional packages bullmq (>= 5) and ioredis (>= 5), which could not be loaded (${(error as Error).message}). Install them next to llmdpd: npm install bullmq ioredis`,
-      { cause: error },
-    );
-  }
-}
 
 /**
  * Checks a Redis URL (`redis://HOST:PORT`, `rediss://` for TLS, optional user, password and

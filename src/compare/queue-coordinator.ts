@@ -17,11 +17,11 @@ import type { Redis } from 'ioredis';
 import { packFolder, unpackFolder } from './bundle.js';
 import type { RunOutcome, RunProgress } from './execute-run.js';
 import type { RunPlan } from './plan.js';
+import { loadQueueModules } from './queue-modules.js';
 import {
   bundleKey,
   checkRedisUrl,
   jobIdOf,
-  loadQueueModules,
   type RunJobData,
   type RunJobProgress,
   type RunJobResult,

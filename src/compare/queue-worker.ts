@@ -22,11 +22,11 @@ import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { ConfigError } from '../core/errors.js';
 import { packFolder, unpackFolder } from './bundle.js';
+import { loadQueueModules } from './queue-modules.js';
 import {
   BUNDLE_TTL_SECONDS,
   bundleKey,
   checkRedisUrl,
-  loadQueueModules,
   lockKey,
   type RunJobData,
   type RunJobProgress,
