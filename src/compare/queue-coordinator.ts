@@ -155,7 +155,7 @@ export class QueueExecutor implements RunExecutor {
   async close(): Promise<void> {
     await this.events.close();
     await this.queue.close();
-    this.eventsRedis.disconnect();
-    this.redis.disconnect();
+    // QUIT waits for the server to close the connections, so the process can exit at once.
+    await Promise.all([this.eventsRedis.quit().catch(() => undefined), this.redis.quit().catch(() => undefined)]);
   }
 }

@@ -220,7 +220,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   await worker.close();
   await running.catch(() => undefined);
   await pool.close();
-  redis.disconnect();
+  await redis.quit().catch(() => undefined);
   rmSync(workDir, { recursive: true, force: true });
   return { completed, failed };
 }
