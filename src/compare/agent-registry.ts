@@ -1,28 +1,37 @@
 /**
  * The agent classes a comparison spec can name (`"class": "LLMDPD"`), as a registry of
- * factories keyed by class name. Each entry says how to build the agent for a run, how to load
- * it back from a checkpoint (resuming), which config fields a spec may set (with the rules the
- * spec validator and the published JSON Schema use), its named presets, and whether it trains
- * on prompted multi-task data. A new agent joins comparisons with one
- * {@link registerAgentClass} call.
+ * factories keyed by class name. Each entry says how to build the agent for a run (with the
+ * run's sizes, seed, config and task conditioner), how to load it back from a checkpoint
+ * (resuming), which config fields a spec may set (with the rules the spec validator and the
+ * published JSON Schema use), its named presets, and which task conditioners it takes. A new
+ * agent joins comparisons with one {@link registerAgentClass} call.
  *
  * @module
  */
 import {
+  BC_DEFAULTS,
+  BCAgent,
+  CRITIC_CONDITIONING_OPTIONS,
   DIFFUSION_POLICY_RULES,
+  DIFFUSION_QL_DEFAULTS,
   DiffusionQLAgent,
   LLMDPD_DEFAULTS,
   LLMDPDAgent,
-  DIFFUSION_QL_DEFAULTS,
+  PROMPTS_CONDITIONER_DEFAULTS,
+  resolveBCConfig,
+  resolveDiffusionQLConfig,
   resolveLLMDPDConfig,
+  TASK_ID_CONDITIONER_DEFAULTS,
   type BoundPolicy,
+  type ConditionerKind,
+  type ConditionerOptions,
   type FieldRule,
   type FitOptions,
   type FitReport,
-  type PromptContext,
+  type TaskContext,
 } from '../agents/index.js';
 import { ConfigError, NotFoundError } from '../core/errors.js';
-import type { PromptedTaskSource, TransitionSource } from '../core/types.js';
+import type { TransitionSource } from '../core/types.js';
 import { HashedNgramTextEncoder } from '../encoders/index.js';
 
 /** What a comparison needs from an agent: the `Agent` interface's training, acting and saving. */
@@ -30,16 +39,16 @@ export interface ComparableAgent {
   /** Total gradient steps taken so far (restored by `load`). */
   readonly step: number;
   /** Trains on offline data. */
-  fit(data: TransitionSource | PromptedTaskSource, options: FitOptions<never>): Promise<FitReport>;
-  /** A policy bound to a task's prompts (ignored by single-task agents). */
-  policy(context?: PromptContext): Promise<BoundPolicy>;
+  fit(data: TransitionSource, options: FitOptions<never>): Promise<FitReport>;
+  /** A policy bound to a task's context (prompts, name, features; ignored without a conditioner). */
+  policy(context?: TaskContext): Promise<BoundPolicy>;
   /** Writes a resumable checkpoint to `dir`, atomically. */
   save(dir: string): void;
   /** Frees the agent's tensors. */
   dispose(): void;
 }
 
-/** What {@link AgentClass.create} receives: the spec's config (preset merged in) plus the run's sizes and seed. */
+/** What {@link AgentClass.create} receives. */
 export interface AgentBuildOptions {
   /** Observation width of the run's data. */
   readonly observationDim: number;
@@ -49,6 +58,8 @@ export interface AgentBuildOptions {
   readonly seed: number;
   /** Config fields from the spec (preset first, then the agent's own `config`). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The task conditioner, completed for the run's data (a `task-id` conditioner gets its seen tasks), or undefined for the class's default. */
+  readonly conditioner?: ConditionerOptions;
 }
 
 /** One registered agent class. */
@@ -57,12 +68,6 @@ export interface AgentClass {
   readonly name: string;
   /** One line for editors and `--help`. */
   readonly description: string;
-  /**
-   * True when the agent trains on prompted multi-task data (text and trajectory prompts per
-   * task) and acts with a task's prompts; false for single-task agents, which get plain
-   * transitions and act without prompts.
-   */
-  readonly prompted: boolean;
   /** The config fields a spec may set, with their rules (sizes and seed come from the run). */
   readonly configRules: Readonly<Record<string, FieldRule>>;
   /** Defaults of those fields, published in the JSON Schema. */
@@ -70,10 +75,16 @@ export interface AgentClass {
   /** Named partial configs, applied before the spec's own `config`. */
   readonly presets: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /**
+   * The task conditioner kinds a spec may give the class (`"conditioner": { "kind": ... }`); the
+   * first is its default. An agent with a conditioner other than `none` trains on prompted
+   * multi-task data and acts with each task's context.
+   */
+  readonly conditioners: readonly ConditionerKind[];
+  /**
    * Checks rules that involve several fields (after the per-field rules passed).
    * @throws {@link ConfigError} describing the problem.
    */
-  checkConfig?(config: Readonly<Record<string, unknown>>): void;
+  checkConfig?(config: Readonly<Record<string, unknown>>, conditioner: ConditionerOptions | undefined): void;
   /** Builds a fresh agent for a run. */
   create(options: AgentBuildOptions): ComparableAgent;
   /** Loads an agent saved by `save` (a run's checkpoint), ready to resume training. */
@@ -84,13 +95,15 @@ const REGISTRY = new Map<string, AgentClass>();
 
 /**
  * Adds an agent class to comparisons (replacing one of the same name).
- * @throws {@link ConfigError} for a name that is not letters, digits, `-` and `_`.
+ * @throws {@link ConfigError} for a name that is not letters, digits, `-` and `_`, or no conditioner kind.
  */
 export function registerAgentClass(entry: AgentClass): void {
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(entry.name))
     throw new ConfigError(
       `An agent class name must be letters, digits, '-' and '_', got ${JSON.stringify(entry.name)}.`,
     );
+  if (entry.conditioners.length === 0)
+    throw new ConfigError(`Agent class ${entry.name} must list at least one conditioner kind (e.g. ['none']).`);
   REGISTRY.set(entry.name, entry);
 }
 
@@ -112,33 +125,77 @@ export function agentClass(name: string): AgentClass {
   return entry;
 }
 
+// ── Conditioners ─────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The fields a spec may set for each conditioner kind, with their rules (as
+ * `resolveConditionerConfig` applies them). Filled in by the run: `task-id`'s `tasks` (the data
+ * source's seen tasks) and `prompts`' `textEmbeddingDim` (the text encoder's width).
+ */
+export const CONDITIONER_RULES: Readonly<Record<ConditionerKind, Readonly<Record<string, FieldRule>>>> = Object.freeze({
+  none: {},
+  'task-id': { embeddingDim: 'positiveInt' },
+  features: {
+    dim: 'positiveInt',
+    table: {
+      check: (v: unknown) =>
+        v !== null &&
+        typeof v === 'object' &&
+        !Array.isArray(v) &&
+        Object.values(v).every((x) => Array.isArray(x) && x.every((n) => typeof n === 'number' && Number.isFinite(n))),
+      description: 'an object of task name -> array of numbers',
+    },
+    paramKeys: {
+      check: (v: unknown) => Array.isArray(v) && v.every((k) => typeof k === 'string' && k.length > 0),
+      description: 'an array of task parameter names',
+    },
+  },
+  prompts: {
+    useTextPrompt: 'boolean',
+    useTrajectoryPrompt: 'boolean',
+    textHeadHiddenDims: 'dims',
+    textOutputDim: 'positiveInt',
+    trajectoryOutputDim: 'positiveInt',
+    trajectoryWidth: 'positiveInt',
+    trajectoryLayers: 'positiveInt',
+    trajectoryHeads: 'positiveInt',
+    trajectoryFeedForwardDim: 'positiveInt',
+    trajectoryPromptLength: 'positiveInt',
+    trajectoryDropout: {
+      check: (v: unknown) => typeof v === 'number' && v >= 0 && v < 1,
+      description: 'a number in [0, 1)',
+    },
+  },
+});
+
+/** Defaults of the conditioner fields a spec may set, by kind, published in the JSON Schema. */
+export const CONDITIONER_DEFAULTS: Readonly<Record<ConditionerKind, Readonly<Record<string, unknown>>>> = Object.freeze(
+  {
+    none: {},
+    'task-id': TASK_ID_CONDITIONER_DEFAULTS,
+    features: { table: {}, paramKeys: [] },
+    prompts: PROMPTS_CONDITIONER_DEFAULTS,
+  },
+);
+
 // ── Built-in classes ─────────────────────────────────────────────────────────────────────────
 
 /** Fields every run sets itself: never in a spec's agent config. */
-const RUN_FIELDS = ['observationDim', 'actionDim', 'seed'];
+const RUN_FIELDS = ['observationDim', 'actionDim', 'seed', 'conditioner'];
 
 function withoutRunFields<T>(record: Readonly<Record<string, T>>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).filter(([k]) => !RUN_FIELDS.includes(k)));
 }
 
-/** Validation rules of LLMDPD's fields beyond the diffusion-policy ones (as `resolveLLMDPDConfig` applies them). */
-export const LLMDPD_EXTRA_RULES: Readonly<Record<string, FieldRule>> = Object.freeze({
-  useTextPrompt: 'boolean',
-  useTrajectoryPrompt: 'boolean',
-  textHeadHiddenDims: 'dims',
-  textOutputDim: 'positiveInt',
-  trajectoryOutputDim: 'positiveInt',
-  trajectoryWidth: 'positiveInt',
-  trajectoryLayers: 'positiveInt',
-  trajectoryHeads: 'positiveInt',
-  trajectoryFeedForwardDim: 'positiveInt',
-  trajectoryPromptLength: 'positiveInt',
-  trajectoryDropout: 'unit',
-});
+const TEXT_WIDTH = new HashedNgramTextEncoder().dimension;
+const ALL_CONDITIONERS: readonly ConditionerKind[] = ['none', 'task-id', 'features', 'prompts'];
+
+/** The prompt fields LLMDPD also takes at the top level of its config (as `LLMDPDOptions` does). */
+export const LLMDPD_PROMPT_RULES: Readonly<Record<string, FieldRule>> = CONDITIONER_RULES.prompts;
 
 /**
  * The sizes of the built-in demo (`src/cli/demo-job.ts`): Diffusion-QL's architecture scaled to
- * the 4-dim point mass (3×64 Mish, batch 64), for short runs on the built-in suite.
+ * the 4-dim point mass (3×64 Mish, batch 64), for short runs on the built-in suites.
  */
 const POINTMASS_SMALL: Readonly<Record<string, unknown>> = Object.freeze({
   batchSize: 64,
@@ -162,55 +219,110 @@ const TINY: Readonly<Record<string, unknown>> = Object.freeze({
   emaStartStep: 10,
 });
 
+const SMALL_PROMPTS = {
+  textHeadHiddenDims: [64],
+  textOutputDim: 16,
+  trajectoryOutputDim: 16,
+  trajectoryWidth: 32,
+  trajectoryLayers: 1,
+  trajectoryFeedForwardDim: 64,
+  trajectoryPromptLength: 10,
+};
+
+const TINY_PROMPTS = {
+  textHeadHiddenDims: [16],
+  textOutputDim: 8,
+  trajectoryOutputDim: 8,
+  trajectoryWidth: 8,
+  trajectoryLayers: 1,
+  trajectoryFeedForwardDim: 16,
+  trajectoryPromptLength: 5,
+};
+
+const build = (o: AgentBuildOptions) => ({
+  ...o.config,
+  observationDim: o.observationDim,
+  actionDim: o.actionDim,
+  seed: o.seed,
+  ...(o.conditioner !== undefined ? { conditioner: o.conditioner } : {}),
+});
+
+/** A conditioner as the resolver sees it when only its rules are to be checked (`task-id` gets a placeholder task list). */
+function checkable(conditioner: ConditionerOptions | undefined): ConditionerOptions | undefined {
+  return conditioner?.kind === 'task-id' ? { ...conditioner, tasks: ['a'] } : conditioner;
+}
+
 registerAgentClass({
   name: 'DiffusionQL',
-  description: 'Diffusion-QL (Wang et al. 2023): diffusion policy with a Q-learning term; no prompts.',
-  prompted: false,
-  configRules: withoutRunFields(DIFFUSION_POLICY_RULES),
+  description: 'Diffusion-QL (Wang et al. 2023): diffusion policy with a Q-learning term; any task conditioner.',
+  configRules: { ...withoutRunFields(DIFFUSION_POLICY_RULES), criticConditioning: CRITIC_CONDITIONING_OPTIONS },
   defaults: withoutRunFields(DIFFUSION_QL_DEFAULTS),
   presets: { 'pointmass-small': POINTMASS_SMALL, tiny: TINY },
-  create: (o) =>
-    new DiffusionQLAgent({ ...o.config, observationDim: o.observationDim, actionDim: o.actionDim, seed: o.seed }),
+  conditioners: ALL_CONDITIONERS,
+  checkConfig(config, conditioner) {
+    resolveDiffusionQLConfig(
+      { ...(config as Record<string, never>), observationDim: 1, actionDim: 1, conditioner: checkable(conditioner) },
+      TEXT_WIDTH,
+    );
+  },
+  create: (o) => new DiffusionQLAgent(build(o)),
   load: (dir) => DiffusionQLAgent.load(dir),
 });
 
 registerAgentClass({
   name: 'LLMDPD',
-  description: 'LLMDPD: Diffusion-QL conditioned on text and trajectory prompts (zero-download n-gram text encoder).',
-  prompted: true,
-  configRules: { ...withoutRunFields(DIFFUSION_POLICY_RULES), ...LLMDPD_EXTRA_RULES },
-  defaults: withoutRunFields(LLMDPD_DEFAULTS),
+  description: 'LLMDPD: Diffusion-QL with the prompts conditioner (text and trajectory prompts; n-gram text encoder).',
+  configRules: {
+    ...withoutRunFields(DIFFUSION_POLICY_RULES),
+    criticConditioning: CRITIC_CONDITIONING_OPTIONS,
+    ...LLMDPD_PROMPT_RULES,
+  },
+  defaults: { ...withoutRunFields(LLMDPD_DEFAULTS), ...PROMPTS_CONDITIONER_DEFAULTS },
   presets: {
-    'pointmass-small': {
-      ...POINTMASS_SMALL,
-      textHeadHiddenDims: [64],
-      textOutputDim: 16,
-      trajectoryOutputDim: 16,
-      trajectoryWidth: 32,
-      trajectoryLayers: 1,
-      trajectoryFeedForwardDim: 64,
-      trajectoryPromptLength: 10,
-    },
-    tiny: {
-      ...TINY,
-      textHeadHiddenDims: [16],
-      textOutputDim: 8,
-      trajectoryOutputDim: 8,
-      trajectoryWidth: 8,
-      trajectoryLayers: 1,
-      trajectoryFeedForwardDim: 16,
-      trajectoryPromptLength: 5,
-    },
+    'pointmass-small': { ...POINTMASS_SMALL, ...SMALL_PROMPTS },
+    tiny: { ...TINY, ...TINY_PROMPTS },
   },
-  checkConfig(config) {
-    resolveLLMDPDConfig({
-      ...(config as Record<string, never>),
-      observationDim: 1,
-      actionDim: 1,
-      textEmbeddingDim: new HashedNgramTextEncoder().dimension,
-    });
+  conditioners: ['prompts'],
+  checkConfig(config, conditioner) {
+    resolveLLMDPDConfig(
+      {
+        ...(config as Record<string, never>),
+        observationDim: 1,
+        actionDim: 1,
+        ...(conditioner !== undefined ? { conditioner: conditioner } : {}),
+      },
+      TEXT_WIDTH,
+    );
   },
-  create: (o) =>
-    new LLMDPDAgent({ ...o.config, observationDim: o.observationDim, actionDim: o.actionDim, seed: o.seed }),
+  create: (o) => new LLMDPDAgent(build(o)),
   load: (dir) => LLMDPDAgent.load(dir),
+});
+
+registerAgentClass({
+  name: 'BC',
+  description: 'Behaviour cloning (CORL-style MLP, deterministic or Gaussian); any task conditioner.',
+  configRules: {
+    policy: ['deterministic', 'gaussian'],
+    batchSize: 'positiveInt',
+    learningRate: 'positive',
+    hiddenDims: 'dims',
+    activation: ['relu', 'mish'],
+    maxAction: 'positive',
+    gradientClipNorm: 'nonNegative',
+    normalizeObservations: 'boolean',
+  },
+  defaults: withoutRunFields(BC_DEFAULTS),
+  presets: {
+    'pointmass-small': { batchSize: 64, hiddenDims: [64, 64], learningRate: 1e-3 },
+    tiny: { batchSize: 32, hiddenDims: [16, 16] },
+  },
+  conditioners: ALL_CONDITIONERS,
+  checkConfig(config, conditioner) {
+    resolveBCConfig(
+      { ...(config as Record<string, never>), observationDim: 1, actionDim: 1, conditioner: checkable(conditioner) },
+      TEXT_WIDTH,
+    );
+  },
+  create: (o) => new BCAgent(build(o)),
+  load: (dir) => BCAgent.load(dir),
 });

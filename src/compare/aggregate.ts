@@ -381,7 +381,8 @@ export function aggregateRuns(runs: readonly RunRecord[], options: AggregateOpti
         for (const which of ['final', 'best'] as const) {
           const value = (r: RunRecord, t: TaskInfo) =>
             (which === 'final' ? r.final : r.best)?.[`eval/${t.name}/${metric}`];
-          const usable = d.tasks.filter((t) => mine.every((r) => value(r, t) !== undefined));
+          // Tasks every run measured (a task-id agent cannot act on unseen tasks; NaN is no measurement).
+          const usable = d.tasks.filter((t) => mine.every((r) => Number.isFinite(value(r, t))));
           for (const t of usable)
             summary.push({
               data: d.name,

@@ -39,6 +39,8 @@ export interface EvalTask {
   readonly makeEnv: () => Env<Float32Array, Float32Array>;
   /** The task's prompts, for prompted agents. */
   readonly context: PromptContext;
+  /** The task's numeric parameters (e.g. its goal), for a `features` conditioner with `paramKeys`. */
+  readonly params?: Readonly<Record<string, unknown>>;
   /** Reference returns of the normalised score (D4RL), or null. */
   readonly referenceScore: ReferenceScores | null;
   /** True when the env reports `info.success` (success rates are measured). */
@@ -156,6 +158,7 @@ export async function openDataSource(spec: DataSpec): Promise<OpenedData> {
         tasks: suite.tasks.map((t) => ({
           name: t.name,
           split: t.role,
+          params: t.params as unknown as Readonly<Record<string, unknown>>,
           makeEnv: t.makeEnv,
           context: { textPrompt: t.text, trajectoryPrompt: t.trajectoryPrompt },
           referenceScore: null,

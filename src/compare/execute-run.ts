@@ -19,6 +19,8 @@ import { threadId } from 'node:worker_threads';
 import type { LogRow } from '../core/run/format.js';
 import { readRunFolder } from '../core/run/reader.js';
 import { RunFolderWriter } from '../core/run/writer.js';
+import type { BoundPolicy, ConditionerOptions, TaskContext } from '../agents/index.js';
+import { NotFoundError } from '../core/errors.js';
 import { initEngine } from '../engine/index.js';
 import { evaluatePolicy } from '../eval/index.js';
 import { agentClass, type ComparableAgent } from './agent-registry.js';
@@ -79,6 +81,19 @@ export interface ExecuteRunOptions {
   readonly cache?: DataCache;
 }
 
+/** The context an agent acts with on `task`: its prompts and name, and its feature vector for a `features` conditioner. */
+function contextOf(task: EvalTask, conditioner: ConditionerOptions | undefined): TaskContext {
+  const keys = conditioner?.kind === 'features' ? (conditioner.paramKeys ?? []) : [];
+  const features = keys.map((k) => task.params?.[k]);
+  return {
+    ...task.context,
+    task: task.name,
+    ...(keys.length > 0 && features.every((v) => typeof v === 'number' && Number.isFinite(v))
+      ? { features: features as number[] }
+      : {}),
+  };
+}
+
 /** The metrics measured on a task, primary first. */
 function taskMetrics(task: EvalTask): string[] {
   return [primaryMetric(task), ...(primaryMetric(task) === 'return' ? [] : ['return'])];
@@ -127,12 +142,19 @@ export async function executeRun(plan: RunPlan, dir: string, options: ExecuteRun
       }
       if (agent === null) moveAside(dir, 'unusable');
     }
+    // The conditioner: the spec's (or the class's default); a task-id one gets the seen tasks.
+    const given = plan.agent.conditioner;
+    const kind = given?.kind ?? cls.conditioners[0];
+    const seenTasks = Array.from({ length: data.prompted.numTasks }, (_, i) => data.prompted.task(i).name);
+    const conditioner: ConditionerOptions | undefined =
+      given?.kind === 'task-id' ? { ...given, tasks: seenTasks } : given;
     if (agent === null)
       agent = cls.create({
         observationDim: data.observationDim,
         actionDim: data.actionDim,
         seed: plan.seed,
         config: plan.agent.resolvedConfig,
+        ...(conditioner !== undefined ? { conditioner } : {}),
       });
     const current = agent;
     checkpointStep = current.step;
@@ -174,6 +196,8 @@ export async function executeRun(plan: RunPlan, dir: string, options: ExecuteRun
       return outcome('completed', current.step);
     }
 
+    // A task-id conditioner knows only the seen tasks: the unseen ones are not evaluated.
+    const measurable = (task: EvalTask) => kind !== 'task-id' || task.split === 'seen';
     // One evaluation pass per epoch end, shared by the per-task, per-metric evaluators.
     let evaluated: { step: number; values: Record<string, number> } | null = null;
     let best = Number.NEGATIVE_INFINITY;
@@ -186,8 +210,15 @@ export async function executeRun(plan: RunPlan, dir: string, options: ExecuteRun
       options.onProgress?.({ id: plan.id, step, targetSteps: plan.steps, phase: 'evaluating' });
       const evalStarted = performance.now();
       const values: Record<string, number> = {};
-      for (const task of data.tasks) {
-        const policy = await current.policy(task.context);
+      for (const task of data.tasks.filter(measurable)) {
+        let policy: BoundPolicy;
+        try {
+          policy = await current.policy(contextOf(task, conditioner));
+        } catch (error) {
+          // A task-id conditioner cannot act on a task it never saw: that task is not evaluated.
+          if (task.split === 'unseen' && error instanceof NotFoundError) continue;
+          throw error;
+        }
         const result = await evaluatePolicy({ batched: (o: Float32Array) => policy.actBatch(o) }, task.makeEnv, {
           episodes: plan.evaluation.episodes,
           seed: plan.evaluation.seed + plan.seed,
@@ -212,7 +243,7 @@ export async function executeRun(plan: RunPlan, dir: string, options: ExecuteRun
       return values;
     };
     const evaluators: Record<string, (a: ComparableAgent) => Promise<number>> = {};
-    for (const task of data.tasks)
+    for (const task of data.tasks.filter(measurable))
       for (const metric of taskMetrics(task))
         evaluators[`${task.name}/${metric}`] = async (a) => (await evaluate(a.step))[`${task.name}/${metric}`];
 
@@ -221,7 +252,7 @@ export async function executeRun(plan: RunPlan, dir: string, options: ExecuteRun
         options.onProgress?.({ id: plan.id, step: row.step, targetSteps: plan.steps, phase: 'training' }),
       evaluation: () => {},
     };
-    await current.fit(cls.prompted ? data.prompted : data.transitions, {
+    await current.fit(kind === 'none' ? data.transitions : data.prompted, {
       steps: remaining,
       stepsPerEpoch: plan.evaluation.every,
       logEvery: plan.logEvery,

@@ -150,6 +150,25 @@ export function constant<T extends string>(value: T, description?: string): Sche
   };
 }
 
+/** A JSON object with any keys, every value matching `value` (a map, e.g. task name -> vector). */
+export function record<T>(value: Schema<T>, description?: string): Schema<Record<string, T>> {
+  const expected = `an object of name -> ${value.expected}`;
+  return {
+    expected,
+    check(v, path, errors) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(errors, path, expected, v);
+      const before = errors.length;
+      const out: Record<string, T> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        const checked = value.check(x, `${path}[${JSON.stringify(k)}]`, errors);
+        if (checked !== undefined) out[k] = checked;
+      }
+      return errors.length === before ? out : undefined;
+    },
+    jsonSchema: () => withDescription({ type: 'object', additionalProperties: value.jsonSchema() }, description),
+  };
+}
+
 /** Options of {@link array}. */
 export interface ArrayOptions {
   /** Fewest items. @defaultValue 0 */

@@ -10,14 +10,22 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, NotFoundError } from '../core/errors.js';
-import type { FieldRule } from '../agents/index.js';
-import { agentClass, agentClassNames, type AgentClass } from './agent-registry.js';
+import type { ConditionerKind, ConditionerOptions, CustomRule, FieldRule } from '../agents/index.js';
+import {
+  agentClass,
+  agentClassNames,
+  CONDITIONER_DEFAULTS,
+  CONDITIONER_RULES,
+  type AgentClass,
+} from './agent-registry.js';
 import {
   array,
   boolean,
   constant,
   number,
   object,
+  record,
+  shown,
   string,
   tagged,
   union,
@@ -41,6 +49,8 @@ export interface AgentSpec {
   readonly config: Readonly<Record<string, unknown>>;
   /** The preset's fields overridden by `config`: what the agent is built with (defaults aside). */
   readonly resolvedConfig: Readonly<Record<string, unknown>>;
+  /** The task conditioner as written (the class's default when absent). */
+  readonly conditioner?: ConditionerOptions;
 }
 
 /** Seen and unseen task names of a suite. */
@@ -151,9 +161,30 @@ export interface ComparisonSpec {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const NAME_TEXT = "a name of letters, digits, '.', '_', '+' and '-'";
 
-function ruleSchema(rule: FieldRule): Schema<unknown> {
-  if (Array.isArray(rule)) return string({ enum: rule });
-  switch (rule as Exclude<FieldRule, readonly string[]>) {
+/** Schemas of fields whose agent rule is a check function, for a precise JSON Schema. */
+const FIELD_SCHEMAS: Readonly<Record<string, Schema<unknown>>> = {
+  trajectoryDropout: number({ minimum: 0, exclusiveMaximum: 1 }),
+  table: record(array(number()), 'Vectors by task name.'),
+  paramKeys: array(string(), { description: 'Names of numeric task parameters that make up a task vector.' }),
+};
+
+function ruleSchema(rule: FieldRule, field: string): Schema<unknown> {
+  if (Array.isArray(rule)) return string({ enum: rule as readonly string[] });
+  const custom = FIELD_SCHEMAS[field];
+  if (custom !== undefined) return custom;
+  if (typeof rule === 'object') {
+    const check = rule as CustomRule;
+    return {
+      expected: check.description,
+      check: (v, path, errors) => {
+        if (check.check(v)) return v;
+        errors.push(`${path}: expected ${check.description}, got ${shown(v)}`);
+        return undefined;
+      },
+      jsonSchema: () => ({ description: check.description }),
+    };
+  }
+  switch (rule) {
     case 'int':
       return number({ integer: true });
     case 'positiveInt':
@@ -193,18 +224,23 @@ const RUN_FIELD_REASONS: Readonly<Record<string, string>> = {
   seed: "each run's seed comes from the spec's `seeds` list; leave it out",
 };
 
-function configSchema(cls: AgentClass): Schema<Record<string, unknown>> {
+function fieldsOf(
+  rules: Readonly<Record<string, FieldRule>>,
+  defaults: Readonly<Record<string, unknown>>,
+): Record<string, { schema: Schema<unknown>; forbidden?: string }> {
   const fields: Record<string, { schema: Schema<unknown>; forbidden?: string }> = {};
-  for (const [key, rule] of Object.entries(cls.configRules)) {
-    const s = ruleSchema(rule);
-    const def = cls.defaults[key];
+  for (const [key, rule] of Object.entries(rules)) {
+    const s = ruleSchema(rule, key);
+    const def = defaults[key];
     fields[key] = {
-      schema: {
-        ...s,
-        jsonSchema: () => (def !== undefined ? { ...s.jsonSchema(), default: def } : s.jsonSchema()),
-      },
+      schema: { ...s, jsonSchema: () => (def !== undefined ? { ...s.jsonSchema(), default: def } : s.jsonSchema()) },
     };
   }
+  return fields;
+}
+
+function configSchema(cls: AgentClass): Schema<Record<string, unknown>> {
+  const fields = fieldsOf(cls.configRules, cls.defaults);
   for (const [key, reason] of Object.entries(RUN_FIELD_REASONS)) fields[key] = { schema: boolean(), forbidden: reason };
   return object<Record<string, unknown>>(fields, {
     description: `${cls.name} config fields (every one optional; defaults shown).`,
@@ -212,11 +248,41 @@ function configSchema(cls: AgentClass): Schema<Record<string, unknown>> {
   });
 }
 
+const CONDITIONER_TEXT: Readonly<Record<ConditionerKind, string>> = {
+  none: 'No task conditioning: the plain single-task agent.',
+  'task-id': 'A learned embedding per seen task (unseen tasks cannot be conditioned on and are not evaluated).',
+  features: "A known feature vector per task (from `table`, or the task's parameters `paramKeys`).",
+  prompts: "LLMDPD's prompt branches: the task's text and trajectory prompts.",
+};
+
+const CONDITIONER_FIXED: Readonly<Record<string, string>> = {
+  tasks: "the seen tasks come from the run's data source; leave it out",
+  textEmbeddingDim: "set by the text encoder's width; leave it out",
+};
+
+function conditionerSchema(cls: AgentClass): Schema<ConditionerOptions> {
+  const variants: Record<string, Schema<ConditionerOptions>> = {};
+  for (const kind of cls.conditioners) {
+    const fields: Record<string, { schema: Schema<unknown>; forbidden?: string; required?: boolean }> = {
+      kind: { schema: constant(kind, CONDITIONER_TEXT[kind]), required: true },
+      ...fieldsOf(CONDITIONER_RULES[kind], CONDITIONER_DEFAULTS[kind]),
+    };
+    for (const [key, reason] of Object.entries(CONDITIONER_FIXED))
+      if (!(key in fields)) fields[key] = { schema: boolean(), forbidden: reason };
+    variants[kind] = object<ConditionerOptions>(fields as never, {
+      noun: `a ${kind} conditioner object`,
+      description: CONDITIONER_TEXT[kind],
+    });
+  }
+  return tagged<ConditionerOptions>('kind', variants, 'a conditioner object');
+}
+
 interface AgentInput {
   name?: string;
   class: string;
   preset?: string;
   config: Record<string, unknown>;
+  conditioner?: ConditionerOptions;
 }
 
 function agentSchema(cls: AgentClass): Schema<AgentInput> {
@@ -245,6 +311,15 @@ function agentSchema(cls: AgentClass): Schema<AgentInput> {
               },
       },
       config: { schema: configSchema(cls), default: {} },
+      conditioner: {
+        schema: {
+          ...conditionerSchema(cls),
+          jsonSchema: () => ({
+            description: `The task conditioner: ${cls.conditioners.map((k) => JSON.stringify(k)).join(', ')} (default ${JSON.stringify(cls.conditioners[0])}).`,
+            ...conditionerSchema(cls).jsonSchema(),
+          }),
+        },
+      },
     },
     { noun: `an agent object`, description: cls.description },
   );
@@ -524,7 +599,7 @@ export function parseComparisonSpec(input: unknown, options: ParseSpecOptions = 
     const cls = agentClass(a.class);
     const resolvedConfig = { ...(a.preset !== undefined ? cls.presets[a.preset] : {}), ...a.config };
     try {
-      cls.checkConfig?.(resolvedConfig);
+      cls.checkConfig?.(resolvedConfig, a.conditioner);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       errors.push(`agents[${i}].config: ${error.message}`);
@@ -535,6 +610,7 @@ export function parseComparisonSpec(input: unknown, options: ParseSpecOptions = 
       ...(a.preset !== undefined ? { preset: a.preset } : {}),
       config: a.config,
       resolvedConfig,
+      ...(a.conditioner !== undefined ? { conditioner: a.conditioner } : {}),
     };
   });
   const firstIndex = new Map<string, number>();

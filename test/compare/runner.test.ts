@@ -180,6 +180,45 @@ describe('local comparison runs', () => {
     expect(md).toContain('### normalised score, at the end of training');
   });
 
+  test('task conditioners: task-id (unseen tasks not evaluated), features from the task parameters', async () => {
+    const result = await runComparison(
+      {
+        ...SMALL_SPEC,
+        name: 'conditioners',
+        agents: [
+          {
+            class: 'DiffusionQL',
+            name: 'DQL-task-id',
+            preset: 'tiny',
+            conditioner: { kind: 'task-id', embeddingDim: 4 },
+          },
+          { class: 'BC', preset: 'tiny', conditioner: { kind: 'features', paramKeys: ['goalX', 'goalY'] } },
+        ],
+        data: [SMALL_SPEC.data[0]],
+        seeds: [0],
+        steps: 10,
+        evaluation: { every: 10, episodes: 2 },
+      },
+      { outDir: tempDir('llmdpd-compare-cond-'), threads: 0, progress: 'off' },
+    );
+    expect(result.runs.map((r) => [r.plan.id, r.outcome?.state, r.outcome?.error])).toEqual([
+      ['DQL-task-id__reach-a__s0', 'completed', undefined],
+      ['BC__reach-a__s0', 'completed', undefined],
+    ]);
+    const finalOf = (agent: string) => result.report!.runs.find((r) => r.agent === agent)!.final!;
+    expect(Object.keys(finalOf('DQL-task-id')).filter((k) => k.startsWith('eval/'))).toEqual([
+      'eval/reach-north-near/success',
+      'eval/reach-north-near/return',
+    ]);
+    expect(Object.keys(finalOf('BC')).filter((k) => k.startsWith('eval/'))).toHaveLength(4);
+    const params = JSON.parse(
+      readFileSync(join(result.outDir, 'runs', 'DQL-task-id__reach-a__s0', 'params.json'), 'utf8'),
+    ) as {
+      config: { conditioner: unknown };
+    };
+    expect(params.config.conditioner).toEqual({ kind: 'task-id', embeddingDim: 4, tasks: ['reach-north-near'] });
+  });
+
   test('running from sources without a loader for threads is refused with what to do', async () => {
     await expect(
       runComparison(SMALL_SPEC, { outDir: tempDir('llmdpd-x-'), threads: 2, progress: 'off' }),

@@ -1,8 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LLMDPD_DEFAULTS, resolveLLMDPDConfig } from '../../src/agents/index.js';
-import { agentClass, LLMDPD_EXTRA_RULES } from '../../src/compare/agent-registry.js';
+import {
+  BC_DEFAULTS,
+  DIFFUSION_QL_DEFAULTS,
+  LLMDPD_DEFAULTS,
+  PROMPTS_CONDITIONER_DEFAULTS,
+  resolveBCConfig,
+  resolveConditionerConfig,
+  resolveDiffusionQLConfig,
+  resolveLLMDPDConfig,
+} from '../../src/agents/index.js';
+import { agentClass, CONDITIONER_RULES } from '../../src/compare/agent-registry.js';
 import { planRuns } from '../../src/compare/plan.js';
 import { comparisonJsonSchema, loadComparisonSpec, parseComparisonSpec } from '../../src/compare/spec.js';
 import { ConfigError, NotFoundError } from '../../src/core/errors.js';
@@ -71,7 +80,7 @@ describe('comparison spec validation', () => {
       'agents[1].config.eta: expected a number >= 0, got "x"',
       "agents[1].config.seed: each run's seed comes from the spec's `seeds` list; leave it out",
       expect.stringMatching(/^agents\[1\]\.config\.hiddenDim: unknown field \(did you mean "hiddenDims"/),
-      'agents[2].class: expected one of "DiffusionQL", "LLMDPD", got "CQL"',
+      'agents[2].class: expected one of "DiffusionQL", "LLMDPD", "BC", got "CQL"',
       'agents[3].preset: expected one of "pointmass-small", "tiny", got "huge"',
       'data[0].split: expected one of "default" or an object { seen, unseen }, got "mine"',
       'data[1].path: required (a non-empty string)',
@@ -96,7 +105,9 @@ describe('comparison spec validation', () => {
     expect(
       problems({ ...minimal(), agents: [{ class: 'LLMDPD', config: { trajectoryWidth: 32, trajectoryHeads: 3 } }] }),
     ).toEqual([
-      expect.stringMatching(/^agents\[0\]\.config: LLMDPDConfig\.trajectoryHeads \(3\) must divide trajectoryWidth/),
+      expect.stringMatching(
+        /^agents\[0\]\.config: conditioner\.trajectoryHeads \(3\) must divide trajectoryWidth \(32\)/,
+      ),
     ]);
     expect(problems({ ...minimal(), agents: [{ class: 'LLMDPD' }, { class: 'LLMDPD' }] })).toEqual([
       'agents[1].name: "LLMDPD" is already the name of agents[0]; give each agent a unique "name"',
@@ -175,10 +186,7 @@ describe('comparison spec validation', () => {
     expect(longer.map((r) => r.key)).not.toContain(runs[0].key);
   });
 
-  test("LLMDPD's rules here are the agent's own (every field, every rule enforced)", () => {
-    const cls = agentClass('LLMDPD');
-    const expected = Object.keys(LLMDPD_DEFAULTS).filter((k) => k !== 'seed');
-    expect(Object.keys(cls.configRules).sort()).toEqual(expected.sort());
+  test("the classes' and conditioners' rules here are the agents' own (every field, every rule enforced)", () => {
     const bad: Record<string, unknown> = {
       positiveInt: 0,
       unit: 1.5,
@@ -190,13 +198,80 @@ describe('comparison spec validation', () => {
       evenPositiveInt: 3,
       int: 0.5,
     };
-    for (const [field, rule] of Object.entries(LLMDPD_EXTRA_RULES)) {
-      const value = Array.isArray(rule) ? 'nope' : bad[rule as string];
-      expect(() =>
-        resolveLLMDPDConfig({ observationDim: 1, actionDim: 1, textEmbeddingDim: 8, [field]: value }),
-      ).toThrow(ConfigError);
-      expect(problems({ ...minimal(), agents: [{ class: 'LLMDPD', config: { [field]: value } }] })).toHaveLength(1);
-    }
+    const badValue = (field: string, rule: unknown) =>
+      Array.isArray(rule)
+        ? 'nope'
+        : typeof rule === 'object'
+          ? field === 'trajectoryDropout'
+            ? 1
+            : 'nope'
+          : bad[rule as string];
+    const fieldsOf = (o: object) =>
+      Object.keys(o)
+        .filter((k) => k !== 'seed' && k !== 'conditioner')
+        .sort();
+    expect(Object.keys(agentClass('DiffusionQL').configRules).sort()).toEqual(fieldsOf(DIFFUSION_QL_DEFAULTS));
+    expect(Object.keys(agentClass('BC').configRules).sort()).toEqual(fieldsOf(BC_DEFAULTS));
+    expect(Object.keys(agentClass('LLMDPD').configRules).sort()).toEqual(
+      [...fieldsOf(LLMDPD_DEFAULTS), ...Object.keys(PROMPTS_CONDITIONER_DEFAULTS)].sort(),
+    );
+    const resolvers: Record<string, (o: Record<string, unknown>) => unknown> = {
+      DiffusionQL: (o) => resolveDiffusionQLConfig({ observationDim: 1, actionDim: 1, ...o }, 8),
+      LLMDPD: (o) => resolveLLMDPDConfig({ observationDim: 1, actionDim: 1, ...o }, 8),
+      BC: (o) => resolveBCConfig({ observationDim: 1, actionDim: 1, ...o }, 8),
+    };
+    for (const name of ['DiffusionQL', 'LLMDPD', 'BC'])
+      for (const [field, rule] of Object.entries(agentClass(name).configRules)) {
+        const value = badValue(field, rule);
+        expect(() => resolvers[name]({ [field]: value })).toThrow(ConfigError);
+        expect(problems({ ...minimal(), agents: [{ class: name, config: { [field]: value } }] })).toHaveLength(1);
+      }
+    const fullConditioner: Record<string, Record<string, unknown>> = {
+      none: { kind: 'none' },
+      'task-id': { kind: 'task-id', tasks: ['a'] },
+      features: { kind: 'features', dim: 2 },
+      prompts: { kind: 'prompts', textEmbeddingDim: 8 },
+    };
+    for (const [kind, rules] of Object.entries(CONDITIONER_RULES))
+      for (const [field, rule] of Object.entries(rules)) {
+        const value = badValue(field, rule);
+        expect(() => resolveConditionerConfig({ ...fullConditioner[kind], [field]: value } as never, 8)).toThrow(
+          ConfigError,
+        );
+        expect(
+          problems({ ...minimal(), agents: [{ class: 'DiffusionQL', conditioner: { kind, [field]: value } }] }),
+        ).toHaveLength(1);
+      }
+  });
+
+  test('conditioners: kinds per class, fields filled by the run refused, defaults', () => {
+    const spec = parseComparisonSpec({
+      ...minimal(),
+      agents: [
+        { class: 'DiffusionQL', name: 'DQL-id', conditioner: { kind: 'task-id', embeddingDim: 8 } },
+        { class: 'BC', conditioner: { kind: 'features', paramKeys: ['goalX', 'goalY'] } },
+      ],
+    });
+    expect(spec.agents.map((a) => a.conditioner)).toEqual([
+      { kind: 'task-id', embeddingDim: 8 },
+      { kind: 'features', paramKeys: ['goalX', 'goalY'] },
+    ]);
+    expect(
+      problems({
+        ...minimal(),
+        agents: [
+          { class: 'LLMDPD', conditioner: { kind: 'task-id' } },
+          { class: 'DiffusionQL', name: 'a', conditioner: { kind: 'task-id', tasks: ['x'] } },
+          { class: 'DiffusionQL', name: 'b', conditioner: { kind: 'prompts', textEmbeddingDim: 3 } },
+          { class: 'BC', conditioner: { kind: 'features', table: { x: [1, 'y'] } } },
+        ],
+      }),
+    ).toEqual([
+      'agents[0].conditioner.kind: expected one of "prompts", got "task-id"',
+      "agents[1].conditioner.tasks: the seen tasks come from the run's data source; leave it out",
+      "agents[2].conditioner.textEmbeddingDim: set by the text encoder's width; leave it out",
+      'agents[3].conditioner.table["x"][1]: expected a number, got "y"',
+    ]);
   });
 });
 
