@@ -9,6 +9,8 @@
  *   (the landmark suite's unseen groups are kept as subsets).
  * - `d4rl`: a local D4RL HDF5 file: trains on it, evaluates on the env it was collected on.
  * - `minari`: a local Minari dataset folder: the same.
+ * - `metaworld`: a folder of Meta-World data (`writeMetaWorldDatasets`): trains on the seen
+ *   tasks, evaluates on the seen and unseen ones on the user's Meta-World models.
  *
  * Opening is deterministic (a suite is a pure function of its seed), so every worker that
  * opens the same source trains on the same data. A worker opens each source once and keeps it
@@ -24,7 +26,14 @@ import { envIdForDataset, loadD4rl, loadMinari, referenceScores, type ReferenceS
 import type { Env } from '../envs/env.js';
 import { makeEnv, makeEnvAsync } from '../envs/registry.js';
 import type { PromptContext } from '../agents/index.js';
-import { makeLandmarkSuite, makeSuite, POINTMASS_LANDMARKS } from '../suites/index.js';
+import { METAWORLD_ASSETS_ENV, type MetaWorldTaskName } from '../envs/metaworld/index.js';
+import {
+  loadMetaWorldDatasets,
+  makeLandmarkSuite,
+  makeSuite,
+  METAWORLD_LLMDPD_SPLIT,
+  POINTMASS_LANDMARKS,
+} from '../suites/index.js';
 import type { DataSpec } from './spec.js';
 
 /** One task a run is evaluated on. */
@@ -91,9 +100,13 @@ function singleTask(
   };
 }
 
-async function loadEnvRuntime(envId: string, source: string): Promise<void> {
+async function loadEnvRuntime(
+  envId: string,
+  source: string,
+  options: Readonly<Record<string, unknown>> = {},
+): Promise<void> {
   try {
-    const env = await makeEnvAsync(envId);
+    const env = await makeEnvAsync(envId, options);
     await env.close?.();
   } catch (error) {
     throw new ConfigError(
@@ -190,6 +203,52 @@ export async function openDataSource(spec: DataSpec): Promise<OpenedData> {
         actionDim: buffer.actionDim,
         ...singleTask(spec.name, buffer, spec.text ?? describeDataset(datasetId, spec.name), envId, reference),
         description: { kind: 'd4rl', name: spec.name, path: spec.path, datasetId: datasetId ?? null, env: envId },
+      };
+    }
+    case 'metaworld': {
+      const split = spec.split === 'default' ? METAWORLD_LLMDPD_SPLIT : spec.split;
+      const loaded = await loadMetaWorldDatasets(spec.path, { tasks: split.seen as MetaWorldTaskName[] });
+      const entries = new Map(loaded.manifest.tasks.map((t) => [t.task as string, t]));
+      const missing = split.unseen.filter((t) => !entries.has(t));
+      if (missing.length > 0)
+        throw new ConfigError(
+          `Data source ${spec.name}: ${spec.path} has no data for the unseen task(s) ${missing.join(', ')} (their env settings and prompts come from it); write the folder with every task of the split, e.g. writeMetaWorldDatasets(dir, { tasks: [...seen, ...unseen] }).`,
+        );
+      const assetsDir = spec.assetsDir ?? process.env[METAWORLD_ASSETS_ENV];
+      const tasks: EvalTask[] = [];
+      for (const [role, names] of [
+        ['seen', split.seen],
+        ['unseen', split.unseen],
+      ] as const) {
+        for (const name of names) {
+          const entry = entries.get(name)!;
+          const options = { ...entry.env.options, ...(assetsDir !== undefined ? { assetsDir } : {}) };
+          await loadEnvRuntime(entry.env.id, spec.name, options);
+          tasks.push({
+            name,
+            split: role,
+            makeEnv: () => makeEnv(entry.env.id, options),
+            context: { textPrompt: loaded.texts.get(name)!, trajectoryPrompt: loaded.prompts.get(name)! },
+            referenceScore: null,
+            hasSuccess: true,
+          });
+        }
+      }
+      return {
+        name: spec.name,
+        observationDim: loaded.dataset.observationDim,
+        actionDim: loaded.dataset.actionDim,
+        transitions: loaded.dataset,
+        prompted: loaded.dataset,
+        tasks,
+        description: {
+          kind: 'metaworld',
+          name: spec.name,
+          path: spec.path,
+          seed: loaded.manifest.seed,
+          episodes: loaded.manifest.episodes,
+          split: { seen: [...split.seen], unseen: [...split.unseen] },
+        },
       };
     }
     case 'minari': {

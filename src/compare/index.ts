@@ -112,6 +112,7 @@ export {
   type D4rlDataSpec,
   type DataSpec,
   type EvaluationSpec,
+  type MetaWorldDataSpec,
   type MinariDataSpec,
   type ParseSpecOptions,
   type SuiteDataSpec,

@@ -30,6 +30,7 @@ import {
   tagged,
   union,
   validate,
+  type Field,
   type JsonSchema,
   type Schema,
 } from './schema.js';
@@ -107,8 +108,22 @@ export interface MinariDataSpec {
   readonly text?: string;
 }
 
+/** A folder of Meta-World offline data (written by `writeMetaWorldDatasets`), with a seen/unseen split. */
+export interface MetaWorldDataSpec {
+  /** Kind tag. */
+  readonly kind: 'metaworld';
+  /** Unique name in the comparison. */
+  readonly name: string;
+  /** Absolute path of the folder (its `metaworld.json` lists the tasks). */
+  readonly path: string;
+  /** `'default'` (the LLMDPD paper's three seen and three unseen tasks), or lists of task names. */
+  readonly split: 'default' | TaskSplit;
+  /** Meta-World's asset folder (the `METAWORLD_ASSETS` environment variable when absent). */
+  readonly assetsDir?: string;
+}
+
 /** A data source of a comparison. */
-export type DataSpec = SuiteDataSpec | D4rlDataSpec | MinariDataSpec;
+export type DataSpec = SuiteDataSpec | D4rlDataSpec | MinariDataSpec | MetaWorldDataSpec;
 
 /** When and how runs are evaluated. */
 export interface EvaluationSpec {
@@ -342,7 +357,8 @@ type DataInput =
       split: 'default' | SplitInput;
     }
   | { kind: 'd4rl'; name?: string; path: string; datasetId?: string; env?: string; text?: string }
-  | { kind: 'minari'; name?: string; dataset: string; env?: string; text?: string };
+  | { kind: 'minari'; name?: string; dataset: string; env?: string; text?: string }
+  | { kind: 'metaworld'; name?: string; path: string; split: 'default' | SplitInput; assetsDir?: string };
 
 const dataName = {
   schema: string({
@@ -355,6 +371,20 @@ const promptText = {
   schema: string({
     description: "The task's text prompt for prompted agents (default: generated from the dataset id).",
   }),
+};
+
+const splitField: Field<'default' | SplitInput> = {
+  schema: union<'default' | SplitInput>(
+    [
+      string<'default'>({ enum: ['default'] }),
+      object<SplitInput>(
+        { seen: { schema: taskList, required: true }, unseen: { schema: taskList, required: true } },
+        { noun: 'an object { seen, unseen }' },
+      ),
+    ],
+    "'default' for the source's own split, or lists of seen and unseen task names.",
+  ),
+  default: 'default',
 };
 
 const dataSchema: Schema<DataInput> = tagged<DataInput>(
@@ -379,22 +409,10 @@ const dataSchema: Schema<DataInput> = tagged<DataInput>(
             description: 'Transitions per seen task (suite default 20000).',
           }),
         },
-        split: {
-          schema: union<'default' | SplitInput>(
-            [
-              string<'default'>({ enum: ['default'] }),
-              object<SplitInput>(
-                { seen: { schema: taskList, required: true }, unseen: { schema: taskList, required: true } },
-                { noun: 'an object { seen, unseen }' },
-              ),
-            ],
-            "'default' for the suite's own split, or lists of seen and unseen task names.",
-          ),
-          default: 'default',
-        },
+        split: splitField,
       },
       { noun: 'a suite data object' },
-    ) as Schema<DataInput>,
+    ),
     d4rl: object(
       {
         kind: { schema: constant('d4rl', 'A D4RL HDF5 file (read locally, never downloaded).'), required: true },
@@ -418,6 +436,24 @@ const dataSchema: Schema<DataInput> = tagged<DataInput>(
         text: promptText,
       },
       { noun: 'a minari data object' },
+    ),
+    metaworld: object(
+      {
+        kind: {
+          schema: constant('metaworld', 'A folder of Meta-World offline data (writeMetaWorldDatasets), with a split.'),
+          required: true,
+        },
+        name: dataName,
+        path: {
+          schema: string({ description: 'The folder (with metaworld.json), relative to the spec file.' }),
+          required: true,
+        },
+        split: splitField,
+        assetsDir: {
+          schema: string({ description: "Meta-World's asset folder (default: the METAWORLD_ASSETS variable)." }),
+        },
+      },
+      { noun: 'a metaworld data object' },
     ),
   },
   'a data object',
@@ -550,6 +586,8 @@ function defaultDataName(d: DataInput): string {
       return d.datasetId ?? basename(d.path, extname(d.path));
     case 'minari':
       return basename(d.dataset).replace(/[^A-Za-z0-9._+-]/g, '-') || 'minari';
+    case 'metaworld':
+      return 'metaworld';
   }
 }
 
@@ -634,6 +672,15 @@ export function parseComparisonSpec(input: unknown, options: ParseSpecOptions = 
         return { ...d, name };
       case 'd4rl':
         return { ...d, name, path: isAbsolute(d.path) ? d.path : resolve(baseDir, d.path) };
+      case 'metaworld':
+        return {
+          ...d,
+          name,
+          path: isAbsolute(d.path) ? d.path : resolve(baseDir, d.path),
+          ...(d.assetsDir !== undefined
+            ? { assetsDir: isAbsolute(d.assetsDir) ? d.assetsDir : resolve(baseDir, d.assetsDir) }
+            : {}),
+        };
       case 'minari': {
         const looksLikePath = d.dataset.startsWith('.') || isAbsolute(d.dataset);
         return { ...d, name, dataset: looksLikePath ? resolve(baseDir, d.dataset) : d.dataset };
