@@ -174,9 +174,10 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
       const outcome = await pool.run(plan, dir);
       if (entry.lostLock) throw new Error(`${plan.id}: this worker lost the job's lock.`);
       if (outcome.state === 'stopped') {
-        await job.moveToWait(token);
+        // Back to the queue at once (moveToDelayed + DelayedError exist in every BullMQ 5 and 6).
+        await job.moveToDelayed(Date.now(), token);
         log(`${plan.id}: stopped at step ${outcome.step}; back in the queue`);
-        throw new bullmq.WaitingError();
+        throw new bullmq.DelayedError();
       }
       if (outcome.state === 'failed') {
         failed++;
