@@ -173,7 +173,7 @@ export async function openDataSource(spec: DataSpec): Promise<OpenedData> {
           split: t.role,
           params: t.params as unknown as Readonly<Record<string, unknown>>,
           makeEnv: t.makeEnv,
-          context: { textPrompt: t.text, trajectoryPrompt: t.trajectoryPrompt },
+          context: { textPrompt: t.textPrompt, trajectoryPrompt: t.trajectoryPrompt },
           referenceScore: null,
           hasSuccess: true,
         })),

@@ -92,9 +92,9 @@ interface Active {
  *
  * @example
  * ```ts
- * const controller = new AbortController();
- * process.once('SIGTERM', () => controller.abort());
- * await runQueueWorker({ url: 'redis://10.0.0.5:6379', signal: controller.signal });
+ * const controller = new AbortController();                 // abort it to stop (e.g. on SIGTERM)
+ * const summary = await runQueueWorker({ url: 'redis://10.0.0.5:6379', threads: 2, signal: controller.signal });
+ * console.log(summary.completed);
  * ```
  * @throws {@link ConfigError} for a bad URL or options, or when bullmq / ioredis are not installed.
  */
