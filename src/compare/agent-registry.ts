@@ -10,6 +10,7 @@
  */
 import {
   BC_DEFAULTS,
+  BC_RULES,
   BCAgent,
   CRITIC_CONDITIONING_OPTIONS,
   DIFFUSION_POLICY_RULES,
@@ -21,6 +22,7 @@ import {
   resolveBCConfig,
   resolveDiffusionQLConfig,
   resolveLLMDPDConfig,
+  SCALER_RULES,
   TASK_ID_CONDITIONER_DEFAULTS,
   type BoundPolicy,
   type ConditionerKind,
@@ -33,6 +35,7 @@ import {
 import { ConfigError, NotFoundError } from '../core/errors.js';
 import type { TransitionSource } from '../core/types.js';
 import { HashedNgramTextEncoder } from '../encoders/index.js';
+import { presetDatasets, presetFor } from '../agents/presets/presets.js';
 
 /** What a comparison needs from an agent: the `Agent` interface's training, acting and saving. */
 export interface ComparableAgent {
@@ -219,6 +222,14 @@ const TINY: Readonly<Record<string, unknown>> = Object.freeze({
   emaStartStep: 10,
 });
 
+/**
+ * Diffusion-QL's per-dataset D4RL table (`assets/presets/diffusion-ql.json`), by dataset id
+ * (`"preset": "hopper-medium-v2"`): the config fields only; the training schedule stays the spec's.
+ */
+function d4rlPresets(): Record<string, Readonly<Record<string, unknown>>> {
+  return Object.fromEntries(presetDatasets('diffusion-ql').map((id) => [id, presetFor('diffusion-ql', id).config]));
+}
+
 const SMALL_PROMPTS = {
   textHeadHiddenDims: [64],
   textOutputDim: 16,
@@ -257,7 +268,7 @@ registerAgentClass({
   description: 'Diffusion-QL (Wang et al. 2023): diffusion policy with a Q-learning term; any task conditioner.',
   configRules: { ...withoutRunFields(DIFFUSION_POLICY_RULES), criticConditioning: CRITIC_CONDITIONING_OPTIONS },
   defaults: withoutRunFields(DIFFUSION_QL_DEFAULTS),
-  presets: { 'pointmass-small': POINTMASS_SMALL, tiny: TINY },
+  presets: { 'pointmass-small': POINTMASS_SMALL, tiny: TINY, ...d4rlPresets() },
   conditioners: ALL_CONDITIONERS,
   checkConfig(config, conditioner) {
     resolveDiffusionQLConfig(
@@ -281,6 +292,7 @@ registerAgentClass({
   presets: {
     'pointmass-small': { ...POINTMASS_SMALL, ...SMALL_PROMPTS },
     tiny: { ...TINY, ...TINY_PROMPTS },
+    ...d4rlPresets(),
   },
   conditioners: ['prompts'],
   checkConfig(config, conditioner) {
@@ -301,16 +313,7 @@ registerAgentClass({
 registerAgentClass({
   name: 'BC',
   description: 'Behaviour cloning (CORL-style MLP, deterministic or Gaussian); any task conditioner.',
-  configRules: {
-    policy: ['deterministic', 'gaussian'],
-    batchSize: 'positiveInt',
-    learningRate: 'positive',
-    hiddenDims: 'dims',
-    activation: ['relu', 'mish'],
-    maxAction: 'positive',
-    gradientClipNorm: 'nonNegative',
-    normalizeObservations: 'boolean',
-  },
+  configRules: { ...withoutRunFields(BC_RULES), ...SCALER_RULES },
   defaults: withoutRunFields(BC_DEFAULTS),
   presets: {
     'pointmass-small': { batchSize: 64, hiddenDims: [64, 64], learningRate: 1e-3 },

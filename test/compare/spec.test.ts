@@ -81,7 +81,10 @@ describe('comparison spec validation', () => {
       "agents[1].config.seed: each run's seed comes from the spec's `seeds` list; leave it out",
       expect.stringMatching(/^agents\[1\]\.config\.hiddenDim: unknown field \(did you mean "hiddenDims"/),
       'agents[2].class: expected one of "DiffusionQL", "LLMDPD", "BC", got "CQL"',
-      'agents[3].preset: expected one of "pointmass-small", "tiny", got "huge"',
+      // The class's own presets, then Diffusion-QL's D4RL table (assets/presets/diffusion-ql.json).
+      expect.stringMatching(
+        /^agents\[3\]\.preset: expected one of "pointmass-small", "tiny", "halfcheetah-medium-v2", .*"hopper-medium-replay-v2", .* got "huge"$/,
+      ),
       'data[0].split: expected one of "default" or an object { seen, unseen }, got "mine"',
       'data[1].path: required (a non-empty string)',
       'data[2].kind: expected one of "suite", "d4rl", "minari", "metaworld", got "hdf5"',
@@ -157,6 +160,13 @@ describe('comparison spec validation', () => {
       path: join(dir, 'data/hopper_medium-v2.hdf5'),
     });
     expect(() => loadComparisonSpec(join(dir, 'missing.json'))).toThrow(NotFoundError);
+    // Diffusion-QL's D4RL table by dataset id (assets/presets/diffusion-ql.json: hopper-medium-v2
+    // has eta 1, grad norm 9, max-Q backup off), under the spec's own fields.
+    const table = parseComparisonSpec({
+      ...minimal(),
+      agents: [{ class: 'DiffusionQL', preset: 'hopper-medium-v2', config: { eta: 2 } }],
+    });
+    expect(table.agents[0].resolvedConfig).toMatchObject({ eta: 2, gradientClipNorm: 9, maxQBackup: false });
     writeFileSync(path, '{ "agents": [');
     expect(() => loadComparisonSpec(path)).toThrow(/not valid JSON/);
   });
