@@ -8,6 +8,7 @@ import { parseComparisonSpec } from '../../src/compare/spec.js';
 import {
   hasRedisServer,
   numbers,
+  queueTestPolicy,
   SMALL_SPEC,
   startRedis,
   startWorker,
@@ -21,10 +22,29 @@ import {
 // About 1-3 minutes on 2 loaded cores: worker processes load the TypeScript sources.
 jest.setTimeout(300_000);
 
-const HAVE_REDIS = hasRedisServer();
-if (!HAVE_REDIS)
-  console.warn('test/compare/queue.test.ts skipped: redis-server is not installed (apt-get install -y redis-server).');
+// Without redis-server the queue tests fail (CI must install it); a developer skips them only
+// explicitly, with LLMDPD_SKIP_QUEUE_TESTS=1 (support/grid.ts, queueTestPolicy).
+const POLICY = queueTestPolicy(hasRedisServer(), process.env);
+const HAVE_REDIS = POLICY.mode === 'run';
+if (POLICY.mode === 'skip') console.warn(POLICY.message);
 const describeWithRedis = HAVE_REDIS ? describe : describe.skip;
+
+describe('the queue tests need redis-server', () => {
+  test('redis-server is installed, or skipping was asked for explicitly', () => {
+    if (POLICY.mode === 'missing') throw new Error(POLICY.message);
+  });
+
+  test('a missing redis-server fails unless LLMDPD_SKIP_QUEUE_TESTS=1 outside CI', () => {
+    expect(queueTestPolicy(true, { CI: 'true' }).mode).toBe('run');
+    expect(queueTestPolicy(false, {}).mode).toBe('missing');
+    expect(queueTestPolicy(false, {}).message).toMatch(/apt-get install -y redis-server.*LLMDPD_SKIP_QUEUE_TESTS=1/);
+    expect(queueTestPolicy(false, { LLMDPD_SKIP_QUEUE_TESTS: '1' }).mode).toBe('skip');
+    expect(queueTestPolicy(false, { LLMDPD_SKIP_QUEUE_TESTS: 'yes' }).mode).toBe('missing');
+    const ci = queueTestPolicy(false, { LLMDPD_SKIP_QUEUE_TESTS: '1', CI: 'true' });
+    expect(ci.mode).toBe('missing');
+    expect(ci.message).toMatch(/CI must install it \(\.ci\/run\)/);
+  });
+});
 
 let redis: RedisServer;
 const workers: WorkerProcess[] = [];

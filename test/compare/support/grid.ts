@@ -62,6 +62,35 @@ export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** The environment variable that lets a developer without redis-server skip the queue tests. */
+export const SKIP_QUEUE_TESTS_ENV = 'LLMDPD_SKIP_QUEUE_TESTS';
+
+/**
+ * Whether the queue tests run: `run` with redis-server installed; `skip` only when a developer
+ * asked for it (`LLMDPD_SKIP_QUEUE_TESTS=1`, refused under CI, where `CI` is set); otherwise
+ * `missing`, and the tests fail saying what to install. A missing server never passes silently.
+ */
+export function queueTestPolicy(
+  haveRedisServer: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly mode: 'run' | 'skip' | 'missing'; readonly message: string } {
+  if (haveRedisServer) return { mode: 'run', message: '' };
+  const install =
+    "the queue tests need Debian's redis-server (apt-get install -y redis-server; they start and stop their own server on 127.0.0.1)";
+  const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false';
+  if (env[SKIP_QUEUE_TESTS_ENV] === '1' && !ci)
+    return {
+      mode: 'skip',
+      message: `Skipping the queue tests (${SKIP_QUEUE_TESTS_ENV}=1): redis-server is not installed; ${install}.`,
+    };
+  return {
+    mode: 'missing',
+    message:
+      `redis-server is not installed: ${install}.` +
+      (ci ? ' CI must install it (.ci/run).' : ` To skip them on this machine instead, set ${SKIP_QUEUE_TESTS_ENV}=1.`),
+  };
+}
+
 /** A Redis server of this test process on 127.0.0.1, on a free port, persisting nothing. */
 export interface RedisServer {
   /** `redis://127.0.0.1:PORT`. */
