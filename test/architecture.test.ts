@@ -61,14 +61,17 @@ describe('architecture rules (CONTRIBUTING.md, docs/architecture.md)', () => {
       { path: 'src/core/bad.ts', text: "import { ReplayBuffer } from '../buffers/replay-buffer.js';" },
       { path: 'src/engine/ok.ts', text: "await import('@tensorflow/tfjs-node-gpu');" },
       { path: 'src/export/runtime.ts', text: "import { Rng } from '../core/rng.js';" },
+      { path: 'src/compare/bad.ts', text: "import { main } from '../cli/index.js';" },
+      { path: 'src/cli/ok.ts', text: "import { runComparison } from '../compare/index.js';" },
     ]);
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(7);
     expect(problems[0]).toMatch(/src\/buffers\/bad.ts imports @tensorflow\/tfjs-core; buffers must not depend on tfjs/);
     expect(problems[1]).toMatch(/src\/envs\/bad.ts \(envs\) imports .* from agents/);
     expect(problems[2]).toMatch(/only src\/engine may load tfjs backends/);
     expect(problems[3]).toMatch(/src\/agents\/bc.ts imports another agent/);
     expect(problems[4]).toMatch(/src\/core\/bad.ts \(core\) imports .* from buffers/);
     expect(problems[5]).toMatch(/src\/export\/runtime.ts imports ..\/core\/rng.js; it must stay a standalone module/);
+    expect(problems[6]).toMatch(/src\/compare\/bad.ts \(compare\) imports .* from cli/);
   });
 
   test("CONTRIBUTING.md's module-rules table states exactly the rules this test enforces", () => {

@@ -1,5 +1,6 @@
 /**
- * The `llmdpd` command line: `train`, `eval`, `plot`, `export`, `demo`, `suite write`, `info`.
+ * The `llmdpd` command line: `train`, `eval`, `plot`, `export`, `demo`, `suite write`, `info`,
+ * and the comparison commands `compare`, `report`, `worker` (`compare-command.ts`).
  *
  * Built on commander, which gives every command its own `--help` from the option definitions,
  * `--version`, and "did you mean" suggestions for mistyped options and commands, where
@@ -14,6 +15,7 @@ import { RlError } from '../core/errors.js';
 import { libraryInfo } from '../core/run/writer.js';
 import { initEngine, type BackendRequest } from '../engine/index.js';
 import { ALGORITHMS } from './algorithms.js';
+import { addCompareCommands } from './compare-command.js';
 import { BUILTIN_SUITES } from './data.js';
 import { runDemo } from './demo.js';
 import { runEval } from './evaluate-command.js';
@@ -322,6 +324,8 @@ In Node: import { loadExportedPolicy } from 'llmdpd/export'; in a page: import {
       const backend = o['backend'] as BackendRequest | undefined;
       io.stdout.write(`${JSON.stringify(await initEngine(backend === undefined ? {} : { backend }), null, 2)}\n`);
     });
+
+  addCompareCommands(program, io, state);
 
   for (const command of program.commands) {
     command.exitOverride().showSuggestionAfterError(true).configureOutput(program.configureOutput());

@@ -20,6 +20,7 @@ export type Area =
   | 'suites'
   | 'eval'
   | 'export'
+  | 'compare'
   | 'cli';
 
 /** Which areas each area may import from (its own area is always allowed). */
@@ -37,7 +38,10 @@ export const ALLOWED_AREAS: Record<Area, readonly Area[]> = {
   suites: ['core', 'envs', 'buffers', 'datasets', 'eval'],
   // Exported policies: the artefact's files (on core's column store) and the runtime that acts with them.
   export: ['core'],
-  cli: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'export'],
+  // The comparison runner builds agents, opens datasets and suites, and evaluates: everything the
+  // CLI uses, except the CLI itself (which drives it).
+  compare: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'export'],
+  cli: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'export', 'compare'],
   root: [
     'core',
     'engine',
@@ -50,6 +54,7 @@ export const ALLOWED_AREAS: Record<Area, readonly Area[]> = {
     'suites',
     'eval',
     'export',
+    'compare',
     'cli',
   ],
 };

@@ -1,0 +1,140 @@
+// npm run bench:compare: the comparison runner's own cost and its parallel speed-up.
+//
+// One grid (LLMDPD and Diffusion-QL with the `pointmass-small` preset, on the built-in
+// `pointmass-reach` suite, 2 seeds: 4 runs) is run
+//   1. locally on 1 worker thread: runner overhead = wall time - the runs' own time (what
+//      executeRun measured inside each run: data, training, evaluation), as a share of the runs'
+//      own time (target <= 2%);
+//   2. locally on 2 worker threads: throughput against 1 thread (target >= 1.8x on 2 cores);
+//   3. through BullMQ on a private redis-server with 1, then 2 `llmdpd worker` processes of one
+//      thread each: throughput of 2 against 1 (target >= 1.7x). Skipped when redis-server is
+//      not installed (apt-get install -y redis-server) or with --no-queue.
+// Every mode starts from an empty folder and, for the queue, its own queue name, so nothing is
+// skipped as already done. Prints one JSON line per mode and a summary line, with the load
+// average next to the numbers: on a shared machine the speed-ups are not meaningful.
+//
+// Options: --steps N (per run, default 1500), --seeds 0,1, --transitions N (per seen task,
+// default 5000), --episodes N (per task, default 5), --no-queue.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runComparison } from '../dist/compare/index.js';
+import { emit, machineFacts, round3 } from './lib/report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '1500' },
+    seeds: { type: 'string', default: '0,1' },
+    transitions: { type: 'string', default: '5000' },
+    episodes: { type: 'string', default: '5' },
+    'no-queue': { type: 'boolean', default: false },
+  },
+});
+const steps = Number(args.steps);
+const spec = {
+  name: 'bench-compare',
+  agents: [
+    { class: 'LLMDPD', preset: 'pointmass-small' },
+    { class: 'DiffusionQL', preset: 'pointmass-small' },
+  ],
+  data: [{ kind: 'suite', suite: 'pointmass-reach', transitionsPerTask: Number(args.transitions) }],
+  seeds: args.seeds.split(',').map(Number),
+  steps,
+  logEvery: Math.max(1, Math.round(steps / 10)),
+  evaluation: { episodes: Number(args.episodes) },
+  bootstrap: { reps: 10000 },
+};
+const machine = machineFacts();
+const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+const root = await mkdtemp(join(os.tmpdir(), 'llmdpd-bench-compare-'));
+
+/** Runs the grid once and returns its timing. */
+async function timed(mode, options) {
+  const loadBefore = load();
+  const t0 = performance.now();
+  const result = await runComparison(spec, { outDir: join(root, mode), progress: 'off', ...options });
+  const wall = (performance.now() - t0) / 1000;
+  const failed = result.runs.filter((r) => r.outcome?.state !== 'completed');
+  if (failed.length > 0)
+    throw new Error(`${mode}: runs did not complete: ${JSON.stringify(failed.map((r) => r.outcome))}`);
+  const runSeconds = result.runs.reduce((a, r) => a + r.outcome.seconds.total, 0);
+  const record = {
+    bench: 'compare',
+    mode,
+    runs: result.runs.length,
+    stepsPerRun: steps,
+    wallSeconds: round3(wall),
+    runsSeconds: round3(runSeconds),
+    runsPerHour: round3((3600 * result.runs.length) / wall),
+    loadBefore,
+    loadAfter: load(),
+  };
+  emit(record);
+  return record;
+}
+
+const one = await timed('local-1-thread', { threads: 1 });
+const overhead = one.wallSeconds - one.runsSeconds;
+const two = await timed('local-2-threads', { threads: 2 });
+
+let queue = null;
+const haveRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+if (!args['no-queue'] && haveRedis) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const url = `redis://127.0.0.1:${port}`;
+  const bin = new URL('../bin/llmdpd.js', import.meta.url).pathname;
+  const startWorkers = async (n, queueName) => {
+    const workers = Array.from({ length: n }, () => {
+      const child = spawn(
+        process.execPath,
+        [bin, 'worker', '--queue', url, '--queue-name', queueName, '--threads', '1'],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let log = '';
+      child.stderr.on('data', (d) => (log += d.toString()));
+      return { child, log: () => log };
+    });
+    // Ready when each has connected (its worker thread starts with its first run, inside the timing).
+    while (!workers.every((w) => /thread\(s\) on queue/.test(w.log()))) await new Promise((r) => setTimeout(r, 100));
+    return workers;
+  };
+  const stop = (workers) =>
+    Promise.all(workers.map((w) => new Promise((r) => (w.child.once('exit', r), w.child.kill('SIGTERM')))));
+  try {
+    const w1 = await startWorkers(1, 'bench-1');
+    const q1 = await timed('queue-1-worker', { queue: url, queueName: 'bench-1' });
+    await stop(w1);
+    const w2 = await startWorkers(2, 'bench-2');
+    const q2 = await timed('queue-2-workers', { queue: url, queueName: 'bench-2' });
+    await stop(w2);
+    queue = { oneWorker: q1, twoWorkers: q2, speedup: round3(q1.wallSeconds / q2.wallSeconds) };
+  } finally {
+    redis.kill('SIGTERM');
+  }
+}
+
+emit({
+  bench: 'compare-summary',
+  machine,
+  steps,
+  runs: one.runs,
+  runnerOverheadSeconds: round3(overhead),
+  runnerOverheadShare: round3(overhead / one.runsSeconds),
+  localSpeedup2Threads: round3(one.wallSeconds / two.wallSeconds),
+  queueSpeedup2Workers: queue?.speedup ?? (haveRedis ? 'skipped (--no-queue)' : 'skipped: redis-server not installed'),
+  targets: { runnerOverheadShare: 0.02, localSpeedup2Threads: 1.8, queueSpeedup2Workers: 1.7 },
+  load: load(),
+});
+await rm(root, { recursive: true, force: true });
