@@ -7,7 +7,7 @@
 // - a relative link must name a file that exists in the site; when it carries a fragment and
 //   points to an HTML page (or to the page itself), that page must have an element with that id
 //   or name;
-// - an absolute http(s) link whose host looks like a file name (`http://algorithms.md`,
+// - an absolute http(s) link whose host looks like a file name (`http://notes.md`,
 //   `http://x.ts`) is an error: markdown renderers turn bare file names in comments into such
 //   links, and they lead nowhere;
 // - a root-relative link (`/x.html`) is an error: the site must work from any folder.

@@ -167,7 +167,7 @@ const REQUIRED = ['observations', 'actions', 'rewards', 'terminals'] as const;
  * {@link ReplayBuffer}. Nothing is downloaded.
  *
  * **`timeouts: 'drop'` (default)** is D4RL's `qlearning_dataset(env, terminate_on_end=False)`
- * exactly (`d4rl/__init__.py`; `docs/datasets.md#d4rl-transitions`):
+ * exactly (`d4rl/__init__.py`; `docs/datasets.md`, "D4RL transitions"):
  *
  * - row t becomes (s[t], a[t], r[t], s' = s[t+1], terminal[t]); `next_observations` is ignored;
  * - a final timestep (timeouts[t] or explicit_ends[t], or the step counter at `maxEpisodeSteps - 1` without a

@@ -57,7 +57,7 @@ test('every kind of broken link is reported, one line each, and the check fails'
     'index.html': [
       '<a href="missing.html">a</a>',
       '<a href="page.html#nowhere">b</a>',
-      '<a href="http://algorithms.md">c</a>',
+      '<a href="http://notes.md">c</a>',
       "<a href='HTTPS://README.md#licence'>d</a>",
       '<a href="http://x.ts">e</a>',
       '<a href="/root.html">f</a>',
@@ -73,7 +73,7 @@ test('every kind of broken link is reported, one line each, and the check fails'
   expect(lines).toHaveLength(10);
   expect(lines[0]).toMatch(/missing\.html: no file missing\.html/);
   expect(lines[1]).toMatch(/page\.html#nowhere: page\.html has no anchor "nowhere"/);
-  expect(lines[2]).toMatch(/http:\/\/algorithms\.md: the host "algorithms\.md" is a file name/);
+  expect(lines[2]).toMatch(/http:\/\/notes\.md: the host "notes\.md" is a file name/);
   expect(lines[3]).toMatch(/README\.md#licence: the host "readme\.md" is a file name/);
   expect(lines[4]).toMatch(/http:\/\/x\.ts: the host "x\.ts" is a file name/);
   expect(lines[5]).toMatch(/\/root\.html: root-relative link/);
