@@ -1,8 +1,8 @@
 // npm run bench:agents: training-step and act speed of Diffusion-QL and LLMDPD at hopper sizes
 // (state 11, action 3, batch 256, K = 5, 3x256 Mish networks), on the active tfjs backend, with
 // the PyTorch reference step (bench/torch/diffusion_ql_step.py) run in the same benchmark.
-// Targets (issue #6): Diffusion-QL step <= 2.0x the reference's 1-thread time; LLMDPD step
-// <= 1.3x our Diffusion-QL step; act of one state (50 candidates) <= 4 ms.
+// Targets (docs/benchmarks.md, "Agents"): Diffusion-QL step <= 2.0x the reference's 1-thread
+// time; LLMDPD step <= 1.3x our Diffusion-QL step; act of one state (50 candidates) <= 4 ms.
 // Options: --backend, --threads N, --kernels auto|tfjs, --steps N (timed steps per agent), --no-torch.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

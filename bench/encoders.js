@@ -1,7 +1,8 @@
-// npm run bench:encoders: speed of the prompt encoders on the active tfjs backend (issue #5).
+// npm run bench:encoders: speed of the prompt encoders on the active tfjs backend
+// (method: docs/benchmarks.md, "Encoders").
 //
-// 1. TrajectoryEncoder at its default size (facts §6.3: width 128, 3 layers, 1 head, feed-forward
-//    512, head 128 -> 64, prompts of 20 steps = 40 tokens) with Meta-World widths (S = 39, A = 4):
+// 1. TrajectoryEncoder at its default size (docs/encoders.md, "Sizes": width 128, 3 layers, 1 head,
+//    feed-forward 512, head 128 -> 64, prompts of 20 steps = 40 tokens) with Meta-World widths (S = 39, A = 4):
 //    one training step's worth of work, forward + backward (gradients of a fixed linear loss with
 //    respect to every encoder variable), for 1 prompt and for 16 prompts. Dropout is on
 //    (training mode), as in an agent's actor step.

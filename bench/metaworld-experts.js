@@ -7,7 +7,9 @@
 //   node bench/metaworld-experts.js --tasks box-close,bin-picking --behaviour-episodes 20 --data-episodes 20
 //
 // The asset folder comes from --assets, else METAWORLD_ASSETS, else ../shared/metaworld/assets
-// beside the repository. Prints one JSON line per measurement and a summary table at the end.
+// beside the repository (a data path: where the project's machines keep Meta-World's assets as a
+// stand-in for a user's installed metaworld package; docs/envs/metaworld.md, "The models: the
+// user's asset folder"). Prints one JSON line per measurement and a summary table at the end.
 //
 // - steps/s: makeEnv(id) (TimeLimit and OrderEnforcing wrappers included), uniform random
 //   actions, resets included (each reset drives the hand to its start: 250 physics steps).

@@ -1,4 +1,5 @@
-// npm run bench:suite: time to generate the offline datasets of the built-in suite (issue #4).
+// npm run bench:suite: time to generate the offline datasets of the built-in suite
+// (method and target: docs/benchmarks.md, "Suite").
 //
 // Generates the data of ALL 24 tasks of `pointmass-reach` (every task seen, 20 000 transitions
 // each by default, the default medium-replay-like mix) plus every task's trajectory prompt, in

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALLOWED_AREAS, checkImports, importSpecifiers, readSourceTree, REPO_ROOT } from './support/architecture.js';
 
-/** The module-rules table of CONTRIBUTING.md, as area -> allowed areas. */
-function contributingRules(): Record<string, string[]> {
-  const text = readFileSync(join(REPO_ROOT, 'CONTRIBUTING.md'), 'utf8');
+/** The module-rules table of a document (CONTRIBUTING.md, docs/architecture.md), as area -> allowed areas. */
+function documentedRules(file: string): Record<string, string[]> {
+  const text = readFileSync(join(REPO_ROOT, file), 'utf8');
   const table = /<!-- module-rules:start -->([\s\S]*?)<!-- module-rules:end -->/.exec(text);
-  if (!table) throw new Error('CONTRIBUTING.md has no module-rules table between its markers');
+  if (!table) throw new Error(`${file} has no module-rules table between its markers`);
   const rules: Record<string, string[]> = {};
   for (const row of table[1].split('\n').filter((line) => /^\| `/.test(line))) {
     const [area, allowed] = row
@@ -74,15 +74,18 @@ describe('architecture rules (CONTRIBUTING.md, docs/architecture.md)', () => {
     expect(problems[6]).toMatch(/src\/compare\/bad.ts \(compare\) imports .* from cli/);
   });
 
-  test("CONTRIBUTING.md's module-rules table states exactly the rules this test enforces", () => {
-    const documented = contributingRules();
-    const enforced: Record<string, string[]> = {};
-    for (const [area, allowed] of Object.entries(ALLOWED_AREAS)) {
-      enforced[area] = area === 'root' ? ['*'] : [...allowed].sort();
-    }
-    for (const area of Object.keys(documented)) documented[area] = [...documented[area]].sort();
-    expect(documented).toEqual(enforced);
-  });
+  test.each(['CONTRIBUTING.md', 'docs/architecture.md'])(
+    "%s's module-rules table states exactly the enforced rules",
+    (file) => {
+      const documented = documentedRules(file);
+      const enforced: Record<string, string[]> = {};
+      for (const [area, allowed] of Object.entries(ALLOWED_AREAS)) {
+        enforced[area] = area === 'root' ? ['*'] : [...allowed].sort();
+      }
+      for (const area of Object.keys(documented)) documented[area] = [...documented[area]].sort();
+      expect(documented).toEqual(enforced);
+    },
+  );
 
   test('a declared agent variant may import the agent it specialises, and nothing else', () => {
     const variant = "import { DiffusionQLAgent } from './diffusion-ql.js';";

@@ -65,19 +65,23 @@ export type LLMDPDOptions = Pick<DiffusionQLConfig, 'observationDim' | 'actionDi
     readonly conditioner?: ConditionerOptions | LLMDPDConditionerOptions;
   };
 
-/** The prompt fields under `conditioner`, with an optional kind tag. */
-export interface LLMDPDConditionerOptions extends LLMDPDPromptOptions {
+/**
+ * The prompt fields under `conditioner`, with an optional kind tag. (A type rather than an
+ * interface: typedoc links an interface that extends a type alias to a hierarchy entry it never
+ * writes, which the docs link check reports.)
+ */
+export type LLMDPDConditionerOptions = LLMDPDPromptOptions & {
   /** Always `'prompts'` when given. */
   readonly kind?: 'prompts';
-}
+};
 
 /** Objects an LLMDPD agent uses but does not serialise: the frozen text encoder M. */
 export type LLMDPDDependencies = DiffusionQLDependencies;
 
 /**
  * Defaults of every optional field: Diffusion-QL's, with a gradient clip of 1.0 (the official
- * code's value for new domains; `docs/algorithms/llmdpd.md`, "Defaults") and the prompts
- * conditioner's defaults.
+ * code's value for new domains; `docs/algorithms/llmdpd.md`, "Choices where the paper is
+ * silent") and the prompts conditioner's defaults.
  */
 export const LLMDPD_DEFAULTS: Readonly<
   Omit<DiffusionQLConfig, 'observationDim' | 'actionDim' | 'conditioner'> & {

@@ -4,7 +4,7 @@
  * - {@link ReplayBuffer}: transitions with terminals and timeouts kept apart, episodes,
  *   uniform sampling into reusable {@link Batch}es (`sampleInto`), trajectory slicing for
  *   prompts (`trajectory`, `lastSteps`), float64 statistics, and an atomic, versioned,
- *   checksummed directory format (`save` / `load`, described in `docs/formats.md` ("Buffer saves")).
+ *   checksummed directory format (`save` / `load`, described in `docs/formats.md`, "Buffer saves").
  * - {@link MultiTaskDataset}: named tasks with text and trajectory prompts, sampled per task
  *   (the LLMDPD paper's Algorithm 1) or uniformly over all transitions.
  *

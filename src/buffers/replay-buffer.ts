@@ -794,7 +794,7 @@ export class ReplayBuffer {
    * dims, capacity, and per column its dtype, shape, byte offset, byte length and sha256) and
    * one `data-<hash>.bin` of little-endian columns in chronological order: `observations`,
    * `actions`, `rewards`, `nextObservations` (float32), `terminals`, `timeouts`,
-   * `episodeEnds` (uint8), `taskIndices` (int32). See `docs/formats.md` ("Buffer saves").
+   * `episodeEnds` (uint8), `taskIndices` (int32). See `docs/formats.md`, "Buffer saves".
    *
    * @throws {@link DatasetError} wrapping the file system error when writing fails.
    */

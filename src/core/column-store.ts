@@ -1,7 +1,7 @@
 /**
  * The on-disk container shared by {@link ReplayBuffer} and {@link MultiTaskDataset}: a
  * directory holding a JSON manifest and one binary file of little-endian columns. The layout is
- * specified in `docs/formats.md` ("Buffer saves"); in short:
+ * specified in `docs/formats.md`, "Buffer saves"; in short:
  *
  * ```text
  * <dir>/manifest.json          format, formatVersion, library, format-specific header,

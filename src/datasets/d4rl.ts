@@ -2,7 +2,8 @@
  * D4RL HDF5 files: {@link loadD4rl} reads one into a {@link ReplayBuffer} with the semantics of
  * D4RL's `qlearning_dataset`, and {@link writeD4rl} writes a buffer in the same layout.
  *
- * File layout (D4RL's HDF5 files; reading rules in `docs/formats.md`, "D4RL files"), `N` rows:
+ * File layout (`docs/datasets.md`, "D4RL file layout"; reading checks in `docs/formats.md`, "D4RL files"),
+ * `N` rows:
  *
  * | key | shape | dtype read | dtype written |
  * |---|---|---|---|
@@ -166,7 +167,7 @@ const REQUIRED = ['observations', 'actions', 'rewards', 'terminals'] as const;
  * {@link ReplayBuffer}. Nothing is downloaded.
  *
  * **`timeouts: 'drop'` (default)** is D4RL's `qlearning_dataset(env, terminate_on_end=False)`
- * exactly (d4rl/__init__.py):
+ * exactly (`d4rl/__init__.py`; `docs/datasets.md`, "D4RL transitions"):
  *
  * - row t becomes (s[t], a[t], r[t], s' = s[t+1], terminal[t]); `next_observations` is ignored;
  * - a final timestep (timeouts[t] or explicit_ends[t], or the step counter at `maxEpisodeSteps - 1` without a

@@ -1,7 +1,7 @@
 /**
  * Minari datasets: {@link loadMinari} reads a dataset folder (`data/main_data.hdf5` plus
- * `data/metadata.json`; reading rules in `docs/formats.md`, "Minari datasets") into a
- * {@link ReplayBuffer}.
+ * `data/metadata.json`; semantics in `docs/datasets.md`, "Minari datasets", reading checks in
+ * `docs/formats.md`, "Minari datasets") into a {@link ReplayBuffer}.
  *
  * Layout read:
  *

@@ -1,7 +1,8 @@
 /**
  * D4RL dataset ids, the environments they were collected on, and D4RL's normalised score.
  *
- * Where the mappings and reference scores come from (D4RL's and Minari's published sources):
+ * Where the mappings and reference scores come from (D4RL's and Minari's published sources;
+ * `docs/datasets.md`, "Normalised scores", and `docs/envs/locomotion.md`, "Versions and datasets"):
  *
  * - The locomotion `-v2` datasets (`<env>-<dataset>-v2`) were collected on gym's `-v2` env
  *   classes through mujoco-py. Gymnasium's `-v4` envs have the same observation, reward,

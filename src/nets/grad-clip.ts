@@ -1,7 +1,7 @@
 /**
  * Gradient clipping by global L2 norm, with PyTorch `torch.nn.utils.clip_grad_norm_` semantics
  * (norm_type 2), as Diffusion-QL applies it to the actor and to the critic when `gn > 0`
- * (fact sheet §1.6, §1.7, §1.10):
+ * (`docs/nets.md`, "Gradient clipping"):
  *
  *   ‖g‖ = √(Σ_i Σ g_i²)  over every gradient tensor,
  *   scale = min(maxNorm / (‖g‖ + 1e−6), 1),  g_i ← scale · g_i.

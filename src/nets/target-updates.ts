@@ -6,7 +6,7 @@
  * variables, so each call is one `tf.tidy` of elementwise kernels with `Variable.assign`, never
  * reads a value back to the host (no `dataSync`), and allocates only two scalars per call.
  *
- * Sources (fact sheet §1.2, §1.6, §1.8, §1.9): Diffusion-QL `agents/ql_diffusion.py` updates the
+ * Sources (`docs/nets.md`, "Target updates"): Diffusion-QL `agents/ql_diffusion.py` updates the
  * target critic with θ' ← τθ + (1−τ)θ', τ = 0.005, after every gradient step, and averages the
  * actor into an EMA copy (`agents/helpers.py` class `EMA`) with decay 0.995, every 5 steps
  * (`update_ema_every`, tested as `step % 5 == 0`), from step 1000 (`step_start_ema`) on.
@@ -97,7 +97,7 @@ export function hardUpdate(target: readonly tf.Variable[], source: readonly tf.V
   }
 }
 
-/** Options of {@link EmaCopy}; the defaults are Diffusion-QL's (fact sheet §1.8). */
+/** Options of {@link EmaCopy}; the defaults are Diffusion-QL's (`docs/nets.md`, "EMA copy"). */
 export interface EmaOptions {
   /**
    * Decay β of θ_ema ← β·θ_ema + (1 − β)·θ, in [0, 1] (`ema_decay`).
@@ -125,7 +125,7 @@ export interface EmaOptions {
   readonly into?: NetModule | readonly tf.Variable[];
 }
 
-/** Diffusion-QL's EMA schedule: decay 0.995, from step 1000, every 5 steps (fact sheet §1.8). */
+/** Diffusion-QL's EMA schedule: decay 0.995, from step 1000, every 5 steps (`docs/nets.md`, "EMA copy"). */
 export const EMA_DEFAULTS: Readonly<{
   /** θ_ema ← decay·θ_ema + (1 − decay)·θ. */
   decay: number;

@@ -1,6 +1,6 @@
 /**
  * Sinusoidal embedding of the diffusion step index, as in Diffusion-QL's `SinusoidalPosEmb`
- * (`agents/helpers.py`; fact sheet §1.1):
+ * (`agents/helpers.py`; `docs/nets.md`, "Timestep embedding"):
  *
  *   half = dim/2,  f_j = exp(−j · ln(10000)/(half − 1)),  j = 0..half−1,
  *   emb(k) = [sin(k·f_0), …, sin(k·f_{half−1}), cos(k·f_0), …, cos(k·f_{half−1})]

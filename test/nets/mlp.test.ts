@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 
 describe('Mlp', () => {
-  test('parameter counts equal Diffusion-QL at hopper sizes (algorithms.md 1.1 and 1.2)', () => {
+  test('parameter counts equal Diffusion-QL at hopper sizes (docs/algorithms/diffusion-ql.md, "Networks")', () => {
     const rng = new Rng(0);
     // Noise-net trunk (A+16+S = 30 -> 256 x3 -> A = 3) plus time MLP (16 -> 32 -> 16) = 141,363.
     const trunk = new Mlp({ inputDim: 30, hiddenDims: [256, 256, 256], outputDim: 3, rng });

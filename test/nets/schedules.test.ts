@@ -11,8 +11,9 @@ import {
 import { expectClose } from '../support/tensors.js';
 
 /**
- * The K = 5 VP table of the algorithm fact sheet (§1.3), column by column, as printed there
- * (6 decimals). Index 0..4 = the network's time input.
+ * The K = 5 VP table, column by column: Diffusion-QL's `vp_beta_schedule` and the DDPM constants
+ * of `docs/nets.md`, "Noise schedules", computed independently with numpy in float64 and rounded
+ * to 6 decimals. Index 0..4 = the network's time input.
  */
 const VP5 = {
   betas: [0.195875, 0.458818, 0.635781, 0.754878, 0.835031],
@@ -27,7 +28,7 @@ const VP5 = {
   posteriorMeanCoef2: [0, 0.255116, 0.405078, 0.433466, 0.392901],
 } as const;
 
-describe('vpBetaSchedule and diffusionCoefficients (golden: fact sheet §1.3, K = 5)', () => {
+describe('vpBetaSchedule and diffusionCoefficients (golden: numpy float64 table, K = 5)', () => {
   const c = diffusionCoefficients(vpBetaSchedule(5));
 
   test.each(Object.keys(VP5) as (keyof typeof VP5)[])('%s matches every cell of the table to 1e-6', (key) => {
@@ -88,7 +89,7 @@ describe('linearBetaSchedule', () => {
     expectClose(linearBetaSchedule(3, { start: 0.1, end: 0.3 }), [0.1, 0.2, 0.3], 1e-15, 0);
   });
 
-  test('leaves almost no noise at K = 5 (fact sheet §1.3: ᾱ_K ≈ 0.94; exactly 0.95063)', () => {
+  test('the linear schedule leaves almost no noise at K = 5 (docs/nets.md: ᾱ₄ ≈ 0.95; exactly 0.95063)', () => {
     const c = diffusionCoefficients(betaSchedule('linear', 5));
     const last = c.alphasCumprod[4];
     const expected = [0.0001, 0.005075, 0.01005, 0.015025, 0.02].reduce((p, b) => p * (1 - b), 1);

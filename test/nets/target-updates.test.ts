@@ -23,7 +23,7 @@ async function valuesOf(list: readonly tf.Variable[]): Promise<number[][]> {
   return Promise.all(list.map(async (v) => Array.from(await v.data())));
 }
 
-describe('softUpdate (Polyak, fact sheet §1.2: θ′ ← τθ + (1−τ)θ′, τ = 0.005)', () => {
+describe('softUpdate (Polyak, docs/nets.md "Target updates": θ′ ← τθ + (1−τ)θ′, τ = 0.005)', () => {
   test('golden: one step with τ = 0.005', async () => {
     const target = vars([0, 1, 2], [-4]);
     const source = vars([10, 10, 10], [6]);
@@ -93,7 +93,7 @@ describe('hardUpdate', () => {
   });
 });
 
-describe('EmaCopy (fact sheet §1.8: decay 0.995, from step 1000, every 5 steps)', () => {
+describe('EmaCopy (docs/nets.md "EMA copy": decay 0.995, from step 1000, every 5 steps)', () => {
   test('defaults are Diffusion-QL’s', () => {
     expect(EMA_DEFAULTS).toEqual({ decay: 0.995, startStep: 1000, every: 5 });
     const src = vars([0]);

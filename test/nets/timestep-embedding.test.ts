@@ -10,7 +10,7 @@ import {
 } from '../../src/nets/timestep-embedding.js';
 import { expectClose, expectNoLeakedTensors } from '../support/tensors.js';
 
-/** Fact sheet §1.1, as printed (6 significant decimals). */
+/** exp(−j·ln(10000)/7), j = 0..7 (`docs/nets.md`, "Timestep embedding"), computed with numpy, 6 decimals. */
 const FREQUENCIES_16 = [1, 0.26827, 0.071969, 0.019307, 0.005179, 0.001389, 0.000373, 0.0001];
 
 /** emb(1) and emb(4) for dim 16, computed with numpy (sines first, then cosines), 7 decimals. */
@@ -27,8 +27,8 @@ beforeAll(async () => {
   await initEngine({ backend: 'wasm' });
 });
 
-describe('sinusoidal step embedding (golden: fact sheet §1.1)', () => {
-  test('the 8 frequencies of dim 16 match the fact sheet', () => {
+describe('sinusoidal step embedding (golden: numpy values)', () => {
+  test('the 8 frequencies of dim 16 match docs/nets.md', () => {
     const f = sinusoidalFrequencies();
     expect(f).toHaveLength(8);
     expectClose(f, FREQUENCIES_16, 1e-6, 0);

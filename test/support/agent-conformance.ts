@@ -1,9 +1,10 @@
 /**
- * The conformance suite every agent passes (issue #6): finite metrics with the declared keys,
- * action shape and bounds, same seed → same losses and actions, save → load → same actions,
- * resuming from a checkpoint equals an uninterrupted run, AbortSignal stops cleanly and keeps
- * the last checkpoint, no tensor leaks, dispose frees everything, and the exported policy
- * (`exportPolicy`, run by the dependency-free runtime) returns the agent's actions.
+ * The conformance suite every agent passes (`docs/algorithms/README.md`, "Contracts every agent
+ * keeps"): finite metrics with the declared keys, action shape and bounds, same seed → same
+ * losses and actions, save → load → same actions, resuming from a checkpoint equals an
+ * uninterrupted run, AbortSignal stops cleanly and keeps the last checkpoint, no tensor leaks,
+ * dispose frees everything, and the exported policy (`exportPolicy`, run by the dependency-free
+ * runtime) returns the agent's actions.
  *
  * Call `agentConformance(name, factory)` from an agent's test file.
  */

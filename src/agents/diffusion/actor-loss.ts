@@ -3,7 +3,7 @@
  * L_π = L_d + η · L_q with L_q = −mean Qᵢ(s, ã) / sg(mean |Qⱼ(s, ã)|), ã from the actor's own
  * reverse chain and (i, j) = (1, 2) or (2, 1) by a fair coin each step; the other critic only
  * scales the term. In LLMDPD's notation (Eq. 8) this is −λ L_r with λ = η / mean|Q|
- * (`docs/algorithms/diffusion-ql.md`, "Actor step").
+ * (`docs/algorithms/diffusion-ql.md`, "Update", step 3).
  *
  * @module
  */

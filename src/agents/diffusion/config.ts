@@ -1,7 +1,7 @@
 /**
  * The configuration fields of a Diffusion-QL-style diffusion policy and its twin critics, with
  * their defaults (the official code's hopper-medium-replay settings; see
- * `docs/algorithms/diffusion-ql.md`, "Defaults") and validation rules. `DiffusionQLConfig`
+ * `docs/algorithms/diffusion-ql.md`, "Defaults and presets") and validation rules. `DiffusionQLConfig`
  * (and so `LLMDPDConfig`) is these fields plus the task conditioner's.
  *
  * @module

@@ -9,7 +9,7 @@
  * const agent = DiffusionQLAgent.preset('halfcheetah-medium-replay-v2', { observationDim: 17, actionDim: 6 });
  * ```
  *
- * The file format is described in `docs/algorithms/diffusion-ql.md`, "Presets".
+ * The file format is described in `docs/algorithms/diffusion-ql.md`, "Defaults and presets".
  *
  * @module
  */

@@ -17,8 +17,8 @@
  *   for one prompt). Splitting into 16 two-dimensional products is slower still (`unstack` /
  *   `split` / `stack` of 16 pieces cost about 1.5 ms each), and one block-diagonal product over
  *   all 640 tokens wastes 16× the work (3.3 ms). The batched product is kept: it is the fast
- *   path for one prompt, which is the recommended use (one prompt per task per step, facts
- *   §6.3), and no cheaper form was found for many.
+ *   path for one prompt, which is the recommended use (one prompt per task per step,
+ *   `docs/encoders.md`, "One prompt per task per step"), and no cheaper form was found for many.
  * - `transposeB` costs 1.5× the plain batched product, so Kᵀ, Vᵀ, Aᵀ and dSᵀ are explicit
  *   `transpose` calls (0.04 ms each) and every product is plain.
  * - `softmax` has a native kernel (0.045 ms for 25 600 scores) and is used as is; `exp` alone

@@ -6,7 +6,7 @@
  * Prompts may arrive as plain {@link Trajectory} objects (every step real) or padded, with a
  * `mask` (1 real, 0 padding) such as `ReplayBuffer.lastSteps(episode, L)` returns (front
  * zero-padded). Either way only the real steps are kept, in order; prompts longer than
- * `maxSteps` keep their **last** `maxSteps` steps (Prompt-DT's choice, facts §5.1). In the
+ * `maxSteps` keep their **last** `maxSteps` steps (Prompt-DT's choice, `docs/encoders.md`, "Prompt length"). In the
  * batch every prompt's real steps start at step 0 and the padding follows them, so a step's
  * timestep index is its position in the prompt and does not depend on how the prompt was padded.
  *

@@ -6,20 +6,21 @@
  *   z_τ = head( mean_{real tokens} LN_f( Block_L ∘ … ∘ Block_1 ( tokens ) ) )
  *   Block(h) = h′ + FFN(LN₂(h′)),   h′ = h + MHSA(LN₁(h))            (pre-LayerNorm, GPT-2)
  *
- * Choices and their reasons (`docs/algorithms/llmdpd.md`, "Choices where the paper is silent"):
+ * Choices and their sources (each explained in `docs/encoders.md`, "Trajectory encoder"):
  * - Sizes: width 128, 3 layers, 1 head, feed-forward 512 with ReLU, dropout 0.1, head
- *   Linear(128→128) → ReLU → Linear(128→64): Prompt-DT's size (the paper gives no
- *   sizes).
- * - Tokens: **two tokens per step**, a state token and an action token (Prompt-DT's
- *   layout), each its own linear embedding plus a **learned
+ *   Linear(128→128) → ReLU → Linear(128→64): Prompt-DT's size (`docs/encoders.md`, "Sizes";
+ *   the paper gives no sizes).
+ * - Tokens: **two tokens per step**, a state token and an action token (as in Prompt-DT,
+ *   `docs/encoders.md`, "Tokens"), each its own linear embedding plus a **learned
  *   timestep embedding** of the step's position in the prompt (Prompt-DT adds the
  *   same timestep embedding to every token of a step). No return-to-go token: the paper's
  *   prompt is (s, a) pairs only (Eq. 2).
  * - Prompt length: at most 20 steps by default (5 in Prompt-DT, 20 in MTDiff,
  *   whose architecture the paper names); longer prompts keep their last steps.
  * - Pre-LayerNorm blocks with a final LayerNorm, as in GPT-2, the backbone of both Prompt-DT and
- *   MTDiff. Attention is bidirectional (no causal mask), because the output is a
- *   pooled summary of a prompt given whole, not a next-token prediction.
+ *   MTDiff (`docs/encoders.md`, "Blocks and attention"). Attention is bidirectional (no causal
+ *   mask), because the output is a pooled summary of a prompt given whole, not a next-token
+ *   prediction.
  * - Initialisation: GPT-2's, N(0, 0.02²) for the projections and embeddings, N(0, (0.02/√(2L))²)
  *   for the two residual output projections, zero biases; the state and action rows of the
  *   embedding start like PyTorch's `nn.Linear` (U(±1/√fan_in)), as in Prompt-DT's
@@ -52,7 +53,7 @@ import { LayerNorm } from './layer-norm.js';
 import { type DenseVariables, normalDenseVariables } from './params.js';
 import { buildPromptBatch, type PromptBatch, type TrajectoryPrompt } from './prompt-batch.js';
 
-/** Defaults of {@link TrajectoryEncoderOptions} (Prompt-DT's size; `docs/algorithms/llmdpd.md`). */
+/** Defaults of {@link TrajectoryEncoderOptions} (Prompt-DT's size; `docs/encoders.md`, "Sizes"). */
 export const TRAJECTORY_ENCODER_DEFAULTS = Object.freeze({
   /** Embedding width d_τ of the output. */
   outputDim: 64,

@@ -1,6 +1,6 @@
 /**
  * The reward, termination and info of the "stay upright and move forward" envs (Hopper and
- * Walker2d share them exactly; only their health rule differs), facts §1.3-1.5.
+ * Walker2d share them exactly; only their health rule differs): `docs/envs/locomotion.md`, "Rewards and termination".
  *
  * @module
  */

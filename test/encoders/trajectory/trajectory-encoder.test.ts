@@ -79,7 +79,7 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 };
 
 describe('TrajectoryEncoder shapes and configuration', () => {
-  test('encode gives [P, outputDim] and embed one vector per prompt; defaults follow facts §6.3', () => {
+  test('encode gives [P, outputDim] and embed one vector per prompt; defaults are the sizes of docs/encoders.md', () => {
     const rng = new Rng(1);
     const enc = new TrajectoryEncoder({ observationDim: 11, actionDim: 3, rng });
     expect(enc.config).toMatchObject({
@@ -342,7 +342,7 @@ describe('TrajectoryEncoder memory', () => {
   });
 });
 
-test('defaults object is frozen and documents the facts §6.3 sizes', () => {
+test('defaults object is frozen and documents the sizes of docs/encoders.md', () => {
   expect(Object.isFrozen(TRAJECTORY_ENCODER_DEFAULTS)).toBe(true);
   expect(TRAJECTORY_ENCODER_DEFAULTS.width).toBe(128);
 });

@@ -1,7 +1,10 @@
 /**
  * Where the tests find Meta-World's asset folder: `METAWORLD_ASSETS`, or `../shared/metaworld/assets`
- * beside the repository (CI has it). When neither exists the tests that need the models are
- * skipped, and this module prints why once per test file.
+ * beside the repository. That path is data, not a document: the project's CI keeps a copy of
+ * Meta-World's assets there as a stand-in for a user's installed metaworld package (the models are
+ * never copied into the repository; `docs/envs/metaworld.md`, "The models: the user's asset
+ * folder"). When neither exists the tests that need the models are skipped, and this module prints
+ * why once per test file.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,6 @@
 /**
- * The MuJoCo locomotion envs against Gymnasium's tabulated semantics (fact sheet sections 0-2):
+ * The MuJoCo locomotion envs against Gymnasium's semantics (`docs/envs/locomotion.md`, "Constants",
+ * "Stepping and reset", "Rewards and termination"):
  * spaces, model constants, masses, the reward formula recomputed on recorded steps, the v4/v5
  * differences, termination, seeding and determinism, checkEnv, and input validation.
  */
@@ -140,7 +141,7 @@ function inner(env: SyncEnv): MujocoLocomotionEnv {
   return env.unwrapped as MujocoLocomotionEnv;
 }
 
-/** The fact sheet's healthy rule, written out independently of the env code. */
+/** The healthy rule (`docs/envs/locomotion.md`, "Rewards and termination"), written out independently of the env code. */
 function healthyFromState(kind: Kind, qpos: Float64Array, qvel: Float64Array): boolean {
   if (kind === 'cheetah') return true;
   const z = qpos[1];
@@ -447,7 +448,7 @@ describe('termination', () => {
   });
 });
 
-describe("authored MJCF against the fact sheet's derived values (section 2)", () => {
+describe('authored MJCF against Gymnasium\'s model parameters (docs/envs/locomotion.md, "Tests")', () => {
   const round = (a: Float64Array, digits: number): number[] => Array.from(a, (x) => Number(x.toFixed(digits)));
   it('HalfCheetah: body masses after settotalmass, torso inertial frame and principal inertia', () => {
     const env = new HalfCheetahEnv();
@@ -636,7 +637,7 @@ describe('state access', () => {
 });
 
 describe('agreement with Gymnasium', () => {
-  it("Hopper falls to z = 1.24969 after one zero-action step from qpos0 (the fact sheet value for Gymnasium's XML)", () => {
+  it("Hopper falls to z = 1.24969 after one zero-action step from qpos0 (the value measured with Gymnasium's XML)", () => {
     const env = new HopperEnv({ version: 4 });
     try {
       env.reset({ seed: 0 });
