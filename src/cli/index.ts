@@ -20,7 +20,7 @@ import { BUILTIN_SUITES } from './data.js';
 import { runDemo } from './demo.js';
 import { runEval } from './evaluate-command.js';
 import { runExport } from './export-command.js';
-import { parseInteger, parseNameList, parseSeedList, UsageError } from './options.js';
+import { checkOutputFolder, parseInteger, parseNameList, parseSeedList, UsageError } from './options.js';
 import { runPlot } from './plot.js';
 import { runTrain } from './train.js';
 
@@ -311,6 +311,7 @@ In Node: import { loadExportedPolicy } from 'llmdpd/export'; in a page: import {
     .argument('<dir>', 'output folder')
     .option('--seed <n>', 'seed of the data and prompts', integer('--seed', 0), 0)
     .action(async (dir: string, o: Record<string, unknown>) => {
+      checkOutputFolder('suite write', dir, 'allow'); // a file, or a folder under one, is a usage error
       const { writeSuiteDatasets } = await import('../suites/index.js');
       await writeSuiteDatasets('pointmass-reach', dir, { seed: o['seed'] as number });
       io.stdout.write(`Wrote the pointmass-reach datasets and prompts to ${dir}\n`);

@@ -4,7 +4,8 @@
  * an error of a given class whose message contains a given fragment, or a correct load
  * (checked by the case). The issue classes are those of the reliability issue: 1 data loss
  * between saves, 2 trusted headers (buffer saves and agent checkpoints), 3 non-finite values in
- * and out (act, policy, fit), 5 special files, 6 path escapes, 7 smaller (HDF5 sizes and headers,
+ * and out (act, policy, fit), 4 command-line arguments and output paths, 5 special files, 6 path
+ * escapes, 7 smaller (HDF5 sizes and headers,
  * Minari spaces, infeasible suite tasks, wrong messages).
  */
 import { createHash } from 'node:crypto';
@@ -14,12 +15,27 @@ import { join } from 'node:path';
 import type { RlError } from '../../src/core/errors.js';
 import { MANIFEST_FILE } from '../../src/core/column-store.js';
 
-/** The issue class a case belongs to. */
-export type IssueClass = 1 | 2 | 3 | 5 | 6 | 7;
+/** The issue class a case belongs to (4: the command line). */
+export type IssueClass = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
-/** What a case must end in. */
+/** What a command-line case's `run` returns: the exit code and what was printed. */
+export interface CliOutcome {
+  /** Exit code. */
+  readonly code: number;
+  /** Standard output. */
+  readonly out: string;
+  /** Standard error. */
+  readonly err: string;
+}
+
+/**
+ * What a case must end in: a typed error, a correct load, or (command-line cases, whose `run`
+ * returns a {@link CliOutcome}) an exit code with a one-line message on stderr.
+ */
 export type Expected =
-  { readonly error: new (...args: never[]) => RlError; readonly message: RegExp } | { readonly loads: true };
+  | { readonly error: new (...args: never[]) => RlError; readonly message: RegExp }
+  | { readonly loads: true }
+  | { readonly exitCode: number; readonly stderr: RegExp };
 
 /** One corpus case. */
 export interface CorpusCase {
@@ -41,6 +57,11 @@ export interface CorpusCase {
 /** Shorthand for an expected error. */
 export function fails(error: new (...args: never[]) => RlError, message: RegExp): Expected {
   return { error, message };
+}
+
+/** Shorthand for a command that must exit with `exitCode` and one stderr line matching `stderr`. */
+export function exits(exitCode: number, stderr: RegExp): Expected {
+  return { exitCode, stderr };
 }
 
 /** Shorthand for an expected correct load. */
