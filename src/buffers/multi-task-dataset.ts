@@ -198,12 +198,13 @@ export class MultiTaskDataset {
    */
   constructor(tasks: readonly TaskSpec[]) {
     const ctx = 'MultiTaskDataset';
-    if (!Array.isArray(tasks) || tasks.length === 0) {
+    const list: unknown = tasks;
+    if (!Array.isArray(list) || list.length === 0) {
       throw new ConfigError(
         `${ctx}: tasks must be a non-empty array of { name, buffer, textPrompt, trajectoryPrompt }.`,
       );
     }
-    const first = tasks[0]!.buffer;
+    const first = tasks[0].buffer;
     if (!(first instanceof ReplayBuffer)) throw new ConfigError(`${ctx}: tasks[0].buffer is not a ReplayBuffer.`);
     this.observationDim = first.observationDim;
     this.actionDim = first.actionDim;
@@ -222,7 +223,7 @@ export class MultiTaskDataset {
       if (spec.buffer.observationDim !== this.observationDim || spec.buffer.actionDim !== this.actionDim) {
         throw new ShapeError(
           `${at}: its buffer has observationDim ${spec.buffer.observationDim} and actionDim ${spec.buffer.actionDim}, but ` +
-            `task "${tasks[0]!.name}" has ${this.observationDim} and ${this.actionDim}; all tasks must share them (pad observations to a common size).`,
+            `task "${tasks[0].name}" has ${this.observationDim} and ${this.actionDim}; all tasks must share them (pad observations to a common size).`,
         );
       }
       if (spec.buffer.size === 0)

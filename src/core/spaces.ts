@@ -319,7 +319,7 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> imple
   /** Samples every sub-space. */
   sample(rng: Rng): DictValue<S> {
     const out: Record<string, unknown> = {};
-    for (const [k, space] of Object.entries(this.spaces)) out[k] = space.sample(rng);
+    for (const [k, space] of this.entries()) out[k] = space.sample(rng);
     return out as DictValue<S>;
   }
 
@@ -334,7 +334,7 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> imple
       return `expected an object with keys ${Object.keys(this.spaces).join(', ')}, got ${describeValue(x)}`;
     const obj = x as Record<string, unknown>;
     for (const k of Object.keys(obj)) if (!(k in this.spaces)) return `unexpected key "${k}"`;
-    for (const [k, space] of Object.entries(this.spaces)) {
+    for (const [k, space] of this.entries()) {
       if (!(k in obj)) return `missing key "${k}"`;
       const why = space.explainMismatch(obj[k]);
       if (why !== null) return `key "${k}": ${why}`;
@@ -345,8 +345,14 @@ export class Dict<S extends Record<string, Space> = Record<string, Space>> imple
   /** JSON form. */
   toJSON(): SpaceJSON {
     const spaces: Record<string, SpaceJSON> = {};
-    for (const [k, space] of Object.entries(this.spaces)) spaces[k] = space.toJSON();
+    for (const [k, space] of this.entries()) spaces[k] = space.toJSON();
     return { type: 'dict', spaces };
+  }
+
+  /** The sub-spaces as `[key, space]` pairs, in sorted key order. */
+  private entries(): [string, Space][] {
+    const spaces: Readonly<Record<string, Space>> = this.spaces;
+    return Object.entries(spaces);
   }
 }
 
@@ -386,7 +392,10 @@ export function spaceFromJSON(json: SpaceJSON): Space {
 export function flatDim(space: Space): number {
   if (space instanceof Box) return space.size;
   if (space instanceof Discrete) return 1;
-  if (space instanceof Dict) return Object.values(space.spaces).reduce((a, s) => a + flatDim(s as Space), 0);
+  if (space instanceof Dict) {
+    const spaces: Readonly<Record<string, Space>> = space.spaces;
+    return Object.values(spaces).reduce((a, s) => a + flatDim(s), 0);
+  }
   throw new ShapeError(`flatDim does not know the space type ${space.type}.`);
 }
 
@@ -397,5 +406,9 @@ export function describeValue(x: unknown): string {
   if (ArrayBuffer.isView(x)) return `${x.constructor.name}(${(x as unknown as ArrayLike<number>).length})`;
   if (Array.isArray(x)) return `Array(${x.length})`;
   if (typeof x === 'object') return `object with keys [${Object.keys(x).join(', ')}]`;
-  return `${typeof x} ${String(x)}`;
+  if (typeof x === 'function') return `function ${x.name || '(anonymous)'}`;
+  if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint')
+    return `${typeof x} ${String(x)}`;
+  if (typeof x === 'symbol') return `symbol ${String(x)}`;
+  return typeof x;
 }

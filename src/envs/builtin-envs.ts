@@ -14,6 +14,7 @@
  * @module
  */
 import { ConfigError } from '../core/errors.js';
+import { describeValue } from '../core/spaces.js';
 import { PendulumEnv, type PendulumOptions } from './classic/pendulum.js';
 import type { Env } from './env.js';
 import { HalfCheetahEnv } from './mujoco/half-cheetah.js';
@@ -48,9 +49,11 @@ function locomotion(
   return {
     id,
     factory: (options: Record<string, unknown>): Env => {
-      if (options.version !== undefined) {
+      const given = options.version;
+      if (given !== undefined) {
+        const shown = typeof given === 'number' || typeof given === 'string' ? String(given) : describeValue(given);
         throw new ConfigError(
-          `${id} fixes the version from its id; drop the version option (got ${String(options.version)}) and make "${name}-v${String(options.version)}" instead.`,
+          `${id} fixes the version from its id; drop the version option (got ${shown}) and make "${name}-v${shown}" instead.`,
         );
       }
       return new Ctor({ ...options, version });

@@ -362,7 +362,10 @@ export async function checkEnv<Obs, Act>(env: Env<Obs, Act>, options: CheckEnvOp
 /** Copies typed arrays, arrays and plain objects so later env calls cannot change a recorded value. */
 function copyValue<T>(x: T): T {
   if (ArrayBuffer.isView(x)) return (x as unknown as BoxArray).slice() as unknown as T;
-  if (Array.isArray(x)) return x.map((v) => copyValue(v)) as unknown as T;
+  if (Array.isArray(x)) {
+    const items: readonly unknown[] = x;
+    return items.map((v) => copyValue(v)) as unknown as T;
+  }
   if (isPlainObject(x)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(x)) out[k] = copyValue(v);

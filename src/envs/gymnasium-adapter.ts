@@ -262,7 +262,8 @@ function readMetadata(raw: unknown): EnvMetadata | undefined {
   if (!isPlainObject(raw)) return undefined;
   const { render_modes: renderModes, render_fps: renderFps, ...rest } = raw;
   const out: Record<string, unknown> = { ...rest };
-  if (renderModes !== undefined) out['renderModes'] = Array.isArray(renderModes) ? [...renderModes] : renderModes;
+  if (renderModes !== undefined)
+    out['renderModes'] = Array.isArray(renderModes) ? Array.from(renderModes) : renderModes;
   if (renderFps !== undefined) out['renderFps'] = renderFps;
   return Object.freeze(out);
 }

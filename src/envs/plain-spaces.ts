@@ -86,8 +86,10 @@ function flatten(x: unknown, what: string): { values: number[]; shape: number[] 
 }
 
 function boxFromPlain(spec: Record<string, unknown>, what: string): Box<BoxDtype> {
-  const dtypeName = spec['dtype'] === undefined ? 'float32' : String(spec['dtype']).replace(/^(?:np\.|numpy\.)/, '');
-  const dtype = DTYPES[dtypeName];
+  const given = spec['dtype'];
+  const dtypeName =
+    given === undefined ? 'float32' : typeof given === 'string' ? given.replace(/^(?:np\.|numpy\.)/, '') : undefined;
+  const dtype = dtypeName === undefined ? undefined : DTYPES[dtypeName];
   if (dtype === undefined) {
     throw new ConfigError(
       `${what} has dtype ${JSON.stringify(spec['dtype'])}, which a Box cannot hold; use one of ${Object.keys(DTYPES).join(', ')}.`,

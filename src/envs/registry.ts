@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { ConfigError, NotFoundError, type EnvError } from '../core/errors.js';
+import { ConfigError, NotFoundError } from '../core/errors.js';
 import { BUILTIN_ENVS } from './builtin-envs.js';
 import type { Env, EnvSpec } from './env.js';
 import { isPromiseLike } from './maybe-promise.js';

@@ -121,7 +121,8 @@ export class SyncVectorEnv<Obs = unknown, Act = unknown> {
    * synchronously, the sub-envs' spaces differ, or the autoreset mode is unknown.
    */
   constructor(factories: readonly EnvThunk<Obs, Act>[], options: SyncVectorEnvOptions = {}) {
-    if (!Array.isArray(factories) || factories.length === 0) {
+    const list: unknown = factories;
+    if (!Array.isArray(list) || list.length === 0) {
       throw new ConfigError(
         `SyncVectorEnv needs a non-empty array of env factories, got ${describeValue(factories)}. Pass e.g. Array.from({ length: 4 }, () => () => makeEnv('Pendulum-v1')).`,
       );

@@ -87,8 +87,8 @@ function forwardWithSaved(
     // A bias shared by every row ([out] or [1, out], e.g. with a folded-in condition) is added
     // inside the product; only per-row biases need a separate add.
     if (b.rank === 1) z = wasmMatMul(input, w, false, false, b as tf.Tensor1D);
-    else if (b.shape[0] === 1) z = wasmMatMul(input, w, false, false, tf.reshape(b, [b.shape[1]!]) as tf.Tensor1D);
-    else z = tf.add(wasmMatMul(input, w), b) as tf.Tensor2D;
+    else if (b.shape[0] === 1) z = wasmMatMul(input, w, false, false, tf.reshape<tf.Rank.R1>(b, [b.shape[1]!]));
+    else z = tf.add<tf.Tensor2D>(wasmMatMul(input, w), b);
   } else {
     // The wasm backend's fused product accepts only a rank-1 bias (a reshaped [1, out] one is
     // rejected too), so rank-2 biases are added after the product (a broadcast add, ~0.02 ms).
@@ -98,7 +98,7 @@ function forwardWithSaved(
     case 'linear':
       return { value: z, saved: [] };
     case 'relu': {
-      const value = tf.relu(z) as tf.Tensor2D;
+      const value = tf.relu<tf.Tensor2D>(z);
       return { value, saved: [value] };
     }
     case 'mish': {
@@ -118,7 +118,7 @@ function activationBackward(dy: tf.Tensor, activation: Activation, saved: readon
     case 'linear':
       return dy as tf.Tensor2D;
     case 'relu':
-      return tf.mul(dy, tf.step(saved[0])) as tf.Tensor2D;
+      return tf.mul<tf.Tensor2D>(dy, tf.step(saved[0]));
     case 'mish':
       return mishBackward(dy, saved) as tf.Tensor2D;
   }
@@ -291,7 +291,7 @@ export class Dense implements NetModule {
         ? denseApplyFrozen(x, this.kernel, bias, this.activation)
         : denseApply(x, this.kernel, bias, this.activation, this.inputGradient);
     // No tidy scope on the common path: a scope per layer call is measurable at these sizes.
-    return extra === undefined ? run(this.bias) : tf.tidy(() => run(tf.add(this.bias, extra) as tf.Tensor2D));
+    return extra === undefined ? run(this.bias) : tf.tidy(() => run(tf.add<tf.Tensor2D>(this.bias, extra)));
   }
 
   /** Kernel then bias. */

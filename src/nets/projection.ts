@@ -75,7 +75,7 @@ export class Projection implements NetModule {
     if (c.rank !== 2 || c.shape[1] !== this.inputDim)
       throw new ShapeError(`Projection expects [rows, ${this.inputDim}], got [${c.shape.join(', ')}].`);
     return tf.tidy(() => {
-      const zero = tf.zeros([this.outputDim]) as tf.Tensor1D;
+      const zero = tf.zeros<tf.Rank.R1>([this.outputDim]);
       return frozen ? denseApplyFrozen(c, this.kernel, zero, 'linear') : denseApply(c, this.kernel, zero, 'linear');
     });
   }

@@ -27,6 +27,7 @@
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
 import { ConfigError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { describeValue } from '../core/spaces.js';
 import type { Trajectory } from '../core/types.js';
 import { PointMassEnv, type PointMassOptions } from './point-mass-env.js';
 import { BEHAVIOUR_KINDS, ScriptedController, type BehaviourKind } from './policies.js';
@@ -153,7 +154,9 @@ export function checkBehaviourMix(mix: unknown, where = 'mix'): BehaviourMix {
   for (const k of BEHAVIOUR_KINDS) {
     const v = m[k] ?? 0;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-      throw new ConfigError(`${where}.${k} must be a fraction >= 0, got ${String(v)}.`);
+      throw new ConfigError(
+        `${where}.${k} must be a fraction >= 0, got ${typeof v === 'number' ? v : describeValue(v)}.`,
+      );
     sum += v;
   }
   if (Math.abs(sum - 1) > 1e-6)

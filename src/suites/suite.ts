@@ -161,10 +161,13 @@ export function readSuiteSpecFile(path: string): SuiteSpec {
 /**
  * Resolves a suite given by built-in name, path of a `.json` spec file, validated spec or JSON
  * spec (object or string).
+ * @param suite - a built-in suite name, a path ending in `.json`, a {@link SuiteSpec}, or a JSON
+ *   spec (object or string) as described by `SuiteSpecInput`; typed `unknown` because anything
+ *   else is checked here and rejected with a {@link ConfigError}.
  * @throws {@link NotFoundError} for an unknown built-in name or a missing file; {@link ConfigError}
  *   for an invalid spec; {@link DatasetError} for a spec file that is not a regular file.
  */
-export function resolveSuiteSpec(suite: string | SuiteSpec | unknown): SuiteSpec {
+export function resolveSuiteSpec(suite: unknown): SuiteSpec {
   if (typeof suite === 'string') {
     if (suite.trim().startsWith('{')) return parseSuiteSpec(suite);
     if (/\.json$/i.test(suite.trim())) return readSuiteSpecFile(suite.trim());
@@ -223,7 +226,7 @@ function checkOptions(options: MakeSuiteOptions): void {
  * @throws {@link ConfigError} (as a rejection) on a bad spec, split or option, naming the field;
  *   {@link NotFoundError} for an unknown built-in name; {@link EnvError} when MuJoCo cannot load.
  */
-export async function makeSuite(suite: string | SuiteSpec | unknown, options: MakeSuiteOptions): Promise<Suite> {
+export async function makeSuite(suite: unknown, options: MakeSuiteOptions): Promise<Suite> {
   const spec = resolveSuiteSpec(suite);
   checkOptions(options);
   const split =

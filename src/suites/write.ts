@@ -173,7 +173,7 @@ function trajectoryBuffer(task: SuiteTask): ReplayBuffer {
  *   nothing is written.
  */
 export async function writeSuiteDatasets(
-  suite: string | SuiteSpec | Suite | unknown,
+  suite: unknown,
   dir: string,
   options: WriteSuiteOptions,
 ): Promise<WriteSuiteResult> {

@@ -202,7 +202,7 @@ describe('llmdpd train, eval and plot on a D4RL-layout file', () => {
     const train = await cli('train', 'bc', '--steps', '30', '--keep-best', ...args);
     expect(train.err).toBe('');
     expect(train.out).toMatch(/best epoch by return: -?[\d.]+ at step (10|20|30) \(checkpoint .*best\)/);
-    const returns = readRunFolder(out).evaluations.map((r) => r.values['eval/return']!);
+    const returns = readRunFolder(out).evaluations.map((r) => r.values['eval/return']);
     const bestStep = (10 * (returns.indexOf(Math.max(...returns)) + 1)).toString();
     expect(train.out).toContain(`at step ${bestStep} `);
     const evaluated = JSON.parse((await cli('eval', out, '--best', '--episodes', '1', '--json')).out) as {

@@ -1,9 +1,10 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomic, writeFileAtomicAsync } from '../../src/core/atomic-file.js';
+
 describe('writeFileAtomic', () => {
   test('replaces the file whole and leaves no temporary file, also when the write fails', async () => {
-    const { mkdtempSync, readFileSync, readdirSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { writeFileAtomic, writeFileAtomicAsync } = await import('../../src/core/atomic-file.js');
     const dir = mkdtempSync(join(tmpdir(), 'llmdpd-atomic-'));
     const file = join(dir, 'a.json');
     writeFileAtomic(file, 'one');

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { Box, Dict, Discrete, flatDim, spaceFromJSON } from '../../src/core/spaces.js';
+import { Box, Dict, Discrete, flatDim, spaceFromJSON, type SpaceJSON } from '../../src/core/spaces.js';
 
 describe('Box', () => {
   test('bounded samples stay inside and cover the range', () => {
@@ -68,7 +68,7 @@ describe('Box', () => {
 
   test('JSON round trip keeps infinite bounds', () => {
     const box = new Box({ low: [-Infinity, 0], high: [Infinity, 1] });
-    const json = JSON.parse(JSON.stringify(box.toJSON()));
+    const json = JSON.parse(JSON.stringify(box.toJSON())) as SpaceJSON;
     const back = spaceFromJSON(json) as Box;
     expect(Array.from(back.low)).toEqual([-Infinity, 0]);
     expect(Array.from(back.high)).toEqual([Infinity, 1]);

@@ -308,7 +308,7 @@ describe('parsePythonJson and spaceFromMinari', () => {
     expect(v['a']).toEqual([Infinity, -Infinity, NaN, 1000]);
     expect(v['s']).toBe('Infinity and "NaN"');
     expect(v['n']).toEqual({ x: -Infinity });
-    expect(() => JSON.parse('[Infinity]')).toThrow();
+    expect((): unknown => JSON.parse('[Infinity]')).toThrow();
     expect(() => parsePythonJson('[Infinity,', 'the thing')).toThrow(/the thing is not valid JSON/);
   });
 

@@ -22,9 +22,9 @@ test('@mujoco/mujoco loads under jest (ESM + wasm) and simulates a falling body'
   const data = new mujoco.MjData(model);
   try {
     expect(model.nq).toBe(7); // free joint: position (3) + quaternion (4)
-    expect(model.body_mass[1]).toBeCloseTo(2, 10);
+    expect((model.body_mass as Float64Array)[1]).toBeCloseTo(2, 10);
     for (let i = 0; i < 500; i++) mujoco.mj_step(model, data);
-    const z = data.qpos[2] as number;
+    const z = (data.qpos as Float64Array)[2];
     const t = 500 * 0.002;
     expect(z).toBeCloseTo(10 - (9.81 * t * t) / 2, 1);
     expect(z).toBeLessThan(10 - 4.8);

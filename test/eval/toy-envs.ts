@@ -106,13 +106,5 @@ export class AsyncToyEnv implements Env<Float32Array, Float32Array> {
 }
 
 function later<T>(f: () => T): Promise<T> {
-  return new Promise((resolve, reject) => {
-    setImmediate(() => {
-      try {
-        resolve(f());
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(f);
 }

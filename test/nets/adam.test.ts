@@ -90,7 +90,7 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       const b = tf.variable(tf.scalar(1));
       const opt = new Adam([a], { learningRate: 0.1 });
       tf.tidy(() => {
-        const { grads } = gradientsOf(() => tf.add(tf.square(a), tf.square(b)) as tf.Scalar, opt.variables);
+        const { grads } = gradientsOf(() => tf.add<tf.Scalar>(tf.square(a), tf.square(b)), opt.variables);
         opt.applyGradients(grads);
       });
       expect(a.dataSync()[0]).toBeCloseTo(0.9, 6);

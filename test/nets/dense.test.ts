@@ -170,8 +170,8 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       expect(layer.kernel.shape).toEqual([3, 2]);
       expect(layer.bias.shape).toEqual([2]);
       expect(layer.trainableVariables()).toEqual([layer.kernel, layer.bias]);
-      expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow(ShapeError);
-      expect(() => tf.tidy(() => layer.apply(tf.zeros([4, 5]) as tf.Tensor2D))).toThrow(
+      expect(() => tf.tidy(() => layer.apply(tf.zeros<tf.Rank.R2>([4, 5])))).toThrow(ShapeError);
+      expect(() => tf.tidy(() => layer.apply(tf.zeros<tf.Rank.R2>([4, 5])))).toThrow(
         'expects input [batch, 3], got [4, 5]',
       );
       layer.dispose();
@@ -190,7 +190,7 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
 
     test('leaks no tensors through a gradient step', async () => {
       const layer = new Dense({ inputDim: 8, outputDim: 6, activation: 'mish', rng: new Rng(1) });
-      const x = tf.randomNormal([5, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
+      const x = tf.randomNormal<tf.Rank.R2>([5, 8], 0, 1, 'float32', 3);
       await expectNoLeakedTensors(() =>
         tf.tidy(() => {
           const { grads } = tf.variableGrads(() => tf.sum(layer.apply(x)), layer.trainableVariables());

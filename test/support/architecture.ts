@@ -41,7 +41,20 @@ export const ALLOWED_AREAS: Record<Area, readonly Area[]> = {
   // The comparison runner builds agents, opens datasets and suites, and evaluates: everything the
   // CLI uses, except the CLI itself (which drives it).
   compare: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'export'],
-  cli: ['core', 'engine', 'envs', 'buffers', 'datasets', 'nets', 'encoders', 'agents', 'suites', 'eval', 'export', 'compare'],
+  cli: [
+    'core',
+    'engine',
+    'envs',
+    'buffers',
+    'datasets',
+    'nets',
+    'encoders',
+    'agents',
+    'suites',
+    'eval',
+    'export',
+    'compare',
+  ],
   root: [
     'core',
     'engine',

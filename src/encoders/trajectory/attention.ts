@@ -92,7 +92,7 @@ export function maskedAttention(
         tokens,
         1,
       ]);
-      const dS = tf.mul(tf.mul(sa, tf.sub(dA, rowSum)), scale) as tf.Tensor3D;
+      const dS = tf.mul<tf.Tensor3D>(tf.mul(sa, tf.sub(dA, rowSum)), scale);
       const dQ = tf.matMul(dS, sk);
       const dK = tf.matMul(tf.transpose(dS, [0, 2, 1]), sq);
       return [dQ, dK, dV];

@@ -59,19 +59,19 @@ export function layerNorm(
     const centred = tf.sub(input, mu);
     const variance = tf.matMul(tf.square(centred), meanColumn);
     const rstd = tf.rsqrt(tf.add(variance, epsilon));
-    const xhat = tf.mul(centred, rstd) as tf.Tensor2D;
-    const value = tf.add(tf.mul(xhat, g), b) as tf.Tensor2D;
+    const xhat = tf.mul<tf.Tensor2D>(centred, rstd);
+    const value = tf.add<tf.Tensor2D>(tf.mul(xhat, g), b);
     save([xhat, rstd, g]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [sxhat, srstd, sgamma] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
       const rows = sxhat.shape[0];
       const column = tf.fill([width, 1], 1 / width);
       const onesRow = tf.ones([1, rows]);
-      const gx = tf.mul(dy, sgamma) as tf.Tensor2D;
+      const gx = tf.mul<tf.Tensor2D>(dy, sgamma);
       const meanG = tf.matMul(gx, column);
-      const meanGX = tf.matMul(tf.mul(gx, sxhat) as tf.Tensor2D, column);
+      const meanGX = tf.matMul(tf.mul<tf.Tensor2D>(gx, sxhat), column);
       const dx = tf.mul(tf.sub(tf.sub(gx, meanG), tf.mul(sxhat, meanGX)), srstd);
-      const dgamma = tf.reshape(tf.matMul(onesRow, tf.mul(dy, sxhat) as tf.Tensor2D), [width]);
+      const dgamma = tf.reshape(tf.matMul(onesRow, tf.mul<tf.Tensor2D>(dy, sxhat)), [width]);
       const dbeta = tf.reshape(tf.matMul(onesRow, dy as tf.Tensor2D), [width]);
       return [dx, dgamma, dbeta];
     };
@@ -125,8 +125,8 @@ export class LayerNorm implements NetModule {
     const trainable = options.trainable ?? true;
     const name = `${options.name ?? 'layer_norm'}_${uniqueId++}`;
     reserveWeights(2 * this.width, `${name} (width ${this.width})`);
-    this.gamma = tf.tidy(() => tf.variable(tf.ones([this.width]) as tf.Tensor1D, trainable, `${name}/gamma`));
-    this.beta = tf.tidy(() => tf.variable(tf.zeros([this.width]) as tf.Tensor1D, trainable, `${name}/beta`));
+    this.gamma = tf.tidy(() => tf.variable(tf.ones<tf.Rank.R1>([this.width]), trainable, `${name}/gamma`));
+    this.beta = tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([this.width]), trainable, `${name}/beta`));
   }
 
   /**

@@ -26,6 +26,6 @@ export function normalDenseVariables(rows: number, cols: number, std: number, rn
   const values = rng.fillNormal(new Float32Array(rows * cols), 0, std);
   return tf.tidy(() => ({
     kernel: tf.variable(tf.tensor2d(values, [rows, cols]), true, `${name}/kernel`),
-    bias: tf.variable(tf.zeros([cols]) as tf.Tensor1D, true, `${name}/bias`),
+    bias: tf.variable(tf.zeros<tf.Rank.R1>([cols]), true, `${name}/bias`),
   }));
 }

@@ -66,7 +66,7 @@ export const TRAJECTORY_ENCODER_DEFAULTS = Object.freeze({
   /** Feed-forward inner width. */
   feedForwardDim: 512,
   /** Hidden widths of the projection head. */
-  headHiddenDims: Object.freeze([128]) as readonly number[],
+  headHiddenDims: Object.freeze([128]),
   /** Most steps of a prompt (rows of the learned timestep table). */
   maxPromptLength: 20,
   /** Dropout rate in training mode. */
@@ -234,9 +234,9 @@ class EncoderBlock implements NetModule {
   }
 
   apply(h: tf.Tensor2D, tokens: number, keyBias: tf.Tensor3D, drop: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
-    const attended = tf.add(h, drop(this.attention.apply(this.norm1.apply(h), tokens, keyBias))) as tf.Tensor2D;
+    const attended = tf.add<tf.Tensor2D>(h, drop(this.attention.apply(this.norm1.apply(h), tokens, keyBias)));
     const inner = denseApply(this.norm2.apply(attended), this.ffn1.kernel, this.ffn1.bias, 'relu');
-    return tf.add(attended, drop(denseApply(inner, this.ffn2.kernel, this.ffn2.bias, 'linear'))) as tf.Tensor2D;
+    return tf.add<tf.Tensor2D>(attended, drop(denseApply(inner, this.ffn2.kernel, this.ffn2.bias, 'linear')));
   }
 
   trainableVariables(): tf.Variable[] {
@@ -353,7 +353,7 @@ export class TrajectoryEncoder implements NetModule {
     rng.fillNormal(kernel.subarray((S + A) * d), 0, config.initStd);
     this.embedding = tf.tidy(() => ({
       kernel: tf.variable(tf.tensor2d(kernel, [S + A + 1 + T, d]), true, `${name}/embedding/kernel`),
-      bias: tf.variable(tf.zeros([d]) as tf.Tensor1D, true, `${name}/embedding/bias`),
+      bias: tf.variable(tf.zeros<tf.Rank.R1>([d]), true, `${name}/embedding/bias`),
     }));
     this.blocks = Array.from({ length: config.layers }, (_, i) => new EncoderBlock(config, rng, `${name}/block${i}`));
     this.finalNorm = new LayerNorm({ width: d, name: `${name}/ln_f` });
@@ -425,7 +425,7 @@ export class TrajectoryEncoder implements NetModule {
     return tf.tidy(() => {
       let maskIndex = 0;
       const drop = (x: tf.Tensor2D): tf.Tensor2D =>
-        dropMasks === null ? x : (tf.mul(x, tf.tensor2d(dropMasks[maskIndex++], [P * N, width])) as tf.Tensor2D);
+        dropMasks === null ? x : tf.mul<tf.Tensor2D>(x, tf.tensor2d(dropMasks[maskIndex++], [P * N, width]));
       const bias = tf.tensor3d(keyBias, [P * heads, 1, N]);
       let h = drop(
         denseApply(

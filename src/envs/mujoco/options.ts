@@ -92,7 +92,7 @@ export class OptionReader {
         `${this.where} option ${key} must be [low, high] with low <= high (Infinity allowed), got ${describe(v)}. Pass e.g. { ${key}: [${fallback.join(', ')}] }.`,
       );
     }
-    return Object.freeze([v[0] as number, v[1] as number]) as RangeOption;
+    return Object.freeze<RangeOption>([v[0] as number, v[1] as number]);
   }
 }
 

@@ -391,8 +391,8 @@ export class MujocoSimulation {
   step(frames: number): void {
     const data = this.live();
     const model = this.model!;
-    const mjStep = this.rt.mujoco.mj_step;
-    for (let k = 0; k < frames; k++) mjStep(model, data);
+    const mujoco = this.rt.mujoco;
+    for (let k = 0; k < frames; k++) mujoco.mj_step(model, data);
     this.rnePostStale = true;
   }
 

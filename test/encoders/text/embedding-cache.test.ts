@@ -59,7 +59,7 @@ describe('EmbeddingCache', () => {
     const file = cache.pathFor(key);
     expect(basename(file)).toMatch(/^[0-9a-f]{64}\.json$/);
     expect(basename(dirname(file))).toMatch(/^transformers_qwen_abc_fp32_mean-[0-9a-f]{8}$/);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    const entry: unknown = JSON.parse(readFileSync(file, 'utf8'));
     expect(entry).toMatchObject({ format: EMBEDDING_CACHE_FORMAT, version: 1, ...key, dimension: 6 });
     expect(readdirSync(dirname(file))).toEqual([basename(file)]); // no temporary files left
   });
@@ -179,7 +179,7 @@ describe('CachedTextEncoder', () => {
     expect(second.stats.invalidEntries).toBe(1);
     expect(inner.calls).toHaveLength(2);
     expect(Array.from(again)).toEqual(Array.from(good));
-    expect(JSON.parse(readFileSync(file, 'utf8')).format).toBe(EMBEDDING_CACHE_FORMAT);
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { format: unknown }).format).toBe(EMBEDDING_CACHE_FORMAT);
   });
 
   test('returned arrays are copies; a wrong-length vector from the encoder is a ShapeError', async () => {

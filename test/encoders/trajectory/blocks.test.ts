@@ -109,7 +109,7 @@ describe('maskedAttention', () => {
 
   test('forward and backward leak no tensors', async () => {
     const [q, k, v] = [randn([2, 3, 4]), randn([2, 3, 4]), randn([2, 3, 4])];
-    const bias = tf.zeros([2, 1, 3]) as tf.Tensor3D;
+    const bias = tf.zeros<tf.Rank.R3>([2, 1, 3]);
     await expectNoLeakedTensors(() =>
       tf.tidy(() => {
         tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>

@@ -250,7 +250,7 @@ describe('TrajectoryEncoder gradients', () => {
 
     const weights = tf.tensor2d(Float32Array.from(u), [prompts.length, enc.outputDim]);
     const { value, grads } = gradientsOf(
-      () => tf.tidy(() => tf.sum(tf.mul(enc.encode(prompts), weights)) as tf.Scalar),
+      () => tf.tidy(() => tf.sum<tf.Scalar>(tf.mul(enc.encode(prompts), weights))),
       variables,
     );
     weights.dispose();
@@ -284,7 +284,7 @@ describe('TrajectoryEncoder gradients', () => {
           2e-3,
         );
       } catch (e) {
-        throw new Error(`gradient of ${v.name} [${v.shape.join(', ')}]: ${(e as Error).message}`);
+        throw new Error(`gradient of ${v.name} [${v.shape.join(', ')}]: ${(e as Error).message}`, { cause: e });
       }
       // A gradient that is zero everywhere would pass trivially: require a real signal per
       // variable, except the key bias, whose gradient is exactly zero (it shifts every score of a
@@ -319,7 +319,7 @@ describe('TrajectoryEncoder memory', () => {
     await expectNoLeakedTensors(() =>
       tf.tidy(() => {
         const { grads } = gradientsOf(
-          () => tf.sum(tf.square(enc.encode(prompts, { training: true }))) as tf.Scalar,
+          () => tf.sum<tf.Scalar>(tf.square(enc.encode(prompts, { training: true }))),
           opt.variables,
         );
         opt.applyGradients(grads);

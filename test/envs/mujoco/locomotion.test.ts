@@ -196,7 +196,11 @@ describe.each(CASES)('$id', (c) => {
       expect([simulation.nq, simulation.nv]).toEqual([c.nq, c.nq]);
       expect(simulation.timestep).toBe(c.timestep);
       expect(simulation.integrator).toBe(c.integrator);
-      expect(Array.from(simulation.qpos0)).toEqual([0, c.kind === 'cheetah' ? 0 : 1.25, ...Array(c.nq - 2).fill(0)]);
+      expect(Array.from(simulation.qpos0)).toEqual([
+        0,
+        c.kind === 'cheetah' ? 0 : 1.25,
+        ...new Array<number>(c.nq - 2).fill(0),
+      ]);
       const [obs] = env.reset({ seed: 1 });
       expect(obs).toBeInstanceOf(Float32Array);
       expect(obs.length).toBe(c.obsDim);
