@@ -1,0 +1,174 @@
+/**
+ * SAC-N (An et al., NeurIPS 2021, arXiv 2110.01548): soft actor-critic with N critics and the
+ * minimum over all of them in the target and the actor loss; the ensemble's spread is what keeps
+ * out-of-distribution actions pessimistic offline. N = 2 is plain (offline) SAC with twin
+ * critics; CORL uses N = 10 on halfcheetah and 20 to 500 elsewhere. With a task conditioner the
+ * actor (and, by `criticConditioning`, the critics) also take a condition vector c.
+ *
+ *   temperature:  L_α = −mean( log α · sg(log π(ã|s) + H̄) ),   ã ~ π(·|s),  H̄ = −A
+ *   actor:        L_π = mean( α · log π(ã|s) − minᵢ Qᵢ(s, ã) ),  ã ~ π(·|s) reparameterised
+ *   critics:      y = r + γ (1 − terminal) ( minᵢ Q′ᵢ(s′, a′) − α · log π(a′|s′) ),  a′ ~ π(·|s′)
+ *                 L_Q = Σᵢ mean_B (Qᵢ(s, a) − y)²
+ *   targets:      Polyak τ = 0.005 every step
+ *   act:          maxAction · tanh(μ(s, c))
+ *
+ * in CORL's order (`sac_n.py`): α first, then the actor with the new α, then the critics with
+ * the new actor and α. Every number is a config field; the defaults are CORL's. What is
+ * implemented and every choice the references leave open: `docs/algorithms/sac-n.md`. The shared
+ * soft actor-critic parts (actor, critics, temperature, acting, plumbing) are
+ * `sac/soft-actor-critic.ts`.
+ *
+ * @see https://arxiv.org/abs/2110.01548
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../core/types.js';
+import { gradientsOf } from '../nets/adam.js';
+import type { Metrics } from './agent.js';
+import { criticLoss, minOf, tdTargets } from './common/losses.js';
+import {
+  resolveSoftActorCriticConfig,
+  SOFT_ACTOR_CRITIC_DEFAULTS,
+  SOFT_ACTOR_CRITIC_RULES,
+  type SoftActorCriticConfig,
+  type SoftActorCriticDependencies,
+  type SoftActorCriticOptions,
+} from './sac/config.js';
+import { SoftActorCriticAgent, type SoftActorCriticSpec } from './sac/soft-actor-critic.js';
+import { softActorLoss, temperatureLoss } from './sac/temperature.js';
+
+// ── 1. Config ───────────────────────────────────────────────────────────────────────────────
+
+/** SAC-N's configuration: the soft actor-critic fields (`sac/config.ts`) with CORL's SAC-N defaults. */
+export interface SACNConfig extends SoftActorCriticConfig {
+  /** Adam learning rate of the actor (and the conditioner). @defaultValue 3e-4 */
+  readonly actorLearningRate: number;
+  /** Number of critics N (2: plain SAC; CORL: 10 on halfcheetah, 20 on walker2d, 200–500 on hopper). @defaultValue 10 */
+  readonly criticCount: number;
+  /** Normalise observations with the data's statistics (CORL's SAC-N does not). @defaultValue false */
+  readonly normalizeObservations: boolean;
+  /** Adam learning rate of log α. @defaultValue 3e-4 */
+  readonly temperatureLearningRate: number;
+}
+
+/** Defaults of every optional field but `targetEntropy` (−actionDim): CORL's `sac_n.py`. */
+export const SAC_N_DEFAULTS: Readonly<Omit<SACNConfig, 'observationDim' | 'actionDim' | 'targetEntropy'>> =
+  Object.freeze({
+    ...SOFT_ACTOR_CRITIC_DEFAULTS,
+    actorLearningRate: 3e-4,
+    criticCount: 10,
+    normalizeObservations: false,
+    temperatureLearningRate: 3e-4,
+  });
+
+/** The options `new SACNAgent(...)` takes: the dimensions, plus any field to override. */
+export type SACNOptions = SoftActorCriticOptions<SACNConfig>;
+
+/**
+ * Fills defaults and validates every field.
+ * @param textEmbeddingDim - the text encoder's dimension, for a `prompts` conditioner.
+ * @throws {@link ConfigError} naming the field, the value and the valid range.
+ */
+export function resolveSACNConfig(options: SACNOptions, textEmbeddingDim?: number): SACNConfig {
+  return resolveSoftActorCriticConfig('SACNConfig', SAC_N_DEFAULTS, SOFT_ACTOR_CRITIC_RULES, options, textEmbeddingDim);
+}
+
+/**
+ * CORL's SAC-N networks: log σ from its own head, clipped to [−5, 2], the tanh correction with
+ * 10⁻⁶ inside the log; trunk biases 0.1 and heads U(±10⁻³); critic biases 0.1 and last layers
+ * U(±3·10⁻³). Weights otherwise PyTorch's default.
+ */
+const SAC_N_NETWORKS: SoftActorCriticSpec<SACNConfig> = {
+  resolve: resolveSACNConfig,
+  logStdBounds: { min: -5, max: 2 },
+  logStdAffine: false,
+  tanhCorrection: 'epsilon',
+  actorInit: {
+    hidden: { kernel: { kind: 'default' }, bias: { kind: 'constant', value: 0.1 } },
+    output: { kernel: { kind: 'uniform', bound: 1e-3 }, bias: { kind: 'uniform', bound: 1e-3 } },
+  },
+  criticInit: () => ({
+    hidden: { kernel: { kind: 'default' }, bias: { kind: 'constant', value: 0.1 } },
+    output: { kernel: { kind: 'uniform', bound: 3e-3 }, bias: { kind: 'uniform', bound: 3e-3 } },
+  }),
+};
+
+// ── 2. The agent ────────────────────────────────────────────────────────────────────────────
+
+/**
+ * SAC-N on tfjs, with any task conditioner.
+ *
+ * @example
+ * ```ts
+ * const sac = new SACNAgent({ observationDim: 11, actionDim: 3, criticCount: 2 }); // plain SAC
+ * await sac.fit(buffer, { steps: 100_000 });
+ * const action = sac.act(observation);
+ * ```
+ */
+export class SACNAgent extends SoftActorCriticAgent<SACNConfig> {
+  /** The class name checkpoints record. */
+  static override readonly agentName: string = 'SACNAgent';
+  /** The progress display's label. */
+  static override readonly label: string = 'SAC-N';
+
+  /**
+   * Builds the actor, the N critics and their targets, the temperature and the optimisers.
+   * @throws {@link ConfigError} on an invalid option.
+   */
+  constructor(options: SACNOptions, dependencies: SoftActorCriticDependencies = {}) {
+    super(options, dependencies, SAC_N_NETWORKS);
+  }
+
+  // ── 3. Update ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One gradient step: temperature, actor, critics, then the Polyak targets (CORL's order).
+   * @returns metrics when `readMetrics` is true (forces a device sync), else null.
+   * @throws {@link ShapeError} on wrong batch widths; {@link ConfigError} when the batch refers
+   * to tasks the agent is not bound to (`bindTasks`).
+   */
+  update(batch: Batch, readMetrics = false): Metrics | null {
+    const c = this.config;
+    return this.trainStep(batch, readMetrics, (step) => {
+      const { observations: s, actions: a, rewards: r, nextObservations: s2, terminals } = step;
+
+      // Temperature step, on its own draw from π(·|s) (no gradient reaches the actor).
+      const fresh = this.samplePolicy(s, step.policyCondition);
+      const temperature = this.temperature.minimize(() =>
+        temperatureLoss(this.temperature.log, fresh.logProb, c.targetEntropy),
+      );
+      const alpha = this.temperature.value();
+
+      // Actor step with the new α: ã reparameterised through π and the conditioner; critics frozen.
+      const actor = gradientsOf(() => {
+        const sampled = this.samplePolicy(s, this.conditioning.actorRows(step.tasks));
+        const q = this.critic.values(s, sampled.actions, step.criticCondition, true);
+        step.logged.keep('value/qPolicy', minOf(q));
+        step.logged.keep('value/logPi', sampled.logProb);
+        return softActorLoss(sampled.logProb, q, alpha);
+      }, this.actorOptimizer.variables);
+      this.actorOptimizer.applyGradients(actor.grads);
+
+      // Critic step: soft targets from the updated actor and the target critics, no gradient.
+      const next = this.samplePolicy(s2, step.policyCondition);
+      const nextValues = this.criticTarget.values(s2, next.actions, step.criticCondition, true);
+      const softValue = tf.sub<tf.Tensor2D>(minOf(nextValues), tf.mul(alpha, next.logProb));
+      const y = tdTargets(r, terminals, [softValue], c.discount);
+      const critic = gradientsOf(
+        () => criticLoss(this.critic.values(s, a, step.criticCondition), y),
+        this.criticOptimizer.variables,
+      );
+      this.criticOptimizer.applyGradients(critic.grads);
+      return {
+        'loss/critic': critic.value,
+        'loss/actor': actor.value,
+        'loss/temperature': temperature,
+        'value/alpha': alpha,
+      };
+    });
+  }
+
+  // ── 4. Act and state: the family's (sac/soft-actor-critic.ts) ──────────────────────────────
+  // act / actBatch / policy: maxAction · tanh(μ(s, c)); save / SACNAgent.load: every network,
+  // the temperature and the optimisers.
+}

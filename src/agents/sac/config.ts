@@ -1,0 +1,153 @@
+/**
+ * The configuration fields every soft actor-critic agent has (SAC-N, CQL): sizes, optimisation,
+ * the automatic temperature, the task conditioner. Each agent's config extends
+ * {@link SoftActorCriticConfig} with its own fields and defaults, and resolves through
+ * {@link resolveSoftActorCriticConfig} with its own rules, as `diffusion/config.ts` does for the
+ * diffusion-policy agents.
+ *
+ * @module
+ */
+import type { TextEncoder } from '../../encoders/text/text-encoder.js';
+import { type CustomRule, type FieldRule, validateConfig } from '../common/config.js';
+import { type ConditionerConfig, type ConditionerOptions, resolveConditionerConfig } from '../conditioning/config.js';
+
+/** What the critics of a soft actor-critic see of the condition (it has no EMA copy of its conditioner). */
+export type SoftCriticConditioning = 'none' | 'online-detached';
+
+/** The fields every soft actor-critic agent has. JSON-serialisable. */
+export interface SoftActorCriticConfig {
+  /** Observation width S (required). */
+  readonly observationDim: number;
+  /** Action width A (required). */
+  readonly actionDim: number;
+  /** Seed of every random stream. @defaultValue 0 */
+  readonly seed: number;
+  /** Transitions per gradient step. @defaultValue 256 */
+  readonly batchSize: number;
+  /** Discount γ. @defaultValue 0.99 */
+  readonly discount: number;
+  /** Polyak rate τ of the target critics: θ′ ← τθ + (1 − τ)θ′. @defaultValue 0.005 */
+  readonly tau: number;
+  /** The target critics move every this many steps. @defaultValue 1 */
+  readonly targetUpdateEvery: number;
+  /** Adam learning rate of the actor (and the conditioner). */
+  readonly actorLearningRate: number;
+  /** Adam learning rate of the critics. @defaultValue 3e-4 */
+  readonly criticLearningRate: number;
+  /** Number of critics N; targets and the actor loss take the minimum over all N. */
+  readonly criticCount: number;
+  /** Hidden widths of the actor's trunk (ReLU). @defaultValue [256, 256, 256] */
+  readonly hiddenDims: readonly number[];
+  /** Hidden widths of each critic (ReLU). @defaultValue [256, 256, 256] */
+  readonly criticHiddenDims: readonly number[];
+  /** Action bound: actions are maxAction · tanh(u). @defaultValue 1 */
+  readonly maxAction: number;
+  /** Normalise observations with the training data's statistics, (s − μ)/(σ + 1e-3). */
+  readonly normalizeObservations: boolean;
+  /** Learn the temperature α (automatic entropy tuning); false keeps α = initialTemperature. @defaultValue true */
+  readonly automaticTemperature: boolean;
+  /** α at the start (log α starts at its log). @defaultValue 1 */
+  readonly initialTemperature: number;
+  /** Adam learning rate of log α. */
+  readonly temperatureLearningRate: number;
+  /** Target entropy H̄ of the temperature loss. @defaultValue −actionDim */
+  readonly targetEntropy: number;
+  /** The task conditioner (`docs/algorithms/conditioning.md`). @defaultValue `{ kind: 'none' }` */
+  readonly conditioner: ConditionerConfig;
+  /** What the critics see of the condition: nothing, or sg(c) from the conditioner being trained. @defaultValue `'online-detached'` */
+  readonly criticConditioning: SoftCriticConditioning;
+}
+
+/** Fields the shared defaults cannot know (they depend on the agent or on actionDim). */
+type AgentSpecific =
+  | 'observationDim'
+  | 'actionDim'
+  | 'actorLearningRate'
+  | 'criticCount'
+  | 'normalizeObservations'
+  | 'temperatureLearningRate'
+  | 'targetEntropy';
+
+/** Defaults shared by every soft actor-critic agent (CORL's values where SAC-N and CQL agree). */
+export const SOFT_ACTOR_CRITIC_DEFAULTS: Readonly<Omit<SoftActorCriticConfig, AgentSpecific>> = Object.freeze({
+  seed: 0,
+  batchSize: 256,
+  discount: 0.99,
+  tau: 5e-3,
+  targetUpdateEvery: 1,
+  criticLearningRate: 3e-4,
+  hiddenDims: Object.freeze([256, 256, 256]),
+  criticHiddenDims: Object.freeze([256, 256, 256]),
+  maxAction: 1,
+  automaticTemperature: true,
+  initialTemperature: 1,
+  conditioner: Object.freeze({ kind: 'none' }),
+  criticConditioning: 'online-detached',
+});
+
+const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'object', description: 'an object' };
+const FINITE: CustomRule = {
+  check: (v) => typeof v === 'number' && Number.isFinite(v),
+  description: 'a finite number',
+};
+
+/** Validation rules of the shared fields. */
+export const SOFT_ACTOR_CRITIC_RULES: Readonly<Record<keyof SoftActorCriticConfig, FieldRule>> = Object.freeze({
+  observationDim: 'positiveInt',
+  actionDim: 'positiveInt',
+  seed: 'int',
+  batchSize: 'positiveInt',
+  discount: 'unit',
+  tau: 'unit',
+  targetUpdateEvery: 'positiveInt',
+  actorLearningRate: 'positive',
+  criticLearningRate: 'positive',
+  criticCount: 'positiveInt',
+  hiddenDims: 'dims',
+  criticHiddenDims: 'dims',
+  maxAction: 'positive',
+  normalizeObservations: 'boolean',
+  automaticTemperature: 'boolean',
+  initialTemperature: 'positive',
+  temperatureLearningRate: 'positive',
+  targetEntropy: FINITE,
+  conditioner: ANY_OBJECT,
+  criticConditioning: ['none', 'online-detached'],
+});
+
+/** The options an agent's constructor takes: the dimensions, plus any field to override. */
+export type SoftActorCriticOptions<C extends SoftActorCriticConfig> = Pick<C, 'observationDim' | 'actionDim'> &
+  Partial<Omit<C, 'conditioner'>> & {
+    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
+    readonly conditioner?: ConditionerOptions;
+  };
+
+/** Objects a soft actor-critic agent uses but does not serialise. */
+export interface SoftActorCriticDependencies {
+  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` (not an LLM) */
+  readonly textEncoder?: TextEncoder;
+}
+
+/**
+ * Fills an agent's defaults (and H̄ = −actionDim), then validates every field.
+ * @param name - the config's type name, for messages (e.g. `'CQLConfig'`).
+ * @param textEmbeddingDim - the text encoder's dimension, for a `prompts` conditioner.
+ * @throws {@link ConfigError} naming the field, the value and the valid range.
+ */
+export function resolveSoftActorCriticConfig<C extends SoftActorCriticConfig>(
+  name: string,
+  defaults: Readonly<Omit<C, 'observationDim' | 'actionDim' | 'targetEntropy'>>,
+  rules: Readonly<Record<keyof C, FieldRule>>,
+  options: SoftActorCriticOptions<C>,
+  textEmbeddingDim?: number,
+): C {
+  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
+  const targetEntropy = options.targetEntropy ?? -options.actionDim;
+  const config = { ...defaults, ...options, targetEntropy, conditioner } as unknown as C;
+  validateConfig(name, config as unknown as Record<string, unknown>, rules);
+  return Object.freeze({
+    ...config,
+    hiddenDims: Object.freeze([...config.hiddenDims]),
+    criticHiddenDims: Object.freeze([...config.criticHiddenDims]),
+  });
+}
