@@ -47,7 +47,7 @@ import {
   type SoftActorCriticSpec,
   type StepInputs,
 } from './sac/soft-actor-critic.js';
-import { LogScalar, softActorLoss, temperatureLoss } from './sac/temperature.js';
+import { LogScalar, softActorLoss, softValue, temperatureLoss } from './sac/temperature.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -247,7 +247,8 @@ export function conservativeGap(
             1,
           );
     const T = settings.temperature;
-    const outOfData = tf.mul(tf.logSumExp(tf.div(candidates, T), 1, true), T);
+    const outOfData =
+      T === 1 ? tf.logSumExp(candidates, 1, true) : tf.mul(tf.logSumExp(tf.div(candidates, T), 1, true), T);
     let gap = tf.sub(outOfData, values.data);
     if (settings.clipMin !== null || settings.clipMax !== null)
       gap = tf.clipByValue(gap, settings.clipMin ?? -Infinity, settings.clipMax ?? Infinity);
@@ -351,10 +352,11 @@ export class CQLAgent extends SoftActorCriticAgent<CQLConfig> {
         const condition = this.conditioning.actorRows(step.tasks);
         const sampled = this.samplePolicy(s, condition);
         kept.logPi = tf.keep(sampled.logProb);
-        if (warmStart) return tf.mean(tf.sub(tf.mul(alpha, sampled.logProb), this.actor.logProbOf(s, condition, a)));
         const q = this.critic.values(s, sampled.actions, step.criticCondition, true);
         step.logged.keep('value/qPolicy', minOf(q));
-        return softActorLoss(sampled.logProb, q, alpha);
+        if (!warmStart) return softActorLoss(sampled.logProb, q, alpha);
+        // Behaviour-cloning warm start: mean(α log π(ã|s) − log π(a|s)) on the data's actions.
+        return tf.mean<tf.Scalar>(tf.sub(tf.mul(alpha, sampled.logProb), this.actor.logProbOf(s, condition, a)));
       }, this.actorOptimizer.variables);
       const logPi = kept.logPi!;
       step.logged.keep('value/logPi', logPi);
@@ -407,19 +409,16 @@ export class CQLAgent extends SoftActorCriticAgent<CQLConfig> {
     const c = this.config;
     const n = c.maxTargetBackup ? c.conservativeActions : 1;
     const s2 = step.nextObservations;
+    const entropy = c.backupEntropy ? alpha : null;
     const next = this.samplePolicy(s2, step.policyCondition, n);
     const values = this.criticTarget.values(repeatRows(s2, n), next.actions, repeatRows(step.criticCondition, n), true);
-    let value = minOf(values);
-    let logProb = next.logProb;
-    if (n > 1) {
-      // The best of the n actions per state, and the log π of that action.
-      const perState = tf.reshape(value, [-1, n]);
-      const best = tf.oneHot(tf.argMax(perState, 1), n);
-      value = tf.max(perState, 1, true);
-      logProb = tf.sum(tf.mul(tf.reshape(logProb, [-1, n]), best), 1, true);
-    }
-    const softValue = c.backupEntropy ? tf.sub(value, tf.mul(alpha, logProb)) : value;
-    return tdTargets(step.rewards, step.terminals, [softValue as tf.Tensor2D], c.discount);
+    if (n === 1) return tdTargets(step.rewards, step.terminals, [softValue(values, next.logProb, entropy)], c.discount);
+    // The best of the n actions per state, and the log π of that action.
+    const perState = tf.reshape(minOf(values), [-1, n]);
+    const best = tf.oneHot(tf.argMax(perState, 1), n);
+    const value = tf.max<tf.Tensor2D>(perState, 1, true);
+    const logProb = tf.sum<tf.Tensor2D>(tf.mul(tf.reshape(next.logProb, [-1, n]), best), 1, true);
+    return tdTargets(step.rewards, step.terminals, [softValue([value], logProb, entropy)], c.discount);
   }
 
   /** The n actions of each kind per state (detached) and, with importance sampling, their log-densities. */

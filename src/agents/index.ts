@@ -1,6 +1,7 @@
 /**
  * Offline-RL agents behind one {@link Agent} interface: {@link DiffusionQLAgent},
- * {@link LLMDPDAgent} (Diffusion-QL with the prompts conditioner) and {@link BCAgent}, with their
+ * {@link LLMDPDAgent} (Diffusion-QL with the prompts conditioner), {@link BCAgent},
+ * {@link CQLAgent} and {@link SACNAgent} (N = 2: plain SAC), with their
  * configs, defaults and losses, the task conditioners any agent takes, and the shared scaffold
  * new agents are built on (`docs/algorithms/README.md`).
  *
@@ -36,7 +37,14 @@ export { criticLoss, minOf, tdTargets } from './common/losses.js';
 export { LoggedScalars, readScalars } from './common/metrics.js';
 export { createRandomStreams, type RandomStreams, type RandomStreamStates } from './common/random-streams.js';
 export { TargetNetworks, type EmaSchedule } from './common/target-networks.js';
-export { stageBatch, checkBatchDims, type AgentDims, type BatchTensors } from './common/batch-tensors.js';
+export {
+  stageBatch,
+  stageObservations,
+  checkBatchDims,
+  type ActingTensors,
+  type AgentDims,
+  type BatchTensors,
+} from './common/batch-tensors.js';
 export {
   ObservationNormalizer,
   NORMALIZER_EPSILON,
@@ -169,3 +177,51 @@ export {
   gaussianLogProb,
   type ActorOptions,
 } from './common/networks/actors.js';
+export {
+  TanhGaussianActor,
+  logTanhJacobian,
+  squashedGaussianLogProb,
+  type PolicySample,
+  type TanhCorrection,
+  type TanhGaussianActorOptions,
+} from './common/networks/tanh-gaussian-actor.js';
+export {
+  DEFAULT_INIT,
+  initializeMlp,
+  orthogonalMatrix,
+  type BiasInit,
+  type KernelInit,
+  type LayerInit,
+  type MlpInit,
+} from './common/networks/initialization.js';
+export {
+  SOFT_ACTOR_CRITIC_DEFAULTS,
+  SOFT_ACTOR_CRITIC_RULES,
+  resolveSoftActorCriticConfig,
+  type SoftActorCriticConfig,
+  type SoftActorCriticDependencies,
+  type SoftActorCriticOptions,
+  type SoftCriticConditioning,
+} from './sac/config.js';
+export { LogScalar, softActorLoss, softValue, temperatureLoss, type LogScalarOptions } from './sac/temperature.js';
+export {
+  SoftActorCriticAgent,
+  repeatRows,
+  type SoftActorCriticClass,
+  type SoftActorCriticSpec,
+  type StepInputs,
+} from './sac/soft-actor-critic.js';
+export { SAC_N_DEFAULTS, SACNAgent, resolveSACNConfig, type SACNConfig, type SACNOptions } from './sac-n.js';
+export {
+  CQL_DEFAULTS,
+  CQLAgent,
+  conservativeGap,
+  conservativeLoss,
+  lagrangeLoss,
+  resolveCQLConfig,
+  type ConservativeGapSettings,
+  type ConservativeValues,
+  type CQLConfig,
+  type CQLOptions,
+  type ProposalDensities,
+} from './cql.js';

@@ -21,7 +21,6 @@
  * @see https://arxiv.org/abs/2110.01548
  * @module
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../core/types.js';
 import { gradientsOf } from '../nets/adam.js';
 import type { Metrics } from './agent.js';
@@ -35,7 +34,7 @@ import {
   type SoftActorCriticOptions,
 } from './sac/config.js';
 import { SoftActorCriticAgent, type SoftActorCriticSpec } from './sac/soft-actor-critic.js';
-import { softActorLoss, temperatureLoss } from './sac/temperature.js';
+import { softActorLoss, softValue, temperatureLoss } from './sac/temperature.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -152,8 +151,7 @@ export class SACNAgent extends SoftActorCriticAgent<SACNConfig> {
       // Critic step: soft targets from the updated actor and the target critics, no gradient.
       const next = this.samplePolicy(s2, step.policyCondition);
       const nextValues = this.criticTarget.values(s2, next.actions, step.criticCondition, true);
-      const softValue = tf.sub<tf.Tensor2D>(minOf(nextValues), tf.mul(alpha, next.logProb));
-      const y = tdTargets(r, terminals, [softValue], c.discount);
+      const y = tdTargets(r, terminals, [softValue(nextValues, next.logProb, alpha)], c.discount);
       const critic = gradientsOf(
         () => criticLoss(this.critic.values(s, a, step.criticCondition), y),
         this.criticOptimizer.variables,

@@ -76,12 +76,13 @@ export interface SoftActorCriticClass<T> {
 /**
  * x `[B, D]` with every row repeated n times in place: row b·n + j is x's row b (CORL's
  * `extend_and_repeat` followed by a flatten). A single shared row (`[1, D]`) is returned as it is.
+ * A row gather (measured much faster than `tf.tile` on the wasm backend).
  * @remarks Returns a new tensor (or x itself when nothing is repeated).
  */
 export function repeatRows<T extends tf.Tensor2D | null>(x: T, n: number): T {
   if (x === null || n === 1 || x.shape[0] === 1) return x;
-  const [rows, width] = x.shape;
-  return tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(x, 1), [1, n, 1]), [rows * n, width])) as T;
+  const rows = Int32Array.from({ length: x.shape[0] * n }, (_, i) => Math.floor(i / n));
+  return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32')));
 }
 
 /** The SAC family's shared parts and plumbing; see the module comment. */

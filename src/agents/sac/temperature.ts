@@ -3,6 +3,7 @@
  * object:
  *
  *   actor:        L_π = mean_B( α · log π(ã|s) − minᵢ Qᵢ(s, ã) ),  ã ~ π(·|s) reparameterised
+ *   soft value:   V′(s′) = minᵢ Q′ᵢ(s′, a′) − α · log π(a′|s′),       a′ ~ π(·|s′)
  *   temperature:  L_α = −mean_B( log α · sg(log π(ã|s) + H̄) ),   H̄ the target entropy (−A)
  *
  * and {@link LogScalar}, a positive scalar learned in log space with its own Adam: the
@@ -28,6 +29,19 @@ export function softActorLoss(logProb: tf.Tensor2D, values: readonly tf.Tensor2D
 }
 
 /**
+ * The soft value of next states for a TD target, minᵢ Q′ᵢ(s′, a′) − α · log π(a′|s′) (SAC's
+ * entropy-regularised backup; without the entropy term when `alpha` is null).
+ * @param values - Q′ᵢ(s′, a′) of every target critic, each `[B, 1]`.
+ * @param logProb - log π(a′|s′), `[B, 1]`.
+ * @remarks Returns a new `[B, 1]` tensor; the caller owns it.
+ */
+export function softValue(values: readonly tf.Tensor2D[], logProb: tf.Tensor2D, alpha: tf.Scalar | null): tf.Tensor2D {
+  return tf.tidy(() =>
+    alpha === null ? tf.clone(minOf(values)) : tf.sub<tf.Tensor2D>(minOf(values), tf.mul(alpha, logProb)),
+  );
+}
+
+/**
  * The temperature loss −mean(log α · sg(log π + H̄)).
  * @param logAlpha - log α (the only thing differentiated).
  * @param logProb - log π of fresh policy actions, `[B, 1]` (treated as a constant).
@@ -50,9 +64,11 @@ export interface LogScalarOptions {
   readonly multiplier?: number;
   /** The value used is clipped to [0, maxValue] (CORL's α′ clip). @defaultValue Infinity */
   readonly maxValue?: number;
-  /** Variable name. */
+  /** Variable-name prefix. */
   readonly name: string;
 }
+
+let uniqueId = 0;
 
 /** A positive scalar x = exp(log x), learned in log space by its own Adam. */
 export class LogScalar {
@@ -63,7 +79,9 @@ export class LogScalar {
 
   /** Creates log x = log(initial) and, when learned, its Adam. */
   constructor(readonly options: LogScalarOptions) {
-    this.log = tf.tidy(() => tf.variable(tf.scalar(Math.log(options.initial)), options.learned, options.name));
+    this.log = tf.tidy(() =>
+      tf.variable(tf.scalar(Math.log(options.initial)), options.learned, `${options.name}_${uniqueId++}`),
+    );
     this.optimizer = options.learned ? new Adam([this.log], { learningRate: options.learningRate }) : null;
   }
 

@@ -119,10 +119,10 @@ export class TanhGaussianActor implements NetModule {
     });
     const id = uniqueId++;
     this.logStdAffine = options.logStdAffine
-      ? {
+      ? tf.tidy(() => ({
           scale: tf.variable(tf.scalar(1), true, `${options.name}_${id}/log_std_scale`),
           offset: tf.variable(tf.scalar(-1), true, `${options.name}_${id}/log_std_offset`),
-        }
+        }))
       : null;
   }
 
