@@ -29,7 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ACTION_DIM, OBSERVATION_DIM, SyntheticTransitions, mlp, parser, polyak, report, time_calls  # noqa: E402
+from common import ACTION_DIM, OBSERVATION_DIM, mlp, minimize, parser, polyak, time_agent  # noqa: E402
 
 
 def repeat_rows(x, n):
@@ -123,15 +123,9 @@ class CQL:
             conservative = conservative + self.weight * gap
         critic_loss = td_loss + conservative
 
-        self.alpha_optimizer.zero_grad(set_to_none=True)
-        alpha_loss.backward()
-        self.alpha_optimizer.step()
-        self.actor_optimizer.zero_grad(set_to_none=True)
-        actor_loss.backward()
-        self.actor_optimizer.step()
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        critic_loss.backward()
-        self.critic_optimizer.step()
+        minimize(self.alpha_optimizer, alpha_loss)
+        minimize(self.actor_optimizer, actor_loss)
+        minimize(self.critic_optimizer, critic_loss)
         polyak(self.target_critics, self.critics, self.tau)
         return critic_loss.detach(), actor_loss.detach()
 
@@ -146,16 +140,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    agent = CQL()
-    if args.mode == "act":
-        observation = torch.randn(OBSERVATION_DIM)
-        timings, action = time_calls(lambda: agent.act(observation), args.steps, args.warmup)
-        report("torch-cql-act", timings, args, finite=bool(torch.isfinite(action).all()))
-        return
-    data = SyntheticTransitions()
-    timings, (critic_loss, actor_loss) = time_calls(lambda: agent.update(*data.sample(args.batch)),
-                                                    args.steps, args.warmup)
-    report("torch-cql-step", timings, args, finite=bool(torch.isfinite(critic_loss) and torch.isfinite(actor_loss)))
+    time_agent(args, CQL(), "cql")
 
 
 if __name__ == "__main__":

@@ -28,8 +28,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (ACTION_DIM, HIDDEN, OBSERVATION_DIM, SyntheticTransitions, parser, polyak, report,  # noqa: E402
-                    time_calls)
+from common import ACTION_DIM, HIDDEN, OBSERVATION_DIM, minimize, parser, polyak, time_agent  # noqa: E402
 
 
 class EnsembleLinear(nn.Module):
@@ -112,18 +111,14 @@ class SACN:
         with torch.no_grad():
             _, log_prob = self.actor(observation)
         alpha_loss = -(self.log_alpha * (log_prob + self.target_entropy)).mean()
-        self.alpha_optimizer.zero_grad(set_to_none=True)
-        alpha_loss.backward()
-        self.alpha_optimizer.step()
+        minimize(self.alpha_optimizer, alpha_loss)
         alpha = self.log_alpha.exp().detach()
 
         # Actor: mean(alpha log pi - min_i Q_i(s, a~pi)), with the new alpha.
         new_action, log_prob = self.actor(observation)
         q_min = self.critic(observation, new_action).min(0).values
         actor_loss = (alpha * log_prob - q_min).mean()
-        self.actor_optimizer.zero_grad(set_to_none=True)
-        actor_loss.backward()
-        self.actor_optimizer.step()
+        minimize(self.actor_optimizer, actor_loss)
 
         # Critics: soft targets from the updated actor and the target ensemble.
         with torch.no_grad():
@@ -131,9 +126,7 @@ class SACN:
             q_next = self.target_critic(next_observation, next_action).min(0).values - alpha * next_log_prob
             target = reward.squeeze(-1) + self.gamma * not_terminal.squeeze(-1) * q_next
         critic_loss = ((self.critic(observation, action) - target.unsqueeze(0)) ** 2).mean(1).sum(0)
-        self.critic_optimizer.zero_grad(set_to_none=True)
-        critic_loss.backward()
-        self.critic_optimizer.step()
+        minimize(self.critic_optimizer, critic_loss)
 
         polyak(self.target_critic, self.critic, self.tau)
         return critic_loss.detach(), actor_loss.detach()
@@ -150,17 +143,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    agent = SACN(args.critics)
-    if args.mode == "act":
-        observation = torch.randn(OBSERVATION_DIM)
-        timings, action = time_calls(lambda: agent.act(observation), args.steps, args.warmup)
-        report("torch-sac-n-act", timings, args, critics=args.critics, finite=bool(torch.isfinite(action).all()))
-        return
-    data = SyntheticTransitions()
-    timings, (critic_loss, actor_loss) = time_calls(lambda: agent.update(*data.sample(args.batch)),
-                                                    args.steps, args.warmup)
-    report("torch-sac-n-step", timings, args, critics=args.critics,
-           finite=bool(torch.isfinite(critic_loss) and torch.isfinite(actor_loss)))
+    time_agent(args, SACN(args.critics), "sac-n", critics=args.critics)
 
 
 if __name__ == "__main__":

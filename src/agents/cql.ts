@@ -51,16 +51,11 @@ import { LogScalar, softActorLoss, softValue, temperatureLoss } from './sac/temp
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
-/** CQL's configuration: the soft actor-critic fields (`sac/config.ts`) plus the conservative ones. */
+/**
+ * CQL's configuration: the soft actor-critic fields (`sac/config.ts`; CQL's defaults: actor and
+ * temperature learning rates 3e-5, normalised observations) plus the conservative ones.
+ */
 export interface CQLConfig extends SoftActorCriticConfig {
-  /** Adam learning rate of the actor (and the conditioner). @defaultValue 3e-5 */
-  readonly actorLearningRate: number;
-  /** Number of critics (CORL: 2). @defaultValue 2 */
-  readonly criticCount: number;
-  /** Normalise observations with the data's statistics. @defaultValue true */
-  readonly normalizeObservations: boolean;
-  /** Adam learning rate of log α (CORL: the actor's). @defaultValue 3e-5 */
-  readonly temperatureLearningRate: number;
   /** The α used is exp(log α) · this (CORL's `alpha_multiplier`). @defaultValue 1 */
   readonly temperatureMultiplier: number;
   /** Subtract α · log π(a′|s′) in the TD target (CORL's `backup_entropy`). @defaultValue false */
@@ -100,9 +95,8 @@ export interface CQLConfig extends SoftActorCriticConfig {
 export const CQL_DEFAULTS: Readonly<Omit<CQLConfig, 'observationDim' | 'actionDim' | 'targetEntropy'>> = Object.freeze({
   ...SOFT_ACTOR_CRITIC_DEFAULTS,
   actorLearningRate: 3e-5,
-  criticCount: 2,
-  normalizeObservations: true,
   temperatureLearningRate: 3e-5,
+  normalizeObservations: true,
   temperatureMultiplier: 1,
   backupEntropy: false,
   bcSteps: 0,
@@ -159,7 +153,7 @@ const CQL_RULES: Readonly<Record<keyof CQLConfig, FieldRule>> = Object.freeze({
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveCQLConfig(options: CQLOptions, textEmbeddingDim?: number): CQLConfig {
-  return resolveSoftActorCriticConfig('CQLConfig', CQL_DEFAULTS, CQL_RULES, options, textEmbeddingDim);
+  return resolveSoftActorCriticConfig('CQLConfig', CQL_DEFAULTS, options, textEmbeddingDim, CQL_RULES);
 }
 
 /**
@@ -169,7 +163,6 @@ export function resolveCQLConfig(options: CQLOptions, textEmbeddingDim?: number)
  * bias 0; last layer gain 10⁻²) with `orthogonalInit`, else PyTorch's default with the same last layer.
  */
 const CQL_NETWORKS: SoftActorCriticSpec<CQLConfig> = {
-  resolve: resolveCQLConfig,
   logStdBounds: { min: -20, max: 2 },
   logStdAffine: true,
   tanhCorrection: 'exact',
@@ -318,7 +311,7 @@ export class CQLAgent extends SoftActorCriticAgent<CQLConfig> {
    * @throws {@link ConfigError} on an invalid option.
    */
   constructor(options: CQLOptions, dependencies: SoftActorCriticDependencies = {}) {
-    super(options, dependencies, CQL_NETWORKS);
+    super(resolveCQLConfig, options, dependencies, CQL_NETWORKS);
     const c = this.config;
     this.lagrangeMultiplier = new LogScalar({
       initial: Math.exp(c.initialLogLagrangeMultiplier),

@@ -13,10 +13,10 @@
  *   act:          maxAction · tanh(μ(s, c))
  *
  * in CORL's order (`sac_n.py`): α first, then the actor with the new α, then the critics with
- * the new actor and α. Every number is a config field; the defaults are CORL's. What is
- * implemented and every choice the references leave open: `docs/algorithms/sac-n.md`. The shared
- * soft actor-critic parts (actor, critics, temperature, acting, plumbing) are
- * `sac/soft-actor-critic.ts`.
+ * the new actor and α. Every number is a config field; the defaults are CORL's, and so are the
+ * networks (`sac/soft-actor-critic.ts`, `SAC_NETWORKS`: log σ clipped to [−5, 2], biases 0.1,
+ * small output layers). What is implemented and every choice the references leave open:
+ * `docs/algorithms/sac-n.md`.
  *
  * @see https://arxiv.org/abs/2110.01548
  * @module
@@ -28,37 +28,24 @@ import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import {
   resolveSoftActorCriticConfig,
   SOFT_ACTOR_CRITIC_DEFAULTS,
-  SOFT_ACTOR_CRITIC_RULES,
   type SoftActorCriticConfig,
   type SoftActorCriticDependencies,
   type SoftActorCriticOptions,
 } from './sac/config.js';
-import { SoftActorCriticAgent, type SoftActorCriticSpec } from './sac/soft-actor-critic.js';
+import { SoftActorCriticAgent } from './sac/soft-actor-critic.js';
 import { softActorLoss, softValue, temperatureLoss } from './sac/temperature.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
-/** SAC-N's configuration: the soft actor-critic fields (`sac/config.ts`) with CORL's SAC-N defaults. */
-export interface SACNConfig extends SoftActorCriticConfig {
-  /** Adam learning rate of the actor (and the conditioner). @defaultValue 3e-4 */
-  readonly actorLearningRate: number;
-  /** Number of critics N (2: plain SAC; CORL: 10 on halfcheetah, 20 on walker2d, 200–500 on hopper). @defaultValue 10 */
-  readonly criticCount: number;
-  /** Normalise observations with the data's statistics (CORL's SAC-N does not). @defaultValue false */
-  readonly normalizeObservations: boolean;
-  /** Adam learning rate of log α. @defaultValue 3e-4 */
-  readonly temperatureLearningRate: number;
-}
+/** SAC-N's configuration: the soft actor-critic fields (`sac/config.ts`); defaults as CORL's `sac_n.py`. */
+export type SACNConfig = SoftActorCriticConfig;
 
-/** Defaults of every optional field but `targetEntropy` (−actionDim): CORL's `sac_n.py`. */
+/**
+ * Defaults of every optional field but `targetEntropy` (−actionDim): SAC's, with N = 10 critics
+ * (CORL's SAC-N on halfcheetah; it uses 20 on walker2d and 200–500 on hopper).
+ */
 export const SAC_N_DEFAULTS: Readonly<Omit<SACNConfig, 'observationDim' | 'actionDim' | 'targetEntropy'>> =
-  Object.freeze({
-    ...SOFT_ACTOR_CRITIC_DEFAULTS,
-    actorLearningRate: 3e-4,
-    criticCount: 10,
-    normalizeObservations: false,
-    temperatureLearningRate: 3e-4,
-  });
+  Object.freeze({ ...SOFT_ACTOR_CRITIC_DEFAULTS, criticCount: 10 });
 
 /** The options `new SACNAgent(...)` takes: the dimensions, plus any field to override. */
 export type SACNOptions = SoftActorCriticOptions<SACNConfig>;
@@ -69,28 +56,8 @@ export type SACNOptions = SoftActorCriticOptions<SACNConfig>;
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveSACNConfig(options: SACNOptions, textEmbeddingDim?: number): SACNConfig {
-  return resolveSoftActorCriticConfig('SACNConfig', SAC_N_DEFAULTS, SOFT_ACTOR_CRITIC_RULES, options, textEmbeddingDim);
+  return resolveSoftActorCriticConfig('SACNConfig', SAC_N_DEFAULTS, options, textEmbeddingDim);
 }
-
-/**
- * CORL's SAC-N networks: log σ from its own head, clipped to [−5, 2], the tanh correction with
- * 10⁻⁶ inside the log; trunk biases 0.1 and heads U(±10⁻³); critic biases 0.1 and last layers
- * U(±3·10⁻³). Weights otherwise PyTorch's default.
- */
-const SAC_N_NETWORKS: SoftActorCriticSpec<SACNConfig> = {
-  resolve: resolveSACNConfig,
-  logStdBounds: { min: -5, max: 2 },
-  logStdAffine: false,
-  tanhCorrection: 'epsilon',
-  actorInit: {
-    hidden: { kernel: { kind: 'default' }, bias: { kind: 'constant', value: 0.1 } },
-    output: { kernel: { kind: 'uniform', bound: 1e-3 }, bias: { kind: 'uniform', bound: 1e-3 } },
-  },
-  criticInit: () => ({
-    hidden: { kernel: { kind: 'default' }, bias: { kind: 'constant', value: 0.1 } },
-    output: { kernel: { kind: 'uniform', bound: 3e-3 }, bias: { kind: 'uniform', bound: 3e-3 } },
-  }),
-};
 
 // ── 2. The agent ────────────────────────────────────────────────────────────────────────────
 
@@ -115,7 +82,7 @@ export class SACNAgent extends SoftActorCriticAgent<SACNConfig> {
    * @throws {@link ConfigError} on an invalid option.
    */
   constructor(options: SACNOptions, dependencies: SoftActorCriticDependencies = {}) {
-    super(options, dependencies, SAC_N_NETWORKS);
+    super(resolveSACNConfig, options, dependencies);
   }
 
   // ── 3. Update ─────────────────────────────────────────────────────────────────────────────

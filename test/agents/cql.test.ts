@@ -15,7 +15,7 @@ import {
 import { repeatRows } from '../../src/agents/sac/soft-actor-critic.js';
 import { LogScalar } from '../../src/agents/sac/temperature.js';
 import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
-import { firstStepError, twoStepTask } from '../support/offline-tasks.js';
+import { expectToLearnTwoStepTask, TINY_SOFT_ACTOR_CRITIC } from '../support/offline-tasks.js';
 
 const SMALL = {
   observationDim: 4,
@@ -289,24 +289,10 @@ describe('CQLAgent learns', () => {
     await initEngine({ backend: 'wasm' });
   });
 
-  const small = {
-    observationDim: 2,
-    actionDim: 1,
-    batchSize: 64,
-    hiddenDims: [64, 64],
-    criticHiddenDims: [64, 64],
-    actorLearningRate: 1e-3,
-    criticLearningRate: 1e-3,
-    temperatureLearningRate: 1e-3,
-    seed: 1,
-  };
+  const small = TINY_SOFT_ACTOR_CRITIC;
 
   test('finds the best first action of a two-step task through its bootstrapped target', async () => {
-    const agent = new CQLAgent(small);
-    expect(firstStepError((o) => agent.act(o), 0.5)).toBeGreaterThan(0.4);
-    await agent.fit(twoStepTask(0.5), { steps: 800, progress: 'off' });
-    expect(firstStepError((o) => agent.act(o), 0.5)).toBeLessThan(0.15);
-    agent.dispose();
+    await expectToLearnTwoStepTask(new CQLAgent(small));
   }, 180_000);
 
   test('is pessimistic off the data: Q(s, a) drops away from the data’s actions as the conservative weight grows', async () => {

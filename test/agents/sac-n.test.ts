@@ -5,7 +5,12 @@ import { initEngine } from '../../src/engine/index.js';
 import { resolveSACNConfig, SACNAgent } from '../../src/agents/sac-n.js';
 import { LogScalar, softActorLoss, softValue, temperatureLoss } from '../../src/agents/sac/temperature.js';
 import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
-import { firstStepError, twoStepTask } from '../support/offline-tasks.js';
+import {
+  expectToLearnTwoStepTask,
+  firstStepError,
+  TINY_SOFT_ACTOR_CRITIC,
+  twoStepTask,
+} from '../support/offline-tasks.js';
 import { expectClose } from '../support/tensors.js';
 
 const SMALL = {
@@ -157,24 +162,10 @@ describe('SACNAgent learns', () => {
     await initEngine({ backend: 'wasm' });
   });
 
-  const small = {
-    observationDim: 2,
-    actionDim: 1,
-    batchSize: 64,
-    hiddenDims: [64, 64],
-    criticHiddenDims: [64, 64],
-    actorLearningRate: 1e-3,
-    criticLearningRate: 1e-3,
-    temperatureLearningRate: 1e-3,
-    seed: 1,
-  };
+  const small = TINY_SOFT_ACTOR_CRITIC;
 
   test('plain SAC (N = 2) finds the best first action of a two-step task through its bootstrapped target', async () => {
-    const agent = new SACNAgent({ ...small, criticCount: 2 });
-    expect(firstStepError((o) => agent.act(o), 0.5)).toBeGreaterThan(0.4);
-    await agent.fit(twoStepTask(0.5), { steps: 800, progress: 'off' });
-    expect(firstStepError((o) => agent.act(o), 0.5)).toBeLessThan(0.15);
-    agent.dispose();
+    await expectToLearnTwoStepTask(new SACNAgent({ ...small, criticCount: 2 }));
   }, 180_000);
 
   test('two tasks told apart only by the conditioner: with task ids it finds each goal, without it cannot', async () => {

@@ -46,3 +46,34 @@ export function firstStepError(act: (observation: Float32Array) => Float32Array,
   for (let i = 0; i < 40; i++) error += Math.abs(act(Float32Array.of(rng.uniform(-1, 1), 0))[0] - goal);
   return error / 40;
 }
+
+/** Small networks and fast learning rates for the soft actor-critics' learning tests on 2-d observations. */
+export const TINY_SOFT_ACTOR_CRITIC = Object.freeze({
+  observationDim: 2,
+  actionDim: 1,
+  batchSize: 64,
+  hiddenDims: [64, 64],
+  criticHiddenDims: [64, 64],
+  actorLearningRate: 1e-3,
+  criticLearningRate: 1e-3,
+  temperatureLearningRate: 1e-3,
+  seed: 1,
+});
+
+/**
+ * Trains `agent` for `steps` steps on {@link twoStepTask} (goal 0.5) and checks that its first
+ * action moved from about 0 (error > 0.4) to within 0.15 of the goal on average; disposes it.
+ */
+export async function expectToLearnTwoStepTask(
+  agent: {
+    act(observation: Float32Array): Float32Array;
+    fit(data: ReplayBuffer, options: { steps: number; progress: 'off' }): Promise<unknown>;
+    dispose(): void;
+  },
+  steps = 800,
+): Promise<void> {
+  expect(firstStepError((o) => agent.act(o), 0.5)).toBeGreaterThan(0.4);
+  await agent.fit(twoStepTask(0.5), { steps, progress: 'off' });
+  expect(firstStepError((o) => agent.act(o), 0.5)).toBeLessThan(0.15);
+  agent.dispose();
+}

@@ -1,9 +1,9 @@
 /**
  * The configuration fields every soft actor-critic agent has (SAC-N, CQL): sizes, optimisation,
- * the automatic temperature, the task conditioner. Each agent's config extends
- * {@link SoftActorCriticConfig} with its own fields and defaults, and resolves through
- * {@link resolveSoftActorCriticConfig} with its own rules, as `diffusion/config.ts` does for the
- * diffusion-policy agents.
+ * the automatic temperature, the task conditioner, with SAC's defaults (CORL's SAC-N values with
+ * twin critics). An agent's config extends {@link SoftActorCriticConfig} with its own fields,
+ * overrides the defaults that differ, and resolves through {@link resolveSoftActorCriticConfig}
+ * with its own rules, as `diffusion/config.ts` does for the diffusion-policy agents.
  *
  * @module
  */
@@ -30,11 +30,14 @@ export interface SoftActorCriticConfig {
   readonly tau: number;
   /** The target critics move every this many steps. @defaultValue 1 */
   readonly targetUpdateEvery: number;
-  /** Adam learning rate of the actor (and the conditioner). */
+  /** Adam learning rate of the actor (and the conditioner). @defaultValue 3e-4 (CQL: 3e-5) */
   readonly actorLearningRate: number;
   /** Adam learning rate of the critics. @defaultValue 3e-4 */
   readonly criticLearningRate: number;
-  /** Number of critics N; targets and the actor loss take the minimum over all N. */
+  /**
+   * Number of critics N; targets and the actor loss take the minimum over all N. 2 is plain SAC.
+   * @defaultValue 2 (SAC-N: 10)
+   */
   readonly criticCount: number;
   /** Hidden widths of the actor's trunk (ReLU). @defaultValue [256, 256, 256] */
   readonly hiddenDims: readonly number[];
@@ -42,13 +45,13 @@ export interface SoftActorCriticConfig {
   readonly criticHiddenDims: readonly number[];
   /** Action bound: actions are maxAction · tanh(u). @defaultValue 1 */
   readonly maxAction: number;
-  /** Normalise observations with the training data's statistics, (s − μ)/(σ + 1e-3). */
+  /** Normalise observations with the training data's statistics, (s − μ)/(σ + 1e-3). @defaultValue false (CQL: true) */
   readonly normalizeObservations: boolean;
   /** Learn the temperature α (automatic entropy tuning); false keeps α = initialTemperature. @defaultValue true */
   readonly automaticTemperature: boolean;
   /** α at the start (log α starts at its log). @defaultValue 1 */
   readonly initialTemperature: number;
-  /** Adam learning rate of log α. */
+  /** Adam learning rate of log α. @defaultValue 3e-4 (CQL: 3e-5, its actor's) */
   readonly temperatureLearningRate: number;
   /** Target entropy H̄ of the temperature loss. @defaultValue −actionDim */
   readonly targetEntropy: number;
@@ -58,29 +61,25 @@ export interface SoftActorCriticConfig {
   readonly criticConditioning: SoftCriticConditioning;
 }
 
-/** Fields the shared defaults cannot know (they depend on the agent or on actionDim). */
-type AgentSpecific =
-  | 'observationDim'
-  | 'actionDim'
-  | 'actorLearningRate'
-  | 'criticCount'
-  | 'normalizeObservations'
-  | 'temperatureLearningRate'
-  | 'targetEntropy';
-
-/** Defaults shared by every soft actor-critic agent (CORL's values where SAC-N and CQL agree). */
-export const SOFT_ACTOR_CRITIC_DEFAULTS: Readonly<Omit<SoftActorCriticConfig, AgentSpecific>> = Object.freeze({
+/** SAC's defaults: CORL's SAC-N values with twin critics. `targetEntropy` defaults to −actionDim. */
+export const SOFT_ACTOR_CRITIC_DEFAULTS: Readonly<
+  Omit<SoftActorCriticConfig, 'observationDim' | 'actionDim' | 'targetEntropy'>
+> = Object.freeze({
   seed: 0,
   batchSize: 256,
   discount: 0.99,
   tau: 5e-3,
   targetUpdateEvery: 1,
+  actorLearningRate: 3e-4,
   criticLearningRate: 3e-4,
+  criticCount: 2,
   hiddenDims: Object.freeze([256, 256, 256]),
   criticHiddenDims: Object.freeze([256, 256, 256]),
   maxAction: 1,
+  normalizeObservations: false,
   automaticTemperature: true,
   initialTemperature: 1,
+  temperatureLearningRate: 3e-4,
   conditioner: Object.freeze({ kind: 'none' }),
   criticConditioning: 'online-detached',
 });
@@ -132,14 +131,15 @@ export interface SoftActorCriticDependencies {
  * Fills an agent's defaults (and H̄ = −actionDim), then validates every field.
  * @param name - the config's type name, for messages (e.g. `'CQLConfig'`).
  * @param textEmbeddingDim - the text encoder's dimension, for a `prompts` conditioner.
+ * @param rules - one rule per field. @defaultValue {@link SOFT_ACTOR_CRITIC_RULES}
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveSoftActorCriticConfig<C extends SoftActorCriticConfig>(
   name: string,
   defaults: Readonly<Omit<C, 'observationDim' | 'actionDim' | 'targetEntropy'>>,
-  rules: Readonly<Record<keyof C, FieldRule>>,
   options: SoftActorCriticOptions<C>,
   textEmbeddingDim?: number,
+  rules: Readonly<Record<keyof C, FieldRule>> = SOFT_ACTOR_CRITIC_RULES as Record<keyof C, FieldRule>,
 ): C {
   const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
   const targetEntropy = options.targetEntropy ?? -options.actionDim;

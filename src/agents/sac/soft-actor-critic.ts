@@ -37,21 +37,42 @@ import { type ContextRows, TaskConditioning, type TaskSelection } from '../condi
 import type { SoftActorCriticConfig, SoftActorCriticDependencies, SoftActorCriticOptions } from './config.js';
 import { LogScalar } from './temperature.js';
 
-/** How an agent's networks differ from its siblings': the reference's actor variant and initialisations. */
+/**
+ * An agent's networks where they differ from {@link SAC_NETWORKS}: the reference's actor variant
+ * and initialisations.
+ */
 export interface SoftActorCriticSpec<C extends SoftActorCriticConfig> {
-  /** Fills defaults and validates (the agent's `resolveXConfig`). */
-  readonly resolve: (options: SoftActorCriticOptions<C>, textEmbeddingDim?: number) => C;
   /** log σ is clamped to [min, max]. */
-  readonly logStdBounds: { readonly min: number; readonly max: number };
+  readonly logStdBounds?: { readonly min: number; readonly max: number };
   /** Learned affine map of the raw log σ. */
-  readonly logStdAffine: boolean;
+  readonly logStdAffine?: boolean;
   /** Form of the tanh correction of log π. */
-  readonly tanhCorrection: TanhCorrection;
+  readonly tanhCorrection?: TanhCorrection;
   /** The actor's initialisation. */
-  readonly actorInit: MlpInit;
+  readonly actorInit?: MlpInit;
   /** Each critic's initialisation, given the resolved config. */
-  readonly criticInit: (config: C) => MlpInit;
+  readonly criticInit?: (config: C) => MlpInit;
 }
+
+/**
+ * SAC's networks as CORL's `sac_n.py` builds them: log σ from its own head (one `2A`-wide output
+ * layer is the same function), clipped to [−5, 2]; the tanh correction with 10⁻⁶ inside the log;
+ * hidden biases 0.1 in the actor and the critics; the actor's output layer U(±10⁻³), the
+ * critics' U(±3·10⁻³); every other weight PyTorch's default.
+ */
+export const SAC_NETWORKS: Readonly<Required<SoftActorCriticSpec<SoftActorCriticConfig>>> = {
+  logStdBounds: { min: -5, max: 2 },
+  logStdAffine: false,
+  tanhCorrection: 'epsilon',
+  actorInit: {
+    hidden: { kernel: { kind: 'default' }, bias: { kind: 'constant', value: 0.1 } },
+    output: { kernel: { kind: 'uniform', bound: 1e-3 }, bias: { kind: 'uniform', bound: 1e-3 } },
+  },
+  criticInit: () => ({
+    hidden: { kernel: { kind: 'default' }, bias: { kind: 'constant', value: 0.1 } },
+    output: { kernel: { kind: 'uniform', bound: 3e-3 }, bias: { kind: 'uniform', bound: 3e-3 } },
+  }),
+};
 
 /** The tensors and helpers of one update, staged by {@link SoftActorCriticAgent.trainStep}. */
 export interface StepInputs extends BatchTensors {
@@ -121,15 +142,19 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
    * Builds every network, copy and optimiser, in this order from `streams.init`: actor, critics,
    * target critics, then the reference's initialisations of the actor and the critics (the targets
    * copy the critics).
+   * @param resolve - the agent's `resolveXConfig`.
+   * @param networks - where the agent's networks differ from {@link SAC_NETWORKS}.
    * @throws {@link ConfigError} on an invalid option.
    */
   protected constructor(
+    resolve: (options: SoftActorCriticOptions<C>, textEmbeddingDim?: number) => C,
     options: SoftActorCriticOptions<C>,
     dependencies: SoftActorCriticDependencies,
-    spec: SoftActorCriticSpec<C>,
+    networks: SoftActorCriticSpec<C> = {},
   ) {
     const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
-    this.config = spec.resolve(options, textEncoder?.dimension);
+    this.config = resolve(options, textEncoder?.dimension);
+    const spec = { ...(SAC_NETWORKS as Required<SoftActorCriticSpec<C>>), ...networks };
     const c = this.config;
     this.streams = createRandomStreams(c.seed);
     const init = this.streams.init;
