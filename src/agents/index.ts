@@ -179,6 +179,9 @@ export {
 } from './common/networks/actors.js';
 export {
   TanhGaussianActor,
+  type ActionDistribution,
+  type LogStdAffine,
+  type LogStdBounds,
   logTanhJacobian,
   squashedGaussianLogProb,
   type PolicySample,
@@ -190,7 +193,12 @@ export {
   initializeMlp,
   orthogonalMatrix,
   type BiasInit,
+  type ConstantInit,
+  type DefaultInit,
   type KernelInit,
+  type OrthogonalInit,
+  type UniformInit,
+  type XavierUniformInit,
   type LayerInit,
   type MlpInit,
 } from './common/networks/initialization.js';
@@ -205,6 +213,7 @@ export {
 } from './sac/config.js';
 export { LogScalar, softActorLoss, softValue, temperatureLoss, type LogScalarOptions } from './sac/temperature.js';
 export {
+  SAC_NETWORKS,
   SoftActorCriticAgent,
   repeatRows,
   type SoftActorCriticClass,

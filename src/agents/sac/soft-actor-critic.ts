@@ -28,7 +28,12 @@ import { type BatchTensors, stageBatch, stageObservations } from '../common/batc
 import { LoggedScalars } from '../common/metrics.js';
 import { CriticEnsemble } from '../common/networks/critics.js';
 import { initializeMlp, type MlpInit } from '../common/networks/initialization.js';
-import { type PolicySample, type TanhCorrection, TanhGaussianActor } from '../common/networks/tanh-gaussian-actor.js';
+import {
+  type LogStdBounds,
+  type PolicySample,
+  type TanhCorrection,
+  TanhGaussianActor,
+} from '../common/networks/tanh-gaussian-actor.js';
 import { ObservationNormalizer } from '../common/observation-normalizer.js';
 import { createRandomStreams, type RandomStreams } from '../common/random-streams.js';
 import { TargetNetworks } from '../common/target-networks.js';
@@ -43,7 +48,7 @@ import { LogScalar } from './temperature.js';
  */
 export interface SoftActorCriticSpec<C extends SoftActorCriticConfig> {
   /** log σ is clamped to [min, max]. */
-  readonly logStdBounds?: { readonly min: number; readonly max: number };
+  readonly logStdBounds?: LogStdBounds;
   /** Learned affine map of the raw log σ. */
   readonly logStdAffine?: boolean;
   /** Form of the tanh correction of log π. */

@@ -78,7 +78,10 @@ export class LogScalar {
   readonly optimizer: Adam | null;
 
   /** Creates log x = log(initial) and, when learned, its Adam. */
-  constructor(readonly options: LogScalarOptions) {
+  constructor(
+    /** The options it was built with. */
+    readonly options: LogScalarOptions,
+  ) {
     this.log = tf.tidy(() =>
       tf.variable(tf.scalar(Math.log(options.initial)), options.learned, `${options.name}_${uniqueId++}`),
     );

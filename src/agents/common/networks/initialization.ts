@@ -19,25 +19,49 @@ import { ConfigError } from '../../../core/errors.js';
 import type { Rng } from '../../../core/rng.js';
 import type { ConditionedMlp } from './conditioned-mlp.js';
 
+/** Keep the layer's draw (PyTorch's `nn.Linear` default, U(±1/√fan_in)). */
+export interface DefaultInit {
+  /** Kind tag. */
+  readonly kind: 'default';
+}
+
+/** PyTorch's `orthogonal_(W, gain)` on the `[out, in]` weight. */
+export interface OrthogonalInit {
+  /** Kind tag. */
+  readonly kind: 'orthogonal';
+  /** Scale of the orthogonal matrix. */
+  readonly gain: number;
+}
+
+/** PyTorch's `xavier_uniform_(W, gain)`: U(±gain·√(6 / (fan_in + fan_out))). */
+export interface XavierUniformInit {
+  /** Kind tag. */
+  readonly kind: 'xavier-uniform';
+  /** Scale of the bound. */
+  readonly gain: number;
+}
+
+/** U(−bound, bound). */
+export interface UniformInit {
+  /** Kind tag. */
+  readonly kind: 'uniform';
+  /** Half-width of the interval. */
+  readonly bound: number;
+}
+
+/** Every entry the same value. */
+export interface ConstantInit {
+  /** Kind tag. */
+  readonly kind: 'constant';
+  /** The value. */
+  readonly value: number;
+}
+
 /** How a layer's kernel starts. */
-export type KernelInit =
-  /** Keep the layer's draw (PyTorch's `nn.Linear` default, U(±1/√fan_in)). */
-  | { readonly kind: 'default' }
-  /** PyTorch's `orthogonal_(W, gain)` on the `[out, in]` weight. */
-  | { readonly kind: 'orthogonal'; readonly gain: number }
-  /** PyTorch's `xavier_uniform_(W, gain)`: U(±gain·√(6 / (fan_in + fan_out))). */
-  | { readonly kind: 'xavier-uniform'; readonly gain: number }
-  /** U(−bound, bound). */
-  | { readonly kind: 'uniform'; readonly bound: number };
+export type KernelInit = DefaultInit | OrthogonalInit | XavierUniformInit | UniformInit;
 
 /** How a layer's bias starts. */
-export type BiasInit =
-  /** Keep the layer's draw. */
-  | { readonly kind: 'default' }
-  /** Every entry `value`. */
-  | { readonly kind: 'constant'; readonly value: number }
-  /** U(−bound, bound). */
-  | { readonly kind: 'uniform'; readonly bound: number };
+export type BiasInit = DefaultInit | ConstantInit | UniformInit;
 
 /** One layer's scheme. */
 export interface LayerInit {

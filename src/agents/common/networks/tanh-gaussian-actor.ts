@@ -28,6 +28,30 @@ import { ConditionedMlp } from './conditioned-mlp.js';
 /** Which form of the tanh correction log(1 − tanh(u)²) (see the module comment). */
 export type TanhCorrection = 'exact' | 'epsilon';
 
+/** The interval log σ is clamped to. */
+export interface LogStdBounds {
+  /** Lowest log σ. */
+  readonly min: number;
+  /** Highest log σ. */
+  readonly max: number;
+}
+
+/** The learned affine map of the raw log σ: scale · raw + offset. */
+export interface LogStdAffine {
+  /** The scale (starts at 1). */
+  readonly scale: tf.Variable<tf.Rank.R0>;
+  /** The offset (starts at −1). */
+  readonly offset: tf.Variable<tf.Rank.R0>;
+}
+
+/** The Gaussian before the squashing (a type, so `tf.tidy` can return it). */
+export type ActionDistribution = {
+  /** μ, `[B, A]`. */
+  readonly mean: tf.Tensor2D;
+  /** The clamped log σ, `[B, A]`. */
+  readonly logStd: tf.Tensor2D;
+};
+
 /** Sizes and variant of a {@link TanhGaussianActor}. */
 export interface TanhGaussianActorOptions {
   /** Observation width S. */
@@ -41,7 +65,7 @@ export interface TanhGaussianActorOptions {
   /** Action bound: actions are maxAction · tanh(u). */
   readonly maxAction: number;
   /** log σ is clamped to [min, max]. */
-  readonly logStdBounds: { readonly min: number; readonly max: number };
+  readonly logStdBounds: LogStdBounds;
   /** Learn log σ = scale · raw + offset with scalar scale (from 1) and offset (from −1). */
   readonly logStdAffine: boolean;
   /** The tanh correction's form. */
@@ -100,7 +124,7 @@ export class TanhGaussianActor implements NetModule {
   /** The network of [μ, raw log σ], `2A` outputs. */
   readonly net: ConditionedMlp;
   /** The learned scale and offset of log σ (null without `logStdAffine`). */
-  readonly logStdAffine: { readonly scale: tf.Variable<tf.Rank.R0>; readonly offset: tf.Variable<tf.Rank.R0> } | null;
+  readonly logStdAffine: LogStdAffine | null;
 
   /** Draws the network from `options.rng` (PyTorch's default initialisation). */
   constructor(
@@ -130,7 +154,7 @@ export class TanhGaussianActor implements NetModule {
    * μ and the clamped log σ for `[B, S]` observations under c (`[1, C]`, `[B, C]` or null).
    * @remarks Returns new `[B, A]` tensors; the caller owns them.
    */
-  distribution(observations: tf.Tensor2D, condition: tf.Tensor2D | null): { mean: tf.Tensor2D; logStd: tf.Tensor2D } {
+  distribution(observations: tf.Tensor2D, condition: tf.Tensor2D | null): ActionDistribution {
     const A = this.options.actionDim;
     const { min, max } = this.options.logStdBounds;
     return tf.tidy(() => {
