@@ -30,9 +30,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../core/types.js';
 import { gradientsOf } from '../nets/adam.js';
 import type { Metrics } from './agent.js';
-import type { CustomRule, FieldRule } from './common/config.js';
+import type { AgentRules } from './common/agent-config.js';
+import type { CustomRule } from './common/config.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import type { MlpInit } from './common/networks/initialization.js';
+import { SCALER_EPSILON } from './common/scalers.js';
 import {
   resolveSoftActorCriticConfig,
   SOFT_ACTOR_CRITIC_DEFAULTS,
@@ -53,7 +55,8 @@ import { LogScalar, softActorLoss, softValue, temperatureLoss } from './sac/temp
 
 /**
  * CQL's configuration: the soft actor-critic fields (`sac/config.ts`; CQL's defaults: actor and
- * temperature learning rates 3e-5, normalised observations) plus the conservative ones.
+ * temperature learning rates 3e-5, observations standardised by `observationScaler`) plus the
+ * conservative ones.
  */
 export interface CQLConfig extends SoftActorCriticConfig {
   /** The α used is exp(log α) · this (CORL's `alpha_multiplier`). @defaultValue 1 */
@@ -96,7 +99,7 @@ export const CQL_DEFAULTS: Readonly<Omit<CQLConfig, 'observationDim' | 'actionDi
   ...SOFT_ACTOR_CRITIC_DEFAULTS,
   actorLearningRate: 3e-5,
   temperatureLearningRate: 3e-5,
-  normalizeObservations: true,
+  observationScaler: Object.freeze({ kind: 'standard' as const, epsilon: SCALER_EPSILON }),
   temperatureMultiplier: 1,
   backupEntropy: false,
   bcSteps: 0,
@@ -128,7 +131,7 @@ const FINITE: CustomRule = {
 };
 
 /** Validation rules of every field. */
-const CQL_RULES: Readonly<Record<keyof CQLConfig, FieldRule>> = Object.freeze({
+export const CQL_RULES: AgentRules<CQLConfig> = Object.freeze({
   ...SOFT_ACTOR_CRITIC_RULES,
   temperatureMultiplier: 'positive',
   backupEntropy: 'boolean',
@@ -454,13 +457,14 @@ export class CQLAgent extends SoftActorCriticAgent<CQLConfig> {
         : tf.concat([condition, ...Array.from({ length: 3 }, () => repeatRows(condition, n))], 0);
     const actions = tf.concat([step.actions, proposals.actions], 0);
     return this.critic.values(observations, actions, conditions).map((q) => {
-      const [data, random, nextPolicy, policy] = tf.split(q, [B, B * n, B * n, B * n], 0);
-      const perState = (t: tf.Tensor) => tf.reshape<tf.Rank.R2>(t, [B, n]);
+      // Row blocks by tf.slice (which has a gradient in `src/engine/gradients.ts`; tf.split's SplitV has none).
+      const perState = (block: number) =>
+        tf.reshape<tf.Rank.R2>(tf.slice(q, [B + block * B * n, 0], [B * n, 1]), [B, n]);
       return {
-        data: data as tf.Tensor2D,
-        random: perState(random),
-        nextPolicy: perState(nextPolicy),
-        policy: perState(policy),
+        data: tf.slice(q, [0, 0], [B, 1]),
+        random: perState(0),
+        nextPolicy: perState(1),
+        policy: perState(2),
       };
     });
   }

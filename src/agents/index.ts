@@ -1,7 +1,6 @@
 /**
  * Offline-RL agents behind one {@link Agent} interface: {@link DiffusionQLAgent},
- * {@link LLMDPDAgent} (Diffusion-QL with the prompts conditioner), {@link BCAgent},
- * {@link CQLAgent} and {@link SACNAgent} (N = 2: plain SAC), with their
+ * {@link LLMDPDAgent} (Diffusion-QL with the prompts conditioner) and {@link BCAgent}, with their
  * configs, defaults and losses, the task conditioners any agent takes, and the shared scaffold
  * new agents are built on (`docs/algorithms/README.md`).
  *
@@ -37,14 +36,7 @@ export { criticLoss, minOf, tdTargets } from './common/losses.js';
 export { LoggedScalars, readScalars } from './common/metrics.js';
 export { createRandomStreams, type RandomStreams, type RandomStreamStates } from './common/random-streams.js';
 export { TargetNetworks, type EmaSchedule } from './common/target-networks.js';
-export {
-  stageBatch,
-  stageObservations,
-  checkBatchDims,
-  type ActingTensors,
-  type AgentDims,
-  type BatchTensors,
-} from './common/batch-tensors.js';
+export { stageBatch, checkBatchDims, type AgentDims, type BatchTensors } from './common/batch-tensors.js';
 export {
   ObservationNormalizer,
   NORMALIZER_EPSILON,
@@ -223,6 +215,7 @@ export {
 export { SAC_N_DEFAULTS, SACNAgent, resolveSACNConfig, type SACNConfig, type SACNOptions } from './sac-n.js';
 export {
   CQL_DEFAULTS,
+  CQL_RULES,
   CQLAgent,
   conservativeGap,
   conservativeLoss,

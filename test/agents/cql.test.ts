@@ -48,7 +48,7 @@ agentConformance('CQLAgent', {
   maxAction: 1,
 });
 
-agentConformance('CQLAgent with every option switched (Lagrange, max backup, no IS, clips, BC warm start)', {
+agentConformance('CQLAgent with every option switched (Lagrange, max backup, no IS, clips, BC warm start, scalers)', {
   create: (seed) =>
     new CQLAgent({
       ...SMALL,
@@ -64,7 +64,9 @@ agentConformance('CQLAgent with every option switched (Lagrange, max backup, no 
       bcSteps: 3,
       orthogonalInit: false,
       automaticTemperature: false,
-      normalizeObservations: false,
+      observationScaler: { kind: 'none' },
+      actionScaler: { kind: 'min-max' },
+      rewardScaler: { kind: 'standard' },
     }),
   load: (dir) => CQLAgent.load(dir),
   metricKeys: METRICS,
@@ -247,7 +249,9 @@ describe('CQL losses (golden values)', () => {
       conservativeClipMin: null,
       conservativeClipMax: null,
       orthogonalInit: true,
-      normalizeObservations: true,
+      observationScaler: { kind: 'standard', epsilon: 1e-3 },
+      actionScaler: { kind: 'none' },
+      rewardScaler: { kind: 'none' },
       hiddenDims: [256, 256, 256],
     });
     expect(JSON.parse(JSON.stringify(c))).toEqual(c);

@@ -39,13 +39,13 @@ const twoTasks = new MultiTaskDataset(
   }),
 );
 
-agentConformance('SACNAgent with a task-id conditioner, normalised observations and maxAction 2', {
+agentConformance('SACNAgent with a task-id conditioner, standardised observations and maxAction 2', {
   create: (seed) =>
     new SACNAgent({
       ...SMALL,
       seed,
       maxAction: 2,
-      normalizeObservations: true,
+      observationScaler: { kind: 'standard' },
       conditioner: { kind: 'task-id', tasks: ['north', 'east'], embeddingDim: 4 },
     }),
   load: (dir) => SACNAgent.load(dir),
@@ -115,7 +115,7 @@ describe('soft actor-critic losses (golden values)', () => {
       batchSize: 256,
       hiddenDims: [256, 256, 256],
       criticHiddenDims: [256, 256, 256],
-      normalizeObservations: false,
+      observationScaler: { kind: 'none' },
       targetEntropy: -6,
       initialTemperature: 1,
       criticConditioning: 'online-detached',

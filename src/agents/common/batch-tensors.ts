@@ -83,28 +83,3 @@ export function stageBatch(
     terminals: tf.tensor2d(batch.terminals, [B, 1]),
   };
 }
-
-/** Observations and their condition row for acting, as tensors. */
-export interface ActingTensors {
-  /** s, `[N, S]` (normalised when a normaliser was given). */
-  readonly observations: tf.Tensor2D;
-  /** The actor's condition row c, `[1, C]`, or null without conditioning. */
-  readonly condition: tf.Tensor2D | null;
-}
-
-/**
- * Uploads N observations (row-major) and a context's actor row for acting. Call inside a `tf.tidy`.
- * @remarks Returns new tensors; the surrounding tidy frees them.
- */
-export function stageObservations(
-  observations: Float32Array,
-  rows: { readonly actor: Float32Array | null },
-  dims: AgentDims,
-  normalizer: ObservationNormalizer | null = null,
-): ActingTensors {
-  const s = tf.tensor2d(observations, [observations.length / dims.observationDim, dims.observationDim]);
-  return {
-    observations: normalizer === null ? s : normalizer.apply(s),
-    condition: rows.actor === null ? null : tf.tensor2d(rows.actor, [1, rows.actor.length]),
-  };
-}

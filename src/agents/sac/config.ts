@@ -1,21 +1,28 @@
 /**
  * The configuration fields every soft actor-critic agent has (SAC-N, CQL): sizes, optimisation,
- * the automatic temperature, the task conditioner, with SAC's defaults (CORL's SAC-N values with
- * twin critics). An agent's config extends {@link SoftActorCriticConfig} with its own fields,
- * overrides the defaults that differ, and resolves through {@link resolveSoftActorCriticConfig}
- * with its own rules, as `diffusion/config.ts` does for the diffusion-policy agents.
+ * the automatic temperature, the task conditioner and the scalers (`common/scalers.ts`), with
+ * SAC's defaults (CORL's SAC-N values with twin critics). An agent's config extends
+ * {@link SoftActorCriticConfig} with its own fields, overrides the defaults that differ, and
+ * resolves through {@link resolveSoftActorCriticConfig} with its own rules, which fills
+ * H̄ = −actionDim and hands the rest to `resolveAgentConfig` (`common/agent-config.ts`).
  *
  * @module
  */
-import type { TextEncoder } from '../../encoders/text/text-encoder.js';
-import { type CustomRule, type FieldRule, validateConfig } from '../common/config.js';
-import { type ConditionerConfig, type ConditionerOptions, resolveConditionerConfig } from '../conditioning/config.js';
+import {
+  type AgentDependencies,
+  type AgentOptions,
+  type AgentRules,
+  type ConditionedAgentConfig,
+  resolveAgentConfig,
+} from '../common/agent-config.js';
+import type { CustomRule } from '../common/config.js';
+import { SCALER_DEFAULTS } from '../common/scalers.js';
 
 /** What the critics of a soft actor-critic see of the condition (it has no EMA copy of its conditioner). */
 export type SoftCriticConditioning = 'none' | 'online-detached';
 
-/** The fields every soft actor-critic agent has. JSON-serialisable. */
-export interface SoftActorCriticConfig {
+/** The fields every soft actor-critic agent has, with the scalers. JSON-serialisable. */
+export interface SoftActorCriticConfig extends ConditionedAgentConfig {
   /** Observation width S (required). */
   readonly observationDim: number;
   /** Action width A (required). */
@@ -45,8 +52,6 @@ export interface SoftActorCriticConfig {
   readonly criticHiddenDims: readonly number[];
   /** Action bound: actions are maxAction · tanh(u). @defaultValue 1 */
   readonly maxAction: number;
-  /** Normalise observations with the training data's statistics, (s − μ)/(σ + 1e-3). @defaultValue false (CQL: true) */
-  readonly normalizeObservations: boolean;
   /** Learn the temperature α (automatic entropy tuning); false keeps α = initialTemperature. @defaultValue true */
   readonly automaticTemperature: boolean;
   /** α at the start (log α starts at its log). @defaultValue 1 */
@@ -55,8 +60,6 @@ export interface SoftActorCriticConfig {
   readonly temperatureLearningRate: number;
   /** Target entropy H̄ of the temperature loss. @defaultValue −actionDim */
   readonly targetEntropy: number;
-  /** The task conditioner (`docs/algorithms/conditioning.md`). @defaultValue `{ kind: 'none' }` */
-  readonly conditioner: ConditionerConfig;
   /** What the critics see of the condition: nothing, or sg(c) from the conditioner being trained. @defaultValue `'online-detached'` */
   readonly criticConditioning: SoftCriticConditioning;
 }
@@ -76,22 +79,21 @@ export const SOFT_ACTOR_CRITIC_DEFAULTS: Readonly<
   hiddenDims: Object.freeze([256, 256, 256]),
   criticHiddenDims: Object.freeze([256, 256, 256]),
   maxAction: 1,
-  normalizeObservations: false,
   automaticTemperature: true,
   initialTemperature: 1,
   temperatureLearningRate: 3e-4,
   conditioner: Object.freeze({ kind: 'none' }),
   criticConditioning: 'online-detached',
+  ...SCALER_DEFAULTS,
 });
 
-const ANY_OBJECT: CustomRule = { check: (v) => v !== null && typeof v === 'object', description: 'an object' };
 const FINITE: CustomRule = {
   check: (v) => typeof v === 'number' && Number.isFinite(v),
   description: 'a finite number',
 };
 
-/** Validation rules of the shared fields. */
-export const SOFT_ACTOR_CRITIC_RULES: Readonly<Record<keyof SoftActorCriticConfig, FieldRule>> = Object.freeze({
+/** Validation rules of the shared fields (the conditioner and the scalers are checked by their own resolvers). */
+export const SOFT_ACTOR_CRITIC_RULES: AgentRules<SoftActorCriticConfig> = Object.freeze({
   observationDim: 'positiveInt',
   actionDim: 'positiveInt',
   seed: 'int',
@@ -105,33 +107,25 @@ export const SOFT_ACTOR_CRITIC_RULES: Readonly<Record<keyof SoftActorCriticConfi
   hiddenDims: 'dims',
   criticHiddenDims: 'dims',
   maxAction: 'positive',
-  normalizeObservations: 'boolean',
   automaticTemperature: 'boolean',
   initialTemperature: 'positive',
   temperatureLearningRate: 'positive',
   targetEntropy: FINITE,
-  conditioner: ANY_OBJECT,
   criticConditioning: ['none', 'online-detached'],
 });
 
 /** The options an agent's constructor takes: the dimensions, plus any field to override. */
-export type SoftActorCriticOptions<C extends SoftActorCriticConfig> = Pick<C, 'observationDim' | 'actionDim'> &
-  Partial<Omit<C, 'conditioner'>> & {
-    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
-    readonly conditioner?: ConditionerOptions;
-  };
+export type SoftActorCriticOptions<C extends SoftActorCriticConfig> = AgentOptions<C>;
 
-/** Objects a soft actor-critic agent uses but does not serialise. */
-export interface SoftActorCriticDependencies {
-  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` (not an LLM) */
-  readonly textEncoder?: TextEncoder;
-}
+/** Objects a soft actor-critic agent uses but does not serialise (the text encoder of a `prompts` conditioner). */
+export type SoftActorCriticDependencies = AgentDependencies;
 
 /**
- * Fills an agent's defaults (and H̄ = −actionDim), then validates every field.
+ * Fills H̄ = −actionDim unless given, then the agent's defaults, and validates every field
+ * (`resolveAgentConfig`: the conditioner, the scalers, frozen arrays).
  * @param name - the config's type name, for messages (e.g. `'CQLConfig'`).
  * @param textEmbeddingDim - the text encoder's dimension, for a `prompts` conditioner.
- * @param rules - one rule per field. @defaultValue {@link SOFT_ACTOR_CRITIC_RULES}
+ * @param rules - one rule per field but the conditioner and the scalers. @defaultValue {@link SOFT_ACTOR_CRITIC_RULES}
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveSoftActorCriticConfig<C extends SoftActorCriticConfig>(
@@ -139,15 +133,9 @@ export function resolveSoftActorCriticConfig<C extends SoftActorCriticConfig>(
   defaults: Readonly<Omit<C, 'observationDim' | 'actionDim' | 'targetEntropy'>>,
   options: SoftActorCriticOptions<C>,
   textEmbeddingDim?: number,
-  rules: Readonly<Record<keyof C, FieldRule>> = SOFT_ACTOR_CRITIC_RULES as Record<keyof C, FieldRule>,
+  rules: AgentRules<C> = SOFT_ACTOR_CRITIC_RULES as AgentRules<C>,
 ): C {
-  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
-  const targetEntropy = options.targetEntropy ?? -options.actionDim;
-  const config = { ...defaults, ...options, targetEntropy, conditioner } as unknown as C;
-  validateConfig(name, config as unknown as Record<string, unknown>, rules);
-  return Object.freeze({
-    ...config,
-    hiddenDims: Object.freeze([...config.hiddenDims]),
-    criticHiddenDims: Object.freeze([...config.criticHiddenDims]),
-  });
+  const targetEntropy = -options.actionDim;
+  const withEntropy = { ...defaults, targetEntropy } as unknown as Readonly<Omit<C, 'observationDim' | 'actionDim'>>;
+  return resolveAgentConfig<C>(name, withEntropy, rules, options, textEmbeddingDim);
 }

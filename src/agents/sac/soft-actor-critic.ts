@@ -22,9 +22,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, TransitionSource } from '../../core/types.js';
 import { Adam } from '../../nets/adam.js';
-import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
-import { AgentScaffold } from '../common/agent-scaffold.js';
-import { type BatchTensors, stageBatch, stageObservations } from '../common/batch-tensors.js';
+import type { PolicyExportSummary } from '../../export/artefact.js';
+import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
+import { AgentScaffold, hooksOf } from '../common/agent-scaffold.js';
+import { type BatchTensors, stageBatch } from '../common/batch-tensors.js';
 import { LoggedScalars } from '../common/metrics.js';
 import { CriticEnsemble } from '../common/networks/critics.js';
 import { initializeMlp, type MlpInit } from '../common/networks/initialization.js';
@@ -34,7 +35,7 @@ import {
   type TanhCorrection,
   TanhGaussianActor,
 } from '../common/networks/tanh-gaussian-actor.js';
-import { ObservationNormalizer } from '../common/observation-normalizer.js';
+import { tanhActing } from '../common/policy-export.js';
 import { createRandomStreams, type RandomStreams } from '../common/random-streams.js';
 import { TargetNetworks } from '../common/target-networks.js';
 import { assertSameTextEncoder, textEncoderFor } from '../conditioning/prompts.js';
@@ -133,8 +134,6 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
   protected readonly streams: RandomStreams;
   /** The target critics' bookkeeping. */
   protected readonly targets = new TargetNetworks();
-  /** Observation statistics (null when observations are used as they are). */
-  protected readonly normalizer: ObservationNormalizer | null;
   /** Adam of the actor and the conditioner. */
   protected readonly actorOptimizer: Adam;
   /** Adam of the critics (one per parameter, so one optimiser equals one per critic). */
@@ -163,7 +162,6 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
     const c = this.config;
     this.streams = createRandomStreams(c.seed);
     const init = this.streams.init;
-    this.normalizer = c.normalizeObservations ? new ObservationNormalizer(c.observationDim) : null;
     this.conditioning = new TaskConditioning(c.conditioner, {
       observationDim: c.observationDim,
       actionDim: c.actionDim,
@@ -216,13 +214,13 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
       streams: this.streams,
       targets: this.targets,
       conditioning: this.conditioning,
-      normalizer: this.normalizer,
-      hooks: {
-        agent: this,
-        update: (batch, read) => this.update(batch, read),
-        actWith: (observations, rows) => this.actWith(observations, rows),
-        save: (dir) => this.save(dir),
-      },
+      normalizer: null,
+      scalers: c,
+      hooks: hooksOf(
+        this,
+        (observations, rows) => this.actWith(observations, rows),
+        (rows) => tanhActing(this.actor.net, c.maxAction, rows.actor, c.actionDim),
+      ),
     });
   }
 
@@ -256,7 +254,7 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
     let metrics: Metrics | null = null;
     tf.tidy(() => {
       const scalars = body({
-        ...stageBatch(batch, this.config, this.normalizer),
+        ...stageBatch(batch, this.config, this.scaffold.scalers),
         tasks,
         logged,
         criticCondition: this.conditioning.criticRows(tasks),
@@ -286,10 +284,15 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
 
   // ── Act ───────────────────────────────────────────────────────────────────────────────────
 
-  /** The deterministic actions maxAction · tanh(μ(s, c)) for N observations under one context's rows. */
+  /**
+   * The deterministic actions maxAction · tanh(μ(s, c)) for N observations (already scaled by the
+   * scaffold) under one context's rows.
+   */
   private actWith(observations: Float32Array, rows: ContextRows): Float32Array {
+    const c = this.config;
     return tf.tidy(() => {
-      const { observations: s, condition } = stageObservations(observations, rows, this.config, this.normalizer);
+      const s = tf.tensor2d(observations, [observations.length / c.observationDim, c.observationDim]);
+      const condition = rows.actor === null ? null : tf.tensor2d(rows.actor, [1, rows.actor.length]);
       return Float32Array.from(this.actor.deterministic(s, condition).dataSync());
     });
   }
@@ -311,7 +314,15 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
     return this.scaffold.policy(context);
   }
 
-  /** Binds the conditioner (and the normaliser) to `data` so `update` can take its batches (`fit` does this). */
+  /**
+   * Writes the policy for `options.context` (its deterministic action maxAction · tanh(μ)) as a
+   * small artefact a dependency-free runtime acts with, in Node or a browser (`docs/export.md`).
+   */
+  exportPolicy(dir: string, options: ExportPolicyOptions = {}): Promise<PolicyExportSummary> {
+    return this.scaffold.exportPolicy(dir, options);
+  }
+
+  /** Binds the conditioner (and fits the scalers) to `data` so `update` can take its batches (`fit` does this). */
   bindTasks(data: TransitionSource): Promise<void> {
     return this.scaffold.bindTasks(data);
   }

@@ -159,7 +159,9 @@ export class TanhGaussianActor implements NetModule {
     const { min, max } = this.options.logStdBounds;
     return tf.tidy(() => {
       const out = this.net.apply(observations, condition);
-      const [mean, raw] = tf.split(out, [A, A], 1) as [tf.Tensor2D, tf.Tensor2D];
+      // Two slices, not tf.split: Slice has a gradient in the library's set (`src/engine/gradients.ts`), SplitV not.
+      const mean = tf.slice(out, [0, 0], [-1, A]);
+      const raw = tf.slice(out, [0, A], [-1, A]);
       const affine = this.logStdAffine;
       const logStd = affine === null ? raw : tf.add(tf.mul(raw, affine.scale), affine.offset);
       return { mean, logStd: tf.clipByValue(logStd, min, max) as tf.Tensor2D };
