@@ -30,6 +30,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../core/types.js';
 import { gradientsOf } from '../nets/adam.js';
 import type { Metrics } from './agent.js';
+import type { PresetAgent } from './presets/presets.js';
 import type { AgentRules } from './common/agent-config.js';
 import type { CustomRule } from './common/config.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
@@ -306,6 +307,8 @@ export class CQLAgent extends SoftActorCriticAgent<CQLConfig> {
   static override readonly agentName: string = 'CQLAgent';
   /** The progress display's label. */
   static override readonly label: string = 'CQL';
+  /** Its presets file, `assets/presets/cql.json`. */
+  static override readonly presetName: PresetAgent = 'cql';
   /** The Lagrange multiplier α′ (learned only with `lagrange`; checkpointed as `lagrange`). */
   readonly lagrangeMultiplier: LogScalar;
 

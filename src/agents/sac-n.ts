@@ -24,6 +24,7 @@
 import type { Batch } from '../core/types.js';
 import { gradientsOf } from '../nets/adam.js';
 import type { Metrics } from './agent.js';
+import type { PresetAgent } from './presets/presets.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import {
   resolveSoftActorCriticConfig,
@@ -76,6 +77,8 @@ export class SACNAgent extends SoftActorCriticAgent<SACNConfig> {
   static override readonly agentName: string = 'SACNAgent';
   /** The progress display's label. */
   static override readonly label: string = 'SAC-N';
+  /** Its presets file, `assets/presets/sac-n.json`. */
+  static override readonly presetName: PresetAgent = 'sac-n';
 
   /**
    * Builds the actor, the N critics and their targets, the temperature and the optimisers.

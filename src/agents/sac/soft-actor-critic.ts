@@ -38,6 +38,7 @@ import {
 import { tanhActing } from '../common/policy-export.js';
 import { createRandomStreams, type RandomStreams } from '../common/random-streams.js';
 import { TargetNetworks } from '../common/target-networks.js';
+import { type PresetAgent, presetOptions } from '../presets/presets.js';
 import { assertSameTextEncoder, textEncoderFor } from '../conditioning/prompts.js';
 import { type ContextRows, TaskConditioning, type TaskSelection } from '../conditioning/task-conditioning.js';
 import type { SoftActorCriticConfig, SoftActorCriticDependencies, SoftActorCriticOptions } from './config.js';
@@ -92,12 +93,14 @@ export interface StepInputs extends BatchTensors {
   readonly logged: LoggedScalars;
 }
 
-/** A class of the family, as `load` is called on it. */
+/** A class of the family, as `load` and `preset` are called on it. */
 export interface SoftActorCriticClass<T> {
   /** Builds an agent from its options. */
   new (options: never, dependencies?: SoftActorCriticDependencies): T;
   /** The class name its checkpoints record. */
   readonly agentName: string;
+  /** Its presets file in `assets/presets/` (`presets/presets.ts`). */
+  readonly presetName: PresetAgent;
 }
 
 /**
@@ -118,6 +121,8 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
   static readonly agentName: string = 'SoftActorCriticAgent';
   /** The progress display's label (each agent sets its own). */
   static readonly label: string = 'SAC';
+  /** The agent's presets file (each agent sets its own). */
+  static readonly presetName: PresetAgent = 'sac-n';
   /** Resolved configuration. */
   readonly config: C;
   /** π(·|s, c), the tanh-Gaussian actor. */
@@ -333,6 +338,21 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
    */
   fit(data: TransitionSource, options: FitOptions<this>): Promise<FitReport> {
     return this.scaffold.fit(data, options);
+  }
+
+  /**
+   * An agent with CORL's hyperparameters for a D4RL dataset (`assets/presets/<presetName>.json`:
+   * SAC-N's number of critics, CQL's reward scaling), then `overrides`. Called on the agent's
+   * class (`SACNAgent.preset('hopper-medium-v2', { observationDim: 11, actionDim: 3 })`).
+   * @throws {@link NotFoundError} for a dataset without a preset, naming the close ones.
+   */
+  static preset<T extends SoftActorCriticAgent<SoftActorCriticConfig>, O extends object>(
+    this: SoftActorCriticClass<T>,
+    dataset: string,
+    overrides: O,
+    dependencies: SoftActorCriticDependencies = {},
+  ): T {
+    return new this(presetOptions(this.presetName, dataset, overrides) as never, dependencies);
   }
 
   // ── State ─────────────────────────────────────────────────────────────────────────────────
