@@ -373,8 +373,9 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
   /**
    * Restores an agent saved with `save`; training resumes exactly. Called on the agent's class
    * (`CQLAgent.load(dir)`).
-   * @throws {@link DatasetError} on a missing or corrupted checkpoint; {@link ConfigError} when
-   * another agent wrote it, or a `prompts` conditioner gets another text encoder than it was trained with.
+   * @throws {@link DatasetError} on a missing or corrupted checkpoint ({@link CheckpointError}
+   * naming the field or column it cannot trust); {@link ConfigError} when another agent wrote it,
+   * or a `prompts` conditioner gets another text encoder than it was trained with.
    */
   static load<T extends SoftActorCriticAgent<SoftActorCriticConfig>>(
     this: SoftActorCriticClass<T>,
@@ -384,7 +385,7 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
     const header = AgentScaffold.readHeader(dir, this.agentName);
     const config = header.config as SoftActorCriticConfig;
     if (config.conditioner?.kind === 'prompts') assertSameTextEncoder(header, dependencies.textEncoder, dir);
-    const agent = new this(config as never, dependencies);
+    const agent = AgentScaffold.buildFromHeader(dir, header, () => new this(config as never, dependencies));
     agent.scaffold.restore(dir, header, agent.variableGroups(), agent.optimizers());
     return agent;
   }
