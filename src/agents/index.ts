@@ -212,6 +212,17 @@ export {
   type SoftActorCriticSpec,
   type StepInputs,
 } from './sac/soft-actor-critic.js';
+export {
+  presetDatasets,
+  presetDifferences,
+  presetFor,
+  presetOptions,
+  type Preset,
+  type PresetAgent,
+  type PresetDifference,
+  type PresetTraining,
+  type PresetValue,
+} from './presets/presets.js';
 export { SAC_N_DEFAULTS, SACNAgent, resolveSACNConfig, type SACNConfig, type SACNOptions } from './sac-n.js';
 export {
   CQL_DEFAULTS,
