@@ -14,6 +14,7 @@ import { MultiTaskDataset } from '../dist/buffers/multi-task-dataset.js';
 import { DiffusionQLAgent } from '../dist/agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../dist/agents/llmdpd.js';
 import { emit, machineFacts, medianMs, round3 } from './lib/report.js';
+import { benchSoftActorCritics } from './lib/baselines.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -141,3 +142,6 @@ if (!args['no-torch']) {
     }
   }
 }
+
+// CQL and SAC-N (N = 2 and 10), each with its PyTorch reference: bench/lib/baselines.js.
+await benchSoftActorCritics({ buffer, steps, torch: !args['no-torch'], common });

@@ -32,6 +32,13 @@ def mlp(inputs, outputs, hidden=HIDDEN, layers=3, activation=nn.Mish):
     return nn.Sequential(*modules)
 
 
+def minimize(optimizer, loss):
+    """One optimiser step on `loss`: zero the gradients, backpropagate, step."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 def polyak(target, online, tau):
     """target <- (1 - tau) * target + tau * online, in place and without gradients."""
     with torch.no_grad():
@@ -104,3 +111,19 @@ def report(impl, timings, args, **extra):
         "blas": loaded_blas(),
         **extra,
     }))
+
+
+def time_agent(args, agent, name, **extra):
+    """Times `agent.act` on one state (`args.mode == "act"`) or `agent.update` on fresh batches, and reports.
+
+    `agent.update(observation, action, reward, next_observation, not_terminal)` returns its losses;
+    `agent.act(observation)` returns an action. The JSON line's impl is `torch-<name>-<mode>`.
+    """
+    if args.mode == "act":
+        observation = torch.randn(OBSERVATION_DIM)
+        timings, action = time_calls(lambda: agent.act(observation), args.steps, args.warmup)
+        report(f"torch-{name}-act", timings, args, finite=bool(torch.isfinite(action).all()), **extra)
+        return
+    data = SyntheticTransitions()
+    timings, losses = time_calls(lambda: agent.update(*data.sample(args.batch)), args.steps, args.warmup)
+    report(f"torch-{name}-step", timings, args, finite=all(bool(torch.isfinite(x)) for x in losses), **extra)

@@ -169,3 +169,72 @@ export {
   gaussianLogProb,
   type ActorOptions,
 } from './common/networks/actors.js';
+export {
+  TanhGaussianActor,
+  type ActionDistribution,
+  type LogStdAffine,
+  type LogStdBounds,
+  logTanhJacobian,
+  squashedGaussianLogProb,
+  type PolicySample,
+  type TanhCorrection,
+  type TanhGaussianActorOptions,
+} from './common/networks/tanh-gaussian-actor.js';
+export {
+  DEFAULT_INIT,
+  initializeMlp,
+  orthogonalMatrix,
+  type BiasInit,
+  type ConstantInit,
+  type DefaultInit,
+  type KernelInit,
+  type OrthogonalInit,
+  type UniformInit,
+  type XavierUniformInit,
+  type LayerInit,
+  type MlpInit,
+} from './common/networks/initialization.js';
+export {
+  SOFT_ACTOR_CRITIC_DEFAULTS,
+  SOFT_ACTOR_CRITIC_RULES,
+  resolveSoftActorCriticConfig,
+  type SoftActorCriticConfig,
+  type SoftActorCriticDependencies,
+  type SoftActorCriticOptions,
+  type SoftCriticConditioning,
+} from './sac/config.js';
+export { LogScalar, softActorLoss, softValue, temperatureLoss, type LogScalarOptions } from './sac/temperature.js';
+export {
+  SAC_NETWORKS,
+  SoftActorCriticAgent,
+  repeatRows,
+  type SoftActorCriticClass,
+  type SoftActorCriticSpec,
+  type StepInputs,
+} from './sac/soft-actor-critic.js';
+export {
+  presetDatasets,
+  presetDifferences,
+  presetFor,
+  presetOptions,
+  type Preset,
+  type PresetAgent,
+  type PresetDifference,
+  type PresetTraining,
+  type PresetValue,
+} from './presets/presets.js';
+export { SAC_N_DEFAULTS, SACNAgent, resolveSACNConfig, type SACNConfig, type SACNOptions } from './sac-n.js';
+export {
+  CQL_DEFAULTS,
+  CQL_RULES,
+  CQLAgent,
+  conservativeGap,
+  conservativeLoss,
+  lagrangeLoss,
+  resolveCQLConfig,
+  type ConservativeGapSettings,
+  type ConservativeValues,
+  type CQLConfig,
+  type CQLOptions,
+  type ProposalDensities,
+} from './cql.js';

@@ -11,8 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from '../agents/agent.js';
 import { BCAgent } from '../agents/bc.js';
+import { CQLAgent } from '../agents/cql.js';
 import { DiffusionQLAgent } from '../agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../agents/llmdpd.js';
+import { SACNAgent } from '../agents/sac-n.js';
 import { MANIFEST_FILE } from '../core/column-store.js';
 import { DatasetError } from '../core/errors.js';
 import { HashedNgramTextEncoder } from '../encoders/text/hashed-text-encoder.js';
@@ -109,6 +111,8 @@ export const ALGORITHMS: readonly CliAlgorithm[] = [
       multiTask: true,
     },
   ),
+  cliAlgorithm('cql', 'CQLAgent', CQLAgent, 'CQL, CORL’s continuous CQL(H) (single-task; a suite gives no prompts)'),
+  cliAlgorithm('sac-n', 'SACNAgent', SACNAgent, 'SAC-N, N = 10 critics (criticCount 2: plain SAC; single-task)'),
 ];
 
 /** The algorithm called `name`. @throws {@link UsageError} naming the known ones. */

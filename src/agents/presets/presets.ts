@@ -1,7 +1,7 @@
 /**
  * Per-dataset hyperparameters as data: one JSON file per agent in the package's
  * `assets/presets/` (`diffusion-ql.json`: the official Diffusion-QL code's table for the D4RL
- * datasets), read once and checked here. A preset sets some config fields (`config`), says how
+ * datasets; `cql.json` and `sac-n.json`: CORL's per-dataset configs), read once and checked here. A preset sets some config fields (`config`), says how
  * the reference trained (`training`: epochs, evaluation cadence) and how it transformed the data
  * (`data`: reward tuning), so that a user gets the tuned values by name instead of copying them:
  *
@@ -9,7 +9,8 @@
  * const agent = DiffusionQLAgent.preset('halfcheetah-medium-replay-v2', { observationDim: 17, actionDim: 6 });
  * ```
  *
- * The file format is described in `docs/algorithms/diffusion-ql.md`, "Defaults and presets".
+ * The file format is described in `docs/algorithms/diffusion-ql.md`, "Defaults and presets"; the
+ * CQL table in `docs/algorithms/cql.md`, "Presets", and the SAC-N one in `docs/algorithms/sac-n.md`, "Presets".
  *
  * @module
  */
@@ -17,7 +18,10 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
 
 /** Agents with a presets file. */
-export type PresetAgent = 'diffusion-ql';
+export type PresetAgent = 'diffusion-ql' | 'cql' | 'sac-n';
+
+/** A preset's value of one config field: a number, flag or name, or a scaler's `{ kind, ... }` object. */
+export type PresetValue = number | boolean | string | Readonly<Record<string, number | string>>;
 
 /** How the reference implementation trained on a dataset. */
 export interface PresetTraining {
@@ -29,8 +33,8 @@ export interface PresetTraining {
   readonly evalEveryEpochs: number;
   /** Episodes per evaluation. */
   readonly evalEpisodes: number;
-  /** The rank its offline model selection picks (Diffusion-QL's `top_k`). */
-  readonly offlineSelectionTopK: number;
+  /** The rank its offline model selection picks (Diffusion-QL's `top_k`); absent where the reference has none. */
+  readonly offlineSelectionTopK?: number;
 }
 
 /** One dataset's preset. */
@@ -38,7 +42,7 @@ export interface Preset {
   /** The dataset id, e.g. `hopper-medium-replay-v2`. */
   readonly dataset: string;
   /** Config fields the preset sets (the others keep the agent's defaults). */
-  readonly config: Readonly<Record<string, number | boolean | string>>;
+  readonly config: Readonly<Record<string, PresetValue>>;
   /** How the reference trained. */
   readonly training: PresetTraining;
   /** How the reference transformed the data before training. */
@@ -114,7 +118,7 @@ export interface PresetDifference {
   /** The config field. */
   readonly field: string;
   /** The preset's value. */
-  readonly preset: number | boolean | string;
+  readonly preset: PresetValue;
   /** The config's value. */
   readonly config: unknown;
 }
@@ -122,7 +126,7 @@ export interface PresetDifference {
 /** The fields of `config` that contradict `preset` (an empty list when it follows the preset). */
 export function presetDifferences(preset: Preset, config: Readonly<Record<string, unknown>>): PresetDifference[] {
   return Object.entries(preset.config)
-    .filter(([field, value]) => config[field] !== undefined && config[field] !== value)
+    .filter(([field, value]) => config[field] !== undefined && JSON.stringify(config[field]) !== JSON.stringify(value))
     .map(([field, value]) => ({ field, preset: value, config: config[field] }));
 }
 

@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
+import { CQLAgent } from '../../../src/agents/cql.js';
 import { DiffusionQLAgent } from '../../../src/agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../../../src/agents/llmdpd.js';
+import { SACNAgent } from '../../../src/agents/sac-n.js';
 import { NotFoundError } from '../../../src/core/errors.js';
 import { presetDatasets, presetDifferences, presetFor } from '../../../src/agents/presets/presets.js';
 import { DIFFUSION_QL_DEFAULTS } from '../../../src/agents/diffusion-ql.js';
@@ -73,4 +75,48 @@ test('overriding a preset value warns; an unknown dataset names the close ones',
   }
   expect(() => presetFor('diffusion-ql', 'hopper-medium-replay')).toThrow(NotFoundError);
   expect(() => presetFor('diffusion-ql', 'hopper-medium-replay')).toThrow(/Did you mean "hopper-medium-replay-v2"/);
+});
+
+test("the SAC-N and CQL presets hold CORL's per-dataset configs", () => {
+  expect(presetDatasets('sac-n')).toHaveLength(9);
+  expect(presetDatasets('cql')).toHaveLength(9);
+  const critics: Record<string, number> = {
+    'halfcheetah-medium-v2': 10,
+    'halfcheetah-medium-expert-v2': 10,
+    'hopper-medium-v2': 500,
+    'hopper-medium-replay-v2': 200,
+    'hopper-medium-expert-v2': 200,
+    'walker2d-medium-replay-v2': 20,
+  };
+  for (const [dataset, n] of Object.entries(critics))
+    expect(presetFor('sac-n', dataset).config).toEqual({ criticCount: n });
+  expect(presetFor('sac-n', 'walker2d-medium-v2').training).toMatchObject({ epochs: 3000, stepsPerEpoch: 1000 });
+  // CQL: CORL's defaults everywhere; hopper-medium alone scales rewards by 1000 / (return range).
+  expect(presetFor('cql', 'hopper-medium-v2').config).toEqual({ rewardScaler: { kind: 'return', multiplier: 1000 } });
+  expect(presetFor('cql', 'walker2d-medium-replay-v2').config).toEqual({});
+  expect(presetFor('cql', 'halfcheetah-medium-v2').training).toMatchObject({ epochs: 200, stepsPerEpoch: 5000 });
+});
+
+test('SACNAgent.preset and CQLAgent.preset build agents with the preset, then the overrides', () => {
+  const tiny = { observationDim: 11, actionDim: 3, hiddenDims: [8], criticHiddenDims: [8] };
+  const sac = SACNAgent.preset('hopper-medium-replay-v2', tiny);
+  expect(sac).toBeInstanceOf(SACNAgent);
+  expect(sac.critic.networks).toHaveLength(200);
+  sac.dispose();
+  const cql = CQLAgent.preset('hopper-medium-v2', { ...tiny, conservativeWeight: 5 });
+  expect(cql).toBeInstanceOf(CQLAgent);
+  expect(cql.config.rewardScaler).toEqual({ kind: 'return', multiplier: 1000 });
+  expect(cql.config.conservativeWeight).toBe(5);
+  cql.dispose();
+  const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => {});
+  try {
+    CQLAgent.preset('hopper-medium-v2', { ...tiny, rewardScaler: { kind: 'return', multiplier: 1000 } }).dispose();
+    expect(warn).not.toHaveBeenCalled();
+    SACNAgent.preset('walker2d-medium-v2', { ...tiny, criticCount: 2 }).dispose();
+    expect(warn).toHaveBeenCalledWith("criticCount 2 overrides the preset's 20 for walker2d-medium-v2.", {
+      code: 'LLMDPD_PRESET_OVERRIDE',
+    });
+  } finally {
+    warn.mockRestore();
+  }
 });

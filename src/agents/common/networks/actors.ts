@@ -6,7 +6,7 @@
  *   state-independent log σ clamped to [−20, 2] (CORL IQL's `GaussianPolicy`; BC's stochastic
  *   variant). Its mean is the deterministic action used for evaluation.
  *
- * SAC-style tanh-squashed Gaussians with state-dependent σ (SAC-N, CQL) belong next to these.
+ * SAC's tanh-squashed Gaussian with state-dependent σ (SAC-N, CQL) is `tanh-gaussian-actor.ts`.
  *
  * @module
  */
