@@ -34,6 +34,7 @@ import {
   defaultNativeThreads,
   loadNativeAddon,
   type NativeAddon,
+  nativeAddonPath,
   type NativeKernelSet,
   nativeProvider,
 } from './native.js';
@@ -129,7 +130,12 @@ const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm
 
 let current: EngineInfo | null = null;
 /** The options behind {@link current}, to recognise a repeated call. */
-let lastRequest: { backend: BackendRequest; threads: number | undefined; kernels: KernelRequest } | null = null;
+let lastRequest: {
+  backend: BackendRequest;
+  threads: number | undefined;
+  kernels: KernelRequest;
+  addon: string;
+} | null = null;
 
 function parseRequest(value: string, source: string): BackendRequest {
   if ((BACKEND_REQUESTS as readonly string[]).includes(value)) return value as BackendRequest;
@@ -272,6 +278,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     lastRequest.backend === requested &&
     lastRequest.threads === threadOption &&
     lastRequest.kernels === kernelRequest &&
+    lastRequest.addon === nativeAddonPath() &&
     tf.getBackend() === current.backend
   ) {
     return current;
@@ -297,7 +304,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
         requestedKernels: kernelRequest,
         skipped: Object.freeze(skipped),
       });
-      lastRequest = { backend: requested, threads: threadOption, kernels: kernelRequest };
+      lastRequest = { backend: requested, threads: threadOption, kernels: kernelRequest, addon: nativeAddonPath() };
       return current;
     } catch (error) {
       if (requested !== 'auto') throw error;

@@ -91,6 +91,10 @@ export function nativeAddonPath(): string {
 
 const cache = new Map<string, NativeAddon | string>();
 
+/** The provider whose arguments, set and memory the addon holds now (see {@link nativeProvider}). */
+let boundProvider: object | null = null;
+let boundBuffer: ArrayBuffer | SharedArrayBuffer | null = null;
+
 /**
  * Loads the addon (once per path) and checks its ABI.
  * @returns the addon, or why it cannot be used (not built, built for another Node, stale).
@@ -101,7 +105,7 @@ export function loadNativeAddon(): NativeAddon | string {
   if (known !== undefined) return known;
   let result: NativeAddon | string;
   if (!existsSync(path)) {
-    result = `the native addon is not built (${path} is missing; run 'node scripts/build-native.mjs' in the llmdpd package, which needs python3, make and a C compiler)`;
+    result = `the native addon is not built (${path} is missing; run 'npx llmdpd build-native', which needs python3, make and a C compiler)`;
   } else {
     try {
       const addon = createRequire(import.meta.url)(path) as Partial<NativeAddon>;
@@ -153,14 +157,22 @@ export function nativeProvider(
   threads: number,
 ): KernelProvider {
   const args = new Float64Array(32);
-  addon.setArgs(args);
+  const self = {};
   const granted = addon.configure(set, threads);
-  let bound: ArrayBuffer | SharedArrayBuffer | null = null;
+  boundProvider = null; // configure changed the addon's set: whoever calls next rebinds
   const bind = (): void => {
+    // The addon keeps one argument block, set and memory per Node context: rebind them when
+    // another provider (another engine configuration) used it last.
+    if (boundProvider !== self) {
+      addon.setArgs(args);
+      addon.configure(set, threads);
+      boundProvider = self;
+      boundBuffer = null;
+    }
     const buffer = memory.buffer;
-    if (buffer !== bound) {
+    if (buffer !== boundBuffer) {
       addon.setMemory(buffer as ArrayBuffer);
-      bound = buffer;
+      boundBuffer = buffer;
     }
   };
   return {
