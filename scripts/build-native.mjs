@@ -31,8 +31,10 @@ function finish(ok, message) {
   process.exit(ok || installMode ? 0 : 1);
 }
 
-if (installMode && process.env.LLMDPD_SKIP_NATIVE === '1') finish(true, 'native kernels skipped (LLMDPD_SKIP_NATIVE=1)');
-if (!existsSync(path.join(root, 'binding.gyp'))) finish(false, 'binding.gyp is missing, so the native kernels cannot be built');
+if (installMode && process.env.LLMDPD_SKIP_NATIVE === '1')
+  finish(true, 'native kernels skipped (LLMDPD_SKIP_NATIVE=1)');
+if (!existsSync(path.join(root, 'binding.gyp')))
+  finish(false, 'binding.gyp is missing, so the native kernels cannot be built');
 
 /** node-gyp's entry point: the one npm runs scripts with, npm's own copy, or a global install. */
 function findNodeGyp() {
@@ -54,12 +56,21 @@ function findNodeGyp() {
 /** The prefix whose include/node holds headers of exactly this Node version, if any. */
 function localHeaders() {
   const [major, minor, patch] = process.versions.node.split('.');
-  for (const prefix of [process.env.npm_config_nodedir, path.resolve(path.dirname(process.execPath), '..'), '/usr', '/usr/local']) {
+  for (const prefix of [
+    process.env.npm_config_nodedir,
+    path.resolve(path.dirname(process.execPath), '..'),
+    '/usr',
+    '/usr/local',
+  ]) {
     if (!prefix) continue;
     try {
       const header = readFileSync(path.join(prefix, 'include', 'node', 'node_version.h'), 'utf8');
       const value = (name) => header.match(new RegExp(`#define ${name} (\\d+)`))?.[1];
-      if (value('NODE_MAJOR_VERSION') === major && value('NODE_MINOR_VERSION') === minor && value('NODE_PATCH_VERSION') === patch) {
+      if (
+        value('NODE_MAJOR_VERSION') === major &&
+        value('NODE_MINOR_VERSION') === minor &&
+        value('NODE_PATCH_VERSION') === patch
+      ) {
         return prefix;
       }
     } catch {
@@ -85,7 +96,9 @@ const log = `$ node ${args.join(' ')}\n${result.stdout ?? ''}${result.stderr ?? 
 mkdirSync(path.dirname(logFile), { recursive: true });
 writeFileSync(logFile, log);
 if (result.status !== 0 || !existsSync(output)) {
-  const lines = `${result.stderr ?? ''}${result.stdout ?? ''}`.split('\n').filter((l) => /error|not found|No such|gyp ERR! stack Error/i.test(l));
+  const lines = `${result.stderr ?? ''}${result.stdout ?? ''}`
+    .split('\n')
+    .filter((l) => /error|not found|No such|gyp ERR! stack Error/i.test(l));
   const why = result.error ? result.error.message : (lines[0]?.trim() ?? `node-gyp exited with ${result.status}`);
   finish(false, `the native kernels did not build (${why}; full log in ${logFile})`);
 }
@@ -96,6 +109,10 @@ const check = spawnSync(
   ['-e', `const a = require(${JSON.stringify(output)}); console.log(a.abi + ' ' + a.kernelSets.join(','))`],
   { encoding: 'utf8', timeout: 60_000 },
 );
-if (check.status !== 0) finish(false, `the native kernels built but do not load: ${(check.stderr || '').split('\n')[0]}`);
+if (check.status !== 0)
+  finish(false, `the native kernels built but do not load: ${(check.stderr || '').split('\n')[0]}`);
 const [abi, sets] = check.stdout.trim().split(' ');
-finish(true, `native kernels built in ${((Date.now() - started) / 1000).toFixed(1)} s (ABI ${abi}; kernel sets on this CPU: ${sets})`);
+finish(
+  true,
+  `native kernels built in ${((Date.now() - started) / 1000).toFixed(1)} s (ABI ${abi}; kernel sets on this CPU: ${sets})`,
+);

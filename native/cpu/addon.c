@@ -124,7 +124,7 @@ static state_t* ready(napi_env env) {
   return s;
 }
 
-/* gemm(): args [m, n, k, a, transA, b, transB, bias | −1, c] */
+/* gemm(): args [m, n, k, a, transA, b, transB, bias | −1, c, mish, pre | −1, bColumnSums | −1] */
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
   state_t* s = ready(env);
   if (!s) return NULL;
@@ -141,9 +141,19 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   g.b = ptr_arg(&r, 5, kn, 0);
   g.bias = ptr_arg(&r, 7, g.n, 1);
   g.c = ptr_arg(&r, 8, mn, 0);
+  g.mish = s->args[9] != 0;
+  g.pre = ptr_arg(&r, 10, mn, 1);
+  g.b_column_sums = ptr_arg(&r, 11, g.n, 1);
   if (r.bad) return throw_range(env, r.bad);
-  if (overlaps(g.c, mn, g.a, mk) || overlaps(g.c, mn, g.b, kn) || overlaps(g.c, mn, g.bias, g.n))
-    return throw_range(env, "the output overlaps an input");
+  const float* outs[3] = {g.c, g.pre, g.b_column_sums};
+  const double out_len[3] = {mn, mn, g.n};
+  for (int i = 0; i < 3; i++) {
+    if (overlaps(outs[i], out_len[i], g.a, mk) || overlaps(outs[i], out_len[i], g.b, kn) ||
+        overlaps(outs[i], out_len[i], g.bias, g.n))
+      return throw_range(env, "an output overlaps an input");
+    for (int j = i + 1; j < 3; j++)
+      if (overlaps(outs[i], out_len[i], outs[j], out_len[j])) return throw_range(env, "two outputs overlap");
+  }
   s->set->gemm(&g, s->threads);
   return undefined(env);
 }

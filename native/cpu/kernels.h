@@ -16,16 +16,22 @@
  * arguments or meaning change, so that a stale build is refused there instead of misread. */
 #define LLMDPD_NATIVE_ABI 1
 
-/* C[M,N] = op(A)·op(B) (+ bias[N]) (+ C when accumulate), op = identity or transpose. A is [M,K]
- * row-major ([K,M] when transA), B is [K,N] ([N,K] when transB). C must not overlap the inputs. */
+/* C[M,N] = act(op(A)·op(B) + bias[N]), op = identity or transpose, act = identity or Mish. A is
+ * [M,K] row-major ([K,M] when transA), B is [K,N] ([N,K] when transB). Optional extras, written
+ * in the same pass: `pre` receives the product before the activation (what Mish's gradient
+ * needs), `b_column_sums` receives Σ_k op(B)[k, j] (a bias gradient, when B holds the output
+ * gradients of a layer). Outputs must not overlap the inputs or each other. */
 typedef struct {
   int m, n, k;
   const float* a;
   int trans_a;
   const float* b;
   int trans_b;
-  const float* bias; /* may be NULL */
+  const float* bias;    /* may be NULL */
   float* c;
+  int mish;             /* apply Mish to C */
+  float* pre;           /* may be NULL: C before the activation */
+  float* b_column_sums; /* may be NULL: [N] */
 } llmdpd_gemm_args;
 
 /* One Adam step over n values with the bias corrections folded into step_size and eps_hat and

@@ -88,6 +88,41 @@ static void parallel_range(long count, long parallel_min, long min_chunk, long a
   llmdpd_pool_run(range_task, &job, threads);
 }
 
+/* ── Mish pieces ───────────────────────────────────────────────────────────────────────────── */
+
+/* eˣ for x ≤ 88.3 (clamped below at −87.3): 2ⁿ·p(r), x = n·ln2 + r, p of degree 6. n comes from
+ * adding 1.5·2²³ (round to nearest), so no rounding instruction is needed. */
+INLINE vf vexp(vf x) {
+  x = vmax(x, splat(-87.3f));
+  const vf magic = splat(12582912.0f);
+  vf t = x * splat(1.44269504088896341f) + magic;
+  vf n = t - magic;
+  vf r = x - n * splat(0.693359375f);
+  r = r - n * splat(-2.12194440e-4f);
+  vf p = splat(1.0f / 720.0f);
+  p = p * r + splat(1.0f / 120.0f);
+  p = p * r + splat(1.0f / 24.0f);
+  p = p * r + splat(1.0f / 6.0f);
+  p = p * r + splat(0.5f);
+  p = p * r + splat(1.0f);
+  p = p * r + splat(1.0f);
+  vi e = ((vi)t - (vi)magic + 127) << 23;
+  return p * (vf)e;
+}
+
+/* t = tanh(softplus(x)) and σ(x) from u = e^min(x, 20): t = u(u+2) / (u(u+2) + 2), σ = u / (1 + u). */
+INLINE vf mish_t(vf x, vf* sigma) {
+  vf u = vexp(vmin(x, splat(20.0f)));
+  vf n = u * (u + 2.0f);
+  if (sigma) *sigma = u / (u + 1.0f);
+  return n / (n + 2.0f);
+}
+
+INLINE vf mish_derivative(vf x) {
+  vf s, t = mish_t(x, &s);
+  return t + x * s * (1.0f - t * t);
+}
+
 /* ── GEMM ──────────────────────────────────────────────────────────────────────────────────── */
 
 /* Element (row, col) of op(X) for X stored row-major with `cols` columns before the transpose. */
@@ -116,9 +151,21 @@ static void pack_a(const llmdpd_gemm_args* g, int i0, int rows, int k0, int kc, 
   }
 }
 
-/* Packs columns [j0, j0 + cols) × k [k0, k0 + kc) of op(B) as dst[k·NR + j], zero columns up to NR. */
+/* Packs columns [j0, j0 + cols) × k [k0, k0 + kc) of op(B) as dst[k·NR + j], zero columns up to NR;
+ * adds their sums over these k to g->b_column_sums when asked (k0 = 0 starts the sums). */
 static void pack_b(const llmdpd_gemm_args* g, int j0, int cols, int k0, int kc, float* dst) {
   const int N = g->n, K = g->k;
+  if (g->b_column_sums) {
+    float* sums = g->b_column_sums + j0;
+    for (int j = 0; j < cols; j++) {
+      float s = 0.0f;
+      if (!g->trans_b)
+        for (int k = 0; k < kc; k++) s += g->b[(size_t)(k0 + k) * N + j0 + j];
+      else
+        for (int k = 0; k < kc; k++) s += g->b[(size_t)(j0 + j) * K + k0 + k];
+      sums[j] = k0 == 0 ? s : sums[j] + s;
+    }
+  }
   if (!g->trans_b) {
     for (int k = 0; k < kc; k++) {
       const float* src = g->b + (size_t)(k0 + k) * N + j0;
@@ -144,9 +191,55 @@ static void pack_b(const llmdpd_gemm_args* g, int j0, int cols, int k0, int kc, 
   }
 }
 
-/* C[R×cols] (+)= Ap[kc×MR]ᵀ·Bp[kc×NR] (+ bias) for a compile-time R ≤ MR. */
+/* What a tile does with its sums: the first K block starts from the bias (or zero), later ones
+ * from C; the last one applies the activation (keeping the value before it in `pre`). */
+typedef struct {
+  const float* bias; /* at the tile's first column, or NULL */
+  float* pre;        /* at the tile's first element, or NULL */
+  int first, last, mish;
+} epilogue;
+
+INLINE void finish_row(vf v0, vf v1, float* row, float* pre_row, int cols, const epilogue* e) {
+  if (!e->first) {
+    if (cols == NR) {
+      v0 += load(row);
+      v1 += load(row + VF);
+    } else {
+      float tmp[NR] = {0};
+      for (int j = 0; j < cols; j++) tmp[j] = row[j];
+      v0 += load(tmp);
+      v1 += load(tmp + VF);
+    }
+  }
+  if (e->last && e->mish) {
+    if (pre_row) {
+      if (cols == NR) {
+        store(pre_row, v0);
+        store(pre_row + VF, v1);
+      } else {
+        float tmp[NR];
+        store(tmp, v0);
+        store(tmp + VF, v1);
+        for (int j = 0; j < cols; j++) pre_row[j] = tmp[j];
+      }
+    }
+    v0 = v0 * mish_t(v0, NULL);
+    v1 = v1 * mish_t(v1, NULL);
+  }
+  if (cols == NR) {
+    store(row, v0);
+    store(row + VF, v1);
+  } else {
+    float tmp[NR];
+    store(tmp, v0);
+    store(tmp + VF, v1);
+    for (int j = 0; j < cols; j++) row[j] = tmp[j];
+  }
+}
+
+/* C[R×cols] = epilogue(Ap[kc×MR]ᵀ·Bp[kc×NR]) for a compile-time R ≤ MR. */
 INLINE void tile(const int R, int kc, const float* restrict ap, const float* restrict bp, float* c, int ldc, int cols,
-                 const float* bias, int accumulate) {
+                 const epilogue* e) {
   vf acc[MR][2];
   for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = splat(0.0f);
   for (int k = 0; k < kc; k++) {
@@ -160,34 +253,26 @@ INLINE void tile(const int R, int kc, const float* restrict ap, const float* res
     ap += MR;
     bp += NR;
   }
-  if (cols == NR) {
-    vf bias0 = bias ? load(bias) : splat(0.0f), bias1 = bias ? load(bias + VF) : splat(0.0f);
-    for (int r = 0; r < R; r++) {
-      float* row = c + (size_t)r * ldc;
-      if (accumulate) {
-        store(row, load(row) + acc[r][0]);
-        store(row + VF, load(row + VF) + acc[r][1]);
-      } else {
-        store(row, acc[r][0] + bias0);
-        store(row + VF, acc[r][1] + bias1);
-      }
-    }
-  } else {
-    float tmp[NR];
-    for (int r = 0; r < R; r++) {
-      float* row = c + (size_t)r * ldc;
-      store(tmp, acc[r][0]);
-      store(tmp + VF, acc[r][1]);
-      for (int j = 0; j < cols; j++) row[j] = accumulate ? row[j] + tmp[j] : tmp[j] + (bias ? bias[j] : 0.0f);
+  vf bias0 = splat(0.0f), bias1 = splat(0.0f);
+  if (e->first && e->bias) {
+    if (cols == NR) {
+      bias0 = load(e->bias);
+      bias1 = load(e->bias + VF);
+    } else {
+      float tmp[NR] = {0};
+      for (int j = 0; j < cols; j++) tmp[j] = e->bias[j];
+      bias0 = load(tmp);
+      bias1 = load(tmp + VF);
     }
   }
+  for (int r = 0; r < R; r++)
+    finish_row(acc[r][0] + bias0, acc[r][1] + bias1, c + (size_t)r * ldc, e->pre ? e->pre + (size_t)r * ldc : NULL, cols, e);
 }
 
-static void tile_rows(int rows, int kc, const float* ap, const float* bp, float* c, int ldc, int cols, const float* bias,
-                      int accumulate) {
+static void tile_rows(int rows, int kc, const float* ap, const float* bp, float* c, int ldc, int cols, const epilogue* e) {
   switch (rows) {
 #define CASE(R) \
-  case R: tile(R, kc, ap, bp, c, ldc, cols, bias, accumulate); break;
+  case R: tile(R, kc, ap, bp, c, ldc, cols, e); break;
     CASE(1) CASE(2) CASE(3) CASE(4)
 #if MR > 4
     CASE(5) CASE(6)
@@ -242,8 +327,10 @@ static void gemm_task(void* p, int t, int threads) {
       int q_end = (grp + 1) * job->group_size < job->panels ? (grp + 1) * job->group_size : job->panels;
       for (int q = grp * job->group_size; q < q_end; q++) {
         int j0 = q * NR, cols = N - j0 < NR ? N - j0 : NR;
+        epilogue e = {g->bias ? g->bias + j0 : NULL, g->pre ? g->pre + (size_t)i0 * N + j0 : NULL, kb == 0,
+                      kb == job->k_blocks - 1, g->mish};
         tile_rows(rows, kc, job->pa + (size_t)rb * KC * MR, job->pb + (size_t)q * KC * NR, g->c + (size_t)i0 * N + j0, N,
-                  cols, g->bias ? g->bias + j0 : NULL, kb > 0);
+                  cols, &e);
       }
       atomic_fetch_add_explicit(&n->tile_done, 1, memory_order_release);
     }
@@ -269,6 +356,17 @@ typedef struct {
   const float* bt; /* op(B)ᵀ: N rows of K */
 } narrow_job;
 
+/* Stores one element of C (bias added): with Mish, keeps the value first when asked. */
+static inline void store_element(const llmdpd_gemm_args* g, size_t at, int j, float v) {
+  v += g->bias ? g->bias[j] : 0.0f;
+  if (g->mish) {
+    if (g->pre) g->pre[at] = v;
+    vf x = splat(v);
+    v = (x * mish_t(x, NULL))[0];
+  }
+  g->c[at] = v;
+}
+
 static void narrow_rows(void* p, long begin, long end) {
   narrow_job* job = p;
   const llmdpd_gemm_args* g = job->g;
@@ -286,7 +384,7 @@ static void narrow_rows(void* p, long begin, long end) {
         }
         float s = hsum(s0 + s1);
         for (; k < K; k++) s += row[k] * col[k];
-        g->c[(size_t)i * N + j] = s + (g->bias ? g->bias[j] : 0.0f);
+        store_element(g, (size_t)i * N + j, j, s);
       }
     }
   } else {
@@ -297,16 +395,14 @@ static void narrow_rows(void* p, long begin, long end) {
         vf x = load(g->a + (size_t)k * M + i);
         for (int j = 0; j < N; j++) acc[j] += x * job->bt[(size_t)j * K + k];
       }
-      for (int j = 0; j < N; j++) {
-        float b = g->bias ? g->bias[j] : 0.0f;
-        for (int l = 0; l < VF; l++) g->c[(size_t)(i + l) * N + j] = acc[j][l] + b;
-      }
+      for (int j = 0; j < N; j++)
+        for (int l = 0; l < VF; l++) store_element(g, (size_t)(i + l) * N + j, j, acc[j][l]);
     }
     for (; i < end; i++) {
       for (int j = 0; j < N; j++) {
         float s = 0.0f;
         for (int k = 0; k < K; k++) s += g->a[(size_t)k * M + i] * job->bt[(size_t)j * K + k];
-        g->c[(size_t)i * N + j] = s + (g->bias ? g->bias[j] : 0.0f);
+        store_element(g, (size_t)i * N + j, j, s);
       }
     }
   }
@@ -320,7 +416,9 @@ static void FN(gemm)(const llmdpd_gemm_args* g, int threads) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     for (int i = 0; i < M; i++)
-      for (int j = 0; j < N; j++) g->c[(size_t)i * N + j] = g->bias ? g->bias[j] : 0.0f;
+      for (int j = 0; j < N; j++) store_element(g, (size_t)i * N + j, j, 0.0f);
+    if (g->b_column_sums)
+      for (int j = 0; j < N; j++) g->b_column_sums[j] = 0.0f;
     return;
   }
   long macs = (long)M * N * K;
@@ -333,6 +431,13 @@ static void FN(gemm)(const llmdpd_gemm_args* g, int threads) {
       for (int k = 0; k < K; k++)
         for (int j = 0; j < N; j++) bt[(size_t)j * K + k] = g->b[(size_t)k * N + j];
       job.bt = bt;
+    }
+    if (g->b_column_sums) {
+      for (int j = 0; j < N; j++) {
+        float sum = 0.0f;
+        for (int k = 0; k < K; k++) sum += job.bt[(size_t)j * K + k];
+        g->b_column_sums[j] = sum;
+      }
     }
     parallel_range(M, macs >= 4 * GEMM_THREAD_MIN_MACS ? 0 : M + 1, VF, VF, threads, narrow_rows, &job);
     return;
@@ -404,39 +509,6 @@ static void FN(column_sums)(const float* x, int m, int n, float* out, int thread
 }
 
 /* ── Mish ──────────────────────────────────────────────────────────────────────────────────── */
-
-/* eˣ for x ≤ 88.3 (clamped below at −87.3): 2ⁿ·p(r), x = n·ln2 + r, p of degree 6. n comes from
- * adding 1.5·2²³ (round to nearest), so no rounding instruction is needed. */
-INLINE vf vexp(vf x) {
-  x = vmax(x, splat(-87.3f));
-  const vf magic = splat(12582912.0f);
-  vf t = x * splat(1.44269504088896341f) + magic;
-  vf n = t - magic;
-  vf r = x - n * splat(0.693359375f);
-  r = r - n * splat(-2.12194440e-4f);
-  vf p = splat(1.0f / 720.0f);
-  p = p * r + splat(1.0f / 120.0f);
-  p = p * r + splat(1.0f / 24.0f);
-  p = p * r + splat(1.0f / 6.0f);
-  p = p * r + splat(0.5f);
-  p = p * r + splat(1.0f);
-  p = p * r + splat(1.0f);
-  vi e = ((vi)t - (vi)magic + 127) << 23;
-  return p * (vf)e;
-}
-
-/* t = tanh(softplus(x)) and σ(x) from u = e^min(x, 20): t = u(u+2) / (u(u+2) + 2), σ = u / (1 + u). */
-INLINE vf mish_t(vf x, vf* sigma) {
-  vf u = vexp(vmin(x, splat(20.0f)));
-  vf n = u * (u + 2.0f);
-  if (sigma) *sigma = u / (u + 1.0f);
-  return n / (n + 2.0f);
-}
-
-INLINE vf mish_derivative(vf x) {
-  vf s, t = mish_t(x, &s);
-  return t + x * s * (1.0f - t * t);
-}
 
 typedef struct {
   const float *x, *dy;

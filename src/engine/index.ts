@@ -163,7 +163,8 @@ function planNative(request: KernelRequest, notes: string[]): NativePlan | null 
     notes.push(`llmdpd native kernels: ${addon}; using the wasm kernels`);
     return null;
   }
-  const wanted = request === 'auto' || request === 'native' ? 'best' : (request.slice('native-'.length) as NativeKernelSet);
+  const wanted =
+    request === 'auto' || request === 'native' ? 'best' : (request.slice('native-'.length) as NativeKernelSet);
   return { addon, set: chooseNativeSet(addon, wanted) };
 }
 
@@ -224,12 +225,15 @@ async function chooseKernels(
   if (request === 'tfjs') return { kernels: 'tfjs', threads: null };
   if (backend !== 'wasm') {
     if (request !== 'auto')
-      throw new BackendError(`Kernels '${request}' run on the 'wasm' backend only; the active backend is '${backend}'.`);
+      throw new BackendError(
+        `Kernels '${request}' run on the 'wasm' backend only; the active backend is '${backend}'.`,
+      );
     return { kernels: 'tfjs', threads: null };
   }
   if (native !== null) {
     const target = activeWasmMemory();
-    const provider = typeof target === 'string' ? null : nativeProvider(native.addon, target.memory, native.set, threads);
+    const provider =
+      typeof target === 'string' ? null : nativeProvider(native.addon, target.memory, native.set, threads);
     const reason = provider === null ? (target as string) : installKernels(provider);
     if (reason === null) return { kernels: provider!.name, threads: provider!.threads };
     if (request !== 'auto') throw new BackendError(`Kernels '${request}' could not be used: ${reason}.`);

@@ -60,8 +60,25 @@ export interface KernelProvider {
   readonly name: Exclude<KernelSetName, 'tfjs'>;
   /** Threads its kernels may use. */
   readonly threads: number;
-  /** C[m,n] = op(A)·op(B) (+ bias[n]); A is [m,k] ([k,m] when transA), B is [k,n] ([n,k] when transB). */
-  gemm(m: number, n: number, k: number, a: number, transA: boolean, b: number, transB: boolean, bias: number, c: number): void;
+  /**
+   * C[m,n] = act(op(A)·op(B) + bias[n]); A is [m,k] ([k,m] when transA), B is [k,n] ([n,k] when
+   * transB). With `epilogue` (only when {@link KernelProvider.fusedEpilogue}): Mish as act,
+   * the value before it into `pre`, and Σ_k op(B)[k, j] into `bColumnSums` (−1: not wanted).
+   */
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    transA: boolean,
+    b: number,
+    transB: boolean,
+    bias: number,
+    c: number,
+    epilogue?: GemmEpilogue,
+  ): void;
+  /** Whether {@link KernelProvider.gemm} takes an epilogue (else the kernels compose it from passes). */
+  readonly fusedEpilogue: boolean;
   /** out[j] = Σ_i x[i,j] for an m×n x. */
   columnSums(x: number, m: number, n: number, out: number): void;
   /** y = Mish(x), n values. */
@@ -69,15 +86,32 @@ export interface KernelProvider {
   /** dx = dy·Mish′(x), n values. */
   mishGrad(dy: number, x: number, dx: number, n: number): void;
   /** One Adam step of n values; see {@link AdamStepScalars}. */
-  adam(w: number, g: number, m: number, v: number, out: readonly [number, number, number], n: number, s: AdamStepScalars): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    out: readonly [number, number, number],
+    n: number,
+    s: AdamStepScalars,
+  ): void;
   /** Σ x², n values, summed in float64. */
   sumSquares(x: number, n: number): number;
   /** One reverse-diffusion step (see {@link DenoiseScalars}); null when this provider has none. */
   readonly denoise: ((x: number, eps: number, noise: number, out: number, n: number, s: DenoiseScalars) => void) | null;
   /** Its gradient with respect to x and ε; null when this provider has none. */
   readonly denoiseGrad:
-    | ((x: number, eps: number, dOut: number, dx: number, dEps: number, n: number, s: DenoiseScalars) => void)
-    | null;
+    ((x: number, eps: number, dOut: number, dx: number, dEps: number, n: number, s: DenoiseScalars) => void) | null;
+}
+
+/** Extra work of a fused product: see {@link KernelProvider.gemm}. */
+export interface GemmEpilogue {
+  /** Apply Mish to the result. */
+  readonly mish: boolean;
+  /** Where the value before Mish goes (−1: nowhere). */
+  readonly pre: number;
+  /** Where Σ_k op(B)[k, j] goes (−1: nowhere). */
+  readonly bColumnSums: number;
 }
 
 /** Exports of the compiled wasm kernel module. Pointers are byte offsets into the backend's memory. */
@@ -129,6 +163,7 @@ interface WasmBackendInternals {
   };
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 /** Kernel names, as registered with tfjs for the `'wasm'` backend. */
@@ -183,9 +218,9 @@ interface KernelCall {
   readonly inputs: Record<string, tf.TensorInfo>;
   readonly attrs: Readonly<Record<string, unknown>>;
   /** Byte offset of a tensor's data in the backend's memory. */
-  at(info: tf.TensorInfo): number;
+  readonly at: (info: tf.TensorInfo) => number;
   /** A new float32 output of this shape, allocated by the backend. */
-  output(shape: readonly number[]): tf.TensorInfo;
+  readonly output: (shape: readonly number[]) => tf.TensorInfo;
 }
 
 function register(kernelName: string, body: (call: KernelCall) => tf.TensorInfo | tf.TensorInfo[]): void {
@@ -212,6 +247,9 @@ function registerKernels(): void {
   register(N.matMul, ({ provider, inputs: { a, b, bias }, attrs, at, output }) => {
     const transposeA = attrs['transposeA'] === true;
     const transposeB = attrs['transposeB'] === true;
+    const mish = attrs['activation'] === 'mish';
+    const keepPre = mish && attrs['keepPreActivation'] === true;
+    const sums = attrs['columnSumsOfB'] === true;
     if (a.shape.length !== 2 || b.shape.length !== 2) {
       throw new ShapeError(
         `${N.matMul}: expected 2-D operands, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}].`,
@@ -227,6 +265,7 @@ function registerKernels(): void {
         `${N.matMul}: inner sizes differ: op(A) is [${m}, ${k}], op(B) is [${transposeB ? bCols : bRows}, ${n}].`,
       );
     }
+    if (sums && transposeB) throw new ShapeError(`${N.matMul}: column sums of B need transposeB false.`);
     requireFloat32(N.matMul, a);
     requireFloat32(N.matMul, b);
     if (bias !== undefined) {
@@ -235,8 +274,29 @@ function registerKernels(): void {
         throw new ShapeError(`${N.matMul}: the bias must be [${n}], got [${bias.shape.join(', ')}].`);
     }
     const out = output([m, n]);
-    provider.gemm(m, n, k, at(a), transposeA, at(b), transposeB, bias === undefined ? -1 : at(bias), at(out));
-    return out;
+    const pre = keepPre ? output([m, n]) : null;
+    const columnSums = sums ? output([n]) : null;
+    const biasAt = bias === undefined ? -1 : at(bias);
+    if (provider.fusedEpilogue) {
+      provider.gemm(m, n, k, at(a), transposeA, at(b), transposeB, biasAt, at(out), {
+        mish,
+        pre: pre === null ? -1 : at(pre),
+        bColumnSums: columnSums === null ? -1 : at(columnSums),
+      });
+    } else {
+      // The same results from separate passes: the product, then Mish, then the sums.
+      if (mish) {
+        const z = pre ?? output([m, n]);
+        provider.gemm(m, n, k, at(a), transposeA, at(b), transposeB, biasAt, at(z));
+        provider.mish(at(z), at(out), m * n);
+        if (pre === null) current().backend.disposeData(z.dataId);
+      } else {
+        provider.gemm(m, n, k, at(a), transposeA, at(b), transposeB, biasAt, at(out));
+      }
+      if (columnSums !== null) provider.columnSums(at(b), k, n, at(columnSums));
+    }
+    if (pre === null && columnSums === null) return out;
+    return [out, ...(pre === null ? [] : [pre]), ...(columnSums === null ? [] : [columnSums])];
   });
   register(N.columnSums, ({ provider, inputs: { x }, at, output }) => {
     requireFloat32(N.columnSums, x);
@@ -322,6 +382,38 @@ function denoiseScalars(attrs: Readonly<Record<string, unknown>>): DenoiseScalar
   };
 }
 
+/**
+ * tfjs-backend-wasm's own `Identity` kernel, while {@link shareIdentity} has replaced it.
+ *
+ * Why replace it: tfjs clones every tensor a custom gradient saves (`Identity`), and the wasm
+ * backend's Identity copies the data, about 240 copies per Diffusion-QL training step, most of
+ * them 256×256. Tensors are immutable (no kernel writes into its inputs; `Variable.assign` swaps
+ * data ids), so the clone may share the data and count a reference instead, exactly as the
+ * backend's own `Reshape` does and as tfjs's cpu and webgl backends' `Identity` do.
+ */
+let stockIdentity: tf.KernelConfig | null = null;
+
+function sharingIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const x = inputs['x'] as tf.TensorInfo;
+  (backend as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/** Installs (true) or removes (false) the data-sharing `Identity` of the wasm backend. */
+function shareIdentity(on: boolean): void {
+  if (on === (stockIdentity !== null)) return;
+  if (on) {
+    stockIdentity = tf.getKernel('Identity', 'wasm') ?? null;
+    if (stockIdentity === null) return;
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharingIdentity });
+  } else {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel(stockIdentity!);
+    stockIdentity = null;
+  }
+}
+
 /** The active backend's wasm memory, when it is the single-threaded tfjs-backend-wasm, else why not. */
 export function activeWasmMemory(): { readonly memory: WasmMemory; readonly backend: object } | string {
   const backend = tf.backend() as unknown as Partial<WasmBackendInternals>;
@@ -358,6 +450,7 @@ export function installKernels(provider: KernelProvider): string | null {
     installed = previous;
     return `self-test failed (${failure}); this tfjs-backend-wasm version may lay out its tensors differently`;
   }
+  shareIdentity(true);
   return null;
 }
 
@@ -382,6 +475,7 @@ function wasmProvider(exports: WasmKernelExports, backend: WasmBackendInternals)
   return {
     name: 'wasm',
     threads: 1,
+    fusedEpilogue: false,
     gemm: (m, n, k, a, transA, b, transB, bias, c) =>
       exports.gemm(
         m,
@@ -432,6 +526,7 @@ export async function installWasmKernels(): Promise<string | null> {
   if (typeof target === 'string') return target;
   if (installed?.backend === target.backend && installed.provider.name === 'wasm') {
     enabled = true;
+    shareIdentity(true);
     return null;
   }
   let exports: WasmKernelExports;
@@ -461,7 +556,8 @@ function referenceProduct(
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = bias[j];
-      for (let p = 0; p < k; p++) s += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
+      for (let p = 0; p < k; p++)
+        s += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]);
       out.push(s);
     }
   }
@@ -518,13 +614,19 @@ function selfTest(): string | null {
     });
     const gradGot = wasmMishGrad(tf.fill([5], 2), tf.tensor1d(xs)).dataSync();
     if (differs(gradGot, gradRef, 1e-5)) return `the Mish gradient gave [${Array.from(gradGot).join(', ')}]`;
-    const [w, m, v] = wasmAdam(tf.tensor1d([1, -1]), tf.tensor1d([0.5, 2]), tf.tensor1d([0, 0.25]), tf.tensor1d([1, 0]), {
-      beta1: 0.5,
-      beta2: 0.75,
-      stepSize: 0.5,
-      epsilonHat: 0,
-      gradScale: 2,
-    }).map((t) => t.dataSync());
+    const [w, m, v] = wasmAdam(
+      tf.tensor1d([1, -1]),
+      tf.tensor1d([0.5, 2]),
+      tf.tensor1d([0, 0.25]),
+      tf.tensor1d([1, 0]),
+      {
+        beta1: 0.5,
+        beta2: 0.75,
+        stepSize: 0.5,
+        epsilonHat: 0,
+        gradScale: 2,
+      },
+    ).map((t) => t.dataSync());
     // g' = [1, 4]; m' = [0.5, 2.125]; v' = [1, 4]; w' = w − 0.5·m'/√v'
     if (differs(m, [0.5, 2.125], 1e-6) || differs(v, [1, 4], 1e-6) || differs(w, [0.75, -1.53125], 1e-6))
       return `Adam gave w [${Array.from(w).join(', ')}], m [${Array.from(m).join(', ')}], v [${Array.from(v).join(', ')}]`;
@@ -538,7 +640,14 @@ function selfTest(): string | null {
 
 function denoiseSelfTest(): string | null {
   if (!fusedDenoiseActive()) return null;
-  const s: DenoiseScalars = { inputScale: 2, noiseScale: 0.5, meanFromClean: 0.25, meanFromInput: 0.5, sigma: 0.125, clip: 1 };
+  const s: DenoiseScalars = {
+    inputScale: 2,
+    noiseScale: 0.5,
+    meanFromClean: 0.25,
+    meanFromInput: 0.5,
+    sigma: 0.125,
+    clip: 1,
+  };
   const x = tf.tensor1d([0.25, 1, -1]);
   const eps = tf.tensor1d([0, 1, 2]);
   // x0 = clip(2x − ε/2) = [0.5, 1, −1] (the last two clipped); out = x0/4 + x/2 + z/8
@@ -550,9 +659,13 @@ function denoiseSelfTest(): string | null {
   return null;
 }
 
-/** Turns the kernels off (the tfjs ops are used); {@link installKernels} turns them on again. */
+/**
+ * Turns the kernels off (the tfjs ops are used, and the wasm backend's own `Identity`);
+ * {@link installKernels} turns them on again.
+ */
 export function disableWasmKernels(): void {
   enabled = false;
+  shareIdentity(false);
 }
 
 /** True when llmdpd's kernels run the operations below on the active backend. */
@@ -584,22 +697,59 @@ export function wasmMatMul(
   bias?: tf.Tensor1D,
 ): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = bias === undefined ? { a, b } : { a, b, bias };
-  return tf.engine().runKernel(KERNEL_NAMES.matMul, inputs, { transposeA, transposeB }) as tf.Tensor2D;
+  return tf.engine().runKernel<tf.Tensor2D>(KERNEL_NAMES.matMul, inputs, { transposeA, transposeB });
+}
+
+/**
+ * A dense layer's forward product in one kernel: `act(x·W + bias)`; with Mish, also the value
+ * before it (what Mish's gradient needs), as `[y, z]`. Requires {@link customKernelsActive}.
+ * @remarks Returns new tensors; the caller owns them.
+ */
+export function wasmDenseForward(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D | undefined,
+  activation: 'linear' | 'mish',
+): { y: tf.Tensor2D; z: tf.Tensor2D | null } {
+  const inputs: tf.NamedTensorMap = bias === undefined ? { a: x, b: kernel } : { a: x, b: kernel, bias };
+  const attrs = { transposeA: false, transposeB: false, activation, keepPreActivation: activation === 'mish' };
+  if (activation === 'linear')
+    return { y: tf.engine().runKernel<tf.Tensor2D>(KERNEL_NAMES.matMul, inputs, attrs), z: null };
+  const [y, z] = tf.engine().runKernel(KERNEL_NAMES.matMul, inputs, attrs) as unknown as [tf.Tensor2D, tf.Tensor2D];
+  return { y, z };
+}
+
+/**
+ * op(A)·B together with the column sums of B in one kernel: a dense layer's weight gradient
+ * `xᵀ·dz` and bias gradient `1ᵀ·dz`. Requires {@link customKernelsActive}.
+ * @remarks Returns new tensors `[product, sums]`; the caller owns them.
+ */
+export function wasmMatMulWithColumnSums(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA = false,
+): [tf.Tensor2D, tf.Tensor1D] {
+  return tf
+    .engine()
+    .runKernel(KERNEL_NAMES.matMul, { a, b }, { transposeA, transposeB: false, columnSumsOfB: true }) as unknown as [
+    tf.Tensor2D,
+    tf.Tensor1D,
+  ];
 }
 
 /** Column sums of a 2-D tensor, `[n]` (a shared bias's gradient). Requires {@link customKernelsActive}. */
 export function wasmColumnSums(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.engine().runKernel(KERNEL_NAMES.columnSums, { x }) as tf.Tensor1D;
+  return tf.engine().runKernel<tf.Tensor1D>(KERNEL_NAMES.columnSums, { x });
 }
 
 /** Mish(x) in one pass. Requires {@link customKernelsActive}; not differentiable by itself. */
 export function wasmMish<T extends tf.Tensor>(x: T): T {
-  return tf.engine().runKernel(KERNEL_NAMES.mish, { x }) as T;
+  return tf.engine().runKernel<T>(KERNEL_NAMES.mish, { x });
 }
 
 /** dy · Mish′(x) in one pass. Requires {@link customKernelsActive}. */
 export function wasmMishGrad<T extends tf.Tensor>(dy: T, x: T): T {
-  return tf.engine().runKernel(KERNEL_NAMES.mishGrad, { dy, x }) as T;
+  return tf.engine().runKernel<T>(KERNEL_NAMES.mishGrad, { dy, x });
 }
 
 /** Scalars of one {@link wasmAdam} step. */
@@ -674,7 +824,7 @@ export interface DenoiseScalars {
  */
 export function wasmDenoise<T extends tf.Tensor>(x: T, eps: T, noise: T | undefined, scalars: DenoiseScalars): T {
   const inputs: tf.NamedTensorMap = noise === undefined ? { x, eps } : { x, eps, noise };
-  return tf.engine().runKernel(KERNEL_NAMES.denoise, inputs, { ...scalars }) as T;
+  return tf.engine().runKernel<T>(KERNEL_NAMES.denoise, inputs, { ...scalars });
 }
 
 /**

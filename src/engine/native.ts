@@ -55,7 +55,7 @@ export interface NativeAddon {
   setMemory(buffer: ArrayBuffer): void;
   /** Binds the argument block (a Float64Array of at least 32 values). */
   setArgs(args: Float64Array): void;
-  /** args [m, n, k, a, transA, b, transB, bias | −1, c] */
+  /** args [m, n, k, a, transA, b, transB, bias | −1, c, mish, pre | −1, bColumnSums | −1] */
   gemm(): void;
   /** args [x, m, n, out] */
   columnSums(): void;
@@ -178,7 +178,8 @@ export function nativeProvider(
   return {
     name: `native-${set}`,
     threads: granted,
-    gemm(m, n, k, a, transA, b, transB, bias, c) {
+    fusedEpilogue: true,
+    gemm(m, n, k, a, transA, b, transB, bias, c, epilogue) {
       bind();
       args[0] = m;
       args[1] = n;
@@ -189,6 +190,9 @@ export function nativeProvider(
       args[6] = transB ? 1 : 0;
       args[7] = bias;
       args[8] = c;
+      args[9] = epilogue?.mish === true ? 1 : 0;
+      args[10] = epilogue?.pre ?? -1;
+      args[11] = epilogue?.bColumnSums ?? -1;
       addon.gemm();
     },
     columnSums(x, m, n, out) {

@@ -13,16 +13,25 @@
  * product. The activation is fused into the same custom-gradient op, so one tape node covers
  * the whole layer and only the tensors the backward pass needs are kept.
  *
- * When llmdpd's wasm kernels are active (see `engine/kernels.ts`), every product above is one
- * kernel that reads its operands transposed in place (no explicit transpose), the bias is added
- * inside the forward product for all bias shapes the fused path takes, and a product costs
- * 0.85-0.96 ms instead of 1.10-1.63 ms at 256×256×256 (see BENCHMARKS.md).
+ * When llmdpd's kernels are active (see `engine/kernels.ts`), every product above is one kernel
+ * that reads its operands transposed in place (no explicit transpose); the forward pass is one
+ * kernel for product, shared bias and activation (Mish applied to the tile while it is still in
+ * registers with the native kernels), and `dW` and `db` are one kernel (the column sums of dz
+ * are taken while dz is packed). A 256×256×256 product costs 0.85-0.96 ms with the wasm kernels
+ * against 1.10-1.63 ms through XNNPACK, and about 0.4 ms with the native AVX-512 ones (see
+ * BENCHMARKS.md).
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../core/errors.js';
-import { customKernelsActive, wasmColumnSums, wasmMatMul } from '../engine/kernels.js';
+import {
+  customKernelsActive,
+  wasmColumnSums,
+  wasmDenseForward,
+  wasmMatMul,
+  wasmMatMulWithColumnSums,
+} from '../engine/kernels.js';
 import { requireBackend } from '../engine/ready.js';
 import type { Rng } from '../core/rng.js';
 import { type Activation, mishBackward, mishForward } from './activations.js';
@@ -83,12 +92,19 @@ function forwardWithSaved(
   activation: Activation,
 ): { value: tf.Tensor2D; saved: tf.Tensor[] } {
   let z: tf.Tensor2D;
+  const sharedBias = b.rank === 1 || b.shape[0] === 1;
+  if (customKernelsActive() && sharedBias && activation !== 'relu') {
+    // One kernel: product, bias and activation; with Mish it also returns the value before it.
+    const bias = b.rank === 1 ? (b as tf.Tensor1D) : tf.reshape<tf.Rank.R1>(b, [b.shape[1]!]);
+    const { y, z: pre } = wasmDenseForward(input, w, bias, activation);
+    return { value: y, saved: pre === null ? [] : [pre] };
+  }
   if (customKernelsActive()) {
     // A bias shared by every row ([out] or [1, out], e.g. with a folded-in condition) is added
     // inside the product; only per-row biases need a separate add.
     if (b.rank === 1) z = wasmMatMul(input, w, false, false, b as tf.Tensor1D);
-    else if (b.shape[0] === 1) z = wasmMatMul(input, w, false, false, tf.reshape(b, [b.shape[1]!]) as tf.Tensor1D);
-    else z = tf.add(wasmMatMul(input, w), b) as tf.Tensor2D;
+    else if (b.shape[0] === 1) z = wasmMatMul(input, w, false, false, tf.reshape<tf.Rank.R1>(b, [b.shape[1]!]));
+    else z = tf.add<tf.Tensor2D>(wasmMatMul(input, w), b);
   } else {
     // The wasm backend's fused product accepts only a rank-1 bias (a reshaped [1, out] one is
     // rejected too), so rank-2 biases are added after the product (a broadcast add, ~0.02 ms).
@@ -98,7 +114,7 @@ function forwardWithSaved(
     case 'linear':
       return { value: z, saved: [] };
     case 'relu': {
-      const value = tf.relu(z) as tf.Tensor2D;
+      const value = tf.relu<tf.Tensor2D>(z);
       return { value, saved: [value] };
     }
     case 'mish': {
@@ -118,7 +134,7 @@ function activationBackward(dy: tf.Tensor, activation: Activation, saved: readon
     case 'linear':
       return dy as tf.Tensor2D;
     case 'relu':
-      return tf.mul(dy, tf.step(saved[0])) as tf.Tensor2D;
+      return tf.mul<tf.Tensor2D>(dy, tf.step(saved[0]));
     case 'mish':
       return mishBackward(dy, saved) as tf.Tensor2D;
   }
@@ -184,6 +200,11 @@ export function denseApply(
       const savedKernel = kernelIsVariable ? kernel : (kept[1] as tf.Tensor2D);
       const dz = activationBackward(dy, activation, kept.slice(kernelIsVariable ? 1 : 2));
       const dx = inputGradient ? inputGradientOf(dz, savedKernel) : tf.zerosLike(savedInput);
+      if (customKernelsActive() && (b.rank === 1 || b.shape[0] === 1)) {
+        // dW = xᵀ·dz and db = 1ᵀ·dz in one kernel (the sums are taken while dz is packed)
+        const [dw, db] = wasmMatMulWithColumnSums(savedInput, dz, true);
+        return [dx, dw, b.rank === 1 ? db : tf.reshape(db, [1, dz.shape[1]])];
+      }
       const dw = kernelGradientOf(savedInput, dz);
       return [dx, dw, biasGradient(dz, b)];
     };
@@ -291,7 +312,7 @@ export class Dense implements NetModule {
         ? denseApplyFrozen(x, this.kernel, bias, this.activation)
         : denseApply(x, this.kernel, bias, this.activation, this.inputGradient);
     // No tidy scope on the common path: a scope per layer call is measurable at these sizes.
-    return extra === undefined ? run(this.bias) : tf.tidy(() => run(tf.add(this.bias, extra) as tf.Tensor2D));
+    return extra === undefined ? run(this.bias) : tf.tidy(() => run(tf.add<tf.Tensor2D>(this.bias, extra)));
   }
 
   /** Kernel then bias. */

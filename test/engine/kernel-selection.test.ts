@@ -64,7 +64,9 @@ test("kernels: 'tfjs' and LLMDPD_KERNELS switch them off; bad values are Backend
     expect((await initEngine({ backend: 'wasm' })).kernels).toBe('tfjs');
     process.env['LLMDPD_KERNELS'] = 'fast';
     await expect(initEngine({ backend: 'wasm' })).rejects.toThrow(BackendError);
-    await expect(initEngine({ backend: 'wasm' })).rejects.toThrow(/LLMDPD_KERNELS is "fast"; expected one of 'auto', 'native'/);
+    await expect(initEngine({ backend: 'wasm' })).rejects.toThrow(
+      /LLMDPD_KERNELS is "fast"; expected one of 'auto', 'native'/,
+    );
   } finally {
     if (saved === undefined) delete process.env['LLMDPD_KERNELS'];
     else process.env['LLMDPD_KERNELS'] = saved;
@@ -123,21 +125,26 @@ test('an addon that fails to load is refused with its error', async () => {
   },
 );
 
-(typeof realAddon === 'string' ? test.skip : test)(`a set this CPU lacks is a BackendError naming the available ones${typeof realAddon === 'string' ? ' (skipped: needs the native addon)' : ''}`, async () => {
-  if (typeof realAddon === 'string') return;
-  const sets = ['avx512', 'avx2', 'portable'] as const;
-  const lacking = sets.find((s) => !realAddon.kernelSets.includes(s));
-  if (lacking === undefined) {
-    // This CPU runs every set; a fake addon without AVX-512 stands in for one that lacks it.
-    const noAvx512 = fakeAddon(
-      `const real = require(${JSON.stringify(realPath)});\nmodule.exports = { ...real, kernelSets: ['avx2', 'portable'] };`,
-    );
-    await withAddon(noAvx512, async () => {
-      await expect(initEngine({ backend: 'wasm', kernels: 'native-avx512' })).rejects.toThrow(
-        /'avx512' is not available on this CPU \(available: avx2, portable\)/,
+(typeof realAddon === 'string' ? test.skip : test)(
+  `a set this CPU lacks is a BackendError naming the available ones${typeof realAddon === 'string' ? ' (skipped: needs the native addon)' : ''}`,
+  async () => {
+    if (typeof realAddon === 'string') return;
+    const sets = ['avx512', 'avx2', 'portable'] as const;
+    const lacking = sets.find((s) => !realAddon.kernelSets.includes(s));
+    if (lacking === undefined) {
+      // This CPU runs every set; a fake addon without AVX-512 stands in for one that lacks it.
+      const noAvx512 = fakeAddon(
+        `const real = require(${JSON.stringify(realPath)});\nmodule.exports = { ...real, kernelSets: ['avx2', 'portable'] };`,
       );
-    });
-  } else {
-    await expect(initEngine({ backend: 'wasm', kernels: `native-${lacking}` })).rejects.toThrow(/is not available on this CPU/);
-  }
-});
+      await withAddon(noAvx512, async () => {
+        await expect(initEngine({ backend: 'wasm', kernels: 'native-avx512' })).rejects.toThrow(
+          /'avx512' is not available on this CPU \(available: avx2, portable\)/,
+        );
+      });
+    } else {
+      await expect(initEngine({ backend: 'wasm', kernels: `native-${lacking}` })).rejects.toThrow(
+        /is not available on this CPU/,
+      );
+    }
+  },
+);

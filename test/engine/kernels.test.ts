@@ -18,6 +18,8 @@ import {
   fusedDenoiseActive,
   wasmAdam,
   wasmColumnSums,
+  wasmDenseForward,
+  wasmMatMulWithColumnSums,
   wasmDenoise,
   wasmDenoiseGrad,
   wasmMatMul,
@@ -121,9 +123,61 @@ describe.each(variants)('%s kernels', (_label, request, threads) => {
     }
   });
 
+  test.each([
+    [5, 9, 7],
+    [30, 70, 800],
+    [256, 3, 64],
+    [13, 40, 1],
+  ])('a dense forward %i×%i (K %i) with Mish gives Mish(x·W + b) and x·W + b', (m, n, k) => {
+    const rng = new Rng(m + 7 * n + 13 * k);
+    const x = rng.fillNormal(new Float32Array(m * k));
+    const w = rng.fillNormal(new Float32Array(k * n), 0, 1 / Math.sqrt(k));
+    const bias = rng.fillNormal(new Float32Array(n));
+    const [y, z, linear] = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [m, k]);
+      const wt = tf.tensor2d(w, [k, n]);
+      const fused = wasmDenseForward(xt, wt, tf.tensor1d(bias), 'mish');
+      const plain = wasmDenseForward(xt, wt, tf.tensor1d(bias), 'linear');
+      expect(plain.z).toBeNull();
+      return [fused.y.dataSync(), fused.z!.dataSync(), plain.y.dataSync()];
+    });
+    const z64 = matMul64(x, w, m, n, k, false, false, bias);
+    expectClose(z, z64, 2e-6 * Math.sqrt(k), 1e-5);
+    expectClose(linear, z64, 2e-6 * Math.sqrt(k), 1e-5);
+    expectClose(y, Array.from(z64, mish64), 4e-6 * Math.sqrt(k), 1e-5);
+  });
+
+  test.each([
+    [256, 256, 256],
+    [40, 3, 256],
+    [17, 33, 900],
+  ])('a weight gradient %i×%i over %i rows comes with the column sums of dz', (inputs, outputs, rows) => {
+    const rng = new Rng(inputs + outputs + rows);
+    const x = rng.fillNormal(new Float32Array(rows * inputs));
+    const dz = rng.fillNormal(new Float32Array(rows * outputs));
+    const [dw, db] = tf.tidy(() =>
+      wasmMatMulWithColumnSums(tf.tensor2d(x, [rows, inputs]), tf.tensor2d(dz, [rows, outputs]), true).map((t) =>
+        t.dataSync(),
+      ),
+    );
+    expectClose(dw, matMul64(x, dz, inputs, outputs, rows, true, false), 2e-6 * Math.sqrt(rows), 1e-5);
+    const sums = Array.from({ length: outputs }, (_, j) => {
+      let s = 0;
+      for (let i = 0; i < rows; i++) s += dz[i * outputs + j];
+      return s;
+    });
+    expectClose(db, sums, 2e-6 * Math.sqrt(rows), 1e-5);
+  });
+
   test('matMul with K = 0 gives the bias (or zeros)', () => {
     const got = tf.tidy(() =>
-      wasmMatMul(tf.zeros([3, 0]) as tf.Tensor2D, tf.zeros([0, 5]) as tf.Tensor2D, false, false, tf.range(0, 5) as tf.Tensor1D).dataSync(),
+      wasmMatMul(
+        tf.zeros<tf.Rank.R2>([3, 0]),
+        tf.zeros<tf.Rank.R2>([0, 5]),
+        false,
+        false,
+        tf.range(0, 5),
+      ).dataSync(),
     );
     expect(Array.from(got)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4]);
   });
@@ -154,12 +208,7 @@ describe.each(variants)('%s kernels', (_label, request, threads) => {
       const x = tf.tensor1d(xs);
       return [wasmMish(x).dataSync(), wasmMishGrad(tf.tensor1d(dy), x).dataSync()];
     });
-    expectClose(
-      y,
-      Array.from(xs, mish64),
-      1e-7,
-      2e-6,
-    );
+    expectClose(y, Array.from(xs, mish64), 1e-7, 2e-6);
     expectClose(
       dx,
       Array.from(xs, (x, i) => dy[i] * mishGrad64(x)),
@@ -176,7 +225,12 @@ describe.each(variants)('%s kernels', (_label, request, threads) => {
       return [wasmMish(x).dataSync(), wasmMishGrad(tf.tensor1d(dy), x).dataSync()];
     });
     expectClose(y, Array.from(xs, mish64), 1e-6, 2e-6);
-    expectClose(dx, Array.from(xs, (x, i) => dy[i] * mishGrad64(x)), 1e-6, 4e-6);
+    expectClose(
+      dx,
+      Array.from(xs, (x, i) => dy[i] * mishGrad64(x)),
+      1e-6,
+      4e-6,
+    );
   });
 
   test.each([23, 70_001])('Adam on %i values and the sum of squares match float64 arithmetic', (n) => {
@@ -210,10 +264,10 @@ describe.each(variants)('%s kernels', (_label, request, threads) => {
 
   test('mismatched shapes and dtypes are ShapeErrors, never raw memory reads', () => {
     tf.tidy(() => {
-      const a = tf.ones([3, 4]) as tf.Tensor2D;
+      const a = tf.ones<tf.Rank.R2>([3, 4]);
       expect(() => wasmMatMul(a, a)).toThrow(/inner sizes differ: op\(A\) is \[3, 4\], op\(B\) is \[3, 4\]/);
-      expect(() => wasmMatMul(a, a, false, true, tf.ones([4]) as tf.Tensor1D)).toThrow(/bias: expected 3 elements/);
-      expect(() => wasmMatMul(a, tf.ones([4, 2], 'int32') as tf.Tensor2D)).toThrow(ShapeError);
+      expect(() => wasmMatMul(a, a, false, true, tf.ones<tf.Rank.R1>([4]))).toThrow(/bias: expected 3 elements/);
+      expect(() => wasmMatMul(a, tf.ones<tf.Rank.R2>([4, 2], 'int32'))).toThrow(ShapeError);
       expect(() => wasmMishGrad(tf.ones([5]), tf.ones([4]))).toThrow(/dy: expected 4 elements/);
       const scalars = { beta1: 0.9, beta2: 0.999, stepSize: 1e-3, epsilonHat: 1e-8, gradScale: 1 };
       expect(() => wasmAdam(tf.ones([4]), tf.ones([3]), tf.ones([4]), tf.ones([4]), scalars)).toThrow(
@@ -244,41 +298,72 @@ function denoise64(x: number, eps: number, z: number | undefined, s: DenoiseScal
 
 const nativeVariants = variants.filter(([, request]) => request.startsWith('native'));
 
-if (nativeVariants.length === 0) test.skip(`native kernels on this machine (skipped: ${nativeMissing ?? 'no native set'})`, () => {});
+if (nativeVariants.length === 0)
+  test.skip(`native kernels on this machine (skipped: ${nativeMissing ?? 'no native set'})`, () => {});
 
-(nativeVariants.length > 0 ? describe.each(nativeVariants) : () => () => {})('%s: fused denoise step', (_l, request, threads) => {
-  beforeAll(async () => {
-    await initEngine({ backend: 'wasm', kernels: request, threads });
-  });
-
-  test('matches float64 with and without noise, and its gradient stops at the clip', () => {
-    expect(fusedDenoiseActive()).toBe(true);
-    const n = 771;
-    const rng = new Rng(4);
-    const x = rng.fillNormal(new Float32Array(n));
-    const eps = rng.fillNormal(new Float32Array(n));
-    const z = rng.fillNormal(new Float32Array(n));
-    const dy = rng.fillNormal(new Float32Array(n));
-    const s: DenoiseScalars = { inputScale: 1.7, noiseScale: 0.9, meanFromClean: 0.3, meanFromInput: 0.6, sigma: 0.2, clip: 1 };
-    const [withNoise, without, dx, dEps] = tf.tidy(() => {
-      const xt = tf.tensor1d(x);
-      const et = tf.tensor1d(eps);
-      const [gx, ge] = wasmDenoiseGrad(xt, et, tf.tensor1d(dy), s);
-      return [
-        wasmDenoise(xt, et, tf.tensor1d(z), s).dataSync(),
-        wasmDenoise(xt, et, undefined, s).dataSync(),
-        gx.dataSync(),
-        ge.dataSync(),
-      ];
+(nativeVariants.length > 0 ? describe.each(nativeVariants) : () => () => {})(
+  '%s: fused denoise step',
+  (_l, request, threads) => {
+    beforeAll(async () => {
+      await initEngine({ backend: 'wasm', kernels: request, threads });
     });
-    expectClose(withNoise, Array.from(x, (xi, i) => denoise64(xi, eps[i], z[i], s)), 1e-6, 1e-6);
-    expectClose(without, Array.from(x, (xi, i) => denoise64(xi, eps[i], undefined, s)), 1e-6, 1e-6);
-    const inside = Array.from(x, (xi, i) => Math.abs(s.inputScale * xi - s.noiseScale * eps[i]) <= s.clip);
-    expect(inside.some((v) => v) && inside.some((v) => !v)).toBe(true);
-    expectClose(dx, Array.from(dy, (d, i) => s.meanFromInput * d + (inside[i] ? s.inputScale * s.meanFromClean * d : 0)), 1e-6, 1e-6);
-    expectClose(dEps, Array.from(dy, (d, i) => (inside[i] ? -s.noiseScale * s.meanFromClean * d : 0)), 1e-6, 1e-6);
-  });
-});
+
+    test('matches float64 with and without noise, and its gradient stops at the clip', () => {
+      expect(fusedDenoiseActive()).toBe(true);
+      const n = 771;
+      const rng = new Rng(4);
+      const x = rng.fillNormal(new Float32Array(n));
+      const eps = rng.fillNormal(new Float32Array(n));
+      const z = rng.fillNormal(new Float32Array(n));
+      const dy = rng.fillNormal(new Float32Array(n));
+      const s: DenoiseScalars = {
+        inputScale: 1.7,
+        noiseScale: 0.9,
+        meanFromClean: 0.3,
+        meanFromInput: 0.6,
+        sigma: 0.2,
+        clip: 1,
+      };
+      const [withNoise, without, dx, dEps] = tf.tidy(() => {
+        const xt = tf.tensor1d(x);
+        const et = tf.tensor1d(eps);
+        const [gx, ge] = wasmDenoiseGrad(xt, et, tf.tensor1d(dy), s);
+        return [
+          wasmDenoise(xt, et, tf.tensor1d(z), s).dataSync(),
+          wasmDenoise(xt, et, undefined, s).dataSync(),
+          gx.dataSync(),
+          ge.dataSync(),
+        ];
+      });
+      expectClose(
+        withNoise,
+        Array.from(x, (xi, i) => denoise64(xi, eps[i], z[i], s)),
+        1e-6,
+        1e-6,
+      );
+      expectClose(
+        without,
+        Array.from(x, (xi, i) => denoise64(xi, eps[i], undefined, s)),
+        1e-6,
+        1e-6,
+      );
+      const inside = Array.from(x, (xi, i) => Math.abs(s.inputScale * xi - s.noiseScale * eps[i]) <= s.clip);
+      expect(inside.some((v) => v) && inside.some((v) => !v)).toBe(true);
+      expectClose(
+        dx,
+        Array.from(dy, (d, i) => s.meanFromInput * d + (inside[i] ? s.inputScale * s.meanFromClean * d : 0)),
+        1e-6,
+        1e-6,
+      );
+      expectClose(
+        dEps,
+        Array.from(dy, (d, i) => (inside[i] ? -s.noiseScale * s.meanFromClean * d : 0)),
+        1e-6,
+        1e-6,
+      );
+    });
+  },
+);
 
 describe('native kernels: results and safety', () => {
   const best = nativeSets[0];
@@ -290,7 +375,7 @@ describe('native kernels: results and safety', () => {
       const b = rng.fillNormal(new Float32Array(300 * 260));
       const x = rng.fillNormal(new Float32Array(50_000));
       const run = async (threads: number) => {
-        await initEngine({ backend: 'wasm', kernels: `native-${best!}`, threads });
+        await initEngine({ backend: 'wasm', kernels: `native-${best}`, threads });
         return tf.tidy(() => {
           const at = tf.tensor2d(a, [200, 300]);
           const bt = tf.tensor2d(b, [300, 260]);
@@ -305,13 +390,14 @@ describe('native kernels: results and safety', () => {
       };
       const one = await run(1);
       const two = await run(2);
-      for (let i = 0; i < one.length; i++) expect(Buffer.from(two[i].buffer).equals(Buffer.from(one[i].buffer))).toBe(true);
+      for (let i = 0; i < one.length; i++)
+        expect(Buffer.from(two[i].buffer).equals(Buffer.from(one[i].buffer))).toBe(true);
     },
   );
 
   (best === undefined ? test.skip : test)('keep working after the wasm heap grows between calls', async () => {
     for (const threads of [1, 2]) {
-      await initEngine({ backend: 'wasm', kernels: `native-${best!}`, threads });
+      await initEngine({ backend: 'wasm', kernels: `native-${best}`, threads });
       const memory = activeWasmMemory();
       if (typeof memory === 'string') throw new Error(memory);
       const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
@@ -320,19 +406,23 @@ describe('native kernels: results and safety', () => {
       const held: tf.Tensor[] = [];
       while (memory.memory.buffer === before) held.push(tf.zeros([8 * 1024 * 1024])); // 32 MiB each
       const c = tf.tensor2d([1, 0, 0, 1], [2, 2]);
-      expect(Array.from(wasmMatMul(a, c, false, false, tf.tensor1d([0.5, -0.5])).dataSync())).toEqual([1.5, 1.5, 3.5, 3.5]);
+      expect(Array.from(wasmMatMul(a, c, false, false, tf.tensor1d([0.5, -0.5])).dataSync())).toEqual([
+        1.5, 1.5, 3.5, 3.5,
+      ]);
       expect(Array.from(wasmMish(tf.tensor1d([0])).dataSync())).toEqual([0]);
       tf.dispose([a, c, ...held]);
     }
   });
 
   (best === undefined ? test.skip : test)('refuse offsets outside the wasm memory', async () => {
-    await initEngine({ backend: 'wasm', kernels: `native-${best!}`, threads: 1 });
+    await initEngine({ backend: 'wasm', kernels: `native-${best}`, threads: 1 });
     const memory = activeWasmMemory();
     if (typeof memory === 'string' || typeof addon === 'string') throw new Error('native kernels unavailable');
-    const provider = nativeProvider(addon, memory.memory, best!, 1);
+    const provider = nativeProvider(addon, memory.memory, best, 1);
     const end = memory.memory.buffer.byteLength;
-    expect(() => provider.gemm(2, 2, 2, 0, false, 64, false, -1, end - 8)).toThrow(/reaches past the end of the memory/);
+    expect(() => provider.gemm(2, 2, 2, 0, false, 64, false, -1, end - 8)).toThrow(
+      /reaches past the end of the memory/,
+    );
     expect(() => provider.mish(0, 6, 4)).toThrow(/not a non-negative multiple of 4/);
     expect(() => provider.gemm(4, 4, 4, 0, false, 1024, false, -1, 32)).toThrow(/overlaps an input/);
     expect(() => provider.mish(-4, 0, 4)).toThrow(/not a non-negative multiple of 4/);
@@ -340,7 +430,7 @@ describe('native kernels: results and safety', () => {
 
   (best === undefined ? test.skip : test)('run on every core by default', async () => {
     const info = await initEngine({ backend: 'wasm', kernels: 'native' });
-    expect(info.kernels).toBe(`native-${best!}`);
+    expect(info.kernels).toBe(`native-${best}`);
     expect(info.threads).toBe(availableParallelism());
     expect(info.requestedThreads).toBe(availableParallelism());
   });
@@ -348,7 +438,10 @@ describe('native kernels: results and safety', () => {
 
 test('the shipped wasm binary was built from the current source (rerun scripts/build-wasm-kernels.sh)', () => {
   const source = readFileSync(new URL('../../native/wasm/kernels.c', import.meta.url));
-  const recorded = readFileSync(new URL('../../assets/wasm/llmdpd-kernels.source.sha256', import.meta.url), 'utf8').trim();
+  const recorded = readFileSync(
+    new URL('../../assets/wasm/llmdpd-kernels.source.sha256', import.meta.url),
+    'utf8',
+  ).trim();
   expect(createHash('sha256').update(source).digest('hex')).toBe(recorded);
 });
 

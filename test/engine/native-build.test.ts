@@ -36,7 +36,9 @@ test('--install succeeds without a working compiler, and says what happened and 
   expect(result.status).toBe(0);
   const said = `${result.stdout}${result.stderr}`;
   expect(said).toMatch(/llmdpd: .*(did not build|node-gyp was not found)/);
-  expect(said).toMatch(/llmdpd will use its WebAssembly kernels instead; to build them later, run 'npx llmdpd build-native'/);
+  expect(said).toMatch(
+    /llmdpd will use its WebAssembly kernels instead; to build them later, run 'npx llmdpd build-native'/,
+  );
   expect(existsSync(path.join(copy, 'build/Release/llmdpd_native.node'))).toBe(false);
   if (said.includes('did not build')) {
     expect(readFileSync(path.join(copy, 'build/native-build.log'), 'utf8')).toMatch(/node-gyp/);
