@@ -141,7 +141,14 @@ for (let round = 1; round <= Number(args.rounds); round++) {
     for (const threads of name === 'step' ? [1, 2] : [1]) {
       try {
         const ref = runPython(script, [...extra, '--threads', String(threads)]);
-        emit({ case: `pytorch-${name}`, round, script: script.split('/').slice(-2).join('/'), ...ref, machine, load: loadAverage() });
+        emit({
+          case: `pytorch-${name}`,
+          round,
+          script: script.split('/').slice(-2).join('/'),
+          ...ref,
+          machine,
+          load: loadAverage(),
+        });
         if (threads === 1) reference[name] = ref.ms_per_step ?? ref.ms_per_call;
       } catch (error) {
         emit({
@@ -154,12 +161,25 @@ for (let round = 1; round <= Number(args.rounds); round++) {
   const all = Math.max(...threadCounts);
   const ratio = (value, base, target, extra) => {
     if (base === undefined || value === undefined) return;
-    emit({ ...extra, ours: round3(value), pytorch: base, ratio: round3(value / base), target, meetsTarget: value / base <= target, round, load: loadAverage() });
+    emit({
+      ...extra,
+      ours: round3(value),
+      pytorch: base,
+      ratio: round3(value / base),
+      target,
+      meetsTarget: value / base <= target,
+      round,
+      load: loadAverage(),
+    });
   };
   ratio(ours[1]?.dqlMs, reference.step, 1.0, { case: 'ratio-diffusion-ql-step-1-thread-vs-pytorch-1-thread' });
-  if (all > 1) ratio(ours[all]?.dqlMs, reference.step, 0.6, { case: `ratio-diffusion-ql-step-${all}-threads-vs-pytorch-1-thread` });
+  if (all > 1)
+    ratio(ours[all]?.dqlMs, reference.step, 0.6, {
+      case: `ratio-diffusion-ql-step-${all}-threads-vs-pytorch-1-thread`,
+    });
   ratio(ours[1]?.actMs, reference.act, 0.5, { case: 'ratio-act-1-thread-vs-official-act-1-thread' });
-  if (all > 1) ratio(ours[all]?.actMs, reference.act, 0.5, { case: `ratio-act-${all}-threads-vs-official-act-1-thread` });
+  if (all > 1)
+    ratio(ours[all]?.actMs, reference.act, 0.5, { case: `ratio-act-${all}-threads-vs-official-act-1-thread` });
 }
 dql.dispose();
 llmdpd?.dispose();

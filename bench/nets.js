@@ -63,7 +63,9 @@ if (nativeSet !== null) {
 /** GFLOP/s and, with a measured peak, its fraction on this many threads. */
 const rate = (flop, ms, threads) => {
   const gflops = flop / ms / 1e6;
-  return peak[threads] ? { gflops: round3(gflops), fractionOfPeak: round3(gflops / peak[threads]) } : { gflops: round3(gflops) };
+  return peak[threads]
+    ? { gflops: round3(gflops), fractionOfPeak: round3(gflops / peak[threads]) }
+    : { gflops: round3(gflops) };
 };
 
 const B = 256;
