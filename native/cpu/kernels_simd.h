@@ -125,6 +125,68 @@ INLINE vf mish_derivative(vf x) {
 
 /* ── GEMM ──────────────────────────────────────────────────────────────────────────────────── */
 
+/* 8×8 transposes for packing transposed operands: rows of 8 floats in, columns out. GCC 12+ and
+ * Clang have __builtin_shufflevector; older compilers use the scalar loop. */
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define HAVE_TRANSPOSE8 1
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+
+/* dst[c·dst_stride + r] = src[r·src_stride + c] for r, c < 8. */
+INLINE void transpose8(const float* src, size_t src_stride, float* dst, size_t dst_stride) {
+  v8 r0 = *(const v8u*)(src), r1 = *(const v8u*)(src + src_stride), r2 = *(const v8u*)(src + 2 * src_stride),
+     r3 = *(const v8u*)(src + 3 * src_stride), r4 = *(const v8u*)(src + 4 * src_stride),
+     r5 = *(const v8u*)(src + 5 * src_stride), r6 = *(const v8u*)(src + 6 * src_stride),
+     r7 = *(const v8u*)(src + 7 * src_stride);
+  v8 t0 = __builtin_shufflevector(r0, r1, 0, 8, 1, 9, 4, 12, 5, 13);
+  v8 t1 = __builtin_shufflevector(r0, r1, 2, 10, 3, 11, 6, 14, 7, 15);
+  v8 t2 = __builtin_shufflevector(r2, r3, 0, 8, 1, 9, 4, 12, 5, 13);
+  v8 t3 = __builtin_shufflevector(r2, r3, 2, 10, 3, 11, 6, 14, 7, 15);
+  v8 t4 = __builtin_shufflevector(r4, r5, 0, 8, 1, 9, 4, 12, 5, 13);
+  v8 t5 = __builtin_shufflevector(r4, r5, 2, 10, 3, 11, 6, 14, 7, 15);
+  v8 t6 = __builtin_shufflevector(r6, r7, 0, 8, 1, 9, 4, 12, 5, 13);
+  v8 t7 = __builtin_shufflevector(r6, r7, 2, 10, 3, 11, 6, 14, 7, 15);
+  v8 u0 = __builtin_shufflevector(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);
+  v8 u1 = __builtin_shufflevector(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+  v8 u2 = __builtin_shufflevector(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+  v8 u3 = __builtin_shufflevector(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+  v8 u4 = __builtin_shufflevector(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13);
+  v8 u5 = __builtin_shufflevector(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+  v8 u6 = __builtin_shufflevector(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13);
+  v8 u7 = __builtin_shufflevector(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+  *(v8u*)(dst) = __builtin_shufflevector(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11);
+  *(v8u*)(dst + dst_stride) = __builtin_shufflevector(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11);
+  *(v8u*)(dst + 2 * dst_stride) = __builtin_shufflevector(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11);
+  *(v8u*)(dst + 3 * dst_stride) = __builtin_shufflevector(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11);
+  *(v8u*)(dst + 4 * dst_stride) = __builtin_shufflevector(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15);
+  *(v8u*)(dst + 5 * dst_stride) = __builtin_shufflevector(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15);
+  *(v8u*)(dst + 6 * dst_stride) = __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15);
+  *(v8u*)(dst + 7 * dst_stride) = __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15);
+}
+#endif
+
+/* dst[k·width + r] = src[r·stride + k] for r < rows, k < kc, and zeros for rows ≤ r < width: the
+ * packing of an operand whose packed dimension runs along its rows in memory. */
+static void pack_transposed(const float* src, size_t stride, int rows, int kc, float* dst, int width) {
+  int r = 0;
+#if HAVE_TRANSPOSE8
+  for (; r + 8 <= rows; r += 8) {
+    int k = 0;
+    for (; k + 8 <= kc; k += 8) transpose8(src + (size_t)r * stride + k, stride, dst + (size_t)k * width + r, width);
+    for (; k < kc; k++)
+      for (int i = 0; i < 8; i++) dst[(size_t)k * width + r + i] = src[(size_t)(r + i) * stride + k];
+  }
+#endif
+  for (; r < width; r++) {
+    if (r < rows) {
+      const float* row = src + (size_t)r * stride;
+      for (int k = 0; k < kc; k++) dst[(size_t)k * width + r] = row[k];
+    } else {
+      for (int k = 0; k < kc; k++) dst[(size_t)k * width + r] = 0.0f;
+    }
+  }
+}
+
 /* Element (row, col) of op(X) for X stored row-major with `cols` columns before the transpose. */
 #define OP(x, trans, rows_op, cols_op, r, c) ((trans) ? (x)[(size_t)(c) * (rows_op) + (r)] : (x)[(size_t)(r) * (cols_op) + (c)])
 
@@ -140,14 +202,7 @@ static void pack_a(const llmdpd_gemm_args* g, int i0, int rows, int k0, int kc, 
       for (; r < MR; r++) d[r] = 0.0f;
     }
   } else {
-    for (int r = 0; r < MR; r++) {
-      if (r < rows) {
-        const float* src = g->a + (size_t)(i0 + r) * K + k0;
-        for (int k = 0; k < kc; k++) dst[(size_t)k * MR + r] = src[k];
-      } else {
-        for (int k = 0; k < kc; k++) dst[(size_t)k * MR + r] = 0.0f;
-      }
-    }
+    pack_transposed(g->a + (size_t)i0 * K + k0, (size_t)K, rows, kc, dst, MR);
   }
 }
 
@@ -155,16 +210,41 @@ static void pack_a(const llmdpd_gemm_args* g, int i0, int rows, int k0, int kc, 
  * adds their sums over these k to g->b_column_sums when asked (k0 = 0 starts the sums). */
 static void pack_b(const llmdpd_gemm_args* g, int j0, int cols, int k0, int kc, float* dst) {
   const int N = g->n, K = g->k;
-  if (g->b_column_sums) {
+  if (g->b_column_sums && g->trans_b) {
     float* sums = g->b_column_sums + j0;
     for (int j = 0; j < cols; j++) {
       float s = 0.0f;
-      if (!g->trans_b)
-        for (int k = 0; k < kc; k++) s += g->b[(size_t)(k0 + k) * N + j0 + j];
-      else
-        for (int k = 0; k < kc; k++) s += g->b[(size_t)(j0 + j) * K + k0 + k];
+      for (int k = 0; k < kc; k++) s += g->b[(size_t)(j0 + j) * K + k0 + k];
       sums[j] = k0 == 0 ? s : sums[j] + s;
     }
+  }
+  if (g->b_column_sums && !g->trans_b) {
+    /* summed row by row, as the panel is copied */
+    vf s0 = splat(0.0f), s1 = splat(0.0f);
+    for (int k = 0; k < kc; k++) {
+      const float* src = g->b + (size_t)(k0 + k) * N + j0;
+      float* d = dst + (size_t)k * NR;
+      vf r0, r1;
+      if (cols == NR) {
+        r0 = load(src);
+        r1 = load(src + VF);
+      } else {
+        float tmp[NR] = {0};
+        for (int j = 0; j < cols; j++) tmp[j] = src[j];
+        r0 = load(tmp);
+        r1 = load(tmp + VF);
+      }
+      store(d, r0);
+      store(d + VF, r1);
+      s0 += r0;
+      s1 += r1;
+    }
+    float tmp[NR];
+    store(tmp, s0);
+    store(tmp + VF, s1);
+    float* sums = g->b_column_sums + j0;
+    for (int j = 0; j < cols; j++) sums[j] = k0 == 0 ? tmp[j] : sums[j] + tmp[j];
+    return;
   }
   if (!g->trans_b) {
     for (int k = 0; k < kc; k++) {
@@ -180,14 +260,7 @@ static void pack_b(const llmdpd_gemm_args* g, int j0, int cols, int k0, int kc, 
       }
     }
   } else {
-    for (int j = 0; j < NR; j++) {
-      if (j < cols) {
-        const float* src = g->b + (size_t)(j0 + j) * K + k0;
-        for (int k = 0; k < kc; k++) dst[(size_t)k * NR + j] = src[k];
-      } else {
-        for (int k = 0; k < kc; k++) dst[(size_t)k * NR + j] = 0.0f;
-      }
-    }
+    pack_transposed(g->b + (size_t)j0 * K + k0, (size_t)K, cols, kc, dst, NR);
   }
 }
 
@@ -237,18 +310,19 @@ INLINE void finish_row(vf v0, vf v1, float* row, float* pre_row, int cols, const
   }
 }
 
-/* C[R×cols] = epilogue(Ap[kc×MR]ᵀ·Bp[kc×NR]) for a compile-time R ≤ MR. */
-INLINE void tile(const int R, int kc, const float* restrict ap, const float* restrict bp, float* c, int ldc, int cols,
-                 const epilogue* e) {
+/* C[R×cols] = epilogue(Ap[kc×MR]ᵀ·Bp[kc×NR]) for a compile-time R ≤ MR, on V = 1 or 2 vectors of
+ * columns (V = 1 when cols ≤ VF: the panel's zero half is skipped). */
+INLINE void tile(const int R, const int V, int kc, const float* restrict ap, const float* restrict bp, float* c, int ldc,
+                 int cols, const epilogue* e) {
   vf acc[MR][2];
   for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = splat(0.0f);
   for (int k = 0; k < kc; k++) {
-    vf b0 = *(const vf*)bp, b1 = *(const vf*)(bp + VF);
+    vf b0 = *(const vf*)bp, b1 = V == 2 ? *(const vf*)(bp + VF) : splat(0.0f);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       float x = ap[r];
       acc[r][0] += b0 * x;
-      acc[r][1] += b1 * x;
+      if (V == 2) acc[r][1] += b1 * x;
     }
     ap += MR;
     bp += NR;
@@ -270,9 +344,13 @@ INLINE void tile(const int R, int kc, const float* restrict ap, const float* res
 }
 
 static void tile_rows(int rows, int kc, const float* ap, const float* bp, float* c, int ldc, int cols, const epilogue* e) {
+  const int wide = cols > VF;
   switch (rows) {
-#define CASE(R) \
-  case R: tile(R, kc, ap, bp, c, ldc, cols, e); break;
+#define CASE(R)                                            \
+  case R:                                                  \
+    if (wide) tile(R, 2, kc, ap, bp, c, ldc, cols, e);     \
+    else tile(R, 1, kc, ap, bp, c, ldc, cols, e);          \
+    break;
     CASE(1) CASE(2) CASE(3) CASE(4)
 #if MR > 4
     CASE(5) CASE(6)
