@@ -243,6 +243,47 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
   return number(env, s->set->sum_squares(x, (size_t)n, s->threads));
 }
 
+/* blend(): args [x, y, out, n, a, b]: out = a·x + b·y */
+static napi_value js_blend(napi_env env, napi_callback_info info) {
+  state_t* s = ready(env);
+  if (!s) return NULL;
+  reader r = {s, NULL};
+  int n = size_arg(&r, 3);
+  if (r.bad) return throw_range(env, r.bad);
+  const float* x = ptr_arg(&r, 0, n, 0);
+  const float* y = ptr_arg(&r, 1, n, 0);
+  float* out = ptr_arg(&r, 2, n, 0);
+  if (r.bad) return throw_range(env, r.bad);
+  if (overlaps(out, n, x, n) || overlaps(out, n, y, n)) return throw_range(env, "an output overlaps an input");
+  s->set->blend(x, y, out, (size_t)n, (float)s->args[4], (float)s->args[5]);
+  return undefined(env);
+}
+
+/* concat(): args [out, outer, count, (input, inner) × count], count ≤ 14 */
+static napi_value js_concat(napi_env env, napi_callback_info info) {
+  state_t* s = ready(env);
+  if (!s) return NULL;
+  reader r = {s, NULL};
+  int outer = size_arg(&r, 1), count = size_arg(&r, 2);
+  if (r.bad) return throw_range(env, r.bad);
+  if (count < 1 || count > 14) return throw_range(env, "concat takes 1 to 14 inputs");
+  const float* inputs[14];
+  size_t inner[14];
+  double total = 0;
+  for (int i = 0; i < count; i++) {
+    inner[i] = (size_t)size_arg(&r, 4 + 2 * i);
+    if (r.bad) return throw_range(env, r.bad);
+    inputs[i] = ptr_arg(&r, 3 + 2 * i, (double)outer * inner[i], 0);
+    total += (double)inner[i];
+  }
+  float* out = ptr_arg(&r, 0, (double)outer * total, 0);
+  if (r.bad) return throw_range(env, r.bad);
+  for (int i = 0; i < count; i++)
+    if (overlaps(out, (double)outer * total, inputs[i], (double)outer * inner[i])) return throw_range(env, "the output overlaps an input");
+  s->set->concat(inputs, inner, count, (size_t)outer, out);
+  return undefined(env);
+}
+
 /* denoise(): args [x, eps, z | −1, out, n, ca, ce, c1, c2, sigma, clip] */
 static napi_value js_denoise(napi_env env, napi_callback_info info) {
   state_t* s = ready(env);
@@ -441,6 +482,8 @@ NAPI_MODULE_INIT() {
       {"mishGrad", NULL, js_mish_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"blend", NULL, js_blend, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"concat", NULL, js_concat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denoise", NULL, js_denoise, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denoiseGrad", NULL, js_denoise_grad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMemory", NULL, js_set_memory, NULL, NULL, NULL, napi_enumerable, NULL},

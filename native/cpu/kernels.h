@@ -65,6 +65,10 @@ typedef struct {
   void (*mish_backward)(const float* dy, const float* x, float* dx, size_t n, int threads);
   void (*adam)(const llmdpd_adam_args* args, int threads);
   double (*sum_squares)(const float* x, size_t n, int threads);
+  /* out = a·x + b·y over n values (Polyak and EMA averaging). */
+  void (*blend)(const float* x, const float* y, float* out, size_t n, float a, float b);
+  /* Concatenation along an axis: `outer` blocks, each the inputs' `inner[i]` values in turn. */
+  void (*concat)(const float* const* inputs, const size_t* inner, int count, size_t outer, float* out);
   void (*denoise_forward)(const llmdpd_denoise_args* args);
   void (*denoise_backward)(const llmdpd_denoise_args* args);
   /* Measured fp32 FLOP/s of independent FMAs on `threads` threads for about `seconds`. */

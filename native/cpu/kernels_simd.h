@@ -707,6 +707,23 @@ static double FN(sum_squares)(const float* x, size_t n, int threads) {
   return total;
 }
 
+/* ── Blend, concatenation ──────────────────────────────────────────────────────────────────── */
+
+static void FN(blend)(const float* x, const float* y, float* out, size_t n, float a, float b) {
+  const float *restrict xs = x, *restrict ys = y;
+  float* restrict o = out;
+  for (size_t i = 0; i < n; i++) o[i] = a * xs[i] + b * ys[i];
+}
+
+static void FN(concat)(const float* const* inputs, const size_t* inner, int count, size_t outer, float* out) {
+  for (size_t o = 0; o < outer; o++) {
+    for (int i = 0; i < count; i++) {
+      memcpy(out, inputs[i] + o * inner[i], inner[i] * sizeof(float));
+      out += inner[i];
+    }
+  }
+}
+
 /* ── Reverse-diffusion step ────────────────────────────────────────────────────────────────── */
 
 static void FN(denoise_forward)(const llmdpd_denoise_args* a) {
@@ -794,6 +811,8 @@ const llmdpd_kernel_set CAT(llmdpd_kernels, ISA_NAME) = {
     .mish_backward = FN(mish_backward),
     .adam = FN(adam),
     .sum_squares = FN(sum_squares),
+    .blend = FN(blend),
+    .concat = FN(concat),
     .denoise_forward = FN(denoise_forward),
     .denoise_backward = FN(denoise_backward),
     .fma_peak = FN(fma_peak),

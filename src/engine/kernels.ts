@@ -97,6 +97,13 @@ export interface KernelProvider {
   ): void;
   /** Σ x², n values, summed in float64. */
   sumSquares(x: number, n: number): number;
+  /** out = a·x + b·y over n values; null when this provider has none. */
+  readonly blend: ((x: number, y: number, out: number, n: number, a: number, b: number) => void) | null;
+  /**
+   * Concatenation along an axis: `outer` blocks, each the inputs' `inner[i]` values in turn (at
+   * most 14 inputs); null when this provider has none.
+   */
+  readonly concat: ((inputs: readonly number[], inner: readonly number[], outer: number, out: number) => void) | null;
   /** One reverse-diffusion step (see {@link DenoiseScalars}); null when this provider has none. */
   readonly denoise: ((x: number, eps: number, noise: number, out: number, n: number, s: DenoiseScalars) => void) | null;
   /** Its gradient with respect to x and ε; null when this provider has none. */
@@ -173,6 +180,7 @@ export const KERNEL_NAMES = Object.freeze({
   mish: 'LlmdpdMish',
   mishGrad: 'LlmdpdMishGrad',
   adam: 'LlmdpdAdam',
+  blend: 'LlmdpdBlend',
   denoise: 'LlmdpdDenoise',
   denoiseGrad: 'LlmdpdDenoiseGrad',
 });
@@ -341,6 +349,23 @@ function registerKernels(): void {
     });
     return [...outs];
   });
+  register(N.blend, ({ provider, inputs, attrs, at, output }) => {
+    const blend = provider.blend;
+    if (blend === null) throw new Error(`${N.blend}: the '${provider.name}' kernels have no blend`);
+    const count = attrs['count'] as number;
+    const outs: tf.TensorInfo[] = [];
+    for (let i = 0; i < count; i++) {
+      const x = inputs[`x${i}`];
+      const y = inputs[`y${i}`];
+      const size = tf.util.sizeFromShape(x.shape);
+      requireFloat32(`${N.blend} x${i}`, x);
+      requireFloat32(`${N.blend} y${i}`, y, size);
+      const out = output(x.shape);
+      blend(at(x), at(y), at(out), size, attrs['a'] as number, attrs['b'] as number);
+      outs.push(out);
+    }
+    return outs;
+  });
   register(N.denoise, ({ provider, inputs: { x, eps, noise }, attrs, at, output }) => {
     const size = tf.util.sizeFromShape(x.shape);
     requireFloat32(`${N.denoise} x`, x);
@@ -383,15 +408,20 @@ function denoiseScalars(attrs: Readonly<Record<string, unknown>>): DenoiseScalar
 }
 
 /**
- * tfjs-backend-wasm's own `Identity` kernel, while {@link shareIdentity} has replaced it.
+ * tfjs-backend-wasm's own kernels that llmdpd's kernels replace while they are on (see
+ * {@link overrideStockKernels}), by name.
  *
- * Why replace it: tfjs clones every tensor a custom gradient saves (`Identity`), and the wasm
- * backend's Identity copies the data, about 240 copies per Diffusion-QL training step, most of
- * them 256×256. Tensors are immutable (no kernel writes into its inputs; `Variable.assign` swaps
- * data ids), so the clone may share the data and count a reference instead, exactly as the
- * backend's own `Reshape` does and as tfjs's cpu and webgl backends' `Identity` do.
+ * `Identity`: tfjs clones every tensor a custom gradient saves, and the wasm backend's Identity
+ * copies the data, about 240 copies per Diffusion-QL training step, most of them 256×256.
+ * Tensors are immutable (no kernel writes into its inputs; `Variable.assign` swaps data ids), so
+ * the clone may share the data and count a reference instead, exactly as the backend's own
+ * `Reshape` does and as tfjs's cpu and webgl backends' `Identity` do.
+ *
+ * `Concat`: the wasm backend concatenates with one JavaScript slice per row and input (27 µs for
+ * two `[256, 3]` tensors); providers with a native concatenation do it in one call. Other
+ * dtypes, shapes and input counts go to the stock kernel.
  */
-let stockIdentity: tf.KernelConfig | null = null;
+const stockKernels = new Map<string, tf.KernelConfig>();
 
 function sharingIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const x = inputs['x'] as tf.TensorInfo;
@@ -399,18 +429,58 @@ function sharingIdentity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; b
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-/** Installs (true) or removes (false) the data-sharing `Identity` of the wasm backend. */
-function shareIdentity(on: boolean): void {
-  if (on === (stockIdentity !== null)) return;
-  if (on) {
-    stockIdentity = tf.getKernel('Identity', 'wasm') ?? null;
-    if (stockIdentity === null) return;
-    tf.unregisterKernel('Identity', 'wasm');
-    tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: sharingIdentity });
-  } else {
-    tf.unregisterKernel('Identity', 'wasm');
-    tf.registerKernel(stockIdentity!);
-    stockIdentity = null;
+function nativeConcat(args: {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+  backend: unknown;
+}): tf.TensorInfo {
+  const stock = stockKernels.get('Concat')!;
+  const state = installed;
+  const concat = state?.provider.concat ?? null;
+  const tensors = Object.values(args.inputs) as tf.TensorInfo[];
+  const rank = tensors[0]?.shape.length ?? 0;
+  if (concat === null || state === null || tensors.length < 1 || tensors.length > 14 || rank === 0)
+    return stock.kernelFunc(args as never) as tf.TensorInfo;
+  const axis = tf.util.parseAxisParam(args.attrs?.['axis'] as number, tensors[0].shape)[0];
+  const shape = [...tensors[0].shape];
+  shape[axis] = 0;
+  for (const t of tensors) {
+    const sameOtherDims = t.shape.length === rank && t.shape.every((d, i) => i === axis || d === tensors[0].shape[i]);
+    if (t.dtype !== 'float32' || !sameOtherDims) return stock.kernelFunc(args as never) as tf.TensorInfo;
+    shape[axis] += t.shape[axis];
+  }
+  const outer = tf.util.sizeFromShape(shape.slice(0, axis));
+  const out = state.backend.makeOutput(shape, 'float32');
+  const at = (info: tf.TensorInfo) => offsetOf(state.backend, info);
+  concat(
+    tensors.map(at),
+    tensors.map((t) => tf.util.sizeFromShape(t.shape.slice(axis))),
+    outer,
+    at(out),
+  );
+  return out;
+}
+
+/** Replaces (on) or restores (off) the stock wasm kernels listed at {@link stockKernels}. */
+function overrideStockKernels(on: boolean, provider: KernelProvider | null): void {
+  const replacements: [string, tf.KernelFunc | null][] = [
+    ['Identity', sharingIdentity as tf.KernelFunc],
+    ['Concat', provider?.concat ? (nativeConcat as tf.KernelFunc) : null],
+  ];
+  for (const [kernelName, kernelFunc] of replacements) {
+    const want = on && kernelFunc !== null;
+    const stock = stockKernels.get(kernelName);
+    if (want && stock === undefined) {
+      const original = tf.getKernel(kernelName, 'wasm');
+      if (original === undefined) continue;
+      stockKernels.set(kernelName, original);
+      tf.unregisterKernel(kernelName, 'wasm');
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc });
+    } else if (!want && stock !== undefined) {
+      tf.unregisterKernel(kernelName, 'wasm');
+      tf.registerKernel(stock);
+      stockKernels.delete(kernelName);
+    }
   }
 }
 
@@ -450,7 +520,7 @@ export function installKernels(provider: KernelProvider): string | null {
     installed = previous;
     return `self-test failed (${failure}); this tfjs-backend-wasm version may lay out its tensors differently`;
   }
-  shareIdentity(true);
+  overrideStockKernels(true, provider);
   return null;
 }
 
@@ -511,6 +581,8 @@ function wasmProvider(exports: WasmKernelExports, backend: WasmBackendInternals)
         s.gradScale,
       ),
     sumSquares: (x, n) => exports.sum_squares(x, n),
+    blend: null,
+    concat: null,
     denoise: null,
     denoiseGrad: null,
   };
@@ -526,7 +598,7 @@ export async function installWasmKernels(): Promise<string | null> {
   if (typeof target === 'string') return target;
   if (installed?.backend === target.backend && installed.provider.name === 'wasm') {
     enabled = true;
-    shareIdentity(true);
+    overrideStockKernels(true, installed.provider);
     return null;
   }
   let exports: WasmKernelExports;
@@ -660,12 +732,12 @@ function denoiseSelfTest(): string | null {
 }
 
 /**
- * Turns the kernels off (the tfjs ops are used, and the wasm backend's own `Identity`);
+ * Turns the kernels off (the tfjs ops are used, and the wasm backend's own `Identity` and `Concat`);
  * {@link installKernels} turns them on again.
  */
 export function disableWasmKernels(): void {
   enabled = false;
-  shareIdentity(false);
+  overrideStockKernels(false, null);
 }
 
 /** True when llmdpd's kernels run the operations below on the active backend. */
@@ -794,6 +866,25 @@ export function wasmSumOfSquares(x: tf.Tensor): number {
   const state = current();
   requireFloat32('wasmSumOfSquares', x);
   return state.provider.sumSquares(offsetOf(state.backend, x), x.size);
+}
+
+/** True when the active kernels include {@link wasmBlend}. */
+export function fusedBlendActive(): boolean {
+  return customKernelsActive() && installed!.provider.blend !== null;
+}
+
+/**
+ * `a·x_i + b·y_i` for every pair, in one kernel (Polyak and EMA averaging of a network's
+ * variables). Requires {@link fusedBlendActive}.
+ * @remarks Returns new tensors, one per pair; the caller owns them.
+ */
+export function wasmBlend(xs: readonly tf.Tensor[], ys: readonly tf.Tensor[], a: number, b: number): tf.Tensor[] {
+  const inputs: tf.NamedTensorMap = {};
+  xs.forEach((x, i) => {
+    inputs[`x${i}`] = x;
+    inputs[`y${i}`] = ys[i];
+  });
+  return tf.engine().runKernel<tf.Tensor[]>(KERNEL_NAMES.blend, inputs, { a, b, count: xs.length });
 }
 
 /**

@@ -67,6 +67,10 @@ export interface NativeAddon {
   adam(): void;
   /** args [x, n]; returns Σx² */
   sumSquares(): number;
+  /** args [x, y, out, n, a, b]: out = a·x + b·y */
+  blend(): void;
+  /** args [out, outer, count, (input, inner) × count] */
+  concat(): void;
   /** args [x, eps, z | −1, out, n, inputScale, noiseScale, meanFromClean, meanFromInput, sigma, clip] */
   denoise(): void;
   /** args [x, eps, dOut, dX, dEps, n, inputScale, noiseScale, meanFromClean, meanFromInput, clip] */
@@ -242,6 +246,27 @@ export function nativeProvider(
       args[0] = x;
       args[1] = n;
       return addon.sumSquares();
+    },
+    blend(x, y, out, n, a, b) {
+      bind();
+      args[0] = x;
+      args[1] = y;
+      args[2] = out;
+      args[3] = n;
+      args[4] = a;
+      args[5] = b;
+      addon.blend();
+    },
+    concat(inputs, inner, outer, out) {
+      bind();
+      args[0] = out;
+      args[1] = outer;
+      args[2] = inputs.length;
+      for (let i = 0; i < inputs.length; i++) {
+        args[3 + 2 * i] = inputs[i];
+        args[4 + 2 * i] = inner[i];
+      }
+      addon.concat();
     },
     denoise(x, eps, noise, out, n, s) {
       bind();

@@ -15,7 +15,9 @@ import {
   activeWasmMemory,
   customKernelsActive,
   type DenoiseScalars,
+  fusedBlendActive,
   fusedDenoiseActive,
+  wasmBlend,
   wasmAdam,
   wasmColumnSums,
   wasmDenseForward,
@@ -171,13 +173,7 @@ describe.each(variants)('%s kernels', (_label, request, threads) => {
 
   test('matMul with K = 0 gives the bias (or zeros)', () => {
     const got = tf.tidy(() =>
-      wasmMatMul(
-        tf.zeros<tf.Rank.R2>([3, 0]),
-        tf.zeros<tf.Rank.R2>([0, 5]),
-        false,
-        false,
-        tf.range(0, 5),
-      ).dataSync(),
+      wasmMatMul(tf.zeros<tf.Rank.R2>([3, 0]), tf.zeros<tf.Rank.R2>([0, 5]), false, false, tf.range(0, 5)).dataSync(),
     );
     expect(Array.from(got)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4]);
   });
@@ -361,6 +357,71 @@ if (nativeVariants.length === 0)
         1e-6,
         1e-6,
       );
+    });
+  },
+);
+
+describe.each(nativeVariants.length > 0 ? nativeVariants : [['none', 'native', 1] as [string, KernelRequest, number]])(
+  '%s: blend and concatenation',
+  (_l, request, threads) => {
+    const run = nativeVariants.length > 0 ? test : test.skip;
+    beforeAll(async () => {
+      if (nativeVariants.length > 0) await initEngine({ backend: 'wasm', kernels: request, threads });
+    });
+
+    run('blend gives a·x + b·y for every pair', () => {
+      expect(fusedBlendActive()).toBe(true);
+      const rng = new Rng(8);
+      const xs = [rng.fillNormal(new Float32Array(7)), rng.fillNormal(new Float32Array(300))];
+      const ys = [rng.fillNormal(new Float32Array(7)), rng.fillNormal(new Float32Array(300))];
+      const got = tf.tidy(() =>
+        wasmBlend(
+          xs.map((x) => tf.tensor1d(x)),
+          ys.map((y) => tf.tensor1d(y)),
+          0.005,
+          0.995,
+        ).map((t) => t.dataSync()),
+      );
+      for (let i = 0; i < 2; i++)
+        expectClose(
+          got[i],
+          Array.from(xs[i], (x, j) => 0.005 * x + 0.995 * ys[i][j]),
+          1e-7,
+          1e-6,
+        );
+    });
+
+    run('tf.concat runs natively and gives what the stock kernel gives, on every axis', () => {
+      const rng = new Rng(12);
+      const a = rng.fillNormal(new Float32Array(2 * 3 * 4));
+      const b = rng.fillNormal(new Float32Array(2 * 3 * 5));
+      const c = rng.fillNormal(new Float32Array(2 * 6 * 4));
+      const got = tf.tidy(() => {
+        const at = tf.tensor3d(a, [2, 3, 4]);
+        return [
+          tf.concat([at, tf.tensor3d(b, [2, 3, 5])], 2).arraySync(),
+          tf.concat([at, tf.tensor3d(c.slice(0, 24), [2, 3, 4]), at], -1).arraySync(),
+          tf.concat([at, tf.tensor3d(c, [2, 6, 4])], 1).arraySync(),
+          tf.concat([at, at], 0).arraySync(),
+          tf.concat([tf.tensor2d([1, 2], [1, 2]), tf.tensor2d([3, 4, 5, 6], [2, 2])]).arraySync(),
+          tf.concat([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3], 'int32')]).arraySync(),
+        ];
+      });
+      const a3 = tf.tidy(() => tf.tensor3d(a, [2, 3, 4]).arraySync());
+      const b3 = tf.tidy(() => tf.tensor3d(b, [2, 3, 5]).arraySync());
+      const c3 = tf.tidy(() => tf.tensor3d(c, [2, 6, 4]).arraySync());
+      const c3a = tf.tidy(() => tf.tensor3d(c.slice(0, 24), [2, 3, 4]).arraySync());
+      expect(got[0]).toEqual(a3.map((m, i) => m.map((row, j) => [...row, ...b3[i][j]])));
+      expect(got[1]).toEqual(a3.map((m, i) => m.map((row, j) => [...row, ...c3a[i][j], ...row])));
+      expect(got[2]).toEqual(a3.map((m, i) => [...m, ...c3[i]]));
+      expect(got[3]).toEqual([...a3, ...a3]);
+      expect(got[4]).toEqual([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
+      expect(got[5]).toEqual([1, 2, 3]);
+      expect(() => tf.tidy(() => tf.concat([tf.ones([2, 3]), tf.ones([3, 3])], 1))).toThrow();
     });
   },
 );
