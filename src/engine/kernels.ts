@@ -464,8 +464,8 @@ function nativeConcat(args: {
 /** Replaces (on) or restores (off) the stock wasm kernels listed at {@link stockKernels}. */
 function overrideStockKernels(on: boolean, provider: KernelProvider | null): void {
   const replacements: [string, tf.KernelFunc | null][] = [
-    ['Identity', sharingIdentity as tf.KernelFunc],
-    ['Concat', provider?.concat ? (nativeConcat as tf.KernelFunc) : null],
+    ['Identity', sharingIdentity],
+    ['Concat', provider?.concat ? (nativeConcat) : null],
   ];
   for (const [kernelName, kernelFunc] of replacements) {
     const want = on && kernelFunc !== null;
