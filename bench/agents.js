@@ -95,7 +95,7 @@ if (!args['no-llmdpd']) {
   policy = await llmdpd.policy({ textPrompt: tasks[0].textPrompt, trajectoryPrompt: tasks[0].trajectoryPrompt });
 }
 
-const reference = new URL('./torch/diffusion_ql_step.py', import.meta.url).pathname;
+const referenceScript = new URL('./torch/diffusion_ql_step.py', import.meta.url).pathname;
 
 for (let round = 1; round <= Number(args.rounds); round++) {
   const ours = {};
@@ -137,7 +137,7 @@ for (let round = 1; round <= Number(args.rounds); round++) {
     ['step', ['--mode', 'step', '--steps', '40']],
     ['act', ['--mode', 'act', '--steps', '200']],
   ]) {
-    const script = reference;
+    const script = referenceScript;
     for (const threads of name === 'step' ? [1, 2] : [1]) {
       try {
         const ref = runPython(script, [...extra, '--threads', String(threads)]);
