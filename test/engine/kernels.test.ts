@@ -429,7 +429,7 @@ describe.each(nativeVariants.length > 0 ? nativeVariants : [['none', 'native', 1
 describe('native kernels: results and safety', () => {
   const best = nativeSets[0];
   (best === undefined ? test.skip : test)(
-    `give bit-identical results on 1 and 2 threads${nativeMissing === null ? '' : ` (skipped: ${nativeMissing})`}`,
+    `give bit-identical results on 1, 2 and 5 threads${nativeMissing === null ? '' : ` (skipped: ${nativeMissing})`}`,
     async () => {
       const rng = new Rng(77);
       const a = rng.fillNormal(new Float32Array(200 * 300));
@@ -450,9 +450,11 @@ describe('native kernels: results and safety', () => {
         });
       };
       const one = await run(1);
-      const two = await run(2);
-      for (let i = 0; i < one.length; i++)
-        expect(Buffer.from(two[i].buffer).equals(Buffer.from(one[i].buffer))).toBe(true);
+      for (const threads of [2, 5]) {
+        const many = await run(threads);
+        for (let i = 0; i < one.length; i++)
+          expect(Buffer.from(many[i].buffer).equals(Buffer.from(one[i].buffer))).toBe(true);
+      }
     },
   );
 
@@ -487,6 +489,16 @@ describe('native kernels: results and safety', () => {
     expect(() => provider.mish(0, 6, 4)).toThrow(/not a non-negative multiple of 4/);
     expect(() => provider.gemm(4, 4, 4, 0, false, 1024, false, -1, 32)).toThrow(/overlaps an input/);
     expect(() => provider.mish(-4, 0, 4)).toThrow(/not a non-negative multiple of 4/);
+  });
+
+  (best === undefined ? test.skip : test)('measure a positive FMA peak with every set', () => {
+    if (typeof addon === 'string') return;
+    for (const set of addon.kernelSets) {
+      const flops = addon.fmaPeak(set, 0.02, 1);
+      expect(flops).toBeGreaterThan(1e8);
+      expect(flops).toBeLessThan(1e12);
+    }
+    expect(() => addon.fmaPeak(addon.kernelSets[0]!, 20, 1)).toThrow(/seconds must be in/);
   });
 
   (best === undefined ? test.skip : test)('run on every core by default', async () => {
