@@ -435,7 +435,7 @@ function nativeConcat(args: {
   backend: unknown;
 }): tf.TensorInfo {
   const stock = stockKernels.get('Concat')!;
-  const state = installed;
+  const state = customKernelsActive() ? installed : null;
   const concat = state?.provider.concat ?? null;
   const tensors = Object.values(args.inputs) as tf.TensorInfo[];
   const rank = tensors[0]?.shape.length ?? 0;
@@ -517,6 +517,7 @@ export function installKernels(provider: KernelProvider): string | null {
   const failure = selfTest();
   if (failure !== null) {
     enabled = false;
+    overrideStockKernels(false, null);
     installed = previous;
     return `self-test failed (${failure}); this tfjs-backend-wasm version may lay out its tensors differently`;
   }
