@@ -140,7 +140,7 @@ for (let round = 1; round <= Number(args.rounds); round++) {
     const script = referenceScript;
     for (const threads of name === 'step' ? [1, 2] : [1]) {
       try {
-        const ref = runPython(script, [...extra, '--threads', String(threads)]);
+        const ref = runPython(script, extra, threads);
         emit({
           case: `pytorch-${name}`,
           round,

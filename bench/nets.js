@@ -186,24 +186,26 @@ for (const threads of threadCounts) {
   emit({ case: 'mlp-3x256-mish-step', ms: round3(stepMs), ...rate(stepFlop, stepMs, threads), ...common });
 }
 
-// PyTorch on the same step, same machine, same run.
+// PyTorch on the same step, same machine, same run: one process per thread count, so that
+// OpenBLAS's own pool gets the same count (see runPython in bench/lib/report.js).
 if (!args['no-torch']) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  let torchLines = [];
-  try {
-    const out = execFileSync(python, [new URL('./nets_torch_ref.py', import.meta.url).pathname, '1', '2'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    torchLines = out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-  } catch (error) {
-    emit({
-      case: 'pytorch-reference',
-      error: `could not run ${python} bench/nets_torch_ref.py: ${String(error.message).split('\n')[0]}. Install Debian's python3-torch and libopenblas0-pthread.`,
-    });
+  const script = new URL('./nets_torch_ref.py', import.meta.url).pathname;
+  const torchLines = [];
+  for (const threads of [1, 2]) {
+    try {
+      const out = execFileSync(python, [script, String(threads)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) },
+      });
+      torchLines.push(JSON.parse(out.trim().split('\n').pop()));
+    } catch (error) {
+      emit({
+        case: 'pytorch-reference',
+        error: `could not run ${python} bench/nets_torch_ref.py: ${String(error.message).split('\n')[0]}. Install Debian's python3-torch and libopenblas0-pthread.`,
+      });
+    }
   }
   for (const t of torchLines) emit({ case: 'pytorch-mlp-3x256-mish-step', ...t, machine, load: loadAverage() });
   const oneThread = torchLines.find((t) => t.threads === 1);

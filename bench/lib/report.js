@@ -53,9 +53,19 @@ export function loadAverage() {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
 }
 
-/** Runs a Python reference script and returns its last JSON line (throws with the reason). */
-export function runPython(script, args) {
+/**
+ * Runs a Python reference script on `threads` threads and returns its last JSON line (throws
+ * with the reason). Debian's OpenBLAS (libopenblas0-pthread) runs its own thread pool, sized by
+ * OPENBLAS_NUM_THREADS and not by `torch.set_num_threads`, so the thread count is set there too:
+ * otherwise a "1-thread" PyTorch reference multiplies on every core.
+ */
+export function runPython(script, args, threads) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const out = execFileSync(python, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  const out = execFileSync(python, [script, ...args, '--threads', String(threads)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   return JSON.parse(out.trim().split('\n').pop());
 }
