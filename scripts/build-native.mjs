@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // Builds llmdpd's native kernels (native/cpu, binding.gyp) into build/Release/llmdpd_native.node
-// with node-gyp, the addon builder that ships with npm. Nothing is downloaded: the Node headers
-// come from the local Node installation when it has them (Debian's and NodeSource's packages,
-// the official tarballs), else from node-gyp's own cache or its usual download.
+// with node-gyp, the addon builder that ships with npm. Nothing is downloaded by this script: the
+// Node headers come from the local Node installation when it has them (Debian's and NodeSource's
+// packages, the official tarballs), else from node-gyp's own cache or its usual download.
 //
-//   node scripts/build-native.mjs            build; exit 1 with the reason when it fails
-//   node scripts/build-native.mjs --install  the package's install script: never fails the
-//                                            install (llmdpd then uses its wasm kernels) and
-//                                            says in one line how to build later
-//   (llmdpd's CLI: `npx llmdpd build-native` runs this file)
+//   npx llmdpd build-native                 (in a project that installed llmdpd)
+//   npm run build:native                    (in this repository)
+//   node scripts/build-native.mjs           build; exit 1 with the reason when it fails
+//   node scripts/build-native.mjs --optional
+//                                           never fail (exit 0): say why not and that llmdpd
+//                                           keeps its wasm kernels (for CI images that may
+//                                           lack a compiler)
 //
-// Skipped with --install when LLMDPD_SKIP_NATIVE=1. The build log goes to build/native-build.log.
+// The package has no install script on purpose: npm 11 warns about dependency install scripts
+// that the consumer has not approved (allowScripts), and later versions skip them; llmdpd works
+// without the addon (wasm kernels) and initEngine says how to build it. The build log goes to
+// build/native-build.log.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const installMode = process.argv.includes('--install');
+const optional = process.argv.includes('--optional');
 const output = path.join(root, 'build', 'Release', 'llmdpd_native.node');
 const logFile = path.join(root, 'build', 'native-build.log');
 const RETRY = "to build them later, run 'npx llmdpd build-native'";
@@ -26,13 +31,11 @@ const RETRY = "to build them later, run 'npx llmdpd build-native'";
 function finish(ok, message) {
   const line = `llmdpd: ${message}`;
   if (ok) console.log(line);
-  else if (installMode) console.warn(`${line}; llmdpd will use its WebAssembly kernels instead; ${RETRY}.`);
+  else if (optional) console.warn(`${line}; llmdpd will use its WebAssembly kernels instead; ${RETRY}.`);
   else console.error(line);
-  process.exit(ok || installMode ? 0 : 1);
+  process.exit(ok || optional ? 0 : 1);
 }
 
-if (installMode && process.env.LLMDPD_SKIP_NATIVE === '1')
-  finish(true, 'native kernels skipped (LLMDPD_SKIP_NATIVE=1)');
 if (!existsSync(path.join(root, 'binding.gyp')))
   finish(false, 'binding.gyp is missing, so the native kernels cannot be built');
 

@@ -1,7 +1,7 @@
 /**
  * The native kernel provider: llmdpd's Node-API addon (`native/cpu`, built by node-gyp into
- * `build/Release/llmdpd_native.node` when the package installs, or later with
- * `node scripts/build-native.mjs`), running the kernels of `engine/kernels.ts` on the tfjs wasm
+ * `build/Release/llmdpd_native.node` with `npx llmdpd build-native`, which runs
+ * `scripts/build-native.mjs`), running the kernels of `engine/kernels.ts` on the tfjs wasm
  * backend's own memory with AVX-512, AVX2+FMA or portable C and a pool of threads.
  *
  * How it reaches the tensors: the addon is handed the wasm Memory's ArrayBuffer (again whenever

@@ -1,8 +1,9 @@
 /**
- * scripts/build-native.mjs, the package's install script: on a machine where the native kernels
- * cannot be compiled it must not fail the install (llmdpd then uses its wasm kernels), and it
- * must say how to build them later. Runs on a copy of the sources in a temporary directory with a
- * compiler that always fails, so the real build is left alone.
+ * scripts/build-native.mjs (`npx llmdpd build-native`, `npm run build:native`): on a machine where
+ * the native kernels cannot be compiled it says why; with --optional it still exits 0 (llmdpd then
+ * uses its wasm kernels) and says how to build them later. Runs on a copy of the sources in a
+ * temporary directory with a compiler that always fails, so the real build is left alone. Also
+ * checks that the package has no install script (npm warns about those; see docs/engine.md).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,8 +32,8 @@ function build(args: string[]) {
   });
 }
 
-test('--install succeeds without a working compiler, and says what happened and how to retry', () => {
-  const result = build(['--install']);
+test('--optional succeeds without a working compiler, and says what happened and how to retry', () => {
+  const result = build(['--optional']);
   expect(result.status).toBe(0);
   const said = `${result.stdout}${result.stderr}`;
   expect(said).toMatch(/llmdpd: .*(did not build|node-gyp was not found)/);
@@ -45,18 +46,18 @@ test('--install succeeds without a working compiler, and says what happened and 
   }
 });
 
-test('without --install, a failed build exits with status 1', () => {
+test('without --optional, a failed build exits with status 1', () => {
   const result = build([]);
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(/llmdpd: /);
 });
 
-test('LLMDPD_SKIP_NATIVE=1 skips the build at install', () => {
-  const result = spawnSync(process.execPath, ['scripts/build-native.mjs', '--install'], {
-    cwd: copy,
-    encoding: 'utf8',
-    env: { ...process.env, LLMDPD_SKIP_NATIVE: '1' },
-  });
-  expect(result.status).toBe(0);
-  expect(result.stdout).toMatch(/native kernels skipped/);
+test('the package runs no install script, and npm does not add node-gyp for binding.gyp', () => {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    gypfile?: boolean;
+  };
+  for (const hook of ['preinstall', 'install', 'postinstall']) expect(pkg.scripts[hook]).toBeUndefined();
+  expect(pkg.gypfile).toBe(false);
+  expect(pkg.scripts['build:native']).toBe('node scripts/build-native.mjs');
 });
