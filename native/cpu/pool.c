@@ -28,6 +28,14 @@
 #define GATE_CLOSED (1 << 30)
 /* Pause instructions before a waiting thread starts yielding its core (a few microseconds). */
 #define SPIN_BEFORE_YIELD 2000
+/* Contention back-off: a wait for another thread longer than STALL_NS means a worker (or the
+ * caller) was descheduled, i.e. other processes want these cores. The pool then runs tasks on the
+ * calling thread alone for SOLO_MIN_NS, doubling on each further stall up to SOLO_MAX_NS and
+ * halving after each task that ran threaded without one. On a loaded machine the kernels thus
+ * run about as fast as on one thread instead of waiting for descheduled workers. */
+#define STALL_NS 50000LL
+#define SOLO_MIN_NS 10000000LL
+#define SOLO_MAX_NS 500000000LL
 
 static struct {
   pthread_mutex_t lock; /* guards `sleeping` and the condition variable */
@@ -43,6 +51,9 @@ static struct {
   void* ctx;
   int requested;
   atomic_int spin_ns;
+  atomic_int stalled;        /* a wait in the current task exceeded STALL_NS */
+  atomic_llong solo_until;   /* run tasks alone until this time (ns) */
+  long long solo_span;       /* the next solo period; changed by the pool's holder only */
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER, .gate = GATE_CLOSED};
 
 static long long now_ns(void) {
@@ -51,10 +62,17 @@ static long long now_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Spins (then yields) until *counter >= value; records a stall when that takes over STALL_NS. */
 void llmdpd_wait_for(atomic_int* counter, int value) {
+  long long started = 0;
   for (int i = 0; atomic_load_explicit(counter, memory_order_acquire) < value; i++) {
     if (i < SPIN_BEFORE_YIELD) CPU_RELAX();
     else sched_yield();
+    if ((i & 63) == 63) {
+      long long t = now_ns();
+      if (started == 0) started = t;
+      else if (t - started > STALL_NS) atomic_store_explicit(&pool.stalled, 1, memory_order_relaxed);
+    }
   }
 }
 
@@ -143,17 +161,36 @@ void llmdpd_pool_run(llmdpd_task task, void* ctx, int threads) {
     task(ctx, 0, 1);
     return;
   }
+  if (now_ns() < atomic_load_explicit(&pool.solo_until, memory_order_relaxed)) {
+    pthread_mutex_unlock(&pool.busy);
+    task(ctx, 0, 1);
+    return;
+  }
   pool.task = task;
   pool.ctx = ctx;
   pool.requested = threads;
+  atomic_store_explicit(&pool.stalled, 0, memory_order_relaxed);
   atomic_store_explicit(&pool.gate, 0, memory_order_release);
   publish();
   task(ctx, 0, threads);
-  int inside = atomic_fetch_or_explicit(&pool.gate, GATE_CLOSED, memory_order_acq_rel) & ~GATE_CLOSED;
-  for (int i = 0; inside > 0; i++) {
+  /* Close the gate, then wait for the workers inside to leave (count 0 below the closed bit). */
+  atomic_fetch_or_explicit(&pool.gate, GATE_CLOSED, memory_order_acq_rel);
+  long long started = 0;
+  for (int i = 0; (atomic_load_explicit(&pool.gate, memory_order_acquire) & ~GATE_CLOSED) > 0; i++) {
     if (i < SPIN_BEFORE_YIELD) CPU_RELAX();
     else sched_yield();
-    inside = atomic_load_explicit(&pool.gate, memory_order_acquire) & ~GATE_CLOSED;
+    if ((i & 63) == 63) {
+      long long t = now_ns();
+      if (started == 0) started = t;
+      else if (t - started > STALL_NS) atomic_store_explicit(&pool.stalled, 1, memory_order_relaxed);
+    }
+  }
+  if (pool.solo_span < SOLO_MIN_NS) pool.solo_span = SOLO_MIN_NS;
+  if (atomic_load_explicit(&pool.stalled, memory_order_relaxed)) {
+    atomic_store_explicit(&pool.solo_until, now_ns() + pool.solo_span, memory_order_relaxed);
+    if (pool.solo_span < SOLO_MAX_NS) pool.solo_span *= 2;
+  } else if (pool.solo_span > SOLO_MIN_NS) {
+    pool.solo_span /= 2;
   }
   pthread_mutex_unlock(&pool.busy);
 }

@@ -18,8 +18,9 @@
 typedef void (*llmdpd_task)(void* ctx, int thread, int threads);
 
 /* Runs a task on the caller plus up to threads − 1 workers and returns once the caller has run
- * out of work and every worker that joined has left. With threads ≤ 1, or while another thread
- * uses the pool, the caller runs it alone. */
+ * out of work and every worker that joined has left. With threads ≤ 1, while another thread uses
+ * the pool, or for a while after a task waited on a descheduled worker (a machine loaded by other
+ * processes; see pool.c), the caller runs it alone. */
 void llmdpd_pool_run(llmdpd_task task, void* ctx, int threads);
 
 /* Makes the pool able to run `threads` threads (workers are started or stopped). */
