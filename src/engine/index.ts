@@ -22,13 +22,7 @@ import {
   loadTensorflowBackend,
   registerGradients,
 } from './backends.js';
-import {
-  activeWasmMemory,
-  disableWasmKernels,
-  installKernels,
-  installWasmKernels,
-  type KernelSetName,
-} from './kernels.js';
+import { activeWasmMemory, disableWasmKernels, installKernels, type KernelSetName } from './kernels.js';
 import {
   chooseNativeSet,
   defaultNativeThreads,
@@ -38,6 +32,7 @@ import {
   type NativeKernelSet,
   nativeProvider,
 } from './native.js';
+import { installWasmKernels } from './wasm-kernels.js';
 import { loadWasmBackend, WASM_MAX_THREADS, wasmThreadsInUse } from './wasm.js';
 
 export type { ConcreteBackend } from './backends.js';

@@ -32,136 +32,27 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ShapeError } from '../core/errors.js';
-import { firstLine } from './backends.js';
+import {
+  type AdamStepScalars,
+  type DenoiseScalars,
+  type KernelProvider,
+  type KernelSetName,
+  type WasmMemory,
+  webAssembly,
+} from './kernel-provider.js';
 
-/** The WebAssembly API this module needs (the project compiles without the DOM typings). */
-export interface WasmMemory {
-  /** The memory's current bytes; a new object after every growth. */
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-}
-interface WasmApi {
-  readonly Memory: abstract new (...args: never[]) => WasmMemory;
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: object } }>;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-/** Which kernels run the hot operations: a native set, the wasm module, or the stock tfjs ops. */
-export type KernelSetName = 'native-avx512' | 'native-avx2' | 'native-portable' | 'wasm' | 'tfjs';
-
-/**
- * One implementation of the kernels. Every pointer is a byte offset into the wasm backend's
- * memory; `bias` and `noise` take −1 for none. Shapes are checked before a provider is called.
- */
-export interface KernelProvider {
-  /** The set this provider runs. */
-  readonly name: Exclude<KernelSetName, 'tfjs'>;
-  /** Threads its kernels may use. */
-  readonly threads: number;
-  /**
-   * C[m,n] = act(op(A)·op(B) + bias[n]); A is [m,k] ([k,m] when transA), B is [k,n] ([n,k] when
-   * transB). With `epilogue` (only when {@link KernelProvider.fusedEpilogue}): Mish as act,
-   * the value before it into `pre`, and Σ_k op(B)[k, j] into `bColumnSums` (−1: not wanted).
-   */
-  gemm(
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    transA: boolean,
-    b: number,
-    transB: boolean,
-    bias: number,
-    c: number,
-    epilogue?: GemmEpilogue,
-  ): void;
-  /** Whether {@link KernelProvider.gemm} takes an epilogue (else the kernels compose it from passes). */
-  readonly fusedEpilogue: boolean;
-  /** out[j] = Σ_i x[i,j] for an m×n x. */
-  columnSums(x: number, m: number, n: number, out: number): void;
-  /** y = Mish(x), n values. */
-  mish(x: number, y: number, n: number): void;
-  /** dx = dy·Mish′(x), n values. */
-  mishGrad(dy: number, x: number, dx: number, n: number): void;
-  /** One Adam step of n values; see {@link AdamStepScalars}. */
-  adam(
-    w: number,
-    g: number,
-    m: number,
-    v: number,
-    out: readonly [number, number, number],
-    n: number,
-    s: AdamStepScalars,
-  ): void;
-  /** Σ x², n values, summed in float64. */
-  sumSquares(x: number, n: number): number;
-  /** out = a·x + b·y over n values; null when this provider has none. */
-  readonly blend: ((x: number, y: number, out: number, n: number, a: number, b: number) => void) | null;
-  /**
-   * Concatenation along an axis: `outer` blocks, each the inputs' `inner[i]` values in turn (at
-   * most 14 inputs); null when this provider has none.
-   */
-  readonly concat: ((inputs: readonly number[], inner: readonly number[], outer: number, out: number) => void) | null;
-  /** One reverse-diffusion step (see {@link DenoiseScalars}); null when this provider has none. */
-  readonly denoise: ((x: number, eps: number, noise: number, out: number, n: number, s: DenoiseScalars) => void) | null;
-  /** Its gradient with respect to x and ε; null when this provider has none. */
-  readonly denoiseGrad:
-    ((x: number, eps: number, dOut: number, dx: number, dEps: number, n: number, s: DenoiseScalars) => void) | null;
-}
-
-/** Extra work of a fused product: see {@link KernelProvider.gemm}. */
-export interface GemmEpilogue {
-  /** Apply Mish to the result. */
-  readonly mish: boolean;
-  /** Where the value before Mish goes (−1: nowhere). */
-  readonly pre: number;
-  /** Where Σ_k op(B)[k, j] goes (−1: nowhere). */
-  readonly bColumnSums: number;
-}
-
-/** Exports of the compiled wasm kernel module. Pointers are byte offsets into the backend's memory. */
-interface WasmKernelExports {
-  kernels_abi(): number;
-  gemm_scratch_floats(m: number, n: number, k: number, transA: number): number;
-  gemm(
-    m: number,
-    n: number,
-    k: number,
-    a: number,
-    transA: number,
-    b: number,
-    transB: number,
-    bias: number,
-    c: number,
-    scratch: number,
-  ): void;
-  column_sums(x: number, m: number, n: number, out: number): void;
-  mish_forward(x: number, y: number, n: number): void;
-  mish_backward(dy: number, x: number, dx: number, n: number): void;
-  adam(
-    w: number,
-    g: number,
-    m: number,
-    v: number,
-    wOut: number,
-    mOut: number,
-    vOut: number,
-    n: number,
-    beta1: number,
-    oneMinusBeta1: number,
-    beta2: number,
-    oneMinusBeta2: number,
-    stepSize: number,
-    epsHat: number,
-    gradScale: number,
-  ): void;
-  sum_squares(x: number, n: number): number;
-}
+export type {
+  AdamStepScalars,
+  DenoiseScalars,
+  GemmEpilogue,
+  KernelProvider,
+  KernelSetName,
+  WasmMemory,
+} from './kernel-provider.js';
 
 /** The parts of tfjs-backend-wasm's backend object the kernels use. */
-interface WasmBackendInternals {
+export interface WasmBackendInternals {
   readonly wasm: {
     readonly asm: { readonly memory: WasmMemory };
     readonly HEAPU8: Uint8Array;
@@ -184,12 +75,6 @@ export const KERNEL_NAMES = Object.freeze({
   denoise: 'LlmdpdDenoise',
   denoiseGrad: 'LlmdpdDenoiseGrad',
 });
-
-/** Signature version of the wasm module this file calls; `kernels_abi()` must return the same. */
-const WASM_KERNEL_ABI = 3;
-
-/** Where the compiled module ships, relative to this file in both `src/engine` and `dist/engine`. */
-const MODULE_URL = new URL('../../assets/wasm/llmdpd-kernels.wasm', import.meta.url);
 
 interface Installed {
   readonly provider: KernelProvider;
@@ -465,7 +350,7 @@ function nativeConcat(args: {
 function overrideStockKernels(on: boolean, provider: KernelProvider | null): void {
   const replacements: [string, tf.KernelFunc | null][] = [
     ['Identity', sharingIdentity],
-    ['Concat', provider?.concat ? (nativeConcat) : null],
+    ['Concat', provider?.concat ? nativeConcat : null],
   ];
   for (const [kernelName, kernelFunc] of replacements) {
     const want = on && kernelFunc !== null;
@@ -493,13 +378,27 @@ export function activeWasmMemory(): { readonly memory: WasmMemory; readonly back
   }
   const memory = backend.wasm?.asm?.memory;
   if (
-    !(memory instanceof wasmApi.Memory) ||
+    !(memory instanceof webAssembly.Memory) ||
     typeof backend.makeOutput !== 'function' ||
     backend.dataIdMap === undefined
   ) {
     return 'this tfjs-backend-wasm build does not expose its memory';
   }
   return { memory, backend };
+}
+
+/**
+ * Turns the installed kernels back on when they belong to the active backend and are of the
+ * set `name` (a repeated `initEngine` with the same choice).
+ * @returns whether they were.
+ */
+export function reenableInstalled(name: KernelSetName): boolean {
+  const target = activeWasmMemory();
+  if (typeof target === 'string' || installed?.backend !== target.backend || installed.provider.name !== name)
+    return false;
+  enabled = true;
+  overrideStockKernels(true, installed.provider);
+  return true;
 }
 
 /**
@@ -523,97 +422,6 @@ export function installKernels(provider: KernelProvider): string | null {
   }
   overrideStockKernels(true, provider);
   return null;
-}
-
-/** The wasm module's provider: scratch space for packed operands comes from the backend's heap. */
-function wasmProvider(exports: WasmKernelExports, backend: WasmBackendInternals): KernelProvider {
-  let scratch = 0;
-  let scratchFloats = 0;
-  const scratchFor = (floats: number): number => {
-    if (floats > scratchFloats) {
-      if (scratch !== 0) backend.wasm._free(scratch);
-      const size = Math.max(floats, scratchFloats * 2);
-      scratch = backend.wasm._malloc(size * 4 + 16);
-      scratchFloats = scratch === 0 ? 0 : size;
-      if (scratch === 0)
-        throw new Error(
-          `llmdpd kernels: the wasm heap cannot hold ${size * 4} bytes of scratch space (4 GiB is the wasm32 limit)`,
-        );
-    }
-    // 16-byte alignment for the packed panels
-    return (scratch + 15) & ~15;
-  };
-  return {
-    name: 'wasm',
-    threads: 1,
-    fusedEpilogue: false,
-    gemm: (m, n, k, a, transA, b, transB, bias, c) =>
-      exports.gemm(
-        m,
-        n,
-        k,
-        a,
-        transA ? 1 : 0,
-        b,
-        transB ? 1 : 0,
-        bias < 0 ? 0 : bias,
-        c,
-        scratchFor(exports.gemm_scratch_floats(m, n, k, transA ? 1 : 0)),
-      ),
-    columnSums: (x, m, n, out) => exports.column_sums(x, m, n, out),
-    mish: (x, y, n) => exports.mish_forward(x, y, n),
-    mishGrad: (dy, x, dx, n) => exports.mish_backward(dy, x, dx, n),
-    adam: (w, g, m, v, [wOut, mOut, vOut], n, s) =>
-      exports.adam(
-        w,
-        g,
-        m,
-        v,
-        wOut,
-        mOut,
-        vOut,
-        n,
-        s.beta1,
-        1 - s.beta1,
-        s.beta2,
-        1 - s.beta2,
-        s.stepSize,
-        s.epsilonHat,
-        s.gradScale,
-      ),
-    sumSquares: (x, n) => exports.sum_squares(x, n),
-    blend: null,
-    concat: null,
-    denoise: null,
-    denoiseGrad: null,
-  };
-}
-
-/**
- * Loads the wasm kernel module into the active single-threaded wasm backend and turns the
- * kernels on. Called by `initEngine`; safe to call again.
- * @returns null when installed, else why not (the tfjs ops are then used; nothing else changes).
- */
-export async function installWasmKernels(): Promise<string | null> {
-  const target = activeWasmMemory();
-  if (typeof target === 'string') return target;
-  if (installed?.backend === target.backend && installed.provider.name === 'wasm') {
-    enabled = true;
-    overrideStockKernels(true, installed.provider);
-    return null;
-  }
-  let exports: WasmKernelExports;
-  try {
-    const bytes = readFileSync(fileURLToPath(MODULE_URL));
-    const { instance } = await wasmApi.instantiate(bytes, { env: { memory: target.memory } });
-    exports = instance.exports as unknown as WasmKernelExports;
-    const abi = typeof exports.kernels_abi === 'function' ? exports.kernels_abi() : 0;
-    if (abi !== WASM_KERNEL_ABI)
-      return `${fileURLToPath(MODULE_URL)} has kernel ABI ${abi}, this code needs ${WASM_KERNEL_ABI} (rebuild it with scripts/build-wasm-kernels.sh)`;
-  } catch (error) {
-    return `could not load ${fileURLToPath(MODULE_URL)}: ${firstLine(error)}`;
-  }
-  return installKernels(wasmProvider(exports, target.backend as WasmBackendInternals));
 }
 
 /** op(A)·op(B) + bias in float64 for the self-test, row-major. */
@@ -825,20 +633,6 @@ export function wasmMishGrad<T extends tf.Tensor>(dy: T, x: T): T {
   return tf.engine().runKernel<T>(KERNEL_NAMES.mishGrad, { dy, x });
 }
 
-/** Scalars of one {@link wasmAdam} step. */
-export interface AdamStepScalars {
-  /** β₁. */
-  readonly beta1: number;
-  /** β₂. */
-  readonly beta2: number;
-  /** lr·√(1−β₂ᵗ)/(1−β₁ᵗ): the learning rate with both bias corrections folded in. */
-  readonly stepSize: number;
-  /** ε·√(1−β₂ᵗ). */
-  readonly epsilonHat: number;
-  /** Factor applied to the gradient first (global-norm clipping; 1 for none). */
-  readonly gradScale: number;
-}
-
 /**
  * One Adam step of one tensor in one pass: returns the new weights and moments
  * `[w′, m′, v′]`. Requires {@link customKernelsActive}.
@@ -886,26 +680,6 @@ export function wasmBlend(xs: readonly tf.Tensor[], ys: readonly tf.Tensor[], a:
     inputs[`y${i}`] = ys[i];
   });
   return tf.engine().runKernel<tf.Tensor[]>(KERNEL_NAMES.blend, inputs, { a, b, count: xs.length });
-}
-
-/**
- * Coefficients of one reverse-diffusion step (DDPM posterior mean with a clipped x̂₀):
- *
- *   x̂₀ = clip(inputScale·x − noiseScale·ε, ±clip),  out = meanFromClean·x̂₀ + meanFromInput·x + sigma·z
- */
-export interface DenoiseScalars {
-  /** √(1/ᾱ_k): the weight of x in x̂₀. */
-  readonly inputScale: number;
-  /** √(1/ᾱ_k − 1): the weight of ε in x̂₀. */
-  readonly noiseScale: number;
-  /** The posterior mean's coefficient of x̂₀. */
-  readonly meanFromClean: number;
-  /** The posterior mean's coefficient of x. */
-  readonly meanFromInput: number;
-  /** σ_k, the weight of the fresh noise z (unused without z). */
-  readonly sigma: number;
-  /** The bound of x̂₀ (the action bound). */
-  readonly clip: number;
 }
 
 /**

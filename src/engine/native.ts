@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BackendError } from '../core/errors.js';
 import { firstLine } from './backends.js';
-import type { KernelProvider, WasmMemory } from './kernels.js';
+import type { KernelProvider, WasmMemory } from './kernel-provider.js';
 
 /** Interface version of the addon this file calls (`LLMDPD_NATIVE_ABI` in native/cpu/kernels.h). */
 export const NATIVE_ABI = 1;

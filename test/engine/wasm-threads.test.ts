@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { availableParallelism } from 'node:os';
 import { loadWasmBackend, wasmThreadsInUse } from '../../src/engine/wasm.js';
-import { customKernelsActive, installWasmKernels } from '../../src/engine/kernels.js';
+import { customKernelsActive } from '../../src/engine/kernels.js';
+import { installWasmKernels } from '../../src/engine/wasm-kernels.js';
 
 /** Deterministic data in [-1, 1). */
 function data(n: number, seed: number): Float32Array {
