@@ -10,9 +10,10 @@ import path from 'node:path';
 import { BackendError } from '../../src/core/errors.js';
 import { initEngine } from '../../src/engine/index.js';
 import { customKernelsActive } from '../../src/engine/kernels.js';
-import { loadNativeAddon, NATIVE_ABI, NATIVE_ADDON_VARIABLE, nativeAddonPath } from '../../src/engine/native.js';
+import { NATIVE_ABI, NATIVE_ADDON_VARIABLE, nativeAddonPath } from '../../src/engine/native.js';
+import { provideNativeAddon } from '../support/native-addon.js';
 
-const realAddon = loadNativeAddon();
+const realAddon = provideNativeAddon();
 const realPath = nativeAddonPath();
 const dir = mkdtempSync(path.join(tmpdir(), 'llmdpd-fake-addon-'));
 let fakes = 0;
@@ -109,7 +110,7 @@ test('an addon that fails to load is refused with its error', async () => {
 });
 
 (typeof realAddon === 'string' ? test.skip : test)(
-  `an addon whose products are wrong fails the self-test: auto falls back to wasm, an explicit request throws${typeof realAddon === 'string' ? ' (skipped: needs the native addon)' : ''}`,
+  `an addon whose products are wrong fails the self-test: auto falls back to wasm, an explicit request throws${typeof realAddon === 'string' ? ` (skipped: ${realAddon})` : ''}`,
   async () => {
     const wrong = fakeAddon(
       `const real = require(${JSON.stringify(realPath)});\n` +
@@ -126,7 +127,7 @@ test('an addon that fails to load is refused with its error', async () => {
 );
 
 (typeof realAddon === 'string' ? test.skip : test)(
-  `a set this CPU lacks is a BackendError naming the available ones${typeof realAddon === 'string' ? ' (skipped: needs the native addon)' : ''}`,
+  `a set this CPU lacks is a BackendError naming the available ones${typeof realAddon === 'string' ? ` (skipped: ${realAddon})` : ''}`,
   async () => {
     if (typeof realAddon === 'string') return;
     const sets = ['avx512', 'avx2', 'portable'] as const;

@@ -3,6 +3,7 @@ import { Rng } from '../../src/core/rng.js';
 import { initEngine, type KernelRequest } from '../../src/engine/index.js';
 import { fusedDenoiseActive } from '../../src/engine/kernels.js';
 import { nativeKernelSets } from '../../src/engine/native.js';
+import { provideNativeAddon } from '../support/native-addon.js';
 import { type ReverseStepCoefficients, reverseDiffusionStep } from '../../src/nets/denoise-step.js';
 import { expectClose, expectNoLeakedTensors } from '../support/tensors.js';
 
@@ -36,6 +37,7 @@ function run(withNoise: boolean): Float32Array[] {
   });
 }
 
+const nativeMissing = provideNativeAddon();
 const fused = nativeKernelSets().map((s): KernelRequest => `native-${s}`);
 
 describe('reverseDiffusionStep', () => {
@@ -57,16 +59,17 @@ describe('reverseDiffusionStep', () => {
     }
   });
 
-  (fused.length === 0 ? test.skip : test).each(fused.length === 0 ? ['native (not built here)'] : fused)(
-    'the fused kernel (%s) gives what the tfjs ops give, values and gradients, and leaks nothing',
-    async (request) => {
-      await initEngine({ backend: 'wasm', kernels: 'tfjs' });
-      const reference = [run(true), run(false)];
-      await initEngine({ backend: 'wasm', kernels: request as KernelRequest });
-      expect(fusedDenoiseActive()).toBe(true);
-      const got = [run(true), run(false)];
-      for (let v = 0; v < 2; v++) for (let i = 0; i < 3; i++) expectClose(got[v][i], reference[v][i], 1e-6, 1e-6);
-      await expectNoLeakedTensors(() => run(true));
-    },
-  );
+  (fused.length === 0 ? test.skip : test).each(
+    fused.length === 0
+      ? [`native (skipped: ${typeof nativeMissing === 'string' ? nativeMissing : 'no native set'})`]
+      : fused,
+  )('the fused kernel (%s) gives what the tfjs ops give, values and gradients, and leaks nothing', async (request) => {
+    await initEngine({ backend: 'wasm', kernels: 'tfjs' });
+    const reference = [run(true), run(false)];
+    await initEngine({ backend: 'wasm', kernels: request as KernelRequest });
+    expect(fusedDenoiseActive()).toBe(true);
+    const got = [run(true), run(false)];
+    for (let v = 0; v < 2; v++) for (let i = 0; i < 3; i++) expectClose(got[v][i], reference[v][i], 1e-6, 1e-6);
+    await expectNoLeakedTensors(() => run(true));
+  });
 });
