@@ -1,11 +1,16 @@
 // npm run bench:agents: training-step and act speed of Diffusion-QL and LLMDPD at hopper sizes
-// (state 11, action 3, batch 256, K = 5, 3x256 Mish networks), on the active tfjs backend, with
-// the PyTorch reference step (bench/torch/diffusion_ql_step.py) run in the same benchmark.
-// Targets (docs/benchmarks.md, "Agents"): Diffusion-QL step <= 2.0x the reference's 1-thread
-// time; LLMDPD step <= 1.3x our Diffusion-QL step; act of one state (50 candidates) <= 4 ms.
-// Options: --backend, --threads N, --kernels auto|tfjs, --steps N (timed steps per agent), --no-torch.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// (state 11, action 3, batch 256, K = 5, 3x256 Mish networks), on the active tfjs backend, on one
+// thread and on every core, with the PyTorch references (bench/torch/diffusion_ql_step.py: one
+// training step, and the official action selection with --mode act) run in the same benchmark,
+// round after round.
+//
+// Targets (same-run ratios against the PyTorch step on 1 thread): Diffusion-QL step <= 0.6x with
+// our kernels on all cores and <= 1.0x on 1 thread; act of one state (50 candidates) <= 0.5x the
+// official act; LLMDPD step <= 1.3x our Diffusion-QL step.
+// Options: --backend, --threads N,M (default: 1 and every core with native kernels, else 1),
+// --kernels, --steps N (timed steps per agent), --rounds N (ours, then PyTorch, N times),
+// --no-torch, --no-llmdpd.
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../dist/engine/index.js';
 import { Rng } from '../dist/core/rng.js';
@@ -13,30 +18,32 @@ import { ReplayBuffer } from '../dist/buffers/replay-buffer.js';
 import { MultiTaskDataset } from '../dist/buffers/multi-task-dataset.js';
 import { DiffusionQLAgent } from '../dist/agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../dist/agents/llmdpd.js';
-import { emit, machineFacts, medianMs, round3 } from './lib/report.js';
+import { emit, loadAverage, machineFacts, medianMs, round3, runPython } from './lib/report.js';
 import { benchSoftActorCritics } from './lib/baselines.js';
 
 const { values: args } = parseArgs({
   options: {
-    backend: { type: 'string', default: 'auto' },
-    threads: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string' },
     kernels: { type: 'string', default: 'auto' },
     steps: { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '1' },
     'no-torch': { type: 'boolean', default: false },
+    'no-llmdpd': { type: 'boolean', default: false },
   },
 });
-const engine = await initEngine({ backend: args.backend, threads: Number(args.threads), kernels: args.kernels });
-const common = {
-  machine: machineFacts(),
-  backend: engine.backend,
-  threads: engine.threads,
-  kernels: engine.kernels,
-  tfjs: engine.tfjsVersion,
-};
+const first = await initEngine({ backend: args.backend, kernels: args.kernels, threads: 1 });
+const native = first.kernels.startsWith('native');
+const threadCounts = args.threads
+  ? args.threads.split(',').map(Number)
+  : native && availableParallelism() > 1
+    ? [1, availableParallelism()]
+    : [1];
 const S = 11;
 const A = 3;
 const N = 20_000;
 const steps = Number(args.steps);
+const machine = machineFacts();
 
 function hopperLikeBuffer(seed) {
   const rng = new Rng(seed);
@@ -66,82 +73,128 @@ function timeSteps(agent, source) {
 }
 
 const buffer = hopperLikeBuffer(1);
-const dql = new DiffusionQLAgent({ observationDim: S, actionDim: A, emaStartStep: 0 });
-const dqlMs = timeSteps(dql, buffer);
-emit({ case: 'diffusion-ql-step', ms: round3(dqlMs), batch: 256, K: 5, ...common });
 const obs = buffer.sample(1, new Rng(4)).observations;
-const actMs = medianMs(() => dql.act(obs), { warmup: 5, iterations: 50 });
-emit({
-  case: 'diffusion-ql-act-one-state',
-  ms: round3(actMs),
-  candidates: 50,
-  target: 4,
-  meetsTarget: actMs <= 4,
-  ...common,
-});
-dql.dispose();
-
-// LLMDPD: the same networks plus a text head (hashed n-gram text vectors, 512 wide) and a
-// trajectory transformer over 20-step prompts; one task per batch (Algorithm 1).
-const tasks = [0, 1, 2, 3].map((i) => {
-  const b = hopperLikeBuffer(10 + i);
-  return {
-    name: `task-${i}`,
-    buffer: b,
-    textPrompt: `Task: hop forward at speed ${i + 1}. Objective: move forward.`,
-    trajectoryPrompt: b.trajectory({ start: 0, length: 20 }),
-  };
-});
-const dataset = new MultiTaskDataset(tasks);
-const llmdpd = new LLMDPDAgent({ observationDim: S, actionDim: A, emaStartStep: 0 });
-await llmdpd.prepareTasks(dataset);
-const llmdpdMs = timeSteps(llmdpd, dataset);
-emit({
-  case: 'llmdpd-step',
-  ms: round3(llmdpdMs),
-  batch: 256,
-  K: 5,
-  ratioToDiffusionQL: round3(llmdpdMs / dqlMs),
-  target: 1.3,
-  meetsTarget: llmdpdMs / dqlMs <= 1.3,
-  ...common,
-});
-const policy = await llmdpd.policy({ textPrompt: tasks[0].textPrompt, trajectoryPrompt: tasks[0].trajectoryPrompt });
-const llmdpdActMs = medianMs(() => policy.act(obs), { warmup: 5, iterations: 50 });
-emit({ case: 'llmdpd-act-one-state', ms: round3(llmdpdActMs), candidates: 50, ...common });
-llmdpd.dispose();
-
-if (!args['no-torch']) {
-  const script = new URL('./torch/diffusion_ql_step.py', import.meta.url).pathname;
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  for (const threads of [1, 2]) {
-    try {
-      const out = execFileSync(python, [script, '--steps', '40', '--threads', String(threads)], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const ref = JSON.parse(out.trim().split('\n').pop());
-      emit({ case: 'pytorch-reference-dql-step', ...ref, machine: common.machine });
-      if (threads === 1) {
-        const ratio = dqlMs / ref.ms_per_step;
-        emit({
-          case: 'ratio-diffusion-ql-vs-pytorch-1-thread',
-          oursMs: round3(dqlMs),
-          pytorchMs: ref.ms_per_step,
-          ratio: round3(ratio),
-          target: 2.0,
-          meetsTarget: ratio <= 2.0,
-          ...common,
-        });
-      }
-    } catch (error) {
-      emit({
-        case: 'pytorch-reference-dql-step',
-        error: `could not run ${python} ${script}: ${String(error.message).split('\n')[0]}. Install Debian's python3-torch and libopenblas0-pthread.`,
-      });
-    }
-  }
+const dql = new DiffusionQLAgent({ observationDim: S, actionDim: A, emaStartStep: 0 });
+let llmdpd = null;
+let policy = null;
+let dataset = null;
+if (!args['no-llmdpd']) {
+  // LLMDPD: the same networks plus a text head (hashed n-gram text vectors, 512 wide) and a
+  // trajectory transformer over 20-step prompts; one task per batch (Algorithm 1).
+  const tasks = [0, 1, 2, 3].map((i) => {
+    const b = hopperLikeBuffer(10 + i);
+    return {
+      name: `task-${i}`,
+      buffer: b,
+      textPrompt: `Task: hop forward at speed ${i + 1}. Objective: move forward.`,
+      trajectoryPrompt: b.trajectory({ start: 0, length: 20 }),
+    };
+  });
+  dataset = new MultiTaskDataset(tasks);
+  llmdpd = new LLMDPDAgent({ observationDim: S, actionDim: A, emaStartStep: 0 });
+  await llmdpd.prepareTasks(dataset);
+  policy = await llmdpd.policy({ textPrompt: tasks[0].textPrompt, trajectoryPrompt: tasks[0].trajectoryPrompt });
 }
 
-// CQL and SAC-N (N = 2 and 10), each with its PyTorch reference: bench/lib/baselines.js.
-await benchSoftActorCritics({ buffer, steps, torch: !args['no-torch'], common });
+const referenceScript = new URL('./torch/diffusion_ql_step.py', import.meta.url).pathname;
+
+for (let round = 1; round <= Number(args.rounds); round++) {
+  const ours = {};
+  for (const threads of threadCounts) {
+    const engine = await initEngine({ backend: args.backend, kernels: args.kernels, threads });
+    const common = {
+      round,
+      machine,
+      load: loadAverage(),
+      backend: engine.backend,
+      threads: engine.threads,
+      kernels: engine.kernels,
+      tfjs: engine.tfjsVersion,
+    };
+    const dqlMs = timeSteps(dql, buffer);
+    const actMs = medianMs(() => dql.act(obs), { warmup: 5, iterations: 50 });
+    ours[threads] = { dqlMs, actMs };
+    emit({ case: 'diffusion-ql-step', ms: round3(dqlMs), batch: 256, K: 5, ...common });
+    emit({ case: 'diffusion-ql-act-one-state', ms: round3(actMs), candidates: 50, ...common });
+    if (llmdpd !== null) {
+      const llmdpdMs = timeSteps(llmdpd, dataset);
+      emit({
+        case: 'llmdpd-step',
+        ms: round3(llmdpdMs),
+        ratioToDiffusionQL: round3(llmdpdMs / dqlMs),
+        target: 1.3,
+        meetsTarget: llmdpdMs / dqlMs <= 1.3,
+        ...common,
+      });
+      const llmdpdActMs = medianMs(() => policy.act(obs), { warmup: 5, iterations: 50 });
+      emit({ case: 'llmdpd-act-one-state', ms: round3(llmdpdActMs), candidates: 50, ...common });
+    }
+  }
+  if (args['no-torch']) continue;
+
+  // PyTorch in the same round: the training step on 1 and 2 threads, the official act on 1 thread.
+  const reference = {};
+  for (const [name, extra] of [
+    ['step', ['--mode', 'step', '--steps', '40']],
+    ['act', ['--mode', 'act', '--steps', '200']],
+  ]) {
+    const script = referenceScript;
+    for (const threads of name === 'step' ? [1, 2] : [1]) {
+      try {
+        const ref = runPython(script, extra, threads);
+        emit({
+          case: `pytorch-${name}`,
+          round,
+          script: script.split('/').slice(-2).join('/'),
+          ...ref,
+          machine,
+          load: loadAverage(),
+        });
+        if (threads === 1) reference[name] = ref.ms_per_step ?? ref.ms_per_call;
+      } catch (error) {
+        emit({
+          case: `pytorch-${name}`,
+          error: `could not run ${script}: ${String(error.message).split('\n')[0]}. Install Debian's python3-torch and libopenblas0-pthread.`,
+        });
+      }
+    }
+  }
+  const all = Math.max(...threadCounts);
+  const ratio = (value, base, target, extra) => {
+    if (base === undefined || value === undefined) return;
+    emit({
+      ...extra,
+      ours: round3(value),
+      pytorch: base,
+      ratio: round3(value / base),
+      target,
+      meetsTarget: value / base <= target,
+      round,
+      load: loadAverage(),
+    });
+  };
+  ratio(ours[1]?.dqlMs, reference.step, 1.0, { case: 'ratio-diffusion-ql-step-1-thread-vs-pytorch-1-thread' });
+  if (all > 1)
+    ratio(ours[all]?.dqlMs, reference.step, 0.6, {
+      case: `ratio-diffusion-ql-step-${all}-threads-vs-pytorch-1-thread`,
+    });
+  ratio(ours[1]?.actMs, reference.act, 0.5, { case: 'ratio-act-1-thread-vs-official-act-1-thread' });
+  if (all > 1)
+    ratio(ours[all]?.actMs, reference.act, 0.5, { case: `ratio-act-${all}-threads-vs-official-act-1-thread` });
+}
+dql.dispose();
+llmdpd?.dispose();
+
+// CQL and SAC-N (N = 2 and 10), each with its PyTorch reference (bench/lib/baselines.js), on one thread.
+{
+  const engine = await initEngine({ backend: args.backend, kernels: args.kernels, threads: 1 });
+  const common = {
+    machine,
+    load: loadAverage(),
+    backend: engine.backend,
+    threads: engine.threads,
+    kernels: engine.kernels,
+    tfjs: engine.tfjsVersion,
+  };
+  await benchSoftActorCritics({ buffer, steps, torch: !args['no-torch'], common });
+}

@@ -1,6 +1,6 @@
 // Shared helpers of the benchmark scripts: machine and version facts, timing, JSON lines.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** Facts that make a benchmark number traceable: machine, Node, git commit. */
@@ -46,4 +46,26 @@ export function emit(record) {
 /** Rounds to 3 decimals. */
 export function round3(x) {
   return Math.round(x * 1000) / 1000;
+}
+
+/** The 1-, 5- and 15-minute load averages, to read next to any timing taken on a shared machine. */
+export function loadAverage() {
+  return os.loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
+/**
+ * Runs a Python reference script on `threads` threads and returns its last JSON line (throws
+ * with the reason). Debian's OpenBLAS (libopenblas0-pthread) runs its own thread pool, sized by
+ * OPENBLAS_NUM_THREADS and not by `torch.set_num_threads`, so the thread count is set there too:
+ * otherwise a "1-thread" PyTorch reference multiplies on every core.
+ */
+export function runPython(script, args, threads) {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  const out = execFileSync(python, [script, ...args, '--threads', String(threads)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  return JSON.parse(out.trim().split('\n').pop());
 }

@@ -103,7 +103,7 @@ export async function runDemoJob(job: DemoJob, onSteps: (steps: number) => void 
   };
   const started = performance.now();
   let policyFor: (task: (typeof suite.tasks)[number]) => Promise<BoundPolicy>;
-  let finalMetrics: Record<string, number> = {};
+  let finalMetrics: Record<string, number>;
   let dispose: () => void;
   if (job.agent === 'LLMDPD') {
     const agent = new LLMDPDAgent({ ...DEMO_AGENT_CONFIG, ...DEMO_LLMDPD_PROMPT_CONFIG, seed: job.seed });

@@ -102,7 +102,7 @@ async function runJobs(
     for (const job of jobs) results.push(await runDemoJob(job, onSteps));
     return results;
   }
-  const results: DemoJobResult[] = new Array(jobs.length);
+  const results = new Array<DemoJobResult>(jobs.length);
   let next = 0;
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {

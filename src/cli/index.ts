@@ -90,7 +90,8 @@ function buildProgram(io: CliIO, state: { interrupted: boolean }): Command {
       'after',
       `
 Environment: LLMDPD_BACKEND=auto|tensorflow|wasm|cpu overrides the backend choice;
-LLMDPD_KERNELS=auto|tfjs chooses llmdpd's wasm kernels or the stock tfjs ops.`,
+LLMDPD_KERNELS=auto|native|native-avx512|native-avx2|native-portable|wasm|tfjs forces a kernel set.
+Run 'llmdpd build-native' once to build the native CPU kernels (needs python3, make and a C compiler).`,
     );
 
   program

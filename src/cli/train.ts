@@ -223,7 +223,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainRunResult[]>
       `${algorithm.name} trains on multi-task data with prompts; give --data a suite (${'pointmass-reach'} or a folder from \`llmdpd suite write\`).`,
     );
   options.stdout.write(
-    `Training ${algorithm.name} on ${options.data} (${loaded.data.observationDim}-dim observations, ${loaded.data.actionDim}-dim actions) with ${engine.backend}${engine.kernels === 'llmdpd-wasm' ? ' + llmdpd kernels' : ''}\n`,
+    `Training ${algorithm.name} on ${options.data} (${loaded.data.observationDim}-dim observations, ${loaded.data.actionDim}-dim actions) with ${engine.backend}${engine.kernels === 'tfjs' ? '' : ` + llmdpd ${engine.kernels} kernels`}\n`,
   );
   const results: TrainRunResult[] = [];
   for (const [i, seed] of options.seeds.entries()) {

@@ -22,10 +22,23 @@ import {
   loadTensorflowBackend,
   registerGradients,
 } from './backends.js';
-import { disableWasmKernels, installWasmKernels } from './kernels.js';
-import { loadWasmBackend, wasmThreadsInUse } from './wasm.js';
+import { activeWasmMemory, disableWasmKernels, installKernels, type KernelSetName } from './kernels.js';
+import {
+  chooseNativeSet,
+  defaultNativeThreads,
+  loadNativeAddon,
+  type NativeAddon,
+  nativeAddonPath,
+  type NativeKernelSet,
+  nativeProvider,
+} from './native.js';
+import { installWasmKernels } from './wasm-kernels.js';
+import { loadWasmBackend, WASM_MAX_THREADS, wasmThreadsInUse } from './wasm.js';
 
 export type { ConcreteBackend } from './backends.js';
+export type { KernelSetName } from './kernels.js';
+export type { NativeCpu, NativeKernelSet } from './native.js';
+export { measureFmaPeak, nativeKernelSets } from './native.js';
 export { BackendError } from '../core/errors.js';
 export { backendReady, requireBackend } from './ready.js';
 
@@ -40,27 +53,44 @@ export interface EngineOptions {
    */
   readonly backend?: BackendRequest;
   /**
-   * Threads for the wasm backend's kernels (1 to 8). Two or more start tfjs-backend-wasm's
-   * threaded SIMD build inside Node; if its workers cannot start, the single-threaded build is
-   * used and the reason is listed in {@link EngineInfo.skipped}. On a 2-core machine 2 threads
-   * make a 256³ matMul about 1.9x faster when the machine is otherwise idle, but the pool is
-   * sensitive to other load on the cores, so the default stays at one thread.
-   * @defaultValue 1
+   * Threads for the kernels. With llmdpd's native kernels (the default where the addon is
+   * built), the size of their thread pool, any positive number; the default is every core
+   * (`os.availableParallelism()`). Without them, threads of the wasm backend (1 to 8): two or
+   * more start tfjs-backend-wasm's threaded SIMD build, which turns the wasm kernels off; the
+   * default is then 1, because the wasm kernels on one thread beat XNNPACK on two (see
+   * BENCHMARKS.md). If the threaded build's workers cannot start, the single-threaded build is
+   * used and the reason is listed in {@link EngineInfo.skipped}.
+   * @defaultValue every core with native kernels, else 1
    */
   readonly threads?: number;
   /**
    * Which kernels run the hot operations of the networks (matrix products, Mish, Adam) on the
-   * single-threaded wasm backend: `'auto'` uses llmdpd's own wasm kernels (see
-   * `engine/kernels.ts`: 1.3-1.7x faster products, one pass for Mish and Adam), `'tfjs'` the
-   * stock tfjs ops. Other backends and the threaded wasm build always use the tfjs ops. The
-   * environment variable `LLMDPD_KERNELS` takes precedence.
+   * wasm backend (see `engine/kernels.ts` and docs/engine.md):
+   * - `'auto'`: the best available: the native addon's best set, else the wasm kernels, else
+   *   the tfjs ops;
+   * - `'native'`: the native addon's best set for this CPU; `'native-avx512'`, `'native-avx2'`,
+   *   `'native-portable'`: exactly that set;
+   * - `'wasm'`: the WebAssembly SIMD kernels (one thread);
+   * - `'tfjs'`: the stock tfjs ops.
+   * Anything but `'auto'` and `'tfjs'` throws {@link BackendError} when it cannot be had. Other
+   * backends always use the tfjs ops. The environment variable `LLMDPD_KERNELS` takes precedence.
    * @defaultValue `'auto'`
    */
   readonly kernels?: KernelRequest;
 }
 
 /** A kernel request: see {@link EngineOptions.kernels}. */
-export type KernelRequest = 'auto' | 'tfjs';
+export type KernelRequest = 'auto' | 'native' | 'native-avx512' | 'native-avx2' | 'native-portable' | 'wasm' | 'tfjs';
+
+const KERNEL_REQUESTS: readonly KernelRequest[] = [
+  'auto',
+  'native',
+  'native-avx512',
+  'native-avx2',
+  'native-portable',
+  'wasm',
+  'tfjs',
+];
 
 /** What {@link initEngine} chose. */
 export interface EngineInfo {
@@ -71,15 +101,20 @@ export interface EngineInfo {
   /** Version of `@tensorflow/tfjs-core`. */
   readonly tfjsVersion: string;
   /**
-   * Threads the backend's kernels use (wasm: XNNPACK threads; tensorflow: its own pool, reported as the core count).
+   * Threads the kernels use: the native kernels' pool, or the wasm backend's XNNPACK threads;
+   * tensorflow: its own pool, reported as the core count.
    */
   readonly threads: number;
   /** What was requested (after the `LLMDPD_BACKEND` override). */
   readonly requested: BackendRequest;
-  /** Thread count that was requested. */
+  /** Thread count that was requested (the default, resolved, when none was). */
   readonly requestedThreads: number;
-  /** Which kernels run the hot operations: llmdpd's wasm kernels, or the stock tfjs ops. */
-  readonly kernels: 'llmdpd-wasm' | 'tfjs';
+  /**
+   * Which kernels run the hot operations: a set of llmdpd's native kernels
+   * (`'native-avx512'`, `'native-avx2'`, `'native-portable'`), llmdpd's wasm kernels, or the
+   * stock tfjs ops.
+   */
+  readonly kernels: KernelSetName;
   /** Kernel set that was requested. */
   readonly requestedKernels: KernelRequest;
   /** Why earlier candidates of an `'auto'` request were passed over, and any fall-back inside the chosen backend. */
@@ -89,6 +124,13 @@ export interface EngineInfo {
 const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 let current: EngineInfo | null = null;
+/** The options behind {@link current}, to recognise a repeated call. */
+let lastRequest: {
+  backend: BackendRequest;
+  threads: number | undefined;
+  kernels: KernelRequest;
+  addon: string;
+} | null = null;
 
 function parseRequest(value: string, source: string): BackendRequest {
   if ((BACKEND_REQUESTS as readonly string[]).includes(value)) return value as BackendRequest;
@@ -97,9 +139,34 @@ function parseRequest(value: string, source: string): BackendRequest {
   );
 }
 
+/** The native addon and set a wasm backend will get, decided before the backend loads. */
+interface NativePlan {
+  readonly addon: NativeAddon;
+  readonly set: NativeKernelSet;
+}
+
+/**
+ * Whether the native kernels will run: they need the single-threaded wasm build, so this is
+ * decided before the backend is loaded.
+ * @throws {@link BackendError} when a native set was asked for explicitly and cannot be had.
+ */
+function planNative(request: KernelRequest, notes: string[]): NativePlan | null {
+  if (request !== 'auto' && !request.startsWith('native')) return null;
+  const addon = loadNativeAddon();
+  if (typeof addon === 'string') {
+    if (request !== 'auto') throw new BackendError(`Kernels '${request}' were requested but ${addon}.`);
+    notes.push(`llmdpd native kernels: ${addon}; using the wasm kernels`);
+    return null;
+  }
+  const wanted =
+    request === 'auto' || request === 'native' ? 'best' : (request.slice('native-'.length) as NativeKernelSet);
+  return { addon, set: chooseNativeSet(addon, wanted) };
+}
+
 async function activate(
   backend: ConcreteBackend,
   threads: number,
+  native: NativePlan | null,
   notes: string[],
 ): Promise<{ packageName: string; threads: number }> {
   let packageName: string;
@@ -108,7 +175,11 @@ async function activate(
       packageName = await loadTensorflowBackend();
       break;
     case 'wasm': {
-      const setup = await loadWasmBackend(threads);
+      // The native kernels run their own threads on the single-threaded build's memory.
+      const wasmThreads = native !== null ? 1 : Math.min(threads, WASM_MAX_THREADS);
+      if (native === null && wasmThreads < threads)
+        notes.push(`wasm threaded build: at most ${WASM_MAX_THREADS} threads; using ${wasmThreads}`);
+      const setup = await loadWasmBackend(wasmThreads);
       packageName = setup.packageName;
       if (setup.fallbackReason !== undefined)
         notes.push(`wasm threaded build (${threads} threads): ${setup.fallbackReason}; using 1 thread`);
@@ -141,14 +212,33 @@ async function activate(
 async function chooseKernels(
   backend: ConcreteBackend,
   request: KernelRequest,
+  native: NativePlan | null,
+  threads: number,
   notes: string[],
-): Promise<'llmdpd-wasm' | 'tfjs'> {
+): Promise<{ kernels: KernelSetName; threads: number | null }> {
   disableWasmKernels();
-  if (request === 'tfjs' || backend !== 'wasm') return 'tfjs';
+  if (request === 'tfjs') return { kernels: 'tfjs', threads: null };
+  if (backend !== 'wasm') {
+    if (request !== 'auto')
+      throw new BackendError(
+        `Kernels '${request}' run on the 'wasm' backend only; the active backend is '${backend}'.`,
+      );
+    return { kernels: 'tfjs', threads: null };
+  }
+  if (native !== null) {
+    const target = activeWasmMemory();
+    const provider =
+      typeof target === 'string' ? null : nativeProvider(native.addon, target.memory, native.set, threads);
+    const reason = provider === null ? (target as string) : installKernels(provider);
+    if (reason === null) return { kernels: provider!.name, threads: provider!.threads };
+    if (request !== 'auto') throw new BackendError(`Kernels '${request}' could not be used: ${reason}.`);
+    notes.push(`llmdpd native kernels (${native.set}): ${reason}; using the wasm kernels`);
+  }
   const reason = await installWasmKernels();
-  if (reason === null) return 'llmdpd-wasm';
+  if (reason === null) return { kernels: 'wasm', threads: 1 };
+  if (request === 'wasm') throw new BackendError(`Kernels 'wasm' could not be used: ${reason}.`);
   notes.push(`llmdpd wasm kernels: ${reason}; using the tfjs ops`);
-  return 'tfjs';
+  return { kernels: 'tfjs', threads: null };
 }
 
 /**
@@ -169,22 +259,25 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
       ? parseRequest(fromEnv, 'LLMDPD_BACKEND')
       : parseRequest(options.backend ?? 'auto', 'EngineOptions.backend');
   const kernelsFromEnv = process.env['LLMDPD_KERNELS'];
-  const requestedKernels =
-    kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? kernelsFromEnv : (options.kernels ?? 'auto');
-  if (requestedKernels !== 'auto' && requestedKernels !== 'tfjs') {
+  const kernelsFromEnvSet = kernelsFromEnv !== undefined && kernelsFromEnv !== '';
+  const requestedKernels = kernelsFromEnvSet ? kernelsFromEnv : (options.kernels ?? 'auto');
+  if (!(KERNEL_REQUESTS as readonly string[]).includes(requestedKernels)) {
     throw new BackendError(
-      `${kernelsFromEnv !== undefined && kernelsFromEnv !== '' ? 'LLMDPD_KERNELS' : 'EngineOptions.kernels'} is ${JSON.stringify(requestedKernels)}; expected 'auto' or 'tfjs'.`,
+      `${kernelsFromEnvSet ? 'LLMDPD_KERNELS' : 'EngineOptions.kernels'} is ${JSON.stringify(requestedKernels)}; expected one of ${KERNEL_REQUESTS.map((k) => `'${k}'`).join(', ')}.`,
     );
   }
-  const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(threads)}.`);
+  const kernelRequest = requestedKernels as KernelRequest;
+  const threadOption = options.threads;
+  if (threadOption !== undefined && (!Number.isInteger(threadOption) || threadOption < 1)) {
+    throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(threadOption)}.`);
   }
   if (
     current !== null &&
-    current.requested === requested &&
-    current.requestedThreads === threads &&
-    current.requestedKernels === requestedKernels &&
+    lastRequest !== null &&
+    lastRequest.backend === requested &&
+    lastRequest.threads === threadOption &&
+    lastRequest.kernels === kernelRequest &&
+    lastRequest.addon === nativeAddonPath() &&
     tf.getBackend() === current.backend
   ) {
     return current;
@@ -195,19 +288,22 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   const skipped: string[] = [];
   for (const backend of candidates) {
     try {
-      const { packageName, threads: used } = await activate(backend, threads, skipped);
-      const kernels = await chooseKernels(backend, requestedKernels, skipped);
+      const native = backend === 'wasm' ? planNative(kernelRequest, skipped) : null;
+      const threads = threadOption ?? (native !== null ? defaultNativeThreads() : 1);
+      const { packageName, threads: used } = await activate(backend, threads, native, skipped);
+      const kernels = await chooseKernels(backend, kernelRequest, native, threads, skipped);
       current = Object.freeze({
         backend,
         packageName,
         tfjsVersion: tf.version_core,
-        threads: used,
-        kernels,
+        threads: kernels.threads ?? used,
+        kernels: kernels.kernels,
         requested,
         requestedThreads: threads,
-        requestedKernels,
+        requestedKernels: kernelRequest,
         skipped: Object.freeze(skipped),
       });
+      lastRequest = { backend: requested, threads: threadOption, kernels: kernelRequest, addon: nativeAddonPath() };
       return current;
     } catch (error) {
       if (requested !== 'auto') throw error;

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { BackendError } from '../core/errors.js';
@@ -63,7 +64,7 @@ export interface WasmLoadOptions {
   readonly simulateWorkerFault?: WasmWorkerFault;
 }
 
-type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
+type WasmModule = typeof WasmPackage;
 
 let lastSetup: WasmSetup | null = null;
 

@@ -13,16 +13,25 @@
  * product. The activation is fused into the same custom-gradient op, so one tape node covers
  * the whole layer and only the tensors the backward pass needs are kept.
  *
- * When llmdpd's wasm kernels are active (see `engine/kernels.ts`), every product above is one
- * kernel that reads its operands transposed in place (no explicit transpose), the bias is added
- * inside the forward product for all bias shapes the fused path takes, and a product costs
- * 0.85-0.96 ms instead of 1.10-1.63 ms at 256×256×256 (see BENCHMARKS.md).
+ * When llmdpd's kernels are active (see `engine/kernels.ts`), every product above is one kernel
+ * that reads its operands transposed in place (no explicit transpose); the forward pass is one
+ * kernel for product, shared bias and activation (Mish applied to the tile while it is still in
+ * registers with the native kernels), and `dW` and `db` are one kernel (the column sums of dz
+ * are taken while dz is packed). A 256×256×256 product costs 0.85-0.96 ms with the wasm kernels
+ * against 1.10-1.63 ms through XNNPACK, and about 0.4 ms with the native AVX-512 ones (see
+ * BENCHMARKS.md).
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../core/errors.js';
-import { customKernelsActive, wasmColumnSums, wasmMatMul } from '../engine/kernels.js';
+import {
+  customKernelsActive,
+  wasmColumnSums,
+  wasmDenseForward,
+  wasmMatMul,
+  wasmMatMulWithColumnSums,
+} from '../engine/kernels.js';
 import { requireBackend } from '../engine/ready.js';
 import type { Rng } from '../core/rng.js';
 import { type Activation, mishBackward, mishForward } from './activations.js';
@@ -83,6 +92,13 @@ function forwardWithSaved(
   activation: Activation,
 ): { value: tf.Tensor2D; saved: tf.Tensor[] } {
   let z: tf.Tensor2D;
+  const sharedBias = b.rank === 1 || b.shape[0] === 1;
+  if (customKernelsActive() && sharedBias && activation !== 'relu') {
+    // One kernel: product, bias and activation; with Mish it also returns the value before it.
+    const bias = b.rank === 1 ? (b as tf.Tensor1D) : tf.reshape<tf.Rank.R1>(b, [b.shape[1]!]);
+    const { y, z: pre } = wasmDenseForward(input, w, bias, activation);
+    return { value: y, saved: pre === null ? [] : [pre] };
+  }
   if (customKernelsActive()) {
     // A bias shared by every row ([out] or [1, out], e.g. with a folded-in condition) is added
     // inside the product; only per-row biases need a separate add.
@@ -155,6 +171,16 @@ function biasGradient(dz: tf.Tensor2D, bias: tf.Tensor): tf.Tensor {
   return bias.rank === 1 ? tf.reshape(summed, [dz.shape[1]]) : summed;
 }
 
+/** `[dW, db]` from a layer's input and dz, for a bias shaped like `b`. */
+function weightGradients(input: tf.Tensor2D, dz: tf.Tensor2D, b: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  if (customKernelsActive() && (b.rank === 1 || b.shape[0] === 1)) {
+    // dW = xᵀ·dz and db = 1ᵀ·dz in one kernel (the sums are taken while dz is packed)
+    const [dw, db] = wasmMatMulWithColumnSums(input, dz, true);
+    return [dw, b.rank === 1 ? db : tf.reshape(db, [1, dz.shape[1]])];
+  }
+  return [kernelGradientOf(input, dz), biasGradient(dz, b)];
+}
+
 /**
  * Applies `act(x·W + b)` with the fast backward pass described in the module comment.
  * Works under `tf.grad`/`tf.variableGrads`: gradients reach `x`, `kernel` and `bias`. The bias
@@ -184,8 +210,7 @@ export function denseApply(
       const savedKernel = kernelIsVariable ? kernel : (kept[1] as tf.Tensor2D);
       const dz = activationBackward(dy, activation, kept.slice(kernelIsVariable ? 1 : 2));
       const dx = inputGradient ? inputGradientOf(dz, savedKernel) : tf.zerosLike(savedInput);
-      const dw = kernelGradientOf(savedInput, dz);
-      return [dx, dw, biasGradient(dz, b)];
+      return [dx, ...weightGradients(savedInput, dz, b)];
     };
     return { value, gradFunc };
   });
@@ -216,6 +241,78 @@ export function denseApplyFrozen(
     return { value, gradFunc };
   });
   return op(x);
+}
+
+/** One layer of {@link denseStackApply}: its weights, activation and whether its input needs a gradient. */
+export interface StackLayer {
+  /** W, `[in, out]`. */
+  readonly kernel: tf.Tensor2D;
+  /** b, `[out]` (the first layer's may be `[1, out]` or `[B, out]` with a folded-in condition). */
+  readonly bias: tf.Tensor1D | tf.Tensor2D;
+  /** The activation after the layer. */
+  readonly activation: Activation;
+  /** Whether the gradient must reach this layer's input (only the first layer's may be false). */
+  readonly inputGradient: boolean;
+}
+
+/**
+ * Applies layers in sequence as one differentiable op: the same arithmetic as {@link denseApply}
+ * (or {@link denseApplyFrozen}) per layer, but one tape node for the whole stack.
+ *
+ * Why: tfjs records one tape node per custom-gradient op, copies (clones) what each one saves,
+ * and walks the tape for every gradient; a Diffusion-QL step calls its MLPs about forty times.
+ * With one node per MLP call the backward pass is a plain loop over the layers in reverse.
+ *
+ * @param frozen - weights and biases are constants: the gradient reaches `x` only and the weight
+ * products are skipped (see {@link ApplyOptions.frozen}).
+ * @remarks Returns a new tensor; the caller owns it. Gradients reach `x` and, unless frozen,
+ * every kernel and bias of `layers`, in that order.
+ */
+export function denseStackApply(x: tf.Tensor2D, layers: readonly StackLayer[], frozen = false): tf.Tensor2D {
+  const count = layers.length;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor2D;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const weights = (l: number): [tf.Tensor2D, tf.Tensor1D | tf.Tensor2D] =>
+      frozen
+        ? [layers[l].kernel, layers[l].bias]
+        : [args[1 + 2 * l] as tf.Tensor2D, args[2 + 2 * l] as tf.Tensor1D | tf.Tensor2D];
+    // Saved per layer: its input (for dW; not when frozen) and what its activation's gradient needs.
+    const kept: tf.Tensor[] = [];
+    const layout: number[] = [];
+    let h = input;
+    for (let l = 0; l < count; l++) {
+      const [w, b] = weights(l);
+      const { value, saved } = forwardWithSaved(h, w, b, layers[l].activation);
+      if (!frozen) kept.push(h);
+      kept.push(...saved);
+      layout.push(saved.length);
+      h = value;
+    }
+    save(kept);
+    const gradFunc = (dy: tf.Tensor, savedTensors: tf.Tensor[]): tf.Tensor[] => {
+      const grads: tf.Tensor[] = new Array<tf.Tensor>(frozen ? 1 : 1 + 2 * count);
+      let end = savedTensors.length;
+      let upstream = dy as tf.Tensor2D;
+      for (let l = count - 1; l >= 0; l--) {
+        const activationSaved = savedTensors.slice(end - layout[l], end);
+        end -= layout[l];
+        const dz = activationBackward(upstream, layers[l].activation, activationSaved);
+        const [w, b] = weights(l);
+        if (!frozen) {
+          const layerInput = savedTensors[--end] as tf.Tensor2D;
+          const [dw, db] = weightGradients(layerInput, dz, b);
+          grads[1 + 2 * l] = dw;
+          grads[2 + 2 * l] = db;
+        }
+        if (l > 0) upstream = inputGradientOf(dz, w);
+        else grads[0] = layers[0].inputGradient || frozen ? inputGradientOf(dz, w) : tf.zeros(input.shape);
+      }
+      return grads;
+    };
+    return { value: h, gradFunc };
+  });
+  return frozen ? op(x) : op(x, ...layers.flatMap((l) => [l.kernel, l.bias]));
 }
 
 /**
@@ -274,10 +371,24 @@ export class Dense implements NetModule {
    * @remarks Returns a new tensor; the caller owns it.
    */
   apply(x: tf.Tensor2D, options: ApplyOptions = {}): tf.Tensor2D {
+    this.checkInput(x, options.extraBias);
+    const run = (bias: tf.Tensor1D | tf.Tensor2D) =>
+      options.frozen === true
+        ? denseApplyFrozen(x, this.kernel, bias, this.activation)
+        : denseApply(x, this.kernel, bias, this.activation, this.inputGradient);
+    // No tidy scope on the common path: a scope per layer call is measurable at these sizes.
+    const extra = options.extraBias;
+    return extra === undefined ? run(this.bias) : tf.tidy(() => run(tf.add<tf.Tensor2D>(this.bias, extra)));
+  }
+
+  /**
+   * Checks an input and an extra bias for {@link Dense.apply}.
+   * @throws {@link ShapeError} when x is not `[batch, inputDim]` or the extra bias is not `[1 or batch, outputDim]`.
+   */
+  checkInput(x: tf.Tensor2D, extra?: tf.Tensor2D): void {
     if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
       throw new ShapeError(`Dense layer expects input [batch, ${this.inputDim}], got [${x.shape.join(', ')}].`);
     }
-    const extra = options.extraBias;
     if (
       extra !== undefined &&
       (extra.rank !== 2 || extra.shape[1] !== this.outputDim || (extra.shape[0] !== 1 && extra.shape[0] !== x.shape[0]))
@@ -286,12 +397,6 @@ export class Dense implements NetModule {
         `Dense extraBias must be [1, ${this.outputDim}] or [${x.shape[0]}, ${this.outputDim}], got [${extra.shape.join(', ')}].`,
       );
     }
-    const run = (bias: tf.Tensor1D | tf.Tensor2D) =>
-      options.frozen === true
-        ? denseApplyFrozen(x, this.kernel, bias, this.activation)
-        : denseApply(x, this.kernel, bias, this.activation, this.inputGradient);
-    // No tidy scope on the common path: a scope per layer call is measurable at these sizes.
-    return extra === undefined ? run(this.bias) : tf.tidy(() => run(tf.add<tf.Tensor2D>(this.bias, extra)));
   }
 
   /** Kernel then bias. */

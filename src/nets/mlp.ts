@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { Activation } from './activations.js';
-import { type ApplyOptions, Dense } from './dense.js';
+import { type ApplyOptions, Dense, denseStackApply } from './dense.js';
 import type { Initializer } from './init.js';
 import type { NetModule } from './module.js';
 
@@ -88,22 +88,28 @@ export class Mlp implements NetModule {
   }
 
   /**
-   * Runs the layers in order.
+   * Runs the layers in order, as one differentiable op (see {@link denseStackApply}).
    * @param options - `frozen: true` differentiates with respect to `x` only; `extraBias` is added
    * to the first layer's bias (see {@link ApplyOptions}).
    * @throws {@link ShapeError} when x is not `[batch, inputDim]`.
-   * @remarks Returns a new tensor; the caller owns it. Intermediates are released as soon as
-   * the next layer has consumed them unless a gradient tape still needs them.
+   * @remarks Returns a new tensor; the caller owns it.
    */
   apply(x: tf.Tensor2D, options: ApplyOptions = {}): tf.Tensor2D {
-    let h = x;
-    for (const layer of this.layers) {
-      // extraBias belongs to the first layer only.
-      const next = layer.apply(h, layer === this.layers[0] ? options : { frozen: options.frozen ?? false });
-      if (h !== x) h.dispose();
-      h = next;
-    }
-    return h;
+    const first = this.layers[0];
+    const extra = options.extraBias;
+    first.checkInput(x, extra);
+    const run = (firstBias: tf.Tensor1D | tf.Tensor2D) =>
+      denseStackApply(
+        x,
+        this.layers.map((layer, i) => ({
+          kernel: layer.kernel,
+          bias: i === 0 ? firstBias : layer.bias,
+          activation: layer.activation,
+          inputGradient: layer.inputGradient,
+        })),
+        options.frozen === true,
+      );
+    return extra === undefined ? run(first.bias) : tf.tidy(() => run(tf.add<tf.Tensor2D>(first.bias, extra)));
   }
 
   /** Every layer's kernel and bias, input layer first. */

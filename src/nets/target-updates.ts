@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, RlError, ShapeError } from '../core/errors.js';
+import { fusedBlendActive, wasmBlend } from '../engine/kernels.js';
 import type { NetModule } from './module.js';
 
 function checkPairs(target: readonly tf.Variable[], source: readonly tf.Variable[], fn: string): void {
@@ -47,6 +48,15 @@ function checkFraction(value: number, name: string, fn: string): void {
 /** target ← (1 − w)·target + w·source for every pair, in one tidy. Assumes checked pairs. */
 function blendInto(target: readonly tf.Variable[], source: readonly tf.Variable[], w: number): void {
   if (target.length === 0) return;
+  if (fusedBlendActive()) {
+    // One kernel for every pair (llmdpd's native kernels), instead of three per pair.
+    const blended = wasmBlend(source, target, w, 1 - w);
+    for (let i = 0; i < target.length; i++) {
+      target[i].assign(blended[i]);
+      blended[i].dispose();
+    }
+    return;
+  }
   tf.tidy(() => {
     const wSource = tf.scalar(w);
     const wTarget = tf.scalar(1 - w);

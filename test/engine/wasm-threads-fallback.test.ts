@@ -12,12 +12,12 @@ import { loadWasmBackend, wasmThreadsInUse } from '../../src/engine/wasm.js';
 describe('wasm backend, threaded start that fails', () => {
   const realCpus = os.cpus;
   const realBlob = globalThis.Blob;
-  const realCreateObjectURL = URL.createObjectURL;
+  const realCreateObjectURL: unknown = Reflect.get(URL, 'createObjectURL');
 
   afterEach(() => {
     expect(os.cpus).toBe(realCpus);
     expect(globalThis.Blob).toBe(realBlob);
-    expect(URL.createObjectURL).toBe(realCreateObjectURL);
+    expect(Reflect.get(URL, 'createObjectURL')).toBe(realCreateObjectURL);
   });
 
   afterAll(() => {

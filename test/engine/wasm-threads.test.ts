@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { availableParallelism } from 'node:os';
 import { loadWasmBackend, wasmThreadsInUse } from '../../src/engine/wasm.js';
-import { customKernelsActive, installWasmKernels } from '../../src/engine/kernels.js';
+import { customKernelsActive } from '../../src/engine/kernels.js';
+import { installWasmKernels } from '../../src/engine/wasm-kernels.js';
 
 /** Deterministic data in [-1, 1). */
 function data(n: number, seed: number): Float32Array {
@@ -40,7 +41,7 @@ function matMulReference(a: Float32Array, b: Float32Array, m: number, k: number,
 describe('wasm backend, threaded SIMD build', () => {
   const realCpus = os.cpus;
   const realBlob = globalThis.Blob;
-  const realCreateObjectURL = URL.createObjectURL;
+  const realCreateObjectURL: unknown = Reflect.get(URL, 'createObjectURL');
 
   afterAll(() => {
     tf.engine().reset();
@@ -57,7 +58,7 @@ describe('wasm backend, threaded SIMD build', () => {
     expect(setup.fallbackReason).toBeUndefined();
     expect(os.cpus).toBe(realCpus);
     expect(globalThis.Blob).toBe(realBlob);
-    expect(URL.createObjectURL).toBe(realCreateObjectURL);
+    expect(Reflect.get(URL, 'createObjectURL')).toBe(realCreateObjectURL);
     expect(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')).toBe(false);
 
     expect(await tf.setBackend('wasm')).toBe(true);

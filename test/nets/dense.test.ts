@@ -3,7 +3,7 @@ import { ShapeError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import type { Activation } from '../../src/nets/activations.js';
-import { Dense, denseApply, denseApplyFrozen } from '../../src/nets/dense.js';
+import { Dense, denseApply, denseApplyFrozen, denseStackApply } from '../../src/nets/dense.js';
 import { expectClose, expectNoLeakedTensors } from '../support/tensors.js';
 
 const act64: Record<Activation, (z: number) => number> = {
@@ -160,6 +160,86 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       );
       expect(Array.from(gx).every((v) => v === 0)).toBe(true);
       expect(Array.from(gw).some((v) => v !== 0)).toBe(true);
+    });
+  });
+
+  describe('denseStackApply', () => {
+    const rows = 6;
+    const dims = [5, 7, 4, 2];
+    const acts: Activation[] = ['mish', 'mish', 'linear'];
+    const rng = new Rng(31);
+    const xs = rng.fillNormal(new Float32Array(rows * dims[0]));
+    const ws = acts.map((_, l) => rng.fillNormal(new Float32Array(dims[l] * dims[l + 1]), 0, 0.6));
+    const bs = acts.map((_, l) => rng.fillNormal(new Float32Array(dims[l + 1]), 0, 0.3));
+    const us = rng.fillNormal(new Float32Array(rows * dims[3]));
+    const shared = rng.fillNormal(new Float32Array(dims[1]));
+    const perRow = rng.fillNormal(new Float32Array(rows * dims[1]));
+
+    /** Values and gradients (x, every W and b, the extra bias) of sum(u ⊙ net(x)), stacked or layer by layer. */
+    function run(stacked: boolean, extra: 'none' | 'shared' | 'per-row', firstInputGradient: boolean): Float32Array[] {
+      return tf.tidy(() => {
+        const x = tf.tensor2d(xs, [rows, dims[0]]);
+        const params = acts.flatMap((_, l) => [tf.tensor2d(ws[l], [dims[l], dims[l + 1]]), tf.tensor1d(bs[l])]);
+        const e = extra === 'shared' ? tf.tensor2d(shared, [1, dims[1]]) : tf.tensor2d(perRow, [rows, dims[1]]);
+        const u = tf.tensor2d(us, [rows, dims[3]]);
+        const f = (...t: tf.Tensor[]) => {
+          const [input, ...rest] = t;
+          const weights = rest.slice(0, 6);
+          const firstBias = extra === 'none' ? weights[1] : tf.add(weights[1], rest[6]);
+          const layers = acts.map((activation, l) => ({
+            kernel: weights[2 * l] as tf.Tensor2D,
+            bias: (l === 0 ? firstBias : weights[2 * l + 1]) as tf.Tensor1D | tf.Tensor2D,
+            activation,
+            inputGradient: l > 0 || firstInputGradient,
+          }));
+          let out: tf.Tensor2D;
+          if (stacked) out = denseStackApply(input as tf.Tensor2D, layers);
+          else {
+            out = input as tf.Tensor2D;
+            for (const l of layers) out = denseApply(out, l.kernel, l.bias, l.activation, l.inputGradient);
+          }
+          return tf.sum(tf.mul(out, u));
+        };
+        const inputs = extra === 'none' ? [x, ...params] : [x, ...params, e];
+        const { value, grads } = tf.valueAndGrads(f)(inputs);
+        return [value.dataSync() as Float32Array, ...grads.map((g) => g.dataSync() as Float32Array)];
+      });
+    }
+
+    test.each([
+      ['none', true],
+      ['shared', true],
+      ['per-row', false],
+    ] as const)(
+      'gives the layer-by-layer values and gradients (extra bias %s, input gradient %s)',
+      (extra, inputGradient) => {
+        const stacked = run(true, extra, inputGradient);
+        const layered = run(false, extra, inputGradient);
+        expect(stacked.length).toBe(layered.length);
+        for (let i = 0; i < stacked.length; i++) expectClose(stacked[i], layered[i], 1e-6, 1e-5);
+        if (!inputGradient) expect(Array.from(stacked[1]).every((v) => v === 0)).toBe(true);
+      },
+    );
+
+    test('frozen: the value and input gradient of the trained stack, and no weight on the gradient path', async () => {
+      const [value, gx, frozenValue, frozenGx] = tf.tidy(() => {
+        const x = tf.tensor2d(xs, [rows, dims[0]]);
+        const layers = acts.map((activation, l) => ({
+          kernel: tf.tensor2d(ws[l], [dims[l], dims[l + 1]]),
+          bias: tf.tensor1d(bs[l]),
+          activation,
+          inputGradient: true,
+        }));
+        const u = tf.tensor2d(us, [rows, dims[3]]);
+        const full = tf.valueAndGrad((a: tf.Tensor) => tf.sum(tf.mul(denseStackApply(a as tf.Tensor2D, layers), u)))(x);
+        const frozen = tf.valueAndGrad((a: tf.Tensor) =>
+          tf.sum(tf.mul(denseStackApply(a as tf.Tensor2D, layers, true), u)),
+        )(x);
+        return [full.value.dataSync(), full.grad.dataSync(), frozen.value.dataSync(), frozen.grad.dataSync()];
+      });
+      expect(frozenValue).toEqual(value);
+      expectClose(frozenGx, gx, 1e-7, 1e-6);
+      await expectNoLeakedTensors(() => run(true, 'shared', true));
     });
   });
 
