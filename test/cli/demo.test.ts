@@ -34,7 +34,7 @@ describe('demo', () => {
     expect(report.verdict).toMatch(
       /^On the unseen tasks, LLMDPD against Diffusion-QL: success .* \(.*\); mean return .* \(.*\)\.$/,
     );
-    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).runs).toHaveLength(2);
+    expect((JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { runs: unknown[] }).runs).toHaveLength(2);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('| LLMDPD |');
     expect(md).toContain('| reach-north-middle | unseen |');
