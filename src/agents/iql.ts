@@ -116,7 +116,8 @@ export function resolveIQLConfig(options: IQLOptions, textEmbeddingDim?: number)
  */
 export function expectileLoss(u: tf.Tensor2D, expectile: number): tf.Scalar {
   return tf.tidy(() => {
-    const weight = tf.abs(tf.sub(expectile, tf.cast(tf.less(u, 0), 'float32')));
+    // 1[u < 0] = step(−u), whose gradient is 0 (tfjs has no gradient for comparisons).
+    const weight = tf.abs(tf.sub(expectile, tf.step(tf.neg(u))));
     return tf.mean<tf.Scalar>(tf.mul(weight, tf.square(u)));
   });
 }
