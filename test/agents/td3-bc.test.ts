@@ -10,6 +10,7 @@ import {
   td3bcActorLoss,
 } from '../../src/agents/td3-bc.js';
 import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
+import type { LogRow } from '../../src/core/run/index.js';
 import { ReplayBuffer } from '../../src/buffers/replay-buffer.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
@@ -138,6 +139,23 @@ describe('TD3BCAgent update', () => {
     expect(afterActor.actor).not.toBe(afterCriticOnly.actor);
     expect(afterActor.actorTarget).not.toBe(start.actorTarget);
     expect(afterActor.criticTarget).not.toBe(start.criticTarget);
+    agent.dispose();
+  });
+
+  test('an epoch averages loss/actor over the steps that logged it, not over every read', async () => {
+    const rows: LogRow[] = [];
+    const logger = { metrics: (row: LogRow) => rows.push(row), evaluation: () => undefined };
+    const agent = new TD3BCAgent(SIZES);
+    const report = await agent.fit(randomBuffer(3, 2, 128, 8), {
+      steps: 4,
+      stepsPerEpoch: 4,
+      logEvery: 1,
+      progress: 'off',
+      loggers: [logger],
+    });
+    const actorLosses = rows.map((r) => r.values['loss/actor']).filter((v) => v !== undefined);
+    expect(actorLosses).toHaveLength(2);
+    expect(report.history[0].metrics['loss/actor']).toBeCloseTo((actorLosses[0] + actorLosses[1]) / 2, 6);
     agent.dispose();
   });
 
