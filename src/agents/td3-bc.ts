@@ -226,8 +226,7 @@ export class TD3BCAgent extends ScaffoldedAgent<TD3BCConfig> {
       // Delayed actor step: normalised Q1 plus behaviour cloning, through π and the conditioner.
       const actor = gradientsOf(() => {
         const proposed = this.actor.apply(s, this.conditioning.actorRows(tasks));
-        const [q1] = this.critic.values(s, proposed, criticCondition, true);
-        return td3bcActorLoss(q1, proposed, a, c.alpha);
+        return td3bcActorLoss(this.critic.value(0, s, proposed, criticCondition, true), proposed, a, c.alpha);
       }, this.optimizers.actor.variables);
       this.optimizers.actor.applyGradients(actor.grads, clip);
       return { 'loss/critic': critic.value, 'loss/actor': actor.value };
