@@ -213,7 +213,7 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
     this.scaffold = createScaffold(this, { name: IQLAgent.agentName, label: 'IQL' }, c, parts, this.actor);
   }
 
-  // ── 4. Update ─────────────────────────────────────────────────────────────────────────────
+  // ── 4. Update ──────────────────────────────────────────────────────────────────────────────────
 
   /**
    * One gradient step: V (expectile of the target critics), then Q (towards r + γV(s′)), then
@@ -232,7 +232,7 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
       // Value step: V(s) towards the expectile of min(Q1′, Q2′)(s, a); V(s′) read before it moves.
       const nextValue = this.value.apply(u.nextObservations, criticCondition);
       const targetQ = minOf(this.criticTarget.values(s, a, criticCondition, true));
-      let kept: tf.Tensor2D | null = null;
+      let kept: tf.Tensor2D | null = null; // u outlives the closure: the actor step weighs by it
       const value = gradientsOf(() => {
         const advantage = tf.sub<tf.Tensor2D>(targetQ, this.value.apply(s, criticCondition));
         kept = tf.keep(advantage);
@@ -273,8 +273,8 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
     });
   }
 
-  // ── 5. Act: the mean action (common/actor-critic.ts, `policyMeanActions`) ───────────
-  // ── 6. State: the networks by role; save, load and the rest: common/scaffolded-agent.ts ─────
+  // ── 5. Act: the mean action (common/actor-critic.ts, `policyMeanActions`) ──────────────────────
+  // ── 6. State: the networks by role; save, load and the rest: common/scaffolded-agent.ts ────────
 
   protected networks(): Readonly<Record<string, NetModule>> {
     return { actor: this.actor, critic: this.critic, criticTarget: this.criticTarget, value: this.value };
