@@ -213,7 +213,7 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
     this.scaffold = createScaffold(this, { name: IQLAgent.agentName, label: 'IQL' }, c, parts, this.actor);
   }
 
-  // ── 4. Update ──────────────────────────────────────────────────────────────────────────────────
+  // ── 4. Update ─────────────────────────────────────────────────────────────────────────────
 
   /**
    * One gradient step: V (expectile of the target critics), then Q (towards r + γV(s′)), then
@@ -273,8 +273,8 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
     });
   }
 
-  // ── 5. Act: the mean action (common/actor-critic.ts, `policyMeanActions`) ──────────────────────
-  // ── 6. State: the networks by role; save, load and the rest: common/scaffolded-agent.ts ────────
+  // ── 5. Act: the mean action (common/actor-critic.ts, `policyMeanActions`) ─────────────────
+  // ── 6. State: the networks by role; save, load and the rest: common/scaffolded-agent.ts ───
 
   protected networks(): Readonly<Record<string, NetModule>> {
     return { actor: this.actor, critic: this.critic, criticTarget: this.criticTarget, value: this.value };

@@ -187,7 +187,7 @@ export class TD3BCAgent extends ScaffoldedAgent<TD3BCConfig> {
     this.scaffold = createScaffold(this, { name: TD3BCAgent.agentName, label: 'TD3+BC' }, c, parts, this.actor);
   }
 
-  // ── 4. Update ──────────────────────────────────────────────────────────────────────────────────
+  // ── 4. Update ─────────────────────────────────────────────────────────────────────────────
 
   /**
    * One gradient step: the critics towards the smoothed target; on every `policyFrequency`-th
@@ -233,7 +233,7 @@ export class TD3BCAgent extends ScaffoldedAgent<TD3BCConfig> {
     });
   }
 
-  // ── 5. Act: π(s) (common/actor-critic.ts, `policyMeanActions`) ─────────────────────────────────
+  // ── 5. Act: π(s) (common/actor-critic.ts, `policyMeanActions`) ────────────────────────────
   // ── 6. State: the networks by role (and the observation statistics, which the scaffold saves);
   //       save, load and the rest: common/scaffolded-agent.ts ────────────────────────────────
 
