@@ -1,7 +1,6 @@
 /**
  * Offline-RL agents behind one {@link Agent} interface: {@link DiffusionQLAgent},
- * {@link LLMDPDAgent} (Diffusion-QL with the prompts conditioner), {@link IQLAgent},
- * {@link TD3BCAgent} and {@link BCAgent}, with their
+ * {@link LLMDPDAgent} (Diffusion-QL with the prompts conditioner) and {@link BCAgent}, with their
  * configs, defaults and losses, the task conditioners any agent takes, and the shared scaffold
  * new agents are built on (`docs/algorithms/README.md`).
  *
@@ -43,15 +42,7 @@ export {
   scheduledRate,
   type LearningRateSchedule,
 } from './common/learning-rate.js';
-export {
-  ACTOR_CRITIC_DEFAULTS,
-  ACTOR_CRITIC_RULES,
-  CONDITIONER_RULE,
-  resolveActorCriticConfig,
-  type ActorCriticConfig,
-  type ActorCriticOptions,
-  type AgentDependencies,
-} from './common/actor-critic-config.js';
+export { ACTOR_CRITIC_DEFAULTS, ACTOR_CRITIC_RULES, type ActorCriticConfig } from './common/actor-critic-config.js';
 export {
   createActorOptimizer,
   createAgentParts,
@@ -62,7 +53,6 @@ export {
   type AgentParts,
   type AgentPartsConfig,
   type Critics,
-  type HookedAgent,
 } from './common/actor-critic.js';
 export { runUpdate, type LoggedValues, type UpdateBody, type UpdateInputs } from './common/update-step.js';
 export { ScaffoldedAgent, readAgentHeader, type ScaffoldedAgentClass } from './common/scaffolded-agent.js';

@@ -25,13 +25,18 @@ import type { Batch } from '../core/types.js';
 import type { NetModule } from '../nets/module.js';
 import { Adam, gradientsOf } from '../nets/adam.js';
 import type { Metrics } from './agent.js';
-import type { ActorCriticConfig, ActorCriticOptions, AgentDependencies } from './common/actor-critic-config.js';
-import { ACTOR_CRITIC_DEFAULTS, ACTOR_CRITIC_RULES, resolveActorCriticConfig } from './common/actor-critic-config.js';
+import { ACTOR_CRITIC_DEFAULTS, ACTOR_CRITIC_RULES, type ActorCriticConfig } from './common/actor-critic-config.js';
+import {
+  type AgentDependencies,
+  type AgentOptions,
+  type AgentRules,
+  resolveAgentConfig,
+} from './common/agent-config.js';
 import { createActorOptimizer, createAgentParts, createCritics, createScaffold } from './common/actor-critic.js';
 import { runUpdate } from './common/update-step.js';
 import type { AgentScaffold } from './common/agent-scaffold.js';
 import { ScaffoldedAgent } from './common/scaffolded-agent.js';
-import type { CustomRule, FieldRule } from './common/config.js';
+import type { CustomRule } from './common/config.js';
 import { LEARNING_RATE_SCHEDULES, type LearningRateSchedule, scheduledRate } from './common/learning-rate.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import { DeterministicActor, GaussianActor } from './common/networks/actors.js';
@@ -83,7 +88,7 @@ const OPEN_UNIT: CustomRule = {
   description: 'a number in (0, 1)',
 };
 
-const IQL_RULES: Readonly<Record<keyof IQLConfig, FieldRule>> = Object.freeze({
+const IQL_RULES: AgentRules<IQLConfig> = Object.freeze({
   ...ACTOR_CRITIC_RULES,
   policy: ['gaussian', 'deterministic'],
   expectile: OPEN_UNIT,
@@ -96,7 +101,7 @@ const IQL_RULES: Readonly<Record<keyof IQLConfig, FieldRule>> = Object.freeze({
 });
 
 /** Options of `new IQLAgent(...)`: the dimensions plus any field to override. */
-export type IQLOptions = ActorCriticOptions<IQLConfig>;
+export type IQLOptions = AgentOptions<IQLConfig>;
 
 /**
  * Fills defaults and validates every field.
@@ -104,7 +109,7 @@ export type IQLOptions = ActorCriticOptions<IQLConfig>;
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveIQLConfig(options: IQLOptions, textEmbeddingDim?: number): IQLConfig {
-  return resolveActorCriticConfig('IQLConfig', IQL_DEFAULTS, IQL_RULES, options, textEmbeddingDim);
+  return resolveAgentConfig('IQLConfig', IQL_DEFAULTS, IQL_RULES, options, textEmbeddingDim);
 }
 
 // ── 2. Losses ───────────────────────────────────────────────────────────────────────────────

@@ -26,13 +26,17 @@ import type { NetModule } from '../nets/module.js';
 import { type Adam, gradientsOf } from '../nets/adam.js';
 import { stopGradient } from '../nets/stop-gradient.js';
 import type { Metrics } from './agent.js';
-import type { ActorCriticConfig, ActorCriticOptions, AgentDependencies } from './common/actor-critic-config.js';
-import { ACTOR_CRITIC_DEFAULTS, ACTOR_CRITIC_RULES, resolveActorCriticConfig } from './common/actor-critic-config.js';
+import { ACTOR_CRITIC_DEFAULTS, ACTOR_CRITIC_RULES, type ActorCriticConfig } from './common/actor-critic-config.js';
+import {
+  type AgentDependencies,
+  type AgentOptions,
+  type AgentRules,
+  resolveAgentConfig,
+} from './common/agent-config.js';
 import { createActorOptimizer, createAgentParts, createCritics, createScaffold } from './common/actor-critic.js';
 import { runUpdate } from './common/update-step.js';
 import type { AgentScaffold } from './common/agent-scaffold.js';
 import { ScaffoldedAgent } from './common/scaffolded-agent.js';
-import type { FieldRule } from './common/config.js';
 import { criticLoss, tdTargets } from './common/losses.js';
 import { DeterministicActor } from './common/networks/actors.js';
 import type { CriticEnsemble } from './common/networks/critics.js';
@@ -64,7 +68,7 @@ export const TD3_BC_DEFAULTS: Readonly<Omit<TD3BCConfig, 'observationDim' | 'act
   criticConditioning: 'ema',
 });
 
-const TD3_BC_RULES: Readonly<Record<keyof TD3BCConfig, FieldRule>> = Object.freeze({
+const TD3_BC_RULES: AgentRules<TD3BCConfig> = Object.freeze({
   ...ACTOR_CRITIC_RULES,
   alpha: 'nonNegative',
   policyNoise: 'nonNegative',
@@ -73,7 +77,7 @@ const TD3_BC_RULES: Readonly<Record<keyof TD3BCConfig, FieldRule>> = Object.free
 });
 
 /** Options of `new TD3BCAgent(...)`: the dimensions plus any field to override. */
-export type TD3BCOptions = ActorCriticOptions<TD3BCConfig>;
+export type TD3BCOptions = AgentOptions<TD3BCConfig>;
 
 /**
  * Fills defaults and validates every field.
@@ -81,7 +85,7 @@ export type TD3BCOptions = ActorCriticOptions<TD3BCConfig>;
  * @throws {@link ConfigError} naming the field, the value and the valid range.
  */
 export function resolveTD3BCConfig(options: TD3BCOptions, textEmbeddingDim?: number): TD3BCConfig {
-  return resolveActorCriticConfig('TD3BCConfig', TD3_BC_DEFAULTS, TD3_BC_RULES, options, textEmbeddingDim);
+  return resolveAgentConfig('TD3BCConfig', TD3_BC_DEFAULTS, TD3_BC_RULES, options, textEmbeddingDim);
 }
 
 // ── 2. Losses ───────────────────────────────────────────────────────────────────────────────

@@ -1,20 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  advantageWeights,
-  expectileLoss,
-  IQL_DEFAULTS,
-  IQLAgent,
-  meanCriticLoss,
-  resolveIQLConfig,
-  squaredErrorPerRow,
-  weightedPolicyLoss,
-} from '../../src/agents/iql.js';
+import { IQL_DEFAULTS, IQLAgent, resolveIQLConfig } from '../../src/agents/iql.js';
+import { advantageWeights, expectileLoss, meanCriticLoss, squaredErrorPerRow } from '../../src/agents/iql.js';
+import { weightedPolicyLoss } from '../../src/agents/iql.js';
 import { cosineAnnealedRate, scheduledRate } from '../../src/agents/common/learning-rate.js';
-import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
 import { banditData, banditError } from '../support/offline-bandit.js';
+import { randomTasks } from '../support/random-tasks.js';
 import { expectClose } from '../support/tensors.js';
 
 const TINY = { observationDim: 4, actionDim: 2, batchSize: 16, hiddenDims: [32, 32] };
@@ -29,12 +22,7 @@ agentConformance('IQLAgent (Gaussian)', {
   maxAction: 1,
 });
 
-const northEast = new MultiTaskDataset(
-  ['north', 'east'].map((name, i) => {
-    const buffer = randomBuffer(4, 2, 128, 30 + i);
-    return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 4 }) };
-  }),
-);
+const northEast = randomTasks(['north', 'east'], 4, 2);
 
 agentConformance('IQLAgent (deterministic, task-id conditioner)', {
   create: (seed) =>
@@ -92,19 +80,10 @@ describe('IQL losses (golden values from the formulas)', () => {
       read(() => weightedPolicyLoss(tf.tensor2d([[1], [2]]), tf.tensor2d([[3], [4]]))),
       [(3 + 8) / 2],
     );
-    const rows = read(() =>
-      squaredErrorPerRow(
-        tf.tensor2d([
-          [0.5, -1],
-          [0, 0.25],
-        ]),
-        tf.tensor2d([
-          [0, -1],
-          [1, 0.75],
-        ]),
-      ),
-    );
-    expectClose(rows, [0.25, 1.25]);
+    const predicted = tf.tensor2d([0.2, 0.9, -0.3, -0.6, 0, 1], [2, 3]);
+    const taken = tf.tensor2d([0.5, 0.9, 0.1, 0.4, 0, -1], [2, 3]);
+    const rows = read(() => squaredErrorPerRow(predicted, taken));
+    expectClose(rows, [0.09 + 0 + 0.16, 1 + 0 + 4]); // Σ over the action dimensions, per row
   });
 
   test('the actor rate follows PyTorch’s CosineAnnealingLR to 0 and back up', () => {

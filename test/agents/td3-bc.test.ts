@@ -9,13 +9,13 @@ import {
   TD3BCAgent,
   td3bcActorLoss,
 } from '../../src/agents/td3-bc.js';
-import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
 import type { LogRow } from '../../src/core/run/index.js';
 import { ReplayBuffer } from '../../src/buffers/replay-buffer.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
 import { banditData, banditError, twoBanditTasks } from '../support/offline-bandit.js';
+import { randomTasks } from '../support/random-tasks.js';
 import { expectClose } from '../support/tensors.js';
 
 const SIZES = { observationDim: 3, actionDim: 2, batchSize: 16, hiddenDims: [32, 32] };
@@ -34,13 +34,7 @@ agentConformance('TD3BCAgent (task-id conditioner, critics on the Polyak conditi
   create: (seed) =>
     new TD3BCAgent({ ...SIZES, seed, conditioner: { kind: 'task-id', tasks: ['a', 'b'], embeddingDim: 3 } }),
   load: (dir) => TD3BCAgent.load(dir),
-  data: () =>
-    new MultiTaskDataset(
-      ['a', 'b'].map((name, i) => {
-        const buffer = randomBuffer(3, 2, 96, 40 + i);
-        return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 2 }) };
-      }),
-    ),
+  data: () => randomTasks(['a', 'b'], 3, 2, 96, 40),
   prepare: (agent, data) => agent.bindTasks(data),
   metricKeys: ['loss/critic', 'loss/actor', 'value/qMean'],
   observationDim: 3,

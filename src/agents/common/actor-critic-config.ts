@@ -1,31 +1,20 @@
 /**
  * The configuration fields every offline actor-critic on the scaffold shares (IQL, TD3+BC), with
- * their defaults and validation rules, and one function that turns an agent's options into its
- * resolved, validated and frozen config. An agent's own config interface extends
+ * their defaults and validation rules. An agent's own config interface extends
  * {@link ActorCriticConfig} with its algorithm's fields; its defaults and rules spread
- * {@link ACTOR_CRITIC_DEFAULTS} and {@link ACTOR_CRITIC_RULES} and override what differs.
+ * {@link ACTOR_CRITIC_DEFAULTS} and {@link ACTOR_CRITIC_RULES} and override what differs, and
+ * `resolveAgentConfig` (`agent-config.ts`) resolves, validates and freezes it.
  *
  * The defaults are CORL's for IQL and TD3+BC on D4RL locomotion: 2×256 ReLU networks, Adam 3e-4,
  * batch 256, γ 0.99, Polyak τ 0.005, observations normalised with the data's statistics.
  *
  * @module
  */
-import type { TextEncoder } from '../../encoders/text/text-encoder.js';
-import {
-  type ConditionerConfig,
-  type ConditionerOptions,
-  CRITIC_CONDITIONING_OPTIONS,
-  type CriticConditioning,
-  resolveConditionerConfig,
-} from '../conditioning/config.js';
-import { type CustomRule, type FieldRule, validateConfig } from './config.js';
+import { CRITIC_CONDITIONING_OPTIONS, type CriticConditioning } from '../conditioning/config.js';
+import type { AgentRules, ConditionedAgentConfig } from './agent-config.js';
 
 /** Fields every offline actor-critic on the scaffold has. JSON-serialisable. */
-export interface ActorCriticConfig {
-  /** Observation width S (required). */
-  readonly observationDim: number;
-  /** Action width A (required). */
-  readonly actionDim: number;
+export interface ActorCriticConfig extends ConditionedAgentConfig {
   /** Seed of every random stream. @defaultValue 0 */
   readonly seed: number;
   /** Transitions per gradient step. @defaultValue 256 */
@@ -48,8 +37,6 @@ export interface ActorCriticConfig {
   readonly gradientClipNorm: number;
   /** Normalise observations with the training data's statistics, (s − μ)/(σ + 1e-3). @defaultValue true */
   readonly normalizeObservations: boolean;
-  /** The task conditioner (`docs/algorithms/conditioning.md`). @defaultValue `{ kind: 'none' }` */
-  readonly conditioner: ConditionerConfig;
   /** What the critics see of the condition (the agent's own default). */
   readonly criticConditioning: CriticConditioning;
 }
@@ -72,14 +59,8 @@ export const ACTOR_CRITIC_DEFAULTS: Readonly<
   conditioner: Object.freeze({ kind: 'none' }),
 });
 
-/** The conditioner field's rule (its fields are validated by `resolveConditionerConfig`). */
-export const CONDITIONER_RULE: CustomRule = {
-  check: (v) => v !== null && typeof v === 'object',
-  description: "an object { kind: 'none' | 'task-id' | 'features' | 'prompts', ... }",
-};
-
 /** Validation rules of the shared fields. */
-export const ACTOR_CRITIC_RULES: Readonly<Record<keyof ActorCriticConfig, FieldRule>> = Object.freeze({
+export const ACTOR_CRITIC_RULES: AgentRules<ActorCriticConfig> = Object.freeze({
   observationDim: 'positiveInt',
   actionDim: 'positiveInt',
   seed: 'int',
@@ -93,41 +74,5 @@ export const ACTOR_CRITIC_RULES: Readonly<Record<keyof ActorCriticConfig, FieldR
   maxAction: 'positive',
   gradientClipNorm: 'nonNegative',
   normalizeObservations: 'boolean',
-  conditioner: CONDITIONER_RULE,
   criticConditioning: CRITIC_CONDITIONING_OPTIONS,
 });
-
-/** What `new XAgent(options)` takes: the dimensions, plus any field to override. */
-export type ActorCriticOptions<C extends ActorCriticConfig> = Pick<C, 'observationDim' | 'actionDim'> &
-  Partial<Omit<C, 'conditioner'>> & {
-    /** The task conditioner: its kind plus any fields to override. @defaultValue `{ kind: 'none' }` */
-    readonly conditioner?: ConditionerOptions;
-  };
-
-/** Objects an agent uses but does not serialise. */
-export interface AgentDependencies {
-  /** The frozen text encoder of a `prompts` conditioner. @defaultValue a `HashedNgramTextEncoder` (not an LLM) */
-  readonly textEncoder?: TextEncoder;
-}
-
-/**
- * Fills `defaults` into `options`, resolves the conditioner, validates every field against
- * `rules` (unknown fields rejected) and freezes the result, arrays included.
- * @param what - the config's name in messages, e.g. `'IQLConfig'`.
- * @param textEmbeddingDim - the text encoder's dimension, for a `prompts` conditioner.
- * @throws {@link ConfigError} naming the field, the value and the valid range.
- */
-export function resolveActorCriticConfig<C extends ActorCriticConfig>(
-  what: string,
-  defaults: Readonly<Omit<C, 'observationDim' | 'actionDim'>>,
-  rules: Readonly<Record<keyof C, FieldRule>>,
-  options: ActorCriticOptions<C>,
-  textEmbeddingDim?: number,
-): C {
-  const conditioner = resolveConditionerConfig(options.conditioner, textEmbeddingDim);
-  const config = { ...defaults, ...options, conditioner } as Record<string, unknown>;
-  validateConfig(what, config, rules);
-  for (const [key, value] of Object.entries(config))
-    if (Array.isArray(value)) config[key] = Object.freeze([...(value as unknown[])]);
-  return Object.freeze(config) as unknown as C;
-}

@@ -7,21 +7,19 @@
  * - {@link createCritics}: the twin (or N) critics, their Polyak targets and their optimiser;
  *   {@link createActorOptimizer}: the actor's optimiser, which trains the conditioner too;
  * - {@link createScaffold}: the {@link AgentScaffold} of an agent that acts with its actor's
- *   mean, with the hooks it calls back (`update`, `actWith`, `save`);
+ *   mean and whose public `update` and `save` it calls back;
  * - {@link policyMeanActions}: acting with a deterministic or Gaussian actor's mean.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch } from '../../core/types.js';
 import type { TextEncoder } from '../../encoders/text/text-encoder.js';
 import { Adam } from '../../nets/adam.js';
 import type { NetModule } from '../../nets/module.js';
-import type { Metrics } from '../agent.js';
 import type { ConditionerConfig, CriticConditioning } from '../conditioning/config.js';
 import { type ContextRows, TaskConditioning } from '../conditioning/task-conditioning.js';
 import type { ActorCriticConfig } from './actor-critic-config.js';
-import { AgentScaffold } from './agent-scaffold.js';
+import { AgentScaffold, hooksOf } from './agent-scaffold.js';
 import { type DeterministicActor, GaussianActor } from './networks/actors.js';
 import { ObservationNormalizer } from './observation-normalizer.js';
 import { createRandomStreams, type RandomStreams } from './random-streams.js';
@@ -120,14 +118,6 @@ export function createActorOptimizer(actor: NetModule, conditioning: TaskConditi
   return new Adam([...actor.trainableVariables(), ...conditioning.trainableVariables()], { learningRate });
 }
 
-/** The agent methods the scaffold calls back. */
-export interface HookedAgent {
-  /** One gradient step. */
-  update(batch: Batch, readMetrics: boolean): Metrics | null;
-  /** Writes a checkpoint. */
-  save(dir: string): void;
-}
-
 /** The class name and progress label of an agent. */
 export interface AgentName {
   /** Class name, recorded in checkpoints (e.g. `'IQLAgent'`). */
@@ -141,7 +131,7 @@ export interface AgentName {
  * on normalised observations, and calls back `agent.update` and `agent.save`.
  */
 export function createScaffold(
-  agent: HookedAgent,
+  agent: Parameters<typeof hooksOf>[0],
   names: AgentName,
   config: ActorCriticConfig,
   parts: AgentParts,
@@ -151,12 +141,7 @@ export function createScaffold(
     ...names,
     dims: config,
     ...parts,
-    hooks: {
-      agent,
-      update: (batch, read) => agent.update(batch, read),
-      actWith: (observations, rows) => policyMeanActions(actor, observations, rows, parts.normalizer),
-      save: (dir) => agent.save(dir),
-    },
+    hooks: hooksOf(agent, (observations, rows) => policyMeanActions(actor, observations, rows, parts.normalizer)),
   });
 }
 

@@ -18,7 +18,7 @@ import type { Adam } from '../../nets/adam.js';
 import type { NetModule } from '../../nets/module.js';
 import type { TextEncoder } from '../../encoders/text/text-encoder.js';
 import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
-import type { AgentDependencies } from './actor-critic-config.js';
+import type { AgentDependencies } from './agent-config.js';
 import type { ConditionerConfig } from '../conditioning/config.js';
 import { assertSameTextEncoder } from '../conditioning/prompts.js';
 import { type AgentCheckpointHeader, AgentScaffold } from './agent-scaffold.js';
