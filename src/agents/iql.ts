@@ -12,9 +12,11 @@
  *            ℓ = −log π(a|s) (Gaussian, log σ state-independent) or Σ_A (π(s) − a)² (deterministic)
  *   order:   V, then Q, then the actor; Polyak targets (τ = 0.005) every step; the actor's
  *            learning rate is cosine-annealed to 0 over `actorScheduleSteps` (1 M)
- *   act:     the mean action; observations normalised with the data's statistics
+ *   act:     the mean action; observations standardised with the data's statistics (the
+ *            default `observationScaler`, `common/scalers.ts`)
  *
- * Every number above is a config field; the defaults are CORL's. What is implemented and every
+ * Every number above is a config field; the defaults are CORL's (`IQLAgent.preset(dataset)` sets
+ * its per-dataset values). What is implemented and every
  * choice the paper or CORL leaves open: `docs/algorithms/iql.md`.
  *
  * @see https://arxiv.org/abs/2110.06169
@@ -44,6 +46,7 @@ import { ConditionedMlp } from './common/networks/conditioned-mlp.js';
 import type { CriticEnsemble } from './common/networks/critics.js';
 import type { TaskConditioning } from './conditioning/task-conditioning.js';
 import { textEncoderFor } from './conditioning/prompts.js';
+import { presetOptions } from './presets/presets.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -216,6 +219,18 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
       actor: createActorOptimizer(this.actor, this.conditioning, c.actorLearningRate),
     };
     this.scaffold = createScaffold(this, { name: IQLAgent.agentName, label: 'IQL' }, c, parts, this.actor);
+  }
+
+  /**
+   * An agent with CORL's values for a D4RL locomotion dataset (β, τ_e, Polyak τ, the policy, the
+   * reward scaling; `assets/presets/iql.json`), then `overrides`. The defaults are right for
+   * halfcheetah and walker2d; hopper-medium(-replay) uses a deterministic actor, τ = 0.001 and
+   * rewards × 1000 / (max − min episode return), hopper-medium-expert β = 6 and τ_e = 0.5.
+   * @example `IQLAgent.preset('hopper-medium-v2', { observationDim: 11, actionDim: 3 })`
+   * @throws {@link NotFoundError} for a dataset without a preset, naming the close ones.
+   */
+  static preset(dataset: string, overrides: IQLOptions, dependencies: AgentDependencies = {}): IQLAgent {
+    return new IQLAgent(presetOptions('iql', dataset, overrides), dependencies);
   }
 
   // ── 4. Update ─────────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 /**
  * TD3+BC (Fujimoto & Gu, NeurIPS 2021, arXiv 2106.06860): TD3 with a behaviour-cloning term in
  * the actor loss, whose Q term is normalised by the critic's scale so that one α serves every
- * dataset; observations are normalised with the dataset's statistics. As CORL's single-file
+ * dataset; observations are standardised with the dataset's statistics. As CORL's single-file
  * implementation runs it. With a task conditioner the actor (and its target) take a condition
  * vector c; the conditioner's slow copy follows the target actor.
  *
@@ -11,7 +11,8 @@
  *   actor:   every 2nd step:  L_π = −λ · mean Q1(s, π(s)) + mean over B×A of (π(s) − a)²,
  *            λ = α / sg(mean |Q1(s, π(s))|),  α = 2.5
  *   targets: Polyak τ = 0.005 on the actor and both critics, after each actor step
- *   act:     π(s), observations normalised with the data's statistics
+ *   act:     π(s); observations standardised with the data's statistics (the default
+ *            `observationScaler`, `common/scalers.ts`; saved with the agent and exported)
  *
  * Every number above is a config field; the defaults are CORL's (the same on every D4RL
  * locomotion dataset). What is implemented and every choice the paper or CORL leaves open:

@@ -3,6 +3,8 @@ import { IQL_DEFAULTS, IQLAgent, resolveIQLConfig } from '../../src/agents/iql.j
 import { advantageWeights, expectileLoss, meanCriticLoss, squaredErrorPerRow } from '../../src/agents/iql.js';
 import { weightedPolicyLoss } from '../../src/agents/iql.js';
 import { cosineAnnealedRate, scheduledRate } from '../../src/agents/common/learning-rate.js';
+import { presetDatasets, presetDifferences, presetFor } from '../../src/agents/presets/presets.js';
+import { NotFoundError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
@@ -112,7 +114,7 @@ describe('IQL losses (golden values from the formulas)', () => {
       actorSchedule: 'cosine',
       actorScheduleSteps: 1_000_000,
       policy: 'gaussian',
-      normalizeObservations: true,
+      observationScaler: { kind: 'standard', epsilon: 1e-3 },
     });
     expect(Object.isFrozen(c.hiddenDims)).toBe(true);
     expect(IQL_DEFAULTS.criticConditioning).toBe('online-detached');
@@ -152,7 +154,7 @@ describe('IQLAgent update', () => {
 
   test('the value step reads the target critics: its loss is the expectile loss of min(Q1′, Q2′) − V', async () => {
     const data = randomBuffer(4, 2, 256, 4);
-    const agent = new IQLAgent({ ...TINY, normalizeObservations: false });
+    const agent = new IQLAgent({ ...TINY, observationScaler: { kind: 'none' } });
     await agent.bindTasks(data);
     const batch = data.sample(16, new Rng(2));
     for (let i = 0; i < 3; i++) agent.update(batch); // the online critics move away from their targets
@@ -166,6 +168,43 @@ describe('IQLAgent update', () => {
     const metrics = agent.update(batch, true)!;
     expectClose([metrics['loss/value'], metrics['value/advantageMean']], expected, 1e-6, 1e-5);
     agent.dispose();
+  });
+});
+
+describe('IQLAgent.preset', () => {
+  beforeAll(async () => {
+    await initEngine({ backend: 'wasm' });
+  });
+
+  test('CORL’s nine locomotion configs: the defaults are halfcheetah’s and walker2d’s, hopper differs', () => {
+    expect(presetDatasets('iql')).toHaveLength(9);
+    for (const env of ['halfcheetah', 'walker2d'])
+      for (const kind of ['medium', 'medium-replay', 'medium-expert'])
+        expect(presetDifferences(presetFor('iql', `${env}-${kind}-v2`), IQL_DEFAULTS)).toEqual([]);
+    const fields = (dataset: string) => presetDifferences(presetFor('iql', dataset), IQL_DEFAULTS).map((d) => d.field);
+    expect(fields('hopper-medium-v2')).toEqual(['tau', 'policy', 'rewardScaler']);
+    expect(fields('hopper-medium-expert-v2')).toEqual(['beta', 'expectile']);
+  });
+
+  test('builds an agent with the preset, then the overrides; an unknown dataset names the close ones', async () => {
+    const agent = IQLAgent.preset('hopper-medium-replay-v2', { ...TINY, seed: 3 });
+    expect(agent.config).toMatchObject({
+      ...TINY,
+      seed: 3,
+      policy: 'deterministic',
+      tau: 0.001,
+      beta: 3,
+      expectile: 0.7,
+      rewardScaler: { kind: 'return', multiplier: 1000 },
+    });
+    // The resolved config still follows the preset (scaler objects compare by their fields).
+    expect(presetDifferences(presetFor('iql', 'hopper-medium-replay-v2'), { ...agent.config })).toEqual([]);
+    const data = randomBuffer(4, 2, 64, 5);
+    await agent.bindTasks(data); // fits the return-based reward scaler to the data's episodes
+    expect(Number.isFinite(agent.update(data.sample(16, new Rng(1)), true)!['loss/critic'])).toBe(true);
+    agent.dispose();
+    expect(() => IQLAgent.preset('hopper-medium', TINY)).toThrow(NotFoundError);
+    expect(() => IQLAgent.preset('hopper-medium', TINY)).toThrow(/Did you mean "hopper-medium-v2"/);
   });
 });
 

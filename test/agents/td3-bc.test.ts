@@ -91,7 +91,9 @@ describe('TD3+BC losses (golden values from the formulas)', () => {
       hiddenDims: [256, 256],
       actorLearningRate: 3e-4,
       criticLearningRate: 3e-4,
-      normalizeObservations: true,
+      observationScaler: { kind: 'standard', epsilon: 1e-3 },
+      actionScaler: { kind: 'none' },
+      rewardScaler: { kind: 'none' },
     });
     expect(TD3_BC_DEFAULTS.criticConditioning).toBe('ema');
     expect(() => resolveTD3BCConfig({ observationDim: 1, actionDim: 1, policyFrequency: 0 })).toThrow(

@@ -6,12 +6,14 @@
  * `resolveAgentConfig` (`agent-config.ts`) resolves, validates and freezes it.
  *
  * The defaults are CORL's for IQL and TD3+BC on D4RL locomotion: 2×256 ReLU networks, Adam 3e-4,
- * batch 256, γ 0.99, Polyak τ 0.005, observations normalised with the data's statistics.
+ * batch 256, γ 0.99, Polyak τ 0.005, observations standardised with the data's statistics
+ * (the `observationScaler` `{ kind: 'standard' }`, as BC's; `scalers.ts`).
  *
  * @module
  */
 import { CRITIC_CONDITIONING_OPTIONS, type CriticConditioning } from '../conditioning/config.js';
 import type { AgentRules, ConditionedAgentConfig } from './agent-config.js';
+import { SCALER_DEFAULTS, SCALER_EPSILON } from './scalers.js';
 
 /** Fields every offline actor-critic on the scaffold has. JSON-serialisable. */
 export interface ActorCriticConfig extends ConditionedAgentConfig {
@@ -35,8 +37,6 @@ export interface ActorCriticConfig extends ConditionedAgentConfig {
   readonly maxAction: number;
   /** Global-norm gradient clip of every optimiser; 0 disables. @defaultValue 0 */
   readonly gradientClipNorm: number;
-  /** Normalise observations with the training data's statistics, (s − μ)/(σ + 1e-3). @defaultValue true */
-  readonly normalizeObservations: boolean;
   /** What the critics see of the condition (the agent's own default). */
   readonly criticConditioning: CriticConditioning;
 }
@@ -55,7 +55,9 @@ export const ACTOR_CRITIC_DEFAULTS: Readonly<
   activation: 'relu',
   maxAction: 1,
   gradientClipNorm: 0,
-  normalizeObservations: true,
+  ...SCALER_DEFAULTS,
+  // CORL standardises observations for IQL and TD3+BC: (s − μ)/(σ + 1e-3), statistics saved with the agent.
+  observationScaler: Object.freeze({ kind: 'standard' as const, epsilon: SCALER_EPSILON }),
   conditioner: Object.freeze({ kind: 'none' }),
 });
 
@@ -73,6 +75,5 @@ export const ACTOR_CRITIC_RULES: AgentRules<ActorCriticConfig> = Object.freeze({
   activation: ['relu', 'mish'],
   maxAction: 'positive',
   gradientClipNorm: 'nonNegative',
-  normalizeObservations: 'boolean',
   criticConditioning: CRITIC_CONDITIONING_OPTIONS,
 });

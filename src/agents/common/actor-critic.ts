@@ -2,12 +2,13 @@
  * The pieces an actor-critic on the scaffold builds before its networks and runs around its
  * algorithm, in one place so that an agent file holds only its algorithm:
  *
- * - {@link createAgentParts}: the random streams, the target-network bookkeeping, the
- *   observation normaliser and the task conditioning, built from the config in that order;
+ * - {@link createAgentParts}: the random streams, the target-network bookkeeping and the task
+ *   conditioning, built from the config in that order;
  * - {@link createCritics}: the twin (or N) critics, their Polyak targets and their optimiser;
  *   {@link createActorOptimizer}: the actor's optimiser, which trains the conditioner too;
  * - {@link createScaffold}: the {@link AgentScaffold} of an agent that acts with its actor's
- *   mean and whose public `update` and `save` it calls back;
+ *   mean, exports that acting path, scales with the config's scalers (`scalers.ts`) and whose
+ *   public `update` and `save` it calls back;
  * - {@link policyMeanActions}: acting with a deterministic or Gaussian actor's mean.
  *
  * @module
@@ -21,7 +22,7 @@ import { type ContextRows, TaskConditioning } from '../conditioning/task-conditi
 import type { ActorCriticConfig } from './actor-critic-config.js';
 import { AgentScaffold, hooksOf } from './agent-scaffold.js';
 import { type DeterministicActor, GaussianActor } from './networks/actors.js';
-import { ObservationNormalizer } from './observation-normalizer.js';
+import { deterministicActing } from './policy-export.js';
 import { createRandomStreams, type RandomStreams } from './random-streams.js';
 import { CriticEnsemble } from './networks/critics.js';
 import { type CopySchedule, type PolyakSchedule, TargetNetworks } from './target-networks.js';
@@ -32,8 +33,6 @@ export interface AgentParts {
   readonly streams: RandomStreams;
   /** The agent's target and EMA copies. */
   readonly targets: TargetNetworks;
-  /** The observation normaliser, or null for raw observations. */
-  readonly normalizer: ObservationNormalizer | null;
   /** The task conditioning. */
   readonly conditioning: TaskConditioning;
 }
@@ -46,8 +45,6 @@ export interface AgentPartsConfig {
   readonly observationDim: number;
   /** Action width A. */
   readonly actionDim: number;
-  /** Whether observations are normalised. */
-  readonly normalizeObservations: boolean;
   /** The resolved conditioner. */
   readonly conditioner: ConditionerConfig;
   /** What the critics see of the condition. */
@@ -55,8 +52,8 @@ export interface AgentPartsConfig {
 }
 
 /**
- * Builds the streams (`createRandomStreams(seed)`), the target bookkeeping, the normaliser and
- * the conditioning, in that order.
+ * Builds the streams (`createRandomStreams(seed)`), the target bookkeeping and the
+ * conditioning, in that order.
  * @param conditionerCopy - the schedule of the agent's target actor, which the conditioner's slow
  * copy then follows (target actions see the target conditioner); null for agents without one.
  * @param textEncoder - the frozen text encoder of a `prompts` conditioner.
@@ -69,7 +66,6 @@ export function createAgentParts(
 ): AgentParts {
   const streams = createRandomStreams(config.seed);
   const targets = new TargetNetworks();
-  const normalizer = config.normalizeObservations ? new ObservationNormalizer(config.observationDim) : null;
   const conditioning = new TaskConditioning(config.conditioner, {
     observationDim: config.observationDim,
     actionDim: config.actionDim,
@@ -78,7 +74,7 @@ export function createAgentParts(
     criticConditioning: config.criticConditioning,
     ...(textEncoder === undefined ? {} : { textEncoder }),
   });
-  return { streams, targets, normalizer, conditioning };
+  return { streams, targets, conditioning };
 }
 
 /** Online critics, their Polyak targets and the critics' optimiser. */
@@ -127,8 +123,10 @@ export interface AgentName {
 }
 
 /**
- * The scaffold of `agent`, which acts with `actor`'s mean action ({@link policyMeanActions})
- * on normalised observations, and calls back `agent.update` and `agent.save`.
+ * The scaffold of `agent`, which acts with `actor`'s mean action ({@link policyMeanActions}) on
+ * observations scaled by the config's scalers (the scaffold fits them at the first `bindTasks`
+ * and stages batches through them), exports that acting path (`policy-export.ts`,
+ * `deterministicActing`), and calls back `agent.update` and `agent.save`.
  */
 export function createScaffold(
   agent: Parameters<typeof hooksOf>[0],
@@ -141,24 +139,28 @@ export function createScaffold(
     ...names,
     dims: config,
     ...parts,
-    hooks: hooksOf(agent, (observations, rows) => policyMeanActions(actor, observations, rows, parts.normalizer)),
+    normalizer: null,
+    scalers: config,
+    hooks: hooksOf(
+      agent,
+      (observations, rows) => policyMeanActions(actor, observations, rows),
+      (rows) => deterministicActing(actor, rows.actor),
+    ),
   });
 }
 
 /**
  * The actions of a deterministic actor, or the mean of a Gaussian one, for N observations
- * (row-major) under one context's condition row, after the normaliser.
+ * (row-major, already scaled) under one context's condition row.
  */
 export function policyMeanActions(
   policy: DeterministicActor | GaussianActor,
   observations: Float32Array,
   rows: ContextRows,
-  normalizer: ObservationNormalizer | null,
 ): Float32Array {
   const { observationDim, conditionDim } = policy.options;
   return tf.tidy(() => {
-    const raw = tf.tensor2d(observations, [observations.length / observationDim, observationDim]);
-    const s = normalizer === null ? raw : normalizer.apply(raw);
+    const s = tf.tensor2d(observations, [observations.length / observationDim, observationDim]);
     const condition = rows.actor === null ? null : tf.tensor2d(rows.actor, [1, conditionDim]);
     const actions = policy instanceof GaussianActor ? policy.mean(s, condition) : policy.apply(s, condition);
     return Float32Array.from(actions.dataSync());

@@ -4,7 +4,7 @@
  *
  * Why a base class when agents otherwise compose shared modules: the `Agent` interface needs
  * these methods on the agent itself, and written in each agent file they are the same dozen lines
- * in every file (act, actBatch, policy, bindTasks, fit, step, save, load, dispose). This class
+ * in every file (act, actBatch, policy, exportPolicy, bindTasks, fit, step, save, load, dispose). This class
  * holds those delegations and nothing else: no algorithmic step, no hook that an update runs
  * through, no network. An agent still builds its parts by composition (`actor-critic.ts`)
  * and writes its whole `update` in its own file (`docs/algorithms/README.md`, "How an agent is
@@ -17,7 +17,8 @@ import type { Batch, TransitionSource } from '../../core/types.js';
 import type { Adam } from '../../nets/adam.js';
 import type { NetModule } from '../../nets/module.js';
 import type { TextEncoder } from '../../encoders/text/text-encoder.js';
-import type { Agent, BoundPolicy, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
+import type { PolicyExportSummary } from '../../export/artefact.js';
+import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
 import type { AgentDependencies } from './agent-config.js';
 import type { ConditionerConfig } from '../conditioning/config.js';
 import { assertSameTextEncoder } from '../conditioning/prompts.js';
@@ -34,7 +35,7 @@ export interface ScaffoldedAgentClass<T> {
 /** The `Agent` plumbing shared by the agents on the scaffold; see the module comment. */
 export abstract class ScaffoldedAgent<C> implements Agent<C> {
   /** Resolved configuration. */
-  abstract readonly config: C;
+  abstract readonly config: Readonly<C>;
   /** The plumbing every method here delegates to; the agent builds it last in its constructor. */
   protected abstract readonly scaffold: AgentScaffold;
   /** The optimisers a checkpoint holds, by name. */
@@ -72,7 +73,15 @@ export abstract class ScaffoldedAgent<C> implements Agent<C> {
     return this.scaffold.policy(context);
   }
 
-  /** Binds the conditioner (and takes the normaliser's statistics) so `update` can take batches of `data`. */
+  /**
+   * Writes the policy for `options.context` as a small artefact a dependency-free runtime acts
+   * with, in Node or a browser (`docs/export.md`).
+   */
+  exportPolicy(dir: string, options: ExportPolicyOptions = {}): Promise<PolicyExportSummary> {
+    return this.scaffold.exportPolicy(dir, options);
+  }
+
+  /** Binds the conditioner (and fits the scalers) so `update` can take batches of `data`. */
   bindTasks(data: TransitionSource): Promise<void> {
     return this.scaffold.bindTasks(data);
   }
@@ -107,7 +116,7 @@ export abstract class ScaffoldedAgent<C> implements Agent<C> {
   /**
    * Restores an agent of the calling class saved with `save`: reads the checkpoint header (written
    * by the class `agentName`), builds the agent from its config and restores weights, optimiser
-   * moments, step, random streams, conditioner and observation statistics; training resumes
+   * moments, step, random streams, conditioner and fitted scalers; training resumes
    * exactly.
    * @example `const agent = IQLAgent.load('checkpoints/iql');`
    * @throws {@link DatasetError} on a missing or corrupted checkpoint; {@link ConfigError} when

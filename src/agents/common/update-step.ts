@@ -32,7 +32,7 @@ export type UpdateBody = (inputs: UpdateInputs) => LoggedValues;
 
 /**
  * Runs one update of the agent that owns `scaffold`: groups the batch by task (throws when its
- * tasks are not bound), stages it (normalised by the agent's normaliser) inside one `tf.tidy`,
+ * tasks are not bound), stages it through the scaffold's scalers inside one `tf.tidy`,
  * runs `body`, reads the metrics when `readMetrics` is true, then moves the target networks and
  * counts the step.
  * @returns the metrics on logging steps, else null.
@@ -44,13 +44,13 @@ export function runUpdate(
   readMetrics: boolean,
   body: UpdateBody,
 ): Metrics | null {
-  const { conditioning, dims, normalizer, targets } = scaffold.options;
+  const { conditioning, dims, targets } = scaffold.options;
   const tasks = conditioning.select(batch);
   const logged = new LoggedScalars(readMetrics);
   let metrics: Metrics | null = null;
   try {
     tf.tidy(() => {
-      const staged = stageBatch(batch, dims, normalizer);
+      const staged = stageBatch(batch, dims, scaffold.scalers);
       const values = body({ ...staged, tasks, logged, step: scaffold.step });
       const present = Object.entries(values).filter((entry): entry is [string, tf.Scalar] => entry[1] !== undefined);
       metrics = logged.read(Object.fromEntries(present));
