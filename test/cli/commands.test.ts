@@ -221,7 +221,7 @@ describe('llmdpd train, eval and plot on a D4RL-layout file', () => {
   test('iql and td3-bc train from the command line into run folders whose checkpoints load', async () => {
     for (const algorithm of ['iql', 'td3-bc']) {
       const out = join(root, 'runs', algorithm);
-      const config = JSON.stringify({ hiddenDims: [16, 16], batchSize: 16 });
+      const config = JSON.stringify({ hiddenDims: [16, 16], batchSize: 16, maxAction: 2 });
       const r = await cli(
         'train', algorithm, '--data', data, '--steps', '6', '--steps-per-epoch', '3', '--eval-episodes', '0',
         '--config', config, '--out', out, '--progress', 'off',
@@ -234,7 +234,17 @@ describe('llmdpd train, eval and plot on a D4RL-layout file', () => {
       const loaded = algorithmOfCheckpoint(run.paths.checkpoint).load(run.paths.checkpoint);
       expect(loaded.step).toBe(6);
       loaded.dispose();
+      const exported = await cli('export', out, join(root, 'policies', algorithm), '--json');
+      expect(exported.err).toBe('');
+      expect(JSON.parse(exported.out)).toMatchObject({ acting: 'deterministic', step: 6 });
     }
+    const preset = join(root, 'runs', 'iql-preset');
+    const r = await cli(
+      'train', 'iql', '--data', data, '--steps', '3', '--eval-episodes', '0', '--preset', 'hopper-medium-v2',
+      '--config', JSON.stringify({ hiddenDims: [16, 16], batchSize: 16, maxAction: 2 }), '--out', preset, '--progress', 'off',
+    ); // prettier-ignore
+    expect(r.err).toBe('');
+    expect(readRunFolder(preset).params.config).toMatchObject({ policy: 'deterministic', tau: 0.001 });
   }, 120_000);
 
   test('--resume continues a run to a larger --steps; a run already there does nothing', async () => {
