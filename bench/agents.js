@@ -20,6 +20,7 @@ import { DiffusionQLAgent } from '../dist/agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../dist/agents/llmdpd.js';
 import { emit, loadAverage, machineFacts, medianMs, round3, runPython } from './lib/report.js';
 import { benchSoftActorCritics } from './lib/baselines.js';
+import { benchIqlTd3bcBaselines } from './lib/baselines-iql-td3bc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -185,7 +186,8 @@ for (let round = 1; round <= Number(args.rounds); round++) {
 dql.dispose();
 llmdpd?.dispose();
 
-// CQL and SAC-N (N = 2 and 10), each with its PyTorch reference (bench/lib/baselines.js), on one thread.
+// CQL and SAC-N (N = 2 and 10), each with its PyTorch reference (bench/lib/baselines.js), and IQL,
+// TD3+BC and BC with theirs (bench/lib/baselines-iql-td3bc.js), on one thread.
 {
   const engine = await initEngine({ backend: args.backend, kernels: args.kernels, threads: 1 });
   const common = {
@@ -197,4 +199,5 @@ llmdpd?.dispose();
     tfjs: engine.tfjsVersion,
   };
   await benchSoftActorCritics({ buffer, steps, torch: !args['no-torch'], common });
+  await benchIqlTd3bcBaselines({ buffer, steps, torch: !args['no-torch'], common });
 }

@@ -113,11 +113,13 @@ def report(impl, timings, args, **extra):
     }))
 
 
-def time_agent(args, agent, name, **extra):
+def time_agent(args, agent, name, pair_steps=1, **extra):
     """Times `agent.act` on one state (`args.mode == "act"`) or `agent.update` on fresh batches, and reports.
 
     `agent.update(observation, action, reward, next_observation, not_terminal)` returns its losses;
-    `agent.act(observation)` returns an action. The JSON line's impl is `torch-<name>-<mode>`.
+    `agent.act(observation)` returns an action. The JSON line's impl is `torch-<name>-<mode>`. With
+    pair_steps=2 each timed call runs two updates (agents whose steps alternate, like TD3's delayed
+    actor) and the per-step time is half.
     """
     if args.mode == "act":
         observation = torch.randn(OBSERVATION_DIM)
@@ -125,5 +127,39 @@ def time_agent(args, agent, name, **extra):
         report(f"torch-{name}-act", timings, args, finite=bool(torch.isfinite(action).all()), **extra)
         return
     data = SyntheticTransitions()
-    timings, losses = time_calls(lambda: agent.update(*data.sample(args.batch)), args.steps, args.warmup)
+
+    def steps():
+        for _ in range(pair_steps):
+            losses = agent.update(*data.sample(args.batch))
+        return losses
+
+    timings, losses = time_calls(steps, args.steps, args.warmup)
+    timings = [t / pair_steps for t in timings]
     report(f"torch-{name}-step", timings, args, finite=all(bool(torch.isfinite(x)) for x in losses), **extra)
+
+
+def normalizer(size=100_000, observation_dim=OBSERVATION_DIM, eps=1e-3):
+    """CORL's observation statistics: mean and std + eps of (synthetic) dataset observations."""
+    observations = torch.randn(size, observation_dim)
+    return observations.mean(0), observations.std(0) + eps
+
+
+def normalized_action(actor, mean, std, observation):
+    """CORL's evaluation: the actor's (mean) action for one raw observation, normalised first."""
+    with torch.no_grad():
+        state = (torch.as_tensor(observation, dtype=torch.float32).reshape(1, -1) - mean) / std
+        return actor(state).flatten()
+
+
+def run_agent_reference(name, make_agent, description, pair_steps=1, extra_options=()):
+    """The `main` of an agent reference script: parse the options (the common ones, --mode step|act
+    and `extra_options`, pairs of argparse flag and keyword arguments), seed, build
+    `make_agent(args)` and time it."""
+    p = parser(description)
+    p.add_argument("--mode", choices=["step", "act"], default="step")
+    for flag, options in extra_options:
+        p.add_argument(flag, **options)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    time_agent(args, make_agent(args), name, pair_steps)

@@ -35,7 +35,27 @@ export { validateConfig, type CustomRule, type FieldRule } from './common/config
 export { criticLoss, minOf, tdTargets } from './common/losses.js';
 export { LoggedScalars, readScalars } from './common/metrics.js';
 export { createRandomStreams, type RandomStreams, type RandomStreamStates } from './common/random-streams.js';
-export { TargetNetworks, type EmaSchedule } from './common/target-networks.js';
+export { TargetNetworks, type CopySchedule, type EmaSchedule, type PolyakSchedule } from './common/target-networks.js';
+export {
+  cosineAnnealedRate,
+  LEARNING_RATE_SCHEDULES,
+  scheduledRate,
+  type LearningRateSchedule,
+} from './common/learning-rate.js';
+export { ACTOR_CRITIC_DEFAULTS, ACTOR_CRITIC_RULES, type ActorCriticConfig } from './common/actor-critic-config.js';
+export {
+  createActorOptimizer,
+  createAgentParts,
+  createCritics,
+  createScaffold,
+  policyMeanActions,
+  type AgentName,
+  type AgentParts,
+  type AgentPartsConfig,
+  type Critics,
+} from './common/actor-critic.js';
+export { runUpdate, type LoggedValues, type UpdateBody, type UpdateInputs } from './common/update-step.js';
+export { ScaffoldedAgent, readAgentHeader, type ScaffoldedAgentClass } from './common/scaffolded-agent.js';
 export { stageBatch, checkBatchDims, type AgentDims, type BatchTensors } from './common/batch-tensors.js';
 export {
   ObservationNormalizer,
@@ -238,3 +258,25 @@ export {
   type CQLOptions,
   type ProposalDensities,
 } from './cql.js';
+export {
+  advantageWeights,
+  expectileLoss,
+  IQL_DEFAULTS,
+  IQLAgent,
+  meanCriticLoss,
+  resolveIQLConfig,
+  squaredErrorPerRow,
+  weightedPolicyLoss,
+  type IQLConfig,
+  type IQLOptions,
+} from './iql.js';
+export {
+  resolveTD3BCConfig,
+  smoothedTargetActions,
+  TD3_BC_DEFAULTS,
+  TD3BCAgent,
+  td3bcActorLoss,
+  type TargetSmoothing,
+  type TD3BCConfig,
+  type TD3BCOptions,
+} from './td3-bc.js';

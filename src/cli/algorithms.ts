@@ -13,8 +13,10 @@ import type { Agent } from '../agents/agent.js';
 import { BCAgent } from '../agents/bc.js';
 import { CQLAgent } from '../agents/cql.js';
 import { DiffusionQLAgent } from '../agents/diffusion-ql.js';
+import { IQLAgent } from '../agents/iql.js';
 import { LLMDPDAgent } from '../agents/llmdpd.js';
 import { SACNAgent } from '../agents/sac-n.js';
+import { TD3BCAgent } from '../agents/td3-bc.js';
 import { MANIFEST_FILE } from '../core/column-store.js';
 import { DatasetError } from '../core/errors.js';
 import { HashedNgramTextEncoder } from '../encoders/text/hashed-text-encoder.js';
@@ -113,6 +115,8 @@ export const ALGORITHMS: readonly CliAlgorithm[] = [
   ),
   cliAlgorithm('cql', 'CQLAgent', CQLAgent, 'CQL, CORL’s continuous CQL(H) (single-task; a suite gives no prompts)'),
   cliAlgorithm('sac-n', 'SACNAgent', SACNAgent, 'SAC-N, N = 10 critics (criticCount 2: plain SAC; single-task)'),
+  cliAlgorithm('iql', 'IQLAgent', IQLAgent, 'IQL (single-task; CORL’s settings; set actorScheduleSteps to --steps)'),
+  cliAlgorithm('td3-bc', 'TD3BCAgent', TD3BCAgent, 'TD3+BC (single-task; CORL’s settings, observations standardised)'),
 ];
 
 /** The algorithm called `name`. @throws {@link UsageError} naming the known ones. */

@@ -97,17 +97,24 @@ export class Adam {
    * @param grads - one gradient per variable, in the order of {@link Adam.variables}. The
    * caller keeps ownership of the gradient tensors.
    * @param options - `clipNorm`: scale the gradients first so that their global norm is at most
-   * this (as {@link clipByGlobalNorm}; 0 or absent: no clipping).
+   * this (as {@link clipByGlobalNorm}; 0 or absent: no clipping). `learningRate`: the rate of
+   * this step only, for a schedule (absent: {@link AdamOptions.learningRate}).
    * @throws {@link ShapeError} when the count or a shape does not match.
-   * @throws {@link ConfigError} on a negative or non-finite `clipNorm`.
+   * @throws {@link ConfigError} on a negative or non-finite `clipNorm` or `learningRate`.
    */
-  applyGradients(grads: readonly tf.Tensor[], options: { readonly clipNorm?: number } = {}): void {
+  applyGradients(
+    grads: readonly tf.Tensor[],
+    options: { readonly clipNorm?: number; readonly learningRate?: number } = {},
+  ): void {
     const clipNorm = options.clipNorm ?? 0;
     if (!(Number.isFinite(clipNorm) && clipNorm >= 0)) {
       throw new ConfigError(
         `Adam clipNorm must be a finite number >= 0 (0 disables clipping), got ${String(clipNorm)}.`,
       );
     }
+    const learningRate = options.learningRate ?? this.options.learningRate;
+    if (!(Number.isFinite(learningRate) && learningRate >= 0))
+      throw new ConfigError(`Adam learningRate must be a finite number >= 0, got ${String(learningRate)}.`);
     if (grads.length !== this.variables.length) {
       throw new ShapeError(
         `Adam got ${grads.length} gradients for ${this.variables.length} variables; pass one per variable, in order.`,
@@ -123,7 +130,7 @@ export class Adam {
       }
     }
     this.stepCount += 1;
-    const { learningRate, beta1, beta2, epsilon } = this.options;
+    const { beta1, beta2, epsilon } = this.options;
     const t = this.stepCount;
     // θ − lr·m̂/(√v̂ + ε) = θ − [lr·√(1−β₂ᵗ)/(1−β₁ᵗ)] · m / (√v + ε·√(1−β₂ᵗ)): the bias
     // corrections fold into two scalars, saving one full-size op per variable.

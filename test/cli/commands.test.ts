@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatMetric } from '../../src/core/progress.js';
 import { readRunFolder, RunFolderWriter } from '../../src/core/run/index.js';
+import { algorithmOfCheckpoint } from '../../src/cli/algorithms.js';
 import { findPngConverter } from '../../src/cli/plot.js';
 import { DiffusionQLAgent } from '../../src/agents/diffusion-ql.js';
 import { loadExportedPolicy } from '../../src/export/artefact.js';
@@ -215,6 +216,35 @@ describe('llmdpd train, eval and plot on a D4RL-layout file', () => {
     expect(
       (await cli('train', 'bc', '--steps', '5', '--keep-best', ...args.slice(0, 6), '--eval-episodes', '0')).err,
     ).toMatch(/--keep-best ranks epochs by their evaluation; give --eval-episodes at least 1/);
+  }, 120_000);
+
+  test('iql and td3-bc train from the command line into run folders whose checkpoints load', async () => {
+    for (const algorithm of ['iql', 'td3-bc']) {
+      const out = join(root, 'runs', algorithm);
+      const config = JSON.stringify({ hiddenDims: [16, 16], batchSize: 16, maxAction: 2 });
+      const r = await cli(
+        'train', algorithm, '--data', data, '--steps', '6', '--steps-per-epoch', '3', '--eval-episodes', '0',
+        '--config', config, '--out', out, '--progress', 'off',
+      ); // prettier-ignore
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const run = readRunFolder(out);
+      expect(run.status?.state).toBe('completed');
+      expect(run.params.agent).toBe(algorithm === 'iql' ? 'IQLAgent' : 'TD3BCAgent');
+      const loaded = algorithmOfCheckpoint(run.paths.checkpoint).load(run.paths.checkpoint);
+      expect(loaded.step).toBe(6);
+      loaded.dispose();
+      const exported = await cli('export', out, join(root, 'policies', algorithm), '--json');
+      expect(exported.err).toBe('');
+      expect(JSON.parse(exported.out)).toMatchObject({ acting: 'deterministic', step: 6 });
+    }
+    const preset = join(root, 'runs', 'iql-preset');
+    const r = await cli(
+      'train', 'iql', '--data', data, '--steps', '3', '--eval-episodes', '0', '--preset', 'hopper-medium-v2',
+      '--config', JSON.stringify({ hiddenDims: [16, 16], batchSize: 16, maxAction: 2 }), '--out', preset, '--progress', 'off',
+    ); // prettier-ignore
+    expect(r.err).toBe('');
+    expect(readRunFolder(preset).params.config).toMatchObject({ policy: 'deterministic', tau: 0.001 });
   }, 120_000);
 
   test('--resume continues a run to a larger --steps; a run already there does nothing', async () => {

@@ -85,6 +85,33 @@ describe.each(['auto', 'tfjs'] as const)('with %s kernels', (kernels) => {
       unclipped.dispose();
     });
 
+    test('a per-step learningRate scales that step only (schedules); 0 holds the weights', () => {
+      const theta = [0.5, -1.5];
+      const steps = (rates: (number | undefined)[]) => {
+        const x = tf.variable(tf.tensor1d(theta));
+        const opt = new Adam([x], { learningRate: 1e-2 });
+        for (const learningRate of rates)
+          tf.tidy(() =>
+            opt.applyGradients([tf.tensor1d([0.3, -0.4])], learningRate === undefined ? {} : { learningRate }),
+          );
+        const out = Array.from(x.dataSync());
+        opt.dispose();
+        x.dispose();
+        return out;
+      };
+      const first = steps([undefined]);
+      expect(steps([undefined, 0])).toEqual(first);
+      const full = steps([undefined, 1e-2]);
+      const half = steps([undefined, 5e-3]);
+      expectClose(
+        half.map((v, i) => v - first[i]),
+        full.map((v, i) => (v - first[i]) / 2),
+        1e-7,
+        1e-4,
+      );
+      expect(() => steps([-1])).toThrow(/learningRate must be a finite number >= 0/);
+    });
+
     test('updates only the variables it was given', () => {
       const a = tf.variable(tf.scalar(1));
       const b = tf.variable(tf.scalar(1));

@@ -179,8 +179,9 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
+      // Per-key sums and counts: an agent may log a key only on some steps (TD3+BC's delayed actor).
       const sums: Record<string, number> = {};
-      let reads = 0;
+      const reads: Record<string, number> = {};
       const inEpoch = Math.min(perEpoch, steps - done);
       for (let i = 0; i < inEpoch; i++) {
         options.signal?.throwIfAborted();
@@ -190,8 +191,10 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
         done++;
         if (metrics !== null) {
           checkMetrics(metrics, host.step, lastCheckpoint);
-          reads++;
-          for (const [k, v] of Object.entries(metrics)) sums[k] = (sums[k] ?? 0) + v;
+          for (const [k, v] of Object.entries(metrics)) {
+            sums[k] = (sums[k] ?? 0) + v;
+            reads[k] = (reads[k] ?? 0) + 1;
+          }
           const row: LogRow = { step: host.step, epoch: epochOffset + epoch, seconds: seconds(), values: metrics };
           for (const logger of loggers) logger.metrics(row);
           if (progress.drawsBar) progress.update(done, { ...lastEvaluation, ...metrics });
@@ -199,7 +202,7 @@ export async function runFit<A>(host: FitHost<A>, data: TransitionSource, option
         await yieldToEventLoop();
       }
       const metrics: Metrics = {};
-      for (const [k, v] of Object.entries(sums)) metrics[k] = v / Math.max(1, reads);
+      for (const [k, v] of Object.entries(sums)) metrics[k] = v / reads[k];
       const evaluation: Metrics = {};
       for (const [name, evaluate] of evaluators) evaluation[name] = await evaluate(host.agent);
       const shownEvaluation: Metrics = {};

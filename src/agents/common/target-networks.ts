@@ -22,6 +22,20 @@ export interface EmaSchedule {
   readonly every: number;
 }
 
+/**
+ * When a Polyak copy moves: θ′ ← τθ + (1 − τ)θ′ after every `every`-th step (TD3's delayed
+ * targets: `every` 2 moves after the steps whose count `step + 1` is even).
+ */
+export interface PolyakSchedule {
+  /** τ. */
+  readonly tau: number;
+  /** The copy moves after the steps whose count is a multiple of this. */
+  readonly every: number;
+}
+
+/** How a slow copy follows its source: an EMA schedule or a Polyak schedule. */
+export type CopySchedule = EmaSchedule | PolyakSchedule;
+
 interface PolyakPair {
   readonly target: readonly tf.Variable[];
   readonly source: readonly tf.Variable[];
@@ -59,6 +73,17 @@ export class TargetNetworks {
     const pair = { target: target.trainableVariables(), source: source.trainableVariables(), tau, every };
     hardUpdate(pair.target, pair.source);
     this.polyaks.push(pair);
+  }
+
+  /**
+   * Registers a slow copy on either kind of schedule: {@link TargetNetworks.polyak} for a
+   * {@link PolyakSchedule}, {@link TargetNetworks.ema} for an {@link EmaSchedule}. Used for a
+   * conditioner's copy, which must move with its agent's target actor.
+   * @throws {@link ConfigError} or {@link ShapeError} as those methods do.
+   */
+  follow(source: NetModule, into: NetModule, schedule: CopySchedule): void {
+    if ('tau' in schedule) this.polyak(into, source, schedule.tau, schedule.every);
+    else this.ema(source, into, schedule);
   }
 
   /**

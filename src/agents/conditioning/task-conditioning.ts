@@ -25,7 +25,7 @@ import type { Batch, PromptedTaskSource, TransitionSource } from '../../core/typ
 import { stopGradient } from '../../nets/stop-gradient.js';
 import { HashedNgramTextEncoder } from '../../encoders/text/hashed-text-encoder.js';
 import type { TextEncoder } from '../../encoders/text/text-encoder.js';
-import type { EmaSchedule, TargetNetworks } from '../common/target-networks.js';
+import type { CopySchedule, TargetNetworks } from '../common/target-networks.js';
 import { type ConditionerConfig, conditionerWidth, type CriticConditioning } from './config.js';
 import { featuresConditioner } from './features.js';
 import type { TaskContext } from '../agent.js';
@@ -33,10 +33,10 @@ import type { ConditionerImplementation, ConditionNetwork } from './kind.js';
 import { PromptsConditioner } from './prompts.js';
 import { taskIdConditioner } from './task-id.js';
 
-/** The EMA copy of a conditioner: its schedule and where it is registered. */
+/** The slow (EMA or Polyak) copy of a conditioner: its schedule and where it is registered. */
 export interface ConditionerEma {
-  /** When the copy moves (the agent's target actor's schedule). */
-  readonly schedule: EmaSchedule;
+  /** When the copy moves: the agent's target actor's schedule (EMA, or Polyak for TD3-style targets). */
+  readonly schedule: CopySchedule;
   /** The agent's target networks, which move the copy in `update(step)`. */
   readonly targets: TargetNetworks;
 }
@@ -148,7 +148,7 @@ export class TaskConditioning {
         ? this.implementation.createNetwork(initRng, 'conditioner_ema', false)
         : null;
     if (this.network !== null && this.emaNetwork !== null)
-      options.ema!.targets.ema(this.network, this.emaNetwork, options.ema!.schedule);
+      options.ema!.targets.follow(this.network, this.emaNetwork, options.ema!.schedule);
     if (options.criticConditioning === 'ema' && options.ema === null && this.width > 0)
       throw new ConfigError(
         "criticConditioning 'ema' needs an agent with an EMA copy of its actor; use 'online-detached' or 'none'.",

@@ -1,7 +1,7 @@
 /**
  * Per-dataset hyperparameters as data: one JSON file per agent in the package's
  * `assets/presets/` (`diffusion-ql.json`: the official Diffusion-QL code's table for the D4RL
- * datasets; `cql.json` and `sac-n.json`: CORL's per-dataset configs), read once and checked here. A preset sets some config fields (`config`), says how
+ * datasets; `cql.json`, `sac-n.json` and `iql.json`: CORL's per-dataset configs), read once and checked here. A preset sets some config fields (`config`), says how
  * the reference trained (`training`: epochs, evaluation cadence) and how it transformed the data
  * (`data`: reward tuning), so that a user gets the tuned values by name instead of copying them:
  *
@@ -10,7 +10,8 @@
  * ```
  *
  * The file format is described in `docs/algorithms/diffusion-ql.md`, "Defaults and presets"; the
- * CQL table in `docs/algorithms/cql.md`, "Presets", and the SAC-N one in `docs/algorithms/sac-n.md`, "Presets".
+ * CQL table in `docs/algorithms/cql.md`, "Presets", the SAC-N one in `docs/algorithms/sac-n.md`, "Presets",
+ * and the IQL one in `docs/algorithms/iql.md`, "Presets".
  *
  * @module
  */
@@ -18,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, NotFoundError } from '../../core/errors.js';
 
 /** Agents with a presets file. */
-export type PresetAgent = 'diffusion-ql' | 'cql' | 'sac-n';
+export type PresetAgent = 'diffusion-ql' | 'cql' | 'sac-n' | 'iql';
 
 /** A preset's value of one config field: a number, flag or name, or a scaler's `{ kind, ... }` object. */
 export type PresetValue = number | boolean | string | Readonly<Record<string, number | string>>;

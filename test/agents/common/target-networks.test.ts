@@ -45,3 +45,20 @@ test('EMA copies follow their schedule and report when they moved', () => {
   online.dispose();
   copy.dispose();
 });
+
+test('follow: a Polyak schedule moves the copy with TD3-style delayed targets, an EMA schedule as ema()', () => {
+  const online = scalarNet(4);
+  const polyakCopy = scalarNet(0);
+  const emaCopy = scalarNet(0);
+  const targets = new TargetNetworks();
+  targets.follow(online, polyakCopy, { tau: 0.5, every: 2 });
+  targets.follow(online, emaCopy, { decay: 0.5, startStep: 0, every: 2 });
+  expect([read(polyakCopy), read(emaCopy)]).toEqual([4, 4]);
+  online.v.assign(tf.scalar(8));
+  targets.update(0); // Polyak waits for step count 2; the EMA moves on step 0
+  expect([read(polyakCopy), read(emaCopy)]).toEqual([4, 6]);
+  targets.update(1);
+  expect([read(polyakCopy), read(emaCopy)]).toEqual([6, 6]);
+  targets.dispose();
+  for (const n of [online, polyakCopy, emaCopy]) n.dispose();
+});

@@ -79,6 +79,20 @@ export class CriticEnsemble implements NetModule {
     });
   }
 
+  /**
+   * One critic's value Qᵢ(s, a, c), i = `index` (0 for Q1): TD3's actor loss reads Q1 only.
+   * @remarks Returns a new `[B, 1]` tensor; the caller owns it.
+   */
+  value(
+    index: number,
+    observations: tf.Tensor2D,
+    actions: tf.Tensor2D,
+    condition: tf.Tensor2D | null,
+    frozen = false,
+  ): tf.Tensor2D {
+    return tf.tidy(() => this.networks[index].apply(tf.concat([observations, actions], 1), condition, frozen));
+  }
+
   /** Q1's variables, then Q2's, … (each: condition block, then MLP). */
   trainableVariables(): tf.Variable[] {
     return this.networks.flatMap((q) => q.trainableVariables());
