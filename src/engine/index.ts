@@ -58,7 +58,7 @@ export interface EngineOptions {
    * (`os.availableParallelism()`). Without them, threads of the wasm backend (1 to 8): two or
    * more start tfjs-backend-wasm's threaded SIMD build, which turns the wasm kernels off; the
    * default is then 1, because the wasm kernels on one thread beat XNNPACK on two (see
-   * BENCHMARKS.md). If the threaded build's workers cannot start, the single-threaded build is
+   * `BENCHMARKS.md`, "Threaded wasm"). If the threaded build's workers cannot start, the single-threaded build is
    * used and the reason is listed in {@link EngineInfo.skipped}.
    * @defaultValue every core with native kernels, else 1
    */
