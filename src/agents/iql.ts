@@ -91,7 +91,8 @@ const OPEN_UNIT: CustomRule = {
   description: 'a number in (0, 1)',
 };
 
-const IQL_RULES: AgentRules<IQLConfig> = Object.freeze({
+/** Validation rules of {@link IQLConfig}'s fields (scalers and conditioner have their own). */
+export const IQL_RULES: AgentRules<IQLConfig> = Object.freeze({
   ...ACTOR_CRITIC_RULES,
   policy: ['gaussian', 'deterministic'],
   expectile: OPEN_UNIT,

@@ -69,7 +69,8 @@ export const TD3_BC_DEFAULTS: Readonly<Omit<TD3BCConfig, 'observationDim' | 'act
   criticConditioning: 'ema',
 });
 
-const TD3_BC_RULES: AgentRules<TD3BCConfig> = Object.freeze({
+/** Validation rules of {@link TD3BCConfig}'s fields (scalers and conditioner have their own). */
+export const TD3_BC_RULES: AgentRules<TD3BCConfig> = Object.freeze({
   ...ACTOR_CRITIC_RULES,
   alpha: 'nonNegative',
   policyNoise: 'nonNegative',

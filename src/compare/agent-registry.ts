@@ -12,6 +12,22 @@ import {
   BC_DEFAULTS,
   BC_RULES,
   BCAgent,
+  CQL_DEFAULTS,
+  CQL_RULES,
+  CQLAgent,
+  IQL_DEFAULTS,
+  IQL_RULES,
+  IQLAgent,
+  resolveCQLConfig,
+  resolveIQLConfig,
+  resolveSACNConfig,
+  resolveTD3BCConfig,
+  SAC_N_DEFAULTS,
+  SACNAgent,
+  SOFT_ACTOR_CRITIC_RULES,
+  TD3_BC_DEFAULTS,
+  TD3_BC_RULES,
+  TD3BCAgent,
   CRITIC_CONDITIONING_OPTIONS,
   DIFFUSION_POLICY_RULES,
   DIFFUSION_QL_DEFAULTS,
@@ -328,4 +344,73 @@ registerAgentClass({
   },
   create: (o) => new BCAgent(build(o)),
   load: (dir) => BCAgent.load(dir),
+});
+
+/**
+ * Sizes of the actor-critic baselines for the built-in point-mass suites: the demo's widths
+ * (2×64 here, their papers' 3×256 or 2×256 being far larger than a 4-dim point mass needs) and
+ * batch 64, so that they train in the same budget as `pointmass-small` Diffusion-QL.
+ */
+const ACTOR_CRITIC_SMALL = { batchSize: 64, hiddenDims: [64, 64] };
+/** A tiny actor-critic for tests and smoke runs. */
+const ACTOR_CRITIC_TINY = { batchSize: 32, hiddenDims: [16, 16] };
+/** The soft actor-critics (CQL, SAC-N) size their critics separately. */
+const SOFT_SMALL = { ...ACTOR_CRITIC_SMALL, criticHiddenDims: [64, 64] };
+const SOFT_TINY = { ...ACTOR_CRITIC_TINY, criticHiddenDims: [16, 16] };
+
+/** The config resolver of a baseline, as `checkConfig` calls it. */
+type Resolver = (options: never, textEmbeddingDim?: number) => unknown;
+
+/** `checkConfig` for an agent whose resolver takes the usual options. */
+function checkWith(resolve: Resolver): NonNullable<AgentClass['checkConfig']> {
+  return (config, conditioner) =>
+    resolve({ ...config, observationDim: 1, actionDim: 1, conditioner: checkable(conditioner) } as never, TEXT_WIDTH);
+}
+
+registerAgentClass({
+  name: 'CQL',
+  description: 'CQL (Kumar et al. 2020; CORL’s continuous CQL(H)) on a tanh-Gaussian actor; any task conditioner.',
+  configRules: { ...withoutRunFields(CQL_RULES), ...SCALER_RULES },
+  defaults: withoutRunFields(CQL_DEFAULTS),
+  presets: { 'pointmass-small': SOFT_SMALL, tiny: { ...SOFT_TINY, conservativeActions: 2 } },
+  conditioners: ALL_CONDITIONERS,
+  checkConfig: checkWith(resolveCQLConfig),
+  create: (o) => new CQLAgent(build(o)),
+  load: (dir) => CQLAgent.load(dir),
+});
+
+registerAgentClass({
+  name: 'SACN',
+  description: 'SAC-N (An et al. 2021): soft actor-critic with N critics (N = 2 is plain SAC); any task conditioner.',
+  configRules: { ...withoutRunFields(SOFT_ACTOR_CRITIC_RULES), ...SCALER_RULES },
+  defaults: withoutRunFields(SAC_N_DEFAULTS),
+  presets: { 'pointmass-small': SOFT_SMALL, tiny: { ...SOFT_TINY, criticCount: 2 } },
+  conditioners: ALL_CONDITIONERS,
+  checkConfig: checkWith(resolveSACNConfig),
+  create: (o) => new SACNAgent(build(o)),
+  load: (dir) => SACNAgent.load(dir),
+});
+
+registerAgentClass({
+  name: 'IQL',
+  description: 'IQL (Kostrikov et al. 2022): expectile value, advantage-weighted actor; any task conditioner.',
+  configRules: { ...withoutRunFields(IQL_RULES), ...SCALER_RULES },
+  defaults: withoutRunFields(IQL_DEFAULTS),
+  presets: { 'pointmass-small': ACTOR_CRITIC_SMALL, tiny: ACTOR_CRITIC_TINY },
+  conditioners: ALL_CONDITIONERS,
+  checkConfig: checkWith(resolveIQLConfig),
+  create: (o) => new IQLAgent(build(o)),
+  load: (dir) => IQLAgent.load(dir),
+});
+
+registerAgentClass({
+  name: 'TD3BC',
+  description: 'TD3+BC (Fujimoto & Gu 2021): TD3 with a normalised behaviour-cloning term; any task conditioner.',
+  configRules: { ...withoutRunFields(TD3_BC_RULES), ...SCALER_RULES },
+  defaults: withoutRunFields(TD3_BC_DEFAULTS),
+  presets: { 'pointmass-small': ACTOR_CRITIC_SMALL, tiny: ACTOR_CRITIC_TINY },
+  conditioners: ALL_CONDITIONERS,
+  checkConfig: checkWith(resolveTD3BCConfig),
+  create: (o) => new TD3BCAgent(build(o)),
+  load: (dir) => TD3BCAgent.load(dir),
 });

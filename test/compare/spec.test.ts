@@ -66,7 +66,7 @@ describe('comparison spec validation', () => {
       agents: [
         { class: 'LLMDPD', config: { trajectoryLayers: 0 } },
         { class: 'DiffusionQL', config: { eta: 'x', seed: 3, hiddenDim: [3] } },
-        { class: 'CQL' },
+        { class: 'PPO' },
         { class: 'LLMDPD', preset: 'huge' },
       ],
       data: [{ kind: 'suite', suite: 'pointmass-reach', split: 'mine' }, { kind: 'd4rl' }, { kind: 'hdf5' }],
@@ -80,7 +80,7 @@ describe('comparison spec validation', () => {
       'agents[1].config.eta: expected a number >= 0, got "x"',
       "agents[1].config.seed: each run's seed comes from the spec's `seeds` list; leave it out",
       expect.stringMatching(/^agents\[1\]\.config\.hiddenDim: unknown field \(did you mean "hiddenDims"/),
-      'agents[2].class: expected one of "DiffusionQL", "LLMDPD", "BC", got "CQL"',
+      'agents[2].class: expected one of "DiffusionQL", "LLMDPD", "BC", "CQL", "SACN", "IQL", "TD3BC", got "PPO"',
       // The class's own presets, then Diffusion-QL's D4RL table (assets/presets/diffusion-ql.json).
       expect.stringMatching(
         /^agents\[3\]\.preset: expected one of "pointmass-small", "tiny", "halfcheetah-medium-v2", .*"hopper-medium-replay-v2", .* got "huge"$/,
