@@ -18,6 +18,8 @@
 //   DiffusionQL     no task input (Table 3, w/o-prompt: the same network with no conditioning)
 //   BC-prompts      behaviour cloning given the same text and trajectory prompts as LLMDPD
 //   BC              behaviour cloning with no task input
+//   CQL-prompts, SACN-prompts, IQL-prompts, TD3BC-prompts
+//                   the offline RL baselines given the same text and trajectory prompts as LLMDPD
 // Every prompted method sees the same task information (Meta-World's task text and one expert
 // episode per task); `task-id` and `features` conditioners are left out: a task id has nothing to
 // say about an unseen task, and Meta-World has no task feature vector to give.
@@ -25,7 +27,7 @@
 // Budgets (each value can be overridden by its flag):
 // | | reduced (default) | --full |
 // |---|---|---|
-// | methods | LLMDPD, DiffusionQL, BC-prompts, BC | all six |
+// | methods | LLMDPD, DiffusionQL, BC-prompts, BC | all ten (adds CQL, SAC-N, IQL, TD3+BC with the prompts) |
 // | sizes | preset `pointmass-small` (3×64 networks, small prompt branches) | each class's defaults (Diffusion-QL's 3×256) |
 // | data (--data-episodes, per task, 500 steps) | 10 (5,000 transitions) | 100 (50,000 transitions) |
 // | seeds (--seeds) | 0,1,2 | 0,1,2 (the paper: three runs) |
@@ -66,7 +68,8 @@ const BUDGETS = {
     episodes: 10,
   },
   full: {
-    methods: 'LLMDPD,LLMDPD-noText,LLMDPD-noTraj,DiffusionQL,BC-prompts,BC',
+    methods:
+      'LLMDPD,LLMDPD-noText,LLMDPD-noTraj,DiffusionQL,BC-prompts,BC,CQL-prompts,SACN-prompts,IQL-prompts,TD3BC-prompts',
     sizes: 'default',
     dataEpisodes: 100,
     seeds: '0,1,2',
@@ -180,9 +183,15 @@ function method(name) {
       return { name, class: 'BC', ...preset, conditioner: { kind: 'prompts', ...bcPrompts } };
     case 'BC':
       return { name, class: 'BC', ...preset };
+    case 'CQL-prompts':
+    case 'SACN-prompts':
+    case 'IQL-prompts':
+    case 'TD3BC-prompts':
+      // The information-matched baselines: the same text and trajectory prompts as LLMDPD.
+      return { name, class: name.split('-')[0], ...preset, conditioner: { kind: 'prompts', ...bcPrompts } };
     default:
       throw new Error(
-        `unknown method ${name}; known: LLMDPD, LLMDPD-noText, LLMDPD-noTraj, DiffusionQL, BC-prompts, BC`,
+        `unknown method ${name}; known: LLMDPD, LLMDPD-noText, LLMDPD-noTraj, DiffusionQL, BC-prompts, BC, CQL-prompts, SACN-prompts, IQL-prompts, TD3BC-prompts`,
       );
   }
 }
