@@ -136,7 +136,13 @@ function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9._+-]+/g, '-');
 }
 
-/** Pairwise verdicts on each split's primary metric (final, IQM). */
+/**
+ * Seeds each agent needs before a verdict names one: with a single run the interval is over
+ * tasks and episodes only, and one lucky or unlucky training run would decide the line.
+ */
+export const MIN_SEEDS_FOR_VERDICT = 2;
+
+/** Pairwise verdicts on each split's primary metric (final, IQM); none names an agent with fewer than {@link MIN_SEEDS_FOR_VERDICT} seeds. */
 export function verdicts(aggregation: Aggregation): Verdict[] {
   const out: Verdict[] = [];
   const targets = [
@@ -172,7 +178,15 @@ export function verdicts(aggregation: Aggregation): Verdict[] {
         const ra = row(agents[i]);
         const rb = row(agents[j]);
         if (ra === undefined || rb === undefined) continue;
-        const higher = ra.iqmCi[0] > rb.iqmCi[1] ? agents[i] : rb.iqmCi[0] > ra.iqmCi[1] ? agents[j] : 'none';
+        // One seed gives a bootstrap interval over tasks only: it says nothing of training noise.
+        const fewSeeds = Math.min(ra.seeds, rb.seeds) < MIN_SEEDS_FOR_VERDICT;
+        const higher = fewSeeds
+          ? 'none'
+          : ra.iqmCi[0] > rb.iqmCi[1]
+            ? agents[i]
+            : rb.iqmCi[0] > ra.iqmCi[1]
+              ? agents[j]
+              : 'none';
         const where =
           t.scope === 'split'
             ? `${t.data}, ${t.split} tasks`
@@ -182,9 +196,11 @@ export function verdicts(aggregation: Aggregation): Verdict[] {
         const label = METRIC_LABEL[t.metric] ?? t.metric;
         const pct = Math.round(aggregation.bootstrap.confidence * 100);
         const line = `${where}, ${label}, IQM at the end of training [${pct}% CI]: ${agents[i]} ${iqmCi(ra, t.metric)} vs ${agents[j]} ${iqmCi(rb, t.metric)}: ${
-          higher === 'none'
-            ? 'no difference measured (the intervals overlap).'
-            : `${higher} higher (the intervals do not overlap).`
+          fewSeeds
+            ? `no verdict (${Math.min(ra.seeds, rb.seeds)} seed; at least ${MIN_SEEDS_FOR_VERDICT} per agent are needed).`
+            : higher === 'none'
+              ? 'no difference measured (the intervals overlap).'
+              : `${higher} higher (the intervals do not overlap).`
         }`;
         out.push({ data: t.data, split: t.split, metric: t.metric, a: agents[i], b: agents[j], higher, line });
       }
@@ -438,7 +454,7 @@ export function writeReport(dir: string, options: ReportOptions = {}): Compariso
       `IQM: interquartile mean (25% trimmed mean) of all run × task scores. ` +
       `Intervals: ${pct}% percentile intervals of a stratified bootstrap over runs (runs redrawn with replacement within each task; ${aggregation.bootstrap.reps} replicates, seed ${aggregation.bootstrap.seed}; learning-curve bands use ${Math.min(aggregation.bootstrap.reps, 2000)}), as rliable (Agarwal et al., 2021). ` +
       `"Best" is each run's evaluation with the highest mean seen-task score, applied to all its tasks. ` +
-      `A verdict names an agent only where the two IQM intervals do not overlap.`,
+      `A verdict names an agent only where the two IQM intervals do not overlap, and each agent has at least ${MIN_SEEDS_FOR_VERDICT} seeds.`,
     '',
   );
   files.push('report.md', 'summary.csv', 'runs.csv', 'report.json');

@@ -68,4 +68,10 @@ test('CQL, SAC-N, IQL and TD3+BC with the prompts conditioner run a comparison t
   });
   const unseen = result.report!.summary.filter((r) => r.scope === 'split' && r.split === 'unseen');
   expect(new Set(unseen.map((r) => r.agent))).toEqual(new Set(BASELINES.map((n) => `${n}+prompts`)));
+  // One seed each: an interval over tasks alone never decides a verdict.
+  expect(result.report!.verdicts.length).toBeGreaterThan(0);
+  for (const v of result.report!.verdicts) {
+    expect(v.higher).toBe('none');
+    expect(v.line).toMatch(/: no verdict \(1 seed; at least 2 per agent are needed\)\.$/);
+  }
 });
