@@ -9,12 +9,12 @@
  * | ------------------ | --------------------------------------- | ---------------------------------- |
  * | LLMDPD             | Diffusion-QL + `prompts` conditioner     | text prompt and trajectory prompts |
  * | LLMDPD w/o prompts | Diffusion-QL, conditioner `none`         | nothing (the no-prompt ablation)   |
- * | BC + prompts       | BC (Gaussian) + `prompts` conditioner    | the same prompts, the same branches |
+ * | BC + prompts       | BC (MSE) + `prompts` conditioner         | the same prompts, the same branches |
  *
- * BC + prompts is the information-matched baseline: the same conditioner, the same sizes and the
- * same data, without critics or diffusion. Its Gaussian (maximum-likelihood) form was chosen over
- * the deterministic (MSE) form by a short measurement on the seen tasks only, recorded in
- * `docs/benchmarks.md`, "The demo".
+ * BC + prompts is the information-matched baseline: the same conditioner, the same widths and
+ * the same data, without critics or diffusion. Of BC's forms (deterministic or Gaussian, Mish or
+ * ReLU), none was better than another on the seen tasks in a short measurement (`docs/benchmarks.md`,
+ * "The demo"); the deterministic Mish form is the one with LLMDPD's network and the cheapest step.
  *
  * @module
  */
@@ -24,9 +24,9 @@ import { LLMDPDAgent, type LLMDPDPromptOptions } from '../agents/llmdpd.js';
 import type { BoundPolicy, TaskContext } from '../agents/agent.js';
 import type { MultiTaskDataset } from '../buffers/multi-task-dataset.js';
 import { initEngine } from '../engine/index.js';
-import { evaluatePolicy } from '../eval/index.js';
+import { evaluateLandmarkTask } from '../suites/landmarks/benchmark.js';
 import type { LandmarkTaskGroup } from '../suites/landmarks/family.js';
-import { type LandmarkSuite, type LandmarkSuiteTask, makeLandmarkSuite } from '../suites/landmarks/suite.js';
+import { type LandmarkSuite, makeLandmarkSuite } from '../suites/landmarks/suite.js';
 
 /** The methods the demo compares. */
 export type DemoAgentKind = 'LLMDPD' | 'LLMDPD w/o prompts' | 'BC + prompts';
@@ -130,11 +130,6 @@ export const DEMO_BC_CONFIG: Omit<BCOptions, 'seed'> = Object.freeze({
   conditioner: { kind: 'prompts' as const, ...DEMO_LLMDPD_PROMPT_CONFIG },
 });
 
-/** The context an agent is given for one of a task's trajectory prompts. */
-export function landmarkContext(task: LandmarkSuiteTask, prompt: number): TaskContext {
-  return { textPrompt: task.text, trajectoryPrompt: task.trajectoryPrompts[prompt], task: task.name };
-}
-
 // One suite per (seed, size) and thread: the three methods of a worker share it.
 const suites = new Map<string, Promise<LandmarkSuite>>();
 
@@ -197,34 +192,12 @@ export async function runDemoJob(job: DemoJob, onSteps: (steps: number) => void 
   const evalStart = performance.now();
   const tasks: TaskScore[] = [];
   for (const task of suite.tasks) {
-    // The episodes are spread over the task's prompts: prompt p runs episodes p, p + P, ...
-    const prompts = task.trajectoryPrompts.length;
-    let successes = 0;
-    let returns = 0;
-    for (let p = 0; p < prompts; p++) {
-      const episodes = Math.floor(job.evalEpisodes / prompts) + (p < job.evalEpisodes % prompts ? 1 : 0);
-      if (episodes === 0) continue;
-      const policy = await method.policyFor(landmarkContext(task, p));
-      const result = await evaluatePolicy(
-        { batched: (obs: Float32Array) => policy.actBatch(obs) },
-        () => task.makeEnv(),
-        {
-          episodes,
-          seed: 1000 + 100 * job.seed + p,
-          vectorized: true,
-          numEnvs: episodes,
-          ...(job.maxEpisodeSteps === undefined ? {} : { maxEpisodeSteps: job.maxEpisodeSteps }),
-        },
-      );
-      successes += (result.successRate ?? 0) * episodes;
-      returns += result.meanReturn * episodes;
-    }
-    tasks.push({
-      task: task.name,
-      group: task.group,
-      successRate: successes / job.evalEpisodes,
-      meanReturn: returns / job.evalEpisodes,
+    const score = await evaluateLandmarkTask(suite, task, method.policyFor, {
+      episodes: job.evalEpisodes,
+      seed: 1000 + 100 * job.seed,
+      ...(job.maxEpisodeSteps === undefined ? {} : { maxEpisodeSteps: job.maxEpisodeSteps }),
     });
+    tasks.push({ task: task.name, group: task.group, ...score });
   }
   method.dispose();
   return {

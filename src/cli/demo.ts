@@ -11,8 +11,8 @@
  * - **LLMDPD w/o prompts**: the same agent with no conditioner, the no-prompt ablation.
  * - **BC + prompts**: the information-matched baseline, behaviour cloning with the same prompt
  *   branches. It is the strongest baseline on main that fits the budget: the only other agent,
- *   Diffusion-QL, is LLMDPD's own base; among BC's forms the Gaussian one was the better on the
- *   seen tasks in a short measurement (`docs/benchmarks.md`, "The demo").
+ *   Diffusion-QL, is LLMDPD's own base, and BC's forms did not differ on the seen tasks in a
+ *   short measurement (`docs/benchmarks.md`, "The demo").
  *
  * The text prompt states the rule only (which marker, or between which two); the trajectory
  * prompts are episodes of a random-push probe under the task's hidden actuation map, from other
