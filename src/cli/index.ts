@@ -17,7 +17,7 @@ import { initEngine, type BackendRequest } from '../engine/index.js';
 import { ALGORITHMS } from './algorithms.js';
 import { addCompareCommands } from './compare-command.js';
 import { BUILTIN_SUITES } from './data.js';
-import { runDemo } from './demo.js';
+import { DEMO_DEFAULTS, runDemo } from './demo.js';
 import { runEval } from './evaluate-command.js';
 import { runExport } from './export-command.js';
 import { checkOutputFolder, parseInteger, parseNameList, parseSeedList, UsageError } from './options.js';
@@ -283,15 +283,21 @@ In Node: import { loadExportedPolicy } from 'llmdpd/export'; in a page: import {
 
   program
     .command('demo')
-    .description('Train LLMDPD and Diffusion-QL on the built-in suite and compare them on unseen tasks')
+    .description(
+      'Train LLMDPD, its no-prompt ablation and BC + prompts on pointmass-landmarks and compare them on unseen tasks',
+    )
     .option('--out <dir>', 'report folder', 'reports/demo')
-    .option('--steps <n>', 'gradient steps per run (default 12000)', integer('--steps', 1))
+    .option('--steps <n>', `gradient steps per run (default ${DEMO_DEFAULTS.steps})`, integer('--steps', 1))
     .option(
       '--seeds <list>',
-      'training seeds (default 0,1,2)',
+      `training seeds (default ${DEMO_DEFAULTS.seeds.join(',')})`,
       parser((v) => parseSeedList('--seeds', v)),
     )
-    .option('--episodes <n>', 'evaluation episodes per task (default 10)', integer('--episodes', 1))
+    .option(
+      '--episodes <n>',
+      `evaluation episodes per task (default ${DEMO_DEFAULTS.evalEpisodes})`,
+      integer('--episodes', 1),
+    )
     .option('--workers <n>', 'worker threads (default min(2, cores))', integer('--workers', 1))
     .action(async (o: Record<string, unknown>) => {
       await runDemo({

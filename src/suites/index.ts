@@ -206,6 +206,19 @@ export {
   type ReadoutResult,
 } from './landmarks/probes.js';
 export {
+  DEFAULT_TRUNCATED_STEPS,
+  evaluateLandmarkTask,
+  LANDMARK_PERTURBATIONS,
+  landmarkOracleFeatures,
+  perturbedLandmarkPrompt,
+  type BatchedLandmarkPolicy,
+  type LandmarkEvaluationOptions,
+  type LandmarkPerturbation,
+  type LandmarkPolicyContext,
+  type LandmarkTaskEvaluation,
+  type PerturbedPrompt,
+} from './landmarks/benchmark.js';
+export {
   METAWORLD_DATASETS_FORMAT,
   METAWORLD_DATASETS_FORMAT_VERSION,
   DEFAULT_METAWORLD_EPISODES,

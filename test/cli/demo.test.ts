@@ -3,44 +3,73 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/index.js';
-import { runDemo } from '../../src/cli/demo.js';
+import { type DemoReport, runDemo } from '../../src/cli/demo.js';
 import { groupedBarChart } from '../../src/cli/svg-chart.js';
 
 describe('demo', () => {
-  test('runs both agents end to end on a tiny budget and writes the three reports', async () => {
+  test('runs the three methods end to end on a tiny budget and writes the three reports', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmdpd-demo-'));
     const lines: string[] = [];
     const report = await runDemo({
       outDir: dir,
       seeds: [0],
       steps: 20,
-      evalEpisodes: 2,
-      transitionsPerTask: 500,
+      evalEpisodes: 4,
+      transitionsPerTask: 200,
+      promptsPerTask: 2,
+      maxEpisodeSteps: 8,
       workers: 1,
       progress: 'off',
       out: { write: (t: string) => lines.push(t) },
     });
-    expect(report.runs.map((r) => r.job.agent)).toEqual(['LLMDPD', 'Diffusion-QL']);
+    // Longest runs first; one run per method and seed.
+    expect(report.runs.map((r) => r.job.agent)).toEqual(['LLMDPD', 'LLMDPD w/o prompts', 'BC + prompts']);
     for (const run of report.runs) {
-      expect(run.tasks).toHaveLength(18);
-      expect(run.tasks.filter((t) => t.role === 'unseen')).toHaveLength(6);
+      expect(run.tasks).toHaveLength(36);
+      for (const group of ['seen', 'unseen-combination', 'unseen-paraphrase'])
+        expect(run.tasks.filter((t) => t.group === group)).toHaveLength(12);
       for (const t of run.tasks) {
-        expect(t.successRate).toBeGreaterThanOrEqual(0);
+        // 4 episodes over 2 prompts: each success rate is a multiple of 1/4.
+        expect(Number.isInteger(t.successRate * 4)).toBe(true);
         expect(t.successRate).toBeLessThanOrEqual(1);
         expect(Number.isFinite(t.meanReturn)).toBe(true);
       }
     }
-    expect(report.summary.LLMDPD.unseen.success.mean).toBeGreaterThanOrEqual(0);
-    expect(report.verdict).toMatch(
-      /^On the unseen tasks, LLMDPD against Diffusion-QL: success .* \(.*\); mean return .* \(.*\)\.$/,
+    // The summaries are the means of the per-task numbers (one seed: std 0).
+    const llmdpd = report.runs.find((r) => r.job.agent === 'LLMDPD')!;
+    const unseen = llmdpd.tasks.filter((t) => t.group === 'unseen-combination');
+    expect(report.summary.LLMDPD['unseen-combination'].success.mean).toBeCloseTo(
+      unseen.reduce((a, t) => a + t.successRate, 0) / 12,
+      12,
     );
-    expect((JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { runs: unknown[] }).runs).toHaveLength(2);
+    expect(report.summary.LLMDPD['unseen-combination'].success.std).toBe(0);
+    // LLMDPD against the baseline and the ablation on both unseen groups, each with an interval around its estimate.
+    expect(report.comparisons.map((c) => `${c.against}|${c.group}`)).toEqual([
+      'LLMDPD w/o prompts|unseen-combination',
+      'LLMDPD w/o prompts|unseen-paraphrase',
+      'BC + prompts|unseen-combination',
+      'BC + prompts|unseen-paraphrase',
+    ]);
+    for (const c of report.comparisons) {
+      expect(c.difference.low).toBeLessThanOrEqual(c.difference.estimate);
+      expect(c.difference.high).toBeGreaterThanOrEqual(c.difference.estimate);
+    }
+    expect(report.verdict).toMatch(
+      /^On the unseen combinations: LLMDPD − LLMDPD w\/o prompts = [+−]\d+\.\d points \(95% CI .*\); LLMDPD − BC \+ prompts = [+−]\d+\.\d points \(95% CI .*\)\.$/,
+    );
+    expect((JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as DemoReport).runs).toHaveLength(3);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('| LLMDPD |');
-    expect(md).toContain('| reach-north-middle | unseen |');
+    expect(md).toContain('| BC + prompts |');
+    expect(md).toContain('| on-red/rotate-180 | unseen-combination |');
+    expect(md).toContain('| on-red/rotate-180~paraphrase | unseen-paraphrase |');
+    expect(md).toContain('text prompt: the rule only');
+    expect(md).toContain('trajectory prompts: 2 per task');
     expect(readFileSync(join(dir, 'success.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     expect(existsSync(join(dir, 'report.md'))).toBe(true);
-    expect(lines.join('')).toContain('| agent | seen success | unseen success |');
+    const printed = lines.join('');
+    expect(printed).toContain('| method | seen success | unseen-combination success | unseen-paraphrase success |');
+    expect(printed).toContain('text prompt: the rule only');
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 

@@ -1,7 +1,7 @@
 /**
  * {@link makeLandmarkSuite}: the `pointmass-landmarks` benchmark (or a user's landmark spec)
  * with every seen task's offline data, every task's trajectory prompts, and the seen tasks
- * gathered into a {@link MultiTaskDataset}.
+ * gathered into a {@link MultiTaskDataset} (with all of each task's prompts).
  *
  * @module
  */
@@ -88,7 +88,7 @@ export interface LandmarkSuite {
   readonly unseen: readonly LandmarkSuiteTask[];
   /** The tasks of one group. */
   group(group: LandmarkTaskGroup): readonly LandmarkSuiteTask[];
-  /** The seen tasks' data with their texts and first trajectory prompts. */
+  /** The seen tasks' data with their texts and every trajectory prompt (agents draw one per training step). */
   readonly dataset: MultiTaskDataset;
   /** Wall-clock seconds spent generating. */
   readonly generationSeconds: number;
@@ -186,7 +186,8 @@ export async function makeLandmarkSuite(suite: unknown, options: MakeLandmarkSui
       name: t.name,
       buffer: t.data!.buffer,
       textPrompt: t.text,
-      trajectoryPrompt: t.trajectoryPrompt,
+      trajectoryPrompt: t.trajectoryPrompts[0],
+      extraTrajectoryPrompts: t.trajectoryPrompts.slice(1),
       params: { rule: t.ruleName, map: t.map.name },
     })),
   );
