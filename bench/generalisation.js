@@ -46,6 +46,7 @@ const BUDGETS = {
 /** Agents that other work may register; listed as missing when they are not. */
 const OPTIONAL_PROMPTED = [
   [['CQL'], 'CQL + prompts'],
+  [['SACN'], 'SAC-N + prompts'],
   [['IQL'], 'IQL + prompts'],
   [['TD3BC', 'TD3+BC', 'TD3-BC'], 'TD3+BC + prompts'],
 ];
@@ -110,9 +111,11 @@ function methods(smoke) {
       missing.push(label);
       continue;
     }
-    // Their own defaults (or their tiny preset), the same prompt branches as LLMDPD.
+    // The runner's point-mass sizes (2×64, batch 64, as BC + prompts) or their tiny preset, and
+    // the same prompt branches as LLMDPD.
     const name = `${names[0]}-prompts`;
-    list.push({ label, agent: { name, class: cls, ...preset, conditioner: { kind: 'prompts', ...prompts } } });
+    const sized = smoke ? preset : { preset: 'pointmass-small' };
+    list.push({ label, agent: { name, class: cls, ...sized, conditioner: { kind: 'prompts', ...prompts } } });
   }
   return { list, missing };
 }
