@@ -6,9 +6,10 @@
  *   conditioning, built from the config in that order;
  * - {@link createCritics}: the twin (or N) critics, their Polyak targets and their optimiser;
  *   {@link createActorOptimizer}: the actor's optimiser, which trains the conditioner too;
- * - {@link createScaffold}: the {@link AgentScaffold} of an agent that acts with its actor's
- *   mean, exports that acting path, scales with the config's scalers (`scalers.ts`) and whose
- *   public `update` and `save` it calls back;
+ * - {@link createAgentScaffold}: the {@link AgentScaffold} of an agent with its own acting path,
+ *   which scales with the config's scalers (`scalers.ts`) and calls back the agent's public
+ *   `update` and `save`; {@link createScaffold}: the same for an agent that acts with its
+ *   actor's mean and exports that acting path;
  * - {@link policyMeanActions}: acting with a deterministic or Gaussian actor's mean.
  *
  * @module
@@ -20,9 +21,10 @@ import type { NetModule } from '../../nets/module.js';
 import type { ConditionerConfig, CriticConditioning } from '../conditioning/config.js';
 import { type ContextRows, TaskConditioning } from '../conditioning/task-conditioning.js';
 import type { ActorCriticConfig } from './actor-critic-config.js';
-import { AgentScaffold, hooksOf } from './agent-scaffold.js';
+import { type ActWith, AgentScaffold, hooksOf, type ScaffoldDims } from './agent-scaffold.js';
 import { type DeterministicActor, GaussianActor } from './networks/actors.js';
-import { deterministicActing } from './policy-export.js';
+import { type ActingExport, deterministicActing } from './policy-export.js';
+import type { ScalerConfig } from './scalers.js';
 import { createRandomStreams, type RandomStreams } from './random-streams.js';
 import { CriticEnsemble } from './networks/critics.js';
 import { type CopySchedule, type PolyakSchedule, TargetNetworks } from './target-networks.js';
@@ -123,17 +125,18 @@ export interface AgentName {
 }
 
 /**
- * The scaffold of `agent`, which acts with `actor`'s mean action ({@link policyMeanActions}) on
- * observations scaled by the config's scalers (the scaffold fits them at the first `bindTasks`
- * and stages batches through them), exports that acting path (`policy-export.ts`,
- * `deterministicActing`), and calls back `agent.update` and `agent.save`.
+ * The scaffold of `agent`: its widths and batch size, scalers (fitted at the first `bindTasks`,
+ * batches staged through them) and `parts` from `config`; `actWith` acts under one context's
+ * rows, `exportActing` is what `exportPolicy` writes of that path (`policy-export.ts`); it calls
+ * back `agent.update` and `agent.save`.
  */
-export function createScaffold(
+export function createAgentScaffold(
   agent: Parameters<typeof hooksOf>[0],
   names: AgentName,
-  config: ActorCriticConfig,
+  config: ScaffoldDims & ScalerConfig,
   parts: AgentParts,
-  actor: DeterministicActor | GaussianActor,
+  actWith: ActWith,
+  exportActing: (rows: ContextRows) => ActingExport,
 ): AgentScaffold {
   return new AgentScaffold({
     ...names,
@@ -141,12 +144,30 @@ export function createScaffold(
     ...parts,
     normalizer: null,
     scalers: config,
-    hooks: hooksOf(
-      agent,
-      (observations, rows) => policyMeanActions(actor, observations, rows),
-      (rows) => deterministicActing(actor, rows.actor),
-    ),
+    hooks: hooksOf(agent, actWith, exportActing),
   });
+}
+
+/**
+ * The scaffold of `agent` ({@link createAgentScaffold}) when it acts with `actor`'s mean action
+ * ({@link policyMeanActions}) and exports that acting path (`policy-export.ts`,
+ * `deterministicActing`).
+ */
+export function createScaffold(
+  agent: Parameters<typeof hooksOf>[0],
+  names: AgentName,
+  config: ScaffoldDims & ScalerConfig,
+  parts: AgentParts,
+  actor: DeterministicActor | GaussianActor,
+): AgentScaffold {
+  return createAgentScaffold(
+    agent,
+    names,
+    config,
+    parts,
+    (observations, rows) => policyMeanActions(actor, observations, rows),
+    (rows) => deterministicActing(actor, rows.actor),
+  );
 }
 
 /**
