@@ -21,6 +21,7 @@
  * @see https://arxiv.org/abs/2208.06193
  * @module
  */
+import { resolveWithTextEncoder } from './common/agent-config.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
 import type { Batch } from '../core/types.js';
@@ -38,7 +39,6 @@ import type { RandomStreams } from './common/random-streams.js';
 import { ScaffoldedAgent, type ScaffoldedAgentClass } from './common/scaffolded-agent.js';
 import type { TargetNetworks } from './common/target-networks.js';
 import { type ConditionerConfig, CRITIC_CONDITIONING_OPTIONS, type CriticConditioning } from './conditioning/config.js';
-import { textEncoderFor } from './conditioning/prompts.js';
 import type { ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
 import { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
 import { selectActions } from './diffusion/candidates.js';
@@ -135,9 +135,8 @@ export class DiffusionQLAgent extends ScaffoldedAgent<DiffusionQLConfig> {
    */
   constructor(options: DiffusionQLOptions, dependencies: DiffusionQLDependencies = {}) {
     super();
-    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
-    this.config = resolveDiffusionQLConfig(options, textEncoder?.dimension);
-    const c = this.config;
+    const { config: c, textEncoder } = resolveWithTextEncoder(resolveDiffusionQLConfig, options, dependencies);
+    this.config = c;
     this.schedule = new DiffusionSchedule(c.betaSchedule, c.diffusionSteps);
     const emaSchedule = { decay: c.emaDecay, startStep: c.emaStartStep, every: c.emaEvery };
     const parts = createAgentParts(c, emaSchedule, textEncoder);

@@ -149,7 +149,7 @@ export function createAgentScaffold(
 }
 
 /**
- * The scaffold of `agent` ({@link createAgentScaffold}) when it acts with `actor`'s mean action
+ * The scaffold of `agent` (`createAgentScaffold`) when it acts with `actor`'s mean action
  * ({@link policyMeanActions}) and exports that acting path (`policy-export.ts`,
  * `deterministicActing`).
  */

@@ -9,7 +9,7 @@
  * holds those delegations and nothing else: no algorithmic step, no hook that an update runs
  * through, no network. An agent still builds its parts by composition (`actor-critic.ts`)
  * and writes its whole `update` in its own file (`docs/algorithms/README.md`, "How an agent is
- * built here"). The one hook it offers is {@link ScaffoldedAgent.upgradeHeader}, for an agent
+ * built here"). The one hook it offers is `upgradeHeader`, for an agent
  * that still reads an older checkpoint format.
  *
  * @module
@@ -125,7 +125,7 @@ export abstract class ScaffoldedAgent<C> implements Agent<C> {
 
   /**
    * Restores an agent of the calling class saved with `save` (or in an older format its
-   * {@link ScaffoldedAgent.upgradeHeader} reads): reads and validates the checkpoint header
+   * `upgradeHeader` reads): reads and validates the checkpoint header
    * (written by the class `agentName`), checks the text encoder of a `prompts` conditioner,
    * builds the agent from the header's config under the checkpoint's weight budget
    * (`AgentScaffold.buildFromHeader`), and restores weights, optimiser moments, step, random

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { resolveWithTextEncoder } from '../common/agent-config.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../core/types.js';
 import { Adam } from '../../nets/adam.js';
@@ -41,7 +42,6 @@ import type { RandomStreams } from '../common/random-streams.js';
 import { ScaffoldedAgent, type ScaffoldedAgentClass } from '../common/scaffolded-agent.js';
 import type { TargetNetworks } from '../common/target-networks.js';
 import { type PresetAgent, presetOptions } from '../presets/presets.js';
-import { textEncoderFor } from '../conditioning/prompts.js';
 import type { ContextRows, TaskConditioning, TaskSelection } from '../conditioning/task-conditioning.js';
 import type { SoftActorCriticConfig, SoftActorCriticDependencies, SoftActorCriticOptions } from './config.js';
 import { LogScalar } from './temperature.js';
@@ -160,10 +160,9 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> exte
     networks: SoftActorCriticSpec<C> = {},
   ) {
     super();
-    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
-    this.config = resolve(options, textEncoder?.dimension);
+    const { config: c, textEncoder } = resolveWithTextEncoder(resolve, options, dependencies);
+    this.config = c;
     const spec = { ...(SAC_NETWORKS as Required<SoftActorCriticSpec<C>>), ...networks };
-    const c = this.config;
     const parts = createAgentParts(c, null, textEncoder);
     ({ streams: this.streams, targets: this.targets, conditioning: this.conditioning } = parts);
     const init = this.streams.init;
