@@ -25,16 +25,22 @@ import { resolveWithTextEncoder } from './common/agent-config.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
 import type { Batch } from '../core/types.js';
-import { Adam, gradientsOf } from '../nets/adam.js';
+import { type Adam, gradientsOf } from '../nets/adam.js';
 import type { NetModule } from '../nets/module.js';
 import type { Metrics } from './agent.js';
 import type { AgentScaffold } from './common/agent-scaffold.js';
-import { createActorOptimizer, createAgentParts, createAgentScaffold } from './common/actor-critic.js';
+import {
+  classNames,
+  createActorOptimizer,
+  createAgentParts,
+  createAgentScaffold,
+  createCritics,
+} from './common/actor-critic.js';
 import { stageBatch } from './common/batch-tensors.js';
 import { type AgentDependencies, type AgentOptions, resolveAgentConfig } from './common/agent-config.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import { LoggedScalars } from './common/metrics.js';
-import { CriticEnsemble } from './common/networks/critics.js';
+import { type CriticEnsemble } from './common/networks/critics.js';
 import type { RandomStreams } from './common/random-streams.js';
 import { ScaffoldedAgent, type ScaffoldedAgentClass } from './common/scaffolded-agent.js';
 import type { TargetNetworks } from './common/target-networks.js';
@@ -152,31 +158,22 @@ export class DiffusionQLAgent extends ScaffoldedAgent<DiffusionQLConfig> {
     this.actor = new NoiseNetwork({ ...actorSizes, rng: init, name: 'actor', trainable: true });
     this.actorEma = new NoiseNetwork({ ...actorSizes, rng: init, name: 'actor_ema', trainable: false });
     this.targets.ema(this.actor, this.actorEma, emaSchedule);
-    const criticSizes = {
-      observationDim: c.observationDim,
-      actionDim: c.actionDim,
-      conditionDim: this.conditioning.criticWidth,
-      hiddenDims: c.criticHiddenDims,
-      activation: 'mish' as const,
-    };
-    this.critic = new CriticEnsemble({ ...criticSizes, rng: init, name: 'critic', trainable: true });
-    this.criticTarget = new CriticEnsemble({ ...criticSizes, rng: init, name: 'critic_target', trainable: false });
-    this.targets.polyak(this.criticTarget, this.critic, c.tau);
-    this.actorOptimizer = createActorOptimizer(this.actor, this.conditioning, c.actorLearningRate);
-    this.criticOptimizer = new Adam(this.critic.trainableVariables(), { learningRate: c.criticLearningRate });
-    const kind = this.constructor as typeof DiffusionQLAgent;
-    this.scaffold = createAgentScaffold(
-      this,
-      { name: kind.agentName, label: kind.label },
+    const critics = createCritics(
       c,
       parts,
-      (observations, rows) => this.actWith(observations, rows),
-      (rows) =>
+      { tau: c.tau, every: 1 },
+      { hiddenDims: c.criticHiddenDims, activation: 'mish' },
+    );
+    ({ online: this.critic, target: this.criticTarget, optimizer: this.criticOptimizer } = critics);
+    this.actorOptimizer = createActorOptimizer(this.actor, this.conditioning, c.actorLearningRate);
+    this.scaffold = createAgentScaffold(this, classNames(this), c, parts, {
+      actWith: (observations, rows) => this.actWith(observations, rows),
+      exportActing: (rows) =>
         diffusionActing(
           { actor: this.actor, critics: this.criticTarget, schedule: this.schedule, ...actingSettings(c) },
           rows,
         ),
-    );
+    });
   }
 
   /**

@@ -79,6 +79,13 @@ export function createAgentParts(
   return { streams, targets, conditioning };
 }
 
+/** The config fields {@link createCritics} reads. */
+export type CriticsConfig = Pick<
+  ActorCriticConfig,
+  'observationDim' | 'actionDim' | 'criticLearningRate' | 'hiddenDims'
+> &
+  Partial<Pick<ActorCriticConfig, 'activation'>>;
+
 /** Online critics, their Polyak targets and the critics' optimiser. */
 export interface Critics {
   /** Q1 … QN, trained. */
@@ -89,18 +96,35 @@ export interface Critics {
   readonly optimizer: Adam;
 }
 
+/** The critics' number, widths and activation where they differ from two and the config's. */
+export interface CriticShape {
+  /** Number of critics. @defaultValue 2 */
+  readonly count?: number;
+  /** Hidden widths of each critic. @defaultValue the config's `hiddenDims` */
+  readonly hiddenDims?: readonly number[];
+  /** Hidden activation. @defaultValue the config's `activation` */
+  readonly activation?: 'relu' | 'mish';
+}
+
 /**
- * Builds `count` critics on [s, a] and the conditioning's critic rows (weights from
+ * Builds the critics on [s, a] and the conditioning's critic rows (weights from
  * `parts.streams.init`, online first), their target copies moving on `schedule`, and their
  * optimiser.
  */
 export function createCritics(
-  config: ActorCriticConfig,
+  config: CriticsConfig,
   parts: AgentParts,
   schedule: PolyakSchedule,
-  count = 2,
+  shape: CriticShape = {},
 ): Critics {
-  const sizes = { ...config, count, conditionDim: parts.conditioning.criticWidth, rng: parts.streams.init };
+  const sizes = {
+    ...config,
+    activation: config.activation ?? 'relu',
+    ...shape,
+    count: shape.count ?? 2,
+    conditionDim: parts.conditioning.criticWidth,
+    rng: parts.streams.init,
+  };
   const online = new CriticEnsemble({ ...sizes, name: 'critic', trainable: true });
   const target = new CriticEnsemble({ ...sizes, name: 'critic_target', trainable: false });
   parts.targets.polyak(target, online, schedule.tau, schedule.every);
@@ -124,19 +148,34 @@ export interface AgentName {
   readonly label: string;
 }
 
+/** How an agent acts, for its scaffold. */
+export interface AgentActing {
+  /** Acting under one context's condition rows (observations already scaled). */
+  readonly actWith: ActWith;
+  /** What `exportPolicy` writes of that acting path (`policy-export.ts`). */
+  readonly exportActing: (rows: ContextRows) => ActingExport;
+}
+
+/**
+ * The class name and progress label `agent`'s class declares (static `agentName` and `label`,
+ * which a subclass sets to its own).
+ */
+export function classNames(agent: object): AgentName {
+  const kind = agent.constructor as unknown as { readonly agentName: string; readonly label: string };
+  return { name: kind.agentName, label: kind.label };
+}
+
 /**
  * The scaffold of `agent`: its widths and batch size, scalers (fitted at the first `bindTasks`,
- * batches staged through them) and `parts` from `config`; `actWith` acts under one context's
- * rows, `exportActing` is what `exportPolicy` writes of that path (`policy-export.ts`); it calls
- * back `agent.update` and `agent.save`.
+ * batches staged through them) and `parts` from `config`, acting as `acting` says; it calls back
+ * `agent.update` and `agent.save`.
  */
 export function createAgentScaffold(
   agent: Parameters<typeof hooksOf>[0],
   names: AgentName,
   config: ScaffoldDims & ScalerConfig,
   parts: AgentParts,
-  actWith: ActWith,
-  exportActing: (rows: ContextRows) => ActingExport,
+  acting: AgentActing,
 ): AgentScaffold {
   return new AgentScaffold({
     ...names,
@@ -144,7 +183,7 @@ export function createAgentScaffold(
     ...parts,
     normalizer: null,
     scalers: config,
-    hooks: hooksOf(agent, actWith, exportActing),
+    hooks: hooksOf(agent, acting.actWith, acting.exportActing),
   });
 }
 
@@ -160,14 +199,10 @@ export function createScaffold(
   parts: AgentParts,
   actor: DeterministicActor | GaussianActor,
 ): AgentScaffold {
-  return createAgentScaffold(
-    agent,
-    names,
-    config,
-    parts,
-    (observations, rows) => policyMeanActions(actor, observations, rows),
-    (rows) => deterministicActing(actor, rows.actor),
-  );
+  return createAgentScaffold(agent, names, config, parts, {
+    actWith: (observations, rows) => policyMeanActions(actor, observations, rows),
+    exportActing: (rows) => deterministicActing(actor, rows.actor),
+  });
 }
 
 /**

@@ -26,7 +26,7 @@ import { Adam } from '../../nets/adam.js';
 import type { NetModule } from '../../nets/module.js';
 import type { Metrics } from '../agent.js';
 import type { AgentScaffold } from '../common/agent-scaffold.js';
-import { createActorOptimizer, createAgentParts, createAgentScaffold } from '../common/actor-critic.js';
+import { classNames, createActorOptimizer, createAgentParts, createAgentScaffold } from '../common/actor-critic.js';
 import { type BatchTensors, stageBatch } from '../common/batch-tensors.js';
 import { LoggedScalars } from '../common/metrics.js';
 import { CriticEnsemble } from '../common/networks/critics.js';
@@ -200,15 +200,10 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> exte
     this.registerScalar('temperature', this.temperature);
     this.actorOptimizer = createActorOptimizer(this.actor, this.conditioning, c.actorLearningRate);
     this.criticOptimizer = new Adam(this.critic.trainableVariables(), { learningRate: c.criticLearningRate });
-    const kind = this.constructor as typeof SoftActorCriticAgent;
-    this.scaffold = createAgentScaffold(
-      this,
-      { name: kind.agentName, label: kind.label },
-      c,
-      parts,
-      (observations, rows) => this.actWith(observations, rows),
-      (rows) => tanhActing(this.actor.net, c.maxAction, rows.actor, c.actionDim),
-    );
+    this.scaffold = createAgentScaffold(this, classNames(this), c, parts, {
+      actWith: (observations, rows) => this.actWith(observations, rows),
+      exportActing: (rows) => tanhActing(this.actor.net, c.maxAction, rows.actor, c.actionDim),
+    });
   }
 
   // ── Update: each agent writes its own `update` ────────────────────────────────────────────
