@@ -35,7 +35,7 @@ import type { AgentRules } from './common/agent-config.js';
 import type { CustomRule } from './common/config.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import type { MlpInit } from './common/networks/initialization.js';
-import { SCALER_EPSILON } from './common/scalers.js';
+import { STANDARDISED_OBSERVATIONS } from './common/config-fields.js';
 import {
   resolveSoftActorCriticConfig,
   SOFT_ACTOR_CRITIC_DEFAULTS,
@@ -100,7 +100,7 @@ export const CQL_DEFAULTS: Readonly<Omit<CQLConfig, 'observationDim' | 'actionDi
   ...SOFT_ACTOR_CRITIC_DEFAULTS,
   actorLearningRate: 3e-5,
   temperatureLearningRate: 3e-5,
-  observationScaler: Object.freeze({ kind: 'standard' as const, epsilon: SCALER_EPSILON }),
+  ...STANDARDISED_OBSERVATIONS,
   temperatureMultiplier: 1,
   backupEntropy: false,
   bcSteps: 0,

@@ -14,29 +14,38 @@
  * Every number above is a config field; the defaults are the official code's hopper-medium-replay
  * settings and `DiffusionQLAgent.preset(dataset)` gives its per-dataset table. What is
  * implemented and every choice the paper leaves open: `docs/algorithms/diffusion-ql.md`. The
- * file reads config → networks → update → act → plumbing; the plumbing that every agent shares
- * (fit, policy, checkpoints) is `common/agent-scaffold.ts`.
+ * file reads config → networks → update → act → state; the plumbing that every agent shares
+ * (fit, policy, checkpoints) is `common/agent-scaffold.ts`, delegated to by
+ * `common/scaffolded-agent.ts`.
  *
  * @see https://arxiv.org/abs/2208.06193
  * @module
  */
+import { resolveWithTextEncoder } from './common/agent-config.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../core/rng.js';
-import type { Batch, TransitionSource } from '../core/types.js';
-import { Adam, gradientsOf } from '../nets/adam.js';
-import type { PolicyExportSummary } from '../export/artefact.js';
-import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from './agent.js';
-import { type AgentCheckpointHeader, AgentScaffold, hooksOf } from './common/agent-scaffold.js';
+import type { Batch } from '../core/types.js';
+import { type Adam, gradientsOf } from '../nets/adam.js';
+import type { NetModule } from '../nets/module.js';
+import type { Metrics } from './agent.js';
+import type { AgentScaffold } from './common/agent-scaffold.js';
+import {
+  classNames,
+  createActorOptimizer,
+  createAgentParts,
+  createAgentScaffold,
+  createCritics,
+} from './common/actor-critic.js';
 import { stageBatch } from './common/batch-tensors.js';
 import { type AgentDependencies, type AgentOptions, resolveAgentConfig } from './common/agent-config.js';
 import { criticLoss, minOf, tdTargets } from './common/losses.js';
 import { LoggedScalars } from './common/metrics.js';
-import { CriticEnsemble } from './common/networks/critics.js';
-import { createRandomStreams, type RandomStreams } from './common/random-streams.js';
-import { TargetNetworks } from './common/target-networks.js';
+import { type CriticEnsemble } from './common/networks/critics.js';
+import type { RandomStreams } from './common/random-streams.js';
+import { ScaffoldedAgent, type ScaffoldedAgentClass } from './common/scaffolded-agent.js';
+import type { TargetNetworks } from './common/target-networks.js';
 import { type ConditionerConfig, CRITIC_CONDITIONING_OPTIONS, type CriticConditioning } from './conditioning/config.js';
-import { assertSameTextEncoder, textEncoderFor } from './conditioning/prompts.js';
-import { type ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
+import type { ContextRows, TaskConditioning } from './conditioning/task-conditioning.js';
 import { drawCriticPair, qLoss } from './diffusion/actor-loss.js';
 import { selectActions } from './diffusion/candidates.js';
 import { bcLoss, DiffusionSchedule, sampleActions } from './diffusion/chain.js';
@@ -83,21 +92,10 @@ function actingSettings(c: DiffusionQLConfig): { candidates: number; temperature
   return { candidates: c.actionCandidates, temperature: c.actionTemperature, maxAction: c.maxAction };
 }
 
-/** A checkpoint header brought to today's format, and the older names of its variable groups. */
-export interface UpgradedHeader {
-  /** The header in today's format. */
-  readonly header: AgentCheckpointHeader;
-  /** Group name → the name it is stored under (see `restoreAgentCheckpoint`). */
-  readonly storedAs: Readonly<Record<string, string>>;
-}
+export type { UpgradedHeader } from './common/scaffolded-agent.js';
 
 /** `DiffusionQLAgent` or a subclass, as `load` is called on it. */
-export interface DiffusionQLAgentClass<T extends DiffusionQLAgent> {
-  /** Builds an agent from a resolved config. */
-  new (options: never, dependencies?: DiffusionQLDependencies): T;
-  /** The class name its checkpoints record. */
-  readonly agentName: string;
-}
+export type DiffusionQLAgentClass<T extends DiffusionQLAgent> = ScaffoldedAgentClass<T>;
 
 // ── 2. The agent ────────────────────────────────────────────────────────────────────────────
 
@@ -112,7 +110,7 @@ export interface DiffusionQLAgentClass<T extends DiffusionQLAgent> {
  * agent.save('checkpoints/hopper');
  * ```
  */
-export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
+export class DiffusionQLAgent extends ScaffoldedAgent<DiffusionQLConfig> {
   /** The class name checkpoints record (a subclass sets its own). */
   static readonly agentName: string = 'DiffusionQLAgent';
   /** The progress display's label. */
@@ -132,7 +130,7 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
   /** Fit, act, policy and checkpoint plumbing shared by every agent. */
   protected readonly scaffold: AgentScaffold;
   private readonly streams: RandomStreams;
-  private readonly targets = new TargetNetworks();
+  private readonly targets: TargetNetworks;
   private readonly schedule: DiffusionSchedule;
   private readonly actorOptimizer: Adam;
   private readonly criticOptimizer: Adam;
@@ -142,21 +140,14 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
    * @throws {@link ConfigError} on an invalid option.
    */
   constructor(options: DiffusionQLOptions, dependencies: DiffusionQLDependencies = {}) {
-    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
-    this.config = resolveDiffusionQLConfig(options, textEncoder?.dimension);
-    const c = this.config;
-    this.streams = createRandomStreams(c.seed);
-    const init = this.streams.init;
+    super();
+    const { config: c, textEncoder } = resolveWithTextEncoder(resolveDiffusionQLConfig, options, dependencies);
+    this.config = c;
     this.schedule = new DiffusionSchedule(c.betaSchedule, c.diffusionSteps);
     const emaSchedule = { decay: c.emaDecay, startStep: c.emaStartStep, every: c.emaEvery };
-    this.conditioning = new TaskConditioning(c.conditioner, {
-      observationDim: c.observationDim,
-      actionDim: c.actionDim,
-      rng: this.streams.conditioner,
-      ema: { schedule: emaSchedule, targets: this.targets },
-      criticConditioning: c.criticConditioning,
-      ...(textEncoder === undefined ? {} : { textEncoder }),
-    });
+    const parts = createAgentParts(c, emaSchedule, textEncoder);
+    ({ streams: this.streams, targets: this.targets, conditioning: this.conditioning } = parts);
+    const init = this.streams.init;
     const actorSizes = {
       actionDim: c.actionDim,
       observationDim: c.observationDim,
@@ -167,39 +158,21 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     this.actor = new NoiseNetwork({ ...actorSizes, rng: init, name: 'actor', trainable: true });
     this.actorEma = new NoiseNetwork({ ...actorSizes, rng: init, name: 'actor_ema', trainable: false });
     this.targets.ema(this.actor, this.actorEma, emaSchedule);
-    const criticSizes = {
-      observationDim: c.observationDim,
-      actionDim: c.actionDim,
-      conditionDim: this.conditioning.criticWidth,
-      hiddenDims: c.criticHiddenDims,
-      activation: 'mish' as const,
-    };
-    this.critic = new CriticEnsemble({ ...criticSizes, rng: init, name: 'critic', trainable: true });
-    this.criticTarget = new CriticEnsemble({ ...criticSizes, rng: init, name: 'critic_target', trainable: false });
-    this.targets.polyak(this.criticTarget, this.critic, c.tau);
-    this.actorOptimizer = new Adam([...this.actor.trainableVariables(), ...this.conditioning.trainableVariables()], {
-      learningRate: c.actorLearningRate,
-    });
-    this.criticOptimizer = new Adam(this.critic.trainableVariables(), { learningRate: c.criticLearningRate });
-    const kind = this.constructor as typeof DiffusionQLAgent;
-    this.scaffold = new AgentScaffold({
-      name: kind.agentName,
-      label: kind.label,
-      dims: c,
-      streams: this.streams,
-      targets: this.targets,
-      conditioning: this.conditioning,
-      normalizer: null,
-      scalers: c,
-      hooks: hooksOf(
-        this,
-        (observations, rows) => this.actWith(observations, rows),
-        (rows) =>
-          diffusionActing(
-            { actor: this.actor, critics: this.criticTarget, schedule: this.schedule, ...actingSettings(c) },
-            rows,
-          ),
-      ),
+    const critics = createCritics(
+      c,
+      parts,
+      { tau: c.tau, every: 1 },
+      { hiddenDims: c.criticHiddenDims, activation: 'mish' },
+    );
+    ({ online: this.critic, target: this.criticTarget, optimizer: this.criticOptimizer } = critics);
+    this.actorOptimizer = createActorOptimizer(this.actor, this.conditioning, c.actorLearningRate);
+    this.scaffold = createAgentScaffold(this, classNames(this), c, parts, {
+      actWith: (observations, rows) => this.actWith(observations, rows),
+      exportActing: (rows) =>
+        diffusionActing(
+          { actor: this.actor, critics: this.criticTarget, schedule: this.schedule, ...actingSettings(c) },
+          rows,
+        ),
     });
   }
 
@@ -350,114 +323,14 @@ export class DiffusionQLAgent implements Agent<DiffusionQLConfig> {
     });
   }
 
-  // ── 5. Plumbing (common/agent-scaffold.ts) ────────────────────────────────────────────────
+  // ── 5. State: the networks by role; save, load and the rest: common/scaffolded-agent.ts ───
 
-  /** Total gradient steps taken. */
-  get step(): number {
-    return this.scaffold.step;
+  protected networks(): Readonly<Record<string, NetModule>> {
+    return { actor: this.actor, actorEma: this.actorEma, critic: this.critic, criticTarget: this.criticTarget };
   }
 
-  /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
-  act(observation: Float32Array, context: TaskContext = {}): Float32Array {
-    return this.scaffold.act(observation, context);
-  }
-
-  /** Actions for N observations (`N * observationDim`, row-major) in one batched call. */
-  actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
-    return this.scaffold.actBatch(observations, context);
-  }
-
-  /** A policy bound to `context`, its condition computed once (async: a new text needs the encoder). */
-  policy(context: TaskContext = {}): Promise<BoundPolicy> {
-    return this.scaffold.policy(context);
-  }
-
-  /**
-   * Writes the policy for `options.context` (required with a conditioner: its prompts are
-   * embedded once and folded in) as a small artefact a dependency-free runtime acts with, in Node
-   * or a browser (`docs/export.md`).
-   */
-  exportPolicy(dir: string, options: ExportPolicyOptions = {}): Promise<PolicyExportSummary> {
-    return this.scaffold.exportPolicy(dir, options);
-  }
-
-  /** Binds the conditioner to `data`'s tasks so `update` can take its batches (`fit` does this). */
-  bindTasks(data: TransitionSource): Promise<void> {
-    return this.scaffold.bindTasks(data);
-  }
-
-  /**
-   * Trains on `data` for `options.steps` steps (see {@link FitOptions}).
-   * @throws {@link ConfigError} when the data's dimensions differ from the agent's.
-   */
-  fit(data: TransitionSource, options: FitOptions<this>): Promise<FitReport> {
-    return this.scaffold.fit(data, options);
-  }
-
-  /** Writes a resumable checkpoint (config, step, random streams, conditioner, weights, optimiser moments) atomically. */
-  save(dir: string): void {
-    this.scaffold.save(dir, this.config, this.variableGroups(), this.optimizers());
-  }
-
-  /**
-   * Restores an agent saved with `save` (also 0.1.0 checkpoints); training resumes exactly.
-   * Called on a subclass (`LLMDPDAgent.load`), it restores that subclass's checkpoints.
-   * @throws {@link DatasetError} on a missing or corrupted checkpoint ({@link CheckpointError}
-   * naming the field or column it cannot trust); {@link ConfigError} when another agent wrote it,
-   * or a `prompts` conditioner gets another text encoder than it was trained with.
-   */
-  static load<T extends DiffusionQLAgent>(
-    this: DiffusionQLAgentClass<T>,
-    dir: string,
-    dependencies: DiffusionQLDependencies = {},
-  ): T {
-    const kind = this as unknown as typeof DiffusionQLAgent;
-    const read = AgentScaffold.readHeader(dir, this.agentName);
-    const { header, storedAs } = AgentScaffold.buildFromHeader(dir, read, () => kind.upgradeHeader(read));
-    const config = header.config as DiffusionQLConfig;
-    if (config.conditioner?.kind === 'prompts') assertSameTextEncoder(header, dependencies.textEncoder, dir);
-    const agent = AgentScaffold.buildFromHeader(dir, header, () => new this(config as never, dependencies));
-    agent.scaffold.restore(dir, header, agent.variableGroups(), agent.optimizers(), storedAs);
-    return agent;
-  }
-
-  /**
-   * Turns a header of an older checkpoint format into today's (and names the variable groups
-   * it stored under other names). A version-1 Diffusion-QL header needs nothing: its config lacks
-   * only fields whose defaults reproduce 0.1.0's behaviour.
-   * @internal
-   */
-  protected static upgradeHeader(header: AgentCheckpointHeader): UpgradedHeader {
-    return { header, storedAs: {} };
-  }
-
-  /**
-   * The variables a checkpoint holds, by role.
-   * @internal
-   */
-  protected variableGroups(): Record<string, tf.Variable[]> {
-    return {
-      actor: this.actor.trainableVariables(),
-      actorEma: this.actorEma.trainableVariables(),
-      ...this.conditioning.variableGroups(),
-      critic: this.critic.trainableVariables(),
-      criticTarget: this.criticTarget.trainableVariables(),
-    };
-  }
-
-  /**
-   * The optimisers a checkpoint holds.
-   * @internal
-   */
-  protected optimizers(): Record<string, Adam> {
+  /** One Adam for the actor (with the conditioner), one for the critics. */
+  protected get optimizers(): Readonly<Record<string, Adam>> {
     return { actor: this.actorOptimizer, critic: this.criticOptimizer };
-  }
-
-  /** Frees every tensor the agent owns (not the text encoder, which the caller may share). */
-  dispose(): void {
-    this.actorOptimizer.dispose();
-    this.criticOptimizer.dispose();
-    this.scaffold.dispose();
-    for (const m of [this.actor, this.actorEma, this.critic, this.criticTarget]) m.dispose();
   }
 }

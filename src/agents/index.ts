@@ -44,15 +44,20 @@ export {
 } from './common/learning-rate.js';
 export { ACTOR_CRITIC_DEFAULTS, ACTOR_CRITIC_RULES, type ActorCriticConfig } from './common/actor-critic-config.js';
 export {
+  classNames,
   createActorOptimizer,
   createAgentParts,
+  createAgentScaffold,
   createCritics,
   createScaffold,
   policyMeanActions,
+  type AgentActing,
   type AgentName,
   type AgentParts,
   type AgentPartsConfig,
   type Critics,
+  type CriticShape,
+  type CriticsConfig,
 } from './common/actor-critic.js';
 export { runUpdate, type LoggedValues, type UpdateBody, type UpdateInputs } from './common/update-step.js';
 export { ScaffoldedAgent, readAgentHeader, type ScaffoldedAgentClass } from './common/scaffolded-agent.js';

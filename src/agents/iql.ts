@@ -22,6 +22,7 @@
  * @see https://arxiv.org/abs/2110.06169
  * @module
  */
+import { resolveWithTextEncoder } from './common/agent-config.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../core/types.js';
 import type { NetModule } from '../nets/module.js';
@@ -45,7 +46,6 @@ import { DeterministicActor, GaussianActor } from './common/networks/actors.js';
 import { ConditionedMlp } from './common/networks/conditioned-mlp.js';
 import type { CriticEnsemble } from './common/networks/critics.js';
 import type { TaskConditioning } from './conditioning/task-conditioning.js';
-import { textEncoderFor } from './conditioning/prompts.js';
 import { presetOptions } from './presets/presets.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
@@ -202,9 +202,8 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
    */
   constructor(options: IQLOptions, dependencies: AgentDependencies = {}) {
     super();
-    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
-    this.config = resolveIQLConfig(options, textEncoder?.dimension);
-    const c = this.config;
+    const { config: c, textEncoder } = resolveWithTextEncoder(resolveIQLConfig, options, dependencies);
+    this.config = c;
     const parts = createAgentParts(c, null, textEncoder);
     const init = parts.streams.init;
     this.conditioning = parts.conditioning;

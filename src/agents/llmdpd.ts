@@ -39,8 +39,8 @@ import {
   type DiffusionQLDependencies,
   type DiffusionQLOptions,
   resolveDiffusionQLConfig,
-  type UpgradedHeader,
 } from './diffusion-ql.js';
+import type { UpgradedHeader } from './common/scaffolded-agent.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 

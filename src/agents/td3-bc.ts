@@ -21,6 +21,7 @@
  * @see https://arxiv.org/abs/2106.06860
  * @module
  */
+import { resolveWithTextEncoder } from './common/agent-config.js';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../core/types.js';
 import type { NetModule } from '../nets/module.js';
@@ -43,7 +44,6 @@ import { DeterministicActor } from './common/networks/actors.js';
 import type { CriticEnsemble } from './common/networks/critics.js';
 import type { RandomStreams } from './common/random-streams.js';
 import type { TaskConditioning } from './conditioning/task-conditioning.js';
-import { textEncoderFor } from './conditioning/prompts.js';
 
 // ── 1. Config ───────────────────────────────────────────────────────────────────────────────
 
@@ -175,9 +175,8 @@ export class TD3BCAgent extends ScaffoldedAgent<TD3BCConfig> {
    */
   constructor(options: TD3BCOptions, dependencies: AgentDependencies = {}) {
     super();
-    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
-    this.config = resolveTD3BCConfig(options, textEncoder?.dimension);
-    const c = this.config;
+    const { config: c, textEncoder } = resolveWithTextEncoder(resolveTD3BCConfig, options, dependencies);
+    this.config = c;
     // The actor, the critics and the conditioner's copy all move after every policyFrequency-th step.
     const delayed = { tau: c.tau, every: c.policyFrequency };
     const parts = createAgentParts(c, delayed, textEncoder);

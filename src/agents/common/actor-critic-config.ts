@@ -13,30 +13,20 @@
  */
 import { CRITIC_CONDITIONING_OPTIONS, type CriticConditioning } from '../conditioning/config.js';
 import type { AgentRules, ConditionedAgentConfig } from './agent-config.js';
-import { SCALER_DEFAULTS, SCALER_EPSILON } from './scalers.js';
+import {
+  MLP_POLICY_FIELDS,
+  STANDARDISED_OBSERVATIONS,
+  TEMPORAL_DIFFERENCE_FIELDS,
+  TRAINING_FIELDS,
+} from './config-fields.js';
+import type { MlpPolicyConfig, TemporalDifferenceConfig, TrainingConfig } from './config-fields.js';
 
-/** Fields every offline actor-critic on the scaffold has. JSON-serialisable. */
-export interface ActorCriticConfig extends ConditionedAgentConfig {
-  /** Seed of every random stream. @defaultValue 0 */
-  readonly seed: number;
-  /** Transitions per gradient step. @defaultValue 256 */
-  readonly batchSize: number;
-  /** Discount γ. @defaultValue 0.99 */
-  readonly discount: number;
-  /** Polyak rate τ of the target networks. @defaultValue 0.005 */
-  readonly tau: number;
-  /** Adam learning rate of the actor (and the conditioner, which trains with it). @defaultValue 3e-4 */
-  readonly actorLearningRate: number;
-  /** Adam learning rate of the critics. @defaultValue 3e-4 */
-  readonly criticLearningRate: number;
-  /** Hidden widths of every network (actor, critics, value). @defaultValue [256, 256] */
-  readonly hiddenDims: readonly number[];
-  /** Hidden activation. @defaultValue `'relu'` */
-  readonly activation: 'relu' | 'mish';
-  /** Action bound: actions lie in [−maxAction, maxAction]. @defaultValue 1 */
-  readonly maxAction: number;
-  /** Global-norm gradient clip of every optimiser; 0 disables. @defaultValue 0 */
-  readonly gradientClipNorm: number;
+/**
+ * Fields every offline actor-critic on the scaffold has (`config-fields.ts`: training, temporal
+ * difference and MLP fields). JSON-serialisable.
+ */
+export interface ActorCriticConfig
+  extends ConditionedAgentConfig, TrainingConfig, TemporalDifferenceConfig, MlpPolicyConfig {
   /** What the critics see of the condition (the agent's own default). */
   readonly criticConditioning: CriticConditioning;
 }
@@ -45,35 +35,18 @@ export interface ActorCriticConfig extends ConditionedAgentConfig {
 export const ACTOR_CRITIC_DEFAULTS: Readonly<
   Omit<ActorCriticConfig, 'observationDim' | 'actionDim' | 'criticConditioning'>
 > = Object.freeze({
-  seed: 0,
-  batchSize: 256,
-  discount: 0.99,
-  tau: 0.005,
-  actorLearningRate: 3e-4,
-  criticLearningRate: 3e-4,
-  hiddenDims: Object.freeze([256, 256]),
-  activation: 'relu',
-  maxAction: 1,
-  gradientClipNorm: 0,
-  ...SCALER_DEFAULTS,
+  ...TRAINING_FIELDS.defaults,
+  ...TEMPORAL_DIFFERENCE_FIELDS.defaults,
+  ...MLP_POLICY_FIELDS.defaults,
   // CORL standardises observations for IQL and TD3+BC: (s − μ)/(σ + 1e-3), statistics saved with the agent.
-  observationScaler: Object.freeze({ kind: 'standard' as const, epsilon: SCALER_EPSILON }),
+  ...STANDARDISED_OBSERVATIONS,
   conditioner: Object.freeze({ kind: 'none' }),
 });
 
 /** Validation rules of the shared fields. */
 export const ACTOR_CRITIC_RULES: AgentRules<ActorCriticConfig> = Object.freeze({
-  observationDim: 'positiveInt',
-  actionDim: 'positiveInt',
-  seed: 'int',
-  batchSize: 'positiveInt',
-  discount: 'unit',
-  tau: 'unit',
-  actorLearningRate: 'positive',
-  criticLearningRate: 'positive',
-  hiddenDims: 'dims',
-  activation: ['relu', 'mish'],
-  maxAction: 'positive',
-  gradientClipNorm: 'nonNegative',
+  ...TRAINING_FIELDS.rules,
+  ...TEMPORAL_DIFFERENCE_FIELDS.rules,
+  ...MLP_POLICY_FIELDS.rules,
   criticConditioning: CRITIC_CONDITIONING_OPTIONS,
 });

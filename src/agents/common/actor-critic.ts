@@ -6,9 +6,10 @@
  *   conditioning, built from the config in that order;
  * - {@link createCritics}: the twin (or N) critics, their Polyak targets and their optimiser;
  *   {@link createActorOptimizer}: the actor's optimiser, which trains the conditioner too;
- * - {@link createScaffold}: the {@link AgentScaffold} of an agent that acts with its actor's
- *   mean, exports that acting path, scales with the config's scalers (`scalers.ts`) and whose
- *   public `update` and `save` it calls back;
+ * - {@link createAgentScaffold}: the {@link AgentScaffold} of an agent with its own acting path,
+ *   which scales with the config's scalers (`scalers.ts`) and calls back the agent's public
+ *   `update` and `save`; {@link createScaffold}: the same for an agent that acts with its
+ *   actor's mean and exports that acting path;
  * - {@link policyMeanActions}: acting with a deterministic or Gaussian actor's mean.
  *
  * @module
@@ -20,9 +21,10 @@ import type { NetModule } from '../../nets/module.js';
 import type { ConditionerConfig, CriticConditioning } from '../conditioning/config.js';
 import { type ContextRows, TaskConditioning } from '../conditioning/task-conditioning.js';
 import type { ActorCriticConfig } from './actor-critic-config.js';
-import { AgentScaffold, hooksOf } from './agent-scaffold.js';
+import { type ActWith, AgentScaffold, hooksOf, type ScaffoldDims } from './agent-scaffold.js';
 import { type DeterministicActor, GaussianActor } from './networks/actors.js';
-import { deterministicActing } from './policy-export.js';
+import { type ActingExport, deterministicActing } from './policy-export.js';
+import type { ScalerConfig } from './scalers.js';
 import { createRandomStreams, type RandomStreams } from './random-streams.js';
 import { CriticEnsemble } from './networks/critics.js';
 import { type CopySchedule, type PolyakSchedule, TargetNetworks } from './target-networks.js';
@@ -77,6 +79,13 @@ export function createAgentParts(
   return { streams, targets, conditioning };
 }
 
+/** The config fields {@link createCritics} reads. */
+export type CriticsConfig = Pick<
+  ActorCriticConfig,
+  'observationDim' | 'actionDim' | 'criticLearningRate' | 'hiddenDims'
+> &
+  Partial<Pick<ActorCriticConfig, 'activation'>>;
+
 /** Online critics, their Polyak targets and the critics' optimiser. */
 export interface Critics {
   /** Q1 … QN, trained. */
@@ -87,18 +96,35 @@ export interface Critics {
   readonly optimizer: Adam;
 }
 
+/** The critics' number, widths and activation where they differ from two and the config's. */
+export interface CriticShape {
+  /** Number of critics. @defaultValue 2 */
+  readonly count?: number;
+  /** Hidden widths of each critic. @defaultValue the config's `hiddenDims` */
+  readonly hiddenDims?: readonly number[];
+  /** Hidden activation. @defaultValue the config's `activation` */
+  readonly activation?: 'relu' | 'mish';
+}
+
 /**
- * Builds `count` critics on [s, a] and the conditioning's critic rows (weights from
+ * Builds the critics on [s, a] and the conditioning's critic rows (weights from
  * `parts.streams.init`, online first), their target copies moving on `schedule`, and their
  * optimiser.
  */
 export function createCritics(
-  config: ActorCriticConfig,
+  config: CriticsConfig,
   parts: AgentParts,
   schedule: PolyakSchedule,
-  count = 2,
+  shape: CriticShape = {},
 ): Critics {
-  const sizes = { ...config, count, conditionDim: parts.conditioning.criticWidth, rng: parts.streams.init };
+  const sizes = {
+    ...config,
+    activation: config.activation ?? 'relu',
+    ...shape,
+    count: shape.count ?? 2,
+    conditionDim: parts.conditioning.criticWidth,
+    rng: parts.streams.init,
+  };
   const online = new CriticEnsemble({ ...sizes, name: 'critic', trainable: true });
   const target = new CriticEnsemble({ ...sizes, name: 'critic_target', trainable: false });
   parts.targets.polyak(target, online, schedule.tau, schedule.every);
@@ -122,18 +148,34 @@ export interface AgentName {
   readonly label: string;
 }
 
+/** How an agent acts, for its scaffold. */
+export interface AgentActing {
+  /** Acting under one context's condition rows (observations already scaled). */
+  readonly actWith: ActWith;
+  /** What `exportPolicy` writes of that acting path (`policy-export.ts`). */
+  readonly exportActing: (rows: ContextRows) => ActingExport;
+}
+
 /**
- * The scaffold of `agent`, which acts with `actor`'s mean action ({@link policyMeanActions}) on
- * observations scaled by the config's scalers (the scaffold fits them at the first `bindTasks`
- * and stages batches through them), exports that acting path (`policy-export.ts`,
- * `deterministicActing`), and calls back `agent.update` and `agent.save`.
+ * The class name and progress label `agent`'s class declares (static `agentName` and `label`,
+ * which a subclass sets to its own).
  */
-export function createScaffold(
+export function classNames(agent: object): AgentName {
+  const kind = agent.constructor as unknown as { readonly agentName: string; readonly label: string };
+  return { name: kind.agentName, label: kind.label };
+}
+
+/**
+ * The scaffold of `agent`: its widths and batch size, scalers (fitted at the first `bindTasks`,
+ * batches staged through them) and `parts` from `config`, acting as `acting` says; it calls back
+ * `agent.update` and `agent.save`.
+ */
+export function createAgentScaffold(
   agent: Parameters<typeof hooksOf>[0],
   names: AgentName,
-  config: ActorCriticConfig,
+  config: ScaffoldDims & ScalerConfig,
   parts: AgentParts,
-  actor: DeterministicActor | GaussianActor,
+  acting: AgentActing,
 ): AgentScaffold {
   return new AgentScaffold({
     ...names,
@@ -141,11 +183,25 @@ export function createScaffold(
     ...parts,
     normalizer: null,
     scalers: config,
-    hooks: hooksOf(
-      agent,
-      (observations, rows) => policyMeanActions(actor, observations, rows),
-      (rows) => deterministicActing(actor, rows.actor),
-    ),
+    hooks: hooksOf(agent, acting.actWith, acting.exportActing),
+  });
+}
+
+/**
+ * The scaffold of `agent` (`createAgentScaffold`) when it acts with `actor`'s mean action
+ * ({@link policyMeanActions}) and exports that acting path (`policy-export.ts`,
+ * `deterministicActing`).
+ */
+export function createScaffold(
+  agent: Parameters<typeof hooksOf>[0],
+  names: AgentName,
+  config: ScaffoldDims & ScalerConfig,
+  parts: AgentParts,
+  actor: DeterministicActor | GaussianActor,
+): AgentScaffold {
+  return createAgentScaffold(agent, names, config, parts, {
+    actWith: (observations, rows) => policyMeanActions(actor, observations, rows),
+    exportActing: (rows) => deterministicActing(actor, rows.actor),
   });
 }
 

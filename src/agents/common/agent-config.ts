@@ -9,6 +9,7 @@
  */
 import type { TextEncoder } from '../../encoders/text/text-encoder.js';
 import { type ConditionerConfig, type ConditionerOptions, resolveConditionerConfig } from '../conditioning/config.js';
+import { textEncoderFor } from '../conditioning/prompts.js';
 import { type FieldRule, validateConfig } from './config.js';
 import { resolveScalerConfig, SCALER_RULES, type ScalerConfig } from './scalers.js';
 
@@ -66,4 +67,28 @@ export function resolveAgentConfig<C extends ConditionedAgentConfig>(
   for (const [key, value] of Object.entries(config))
     if (Array.isArray(value)) config[key] = Object.freeze([...(value as unknown[])]);
   return Object.freeze(config) as unknown as C;
+}
+
+/** An agent's resolved config and the text encoder of its `prompts` conditioner. */
+export interface ResolvedAgentOptions<C> {
+  /** The resolved, validated, frozen config. */
+  readonly config: C;
+  /** The text encoder a `prompts` conditioner uses; undefined for other conditioners. */
+  readonly textEncoder: TextEncoder | undefined;
+}
+
+/**
+ * What every agent's constructor does first: picks the text encoder of a `prompts` conditioner
+ * (the one in `dependencies`, else the zero-download default) and resolves `options` with its
+ * dimension.
+ * @param resolve - the agent's `resolveXConfig`.
+ * @throws {@link ConfigError} naming the field, the value and the valid range.
+ */
+export function resolveWithTextEncoder<O extends { readonly conditioner?: { readonly kind?: string } }, C>(
+  resolve: (options: O, textEmbeddingDim?: number) => C,
+  options: O,
+  dependencies: AgentDependencies,
+): ResolvedAgentOptions<C> {
+  const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
+  return { config: resolve(options, textEncoder?.dimension), textEncoder };
 }

@@ -1,6 +1,7 @@
 /**
  * {@link ScaffoldedAgent}: the methods of the `Agent` interface that are the same for every agent
- * on the scaffold, each a one-line delegation to the agent's {@link AgentScaffold}, written once.
+ * on the scaffold, each a one-line delegation to the agent's {@link AgentScaffold}, written once
+ * for every agent (BC, IQL, TD3+BC, Diffusion-QL and LLMDPD, and the soft actor-critic family).
  *
  * Why a base class when agents otherwise compose shared modules: the `Agent` interface needs
  * these methods on the agent itself, and written in each agent file they are the same dozen lines
@@ -8,7 +9,8 @@
  * holds those delegations and nothing else: no algorithmic step, no hook that an update runs
  * through, no network. An agent still builds its parts by composition (`actor-critic.ts`)
  * and writes its whole `update` in its own file (`docs/algorithms/README.md`, "How an agent is
- * built here").
+ * built here"). The one hook it offers is `upgradeHeader`, for an agent
+ * that still reads an older checkpoint format.
  *
  * @module
  */
@@ -27,9 +29,17 @@ import { type AgentCheckpointHeader, AgentScaffold } from './agent-scaffold.js';
 /** An agent class as {@link ScaffoldedAgent.load} is called on it. */
 export interface ScaffoldedAgentClass<T> {
   /** Builds an agent from a resolved config. */
-  new (config: never, dependencies: AgentDependencies): T;
+  new (config: never, dependencies?: AgentDependencies): T;
   /** The class name its checkpoints record (e.g. `'IQLAgent'`). */
   readonly agentName: string;
+}
+
+/** A checkpoint header brought to today's format, and the older names of its variable groups. */
+export interface UpgradedHeader {
+  /** The header in today's format. */
+  readonly header: AgentCheckpointHeader;
+  /** Group name → the name it is stored under (see `restoreAgentCheckpoint`). */
+  readonly storedAs: Readonly<Record<string, string>>;
 }
 
 /** The `Agent` plumbing shared by the agents on the scaffold; see the module comment. */
@@ -114,23 +124,39 @@ export abstract class ScaffoldedAgent<C> implements Agent<C> {
   }
 
   /**
-   * Restores an agent of the calling class saved with `save`: reads the checkpoint header (written
-   * by the class `agentName`), builds the agent from its config and restores weights, optimiser
-   * moments, step, random streams, conditioner and fitted scalers; training resumes
-   * exactly.
+   * Restores an agent of the calling class saved with `save` (or in an older format its
+   * `upgradeHeader` reads): reads and validates the checkpoint header
+   * (written by the class `agentName`), checks the text encoder of a `prompts` conditioner,
+   * builds the agent from the header's config under the checkpoint's weight budget
+   * (`AgentScaffold.buildFromHeader`), and restores weights, optimiser moments, step, random
+   * streams, conditioner and fitted scalers; training resumes exactly.
    * @example `const agent = IQLAgent.load('checkpoints/iql');`
-   * @throws {@link DatasetError} on a missing or corrupted checkpoint; {@link ConfigError} when
-   * another agent wrote it, or a `prompts` conditioner gets another text encoder.
+   * @throws {@link DatasetError} on a missing or corrupted checkpoint ({@link CheckpointError}
+   * naming the field or column it cannot trust); {@link ConfigError} when another agent wrote it,
+   * or a `prompts` conditioner gets another text encoder than it was trained with.
    */
   static load<T extends ScaffoldedAgent<unknown>>(
     this: ScaffoldedAgentClass<T>,
     dir: string,
     dependencies: AgentDependencies = {},
   ): T {
-    const header = readAgentHeader(dir, this.agentName, dependencies.textEncoder);
-    const agent = new this(header.config as never, dependencies);
-    agent.scaffold.restore(dir, header, agent.variableGroups(), agent.optimizers);
+    const read = AgentScaffold.readHeader(dir, this.agentName);
+    const kind = this as unknown as typeof ScaffoldedAgent;
+    const { header, storedAs } = AgentScaffold.buildFromHeader(dir, read, () => kind.upgradeHeader(read));
+    checkTextEncoder(header, dependencies.textEncoder, dir);
+    const agent = AgentScaffold.buildFromHeader(dir, header, () => new this(header.config as never, dependencies));
+    agent.scaffold.restore(dir, header, agent.variableGroups(), agent.optimizers, storedAs);
     return agent;
+  }
+
+  /**
+   * Turns a validated header of an older checkpoint format into today's, and names the variable
+   * groups it stored under other names. Runs under `AgentScaffold.buildFromHeader`, so a config
+   * it cannot resolve is reported as a damaged checkpoint. Today's format needs nothing.
+   * @internal
+   */
+  protected static upgradeHeader(header: AgentCheckpointHeader): UpgradedHeader {
+    return { header, storedAs: {} };
   }
 }
 
@@ -146,7 +172,16 @@ export function readAgentHeader(
   textEncoder: TextEncoder | undefined,
 ): AgentCheckpointHeader {
   const header = AgentScaffold.readHeader(dir, name);
+  checkTextEncoder(header, textEncoder, dir);
+  return header;
+}
+
+/**
+ * For a header whose config has a `prompts` conditioner, checks that `textEncoder` is the one it
+ * was trained with.
+ * @throws {@link ConfigError} when the text encoder differs.
+ */
+function checkTextEncoder(header: AgentCheckpointHeader, textEncoder: TextEncoder | undefined, dir: string): void {
   const config = header.config as { readonly conditioner?: ConditionerConfig } | undefined;
   if (config?.conditioner?.kind === 'prompts') assertSameTextEncoder(header, textEncoder, dir);
-  return header;
 }

@@ -9,33 +9,23 @@
 import type { BetaScheduleName } from '../../nets/schedules.js';
 import type { FieldRule } from '../common/config.js';
 import { SCALER_DEFAULTS, SCALER_RULES, type ScalerConfig } from '../common/scalers.js';
+import { DEEP_ACTOR_CRITIC_FIELDS, TEMPORAL_DIFFERENCE_FIELDS, TRAINING_FIELDS } from '../common/config-fields.js';
+import type { DeepActorCriticConfig, TemporalDifferenceConfig, TrainingConfig } from '../common/config-fields.js';
 
 /**
- * The fields of a Diffusion-QL-style agent, with the scalers (`common/scalers.ts`; none by
- * default). JSON-serialisable; saved with every checkpoint.
+ * The fields of a Diffusion-QL-style agent, with the training, temporal-difference and actor and
+ * critic width fields (`common/config-fields.ts`: τ moves the target critics every step,
+ * `hiddenDims` are the noise network's trunk, x̂0 and sampled actions are clipped to
+ * [−maxAction, maxAction]) and the scalers (`common/scalers.ts`; none by default).
+ * JSON-serialisable; saved with every checkpoint.
  */
-export interface DiffusionPolicyConfig extends ScalerConfig {
-  /** Observation width S (required). */
-  readonly observationDim: number;
-  /** Action width A (required). */
-  readonly actionDim: number;
-  /** Seed of every random stream (initial weights, batch sampling, diffusion noise, acting). @defaultValue 0 */
-  readonly seed: number;
-  /** Transitions per gradient step. @defaultValue 256 */
-  readonly batchSize: number;
-  /** Discount γ. @defaultValue 0.99 */
-  readonly discount: number;
-  /** Polyak rate τ of the target critics, every step. @defaultValue 0.005 */
-  readonly tau: number;
+export interface DiffusionPolicyConfig
+  extends ScalerConfig, TrainingConfig, TemporalDifferenceConfig, DeepActorCriticConfig {
   /**
    * Weight η of the Q term in the actor loss (per-dataset values in the presets,
    * `DiffusionQLAgent.preset`). @defaultValue 1.0
    */
   readonly eta: number;
-  /** Actor (noise network and conditioner) Adam learning rate. @defaultValue 3e-4 */
-  readonly actorLearningRate: number;
-  /** Critic Adam learning rate (fixed at 3e-4 in the official code). @defaultValue 3e-4 */
-  readonly criticLearningRate: number;
   /**
    * Global-norm gradient clip for actor and critic; 0 disables. The official code tunes it per
    * dataset (1.0 for walker2d-medium, 2.0 for halfcheetah-medium-replay, 9.0 for
@@ -54,14 +44,8 @@ export interface DiffusionPolicyConfig extends ScalerConfig {
   readonly diffusionSteps: number;
   /** Noise schedule. @defaultValue `'vp'` */
   readonly betaSchedule: BetaScheduleName;
-  /** Noise-network trunk widths. @defaultValue [256, 256, 256] */
-  readonly hiddenDims: readonly number[];
-  /** Critic widths (each of Q1, Q2). @defaultValue [256, 256, 256] */
-  readonly criticHiddenDims: readonly number[];
   /** Sinusoidal step-embedding width. @defaultValue 16 */
   readonly timeEmbeddingDim: number;
-  /** Action bound: x̂0 and sampled actions are clipped to [−maxAction, maxAction]. @defaultValue 1.0 */
-  readonly maxAction: number;
   /** EMA decay of the target actor. @defaultValue 0.995 */
   readonly emaDecay: number;
   /** First step at which the EMA actor moves (it stays at the initial weights before). @defaultValue 1000 */
@@ -81,22 +65,16 @@ export interface DiffusionPolicyConfig extends ScalerConfig {
 /** Defaults of every optional field (Diffusion-QL's hopper-medium-replay settings). */
 export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'observationDim' | 'actionDim'>> =
   Object.freeze({
-    seed: 0,
-    batchSize: 256,
-    discount: 0.99,
-    tau: 0.005,
+    ...TRAINING_FIELDS.defaults,
+    ...TEMPORAL_DIFFERENCE_FIELDS.defaults,
+    ...DEEP_ACTOR_CRITIC_FIELDS.defaults,
     eta: 1.0,
-    actorLearningRate: 3e-4,
-    criticLearningRate: 3e-4,
     gradientClipNorm: 4.0,
     maxQBackup: false,
     maxQBackupSamples: 10,
     diffusionSteps: 5,
     betaSchedule: 'vp',
-    hiddenDims: Object.freeze([256, 256, 256]),
-    criticHiddenDims: Object.freeze([256, 256, 256]),
     timeEmbeddingDim: 16,
-    maxAction: 1.0,
     emaDecay: 0.995,
     emaStartStep: 1000,
     emaEvery: 5,
@@ -107,24 +85,16 @@ export const DIFFUSION_POLICY_DEFAULTS: Readonly<Omit<DiffusionPolicyConfig, 'ob
 
 /** Validation rules of {@link DiffusionPolicyConfig}'s fields. */
 export const DIFFUSION_POLICY_RULES: Readonly<Record<keyof DiffusionPolicyConfig, FieldRule>> = Object.freeze({
-  observationDim: 'positiveInt',
-  actionDim: 'positiveInt',
-  seed: 'int',
-  batchSize: 'positiveInt',
-  discount: 'unit',
-  tau: 'unit',
+  ...TRAINING_FIELDS.rules,
+  ...TEMPORAL_DIFFERENCE_FIELDS.rules,
+  ...DEEP_ACTOR_CRITIC_FIELDS.rules,
   eta: 'nonNegative',
-  actorLearningRate: 'positive',
-  criticLearningRate: 'positive',
   gradientClipNorm: 'nonNegative',
   maxQBackup: 'boolean',
   maxQBackupSamples: 'positiveInt',
   diffusionSteps: 'positiveInt',
   betaSchedule: ['vp', 'linear', 'cosine'],
-  hiddenDims: 'dims',
-  criticHiddenDims: 'dims',
   timeEmbeddingDim: 'evenPositiveInt',
-  maxAction: 'positive',
   emaDecay: 'unit',
   emaStartStep: 'nonNegativeInt',
   emaEvery: 'positiveInt',

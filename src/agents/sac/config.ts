@@ -17,41 +17,27 @@ import {
 } from '../common/agent-config.js';
 import type { CustomRule } from '../common/config.js';
 import { SCALER_DEFAULTS } from '../common/scalers.js';
+import { DEEP_ACTOR_CRITIC_FIELDS, TEMPORAL_DIFFERENCE_FIELDS, TRAINING_FIELDS } from '../common/config-fields.js';
+import type { DeepActorCriticConfig, TemporalDifferenceConfig, TrainingConfig } from '../common/config-fields.js';
 
 /** What the critics of a soft actor-critic see of the condition (it has no EMA copy of its conditioner). */
 export type SoftCriticConditioning = 'none' | 'online-detached';
 
-/** The fields every soft actor-critic agent has, with the scalers. JSON-serialisable. */
-export interface SoftActorCriticConfig extends ConditionedAgentConfig {
-  /** Observation width S (required). */
-  readonly observationDim: number;
-  /** Action width A (required). */
-  readonly actionDim: number;
-  /** Seed of every random stream. @defaultValue 0 */
-  readonly seed: number;
-  /** Transitions per gradient step. @defaultValue 256 */
-  readonly batchSize: number;
-  /** Discount γ. @defaultValue 0.99 */
-  readonly discount: number;
-  /** Polyak rate τ of the target critics: θ′ ← τθ + (1 − τ)θ′. @defaultValue 0.005 */
-  readonly tau: number;
+/**
+ * The fields every soft actor-critic agent has: the training, temporal-difference and actor and
+ * critic width fields (`common/config-fields.ts`: CQL's actor learning rate defaults to 3e-5,
+ * the networks are ReLU MLPs, actions are maxAction · tanh(u)), the task conditioner and the
+ * scalers, plus SAC's own. JSON-serialisable.
+ */
+export interface SoftActorCriticConfig
+  extends ConditionedAgentConfig, TrainingConfig, TemporalDifferenceConfig, DeepActorCriticConfig {
   /** The target critics move every this many steps. @defaultValue 1 */
   readonly targetUpdateEvery: number;
-  /** Adam learning rate of the actor (and the conditioner). @defaultValue 3e-4 (CQL: 3e-5) */
-  readonly actorLearningRate: number;
-  /** Adam learning rate of the critics. @defaultValue 3e-4 */
-  readonly criticLearningRate: number;
   /**
    * Number of critics N; targets and the actor loss take the minimum over all N. 2 is plain SAC.
    * @defaultValue 2 (SAC-N: 10)
    */
   readonly criticCount: number;
-  /** Hidden widths of the actor's trunk (ReLU). @defaultValue [256, 256, 256] */
-  readonly hiddenDims: readonly number[];
-  /** Hidden widths of each critic (ReLU). @defaultValue [256, 256, 256] */
-  readonly criticHiddenDims: readonly number[];
-  /** Action bound: actions are maxAction · tanh(u). @defaultValue 1 */
-  readonly maxAction: number;
   /** Learn the temperature α (automatic entropy tuning); false keeps α = initialTemperature. @defaultValue true */
   readonly automaticTemperature: boolean;
   /** α at the start (log α starts at its log). @defaultValue 1 */
@@ -68,17 +54,11 @@ export interface SoftActorCriticConfig extends ConditionedAgentConfig {
 export const SOFT_ACTOR_CRITIC_DEFAULTS: Readonly<
   Omit<SoftActorCriticConfig, 'observationDim' | 'actionDim' | 'targetEntropy'>
 > = Object.freeze({
-  seed: 0,
-  batchSize: 256,
-  discount: 0.99,
-  tau: 5e-3,
+  ...TRAINING_FIELDS.defaults,
+  ...TEMPORAL_DIFFERENCE_FIELDS.defaults,
+  ...DEEP_ACTOR_CRITIC_FIELDS.defaults,
   targetUpdateEvery: 1,
-  actorLearningRate: 3e-4,
-  criticLearningRate: 3e-4,
   criticCount: 2,
-  hiddenDims: Object.freeze([256, 256, 256]),
-  criticHiddenDims: Object.freeze([256, 256, 256]),
-  maxAction: 1,
   automaticTemperature: true,
   initialTemperature: 1,
   temperatureLearningRate: 3e-4,
@@ -94,19 +74,11 @@ const FINITE: CustomRule = {
 
 /** Validation rules of the shared fields (the conditioner and the scalers are checked by their own resolvers). */
 export const SOFT_ACTOR_CRITIC_RULES: AgentRules<SoftActorCriticConfig> = Object.freeze({
-  observationDim: 'positiveInt',
-  actionDim: 'positiveInt',
-  seed: 'int',
-  batchSize: 'positiveInt',
-  discount: 'unit',
-  tau: 'unit',
-  targetUpdateEvery: 'positiveInt',
-  actorLearningRate: 'positive',
-  criticLearningRate: 'positive',
+  ...TRAINING_FIELDS.rules,
+  ...TEMPORAL_DIFFERENCE_FIELDS.rules,
   criticCount: 'positiveInt',
-  hiddenDims: 'dims',
-  criticHiddenDims: 'dims',
-  maxAction: 'positive',
+  ...DEEP_ACTOR_CRITIC_FIELDS.rules,
+  targetUpdateEvery: 'positiveInt',
   automaticTemperature: 'boolean',
   initialTemperature: 'positive',
   temperatureLearningRate: 'positive',

@@ -8,8 +8,8 @@
  * - the temperature α = exp(log α), learned by its own Adam ({@link LogScalar});
  * - reparameterised sampling with noise from the agent's `noise` stream, n actions per state;
  * - acting: the deterministic action maxAction · tanh(μ(s, c)), as CORL evaluates;
- * - the `Agent` plumbing, through the scaffold (`common/agent-scaffold.ts`), and checkpoints
- *   that also hold any scalar an agent registers (CQL's Lagrange multiplier α′).
+ * - checkpoints that also hold any scalar an agent registers (CQL's Lagrange multiplier α′); the
+ *   rest of the `Agent` plumbing is {@link ScaffoldedAgent}'s (`common/scaffolded-agent.ts`).
  *
  * An agent extends it with its config and its whole `update`, written with
  * {@link SoftActorCriticAgent.trainStep} (which stages the batch and keeps the step count).
@@ -19,12 +19,14 @@
  *
  * @module
  */
+import { resolveWithTextEncoder } from '../common/agent-config.js';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, TransitionSource } from '../../core/types.js';
+import type { Batch } from '../../core/types.js';
 import { Adam } from '../../nets/adam.js';
-import type { PolicyExportSummary } from '../../export/artefact.js';
-import type { Agent, BoundPolicy, ExportPolicyOptions, FitOptions, FitReport, Metrics, TaskContext } from '../agent.js';
-import { AgentScaffold, hooksOf } from '../common/agent-scaffold.js';
+import type { NetModule } from '../../nets/module.js';
+import type { Metrics } from '../agent.js';
+import type { AgentScaffold } from '../common/agent-scaffold.js';
+import { classNames, createActorOptimizer, createAgentParts, createAgentScaffold } from '../common/actor-critic.js';
 import { type BatchTensors, stageBatch } from '../common/batch-tensors.js';
 import { LoggedScalars } from '../common/metrics.js';
 import { CriticEnsemble } from '../common/networks/critics.js';
@@ -36,11 +38,11 @@ import {
   TanhGaussianActor,
 } from '../common/networks/tanh-gaussian-actor.js';
 import { tanhActing } from '../common/policy-export.js';
-import { createRandomStreams, type RandomStreams } from '../common/random-streams.js';
-import { TargetNetworks } from '../common/target-networks.js';
+import type { RandomStreams } from '../common/random-streams.js';
+import { ScaffoldedAgent, type ScaffoldedAgentClass } from '../common/scaffolded-agent.js';
+import type { TargetNetworks } from '../common/target-networks.js';
 import { type PresetAgent, presetOptions } from '../presets/presets.js';
-import { assertSameTextEncoder, textEncoderFor } from '../conditioning/prompts.js';
-import { type ContextRows, TaskConditioning, type TaskSelection } from '../conditioning/task-conditioning.js';
+import type { ContextRows, TaskConditioning, TaskSelection } from '../conditioning/task-conditioning.js';
 import type { SoftActorCriticConfig, SoftActorCriticDependencies, SoftActorCriticOptions } from './config.js';
 import { LogScalar } from './temperature.js';
 
@@ -94,11 +96,7 @@ export interface StepInputs extends BatchTensors {
 }
 
 /** A class of the family, as `load` and `preset` are called on it. */
-export interface SoftActorCriticClass<T> {
-  /** Builds an agent from its options. */
-  new (options: never, dependencies?: SoftActorCriticDependencies): T;
-  /** The class name its checkpoints record. */
-  readonly agentName: string;
+export interface SoftActorCriticClass<T> extends ScaffoldedAgentClass<T> {
   /** Its presets file in `assets/presets/` (`presets/presets.ts`). */
   readonly presetName: PresetAgent;
 }
@@ -116,7 +114,7 @@ export function repeatRows<T extends tf.Tensor2D | null>(x: T, n: number): T {
 }
 
 /** The SAC family's shared parts and plumbing; see the module comment. */
-export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> implements Agent<C> {
+export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> extends ScaffoldedAgent<C> {
   /** The class name checkpoints record (each agent sets its own). */
   static readonly agentName: string = 'SoftActorCriticAgent';
   /** The progress display's label (each agent sets its own). */
@@ -138,7 +136,7 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
   /** The agent's random streams (`noise` draws every ε). */
   protected readonly streams: RandomStreams;
   /** The target critics' bookkeeping. */
-  protected readonly targets = new TargetNetworks();
+  protected readonly targets: TargetNetworks;
   /** Adam of the actor and the conditioner. */
   protected readonly actorOptimizer: Adam;
   /** Adam of the critics (one per parameter, so one optimiser equals one per critic). */
@@ -161,20 +159,13 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
     dependencies: SoftActorCriticDependencies,
     networks: SoftActorCriticSpec<C> = {},
   ) {
-    const textEncoder = textEncoderFor(options.conditioner, dependencies.textEncoder);
-    this.config = resolve(options, textEncoder?.dimension);
+    super();
+    const { config: c, textEncoder } = resolveWithTextEncoder(resolve, options, dependencies);
+    this.config = c;
     const spec = { ...(SAC_NETWORKS as Required<SoftActorCriticSpec<C>>), ...networks };
-    const c = this.config;
-    this.streams = createRandomStreams(c.seed);
+    const parts = createAgentParts(c, null, textEncoder);
+    ({ streams: this.streams, targets: this.targets, conditioning: this.conditioning } = parts);
     const init = this.streams.init;
-    this.conditioning = new TaskConditioning(c.conditioner, {
-      observationDim: c.observationDim,
-      actionDim: c.actionDim,
-      rng: this.streams.conditioner,
-      ema: null,
-      criticConditioning: c.criticConditioning,
-      ...(textEncoder === undefined ? {} : { textEncoder }),
-    });
     this.actor = new TanhGaussianActor({
       observationDim: c.observationDim,
       actionDim: c.actionDim,
@@ -207,42 +198,15 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
       name: 'log_alpha',
     });
     this.registerScalar('temperature', this.temperature);
-    this.actorOptimizer = new Adam([...this.actor.trainableVariables(), ...this.conditioning.trainableVariables()], {
-      learningRate: c.actorLearningRate,
-    });
+    this.actorOptimizer = createActorOptimizer(this.actor, this.conditioning, c.actorLearningRate);
     this.criticOptimizer = new Adam(this.critic.trainableVariables(), { learningRate: c.criticLearningRate });
-    const kind = this.constructor as typeof SoftActorCriticAgent;
-    this.scaffold = new AgentScaffold({
-      name: kind.agentName,
-      label: kind.label,
-      dims: c,
-      streams: this.streams,
-      targets: this.targets,
-      conditioning: this.conditioning,
-      normalizer: null,
-      scalers: c,
-      hooks: hooksOf(
-        this,
-        (observations, rows) => this.actWith(observations, rows),
-        (rows) => tanhActing(this.actor.net, c.maxAction, rows.actor, c.actionDim),
-      ),
+    this.scaffold = createAgentScaffold(this, classNames(this), c, parts, {
+      actWith: (observations, rows) => this.actWith(observations, rows),
+      exportActing: (rows) => tanhActing(this.actor.net, c.maxAction, rows.actor, c.actionDim),
     });
   }
 
-  /** Total gradient steps taken. */
-  get step(): number {
-    return this.scaffold.step;
-  }
-
-  // ── Update: each agent writes its own ───────────────────────────────────────────────────────
-
-  /**
-   * One gradient step of the agent's algorithm.
-   * @returns metrics when `readMetrics` is true (forces a device sync), else null.
-   * @throws {@link ShapeError} on wrong batch widths; {@link ConfigError} when the batch refers
-   * to tasks the agent is not bound to (`bindTasks`).
-   */
-  abstract update(batch: Batch, readMetrics?: boolean): Metrics | null;
+  // ── Update: each agent writes its own `update` ────────────────────────────────────────────
 
   /**
    * Runs `body` on the staged batch inside one `tf.tidy`, reads the scalars it returns (and those
@@ -302,44 +266,6 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
     });
   }
 
-  // ── Plumbing (common/agent-scaffold.ts) ───────────────────────────────────────────────────
-
-  /** One action for one observation under `context`. @throws {@link ShapeError} on a wrong length. */
-  act(observation: Float32Array, context: TaskContext = {}): Float32Array {
-    return this.scaffold.act(observation, context);
-  }
-
-  /** Actions for N observations (`N * observationDim`, row-major) in one batched call. */
-  actBatch(observations: Float32Array, context: TaskContext = {}): Float32Array {
-    return this.scaffold.actBatch(observations, context);
-  }
-
-  /** A policy bound to `context`, its condition computed once (async: a new text needs the encoder). */
-  policy(context: TaskContext = {}): Promise<BoundPolicy> {
-    return this.scaffold.policy(context);
-  }
-
-  /**
-   * Writes the policy for `options.context` (its deterministic action maxAction · tanh(μ)) as a
-   * small artefact a dependency-free runtime acts with, in Node or a browser (`docs/export.md`).
-   */
-  exportPolicy(dir: string, options: ExportPolicyOptions = {}): Promise<PolicyExportSummary> {
-    return this.scaffold.exportPolicy(dir, options);
-  }
-
-  /** Binds the conditioner (and fits the scalers) to `data` so `update` can take its batches (`fit` does this). */
-  bindTasks(data: TransitionSource): Promise<void> {
-    return this.scaffold.bindTasks(data);
-  }
-
-  /**
-   * Trains on `data` for `options.steps` steps (see {@link FitOptions}).
-   * @throws {@link ConfigError} when the data's dimensions differ from the agent's.
-   */
-  fit(data: TransitionSource, options: FitOptions<this>): Promise<FitReport> {
-    return this.scaffold.fit(data, options);
-  }
-
   /**
    * An agent with CORL's hyperparameters for a D4RL dataset (`assets/presets/<presetName>.json`:
    * SAC-N's number of critics, CQL's reward scaling), then `overrides`. Called on the agent's
@@ -365,63 +291,27 @@ export abstract class SoftActorCriticAgent<C extends SoftActorCriticConfig> impl
     this.scalars[name] = scalar;
   }
 
-  /** Writes a resumable checkpoint (config, step, streams, statistics, conditioner, weights, optimisers) atomically. */
-  save(dir: string): void {
-    this.scaffold.save(dir, this.config, this.variableGroups(), this.optimizers());
-  }
-
   /**
-   * Restores an agent saved with `save`; training resumes exactly. Called on the agent's class
-   * (`CQLAgent.load(dir)`).
-   * @throws {@link DatasetError} on a missing or corrupted checkpoint ({@link CheckpointError}
-   * naming the field or column it cannot trust); {@link ConfigError} when another agent wrote it,
-   * or a `prompts` conditioner gets another text encoder than it was trained with.
+   * The networks by role, then each registered scalar (log α, CQL's log α′) as a one-variable
+   * group: what checkpoints hold and `dispose` frees (each scalar's optimiser is in
+   * {@link SoftActorCriticAgent.optimizers}).
    */
-  static load<T extends SoftActorCriticAgent<SoftActorCriticConfig>>(
-    this: SoftActorCriticClass<T>,
-    dir: string,
-    dependencies: SoftActorCriticDependencies = {},
-  ): T {
-    const header = AgentScaffold.readHeader(dir, this.agentName);
-    const config = header.config as SoftActorCriticConfig;
-    if (config.conditioner?.kind === 'prompts') assertSameTextEncoder(header, dependencies.textEncoder, dir);
-    const agent = AgentScaffold.buildFromHeader(dir, header, () => new this(config as never, dependencies));
-    agent.scaffold.restore(dir, header, agent.variableGroups(), agent.optimizers());
-    return agent;
-  }
-
-  /**
-   * The variables a checkpoint holds, by role.
-   * @internal
-   */
-  protected variableGroups(): Record<string, tf.Variable[]> {
-    const groups: Record<string, tf.Variable[]> = {
-      actor: this.actor.trainableVariables(),
-      ...this.conditioning.variableGroups(),
-      critic: this.critic.trainableVariables(),
-      criticTarget: this.criticTarget.trainableVariables(),
+  protected networks(): Readonly<Record<string, NetModule>> {
+    const networks: Record<string, NetModule> = {
+      actor: this.actor,
+      critic: this.critic,
+      criticTarget: this.criticTarget,
     };
-    for (const [name, scalar] of Object.entries(this.scalars)) groups[name] = scalar.variables();
-    return groups;
+    for (const [name, scalar] of Object.entries(this.scalars))
+      networks[name] = { trainableVariables: () => scalar.variables(), dispose: () => scalar.log.dispose() };
+    return networks;
   }
 
-  /**
-   * The optimisers a checkpoint holds.
-   * @internal
-   */
-  protected optimizers(): Record<string, Adam> {
+  /** The optimisers a checkpoint holds: the actor's, the critics', and each learned scalar's. */
+  protected get optimizers(): Readonly<Record<string, Adam>> {
     const optimizers: Record<string, Adam> = { actor: this.actorOptimizer, critic: this.criticOptimizer };
     for (const [name, scalar] of Object.entries(this.scalars))
       if (scalar.optimizer !== null) optimizers[name] = scalar.optimizer;
     return optimizers;
-  }
-
-  /** Frees every tensor the agent owns (not the text encoder, which the caller may share). */
-  dispose(): void {
-    this.actorOptimizer.dispose();
-    this.criticOptimizer.dispose();
-    for (const scalar of Object.values(this.scalars)) scalar.dispose();
-    this.scaffold.dispose();
-    for (const m of [this.actor, this.critic, this.criticTarget]) m.dispose();
   }
 }

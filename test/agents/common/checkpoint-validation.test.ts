@@ -88,7 +88,7 @@ test('saving refuses a negative Adam second moment and leaves the checkpoint on 
   const dir = fresh();
   agent.save(dir);
   const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8');
-  const optimizer = (agent as unknown as { optimizers(): Record<string, Adam> }).optimizers()['critic'];
+  const optimizer = (agent as unknown as { optimizers: Record<string, Adam> }).optimizers['critic'];
   const state = optimizer.getState();
   state.secondMoments[1][3] = -1;
   optimizer.setState(state);
