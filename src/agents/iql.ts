@@ -226,7 +226,10 @@ export class IQLAgent extends ScaffoldedAgent<IQLConfig> {
    * reward scaling; `assets/presets/iql.json`), then `overrides`. The defaults are right for
    * halfcheetah and walker2d; hopper-medium(-replay) uses a deterministic actor, τ = 0.001 and
    * rewards × 1000 / (max − min episode return), hopper-medium-expert β = 6 and τ_e = 0.5.
-   * @example `IQLAgent.preset('hopper-medium-v2', { observationDim: 11, actionDim: 3 })`
+   * @example
+   * ```ts
+   * const iql = IQLAgent.preset('hopper-medium-v2', { observationDim: 11, actionDim: 3 });
+   * ```
    * @throws {@link NotFoundError} for a dataset without a preset, naming the close ones.
    */
   static preset(dataset: string, overrides: IQLOptions, dependencies: AgentDependencies = {}): IQLAgent {

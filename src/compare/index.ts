@@ -86,7 +86,14 @@ export {
   type RunJobResult,
 } from './queue-common.js';
 export { runQueueWorker, type QueueWorkerOptions, type QueueWorkerSummary } from './queue-worker.js';
-export { verdicts, writeReport, type ComparisonReport, type ReportOptions, type Verdict } from './report.js';
+export {
+  MIN_SEEDS_FOR_VERDICT,
+  verdicts,
+  writeReport,
+  type ComparisonReport,
+  type ReportOptions,
+  type Verdict,
+} from './report.js';
 export { expectedEvaluationSteps, expectedRowSteps, inspectRun, moveAside, type RunInspection } from './run-check.js';
 export { RunPool, type RunPoolOptions } from './run-pool.js';
 export {

@@ -130,7 +130,10 @@ export abstract class ScaffoldedAgent<C> implements Agent<C> {
    * builds the agent from the header's config under the checkpoint's weight budget
    * (`AgentScaffold.buildFromHeader`), and restores weights, optimiser moments, step, random
    * streams, conditioner and fitted scalers; training resumes exactly.
-   * @example `const agent = IQLAgent.load('checkpoints/iql');`
+   * @example
+   * ```ts
+   * const agent = IQLAgent.load('checkpoints/iql');
+   * ```
    * @throws {@link DatasetError} on a missing or corrupted checkpoint ({@link CheckpointError}
    * naming the field or column it cannot trust); {@link ConfigError} when another agent wrote it,
    * or a `prompts` conditioner gets another text encoder than it was trained with.
