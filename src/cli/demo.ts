@@ -32,6 +32,7 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { RlError } from '../core/errors.js';
 import { Progress, type ProgressOptions } from '../core/progress.js';
 import { initEngine } from '../engine/index.js';
+import { engineWorkerEnv } from '../engine/worker-kernels.js';
 import type { LandmarkTaskGroup } from '../suites/landmarks/family.js';
 import {
   DEMO_AGENT_CONFIG,
@@ -164,7 +165,7 @@ async function runJobs(
   let next = 0;
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
-      const worker = new Worker(workerUrl);
+      const worker = new Worker(workerUrl, { env: engineWorkerEnv(workers) });
       let current = -1;
       const dispatch = () => {
         if (next >= jobs.length) {

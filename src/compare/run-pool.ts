@@ -11,6 +11,7 @@ import { DataCache } from './data-sources.js';
 import { executeRun, type RunOutcome, type RunProgress } from './execute-run.js';
 import type { RunPlan } from './plan.js';
 import type { FromRunThread, ToRunThread } from './worker-thread.js';
+import { engineWorkerEnv } from '../engine/worker-kernels.js';
 
 /** Options of {@link RunPool}. */
 export interface RunPoolOptions {
@@ -151,7 +152,10 @@ export class RunPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.workerUrl, { execArgv: this.execArgv });
+    const worker = new Worker(this.workerUrl, {
+      execArgv: this.execArgv,
+      env: engineWorkerEnv(this.options.threads),
+    });
     const slot: Slot = { worker, task: null };
     this.slots.push(slot);
     worker.on('message', (message: FromRunThread) => {

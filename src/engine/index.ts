@@ -322,3 +322,5 @@ export function engineInfo(): EngineInfo | null {
 export function liveTensorCount(): number {
   return tf.memory().numTensors;
 }
+
+export { engineWorkerEnv } from './worker-kernels.js';
