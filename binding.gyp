@@ -11,7 +11,7 @@
       "sources": ["native/cpu/addon.c", "native/cpu/pool.c", "native/cpu/cpu.c", "native/cpu/kernels_portable.c"],
       "cflags": ["<@(llmdpd_cflags)"],
       "cflags!": ["-O2"],
-      "ldflags": ["-pthread"],
+      "ldflags": ["-pthread", "-ldl"],
       "xcode_settings": {"OTHER_CFLAGS": ["<@(llmdpd_cflags)"], "MACOSX_DEPLOYMENT_TARGET": "11.0"},
       "conditions": [
         ["target_arch=='x64'", {"defines": ["LLMDPD_X64=1"], "dependencies": ["llmdpd_avx2", "llmdpd_avx512"]}],

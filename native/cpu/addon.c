@@ -8,10 +8,13 @@
  * the memory's length here before any kernel touches memory, so a wrong argument is a RangeError,
  * never a stray write.
  */
+#define _GNU_SOURCE /* dladdr */
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <dlfcn.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,12 +468,23 @@ static napi_value set_bool(napi_env env, napi_value obj, const char* key, int va
   return obj;
 }
 
+/*
+ * Runs once per process, whichever thread loads the addon first. Node closes an addon when the
+ * last environment that loaded it ends (a worker thread exiting, say), and the system would then
+ * unmap this library while the pool's threads still run its code and sleep on its mutexes: a
+ * later load mapped it afresh, with a new, empty pool beside the old threads, which crashed or
+ * deadlocked the process. Opening the library once more with RTLD_NODELETE keeps it mapped, with
+ * its pool, for the life of the process.
+ */
+static void load_once(void) {
+  llmdpd_cpu_detect(&cpu);
+  Dl_info self;
+  if (dladdr((void*)&load_once, &self) && self.dli_fname) dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
+}
+
 NAPI_MODULE_INIT() {
-  static int detected = 0;
-  if (!detected) {
-    llmdpd_cpu_detect(&cpu);
-    detected = 1;
-  }
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, load_once);
   state_t* s = calloc(1, sizeof *s);
   if (!s) return NULL;
   napi_set_instance_data(env, s, free_state, NULL);

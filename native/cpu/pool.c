@@ -1,5 +1,6 @@
 /*
- * The thread pool of pool.h. One task at a time: a caller that finds the pool busy (another
+ * The thread pool of pool.h, one per process (the addon keeps its library loaded for the life
+ * of the process, see addon.c). One task at a time: a caller that finds the pool busy (another
  * Node worker thread using the addon) runs its task alone instead of waiting.
  *
  * Hand-off: the caller publishes the task, opens `gate` and bumps `generation`; spinning workers
@@ -161,6 +162,7 @@ void llmdpd_pool_run(llmdpd_task task, void* ctx, int threads) {
     task(ctx, 0, 1);
     return;
   }
+  if (threads > pool.size) threads = pool.size; /* stable now that `busy` is held */
   if (now_ns() < atomic_load_explicit(&pool.solo_until, memory_order_relaxed)) {
     pthread_mutex_unlock(&pool.busy);
     task(ctx, 0, 1);

@@ -90,7 +90,8 @@ function buildProgram(io: CliIO, state: { interrupted: boolean }): Command {
       'after',
       `
 Environment: LLMDPD_BACKEND=auto|tensorflow|wasm|cpu overrides the backend choice;
-LLMDPD_KERNELS=auto|native|native-avx512|native-avx2|native-portable|wasm|tfjs forces a kernel set.
+LLMDPD_KERNELS=auto|native|native-avx512|native-avx2|native-portable|wasm|tfjs forces a kernel set;
+LLMDPD_THREADS=N sets the kernel threads (default: every core; 1 per run in compare, worker and demo).
 Run 'llmdpd build-native' once to build the native CPU kernels (needs python3, make and a C compiler).`,
     );
 

@@ -59,7 +59,8 @@ export interface EngineOptions {
    * more start tfjs-backend-wasm's threaded SIMD build, which turns the wasm kernels off; the
    * default is then 1, because the wasm kernels on one thread beat XNNPACK on two (see
    * `BENCHMARKS.md`, "Threaded wasm"). If the threaded build's workers cannot start, the single-threaded build is
-   * used and the reason is listed in {@link EngineInfo.skipped}.
+   * used and the reason is listed in {@link EngineInfo.skipped}. The environment variable
+   * `LLMDPD_THREADS` takes precedence.
    * @defaultValue every core with native kernels, else 1
    */
   readonly threads?: number;
@@ -242,6 +243,23 @@ async function chooseKernels(
 }
 
 /**
+ * The thread count asked for: `LLMDPD_THREADS` when set, else the option.
+ * @throws {@link BackendError} when either is not a positive integer.
+ */
+function threadRequest(option: number | undefined): number | undefined {
+  const fromEnv = process.env['LLMDPD_THREADS'];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const parsed = Number(fromEnv);
+    if (!/^\d+$/.test(fromEnv.trim()) || !Number.isSafeInteger(parsed) || parsed < 1)
+      throw new BackendError(`LLMDPD_THREADS must be a positive integer, got ${JSON.stringify(fromEnv)}.`);
+    return parsed;
+  }
+  if (option !== undefined && (!Number.isInteger(option) || option < 1))
+    throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(option)}.`);
+  return option;
+}
+
+/**
  * Chooses, loads and initialises the tfjs backend.
  *
  * @example
@@ -267,10 +285,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     );
   }
   const kernelRequest = requestedKernels as KernelRequest;
-  const threadOption = options.threads;
-  if (threadOption !== undefined && (!Number.isInteger(threadOption) || threadOption < 1)) {
-    throw new BackendError(`EngineOptions.threads must be a positive integer, got ${String(threadOption)}.`);
-  }
+  const threadOption = threadRequest(options.threads);
   if (
     current !== null &&
     lastRequest !== null &&

@@ -1,10 +1,11 @@
 /**
- * The environment for worker threads that each start their own engine. The native CPU kernels
- * keep one thread pool per process (`native/cpu/pool.c`), and two worker threads of one process
- * training at once on them have been seen to deadlock (`docs/engine.md`, "Kernel sets"); the wasm
- * kernels keep their state per thread. So training worker threads run on the wasm kernels
- * unless the user chose the kernels with `LLMDPD_KERNELS` (for every thread count, so a run gives
- * the same numbers on one worker thread or several).
+ * The environment for worker threads that each start their own engine and train at once (the
+ * comparison runner's and the demo's). Each gets one kernel thread (`LLMDPD_THREADS=1`) unless
+ * the user set `LLMDPD_THREADS`: several engines that each size the native kernels' pool to
+ * every core would oversubscribe the machine, and one thread per run is what makes a run's time
+ * the same on one worker thread or several. The kernels themselves stay whatever `initEngine`
+ * chooses (the native addon where it is built); the native kernels give the same numbers on any
+ * thread count, so a run's results do not depend on how many workers share the machine.
  *
  * @module
  */
@@ -15,6 +16,6 @@
  * @param env - the parent's environment. @defaultValue `process.env`
  */
 export function engineWorkerEnv(threads: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  if (threads < 1 || (env['LLMDPD_KERNELS'] ?? '') !== '') return { ...env };
-  return { ...env, LLMDPD_KERNELS: 'wasm' };
+  if (threads < 1 || (env['LLMDPD_THREADS'] ?? '') !== '') return { ...env };
+  return { ...env, LLMDPD_THREADS: '1' };
 }

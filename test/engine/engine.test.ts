@@ -53,4 +53,22 @@ describe('initEngine', () => {
   test('rejects a bad thread count', async () => {
     await expect(initEngine({ threads: 0 })).rejects.toThrow(BackendError);
   });
+
+  test('LLMDPD_THREADS overrides the thread option, and anything but a positive integer is rejected', async () => {
+    delete process.env['LLMDPD_BACKEND'];
+    const saved = process.env['LLMDPD_THREADS'];
+    try {
+      process.env['LLMDPD_THREADS'] = '1';
+      expect((await initEngine({ backend: 'wasm', threads: 3 })).requestedThreads).toBe(1);
+      for (const bad of ['0', '2x', '-1', '1.5']) {
+        process.env['LLMDPD_THREADS'] = bad;
+        await expect(initEngine({ backend: 'wasm' })).rejects.toThrow(
+          `LLMDPD_THREADS must be a positive integer, got ${JSON.stringify(bad)}.`,
+        );
+      }
+    } finally {
+      if (saved === undefined) delete process.env['LLMDPD_THREADS'];
+      else process.env['LLMDPD_THREADS'] = saved;
+    }
+  });
 });
