@@ -50,11 +50,37 @@ export function std(values: ArrayLike<number>): number {
 export function interquartileMean(values: ArrayLike<number>): number {
   const n = values.length;
   if (n === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
+  const sorted = sortedCopy(values);
   const cut = Math.floor(0.25 * n);
   let sum = 0;
   for (let i = cut; i < n - cut; i++) sum += sorted[i];
   return sum / (n - 2 * cut);
+}
+
+/** Reused by {@link sortedCopy}: the bootstrap calls the IQM once per replicate. */
+let sortScratch = new Float64Array(64);
+
+/**
+ * The values sorted ascending, in a buffer reused by the next call (read it before calling
+ * again). Short lists (a bootstrap replicate's runs × tasks) are insertion-sorted, which is
+ * several times faster than allocating and sorting a typed array for each.
+ */
+function sortedCopy(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  if (sortScratch.length < n) sortScratch = new Float64Array(Math.max(n, 2 * sortScratch.length));
+  const out = sortScratch;
+  if (n > 32) {
+    const view = out.subarray(0, n);
+    for (let i = 0; i < n; i++) view[i] = values[i];
+    return view.sort();
+  }
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let j = i - 1;
+    for (; j >= 0 && out[j] > v; j--) out[j + 1] = out[j];
+    out[j + 1] = v;
+  }
+  return out;
 }
 
 /**

@@ -72,10 +72,9 @@ export function isRngState(value: unknown): value is RngState {
  * ```
  */
 export class Rng {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
+  /** xoshiro128** state. A typed array: its words stay unboxed 32-bit integers (plain number
+   * fields above 2^30 are boxed by V8, which made every draw several times slower). */
+  private readonly s = new Uint32Array(4);
   private spare: number | null = null;
 
   /**
@@ -90,14 +89,14 @@ export class Rng {
     const lo = seed >>> 0;
     const hi = Math.floor(seed / TWO_POW_32) >>> 0;
     let x = splitmix32(lo ^ splitmix32(hi));
-    this.s0 = x;
+    this.s[0] = x;
     x = splitmix32(x);
-    this.s1 = x;
+    this.s[1] = x;
     x = splitmix32(x);
-    this.s2 = x;
+    this.s[2] = x;
     x = splitmix32(x);
-    this.s3 = x;
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // all-zero state is a fixed point
+    this.s[3] = x;
+    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1; // all-zero state is a fixed point
   }
 
   /** Restores a generator from {@link Rng.getState}. */
@@ -109,7 +108,7 @@ export class Rng {
 
   /** Returns the full state, so a checkpoint can resume the exact stream. */
   getState(): RngState {
-    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spare };
+    return { words: [this.s[0], this.s[1], this.s[2], this.s[3]], spareNormal: this.spare };
   }
 
   /**
@@ -122,29 +121,26 @@ export class Rng {
         `Rng state must be { words: four unsigned 32-bit integers, not all zero; spareNormal: a finite number or null } (as returned by getState()), got ${JSON.stringify(state) ?? String(state)}.`,
       );
     }
-    [this.s0, this.s1, this.s2, this.s3] = state.words;
+    this.s.set(state.words);
     this.spare = state.spareNormal;
   }
 
   /** Next raw output: a uniform unsigned 32-bit integer. */
   nextUint32(): number {
-    const s0 = this.s0;
-    const s1 = this.s1;
-    const s2 = this.s2;
-    const s3 = this.s3;
+    const s = this.s;
+    const s0 = s[0];
+    const s1 = s[1];
+    const s2 = s[2];
+    const s3 = s[3];
     const m = imul(s1, 5);
     const result = imul((m << 7) | (m >>> 25), 9) >>> 0;
     const t = s1 << 9;
     const n2 = s2 ^ s0;
     const n3 = s3 ^ s1;
-    this.s1 = s1 ^ n2;
-    this.s0 = s0 ^ n3;
-    this.s2 = n2 ^ t;
-    this.s3 = (n3 << 11) | (n3 >>> 21);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
-    this.s3 >>>= 0;
+    s[1] = s1 ^ n2;
+    s[0] = s0 ^ n3;
+    s[2] = n2 ^ t;
+    s[3] = (n3 << 11) | (n3 >>> 21);
     return result;
   }
 
@@ -168,11 +164,13 @@ export class Rng {
     if (!isInteger(n) || n <= 0 || n > TWO_POW_32) {
       throw new ConfigError(`Rng.int(n) needs a positive integer n <= 2^32, got ${String(n)}.`);
     }
-    // Lemire's rejection method on 32-bit draws.
-    const limit = TWO_POW_32 - (TWO_POW_32 % n);
+    // Rejection on 32-bit draws: accept below the largest multiple of n, return the remainder.
+    // Remainders by floor division (exact for operands below 2^53): V8 computes `%` on values
+    // above 2^31 with a call to fmod, which made this several times slower.
+    const limit = Math.floor(TWO_POW_32 / n) * n;
     for (;;) {
       const x = this.nextUint32();
-      if (x < limit) return x % n;
+      if (x < limit) return x - Math.floor(x / n) * n;
     }
   }
 
