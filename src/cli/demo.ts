@@ -246,7 +246,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   mkdirSync(options.outDir, { recursive: true });
   const engine = await initEngine();
   say(`llmdpd demo: generalising to unseen tasks from prompts (built-in suite ${DEMO_SUITE})`);
-  say(`engine: ${engine.backend} (tfjs ${engine.tfjsVersion}); ${settings.workers} worker thread(s)`);
+  say(
+    `engine: ${engine.backend} (tfjs ${engine.tfjsVersion}), ${engine.kernels} kernels; ${settings.workers} worker thread(s)`,
+  );
   say(
     `training ${DEMO_AGENTS.join(', ')} on 12 seen tasks, ${settings.steps} steps each, seeds ${settings.seeds.join(', ')}; evaluating ${settings.evalEpisodes} episodes per task on 12 seen tasks, 12 unseen combinations and the same 12 with paraphrased texts`,
   );
@@ -348,7 +350,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     [
       `# llmdpd demo: LLMDPD, its no-prompt ablation and BC + prompts on unseen tasks`,
       '',
-      `Suite \`${DEMO_SUITE}\` (12 seen tasks for training; 12 unseen combinations of a seen rule and a seen actuation map, evaluated with the seen wording and with paraphrased texts), ${settings.steps} gradient steps per run, seeds ${settings.seeds.join(', ')}, ${settings.evalEpisodes} episodes per task. Backend ${engine.backend} (tfjs ${engine.tfjsVersion}). Wall time ${seconds.toFixed(0)} s.`,
+      `Suite \`${DEMO_SUITE}\` (12 seen tasks for training; 12 unseen combinations of a seen rule and a seen actuation map, evaluated with the seen wording and with paraphrased texts), ${settings.steps} gradient steps per run, seeds ${settings.seeds.join(', ')}, ${settings.evalEpisodes} episodes per task. Backend ${engine.backend} (tfjs ${engine.tfjsVersion}), ${engine.kernels} kernels. Wall time ${seconds.toFixed(0)} s.`,
       '',
       '## What each method is given',
       '',
