@@ -18,7 +18,7 @@ import type { Rng } from '../../core/rng.js';
 import type { Trajectory } from '../../core/types.js';
 import { HashedNgramTextEncoder } from '../../encoders/text/hashed-text-encoder.js';
 import { textEncoderInfo, type TextEncoder, type TextEncoderInfo } from '../../encoders/text/text-encoder.js';
-import { buildPromptBatch, type PromptBatch } from '../../encoders/trajectory/prompt-batch.js';
+import { buildPromptBatch, mergePromptBatches, type PromptBatch } from '../../encoders/trajectory/prompt-batch.js';
 import { TrajectoryEncoder } from '../../encoders/trajectory/trajectory-encoder.js';
 import { Mlp } from '../../nets/mlp.js';
 import { checkFinite } from '../common/policy-inputs.js';
@@ -144,7 +144,11 @@ export class PromptNetworks implements ConditionNetwork<PreparedPrompt> {
       : null;
   }
 
-  /** [h_ψ(text), g_φ(trajectory)] per prompt; each trajectory is encoded on its own (prompts differ in length). */
+  /**
+   * [h_ψ(text), g_φ(trajectory)] per prompt. The trajectories go through g_φ in one call, padded
+   * to the longest (attention and pooling see only each prompt's real steps): one set of kernels
+   * per step instead of one per task in the batch.
+   */
   apply(inputs: readonly PreparedPrompt[], training: boolean): tf.Tensor2D {
     return tf.tidy(() => {
       const parts: tf.Tensor2D[] = [];
@@ -155,9 +159,8 @@ export class PromptNetworks implements ConditionNetwork<PreparedPrompt> {
         parts.push(this.textHead.apply(tf.tensor2d(rows, [inputs.length, dim])));
       }
       if (this.trajectoryEncoder !== null) {
-        const encoder = this.trajectoryEncoder;
-        const z = inputs.map((p) => encoder.encode(p.trajectory!, { training }));
-        parts.push(z.length === 1 ? z[0] : tf.concat(z, 0));
+        const trajectories = mergePromptBatches(inputs.map((p) => p.trajectory!));
+        parts.push(this.trajectoryEncoder.encode(trajectories, { training }));
       }
       return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
     });

@@ -15,6 +15,7 @@ export { LAYER_NORM_EPSILON, LayerNorm, layerNorm, type LayerNormOptions } from 
 export { type DenseVariables, normalDenseVariables } from './params.js';
 export {
   buildPromptBatch,
+  mergePromptBatches,
   type BuildPromptBatchOptions,
   type PromptBatch,
   type TrajectoryPrompt,

@@ -118,6 +118,50 @@ export function buildPromptBatch(prompts: readonly TrajectoryPrompt[], options: 
   return { size: P, steps, observationDim: S, actionDim: A, observations, actions, lengths };
 }
 
+/**
+ * Joins prompt batches into one, in order, padded to the longest `steps` among them: prompt `i`
+ * of the result is the `i`-th prompt counting through the batches. One encoder call on the joined
+ * batch gives each prompt the same embedding as its own call (attention and pooling see only a
+ * prompt's real steps), with one set of kernels instead of one per batch.
+ *
+ * @example
+ * ```ts
+ * const joined = mergePromptBatches([encoder.prepare([a]), encoder.prepare([b])]);
+ * const z = encoder.encode(joined, { training: true }); // [2, outputDim]: a's row, then b's
+ * ```
+ * @returns the only batch itself when given one.
+ * @throws {@link ConfigError} on an empty list; {@link ShapeError} when the widths differ.
+ */
+export function mergePromptBatches(batches: readonly PromptBatch[]): PromptBatch {
+  if (batches.length === 0) throw new ConfigError('mergePromptBatches: no batches given; pass at least one.');
+  if (batches.length === 1) return batches[0];
+  const { observationDim: S, actionDim: A } = batches[0];
+  let size = 0;
+  let steps = 0;
+  batches.forEach((b, i) => {
+    if (b.observationDim !== S || b.actionDim !== A) {
+      throw new ShapeError(
+        `mergePromptBatches: batch ${i} has observationDim ${b.observationDim} and actionDim ${b.actionDim}, but batch 0 has ${S} and ${A}.`,
+      );
+    }
+    size += b.size;
+    steps = Math.max(steps, b.steps);
+  });
+  const observations = new Float32Array(size * steps * S);
+  const actions = new Float32Array(size * steps * A);
+  const lengths = new Int32Array(size);
+  let p = 0;
+  for (const b of batches) {
+    for (let q = 0; q < b.size; q++, p++) {
+      lengths[p] = b.lengths[q];
+      const rows = b.lengths[q];
+      observations.set(b.observations.subarray(q * b.steps * S, (q * b.steps + rows) * S), p * steps * S);
+      actions.set(b.actions.subarray(q * b.steps * A, (q * b.steps + rows) * A), p * steps * A);
+    }
+  }
+  return { size, steps, observationDim: S, actionDim: A, observations, actions, lengths };
+}
+
 function checkPrompt(prompt: TrajectoryPrompt, p: number, S: number, A: number): void {
   const where = `buildPromptBatch: prompt ${p}`;
   if (prompt.observationDim !== S || prompt.actionDim !== A) {

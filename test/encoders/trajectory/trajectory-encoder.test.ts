@@ -3,6 +3,7 @@ import { ConfigError, RlError, ShapeError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/rng.js';
 import type { Trajectory } from '../../../src/core/types.js';
 import {
+  mergePromptBatches,
   TRAJECTORY_ENCODER_DEFAULTS,
   TrajectoryEncoder,
   type TrajectoryEncoderOptions,
@@ -345,4 +346,39 @@ describe('TrajectoryEncoder memory', () => {
 test('defaults object is frozen and documents the sizes of docs/encoders.md', () => {
   expect(Object.isFrozen(TRAJECTORY_ENCODER_DEFAULTS)).toBe(true);
   expect(TRAJECTORY_ENCODER_DEFAULTS.width).toBe(128);
+});
+
+describe('mergePromptBatches', () => {
+  test('one call on the joined batches gives every prompt the embedding of its own call', () => {
+    const rng = new Rng(21);
+    const enc = tiny(rng);
+    // Different lengths, so the joined batch pads the shorter prompts.
+    const batches = [[trajectory(rng, 4)], [trajectory(rng, 6), trajectory(rng, 2)], [trajectory(rng, 5)]].map((p) =>
+      enc.prepare(p),
+    );
+    const joined = mergePromptBatches(batches);
+    expect(joined.size).toBe(4);
+    expect(joined.steps).toBe(6);
+    expect(Array.from(joined.lengths)).toEqual([4, 6, 2, 5]);
+    const together = enc.embed(joined);
+    const alone = batches.flatMap((b) => enc.embed(b));
+    expect(together).toHaveLength(4);
+    together.forEach((z, i) => expect(maxAbsDiff(z, alone[i])).toBeLessThan(1e-5));
+    enc.dispose();
+  });
+
+  test('gives back a single batch as it is and refuses an empty list or mixed widths', () => {
+    const rng = new Rng(22);
+    const enc = tiny(rng);
+    const one = enc.prepare([trajectory(rng, 3)]);
+    expect(mergePromptBatches([one])).toBe(one);
+    expect(() => mergePromptBatches([])).toThrow(ConfigError);
+    const wideEncoder = tiny(rng, { observationDim: S + 1 });
+    const wide = wideEncoder.prepare([trajectory(rng, 3, S + 1)]);
+    expect(() => mergePromptBatches([one, wide])).toThrow(
+      /batch 1 has observationDim 4 and actionDim 2, but batch 0 has 3 and 2/,
+    );
+    wideEncoder.dispose();
+    enc.dispose();
+  });
 });
