@@ -382,18 +382,24 @@ static void gemm_task(void* p, int t, int threads) {
   gemm_job* job = p;
   const llmdpd_gemm_args* g = job->g;
   const int M = g->m, N = g->n, K = g->k;
-  const int pack_items = job->row_blocks + job->panels, tiles = job->row_blocks * job->groups;
+  /* With one tile per row block (tall products, or one thread) no two tiles share an A block:
+   * each tile packs its own into this thread's buffer, where it stays in L1, instead of all of
+   * op(A) being packed up front and read back from memory. */
+  static __thread float a_block[MR * KC] __attribute__((aligned(64)));
+  const int lazy_a = job->pa == NULL;
+  const int a_items = lazy_a ? 0 : job->row_blocks;
+  const int pack_items = a_items + job->panels, tiles = job->row_blocks * job->groups;
   for (int kb = 0; kb < job->k_blocks; kb++) {
     gemm_block_counters* n = &job->counters[kb];
     const int k0 = kb * KC, kc = K - k0 < KC ? K - k0 : KC;
     /* The previous block's tiles read the packed buffers this block overwrites. */
     if (kb > 0) llmdpd_wait_for(&job->counters[kb - 1].tile_done, tiles);
     for (int i; (i = atomic_fetch_add_explicit(&n->pack_next, 1, memory_order_relaxed)) < pack_items;) {
-      if (i < job->row_blocks) {
+      if (i < a_items) {
         int i0 = i * MR;
         pack_a(g, i0, M - i0 < MR ? M - i0 : MR, k0, kc, job->pa + (size_t)i * KC * MR);
       } else {
-        int q = i - job->row_blocks, j0 = q * NR;
+        int q = i - a_items, j0 = q * NR;
         pack_b(g, j0, N - j0 < NR ? N - j0 : NR, k0, kc, job->pb + (size_t)q * KC * NR);
       }
       atomic_fetch_add_explicit(&n->pack_done, 1, memory_order_release);
@@ -402,13 +408,14 @@ static void gemm_task(void* p, int t, int threads) {
     for (int i; (i = atomic_fetch_add_explicit(&n->tile_next, 1, memory_order_relaxed)) < tiles;) {
       int rb = i / job->groups, grp = i % job->groups;
       int i0 = rb * MR, rows = M - i0 < MR ? M - i0 : MR;
+      if (lazy_a) pack_a(g, i0, rows, k0, kc, a_block);
+      const float* ap = lazy_a ? a_block : job->pa + (size_t)rb * KC * MR;
       int q_end = (grp + 1) * job->group_size < job->panels ? (grp + 1) * job->group_size : job->panels;
       for (int q = grp * job->group_size; q < q_end; q++) {
         int j0 = q * NR, cols = N - j0 < NR ? N - j0 : NR;
         epilogue e = {g->bias ? g->bias + j0 : NULL, g->pre ? g->pre + (size_t)i0 * N + j0 : NULL, kb == 0,
                       kb == job->k_blocks - 1, g->mish};
-        tile_rows(rows, kc, job->pa + (size_t)rb * KC * MR, job->pb + (size_t)q * KC * NR, g->c + (size_t)i0 * N + j0, N,
-                  cols, &e);
+        tile_rows(rows, kc, ap, job->pb + (size_t)q * KC * NR, g->c + (size_t)i0 * N + j0, N, cols, &e);
       }
       atomic_fetch_add_explicit(&n->tile_done, 1, memory_order_release);
     }
@@ -533,10 +540,11 @@ static void FN(gemm)(const llmdpd_gemm_args* g, int threads) {
   }
   job.group_size = (job.panels + job.groups - 1) / job.groups;
   job.groups = (job.panels + job.group_size - 1) / job.group_size;
-  size_t a_floats = (size_t)job.row_blocks * KC * MR, b_floats = (size_t)job.panels * KC * NR;
+  /* Tiles that share a row block (groups > 1) need op(A) packed once for all; see gemm_task. */
+  size_t a_floats = job.groups > 1 ? (size_t)job.row_blocks * KC * MR : 0, b_floats = (size_t)job.panels * KC * NR;
   float* buffer = scratch(a_floats + b_floats);
   if (!buffer) abort();
-  job.pa = buffer;
+  job.pa = a_floats > 0 ? buffer : NULL;
   job.pb = buffer + a_floats;
   gemm_block_counters small_counters[4];
   gemm_block_counters* counters =
