@@ -119,6 +119,20 @@ function header(width: number, height: number, title: string, left: number): str
   ];
 }
 
+/** Ends a chart: the legend, the caption (if any) at the bottom left, and the closing tag. */
+function finish(
+  parts: string[],
+  key: { readonly names: readonly string[]; readonly x: number; readonly top: number; readonly line: boolean },
+  caption: string | undefined,
+  at: { readonly left: number; readonly height: number },
+): string {
+  legend(parts, key.names, key.x, key.top, key.line);
+  if (caption !== undefined)
+    parts.push(`<text x="${at.left}" y="${at.height - 14}" font-size="11" fill="#444">${escapeXml(caption)}</text>`);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
 function legend(parts: string[], names: readonly string[], x: number, top: number, line: boolean): void {
   names.forEach((name, i) => {
     const ly = top + 10 + i * 22;
@@ -189,17 +203,15 @@ export function groupedBarChart(data: GroupedBars): string {
     );
   });
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" stroke="black"/>`);
-  legend(
+  return finish(
     parts,
-    data.series.map((s) => s.name),
-    left + plotW + 20,
-    top,
-    false,
+    { names: data.series.map((s) => s.name), x: left + plotW + 20, top, line: false },
+    data.caption,
+    {
+      left,
+      height,
+    },
   );
-  if (data.caption !== undefined)
-    parts.push(`<text x="${left}" y="${height - 14}" font-size="11" fill="#444">${escapeXml(data.caption)}</text>`);
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
 }
 
 /** Renders a line chart with optional bands (e.g. learning curves with confidence intervals). */
@@ -264,15 +276,8 @@ export function lineChart(data: LineChartData): string {
       );
     }
   });
-  legend(
-    parts,
-    data.series.map((s) => s.name),
-    left + plotW + 20,
-    top,
-    true,
-  );
-  if (data.caption !== undefined)
-    parts.push(`<text x="${left}" y="${height - 14}" font-size="11" fill="#444">${escapeXml(data.caption)}</text>`);
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return finish(parts, { names: data.series.map((s) => s.name), x: left + plotW + 20, top, line: true }, data.caption, {
+    left,
+    height,
+  });
 }

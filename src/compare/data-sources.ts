@@ -120,6 +120,24 @@ function describeDataset(id: string | undefined, fallback: string): string {
   return `Task: ${id ?? fallback}. Objective: act as the offline data of ${id ?? fallback} suggests, maximising return.`;
 }
 
+/** A built-in suite as a data source: its multi-task dataset serves every agent. */
+function suiteData(
+  spec: Extract<DataSpec, { kind: 'suite' }>,
+  dataset: MultiTaskDataset,
+  tasks: readonly EvalTask[],
+  described: Readonly<Record<string, unknown>>,
+): OpenedData {
+  return {
+    name: spec.name,
+    observationDim: dataset.observationDim,
+    actionDim: dataset.actionDim,
+    transitions: dataset,
+    prompted: dataset,
+    tasks,
+    description: { kind: 'suite', name: spec.name, suite: spec.suite, seed: spec.seed, ...described },
+  };
+}
+
 /**
  * Opens one data source.
  * @throws {@link ConfigError} when its env cannot be determined or made; the loaders' errors
@@ -128,18 +146,14 @@ function describeDataset(id: string | undefined, fallback: string): string {
 export async function openDataSource(spec: DataSpec): Promise<OpenedData> {
   switch (spec.kind) {
     case 'suite': {
+      const transitionsPerTask =
+        spec.transitionsPerTask !== undefined ? { transitionsPerTask: spec.transitionsPerTask } : {};
       if (spec.suite === POINTMASS_LANDMARKS) {
-        const suite = await makeLandmarkSuite(spec.suite, {
-          seed: spec.seed,
-          ...(spec.transitionsPerTask !== undefined ? { transitionsPerTask: spec.transitionsPerTask } : {}),
-        });
-        return {
-          name: spec.name,
-          observationDim: suite.dataset.observationDim,
-          actionDim: suite.dataset.actionDim,
-          transitions: suite.dataset,
-          prompted: suite.dataset,
-          tasks: suite.tasks.map((t) => ({
+        const suite = await makeLandmarkSuite(spec.suite, { seed: spec.seed, ...transitionsPerTask });
+        return suiteData(
+          spec,
+          suite.dataset,
+          suite.tasks.map((t) => ({
             name: t.name,
             split: t.role,
             ...(t.group !== 'seen' ? { subset: t.group } : {}),
@@ -148,27 +162,18 @@ export async function openDataSource(spec: DataSpec): Promise<OpenedData> {
             referenceScore: null,
             hasSuccess: true,
           })),
-          description: {
-            kind: 'suite',
-            name: spec.name,
-            suite: spec.suite,
-            seed: spec.seed,
-            transitionsPerTask: suite.transitionsPerTask,
-          },
-        };
+          { transitionsPerTask: suite.transitionsPerTask },
+        );
       }
       const suite = await makeSuite(spec.suite, {
         seed: spec.seed,
-        ...(spec.transitionsPerTask !== undefined ? { transitionsPerTask: spec.transitionsPerTask } : {}),
+        ...transitionsPerTask,
         ...(spec.split !== 'default' ? { split: { seen: [...spec.split.seen], unseen: [...spec.split.unseen] } } : {}),
       });
-      return {
-        name: spec.name,
-        observationDim: suite.dataset.observationDim,
-        actionDim: suite.dataset.actionDim,
-        transitions: suite.dataset,
-        prompted: suite.dataset,
-        tasks: suite.tasks.map((t) => ({
+      return suiteData(
+        spec,
+        suite.dataset,
+        suite.tasks.map((t) => ({
           name: t.name,
           split: t.role,
           params: t.params as unknown as Readonly<Record<string, unknown>>,
@@ -177,15 +182,8 @@ export async function openDataSource(spec: DataSpec): Promise<OpenedData> {
           referenceScore: null,
           hasSuccess: true,
         })),
-        description: {
-          kind: 'suite',
-          name: spec.name,
-          suite: spec.suite,
-          seed: spec.seed,
-          transitionsPerTask: suite.transitionsPerTask,
-          split: suite.split,
-        },
-      };
+        { transitionsPerTask: suite.transitionsPerTask, split: suite.split },
+      );
     }
     case 'd4rl': {
       const { buffer, info } = await loadD4rl(spec.path);
