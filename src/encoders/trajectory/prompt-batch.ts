@@ -126,8 +126,9 @@ export function buildPromptBatch(prompts: readonly TrajectoryPrompt[], options: 
  *
  * @example
  * ```ts
- * const joined = mergePromptBatches([encoder.prepare([a]), encoder.prepare([b])]);
- * const z = encoder.encode(joined, { training: true }); // [2, outputDim]: a's row, then b's
+ * const encoder = new TrajectoryEncoder({ observationDim: buffer.observationDim, actionDim: buffer.actionDim, rng });
+ * const joined = mergePromptBatches([encoder.prepare([buffer.lastSteps(0, 20)]), encoder.prepare([trajectory])]);
+ * const z = encoder.encode(joined, { training: true }); // [2, outputDim]: the first prompt's row, then the second's
  * ```
  * @returns the only batch itself when given one.
  * @throws {@link ConfigError} on an empty list; {@link ShapeError} when the widths differ.
