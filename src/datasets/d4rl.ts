@@ -23,8 +23,8 @@
  *
  * @module
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
 import { ConfigError, DatasetError, NotFoundError } from '../core/errors.js';
 import {
@@ -43,6 +43,7 @@ import {
   safeGet,
   smallValue,
   writeColumn,
+  writeHdf5Atomic,
 } from './hdf5.js';
 import { envIdForDataset, parseD4rlDatasetId } from './scores.js';
 
@@ -680,10 +681,7 @@ export async function writeD4rl(path: string, buffer: ReplayBuffer, options: D4r
   const f4 = { gzip, dtype: '<f' } as const;
   const u1 = { gzip, dtype: '<B' } as const;
   mkdirSync(dirname(path) || '.', { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let file: H5File | undefined;
-  try {
-    file = new lib.api.File(tmp, 'w');
+  writeHdf5Atomic(lib, path, (file) => {
     writeColumn(file, 'observations', c.observations, n, c.observationDim, f4);
     writeColumn(file, 'actions', c.actions, n, c.actionDim, f4);
     writeColumn(file, 'rewards', c.rewards, n, 0, f4);
@@ -708,28 +706,7 @@ export async function writeD4rl(path: string, buffer: ReplayBuffer, options: D4r
           ...(typeof v === 'number' ? { dtype: Number.isInteger(v) ? '<q' : '<d' } : {}),
         });
     }
-    file.close();
-    file = undefined;
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      file?.close();
-    } catch {
-      // already failing; the original error matters
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was created
-    }
-    throw e;
-  }
+  });
   return path;
 }
 

@@ -12,9 +12,9 @@
  *
  * @module
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import h5wasm from 'h5wasm/node';
 import { DatasetError, NotFoundError, RlError } from '../core/errors.js';
@@ -614,5 +614,41 @@ export function writeColumn(
   for (let r = 0; r < rows; r += step) {
     const e = Math.min(rows, r + step);
     ds.write_slice([[r, e]], values.subarray(r * rowValues, e * rowValues));
+  }
+}
+
+/**
+ * Writes an HDF5 file atomically: `write` fills a new file under a temporary name beside
+ * `path`, which is then closed, flushed to disk and renamed over `path`. On any error the
+ * temporary file is closed and removed, the error is rethrown, and whatever was at `path` is
+ * left as it was.
+ */
+export function writeHdf5Atomic(lib: H5Lib, path: string, write: (file: H5File) => void): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  let file: H5File | undefined;
+  try {
+    file = new lib.api.File(tmp, 'w');
+    write(file);
+    file.close();
+    file = undefined;
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      file?.close();
+    } catch {
+      // already failing; the original error matters
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was created
+    }
+    throw error;
   }
 }

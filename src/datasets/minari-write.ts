@@ -20,13 +20,13 @@
  *
  * @module
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplayBuffer } from '../buffers/replay-buffer.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { ConfigError } from '../core/errors.js';
 import { Box, Discrete, type Space } from '../core/spaces.js';
-import { type H5File, loadH5, writeColumn } from './hdf5.js';
+import { loadH5, writeColumn, writeHdf5Atomic } from './hdf5.js';
 
 /** The Minari version whose layout {@link writeMinari} follows (written as `minari_version`). */
 export const MINARI_LAYOUT_VERSION = '0.5.0';
@@ -145,11 +145,8 @@ export async function writeMinari(
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const dataFile = join(dataDir, 'main_data.hdf5');
-  const tmp = join(dataDir, `.main_data.hdf5.${process.pid}.${Date.now().toString(36)}.tmp`);
   const lib = await loadH5();
-  let file: H5File | undefined;
-  try {
-    file = new lib.api.File(tmp, 'w');
+  writeHdf5Atomic(lib, dataFile, (file) => {
     let start = 0;
     for (const [e, end] of ends.entries()) {
       const T = end - start;
@@ -182,28 +179,7 @@ export async function writeMinari(
       if (seed !== undefined) group.create_attribute('seed', seed, null, '<q');
       start = end;
     }
-    file.close();
-    file = undefined;
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, dataFile);
-  } catch (error) {
-    try {
-      file?.close();
-    } catch {
-      // already failing; the original error matters
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was created
-    }
-    throw error;
-  }
+  });
   const env = options.envSpec;
   const metadata: Record<string, unknown> = {
     dataset_id: options.datasetId,
