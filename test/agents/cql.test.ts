@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
 import { ReplayBuffer } from '../../src/buffers/replay-buffer.js';
 import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
@@ -14,7 +13,7 @@ import {
 } from '../../src/agents/cql.js';
 import { repeatRows } from '../../src/agents/sac/soft-actor-critic.js';
 import { LogScalar } from '../../src/agents/sac/temperature.js';
-import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
+import { agentConformance, randomBuffer, twoTaskDataset } from '../support/agent-conformance.js';
 import { expectToLearnTwoStepTask, TINY_SOFT_ACTOR_CRITIC } from '../support/offline-tasks.js';
 
 const SMALL = {
@@ -75,12 +74,7 @@ agentConformance('CQLAgent with every option switched (Lagrange, max backup, no 
   maxAction: 1,
 });
 
-const twoTasks = new MultiTaskDataset(
-  ['north', 'east'].map((name, i) => {
-    const buffer = randomBuffer(4, 2, 128, 40 + i);
-    return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 4 }) };
-  }),
-);
+const twoTasks = twoTaskDataset(40);
 
 agentConformance('CQLAgent given the prompts conditioner (text and trajectory prompts)', {
   create: (seed) =>

@@ -11,8 +11,7 @@ import { criticLoss, tdTargets } from '../../src/agents/common/losses.js';
 import { qLoss } from '../../src/agents/diffusion/actor-loss.js';
 import { DiffusionSchedule, sampleActions } from '../../src/agents/diffusion/chain.js';
 import { initEngine } from '../../src/engine/index.js';
-import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
-import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
+import { agentConformance, twoTaskDataset } from '../support/agent-conformance.js';
 import { expectClose } from '../support/tensors.js';
 
 const SMALL = {
@@ -35,12 +34,7 @@ agentConformance('DiffusionQLAgent', {
   maxAction: 1,
 });
 
-const twoTasks = new MultiTaskDataset(
-  ['north', 'east'].map((name, i) => {
-    const buffer = randomBuffer(4, 2, 128, 20 + i);
-    return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 4 }) };
-  }),
-);
+const twoTasks = twoTaskDataset(20);
 
 agentConformance('DiffusionQLAgent with a task-id conditioner', {
   create: (seed) =>

@@ -4,7 +4,7 @@ import { Rng } from '../../src/core/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import { resolveSACNConfig, SACNAgent } from '../../src/agents/sac-n.js';
 import { LogScalar, softActorLoss, softValue, temperatureLoss } from '../../src/agents/sac/temperature.js';
-import { agentConformance, randomBuffer } from '../support/agent-conformance.js';
+import { agentConformance, randomBuffer, twoTaskDataset } from '../support/agent-conformance.js';
 import {
   expectToLearnTwoStepTask,
   firstStepError,
@@ -32,12 +32,7 @@ agentConformance('SACNAgent', {
   maxAction: 1,
 });
 
-const twoTasks = new MultiTaskDataset(
-  ['north', 'east'].map((name, i) => {
-    const buffer = randomBuffer(4, 2, 128, 30 + i);
-    return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 4 }) };
-  }),
-);
+const twoTasks = twoTaskDataset(30);
 
 agentConformance('SACNAgent with a task-id conditioner, standardised observations and maxAction 2', {
   create: (seed) =>

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MultiTaskDataset } from '../../src/buffers/multi-task-dataset.js';
 import { ReplayBuffer } from '../../src/buffers/replay-buffer.js';
 import { Rng } from '../../src/core/rng.js';
 import type { Batch, TransitionSource } from '../../src/core/types.js';
@@ -54,6 +55,20 @@ export function randomBuffer(observationDim: number, actionDim: number, n = 512,
     observationDim,
     actionDim,
   });
+}
+
+/**
+ * Two tasks, `north` and `east`, each a {@link randomBuffer} of 128 transitions of width 4 × 2
+ * (seeds `seed` and `seed + 1`), with its name as the text prompt and its first 4 steps as the
+ * trajectory prompt: the multi-task data of the conditioned conformance runs.
+ */
+export function twoTaskDataset(seed: number): MultiTaskDataset {
+  return new MultiTaskDataset(
+    ['north', 'east'].map((name, i) => {
+      const buffer = randomBuffer(4, 2, 128, seed + i);
+      return { name, buffer, textPrompt: name, trajectoryPrompt: buffer.trajectory({ start: 0, length: 4 }) };
+    }),
+  );
 }
 
 function weightsOf(agent: Agent<unknown, never>): Float32Array[] {
