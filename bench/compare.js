@@ -14,7 +14,9 @@
 // average next to the numbers: on a shared machine the speed-ups are not meaningful.
 //
 // Options: --steps N (per run, default 1500), --seeds 0,1, --transitions N (per seen task,
-// default 5000), --episodes N (per task, default 5), --no-queue.
+// default 5000), --episodes N (per task, default 5), --no-queue. Node flags given to this
+// process (e.g. `node --single-threaded-gc bench/compare.js`) reach the worker threads and the
+// queue worker processes too.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -97,7 +99,7 @@ if (!args['no-queue'] && haveRedis) {
     const workers = Array.from({ length: n }, () => {
       const child = spawn(
         process.execPath,
-        [bin, 'worker', '--queue', url, '--queue-name', queueName, '--threads', '1'],
+        [...process.execArgv, bin, 'worker', '--queue', url, '--queue-name', queueName, '--threads', '1'],
         {
           stdio: ['ignore', 'ignore', 'pipe'],
         },

@@ -19,7 +19,10 @@ export interface RunPoolOptions {
   readonly threads: number;
   /**
    * Node flags for the worker threads, e.g. `['--import', loader]` to run from TypeScript
-   * sources (needed when this module itself is a `.ts` file). @defaultValue `process.execArgv`
+   * sources (needed when this module itself is a `.ts` file). When absent the threads inherit
+   * the process's options, V8 flags such as `--single-threaded-gc` or `--max-old-space-size`
+   * included (Node refuses those in an explicit `execArgv`).
+   * @defaultValue the process's own options
    */
   readonly execArgv?: readonly string[];
   /** Progress of any run. */
@@ -60,7 +63,7 @@ export class RunPool {
   private inlineRunning: string | null = null;
   private stopped = false;
   private readonly workerUrl: URL;
-  private readonly execArgv: string[];
+  private readonly execArgv: readonly string[] | undefined;
 
   /** @throws {@link ConfigError} for a bad thread count, or `.ts` sources without `execArgv`. */
   constructor(private readonly options: RunPoolOptions) {
@@ -68,9 +71,9 @@ export class RunPool {
       throw new ConfigError(`threads must be an integer >= 0, got ${String(options.threads)}.`);
     const fromSources = import.meta.url.endsWith('.ts');
     this.workerUrl = new URL(fromSources ? './worker-thread.ts' : './worker-thread.js', import.meta.url);
-    this.execArgv = [...(options.execArgv ?? process.execArgv)];
+    this.execArgv = options.execArgv === undefined ? undefined : [...options.execArgv];
     const loads = (flag: string) => /^--(import|loader|experimental-loader|experimental-strip-types)/.test(flag);
-    if (fromSources && options.threads > 0 && !this.execArgv.some(loads))
+    if (fromSources && options.threads > 0 && !(this.execArgv ?? process.execArgv).some(loads))
       throw new ConfigError(
         'The comparison runner is running from TypeScript sources, so its worker threads need a TypeScript loader: pass execArgv (e.g. ["--import", "./test/support/ts-register.mjs"]), use the compiled build, or pass threads: 0.',
       );
@@ -153,7 +156,7 @@ export class RunPool {
 
   private spawn(): Slot {
     const worker = new Worker(this.workerUrl, {
-      execArgv: this.execArgv,
+      ...(this.execArgv !== undefined ? { execArgv: [...this.execArgv] } : {}),
       env: engineWorkerEnv(this.options.threads),
     });
     const slot: Slot = { worker, task: null };
