@@ -15,7 +15,7 @@ const addon = provideNativeAddon();
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'addon-in-workers.mjs');
 
 (typeof addon === 'string' ? test.skip : test)(
-  'worker threads that load, use and drop the addon leave its pool working for the next ones',
+  `worker threads that load, use and drop the addon leave its pool working for the next ones${typeof addon === 'string' ? ` (skipped: ${addon})` : ''}`,
   () => {
     const result = spawnSync(process.execPath, [fixture, nativeAddonPath(), '5', '100'], {
       encoding: 'utf8',
