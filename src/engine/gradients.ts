@@ -5,7 +5,7 @@
  * install is about 240 MB (layers, converter, webgl, data and their source maps) of the 350 MB a
  * consumer's `npm install` used to pull. These ~40 functions cover every kernel that the agents,
  * nets and encoders put on a gradient tape (measured over the test suite: Add, Multiply, Sub,
- * Mean, ClipByValue, Square, Concat, Reshape, RealDiv, Neg, Abs, Sum, Transpose, BatchMatMul and
+ * Mean, ClipByValue, Square, Concat, SplitV, Reshape, RealDiv, Neg, Abs, Sum, Transpose, BatchMatMul and
  * a few activations), plus the common element-wise ops a user's own loss is likely to use.
  *
  * Each function follows the kernel's own definition (what it saves, its attributes), written
@@ -220,6 +220,13 @@ export const GRADIENT_CONFIGS: readonly tf.GradConfig[] = [
       const parts = tf.split(dy as T, sizes, axis);
       return Object.fromEntries(parts.map((p, i) => [String(i), () => p]));
     },
+  },
+  {
+    // One output per part: the gradient joins the parts' gradients back (a missing one is zeros).
+    kernelName: 'SplitV',
+    gradFunc: (dy: T | T[], _saved: Saved, attrs: Attrs) => ({
+      x: () => tf.concat(Array.isArray(dy) ? dy : [dy], attrs['axis'] as number),
+    }),
   },
   {
     kernelName: 'Pack',

@@ -19,7 +19,8 @@ interface Case {
   readonly label?: string;
   readonly inputs: Record<string, tf.Tensor>;
   readonly attrs?: tf.NamedAttrMap;
-  readonly forward: () => tf.Tensor;
+  /** The kernel's output, or its outputs for a multi-output kernel (SplitV). */
+  readonly forward: () => tf.Tensor | tf.Tensor[];
 }
 
 const a34 = () => rand([3, 4]);
@@ -151,6 +152,20 @@ for (const [axis, keepDims] of [
     attrs: { begin: [1, 2], size: [2, -1] },
     forward: () => tf.slice(z, [1, 2], [2, -1]),
   });
+  const w = rand([5, 4]);
+  cases.push({
+    kernel: 'SplitV',
+    inputs: { x: w },
+    attrs: { numOrSizeSplits: [2, 3], axis: 0 },
+    forward: () => tf.split(w, [2, 3], 0),
+  });
+  cases.push({
+    kernel: 'SplitV',
+    label: 'SplitV axis -1',
+    inputs: { x: w },
+    attrs: { numOrSizeSplits: [1, 3], axis: -1 },
+    forward: () => tf.split(w, [1, 3], -1),
+  });
   cases.push({ kernel: 'Tile', inputs: { x: p }, attrs: { reps: [2, 3] }, forward: () => tf.tile(p, [2, 3]) });
   const c = tf.greater(a34(), 0);
   const [u, v] = [a34(), a34()];
@@ -187,11 +202,12 @@ test.each(cases.map((c) => [c.label ?? c.kernel, c] as const))('%s matches tfjs'
     theirs.outputsToSave ?? [],
     theirs.saveAllInputs ?? false,
   ]);
-  const y = c.forward();
+  const out = c.forward();
+  const y = Array.isArray(out) ? out[0] : out;
   const saved = ours.saveAllInputs
     ? Object.values(c.inputs)
     : [...(ours.inputsToSave ?? []).map((n) => c.inputs[n]), ...(ours.outputsToSave?.[0] ? [y] : [])];
-  const dy = rand(y.shape);
+  const dy = Array.isArray(out) ? out.map((o) => rand(o.shape)) : rand(y.shape);
   const attrs = c.attrs ?? {};
   const mine = ours.gradFunc(dy, saved, attrs);
   const reference = theirs.gradFunc(dy, saved, attrs);

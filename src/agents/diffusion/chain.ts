@@ -17,6 +17,7 @@ import {
   type DiffusionCoefficients,
   diffusionCoefficients,
 } from '../../nets/schedules.js';
+import { reverseDiffusionStep } from '../../nets/denoise-step.js';
 import { reserveWeights } from '../../nets/weight-budget.js';
 
 /** Host values the schedule keeps per diffusion step (its coefficient arrays, float64). */
@@ -40,6 +41,16 @@ export interface NoisePredictor {
     condition: tf.Tensor2D | null,
     frozen?: boolean,
   ): tf.Tensor2D;
+  /**
+   * Optional: ε_θ(·, k, s, c) for the steps of one reverse chain with what they share computed
+   * once (see {@link NoiseNetwork.reverseChain}); without it the chain calls `predict` per step.
+   */
+  reverseChain?(
+    chainSteps: number,
+    observations: tf.Tensor2D,
+    condition: tf.Tensor2D | null,
+    frozen?: boolean,
+  ): (noisyActions: tf.Tensor2D, step: number) => tf.Tensor2D;
 }
 
 /** Host-side constants of a K-step schedule, as float32-ready numbers. */
@@ -139,20 +150,21 @@ export function sampleActions(inputs: SampleInputs): tf.Tensor2D {
   const noise = rng.fillNormal(new Float32Array(rows * actionDim * schedule.steps));
   return tf.tidy(() => {
     let x = tf.tensor2d(noise.subarray(0, rows * actionDim), [rows, actionDim]);
+    const predict =
+      network.reverseChain?.(schedule.steps, observations, condition, frozen) ??
+      ((noisy: tf.Tensor2D, step: number) => network.predict(noisy, step, observations, condition, frozen));
     for (let k = schedule.steps - 1; k >= 0; k--) {
-      const eps = network.predict(x, k, observations, condition, frozen);
-      const x0 = tf.clipByValue(
-        tf.sub(tf.mul(x, sqrtRecipAlphasCumprod[k]), tf.mul(eps, sqrtRecipM1AlphasCumprod[k])),
-        -maxAction,
-        maxAction,
-      );
-      let next = tf.add<tf.Tensor2D>(tf.mul(x0, posteriorMeanCoef1[k]), tf.mul(x, posteriorMeanCoef2[k]));
-      if (k > 0) {
-        const offset = (k * rows * actionDim) % noise.length;
-        const z = tf.tensor2d(noise.subarray(offset, offset + rows * actionDim), [rows, actionDim]);
-        next = tf.add(next, tf.mul(z, schedule.sigma[k]));
-      }
-      x = next;
+      const eps = predict(x, k);
+      const offset = (k * rows * actionDim) % noise.length;
+      const z = k > 0 ? tf.tensor2d(noise.subarray(offset, offset + rows * actionDim), [rows, actionDim]) : null;
+      x = reverseDiffusionStep(x, eps, z, {
+        inputScale: sqrtRecipAlphasCumprod[k],
+        noiseScale: sqrtRecipM1AlphasCumprod[k],
+        meanFromClean: posteriorMeanCoef1[k],
+        meanFromInput: posteriorMeanCoef2[k],
+        sigma: schedule.sigma[k],
+        clip: maxAction,
+      });
     }
     return tf.clipByValue<tf.Tensor2D>(x, -maxAction, maxAction);
   });

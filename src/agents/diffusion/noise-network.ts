@@ -147,6 +147,55 @@ export class NoiseNetwork implements NetModule {
   }
 
   /**
+   * ε_θ(·, k, s, c) for the steps of one reverse chain, with what the steps share computed once:
+   * the time terms of all K steps (trainable: one time-MLP call on K rows and one split, instead
+   * of K calls; frozen: the per-step cache) and the condition's term c·W_c (one projection
+   * instead of K). Same arithmetic as {@link NoiseNetwork.predict} per step; with gradients, the
+   * tape holds one time-MLP node and one split for the chain instead of K of each.
+   * @param chainSteps - K: the chain evaluates steps K−1 … 0.
+   * @param observations - s, `[B, S]`, for every step.
+   * @param condition - c as `[1, C]` or `[B, C]`; null when C = 0.
+   * @param frozen - as in {@link NoiseNetwork.predict}.
+   * @returns `(x_k, k) => ε`, valid inside the caller's `tf.tidy` (the shared terms belong to it).
+   */
+  reverseChain(
+    chainSteps: number,
+    observations: tf.Tensor2D,
+    condition: tf.Tensor2D | null,
+    frozen = false,
+  ): (noisyActions: tf.Tensor2D, step: number) => tf.Tensor2D {
+    let conditionTerm: tf.Tensor2D | null = null;
+    if (condition !== null) {
+      if (this.conditionProjection === null)
+        throw new ShapeError('NoiseNetwork was built without a condition (conditionDim 0) but received one.');
+      conditionTerm = this.conditionProjection.apply(condition, frozen);
+    }
+    const stepTerms = frozen
+      ? Array.from({ length: chainSteps }, (_, k) => this.cachedStepTerm(k))
+      : this.stepTermRows(chainSteps, conditionTerm);
+    // A shared condition row is already in the split rows of the trainable chain.
+    const perStep = !frozen && (conditionTerm === null || conditionTerm.shape[0] === 1) ? null : conditionTerm;
+    return (noisyActions, step) =>
+      tf.tidy(() => {
+        const extra = perStep === null ? stepTerms[step] : tf.add<tf.Tensor2D>(stepTerms[step], perStep);
+        return this.trunk.apply(tf.concat([noisyActions, observations], 1), { frozen, extraBias: extra });
+      });
+  }
+
+  /**
+   * The time terms of steps 0 … K−1 as K `[1, hidden]` rows from one time-MLP call and one
+   * split; a shared `[1, hidden]` condition term is added before the split (one add for all rows).
+   */
+  private stepTermRows(chainSteps: number, conditionTerm: tf.Tensor2D | null): tf.Tensor2D[] {
+    let terms = this.stepTerm(
+      Int32Array.from({ length: chainSteps }, (_, k) => k),
+      false,
+    );
+    if (conditionTerm !== null && conditionTerm.shape[0] === 1) terms = tf.add<tf.Tensor2D>(terms, conditionTerm);
+    return chainSteps === 1 ? [terms] : tf.split<tf.Tensor2D>(terms, chainSteps, 0);
+  }
+
+  /**
    * The trunk's first-layer bias at step k under a condition, b + t(k)·W_t + c·W_c, computed by
    * the same ops as a frozen {@link NoiseNetwork.predict} (what an exported policy stores, one
    * row per step, instead of the time MLP and c).
