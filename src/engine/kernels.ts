@@ -33,6 +33,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../core/errors.js';
+import { BINARY_KERNELS, type BinaryOpsBackend, binaryKernel } from './binary-ops.js';
 import {
   type AdamStepScalars,
   type DenoiseScalars,
@@ -305,6 +306,9 @@ function denoiseScalars(attrs: Readonly<Record<string, unknown>>): DenoiseScalar
  * `Concat`: the wasm backend concatenates with one JavaScript slice per row and input (27 µs for
  * two `[256, 3]` tensors); providers with a native concatenation do it in one call. Other
  * dtypes, shapes and input counts go to the stock kernel.
+ *
+ * The element-wise binary kernels (`Add`, `Multiply`, comparisons, …; see `engine/binary-ops.ts`):
+ * the same C functions, called without the two ArrayBuffers the stock kernels allocate per call.
  */
 const stockKernels = new Map<string, tf.KernelConfig>();
 
@@ -351,6 +355,14 @@ function overrideStockKernels(on: boolean, provider: KernelProvider | null): voi
   const replacements: [string, tf.KernelFunc | null][] = [
     ['Identity', sharingIdentity],
     ['Concat', provider?.concat ? nativeConcat : null],
+    ...Object.keys(BINARY_KERNELS).map((name): [string, tf.KernelFunc] => [
+      name,
+      binaryKernel(
+        name,
+        () => (installed?.backend ?? null) as BinaryOpsBackend | null,
+        () => stockKernels.get(name),
+      ),
+    ]),
   ];
   for (const [kernelName, kernelFunc] of replacements) {
     const want = on && kernelFunc !== null;
