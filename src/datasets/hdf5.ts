@@ -16,7 +16,7 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync } from
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import h5wasm from 'h5wasm/node';
+import type h5wasm from 'h5wasm/node';
 import { DatasetError, NotFoundError, RlError } from '../core/errors.js';
 import { formatBytes, openRegularFileSync } from '../core/safe-files.js';
 
@@ -54,7 +54,9 @@ export function loadH5(): Promise<H5Lib> {
 }
 
 async function instantiate(): Promise<H5Lib> {
-  const api = instances === 0 ? h5wasm : await freshApi(instances);
+  // Imported on first use: h5wasm instantiates its WebAssembly when the module loads (about 45
+  // ms), which every process and worker thread importing the library would otherwise pay.
+  const api = instances === 0 ? (await import('h5wasm/node')).default : await freshApi(instances);
   instances++;
   const module = await api.ready;
   module.activate_throwing_error_handler();

@@ -4,10 +4,12 @@ import {
   aggregateMean,
   interquartileMean,
   mean,
+  percentileBySelection,
   percentileOfSorted,
   std,
   stratifiedBootstrapCi,
 } from '../../src/compare/stats.js';
+import { Rng } from '../../src/core/rng.js';
 
 describe('mean, std and the interquartile mean', () => {
   test('population standard deviation (numpy default)', () => {
@@ -37,6 +39,27 @@ describe('mean, std and the interquartile mean', () => {
     expect(percentileOfSorted([10, 20], 97.5)).toBeCloseTo(19.75, 12);
     expect(() => percentileOfSorted([], 50)).toThrow(ConfigError);
     expect(() => percentileOfSorted([1], 101)).toThrow(ConfigError);
+  });
+
+  test('selection gives the sorted percentile exactly, on any order, ties and sizes', () => {
+    const rng = new Rng(8);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + rng.int(trial < 100 ? 12 : 3000);
+      // Few distinct values on some trials, so that ties are common.
+      const levels = trial % 3 === 0 ? 4 : 1e9;
+      const values = Float64Array.from({ length: n }, () => rng.int(levels) / 7 - 3);
+      const sorted = values.slice().sort();
+      for (const p of [0, 2.5, 25, 50, 97.5, 100, 100 * rng.float()])
+        expect(percentileBySelection(values.slice(), p)).toBe(percentileOfSorted(sorted, p));
+      // Both ends from one array, as the bootstrap takes them (the first call reorders it).
+      const both = values.slice();
+      expect([percentileBySelection(both, 2.5), percentileBySelection(both, 97.5)]).toEqual([
+        percentileOfSorted(sorted, 2.5),
+        percentileOfSorted(sorted, 97.5),
+      ]);
+    }
+    expect(() => percentileBySelection(new Float64Array(0), 50)).toThrow(ConfigError);
+    expect(() => percentileBySelection(Float64Array.of(1), -1)).toThrow(ConfigError);
   });
 });
 
