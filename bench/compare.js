@@ -18,6 +18,7 @@
 // process (e.g. `node --single-threaded-gc bench/compare.js`) reach the worker threads and the
 // queue worker processes too.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -52,9 +53,26 @@ const machine = machineFacts();
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 const root = await mkdtemp(join(os.tmpdir(), 'llmdpd-bench-compare-'));
 
-/** Runs the grid once and returns its timing. */
-async function timed(mode, options) {
+/** Clock ticks per second of `/proc/PID/stat` times (Linux's USER_HZ). */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds a child process has used so far (Linux `/proc`), or null where unreadable. */
+function childCpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/**
+ * Runs the grid once and returns its timing, with the CPU time it took: this process's (its
+ * worker threads and V8's helper threads included) plus that of `workerPids` (queue workers).
+ */
+async function timed(mode, options, workerPids = []) {
   const loadBefore = load();
+  const cpuBefore = process.cpuUsage();
+  const childBefore = workerPids.map(childCpuSeconds);
   const t0 = performance.now();
   const result = await runComparison(spec, { outDir: join(root, mode), progress: 'off', ...options });
   const wall = (performance.now() - t0) / 1000;
@@ -62,6 +80,14 @@ async function timed(mode, options) {
   if (failed.length > 0)
     throw new Error(`${mode}: runs did not complete: ${JSON.stringify(failed.map((r) => r.outcome))}`);
   const runSeconds = result.runs.reduce((a, r) => a + r.outcome.seconds.total, 0);
+  const own = process.cpuUsage(cpuBefore);
+  const children = workerPids.map((pid, i) => {
+    const after = childCpuSeconds(pid);
+    return after === null || childBefore[i] === null ? null : after - childBefore[i];
+  });
+  const cpuSeconds = children.includes(null)
+    ? null
+    : (own.user + own.system) / 1e6 + children.reduce((a, b) => a + b, 0);
   const record = {
     bench: 'compare',
     mode,
@@ -69,6 +95,9 @@ async function timed(mode, options) {
     stepsPerRun: steps,
     wallSeconds: round3(wall),
     runsSeconds: round3(runSeconds),
+    // CPU time of everything involved (coordinator, threads, V8's helper threads, queue workers):
+    // with one worker, what exceeds the wall time ran on the idle core.
+    cpuSeconds: cpuSeconds === null ? null : round3(cpuSeconds),
     runsPerHour: round3((3600 * result.runs.length) / wall),
     loadBefore,
     loadAfter: load(),
@@ -116,10 +145,18 @@ if (!args['no-queue'] && haveRedis) {
     Promise.all(workers.map((w) => new Promise((r) => (w.child.once('exit', r), w.child.kill('SIGTERM')))));
   try {
     const w1 = await startWorkers(1, 'bench-1');
-    const q1 = await timed('queue-1-worker', { queue: url, queueName: 'bench-1' });
+    const q1 = await timed(
+      'queue-1-worker',
+      { queue: url, queueName: 'bench-1' },
+      w1.map((w) => w.child.pid),
+    );
     await stop(w1);
     const w2 = await startWorkers(2, 'bench-2');
-    const q2 = await timed('queue-2-workers', { queue: url, queueName: 'bench-2' });
+    const q2 = await timed(
+      'queue-2-workers',
+      { queue: url, queueName: 'bench-2' },
+      w2.map((w) => w.child.pid),
+    );
     await stop(w2);
     queue = { oneWorker: q1, twoWorkers: q2, speedup: round3(q1.wallSeconds / q2.wallSeconds) };
   } finally {
