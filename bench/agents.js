@@ -14,11 +14,11 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../dist/engine/index.js';
 import { Rng } from '../dist/core/rng.js';
-import { ReplayBuffer } from '../dist/buffers/replay-buffer.js';
 import { MultiTaskDataset } from '../dist/buffers/multi-task-dataset.js';
 import { DiffusionQLAgent } from '../dist/agents/diffusion-ql.js';
 import { LLMDPDAgent } from '../dist/agents/llmdpd.js';
 import { emit, loadAverage, machineFacts, medianMs, round3, runPython } from './lib/report.js';
+import { syntheticBuffer } from './lib/synthetic-data.js';
 import { benchSoftActorCritics } from './lib/baselines.js';
 import { benchIqlTd3bcBaselines } from './lib/baselines-iql-td3bc.js';
 
@@ -46,18 +46,8 @@ const N = 20_000;
 const steps = Number(args.steps);
 const machine = machineFacts();
 
-function hopperLikeBuffer(seed) {
-  const rng = new Rng(seed);
-  return ReplayBuffer.fromArrays({
-    observations: rng.fillNormal(new Float32Array(N * S)),
-    actions: rng.fillUniform(new Float32Array(N * A), -1, 1),
-    rewards: rng.fillUniform(new Float32Array(N), 0, 3),
-    nextObservations: rng.fillNormal(new Float32Array(N * S)),
-    terminals: Uint8Array.from({ length: N }, (_, i) => (i % 200 === 199 ? 1 : 0)),
-    observationDim: S,
-    actionDim: A,
-  });
-}
+/** 20,000 synthetic transitions at hopper sizes. */
+const hopperLikeBuffer = (seed) => syntheticBuffer(seed, S, A, N);
 
 // Steps are timed after the EMA has started (emaStartStep 0), as in the PyTorch reference.
 function timeSteps(agent, source) {

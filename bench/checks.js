@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../dist/engine/index.js';
 import { Rng } from '../dist/core/rng.js';
-import { ReplayBuffer } from '../dist/buffers/replay-buffer.js';
 import { DiffusionQLAgent } from '../dist/agents/diffusion-ql.js';
 import { firstNonFinite, oneObservation } from '../dist/agents/common/policy-inputs.js';
+import { syntheticBuffer } from './lib/synthetic-data.js';
 import { emit, machineFacts, medianMs, round3 } from './lib/report.js';
 
 const { values: args } = parseArgs({
@@ -30,15 +30,7 @@ const S = 11;
 const A = 3;
 const N = 20_000;
 const rng = new Rng(1);
-const data = ReplayBuffer.fromArrays({
-  observations: rng.fillNormal(new Float32Array(N * S)),
-  actions: rng.fillUniform(new Float32Array(N * A), -1, 1),
-  rewards: rng.fillUniform(new Float32Array(N), 0, 3),
-  nextObservations: rng.fillNormal(new Float32Array(N * S)),
-  terminals: Uint8Array.from({ length: N }, (_, i) => (i % 200 === 199 ? 1 : 0)),
-  observationDim: S,
-  actionDim: A,
-});
+const data = syntheticBuffer(1, S, A, N);
 const agent = new DiffusionQLAgent({ observationDim: S, actionDim: A, emaStartStep: 0 });
 const batch = data.sample(256, rng);
 const iterations = Number(args.steps);
@@ -66,7 +58,8 @@ const dir = mkdtempSync(join(tmpdir(), 'llmdpd-bench-checks-'));
 const saveMs = medianMs(() => agent.save(dir), { warmup: 2, iterations: 10 });
 const columns = [
   ...Object.values(agent.variableGroups()).flatMap((vs) => vs.map((v) => Float32Array.from(v.dataSync()))),
-  ...Object.values(agent.optimizers()).flatMap((o) => {
+  // `optimizers` is a protected getter of the agents (readable from JavaScript), no longer a method.
+  ...Object.values(agent.optimizers).flatMap((o) => {
     const s = o.getState();
     return [...s.firstMoments, ...s.secondMoments];
   }),

@@ -15,10 +15,10 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../dist/engine/index.js';
 import { Rng } from '../dist/core/rng.js';
-import { ReplayBuffer } from '../dist/buffers/replay-buffer.js';
 import { MultiTaskDataset } from '../dist/buffers/multi-task-dataset.js';
 import { agentClass } from '../dist/compare/agent-registry.js';
-import { emit, loadAverage, machineFacts, round3 } from './lib/report.js';
+import { emit, loadAverage, machineFacts, medianMs, round3 } from './lib/report.js';
+import { syntheticBuffer } from './lib/synthetic-data.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,19 +33,6 @@ const engine = await initEngine({ backend: 'wasm', kernels: args.kernels, thread
 const machine = machineFacts();
 const steps = Number(args.steps);
 const warmup = Number(args.warmup);
-
-function buffer(seed, S, A, N) {
-  const rng = new Rng(seed);
-  return ReplayBuffer.fromArrays({
-    observations: rng.fillNormal(new Float32Array(N * S)),
-    actions: rng.fillUniform(new Float32Array(N * A), -1, 1),
-    rewards: rng.fillUniform(new Float32Array(N), 0, 3),
-    nextObservations: rng.fillNormal(new Float32Array(N * S)),
-    terminals: Uint8Array.from({ length: N }, (_, i) => (i % 200 === 199 ? 1 : 0)),
-    observationDim: S,
-    actionDim: A,
-  });
-}
 
 /** Bytes allocated per call of `fn`, from V8's sampling heap profiler over `calls` calls. */
 async function bytesPerCall(fn, calls) {
@@ -91,12 +78,12 @@ for (const size of sizes) {
       seed: 0,
       ...(name === 'DiffusionQL' ? { conditioner: { kind: 'none' } } : {}),
     });
-    const single = buffer(1, size.S, size.A, size.N);
+    const single = syntheticBuffer(1, size.S, size.A, size.N);
     let source = single;
     if (name === 'LLMDPD') {
       source = new MultiTaskDataset(
         [0, 1, 2, 3].map((i) => {
-          const b = buffer(10 + i, size.S, size.A, size.N);
+          const b = syntheticBuffer(10 + i, size.S, size.A, size.N);
           return {
             name: `task-${i}`,
             buffer: b,
@@ -113,14 +100,7 @@ for (const size of sizes) {
       source.sampleInto(batch, rng);
       agent.update(batch, false);
     };
-    for (let i = 0; i < warmup; i++) step();
-    const times = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      step();
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
+    const stepMs = medianMs(step, { warmup, iterations: steps });
     const profile = await tf.profile(() => {
       agent.update(batch, false);
     });
@@ -131,7 +111,7 @@ for (const size of sizes) {
       size: size.name,
       batch: config.batchSize,
       kernelsPerStep: profile.kernels.length,
-      stepMs: round3(times[times.length >> 1]),
+      stepMs: round3(stepMs),
       allocatedKiBPerStep: Math.round(bytes / 1024),
       kernels: engine.kernels,
       threads: engine.threads,
