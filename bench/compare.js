@@ -13,8 +13,13 @@
 // skipped as already done. Prints one JSON line per mode and a summary line, with the load
 // average next to the numbers: on a shared machine the speed-ups are not meaningful.
 //
+// --repeat N measures every mode N times, in alternating order (1 then 2 workers, then 2 then
+// 1, …), so that neither count always runs first, and the summary gives each ratio per repeat
+// (the two wall times of one repeat are paired) with their median: single ratios on a shared
+// cloud machine vary by ±10%.
+//
 // Options: --steps N (per run, default 1500), --seeds 0,1, --transitions N (per seen task,
-// default 5000), --episodes N (per task, default 5), --no-queue. Node flags given to this
+// default 5000), --episodes N (per task, default 5), --repeat N (default 1), --no-queue. Node flags given to this
 // process (e.g. `node --single-threaded-gc bench/compare.js`) reach the worker threads and the
 // queue worker processes too.
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,9 +37,13 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '0,1' },
     transitions: { type: 'string', default: '5000' },
     episodes: { type: 'string', default: '5' },
+    repeat: { type: 'string', default: '1' },
     'no-queue': { type: 'boolean', default: false },
   },
 });
+const repeats = Number(args.repeat);
+if (!Number.isInteger(repeats) || repeats < 1)
+  throw new Error(`--repeat expects a positive integer, got ${args.repeat}`);
 const steps = Number(args.steps);
 const spec = {
   name: 'bench-compare',
@@ -69,12 +78,12 @@ function childCpuSeconds(pid) {
  * Runs the grid once and returns its timing, with the CPU time it took: this process's (its
  * worker threads and V8's helper threads included) plus that of `workerPids` (queue workers).
  */
-async function timed(mode, options, workerPids = []) {
+async function timed(mode, repeat, options, workerPids = []) {
   const loadBefore = load();
   const cpuBefore = process.cpuUsage();
   const childBefore = workerPids.map(childCpuSeconds);
   const t0 = performance.now();
-  const result = await runComparison(spec, { outDir: join(root, mode), progress: 'off', ...options });
+  const result = await runComparison(spec, { outDir: join(root, `${mode}-${repeat}`), progress: 'off', ...options });
   const wall = (performance.now() - t0) / 1000;
   const failed = result.runs.filter((r) => r.outcome?.state !== 'completed');
   if (failed.length > 0)
@@ -91,6 +100,7 @@ async function timed(mode, options, workerPids = []) {
   const record = {
     bench: 'compare',
     mode,
+    repeat,
     runs: result.runs.length,
     stepsPerRun: steps,
     wallSeconds: round3(wall),
@@ -106,9 +116,39 @@ async function timed(mode, options, workerPids = []) {
   return record;
 }
 
-const one = await timed('local-1-thread', { threads: 1 });
-const overhead = one.wallSeconds - one.runsSeconds;
-const two = await timed('local-2-threads', { threads: 2 });
+/** Runs `modes` (functions of the repeat index) in order on even repeats and reversed on odd ones. */
+async function alternating(repeat, modes) {
+  const order = repeat % 2 === 0 ? modes : [...modes].reverse();
+  const results = new Map();
+  for (const mode of order) results.set(mode, await mode(repeat));
+  return modes.map((mode) => results.get(mode));
+}
+
+/** Median of a list of numbers. */
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A ratio measured once per repeat, with its median and range. */
+function ratioSummary(ratios) {
+  return {
+    median: round3(median(ratios)),
+    min: round3(Math.min(...ratios)),
+    max: round3(Math.max(...ratios)),
+    perRepeat: ratios.map(round3),
+  };
+}
+
+const local = [];
+for (let r = 0; r < repeats; r++) {
+  const [one, two] = await alternating(r, [
+    (repeat) => timed('local-1-thread', repeat, { threads: 1 }),
+    (repeat) => timed('local-2-threads', repeat, { threads: 2 }),
+  ]);
+  local.push({ one, two });
+}
 
 let queue = null;
 const haveRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -143,36 +183,51 @@ if (!args['no-queue'] && haveRedis) {
   };
   const stop = (workers) =>
     Promise.all(workers.map((w) => new Promise((r) => (w.child.once('exit', r), w.child.kill('SIGTERM')))));
+  /** The grid through the queue with `n` fresh worker processes. */
+  const throughQueue = async (n, repeat) => {
+    const queueName = `bench-${n}-${repeat}`;
+    const workers = await startWorkers(n, queueName);
+    try {
+      return await timed(
+        n === 1 ? 'queue-1-worker' : `queue-${n}-workers`,
+        repeat,
+        { queue: url, queueName },
+        workers.map((w) => w.child.pid),
+      );
+    } finally {
+      await stop(workers);
+    }
+  };
   try {
-    const w1 = await startWorkers(1, 'bench-1');
-    const q1 = await timed(
-      'queue-1-worker',
-      { queue: url, queueName: 'bench-1' },
-      w1.map((w) => w.child.pid),
-    );
-    await stop(w1);
-    const w2 = await startWorkers(2, 'bench-2');
-    const q2 = await timed(
-      'queue-2-workers',
-      { queue: url, queueName: 'bench-2' },
-      w2.map((w) => w.child.pid),
-    );
-    await stop(w2);
-    queue = { oneWorker: q1, twoWorkers: q2, speedup: round3(q1.wallSeconds / q2.wallSeconds) };
+    queue = [];
+    for (let r = 0; r < repeats; r++) {
+      const [one, two] = await alternating(r, [
+        (repeat) => throughQueue(1, repeat),
+        (repeat) => throughQueue(2, repeat),
+      ]);
+      queue.push({ one, two });
+    }
   } finally {
     redis.kill('SIGTERM');
   }
 }
 
+const overheads = local.map(({ one }) => one.wallSeconds - one.runsSeconds);
 emit({
   bench: 'compare-summary',
   machine,
   steps,
-  runs: one.runs,
-  runnerOverheadSeconds: round3(overhead),
-  runnerOverheadShare: round3(overhead / one.runsSeconds),
-  localSpeedup2Threads: round3(one.wallSeconds / two.wallSeconds),
-  queueSpeedup2Workers: queue?.speedup ?? (haveRedis ? 'skipped (--no-queue)' : 'skipped: redis-server not installed'),
+  runs: local[0].one.runs,
+  repeats,
+  runnerOverheadSeconds: round3(median(overheads)),
+  runnerOverheadShare: round3(median(local.map(({ one }, i) => overheads[i] / one.runsSeconds))),
+  localSpeedup2Threads: ratioSummary(local.map(({ one, two }) => one.wallSeconds / two.wallSeconds)),
+  queueSpeedup2Workers:
+    queue !== null
+      ? ratioSummary(queue.map(({ one, two }) => one.wallSeconds / two.wallSeconds))
+      : haveRedis
+        ? 'skipped (--no-queue)'
+        : 'skipped: redis-server not installed',
   targets: { runnerOverheadShare: 0.02, localSpeedup2Threads: 1.8, queueSpeedup2Workers: 1.7 },
   load: load(),
 });
