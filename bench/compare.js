@@ -19,9 +19,9 @@
 // cloud machine vary by ±10%.
 //
 // Options: --steps N (per run, default 1500), --seeds 0,1, --transitions N (per seen task,
-// default 5000), --episodes N (per task, default 5), --repeat N (default 1), --no-queue. Node flags given to this
-// process (e.g. `node --single-threaded-gc bench/compare.js`) reach the worker threads and the
-// queue worker processes too.
+// default 5000), --episodes N (per task, default 5), --repeat N (default 1), --no-queue. Node
+// flags given to this process (e.g. `node --single-threaded-gc bench/compare.js`) reach the
+// worker threads and the queue worker processes too.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,7 +29,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runComparison } from '../dist/compare/index.js';
-import { emit, machineFacts, round3 } from './lib/report.js';
+import { emit, machineFacts, median, round3 } from './lib/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -122,13 +122,6 @@ async function alternating(repeat, modes) {
   const results = new Map();
   for (const mode of order) results.set(mode, await mode(repeat));
   return modes.map((mode) => results.get(mode));
-}
-
-/** Median of a list of numbers. */
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** A ratio measured once per repeat, with its median and range. */

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../dist/core/rng.js';
 import { loadMujocoRuntime, makeEnv, mujocoMemoryStats } from '../dist/envs/index.js';
-import { emit, machineFacts, round3 } from './lib/report.js';
+import { emit, machineFacts, median, round3 } from './lib/report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ASSETS = path.join(HERE, '..', 'assets', 'mujoco');
@@ -95,11 +95,6 @@ function runNative(binary, id, steps) {
     encoding: 'utf8',
   });
   return JSON.parse(stdout);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 /** Resets one env `count` times and reports heap size and live handles before and after. */

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePythonEnv } from '../dist/envs/index.js';
-import { emit, machineFacts } from './lib/report.js';
+import { emit, machineFacts, median } from './lib/report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ENVS = path.join(HERE, 'python');
@@ -72,11 +72,6 @@ async function stepRate(env, action, calls, envsPerCall) {
   const start = performance.now();
   for (let i = 0; i < calls; i++) await env.step(action);
   return (calls * envsPerCall) / ((performance.now() - start) / 1000);
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 const args = parseArgs(process.argv.slice(2));

@@ -29,6 +29,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from './lib/report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -65,12 +66,6 @@ function data(n, seed) {
     out[i] = s / 2147483648 - 1;
   }
   return out;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function time(fn, reps, warmup) {

@@ -25,6 +25,13 @@ export function machineFacts() {
   };
 }
 
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** Median wall time in ms of `fn` over `iterations` runs after `warmup` runs. */
 export function medianMs(fn, { warmup = 10, iterations = 50 } = {}) {
   for (let i = 0; i < warmup; i++) fn();
