@@ -13,6 +13,11 @@
 // skipped as already done. Prints one JSON line per mode and a summary line, with the load
 // average next to the numbers: on a shared machine the speed-ups are not meaningful.
 //
+// The summary also gives the 1-thread grid's CPU seconds per wall second and the bound that puts
+// on the 2-thread speed-up (2 × wall / CPU: V8's compiler and garbage collector use the idle core
+// of a 1-thread grid for free, and must share the cores with 2 threads), and the 2-thread grid's
+// CPU against the 1-thread grid's (above 1: what a second isolate's warm-up costs).
+//
 // --repeat N measures every mode N times, in alternating order (1 then 2 workers, then 2 then
 // 1, …), so that neither count always runs first, and the summary gives each ratio per repeat
 // (the two wall times of one repeat are paired) with their median: single ratios on a shared
@@ -215,6 +220,11 @@ emit({
   runnerOverheadSeconds: round3(median(overheads)),
   runnerOverheadShare: round3(median(local.map(({ one }, i) => overheads[i] / one.runsSeconds))),
   localSpeedup2Threads: ratioSummary(local.map(({ one, two }) => one.wallSeconds / two.wallSeconds)),
+  // The 1-thread grid's CPU per second of wall time (above 1: V8's helper threads ran on the idle
+  // core), and so the most 2 threads could give if their grid needed no more CPU than it did.
+  cpuPerWall1Thread: ratioSummary(local.map(({ one }) => one.cpuSeconds / one.wallSeconds)),
+  localSpeedupBound2Threads: ratioSummary(local.map(({ one }) => (2 * one.wallSeconds) / one.cpuSeconds)),
+  cpu2ThreadsOver1: ratioSummary(local.map(({ one, two }) => two.cpuSeconds / one.cpuSeconds)),
   queueSpeedup2Workers:
     queue !== null
       ? ratioSummary(queue.map(({ one, two }) => one.wallSeconds / two.wallSeconds))
