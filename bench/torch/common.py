@@ -11,15 +11,26 @@ Run with Debian's torch: `apt-get install python3-torch libopenblas0-pthread`, t
 import argparse
 import json
 import statistics
+import os
 import time
 
 import torch
 import torch.nn as nn
 
-# Hopper's sizes (observation 11, action 3) and the 3 x 256 networks of the reference implementations.
-OBSERVATION_DIM = 11
-ACTION_DIM = 3
-HIDDEN = 256
+
+def _sizes():
+    """Observation, action and hidden widths: Hopper's (11, 3) and the reference implementations'
+    3 x 256 networks, unless LLMDPD_REF_SIZES="OBSERVATION,ACTION,HIDDEN" sets others
+    (bench/warmup.js runs the point mass's 4,2,64)."""
+    text = os.environ.get("LLMDPD_REF_SIZES", "11,3,256")
+    try:
+        observation, action, hidden = (int(part) for part in text.split(","))
+    except ValueError:
+        raise SystemExit(f"LLMDPD_REF_SIZES must be three integers like 11,3,256, got {text!r}")
+    return observation, action, hidden
+
+
+OBSERVATION_DIM, ACTION_DIM, HIDDEN = _sizes()
 
 
 def mlp(inputs, outputs, hidden=HIDDEN, layers=3, activation=nn.Mish):

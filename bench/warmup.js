@@ -1,0 +1,268 @@
+// npm run bench:warmup: why 2 worker threads fall short of 2x on short grids. Measures what a
+// fresh V8 isolate costs, and whether two training processes slow each other down, next to
+// PyTorch. Evidence for bench:compare's 2-thread target (BENCHMARKS.md, "Comparison runner").
+//
+//   1. cold-warm: in this one process, bench:compare's agents (LLMDPD and Diffusion-QL with the
+//      `pointmass-small` preset) train one after the other: LLMDPD, Diffusion-QL, LLMDPD,
+//      Diffusion-QL, --steps each, on synthetic point-mass-sized data (4 tasks for LLMDPD). Each
+//      run's wall and CPU seconds; the CPU includes V8's helper threads (compiler, GC). The
+//      first run of each agent pays the isolate's warm-up.
+//   2. pairs: one LLMDPD training process alone, then two at once, --rounds times in
+//      alternating order. Each reports its wall and CPU time per step after step --settle, so
+//      the warm-up is left out. Speed-up of the pair = 2 × alone / pair.
+//   3. torch-pairs: the same with PyTorch's reference Diffusion-QL step
+//      (bench/torch/diffusion_ql_step.py) at the same sizes and one BLAS thread. Skipped with
+//      --no-torch or when torch is not installed (apt-get install python3-torch
+//      libopenblas0-pthread).
+//   4. chase: a random pointer chase over 2, 8, 24 and 64 MB, alone and in pairs: whether the
+//      cores share a last-level cache, and how large it is.
+//
+// Options: --steps N (per run, default 1500), --settle N (default 300), --rounds N (default 3),
+// --no-torch, --no-chase. Prints one JSON line per measurement and a summary line.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { emit, loadAverage, machineFacts, median, round3 } from './lib/report.js';
+
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '1500' },
+    settle: { type: 'string', default: '300' },
+    rounds: { type: 'string', default: '3' },
+    'no-torch': { type: 'boolean', default: false },
+    'no-chase': { type: 'boolean', default: false },
+    child: { type: 'string' },
+    megabytes: { type: 'string' },
+  },
+});
+const steps = Number(args.steps);
+const settle = Number(args.settle);
+const rounds = Number(args.rounds);
+if (!(steps > settle && settle >= 0)) throw new Error(`--steps (${steps}) must exceed --settle (${settle})`);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds expects a positive integer, got ${args.rounds}`);
+
+/** bench:compare's grid sizes: a point mass (observation 4, action 2), batch 64, 3×64 networks. */
+const OBSERVATION_DIM = 4;
+const ACTION_DIM = 2;
+const TRANSITIONS = 5000;
+
+/** CPU seconds of this process so far, all its threads included. */
+function cpuSeconds() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** A fresh agent of the bench:compare grid with its training data (4 tasks for LLMDPD). */
+async function trainingSetup(name, seed) {
+  const [{ agentClass }, { syntheticBuffer }, { MultiTaskDataset }, { Rng }] = await Promise.all([
+    import('../dist/compare/index.js'),
+    import('./lib/synthetic-data.js'),
+    import('../dist/buffers/multi-task-dataset.js'),
+    import('../dist/core/rng.js'),
+  ]);
+  const buffer = syntheticBuffer(1, OBSERVATION_DIM, ACTION_DIM, TRANSITIONS);
+  const cls = agentClass(name);
+  const agent = cls.create({
+    config: { ...cls.defaults, ...cls.presets['pointmass-small'] },
+    observationDim: OBSERVATION_DIM,
+    actionDim: ACTION_DIM,
+    seed,
+    ...(name === 'DiffusionQL' ? { conditioner: { kind: 'none' } } : {}),
+  });
+  let source = buffer;
+  if (name === 'LLMDPD') {
+    source = new MultiTaskDataset(
+      [0, 1, 2, 3].map((i) => ({
+        name: `task-${i}`,
+        buffer,
+        textPrompt: `Task: reach goal ${i + 1}.`,
+        trajectoryPrompt: buffer.trajectory({ start: 0, length: 20 }),
+      })),
+    );
+    await agent.prepareTasks(source);
+  }
+  const rng = new Rng(100 + seed);
+  const batch = source.sample(64, rng);
+  return { agent, step: (i) => (source.sampleInto(batch, rng), agent.update(batch, i % 150 === 0)) };
+}
+
+async function initOneThread() {
+  const { initEngine } = await import('../dist/engine/index.js');
+  await initEngine({ threads: 1 });
+}
+
+/** Child: one LLMDPD run; prints its wall and CPU ms per step after `settle` steps. */
+async function trainChild() {
+  await initOneThread();
+  const { agent, step } = await trainingSetup('LLMDPD', 0);
+  let t0 = 0;
+  let c0 = 0;
+  for (let i = 1; i <= steps; i++) {
+    if (i === settle + 1) [t0, c0] = [performance.now(), cpuSeconds()];
+    step(i);
+  }
+  const wallMs = performance.now() - t0;
+  const cpuMs = (cpuSeconds() - c0) * 1000;
+  agent.dispose();
+  emit({ msPerStep: wallMs / (steps - settle), cpuPerWall: cpuMs / wallMs });
+}
+
+/** Child: a random single-cycle pointer chase over `megabytes`; prints ns per load. */
+function chaseChild(megabytes) {
+  const n = (megabytes * 2 ** 20) / 4;
+  const next = new Int32Array(n);
+  for (let i = 0; i < n; i++) next[i] = i;
+  // Sattolo's shuffle: one cycle through every slot, in random order.
+  let state = 12345;
+  for (let i = n - 1; i > 0; i--) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    const j = state % i;
+    [next[i], next[j]] = [next[j], next[i]];
+  }
+  const loads = 20_000_000;
+  let p = 0;
+  const t0 = performance.now();
+  for (let k = 0; k < loads; k++) p = next[p];
+  const ns = ((performance.now() - t0) * 1e6) / loads;
+  emit({ nsPerLoad: ns, end: p });
+}
+
+if (args.child === 'train') {
+  await trainChild();
+  process.exit(0);
+}
+if (args.child === 'chase') {
+  chaseChild(Number(args.megabytes));
+  process.exit(0);
+}
+
+/** Runs `command` with `argv` and returns its last stdout line as JSON. */
+function lastJson(command, argv, env = process.env) {
+  return new Promise((resolve, reject) =>
+    execFile(command, argv, { env, maxBuffer: 2 ** 24 }, (error, stdout, stderr) =>
+      error
+        ? reject(new Error(`${command} ${argv.join(' ')} failed: ${stderr || error.message}`))
+        : resolve(JSON.parse(stdout.trim().split('\n').pop())),
+    ),
+  );
+}
+
+/** One process alone, then `count` at once, `rounds` times, alternating which goes first. */
+async function pairs(label, launch, value) {
+  const alone = [];
+  const paired = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? ['alone', 'pair'] : ['pair', 'alone'];
+    for (const which of order) {
+      if (which === 'alone') alone.push(value(await launch()));
+      else paired.push((await Promise.all([launch(), launch()])).map(value));
+    }
+  }
+  const record = {
+    bench: 'warmup',
+    case: label,
+    alone: alone.map(round3),
+    pairs: paired.map((p) => p.map(round3)),
+    speedupOfPair: paired.map((p, i) => round3((2 * alone[i]) / ((p[0] + p[1]) / 2))),
+    load: loadAverage(),
+  };
+  emit(record);
+  return record;
+}
+
+const self = fileURLToPath(import.meta.url);
+const machine = machineFacts();
+
+// 1. Cold and warm runs in one isolate.
+await initOneThread();
+const coldWarm = [];
+for (const [k, name] of ['LLMDPD', 'DiffusionQL', 'LLMDPD', 'DiffusionQL'].entries()) {
+  const [t0, c0] = [performance.now(), cpuSeconds()];
+  const { agent, step } = await trainingSetup(name, k);
+  for (let i = 1; i <= steps; i++) step(i);
+  agent.dispose();
+  const run = {
+    bench: 'warmup',
+    case: 'cold-warm',
+    run: k,
+    agent: name,
+    steps,
+    wallSeconds: round3((performance.now() - t0) / 1000),
+    cpuSeconds: round3(cpuSeconds() - c0),
+  };
+  emit(run);
+  coldWarm.push(run);
+}
+
+// 2. Our training processes, alone and in pairs.
+const ours = await pairs(
+  'llmdpd-pairs',
+  () => lastJson(process.execPath, [self, '--child', 'train', '--steps', String(steps), '--settle', String(settle)]),
+  (r) => r.msPerStep,
+);
+
+// 3. PyTorch's, at the same sizes and on one BLAS thread.
+let torch = 'skipped (--no-torch)';
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const reference = fileURLToPath(new URL('./torch/diffusion_ql_step.py', import.meta.url));
+if (!args['no-torch']) {
+  const env = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+    LLMDPD_REF_SIZES: `${OBSERVATION_DIM},${ACTION_DIM},64`,
+  };
+  const argv = [
+    reference,
+    '--threads',
+    '1',
+    '--batch',
+    '64',
+    '--steps',
+    String(steps - settle),
+    '--warmup',
+    String(settle),
+  ];
+  try {
+    torch = await pairs(
+      'pytorch-pairs',
+      () => lastJson(python, argv, env),
+      (r) => r.ms_per_step,
+    );
+  } catch (error) {
+    torch = `skipped: ${String(error.message).split('\n')[0]} (apt-get install python3-torch libopenblas0-pthread)`;
+  }
+}
+
+// 4. The shared cache.
+const chase = [];
+if (!args['no-chase'])
+  for (const megabytes of [2, 8, 24, 64])
+    chase.push({
+      megabytes,
+      ...(await pairs(
+        `chase-${megabytes}MB`,
+        () => lastJson(process.execPath, [self, '--child', 'chase', '--megabytes', String(megabytes)]),
+        (r) => r.nsPerLoad,
+      )),
+    });
+
+const [llmdpdCold, , llmdpdWarm] = coldWarm;
+emit({
+  bench: 'warmup-summary',
+  machine,
+  steps,
+  settle,
+  rounds,
+  llmdpdColdMinusWarm: {
+    wallSeconds: round3(llmdpdCold.wallSeconds - llmdpdWarm.wallSeconds),
+    cpuSeconds: round3(llmdpdCold.cpuSeconds - llmdpdWarm.cpuSeconds),
+  },
+  llmdpdPairSpeedup: round3(median(ours.speedupOfPair)),
+  pytorchPairSpeedup: typeof torch === 'string' ? torch : round3(median(torch.speedupOfPair)),
+  chaseNsAloneVsPair: Object.fromEntries(
+    chase.map((c) => [`${c.megabytes}MB`, [round3(median(c.alone)), round3(median(c.pairs.flat()))]]),
+  ),
+  load: loadAverage(),
+});
