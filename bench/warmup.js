@@ -11,7 +11,8 @@
 //      alternating order. Each reports its wall and CPU time per step after step --settle, so
 //      the warm-up is left out. Speed-up of the pair = 2 × alone / pair.
 //   3. torch-pairs: the same with PyTorch's reference Diffusion-QL step
-//      (bench/torch/diffusion_ql_step.py) at the same sizes and one BLAS thread. Skipped with
+//      (bench/torch/diffusion_ql_step.py, which reports its median step) at the same sizes and
+//      one BLAS thread. Skipped with
 //      --no-torch or when torch is not installed (apt-get install python3-torch
 //      libopenblas0-pthread).
 //   4. chase: a random pointer chase over 2, 8, 24 and 64 MB, alone and in pairs: whether the
@@ -53,14 +54,19 @@ function cpuSeconds() {
   return (user + system) / 1e6;
 }
 
-/** A fresh agent of the bench:compare grid with its training data (4 tasks for LLMDPD). */
-async function trainingSetup(name, seed) {
-  const [{ agentClass }, { syntheticBuffer }, { MultiTaskDataset }, { Rng }] = await Promise.all([
+/** The library modules a training run needs (imported on demand, so that children stay light). */
+function trainingModules() {
+  return Promise.all([
     import('../dist/compare/index.js'),
     import('./lib/synthetic-data.js'),
     import('../dist/buffers/multi-task-dataset.js'),
     import('../dist/core/rng.js'),
   ]);
+}
+
+/** A fresh agent of the bench:compare grid with its training data (4 tasks for LLMDPD). */
+async function trainingSetup(name, seed) {
+  const [{ agentClass }, { syntheticBuffer }, { MultiTaskDataset }, { Rng }] = await trainingModules();
   const buffer = syntheticBuffer(1, OBSERVATION_DIM, ACTION_DIM, TRANSITIONS);
   const cls = agentClass(name);
   const agent = cls.create({
@@ -174,8 +180,10 @@ async function pairs(label, launch, value) {
 const self = fileURLToPath(import.meta.url);
 const machine = machineFacts();
 
-// 1. Cold and warm runs in one isolate.
+// 1. Cold and warm runs in one isolate. Loading the modules is left out of the first run's time,
+// so that what it pays beyond the second is the just-in-time compilers' warm-up.
 await initOneThread();
+await trainingModules();
 const coldWarm = [];
 for (const [k, name] of ['LLMDPD', 'DiffusionQL', 'LLMDPD', 'DiffusionQL'].entries()) {
   const [t0, c0] = [performance.now(), cpuSeconds()];
