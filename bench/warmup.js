@@ -154,23 +154,34 @@ function lastJson(command, argv, env = process.env) {
   );
 }
 
-/** One process alone, then `count` at once, `rounds` times, alternating which goes first. */
-async function pairs(label, launch, value) {
+/**
+ * One process alone, then two at once, `rounds` times, alternating which goes first. `value`
+ * picks the timing from a process's JSON line; `cpuPerWall`, where given, its CPU seconds per
+ * wall second (above 1: helper threads ran beside it).
+ */
+async function pairs(label, launch, value, cpuPerWall = null) {
   const alone = [];
   const paired = [];
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ['alone', 'pair'] : ['pair', 'alone'];
     for (const which of order) {
-      if (which === 'alone') alone.push(value(await launch()));
-      else paired.push((await Promise.all([launch(), launch()])).map(value));
+      if (which === 'alone') alone.push(await launch());
+      else paired.push(await Promise.all([launch(), launch()]));
     }
   }
+  const aloneValues = alone.map(value);
   const record = {
     bench: 'warmup',
     case: label,
-    alone: alone.map(round3),
-    pairs: paired.map((p) => p.map(round3)),
-    speedupOfPair: paired.map((p, i) => round3((2 * alone[i]) / ((p[0] + p[1]) / 2))),
+    alone: aloneValues.map(round3),
+    pairs: paired.map((p) => p.map((x) => round3(value(x)))),
+    speedupOfPair: paired.map((p, i) => round3((2 * aloneValues[i]) / ((value(p[0]) + value(p[1])) / 2))),
+    ...(cpuPerWall !== null
+      ? {
+          cpuPerWallAlone: alone.map((x) => round3(cpuPerWall(x))),
+          cpuPerWallPaired: paired.map((p) => p.map((x) => round3(cpuPerWall(x)))),
+        }
+      : {}),
     load: loadAverage(),
   };
   emit(record);
@@ -208,6 +219,7 @@ const ours = await pairs(
   'llmdpd-pairs',
   () => lastJson(process.execPath, [self, '--child', 'train', '--steps', String(steps), '--settle', String(settle)]),
   (r) => r.msPerStep,
+  (r) => r.cpuPerWall,
 );
 
 // 3. PyTorch's, at the same sizes and on one BLAS thread.
