@@ -12,9 +12,8 @@
 //      the warm-up is left out. Speed-up of the pair = 2 × alone / pair.
 //   3. torch-pairs: the same with PyTorch's reference Diffusion-QL step
 //      (bench/torch/diffusion_ql_step.py, which reports its median step) at the same sizes and
-//      one BLAS thread. Skipped with
-//      --no-torch or when torch is not installed (apt-get install python3-torch
-//      libopenblas0-pthread).
+//      one BLAS thread. Skipped with --no-torch or when torch is not installed (apt-get install
+//      python3-torch libopenblas0-pthread).
 //   4. chase: a random pointer chase over 2, 8, 24 and 64 MB, alone and in pairs: whether the
 //      cores share a last-level cache, and how large it is.
 //
