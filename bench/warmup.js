@@ -9,7 +9,8 @@
 //      first run of each agent pays the isolate's warm-up.
 //   2. pairs: one LLMDPD training process alone, then two at once, --rounds times in
 //      alternating order. Each reports its wall and CPU time per step after step --settle, so
-//      the warm-up is left out. Speed-up of the pair = 2 × alone / pair.
+//      the first, steepest part of the warm-up is left out (the optimising compiler is still
+//      busy for the rest of a 1,500-step run). Speed-up of the pair = 2 × alone / pair.
 //   3. torch-pairs: the same with PyTorch's reference Diffusion-QL step
 //      (bench/torch/diffusion_ql_step.py, which reports its median step) at the same sizes and
 //      one BLAS thread. Skipped with --no-torch or when torch is not installed (apt-get install
