@@ -70,6 +70,27 @@ describe('Rng', () => {
     expect(Array.from(filled)).toEqual(Array.from({ length: 7 }, () => b.normal()));
   });
 
+  test('fillNormal continues the stream across a cached spare, with mean and std applied', () => {
+    // Odd and even lengths, a fill right after normal(), and an empty fill: each deviate is the
+    // one the same number of normal() calls would give, bit for bit.
+    const a = new Rng(11);
+    const b = new Rng(11);
+    const got = [a.normal(), ...a.fillNormal(new Float64Array(4)), ...a.fillNormal(new Float64Array(0))];
+    got.push(...a.fillNormal(new Float64Array(5), 2, 3), ...a.fillNormal(new Float64Array(6)), a.normal());
+    const want = [b.normal(), ...Array.from({ length: 4 }, () => b.normal())];
+    want.push(...Array.from({ length: 5 }, () => 2 + 3 * b.normal()), ...Array.from({ length: 6 }, () => b.normal()));
+    want.push(b.normal());
+    expect(got).toEqual(want);
+    // Pinned from the implementation before fillNormal lost its pair objects (6eb802a): the
+    // rewrite changed no deviate.
+    expect(Array.from(new Rng(11).fillNormal(new Float64Array(3)))).toEqual([
+      -0.2764808827493957, -0.9832303186158285, -1.028296529669099,
+    ]);
+    expect(got.slice(5, 10)).toEqual([
+      -0.3373143050546319, 1.169793469237244, 2.917661224638796, -0.20806069588963405, 8.76534995107276,
+    ]);
+  });
+
   test('int(n) covers 0..n-1 evenly and rejects bad n', () => {
     const rng = new Rng(3);
     const counts = new Array<number>(7).fill(0);
