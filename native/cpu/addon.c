@@ -118,6 +118,11 @@ static int overlaps(const float* a, double a_len, const float* b, double b_len) 
   return a < b + (size_t)b_len && b < a + (size_t)a_len;
 }
 
+/* For kernels that may run in place: an output overlaps an input other than by being it. */
+static int overlaps_unless_same(const float* out, const float* in, double n) {
+  return out != in && overlaps(out, n, in, n);
+}
+
 static state_t* ready(napi_env env) {
   state_t* s = state_of(env);
   if (!s || !s->args || !s->set) {
@@ -205,7 +210,8 @@ static napi_value js_mish_grad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/* adam(): args [w, g, m, v, wOut, mOut, vOut, n, β1, 1−β1, β2, 1−β2, stepSize, epsHat, gradScale] */
+/* adam(): args [w, g, m, v, wOut, mOut, vOut, n, β1, 1−β1, β2, 1−β2, stepSize, epsHat, gradScale];
+ * wOut may be w, mOut m and vOut v (in place). */
 static napi_value js_adam(napi_env env, napi_callback_info info) {
   state_t* s = ready(env);
   if (!s) return NULL;
@@ -221,6 +227,18 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   a.m_out = ptr_arg(&r, 5, n, 0);
   a.v_out = ptr_arg(&r, 6, n, 0);
   if (r.bad) return throw_range(env, r.bad);
+  /* Each output may be its own input (in place), but must not touch the other operands. */
+  const float* ins[4] = {a.w, a.g, a.m, a.v};
+  const float* outs[3] = {a.w_out, a.m_out, a.v_out};
+  const int own[3] = {0, 2, 3};
+  for (int i = 0; i < 3; i++) {
+    for (int j = 0; j < 4; j++) {
+      if (j == own[i] ? overlaps_unless_same(outs[i], ins[j], n) : overlaps(outs[i], n, ins[j], n))
+        return throw_range(env, "an output overlaps an input other than its own");
+    }
+    for (int j = 0; j < i; j++)
+      if (overlaps(outs[i], n, outs[j], n)) return throw_range(env, "two outputs overlap");
+  }
   a.n = (size_t)n;
   const double* v = s->args;
   a.beta1 = (float)v[8];
@@ -246,7 +264,7 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
   return number(env, s->set->sum_squares(x, (size_t)n, s->threads));
 }
 
-/* blend(): args [x, y, out, n, a, b]: out = a·x + b·y */
+/* blend(): args [x, y, out, n, a, b]: out = a·x + b·y; out may be y (in place). */
 static napi_value js_blend(napi_env env, napi_callback_info info) {
   state_t* s = ready(env);
   if (!s) return NULL;
@@ -257,7 +275,8 @@ static napi_value js_blend(napi_env env, napi_callback_info info) {
   const float* y = ptr_arg(&r, 1, n, 0);
   float* out = ptr_arg(&r, 2, n, 0);
   if (r.bad) return throw_range(env, r.bad);
-  if (overlaps(out, n, x, n) || overlaps(out, n, y, n)) return throw_range(env, "an output overlaps an input");
+  if (overlaps(out, n, x, n) || overlaps_unless_same(out, y, n))
+    return throw_range(env, "the output overlaps x, or y other than by being it");
   s->set->blend(x, y, out, (size_t)n, (float)s->args[4], (float)s->args[5]);
   return undefined(env);
 }

@@ -14,7 +14,7 @@
 
 /* Version of the interface addon.c exposes to src/engine/native.ts: bump it whenever a kernel's
  * arguments or meaning change, so that a stale build is refused there instead of misread. */
-#define LLMDPD_NATIVE_ABI 1
+#define LLMDPD_NATIVE_ABI 2
 
 /* C[M,N] = act(op(A)·op(B) + bias[N]), op = identity or transpose, act = identity or Mish. A is
  * [M,K] row-major ([K,M] when transA), B is [K,N] ([N,K] when transB). Optional extras, written

@@ -646,13 +646,27 @@ static void FN(mish_backward)(const float* dy, const float* x, float* dx, size_t
 
 /* ── Adam, sum of squares ──────────────────────────────────────────────────────────────────── */
 
-/* A plain loop: the compiler vectorises it (sqrt included, with -fno-math-errno). */
+/* Loops whose outputs may be their inputs (in place: the same address, never a shifted one)
+ * read every element before writing it and no element after writing another, so they carry no
+ * dependence between iterations; this says so, keeping them vectorised without the overlap
+ * test (and scalar fallback) the compiler adds to loops over pointers that may alias. */
+#ifndef LLMDPD_IN_PLACE_LOOP
+#if defined(__clang__)
+#define LLMDPD_IN_PLACE_LOOP _Pragma("clang loop vectorize(assume_safety)")
+#else
+#define LLMDPD_IN_PLACE_LOOP _Pragma("GCC ivdep")
+#endif
+#endif
+
+/* A plain loop: the compiler vectorises it (sqrt included, with -fno-math-errno). In place is
+ * allowed: w_out may be w, m_out m and v_out v. */
 static void adam_range(void* p, long begin, long end) {
   const llmdpd_adam_args* a = p;
   const float b1 = a->beta1, c1 = a->one_minus_beta1, b2 = a->beta2, c2 = a->one_minus_beta2;
   const float lr = a->step_size, eps = a->eps_hat, gs = a->grad_scale;
-  const float *restrict w = a->w, *restrict gr = a->g, *restrict mo = a->m, *restrict vo = a->v;
-  float *restrict w_out = a->w_out, *restrict m_out = a->m_out, *restrict v_out = a->v_out;
+  const float *w = a->w, *restrict gr = a->g, *mo = a->m, *vo = a->v;
+  float *w_out = a->w_out, *m_out = a->m_out, *v_out = a->v_out;
+  LLMDPD_IN_PLACE_LOOP
   for (long i = begin; i < end; i++) {
     float g = gr[i] * gs;
     float m = mo[i] * b1 + g * c1;
@@ -717,10 +731,10 @@ static double FN(sum_squares)(const float* x, size_t n, int threads) {
 
 /* ── Blend, concatenation ──────────────────────────────────────────────────────────────────── */
 
+/* out may be y (in place: a target network's variable averaged towards its source). */
 static void FN(blend)(const float* x, const float* y, float* out, size_t n, float a, float b) {
-  const float *restrict xs = x, *restrict ys = y;
-  float* restrict o = out;
-  for (size_t i = 0; i < n; i++) o[i] = a * xs[i] + b * ys[i];
+  LLMDPD_IN_PLACE_LOOP
+  for (size_t i = 0; i < n; i++) out[i] = a * x[i] + b * y[i];
 }
 
 static void FN(concat)(const float* const* inputs, const size_t* inner, int count, size_t outer, float* out) {

@@ -58,7 +58,10 @@ export interface KernelProvider {
   mish(x: number, y: number, n: number): void;
   /** dx = dy·Mish′(x), n values. */
   mishGrad(dy: number, x: number, dx: number, n: number): void;
-  /** One Adam step of n values; see {@link AdamStepScalars}. */
+  /**
+   * One Adam step of n values; see {@link AdamStepScalars}. `out` may be `[w, m, v]` (in place:
+   * each output its own input, never a shifted range of it).
+   */
   adam(
     w: number,
     g: number,
@@ -70,7 +73,7 @@ export interface KernelProvider {
   ): void;
   /** Σ x², n values, summed in float64. */
   sumSquares(x: number, n: number): number;
-  /** out = a·x + b·y over n values; null when this provider has none. */
+  /** out = a·x + b·y over n values (out may be y: in place); null when this provider has none. */
   readonly blend: ((x: number, y: number, out: number, n: number, a: number, b: number) => void) | null;
   /**
    * Concatenation along an axis: `outer` blocks, each the inputs' `inner[i]` values in turn (at

@@ -26,7 +26,9 @@
  * why. See docs/engine.md.
  *
  * The kernels are registered with tfjs under their own names, so they take part in `tidy`,
- * memory accounting and profiling like any other kernel. Callers check {@link customKernelsActive}
+ * memory accounting and profiling like any other kernel. The exceptions are the in-place
+ * updates of variables ({@link wasmAdamInPlace}, {@link wasmBlendInPlace}): they overwrite data
+ * that nothing else shares, and create no tensor. Callers check {@link customKernelsActive}
  * and use tfjs ops otherwise (other backends, the threaded wasm build, `kernels: 'tfjs'`).
  *
  * @module
@@ -59,10 +61,19 @@ export interface WasmBackendInternals {
     readonly HEAPU8: Uint8Array;
     _malloc(bytes: number): number;
     _free(pointer: number): void;
+    /** The backend's C++ tensor table (which also keys XNNPACK's cached operators). */
+    readonly tfjs: {
+      registerTensor(id: number, size: number, memoryOffset: number): void;
+      disposeData(id: number): void;
+    };
   };
-  readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  readonly dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  /** The next id of the C++ tensor table. */
+  dataIdNextNumber: number;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object): boolean;
+  /** How many tensors (and kernel-held views) share this data. */
+  refCount(dataId: object): number;
 }
 
 /** Kernel names, as registered with tfjs for the `'wasm'` backend. */
@@ -664,6 +675,75 @@ export function wasmAdam(
   ];
 }
 
+/** A fresh object per in-place write, keyed by the data written: see {@link valuesVersion}. */
+const inPlaceVersions = new WeakMap<object, object>();
+
+/**
+ * An object that stays the same exactly as long as the tensor's values do: its data id, or,
+ * once its data has been overwritten in place ({@link wasmAdamInPlace}, {@link wasmBlendInPlace}),
+ * a new object per overwrite. Caches of values computed from variables compare it by identity
+ * (`Variable.assign` gives a variable a new data id; an in-place update keeps the id).
+ */
+export function valuesVersion(t: tf.Tensor): object {
+  return inPlaceVersions.get(t.dataId) ?? t.dataId;
+}
+
+/**
+ * Records that `t`'s data was overwritten in place. Our caches see a new {@link valuesVersion};
+ * the backend's C++ side sees a new tensor id for the same memory, because XNNPACK caches the
+ * packed weights of a stock `BatchMatMul` (or convolution) operand by that id and would
+ * otherwise keep multiplying by the old values.
+ */
+function markOverwritten(backend: WasmBackendInternals, t: tf.Tensor): void {
+  inPlaceVersions.set(t.dataId, {});
+  const data = backend.dataIdMap.get(t.dataId)!;
+  const id = backend.dataIdNextNumber++;
+  backend.wasm.tfjs.registerTensor(id, t.size, data.memoryOffset);
+  backend.wasm.tfjs.disposeData(data.id); // drops the old id's table entry and cached operators; frees no memory
+  data.id = id;
+}
+
+/**
+ * Whether every tensor's data is referenced by that tensor alone: no clone (tfjs's `Identity`
+ * shares data here), reshaped view or variable assigned from it shares it, so overwriting it
+ * changes no other tensor.
+ */
+function soleOwners(backend: WasmBackendInternals, tensors: readonly tf.Tensor[]): boolean {
+  return tensors.every((t) => backend.refCount(t.dataId) === 1);
+}
+
+/**
+ * One Adam step of one variable in place: the data of `w`, `m` and `v` is overwritten with w′, m′
+ * and v′, the numbers {@link wasmAdam} returns, to the bit, with no new tensor and no kernel call
+ * through tfjs (so it is neither taped nor profiled). Requires {@link customKernelsActive}.
+ * @returns false, with nothing changed, when the data of `w`, `m` or `v` is shared with another
+ * tensor (a clone, a reshaped view, a variable assigned from it, as `hardUpdate` does), which
+ * overwriting would change too: the caller then uses {@link wasmAdam} and `assign`.
+ * @throws {@link ShapeError} for a tensor that is not float32 or a size that differs from w's.
+ */
+export function wasmAdamInPlace(
+  w: tf.Tensor,
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  scalars: AdamStepScalars,
+): boolean {
+  const state = current();
+  const size = w.size;
+  for (const [name, t] of [
+    ['w', w],
+    ['g', g],
+    ['m', m],
+    ['v', v],
+  ] as const)
+    requireFloat32(`wasmAdamInPlace ${name}`, t, size);
+  if (!soleOwners(state.backend, [w, m, v])) return false;
+  const [wAt, mAt, vAt] = [w, m, v].map((t) => offsetOf(state.backend, t));
+  state.provider.adam(wAt, offsetOf(state.backend, g), mAt, vAt, [wAt, mAt, vAt], size, scalars);
+  for (const t of [w, m, v]) markOverwritten(state.backend, t);
+  return true;
+}
+
 /**
  * Σx² over the tensor, summed in float64, read synchronously (the wasm backend computes on the
  * calling thread, so this costs no device round trip). Requires {@link customKernelsActive}.
@@ -692,6 +772,28 @@ export function wasmBlend(xs: readonly tf.Tensor[], ys: readonly tf.Tensor[], a:
     inputs[`y${i}`] = ys[i];
   });
   return tf.engine().runKernel<tf.Tensor[]>(KERNEL_NAMES.blend, inputs, { a, b, count: xs.length });
+}
+
+/**
+ * `target ← a·source + b·target` in place, the numbers of {@link wasmBlend} to the bit, with no
+ * new tensor (Polyak and EMA averaging into a target network's variable). Requires
+ * {@link fusedBlendActive}.
+ * @returns false, with nothing changed, when the target's data is shared with another tensor
+ * (for example the source itself, right after a hard copy): the caller then uses
+ * {@link wasmBlend} and `assign`.
+ * @throws {@link ShapeError} for a tensor that is not float32 or sizes that differ.
+ */
+export function wasmBlendInPlace(target: tf.Tensor, source: tf.Tensor, a: number, b: number): boolean {
+  const state = current();
+  const blend = state.provider.blend;
+  if (blend === null) throw new Error(`wasmBlendInPlace: the '${state.provider.name}' kernels have no blend`);
+  requireFloat32('wasmBlendInPlace target', target);
+  requireFloat32('wasmBlendInPlace source', source, target.size);
+  if (!soleOwners(state.backend, [target])) return false;
+  const targetAt = offsetOf(state.backend, target);
+  blend(offsetOf(state.backend, source), targetAt, targetAt, target.size, a, b);
+  markOverwritten(state.backend, target);
+  return true;
 }
 
 /**

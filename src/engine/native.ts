@@ -24,7 +24,7 @@ import { firstLine } from './backends.js';
 import type { KernelProvider, WasmMemory } from './kernel-provider.js';
 
 /** Interface version of the addon this file calls (`LLMDPD_NATIVE_ABI` in native/cpu/kernels.h). */
-export const NATIVE_ABI = 1;
+export const NATIVE_ABI = 2;
 
 /** A native kernel set: AVX-512, AVX2 with FMA, or the portable baseline. */
 export type NativeKernelSet = 'avx512' | 'avx2' | 'portable';

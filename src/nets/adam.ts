@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, ShapeError } from '../core/errors.js';
-import { customKernelsActive, wasmAdam, wasmSumOfSquares } from '../engine/kernels.js';
+import { customKernelsActive, wasmAdam, wasmAdamInPlace, wasmSumOfSquares } from '../engine/kernels.js';
 import { CLIP_NORM_EPSILON, clipByGlobalNorm } from './grad-clip.js';
 
 /** Options of {@link Adam}. */
@@ -147,6 +147,9 @@ export class Adam {
       }
       const scalars = { beta1, beta2, stepSize, epsilonHat, gradScale };
       for (let i = 0; i < grads.length; i++) {
+        // In place, with no tensor per variable, unless a variable's or moment's data is shared
+        // (then overwriting it would change the other tensor too): new tensors and assign.
+        if (wasmAdamInPlace(this.variables[i], grads[i], this.m[i], this.v[i], scalars)) continue;
         const [xNew, mNew, vNew] = wasmAdam(this.variables[i], grads[i], this.m[i], this.v[i], scalars);
         this.m[i].assign(mNew);
         this.v[i].assign(vNew);

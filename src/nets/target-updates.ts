@@ -3,8 +3,10 @@
  * Diffusion-QL actor.
  *
  * These run on every training step over a few hundred thousand parameters spread over about 20
- * variables, so each call is one `tf.tidy` of elementwise kernels with `Variable.assign`, never
- * reads a value back to the host (no `dataSync`), and allocates only two scalars per call.
+ * variables, so they never read a value back to the host (no `dataSync`). With llmdpd's native
+ * kernels each target variable whose data is its own is averaged in place, with no new tensor;
+ * otherwise each call is one `tf.tidy` of elementwise kernels with `Variable.assign`, which
+ * allocates only two scalars per call.
  *
  * Sources (`docs/nets.md`, "Target updates"): Diffusion-QL `agents/ql_diffusion.py` updates the
  * target critic with θ' ← τθ + (1−τ)θ', τ = 0.005, after every gradient step, and averages the
@@ -15,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, RlError, ShapeError } from '../core/errors.js';
-import { fusedBlendActive, wasmBlend } from '../engine/kernels.js';
+import { fusedBlendActive, wasmBlend, wasmBlendInPlace } from '../engine/kernels.js';
 import type { NetModule } from './module.js';
 
 function checkPairs(target: readonly tf.Variable[], source: readonly tf.Variable[], fn: string): void {
@@ -49,12 +51,20 @@ function checkFraction(value: number, name: string, fn: string): void {
 function blendInto(target: readonly tf.Variable[], source: readonly tf.Variable[], w: number): void {
   if (target.length === 0) return;
   if (fusedBlendActive()) {
-    // One kernel for every pair (llmdpd's native kernels), instead of three per pair.
-    const blended = wasmBlend(source, target, w, 1 - w);
-    for (let i = 0; i < target.length; i++) {
-      target[i].assign(blended[i]);
-      blended[i].dispose();
-    }
+    // In place where the target's data is its own (no tensor per pair); the rest in one kernel
+    // (llmdpd's native kernels), instead of three per pair, and assign.
+    const shared = target.flatMap((t, i) => (wasmBlendInPlace(t, source[i], w, 1 - w) ? [] : [i]));
+    if (shared.length === 0) return;
+    const blended = wasmBlend(
+      shared.map((i) => source[i]),
+      shared.map((i) => target[i]),
+      w,
+      1 - w,
+    );
+    shared.forEach((i, k) => {
+      target[i].assign(blended[k]);
+      blended[k].dispose();
+    });
     return;
   }
   tf.tidy(() => {

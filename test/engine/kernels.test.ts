@@ -18,8 +18,11 @@ import {
   type DenoiseScalars,
   fusedBlendActive,
   fusedDenoiseActive,
+  valuesVersion,
   wasmBlend,
+  wasmBlendInPlace,
   wasmAdam,
+  wasmAdamInPlace,
   wasmColumnSums,
   wasmDenseForward,
   wasmMatMulWithColumnSums,
@@ -260,6 +263,51 @@ describe.each(variants)('%s kernels', (_label, request, threads) => {
     expect(Math.abs(squares - want)).toBeLessThan(2e-7 * want);
   });
 
+  test("Adam in place gives wasmAdam's numbers to the bit, creates no tensor, and refuses shared data", () => {
+    const rng = new Rng(6);
+    const n = 70_001; // split across threads on the 2-thread variants
+    const [w0, g0, m0] = [0, 1, 2].map(() => rng.fillNormal(new Float32Array(n)));
+    const v0 = Float32Array.from(rng.fillNormal(new Float32Array(n)), (x) => x * x);
+    const scalars = { beta1: 0.9, beta2: 0.999, stepSize: 3e-4, epsilonHat: 1e-8, gradScale: 0.7 };
+    const want = tf.tidy(() =>
+      wasmAdam(tf.tensor1d(w0), tf.tensor1d(g0), tf.tensor1d(m0), tf.tensor1d(v0), scalars).map((t) => t.dataSync()),
+    );
+    const [w, m, v] = [w0, m0, v0].map((x) => tf.tidy(() => tf.variable(tf.tensor1d(x), false)));
+    const g = tf.tensor1d(g0);
+    const versions = [w, m, v].map(valuesVersion);
+    const tensorsBefore = tf.memory().numTensors;
+    expect(wasmAdamInPlace(w, g, m, v, scalars)).toBe(true);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    [w, m, v].forEach((t, i) => {
+      expect(Buffer.from(t.dataSync().buffer).equals(Buffer.from(want[i].buffer))).toBe(true);
+      expect(valuesVersion(t)).not.toBe(versions[i]);
+    });
+    // A clone shares the variable's data (tfjs's Identity here): overwriting it would change the clone.
+    const snapshot = tf.clone(w);
+    const before = w.dataSync();
+    expect(wasmAdamInPlace(w, g, m, v, scalars)).toBe(false);
+    expect(Array.from(w.dataSync())).toEqual(Array.from(before));
+    expect(Array.from(snapshot.dataSync())).toEqual(Array.from(before));
+    expect(() => wasmAdamInPlace(w, tf.ones([3]), m, v, scalars)).toThrow(/wasmAdamInPlace g: expected 70001 elements/);
+    tf.dispose([w, m, v, g, snapshot]);
+  });
+
+  test('an operand overwritten in place is multiplied with its new values by the stock matMul', () => {
+    // XNNPACK caches a stock BatchMatMul's packed right-hand operand by tensor id: an in-place
+    // update must retire that id, or the product would keep using the old values.
+    const [table, m, v] = tf.tidy(() => [
+      tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]), false),
+      tf.variable(tf.zeros([2, 2]), false),
+      tf.variable(tf.ones([2, 2]), false),
+    ]);
+    const rows = tf.tensor2d([1, 0, 0, 1], [2, 2]);
+    expect(Array.from(tf.tidy(() => tf.matMul(rows, table).dataSync()))).toEqual([1, 2, 3, 4]);
+    const scalars = { beta1: 0, beta2: 0, stepSize: 1, epsilonHat: 0, gradScale: 1 }; // w − g/|g|
+    expect(wasmAdamInPlace(table, tf.tensor2d([1, 1, -1, -1], [2, 2]), m, v, scalars)).toBe(true);
+    expect(Array.from(tf.tidy(() => tf.matMul(rows, table).dataSync()))).toEqual([0, 1, 4, 5]);
+    tf.dispose([table, m, v, rows]);
+  });
+
   test('mismatched shapes and dtypes are ShapeErrors, never raw memory reads', () => {
     tf.tidy(() => {
       const a = tf.ones<tf.Rank.R2>([3, 4]);
@@ -393,6 +441,23 @@ describe.each(nativeVariants.length > 0 ? nativeVariants : [['none', 'native', 1
         );
     });
 
+    run("blend in place gives wasmBlend's numbers to the bit, and refuses a target sharing its data", () => {
+      const rng = new Rng(9);
+      const x = rng.fillNormal(new Float32Array(40_000));
+      const y = rng.fillNormal(new Float32Array(40_000));
+      const want = tf.tidy(() => wasmBlend([tf.tensor1d(x)], [tf.tensor1d(y)], 0.005, 0.995)[0].dataSync());
+      const [source, target] = tf.tidy(() => [tf.variable(tf.tensor1d(x), false), tf.variable(tf.tensor1d(y), false)]);
+      const version = valuesVersion(target);
+      expect(wasmBlendInPlace(target, source, 0.005, 0.995)).toBe(true);
+      expect(Buffer.from(target.dataSync().buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      expect(valuesVersion(target)).not.toBe(version);
+      expect(Array.from(source.dataSync())).toEqual(Array.from(x));
+      target.assign(source); // a hard copy: both now hold the same data
+      expect(wasmBlendInPlace(target, source, 0.5, 0.5)).toBe(false);
+      expect(Array.from(source.dataSync())).toEqual(Array.from(x));
+      tf.dispose([source, target]);
+    });
+
     run('tf.concat runs natively and gives what the stock kernel gives, on every axis', () => {
       const rng = new Rng(12);
       const a = rng.fillNormal(new Float32Array(2 * 3 * 4));
@@ -490,6 +555,14 @@ describe('native kernels: results and safety', () => {
     );
     expect(() => provider.mish(0, 6, 4)).toThrow(/not a non-negative multiple of 4/);
     expect(() => provider.gemm(4, 4, 4, 0, false, 1024, false, -1, 32)).toThrow(/overlaps an input/);
+    // In place means each output is exactly its own input; any other overlap is refused.
+    const s = { beta1: 0.9, beta2: 0.999, stepSize: 1e-3, epsilonHat: 1e-8, gradScale: 1 };
+    expect(() => provider.adam(0, 64, 128, 192, [0, 128, 192], 16, s)).not.toThrow();
+    expect(() => provider.adam(0, 64, 128, 192, [4, 128, 192], 16, s)).toThrow(/other than its own/);
+    expect(() => provider.adam(0, 64, 128, 192, [64, 128, 192], 16, s)).toThrow(/other than its own/);
+    expect(() => provider.adam(0, 64, 128, 192, [256, 256, 192], 16, s)).toThrow(/two outputs overlap/);
+    expect(() => provider.blend!(0, 64, 64, 16, 0.5, 0.5)).not.toThrow();
+    expect(() => provider.blend!(0, 64, 0, 16, 0.5, 0.5)).toThrow(/overlaps x, or y other than by being it/);
     expect(() => provider.mish(-4, 0, 4)).toThrow(/not a non-negative multiple of 4/);
   });
 

@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from '../../core/errors.js';
 import type { Rng, RngState } from '../../core/rng.js';
 import type { Batch, PromptedTaskSource, TransitionSource } from '../../core/types.js';
+import { valuesVersion } from '../../engine/kernels.js';
 import { stopGradient } from '../../nets/stop-gradient.js';
 import { HashedNgramTextEncoder } from '../../encoders/text/hashed-text-encoder.js';
 import type { TextEncoder } from '../../encoders/text/text-encoder.js';
@@ -269,12 +270,12 @@ export class TaskConditioning {
 
   /**
    * The EMA network's row of one task's prompt, computed once per EMA weight state: the cache
-   * is dropped as soon as any EMA variable is reassigned (an EMA step gives it a new data id),
-   * so the EMA trajectory encoder runs only when its weights change.
+   * is dropped as soon as any EMA variable's values change (an EMA step, by `assign` or in
+   * place; see `valuesVersion`), so the EMA trajectory encoder runs only when its weights change.
    */
   private cachedEmaRow(task: number, variant: number): tf.Tensor2D {
     const ema = this.emaNetwork!;
-    const ids = ema.trainableVariables().map((v) => v.dataId);
+    const ids = ema.trainableVariables().map(valuesVersion);
     if (ids.length !== this.emaCacheKey.length || ids.some((id, i) => id !== this.emaCacheKey[i])) {
       this.clearCache();
       this.emaCacheKey = ids;

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
+import { valuesVersion } from '../../engine/kernels.js';
 import type { NetModule } from '../../nets/module.js';
 import { Mlp } from '../../nets/mlp.js';
 import { Projection } from '../../nets/projection.js';
@@ -221,13 +222,12 @@ export class NoiseNetwork implements NetModule {
 
   /**
    * {@link stepTerm} of one step for frozen calls (EMA targets, acting), computed once per step
-   * and weight state: the cache is dropped as soon as any time-block weight is reassigned (an
-   * optimiser or EMA step gives a variable a new data id), so it never serves stale values.
+   * and weight state: the cache is dropped as soon as any time-block weight's values change (an
+   * optimiser or EMA step, by `assign` or in place; see `valuesVersion`), so it never serves
+   * stale values.
    */
   private cachedStepTerm(step: number): tf.Tensor2D {
-    const ids = [...this.timeMlp.trainableVariables(), ...this.timeProjection.trainableVariables()].map(
-      (v) => v.dataId,
-    );
+    const ids = [...this.timeMlp.trainableVariables(), ...this.timeProjection.trainableVariables()].map(valuesVersion);
     if (ids.length !== this.stepCacheKey.length || ids.some((id, i) => id !== this.stepCacheKey[i])) {
       this.clearStepCache();
       this.stepCacheKey = ids;
