@@ -473,6 +473,38 @@ function differs(got: ArrayLike<number>, want: readonly number[], tolerance: num
 }
 
 /**
+ * The in-place updates use more of the backend's internals (reference counts and the C++ tensor
+ * table): an Adam step in place on a stock matMul's operand must change what the product gives.
+ */
+function inPlaceSelfTest(): string | null {
+  const backend = current().backend;
+  if (
+    typeof backend.refCount !== 'function' ||
+    typeof backend.dataIdNextNumber !== 'number' ||
+    typeof backend.wasm.tfjs?.registerTensor !== 'function' ||
+    typeof backend.wasm.tfjs?.disposeData !== 'function'
+  )
+    return 'the backend has no reference counts or tensor table for the in-place updates';
+  const [table, m, v] = tf.tidy(() => [
+    tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]), false),
+    tf.variable(tf.zeros([2, 2]), false),
+    tf.variable(tf.ones([2, 2]), false),
+  ]);
+  try {
+    const identity = tf.tensor2d([1, 0, 0, 1], [2, 2]);
+    tf.matMul(identity, table).dataSync(); // the stock kernel caches the packed table
+    const scalars = { beta1: 0, beta2: 0, stepSize: 1, epsilonHat: 0, gradScale: 1 }; // w − sign(g)
+    if (!wasmAdamInPlace(table, tf.tensor2d([1, 1, -1, -1], [2, 2]), m, v, scalars))
+      return 'an unshared variable was not updated in place';
+    const got = tf.matMul(identity, table).dataSync();
+    if (differs(got, [0, 1, 4, 5], 0)) return `a product after an in-place update gave [${Array.from(got).join(', ')}]`;
+    return null;
+  } finally {
+    tf.dispose([table, m, v]);
+  }
+}
+
+/**
  * Runs every kernel once on small known inputs and compares with plain JavaScript arithmetic:
  * the kernels read tfjs-backend-wasm's internal tensor table, and the native ones are compiled
  * on the user's machine, so a backend version that changed the table, or a miscompiled build,
@@ -536,7 +568,7 @@ function selfTest(): string | null {
       return `Adam gave w [${Array.from(w).join(', ')}], m [${Array.from(m).join(', ')}], v [${Array.from(v).join(', ')}]`;
     const squares = wasmSumOfSquares(tf.tensor1d([1, 2, 3, 4, 5]));
     if (squares !== 55) return `the sum of squares gave ${squares}, expected 55`;
-    return denoiseSelfTest();
+    return inPlaceSelfTest() ?? denoiseSelfTest();
   } finally {
     tf.engine().endScope();
   }
@@ -737,7 +769,9 @@ export function wasmAdamInPlace(
     ['v', v],
   ] as const)
     requireFloat32(`wasmAdamInPlace ${name}`, t, size);
-  if (!soleOwners(state.backend, [w, m, v])) return false;
+  // (g sharing data with w, m or v would count for that one; it is checked anyway, as the native
+  // kernels refuse an output that overlaps another input.)
+  if (!soleOwners(state.backend, [w, m, v]) || [w, m, v].some((t) => t.dataId === g.dataId)) return false;
   const [wAt, mAt, vAt] = [w, m, v].map((t) => offsetOf(state.backend, t));
   state.provider.adam(wAt, offsetOf(state.backend, g), mAt, vAt, [wAt, mAt, vAt], size, scalars);
   for (const t of [w, m, v]) markOverwritten(state.backend, t);
@@ -779,7 +813,7 @@ export function wasmBlend(xs: readonly tf.Tensor[], ys: readonly tf.Tensor[], a:
  * new tensor (Polyak and EMA averaging into a target network's variable). Requires
  * {@link fusedBlendActive}.
  * @returns false, with nothing changed, when the target's data is shared with another tensor
- * (for example the source itself, right after a hard copy): the caller then uses
+ * (for example the source, right after a hard copy) or is the source's: the caller then uses
  * {@link wasmBlend} and `assign`.
  * @throws {@link ShapeError} for a tensor that is not float32 or sizes that differ.
  */
@@ -789,7 +823,7 @@ export function wasmBlendInPlace(target: tf.Tensor, source: tf.Tensor, a: number
   if (blend === null) throw new Error(`wasmBlendInPlace: the '${state.provider.name}' kernels have no blend`);
   requireFloat32('wasmBlendInPlace target', target);
   requireFloat32('wasmBlendInPlace source', source, target.size);
-  if (!soleOwners(state.backend, [target])) return false;
+  if (!soleOwners(state.backend, [target]) || target.dataId === source.dataId) return false;
   const targetAt = offsetOf(state.backend, target);
   blend(offsetOf(state.backend, source), targetAt, targetAt, target.size, a, b);
   markOverwritten(state.backend, target);

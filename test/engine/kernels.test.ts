@@ -283,6 +283,7 @@ describe.each(variants)('%s kernels', (_label, request, threads) => {
       expect(valuesVersion(t)).not.toBe(versions[i]);
     });
     // A clone shares the variable's data (tfjs's Identity here): overwriting it would change the clone.
+    expect(wasmAdamInPlace(w, w, m, v, scalars)).toBe(false); // a gradient that is the variable's data
     const snapshot = tf.clone(w);
     const before = w.dataSync();
     expect(wasmAdamInPlace(w, g, m, v, scalars)).toBe(false);
@@ -452,6 +453,7 @@ describe.each(nativeVariants.length > 0 ? nativeVariants : [['none', 'native', 1
       expect(Buffer.from(target.dataSync().buffer).equals(Buffer.from(want.buffer))).toBe(true);
       expect(valuesVersion(target)).not.toBe(version);
       expect(Array.from(source.dataSync())).toEqual(Array.from(x));
+      expect(wasmBlendInPlace(source, source, 0.5, 0.5)).toBe(false); // out would overlap x
       target.assign(source); // a hard copy: both now hold the same data
       expect(wasmBlendInPlace(target, source, 0.5, 0.5)).toBe(false);
       expect(Array.from(source.dataSync())).toEqual(Array.from(x));
