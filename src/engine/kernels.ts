@@ -112,6 +112,15 @@ function requireFloat32(name: string, info: tf.TensorInfo, size?: number): void 
   }
 }
 
+/** An Adam step's operands: float32, `size` values each. */
+function requireAdamOperands(
+  kernel: string,
+  operands: Record<'w' | 'g' | 'm' | 'v', tf.TensorInfo>,
+  size: number,
+): void {
+  for (const [name, t] of Object.entries(operands)) requireFloat32(`${kernel} ${name}`, t, size);
+}
+
 function current(): Installed {
   if (installed === null) throw new Error('llmdpd kernels are not installed; call initEngine() first');
   return installed;
@@ -228,13 +237,7 @@ function registerKernels(): void {
   });
   register(N.adam, ({ provider, inputs: { w, g, m, v }, attrs, at, output }) => {
     const size = tf.util.sizeFromShape(w.shape);
-    for (const [name, t] of [
-      ['w', w],
-      ['g', g],
-      ['m', m],
-      ['v', v],
-    ] as const)
-      requireFloat32(`${N.adam} ${name}`, t, size);
+    requireAdamOperands(N.adam, { w, g, m, v }, size);
     const outs = [output(w.shape), output(w.shape), output(w.shape)] as const;
     const num = (key: string) => attrs[key] as number;
     provider.adam(at(w), at(g), at(m), at(v), [at(outs[0]), at(outs[1]), at(outs[2])], size, {
@@ -762,13 +765,7 @@ export function wasmAdamInPlace(
 ): boolean {
   const state = current();
   const size = w.size;
-  for (const [name, t] of [
-    ['w', w],
-    ['g', g],
-    ['m', m],
-    ['v', v],
-  ] as const)
-    requireFloat32(`wasmAdamInPlace ${name}`, t, size);
+  requireAdamOperands('wasmAdamInPlace', { w, g, m, v }, size);
   // (g sharing data with w, m or v would count for that one; it is checked anyway, as the native
   // kernels refuse an output that overlaps another input.)
   if (!soleOwners(state.backend, [w, m, v]) || [w, m, v].some((t) => t.dataId === g.dataId)) return false;
