@@ -24,7 +24,10 @@
 // cloud machine vary by ±10%.
 //
 // Options: --steps N (per run, default 1500), --seeds 0,1, --transitions N (per seen task,
-// default 5000), --episodes N (per task, default 5), --repeat N (default 1), --no-queue. Node
+// default 5000), --episodes N (per task, default 5), --repeat N (default 1), --no-queue, --preset
+// NAME (the agents' preset, default pointmass-small: 3×64 networks, batch 64, where tfjs's per-op
+// overhead dominates a step; `none` for the agents' defaults, D4RL's 3×256 networks and batch
+// 256, where the native products do). Node
 // flags given to this process (e.g. `node --single-threaded-gc bench/compare.js`) reach the
 // worker threads and the queue worker processes too.
 import { spawn, spawnSync } from 'node:child_process';
@@ -43,6 +46,7 @@ const { values: args } = parseArgs({
     transitions: { type: 'string', default: '5000' },
     episodes: { type: 'string', default: '5' },
     repeat: { type: 'string', default: '1' },
+    preset: { type: 'string', default: 'pointmass-small' },
     'no-queue': { type: 'boolean', default: false },
   },
 });
@@ -52,10 +56,9 @@ if (!Number.isInteger(repeats) || repeats < 1)
 const steps = Number(args.steps);
 const spec = {
   name: 'bench-compare',
-  agents: [
-    { class: 'LLMDPD', preset: 'pointmass-small' },
-    { class: 'DiffusionQL', preset: 'pointmass-small' },
-  ],
+  agents: ['LLMDPD', 'DiffusionQL'].map((cls) =>
+    args.preset === 'none' ? { class: cls } : { class: cls, preset: args.preset },
+  ),
   data: [{ kind: 'suite', suite: 'pointmass-reach', transitionsPerTask: Number(args.transitions) }],
   seeds: args.seeds.split(',').map(Number),
   steps,
@@ -215,6 +218,7 @@ emit({
   bench: 'compare-summary',
   machine,
   steps,
+  preset: args.preset,
   runs: local[0].one.runs,
   repeats,
   runnerOverheadSeconds: round3(median(overheads)),

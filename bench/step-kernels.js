@@ -8,8 +8,14 @@
 // profiler, collected garbage included). Fewer kernels mean less of tfjs's per-kernel bookkeeping,
 // which is most of that allocation; see docs/engine.md and BENCHMARKS.md, "Comparison runner".
 //
+// Per case also `replayedStepMs`: the same step's registered kernels, recorded once and replayed
+// by calling their functions directly (no engine, tape, scope or tensor object; outputs disposed
+// after each replay), with the recorded step's inputs. It leaves out the optimiser's in-place
+// updates and the host's batch and noise, so it is a bound on what removing tfjs's per-op
+// dispatch would give (BENCHMARKS.md, "Comparison runner", fifth pass), not a training step.
+//
 // Options: --threads N (kernel threads, default 1), --kernels (default auto), --steps N (default
-// 200), --warmup N (default 300), --no-hopper.
+// 200), --warmup N (default 300), --no-hopper, --no-replay.
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -27,6 +33,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '200' },
     warmup: { type: 'string', default: '300' },
     'no-hopper': { type: 'boolean', default: false },
+    'no-replay': { type: 'boolean', default: false },
   },
 });
 const engine = await initEngine({ backend: 'wasm', kernels: args.kernels, threads: Number(args.threads) });
@@ -54,6 +61,81 @@ async function bytesPerCall(fn, calls) {
   };
   walk(profile.head);
   return total / calls;
+}
+
+/**
+ * Records the registered kernels `step` calls (top level only: a kernel that calls others is one
+ * call), each with its function, inputs and attributes, and keeps every input that the step did
+ * not itself produce alive (one extra reference). Returns a function that replays them directly
+ * on the backend and frees what it produced, and one that releases the kept inputs.
+ */
+function recordKernels(step) {
+  const backend = tf.backend();
+  const calls = [];
+  const seen = new Set();
+  const kept = [];
+  const configs = tf.getKernelsForBackend(tf.getBackend());
+  let depth = 0;
+  for (const config of configs) {
+    const inner = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, config.backendName);
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (call) => {
+        depth += 1;
+        try {
+          const top = depth === 1;
+          if (top) {
+            for (const t of Object.values(call.inputs)) {
+              if (t != null && !seen.has(t.dataId)) {
+                seen.add(t.dataId);
+                backend.incRef(t.dataId);
+                kept.push(t.dataId);
+              }
+            }
+          }
+          const out = inner(call);
+          const outs = Array.isArray(out) ? out : [out];
+          if (top) {
+            outs.forEach((o) => seen.add(o.dataId));
+            const inputs = Array.isArray(call.inputs) ? [...call.inputs] : { ...call.inputs };
+            calls.push({ fn: inner, inputs, attrs: call.attrs, outIds: outs.map((o) => o.dataId) });
+          }
+          return out;
+        } finally {
+          depth -= 1;
+        }
+      },
+    });
+  }
+  try {
+    step();
+  } finally {
+    for (const config of configs) {
+      tf.unregisterKernel(config.kernelName, config.backendName);
+      tf.registerKernel(config);
+    }
+  }
+  const replay = () => {
+    const produced = new Map();
+    const created = [];
+    for (const c of calls) {
+      const inputs = Array.isArray(c.inputs) ? [] : {};
+      for (const key in c.inputs) {
+        const t = c.inputs[key];
+        if (t != null) inputs[key] = produced.get(t.dataId) ?? t;
+      }
+      const out = c.fn({ inputs, attrs: c.attrs, backend });
+      const outs = Array.isArray(out) ? out : [out];
+      outs.forEach((o, j) => {
+        produced.set(c.outIds[j], o);
+        created.push(o);
+      });
+    }
+    for (const o of created) backend.disposeData(o.dataId);
+  };
+  const release = () => kept.forEach((id) => backend.disposeData(id));
+  return { kernels: calls.length, replay, release };
 }
 
 const sizes = [
@@ -105,6 +187,19 @@ for (const size of sizes) {
       agent.update(batch, false);
     });
     const bytes = await bytesPerCall(step, Math.min(steps, 100));
+    let replayed = {};
+    if (!args['no-replay']) {
+      const recorded = recordKernels(step);
+      const dataBefore = tf.backend().numDataIds();
+      const replayMs = medianMs(recorded.replay, { warmup, iterations: steps });
+      if (tf.backend().numDataIds() !== dataBefore) throw new Error('a replay left data behind');
+      recorded.release();
+      replayed = {
+        replayedKernels: recorded.kernels,
+        replayedStepMs: round3(replayMs),
+        stepOverReplayed: round3(stepMs / replayMs),
+      };
+    }
     emit({
       bench: 'step-kernels',
       agent: name,
@@ -113,6 +208,7 @@ for (const size of sizes) {
       kernelsPerStep: profile.kernels.length,
       stepMs: round3(stepMs),
       allocatedKiBPerStep: Math.round(bytes / 1024),
+      ...replayed,
       kernels: engine.kernels,
       threads: engine.threads,
       machine,
