@@ -117,6 +117,13 @@ async function timed(mode, repeat, options, workerPids = []) {
     // with one worker, what exceeds the wall time ran on the idle core.
     cpuSeconds: cpuSeconds === null ? null : round3(cpuSeconds),
     runsPerHour: round3((3600 * result.runs.length) / wall),
+    // Each run's own seconds and the worker thread that ran it, in plan order: a thread's first
+    // runs pay its isolate's warm-up (BENCHMARKS.md, "Comparison runner", fifth pass).
+    perRun: result.runs.map((r) => ({
+      id: r.outcome.id,
+      thread: r.outcome.threadId,
+      seconds: round3(r.outcome.seconds.total),
+    })),
     loadBefore,
     loadAfter: load(),
   };

@@ -19,7 +19,10 @@
 //      cores share a last-level cache, and how large it is.
 //
 // Options: --steps N (per run, default 1500), --settle N (default 300), --rounds N (default 3),
-// --no-torch, --no-chase. Prints one JSON line per measurement and a summary line.
+// --no-torch, --no-chase, --preset NAME (the agents' preset, default pointmass-small; `none` for
+// their defaults, 3×256 networks and batch 256, where native products fill a step; PyTorch's
+// reference then runs at the same hidden width and batch). Prints one JSON line per measurement
+// and a summary line.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +36,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'no-torch': { type: 'boolean', default: false },
     'no-chase': { type: 'boolean', default: false },
+    preset: { type: 'string', default: 'pointmass-small' },
     child: { type: 'string' },
     megabytes: { type: 'string' },
   },
@@ -43,7 +47,7 @@ const rounds = Number(args.rounds);
 if (!(steps > settle && settle >= 0)) throw new Error(`--steps (${steps}) must exceed --settle (${settle})`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds expects a positive integer, got ${args.rounds}`);
 
-/** bench:compare's grid sizes: a point mass (observation 4, action 2), batch 64, 3×64 networks. */
+/** bench:compare's grid sizes: a point mass (observation 4, action 2); the networks and batch come from --preset. */
 const OBSERVATION_DIM = 4;
 const ACTION_DIM = 2;
 const TRANSITIONS = 5000;
@@ -69,8 +73,9 @@ async function trainingSetup(name, seed) {
   const [{ agentClass }, { syntheticBuffer }, { MultiTaskDataset }, { Rng }] = await trainingModules();
   const buffer = syntheticBuffer(1, OBSERVATION_DIM, ACTION_DIM, TRANSITIONS);
   const cls = agentClass(name);
+  const config = { ...cls.defaults, ...(args.preset === 'none' ? {} : cls.presets[args.preset]) };
   const agent = cls.create({
-    config: { ...cls.defaults, ...cls.presets['pointmass-small'] },
+    config,
     observationDim: OBSERVATION_DIM,
     actionDim: ACTION_DIM,
     seed,
@@ -89,7 +94,7 @@ async function trainingSetup(name, seed) {
     await agent.prepareTasks(source);
   }
   const rng = new Rng(100 + seed);
-  const batch = source.sample(64, rng);
+  const batch = source.sample(config.batchSize, rng);
   return { agent, step: (i) => (source.sampleInto(batch, rng), agent.update(batch, i % 150 === 0)) };
 }
 
@@ -217,12 +222,29 @@ for (const [k, name] of ['LLMDPD', 'DiffusionQL', 'LLMDPD', 'DiffusionQL'].entri
 // 2. Our training processes, alone and in pairs.
 const ours = await pairs(
   'llmdpd-pairs',
-  () => lastJson(process.execPath, [self, '--child', 'train', '--steps', String(steps), '--settle', String(settle)]),
+  () =>
+    lastJson(process.execPath, [
+      self,
+      '--child',
+      'train',
+      '--steps',
+      String(steps),
+      '--settle',
+      String(settle),
+      '--preset',
+      args.preset,
+    ]),
   (r) => r.msPerStep,
   (r) => r.cpuPerWall,
 );
 
 // 3. PyTorch's, at the same sizes and on one BLAS thread.
+const referenceSizes = await (async () => {
+  const [{ agentClass }] = await trainingModules();
+  const cls = agentClass('DiffusionQL');
+  const config = { ...cls.defaults, ...(args.preset === 'none' ? {} : cls.presets[args.preset]) };
+  return { hidden: config.hiddenDims[0], batch: config.batchSize };
+})();
 let torch = 'skipped (--no-torch)';
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const reference = fileURLToPath(new URL('./torch/diffusion_ql_step.py', import.meta.url));
@@ -231,14 +253,14 @@ if (!args['no-torch']) {
     ...process.env,
     OPENBLAS_NUM_THREADS: '1',
     OMP_NUM_THREADS: '1',
-    LLMDPD_REF_SIZES: `${OBSERVATION_DIM},${ACTION_DIM},64`,
+    LLMDPD_REF_SIZES: `${OBSERVATION_DIM},${ACTION_DIM},${referenceSizes.hidden}`,
   };
   const argv = [
     reference,
     '--threads',
     '1',
     '--batch',
-    '64',
+    String(referenceSizes.batch),
     '--steps',
     String(steps - settle),
     '--warmup',
@@ -272,6 +294,7 @@ const [llmdpdCold, , llmdpdWarm] = coldWarm;
 emit({
   bench: 'warmup-summary',
   machine,
+  preset: args.preset,
   steps,
   settle,
   rounds,
