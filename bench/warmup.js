@@ -68,12 +68,21 @@ function trainingModules() {
   ]);
 }
 
+/** An agent class's config under --preset (`none`: its defaults). */
+function agentConfig(cls) {
+  if (args.preset === 'none') return { ...cls.defaults };
+  const preset = cls.presets[args.preset];
+  if (preset === undefined)
+    throw new Error(`--preset ${args.preset}: no such preset (known: none, ${Object.keys(cls.presets).join(', ')})`);
+  return { ...cls.defaults, ...preset };
+}
+
 /** A fresh agent of the bench:compare grid with its training data (4 tasks for LLMDPD). */
 async function trainingSetup(name, seed) {
   const [{ agentClass }, { syntheticBuffer }, { MultiTaskDataset }, { Rng }] = await trainingModules();
   const buffer = syntheticBuffer(1, OBSERVATION_DIM, ACTION_DIM, TRANSITIONS);
   const cls = agentClass(name);
-  const config = { ...cls.defaults, ...(args.preset === 'none' ? {} : cls.presets[args.preset]) };
+  const config = agentConfig(cls);
   const agent = cls.create({
     config,
     observationDim: OBSERVATION_DIM,
@@ -241,8 +250,7 @@ const ours = await pairs(
 // 3. PyTorch's, at the same sizes and on one BLAS thread.
 const referenceSizes = await (async () => {
   const [{ agentClass }] = await trainingModules();
-  const cls = agentClass('DiffusionQL');
-  const config = { ...cls.defaults, ...(args.preset === 'none' ? {} : cls.presets[args.preset]) };
+  const config = agentConfig(agentClass('DiffusionQL'));
   return { hidden: config.hiddenDims[0], batch: config.batchSize };
 })();
 let torch = 'skipped (--no-torch)';
