@@ -30,6 +30,11 @@
 // 256, where the native products do). Node
 // flags given to this process (e.g. `node --single-threaded-gc bench/compare.js`) reach the
 // worker threads and the queue worker processes too.
+//
+// The throughput targets are judged at the agents' default sizes, `--preset none --steps 2000`,
+// where a step is mostly matrix products; on the default small grid each worker's V8 warm-up is
+// a large share of 4-10-second runs (BENCHMARKS.md, "Comparison runner", sixth pass). The
+// overhead target is judged on the small grid, where the runner's own cost is the largest share.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
