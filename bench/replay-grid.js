@@ -16,11 +16,9 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { gridAgent, OBSERVATION_DIM } from './lib/grid-agents.js';
 import { emit, loadAverage, machineFacts, median, round3 } from './lib/report.js';
 
-const OBSERVATION_DIM = 4;
-const ACTION_DIM = 2;
-const TRANSITIONS = 5000;
 const EAGER_BEFORE_RECORDING = 20;
 const JOBS = ['LLMDPD:0', 'DiffusionQL:0', 'LLMDPD:1', 'DiffusionQL:1'];
 
@@ -64,41 +62,14 @@ async function worker() {
   const { mode, steps, acts, preset } = workerData;
   const tf = await import('@tensorflow/tfjs-core');
   const { initEngine } = await import('../dist/engine/index.js');
-  const { Rng } = await import('../dist/core/rng.js');
-  const { MultiTaskDataset } = await import('../dist/buffers/multi-task-dataset.js');
-  const { agentClass } = await import('../dist/compare/agent-registry.js');
-  const { syntheticBuffer } = await import('./lib/synthetic-data.js');
   const { recordKernels } = await import('./lib/record-kernels.js');
   await initEngine({ threads: 1 });
   parentPort.on('message', async (job) => {
     const t0 = performance.now();
     const [name, seedText] = job.split(':');
-    const seed = Number(seedText);
-    const cls = agentClass(name);
-    const config = preset === 'none' ? { ...cls.defaults } : { ...cls.defaults, ...cls.presets[preset] };
-    const agent = cls.create({
-      config,
-      observationDim: OBSERVATION_DIM,
-      actionDim: ACTION_DIM,
-      seed,
-      ...(name === 'DiffusionQL' ? { conditioner: { kind: 'none' } } : {}),
-    });
-    const buffer = syntheticBuffer(1, OBSERVATION_DIM, ACTION_DIM, TRANSITIONS);
-    let source = buffer;
-    const context = {
-      textPrompt: 'Task: reach goal 1.',
-      trajectoryPrompt: buffer.trajectory({ start: 0, length: 20 }),
-    };
-    if (name === 'LLMDPD') {
-      source = new MultiTaskDataset(
-        [0, 1, 2, 3].map((i) => ({ ...context, name: `task-${i}`, buffer, textPrompt: `Task: reach goal ${i + 1}.` })),
-      );
-      await agent.prepareTasks(source);
-    }
-    const rng = new Rng(100 + seed);
-    const batch = source.sample(config.batchSize, rng);
+    const { agent, batch, nextBatch, context } = await gridAgent(name, Number(seedText), preset);
     const step = () => {
-      source.sampleInto(batch, rng);
+      nextBatch();
       agent.update(batch, false);
     };
     if (mode === 'eager') {
@@ -107,12 +78,12 @@ async function worker() {
       for (let i = 0; i < EAGER_BEFORE_RECORDING; i++) step();
       const recorded = recordKernels(tf, step);
       for (let i = EAGER_BEFORE_RECORDING + 1; i < steps; i++) {
-        source.sampleInto(batch, rng);
+        nextBatch();
         recorded.replay();
       }
       recorded.release();
     }
-    const policy = await agent.policy(name === 'LLMDPD' ? context : undefined);
+    const policy = await agent.policy(context);
     const observation = new Float32Array(OBSERVATION_DIM);
     for (let i = 0; i < acts; i++) {
       observation[0] = (i % 7) / 7;

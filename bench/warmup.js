@@ -27,6 +27,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ACTION_DIM, gridAgent, gridModules, OBSERVATION_DIM, presetConfig } from './lib/grid-agents.js';
 import { emit, loadAverage, machineFacts, median, round3 } from './lib/report.js';
 
 const { values: args } = parseArgs({
@@ -47,64 +48,16 @@ const rounds = Number(args.rounds);
 if (!(steps > settle && settle >= 0)) throw new Error(`--steps (${steps}) must exceed --settle (${settle})`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds expects a positive integer, got ${args.rounds}`);
 
-/** bench:compare's grid sizes: a point mass (observation 4, action 2); the networks and batch come from --preset. */
-const OBSERVATION_DIM = 4;
-const ACTION_DIM = 2;
-const TRANSITIONS = 5000;
-
 /** CPU seconds of this process so far, all its threads included. */
 function cpuSeconds() {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 }
 
-/** The library modules a training run needs (imported on demand, so that children stay light). */
-function trainingModules() {
-  return Promise.all([
-    import('../dist/compare/index.js'),
-    import('./lib/synthetic-data.js'),
-    import('../dist/buffers/multi-task-dataset.js'),
-    import('../dist/core/rng.js'),
-  ]);
-}
-
-/** An agent class's config under --preset (`none`: its defaults). */
-function agentConfig(cls) {
-  if (args.preset === 'none') return { ...cls.defaults };
-  const preset = cls.presets[args.preset];
-  if (preset === undefined)
-    throw new Error(`--preset ${args.preset}: no such preset (known: none, ${Object.keys(cls.presets).join(', ')})`);
-  return { ...cls.defaults, ...preset };
-}
-
-/** A fresh agent of the bench:compare grid with its training data (4 tasks for LLMDPD). */
+/** A fresh agent of the bench:compare grid and its training step (metrics read every 150 steps). */
 async function trainingSetup(name, seed) {
-  const [{ agentClass }, { syntheticBuffer }, { MultiTaskDataset }, { Rng }] = await trainingModules();
-  const buffer = syntheticBuffer(1, OBSERVATION_DIM, ACTION_DIM, TRANSITIONS);
-  const cls = agentClass(name);
-  const config = agentConfig(cls);
-  const agent = cls.create({
-    config,
-    observationDim: OBSERVATION_DIM,
-    actionDim: ACTION_DIM,
-    seed,
-    ...(name === 'DiffusionQL' ? { conditioner: { kind: 'none' } } : {}),
-  });
-  let source = buffer;
-  if (name === 'LLMDPD') {
-    source = new MultiTaskDataset(
-      [0, 1, 2, 3].map((i) => ({
-        name: `task-${i}`,
-        buffer,
-        textPrompt: `Task: reach goal ${i + 1}.`,
-        trajectoryPrompt: buffer.trajectory({ start: 0, length: 20 }),
-      })),
-    );
-    await agent.prepareTasks(source);
-  }
-  const rng = new Rng(100 + seed);
-  const batch = source.sample(config.batchSize, rng);
-  return { agent, step: (i) => (source.sampleInto(batch, rng), agent.update(batch, i % 150 === 0)) };
+  const { agent, batch, nextBatch } = await gridAgent(name, seed, args.preset);
+  return { agent, step: (i) => (nextBatch(), agent.update(batch, i % 150 === 0)) };
 }
 
 async function initOneThread() {
@@ -208,7 +161,7 @@ const machine = machineFacts();
 // 1. Cold and warm runs in one isolate. Loading the modules is left out of the first run's time,
 // so that what it pays beyond the second is the just-in-time compilers' warm-up.
 await initOneThread();
-await trainingModules();
+await gridModules();
 const coldWarm = [];
 for (const [k, name] of ['LLMDPD', 'DiffusionQL', 'LLMDPD', 'DiffusionQL'].entries()) {
   const [t0, c0] = [performance.now(), cpuSeconds()];
@@ -249,8 +202,8 @@ const ours = await pairs(
 
 // 3. PyTorch's, at the same sizes and on one BLAS thread.
 const referenceSizes = await (async () => {
-  const [{ agentClass }] = await trainingModules();
-  const config = agentConfig(agentClass('DiffusionQL'));
+  const [{ agentClass }] = await gridModules();
+  const config = presetConfig(agentClass('DiffusionQL'), args.preset);
   return { hidden: config.hiddenDims[0], batch: config.batchSize };
 })();
 let torch = 'skipped (--no-torch)';
