@@ -17,16 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { gridAgent, OBSERVATION_DIM } from './lib/grid-agents.js';
-import { emit, loadAverage, machineFacts, median, round3 } from './lib/report.js';
+import { cpuSeconds, emit, loadAverage, machineFacts, median, round3 } from './lib/report.js';
 
 const EAGER_BEFORE_RECORDING = 20;
 const JOBS = ['LLMDPD:0', 'DiffusionQL:0', 'LLMDPD:1', 'DiffusionQL:1'];
-
-/** CPU seconds of this process so far, all its threads included. */
-function cpuSeconds() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
 
 /** Runs the 4-run grid on `threads` worker threads; returns wall and CPU seconds and per-run times. */
 async function runGrid(threads, mode, options) {

@@ -28,7 +28,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ACTION_DIM, gridAgent, gridModules, OBSERVATION_DIM, presetConfig } from './lib/grid-agents.js';
-import { emit, loadAverage, machineFacts, median, round3 } from './lib/report.js';
+import { cpuSeconds, emit, loadAverage, machineFacts, median, round3 } from './lib/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,12 +47,6 @@ const settle = Number(args.settle);
 const rounds = Number(args.rounds);
 if (!(steps > settle && settle >= 0)) throw new Error(`--steps (${steps}) must exceed --settle (${settle})`);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds expects a positive integer, got ${args.rounds}`);
-
-/** CPU seconds of this process so far, all its threads included. */
-function cpuSeconds() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}
 
 /** A fresh agent of the bench:compare grid and its training step (metrics read every 150 steps). */
 async function trainingSetup(name, seed) {

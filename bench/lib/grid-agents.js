@@ -58,5 +58,5 @@ export async function gridAgent(name, seed, preset) {
   }
   const rng = new Rng(100 + seed);
   const batch = source.sample(config.batchSize, rng);
-  return { agent, config, context, nextBatch: () => source.sampleInto(batch, rng), batch };
+  return { agent, context, nextBatch: () => source.sampleInto(batch, rng), batch };
 }

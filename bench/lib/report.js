@@ -45,6 +45,12 @@ export function medianMs(fn, { warmup = 10, iterations = 50 } = {}) {
   return times[times.length >> 1];
 }
 
+/** CPU seconds of this process so far, all its threads included (V8's helper threads too). */
+export function cpuSeconds() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 /** Prints one JSON line. */
 export function emit(record) {
   process.stdout.write(`${JSON.stringify(record)}\n`);
